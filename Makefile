@@ -1,0 +1,124 @@
+# adlog - one non-recursive GNU Makefile.  Objects and programs go to build/.
+#
+#   make            build every program into build/
+#   make check      install missing packages, then unit tests, fuzz-corpus
+#                   replay and integration tests (ends with a summary line)
+#   make demo       install missing packages, then the pipeline end to end
+#   make asan       unit tests under AddressSanitizer + UBSan
+#   make fuzz       libFuzzer targets (clang) into build/fuzz/
+#   make deps       install missing Debian packages (apt-get)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Each program lives in a folder (serve/ -> build/adlog-serve); the folder's
+# main.c holds main() and every other .c goes into build/lib<folder>.a, which
+# unit tests and fuzz targets link.  Adding a file needs no edit here.
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+
+PKGS     := fcgi libmariadb libpcre2-8 zlib inih libcrypto libxxhash
+WARN     := -Wall -Wextra -Wshadow -Wformat=2
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0)
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DADLOG_VERSION='"$(VERSION)"' \
+	     -Icommon $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+
+# common first: it is linked into everything and depends on nothing else
+MODULES  := common serve ingest analyze admin gen
+PROGRAMS := $(foreach m,$(filter-out common,$(MODULES)),\
+	$(if $(wildcard $(m)/main.c),$(BUILD)/adlog-$(m)))
+# link order: later archives serve earlier ones
+LINK_LIBS := $(foreach m,analyze ingest serve admin gen common,$(BUILD)/lib$(m).a)
+
+lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+lib_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRCS))
+ALL_LIB_SRCS := $(foreach m,$(MODULES),$(call lib_srcs,$(m)))
+
+.PHONY: all check demo asan fuzz deps install clean unit integration \
+	fuzz-replay _check _demo
+all: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+define module_rules
+$(BUILD)/lib$(1).a: $(call lib_objs,$(1))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
+
+$(BUILD)/adlog-%: $(BUILD)/obj/%/main.o $(LINK_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LINK_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(LINK_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LINK_LIBS) $(PKG_LIBS)
+
+# ---- the two commands: install what is missing, then run ----
+check:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) --no-print-directory _check
+
+demo:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) --no-print-directory _demo
+
+_check: all $(UNIT_BINS) $(REPLAY_BINS)
+	@BUILD=$(BUILD) tests/run.sh all
+
+_demo: all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+unit: all $(UNIT_BINS)
+	@BUILD=$(BUILD) tests/run.sh unit
+
+fuzz-replay: $(REPLAY_BINS)
+	@BUILD=$(BUILD) tests/run.sh fuzz
+
+integration: all
+	@BUILD=$(BUILD) tests/run.sh integration
+
+deps:
+	@scripts/deps.sh
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+		unit
+
+# libFuzzer needs clang: every library source is compiled again with it
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined
+fuzz: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(ALL_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -DADLOG_VERSION='"$(VERSION)"' \
+		-Icommon $(PKG_CFLAGS) $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

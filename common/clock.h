@@ -1,0 +1,17 @@
+/* clock.h - the one seam for "now": real time, or a fixed time set by a test
+ * (clock_set_fake) or by the environment (ADLOG_FAKE_NOW_MS). */
+#ifndef ADLOG_CLOCK_H
+#define ADLOG_CLOCK_H
+
+#include <stdint.h>
+
+/* Unix epoch milliseconds, UTC. */
+int64_t clock_now_ms(void);
+
+/* Monotonic milliseconds, for durations and rate limits. */
+int64_t clock_mono_ms(void);
+
+/* Freeze clock_now_ms at ms; 0 returns to real time. */
+void clock_set_fake(int64_t ms);
+
+#endif

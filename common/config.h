@@ -1,0 +1,108 @@
+/* config.h - the one INI file of every adlog program (libinih), sections per
+ * program.  Keys, defaults and docs live in one table (config_keys.c) that
+ * also checks conf/adlog.conf.example.  The caller owns struct config. */
+#ifndef ADLOG_CONFIG_H
+#define ADLOG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_PATH_DEFAULT "/etc/adlog/adlog.conf"
+#define CONF_STR_MAX 512
+
+struct config_common {
+	int64_t node_id;
+	char host[64];
+	char spool_dir[CONF_STR_MAX];
+	char data_dir[CONF_STR_MAX];
+};
+
+struct config_serve {
+	char socket[CONF_STR_MAX];
+	int64_t processes;
+	int64_t threads;
+	int64_t backlog;
+	char inventory[CONF_STR_MAX];
+	int64_t inventory_check_ms;
+	int64_t token_key_id;
+	char token_key[CONF_STR_MAX];
+	int64_t token_old_key_id;
+	char token_old_key[CONF_STR_MAX];
+	int64_t token_max_age;
+	char click_base[CONF_STR_MAX];
+	char cookie_name[64];
+	int64_t cookie_max_age;
+	bool cookie_secure;
+	char cookie_domain[256];
+};
+
+struct config_ingest {
+	char archive_dir[CONF_STR_MAX];
+	char quarantine_dir[CONF_STR_MAX];
+	char after[16];            /* archive | delete | keep */
+	int64_t late_window;
+	double max_reject_ratio;
+	int64_t jobs;
+	char bot_patterns[CONF_STR_MAX];
+	char bot_allow[CONF_STR_MAX];
+	char datacenter_cidrs[CONF_STR_MAX];
+	char inventory[CONF_STR_MAX];
+};
+
+struct config_analyze {
+	int64_t lookback;
+	int64_t dup_click_window;
+};
+
+struct config_mysql {
+	char host[256];
+	int64_t port;
+	char socket[CONF_STR_MAX];
+	char user[64];
+	char password[256];
+	char database[64];
+};
+
+struct config {
+	char path[CONF_STR_MAX];   /* file the values came from, "" if none */
+	struct config_common common;
+	struct config_serve serve;
+	struct config_ingest ingest;
+	struct config_analyze analyze;
+	struct config_mysql mysql;
+};
+
+enum conf_type { CONF_INT, CONF_BOOL, CONF_STR, CONF_DOUBLE };
+
+struct conf_key {
+	const char *section;
+	const char *name;
+	enum conf_type type;
+	size_t off;                /* offsetof(struct config, ...) */
+	size_t size;               /* CONF_STR: buffer size */
+	const char *def;           /* default, as it would be written */
+	double min, max;           /* CONF_INT, CONF_DOUBLE */
+	const char *doc;           /* one line for the example file */
+};
+
+/* The table of every key, in file order. */
+const struct conf_key *config_keys(size_t *n);
+
+/* The path to read: opt if given, else $ADLOG_CONF, else the default. */
+const char *config_path(const char *opt);
+
+/* Fill c with every default. */
+void config_defaults(struct config *c);
+
+/* Defaults, then the file at path.  A missing file is an error unless
+ * missing_ok.  On error returns -1 with a message naming file, line and key
+ * in err ("adlog.conf:12: unknown key 'foo' in [serve]"). */
+int config_load(struct config *c, const char *path, bool missing_ok,
+		char *err, size_t errlen);
+
+/* Set one key from text, as if read from a file (for tests and flags). */
+int config_set(struct config *c, const char *section, const char *name,
+	       const char *value, char *err, size_t errlen);
+
+#endif
