@@ -12,9 +12,10 @@
 
 struct load_ctx {
 	struct config *c;
-	char *err;
-	size_t errlen;
-	bool failed;
+	FILE *f;
+	int line;          /* lines handed to inih so far */
+	int failed_line;   /* line of the first bad key, 0 if none */
+	char why[384];
 };
 
 const char *config_path(const char *opt)
@@ -120,43 +121,53 @@ static int on_key(void *user, const char *section, const char *name,
 {
 	struct load_ctx *x = user;
 
-	if (x->failed)
+	if (x->failed_line)
 		return 0;
-	if (!name) /* section header alone */
+	if (!name)   /* a bare section header, when inih reports those */
 		return 1;
-	if (config_set(x->c, section, name, value, x->err, x->errlen)) {
-		x->failed = true;
+	if (config_set(x->c, section, name, value, x->why, sizeof(x->why))) {
+		x->failed_line = x->line;
 		return 0;
 	}
 	return 1;
 }
 
+/* inih calls the handler right after reading a key's line, so counting the
+ * lines read gives the line of each key. */
+static char *read_line(char *buf, int size, void *user)
+{
+	struct load_ctx *x = user;
+	char *r = fgets(buf, size, x->f);
+
+	if (r)
+		x->line++;
+	return r;
+}
+
 int config_load(struct config *c, const char *path, bool missing_ok,
 		char *err, size_t errlen)
 {
-	struct load_ctx x = { c, err, errlen, false };
-	char why[384] = "";
-	FILE *f;
+	struct load_ctx x = { .c = c };
 	int line;
 
 	config_defaults(c);
-	f = fopen(path, "r");
-	if (!f) {
+	x.f = fopen(path, "r");
+	if (!x.f) {
 		if (errno == ENOENT && missing_ok)
 			return 0;
 		snprintf(err, errlen, "cannot open config '%s': %s", path,
 			 strerror(errno));
 		return -1;
 	}
-	x.err = why;
-	x.errlen = sizeof(why);
-	line = ini_parse_file(f, on_key, &x);
-	fclose(f);
-	if (line == 0 && !x.failed) {
+	line = ini_parse_stream(read_line, &x, on_key, &x);
+	fclose(x.f);
+	if (line == 0) {
 		snprintf(c->path, sizeof(c->path), "%s", path);
 		return 0;
 	}
-	snprintf(err, errlen, "%s:%d: %s", path, line > 0 ? line : 0,
-		 x.failed ? why : "syntax error");
+	if (x.failed_line && x.failed_line <= line)
+		snprintf(err, errlen, "%s:%d: %s", path, x.failed_line, x.why);
+	else
+		snprintf(err, errlen, "%s:%d: syntax error", path, line);
 	return -1;
 }
