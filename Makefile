@@ -121,4 +121,6 @@ install: all
 clean:
 	rm -rf build
 
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
