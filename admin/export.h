@@ -1,0 +1,28 @@
+/* export.h - adlog-admin export-inventory: the inventory tables as serve's
+ * inventory file (docs/inventory-format.md), replaced atomically. */
+#ifndef ADLOG_EXPORT_H
+#define ADLOG_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db.h"
+
+struct export_counts {
+	unsigned int pubs, camps, zones, ads;
+	bool unchanged;            /* the file already held exactly this */
+	char version[32];
+};
+
+/* Read publishers (with domains), active and paused campaigns, zones and
+ * the ads of those campaigns from one consistent snapshot, render them, and
+ * unless path already holds the same bytes, write a temporary file in the
+ * same folder, fsync it and rename it over path (then fsync the folder).
+ * The version record is a digest of the records, so an unchanged inventory
+ * gives an identical file.  A value serve would refuse (a URL with a space
+ * or quote, an id out of range) fails the export and leaves path as it
+ * was.  Returns 0 or DB_ERR / DB_RETRY with the reason in err. */
+int export_inventory(struct db *db, const char *path,
+		     struct export_counts *counts, char *err, size_t errlen);
+
+#endif
