@@ -1,0 +1,171 @@
+/* rules.h - analyze's activity rules: the invalid traffic that only a
+ * sequence of events reveals (duplicate and repeated clicks, clicks without
+ * an impression, impossible time to click, impression flooding, address
+ * bursts scaled by the visitors behind the address, one uid fanned out over
+ * many addresses).  docs/rules.md gives every rule, default and source.
+ *
+ * Ownership: the caller owns struct rules storage; rules_init() allocates
+ * every table with a fixed cap, rules_release() frees them.  Nothing the
+ * caller passes in is kept past the call.
+ *
+ * One hour is judged in two passes over its records, each in time order:
+ *
+ *     rules_begin_hour(&r, hour_start_ms);
+ *     (optional) rules_warm(&r, rec, ua) for the previous hour's last
+ *                rules_warmup_ms(&r) ms, so windows span the hour boundary
+ *     for each rec: rules_observe(&r, rec, ua);    pass 1: hour-wide facts
+ *     rules_end_observe(&r);
+ *     for each rec: reasons = rules_event(&r, rec, ua);   pass 2
+ *
+ * ua = segment_string_hash(reader, rec->ua).  The result of an hour depends
+ * only on the records given and on what the look-back callbacks answer, so
+ * rerunning an unchanged hour gives the same bits. */
+#ifndef ADLOG_RULES_H
+#define ADLOG_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "segment.h"
+
+/* Reason bits set by analyze, in seg_record.reasons bits 16..31 (ingest owns
+ * 0..15).  Values are part of the contract with MySQL rows and reports. */
+enum ivt_reason {
+	IVT_DUP_CLICK     = 1u << 16, /* same impression, or same visitor and
+					 ad within dup_click_window */
+	IVT_REPEAT_CLICK  = 1u << 17, /* Nth+ click of one address on one ad
+					 within repeat_click_window */
+	IVT_NO_IMPRESSION = 1u << 18, /* click whose impression is not logged */
+	IVT_FAST_CLICK    = 1u << 19, /* click under min_click_delay_ms after
+					 its impression (or before it) */
+	IVT_STALE_CLICK   = 1u << 20, /* click more than lookback after it */
+	IVT_IMP_FLOOD     = 1u << 21, /* same visitor, zone and ad again within
+					 imp_flood_window_ms */
+	IVT_ADDR_BURST    = 1u << 22, /* address over its size-scaled allowance
+					 of clicks or impressions in the hour */
+	IVT_UID_FANOUT    = 1u << 23, /* uid seen from too many addresses or
+					 user agents in the hour */
+};
+#define IVT_FIRST_BIT 16
+#define IVT__COUNT 8
+#define IVT_MASK 0x00ff0000u
+
+/* Stable snake_case name of reason bit number bit (0..31) of
+ * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit
+ * no one defines. */
+const char *ivt_reason_name(unsigned bit);
+
+/* What the driver knows about the look-back (the hours before this one and
+ * this hour itself).  Called only from rules_event(), only for clicks. */
+struct rules_lookback {
+	void *ctx;
+	/* Was impression id imp logged within the look-back or this hour?
+	 * If so set *imp_ts_ms to its time.  Required. */
+	bool (*impression)(void *ctx, uint64_t imp, int64_t *imp_ts_ms);
+	/* For an unsigned click: was any impression of click->ad shown to
+	 * this visitor (rules_visitor_key) within the look-back before the
+	 * click?  Required. */
+	bool (*saw_ad)(void *ctx, const struct seg_record *click,
+		       uint64_t visitor_key);
+	/* Was impression id imp clicked in an hour BEFORE this one (within
+	 * the look-back)?  May be NULL: then duplicates of an impression are
+	 * found only within this hour and the warm-up. */
+	bool (*clicked_before)(void *ctx, uint64_t imp);
+};
+
+/* Thresholds, from [analyze] (rules_params_from_config) or set by tests. */
+struct rules_params {
+	int64_t lookback_ms;             /* 24 h */
+	int64_t dup_click_window_ms;     /* 60 s */
+	int64_t repeat_click_window_ms;  /* 10 min */
+	uint32_t repeat_click_count;     /* 3 */
+	uint32_t repeat_visitors_per_extra; /* 20: allowance +1 per 20 visitors */
+	int64_t min_click_delay_ms;      /* 1000 */
+	int64_t imp_flood_window_ms;     /* 1000 */
+	double burst_clicks_base;        /* 10 clicks per hour */
+	double burst_clicks_per_visitor; /* 1.0 */
+	double burst_imps_base;          /* 2000 impressions per hour */
+	double burst_imps_per_visitor;   /* 200 */
+	double fresh_visitor_weight;     /* 0.25 */
+	uint32_t fanout_addrs;           /* 8 distinct addresses per hour */
+	uint32_t fanout_uas;             /* 4 distinct user agents per hour */
+	uint32_t table_max;              /* cap on entries of each exact table */
+	uint32_t sketch_log2;            /* count-min width and Bloom size */
+};
+
+/* Fill p with the documented defaults. */
+void rules_params_default(struct rules_params *p);
+
+/* Fill p from c->analyze. */
+void rules_params_from_config(struct rules_params *p, const struct config *c);
+
+/* Counters for the report and for tests (also: were caps hit). */
+struct rules_stats {
+	uint64_t observed, judged, warmed;
+	uint64_t flagged[IVT__COUNT];    /* events per analyze reason bit */
+	uint64_t table_full;             /* inserts refused by a full table */
+	uint64_t addr_tracked;           /* clicking addresses this hour */
+	uint64_t uid_multi;              /* uids with more than one address or UA */
+};
+
+struct rules_table;
+struct sketch_cms;
+struct sketch_bloom;
+
+struct rules {
+	struct rules_params p;
+	struct rules_lookback lb;
+	int64_t hour_start_ms;
+	bool observed_done;
+	/* pass 1, hour-wide */
+	struct sketch_bloom *seen;       /* (addr, visitor), (uid, addr), (uid, ua) pairs, uids */
+	struct sketch_cms *addr_cms;     /* per address: impressions, visitors */
+	struct rules_table *addr_clicks; /* clicking address -> clicks in the hour */
+	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
+	/* pass 2, sliding windows */
+	struct rules_table *imp_clicked; /* impression id -> clicked this hour */
+	struct rules_table *dup;         /* (visitor, ad) -> last click */
+	struct rules_table *repeat;      /* (address, ad) -> recent clicks */
+	struct rules_table *flood;       /* (visitor, zone, ad) -> last impression */
+	struct rules_stats st;
+};
+
+/* Allocate every table and sketch (fixed size, rules_memory() bytes).
+ * lb is copied.  Returns 0 or -ENOMEM / -EINVAL (bad params or callbacks). */
+int rules_init(struct rules *r, const struct rules_params *p,
+	       const struct rules_lookback *lb);
+
+void rules_release(struct rules *r);
+
+/* Bytes allocated by rules_init(): the memory bound, whatever the hour. */
+size_t rules_memory(const struct rules *r);
+
+/* Start an hour: forget every hour-wide fact and window. */
+void rules_begin_hour(struct rules *r, int64_t hour_start_ms);
+
+/* How far before the hour rules_warm() wants records (the longest window). */
+int64_t rules_warmup_ms(const struct rules *r);
+
+/* Feed a record from before the hour into the windows only (no verdict). */
+void rules_warm(struct rules *r, const struct seg_record *rec, uint64_t ua);
+
+/* Pass 1: one record of the hour. */
+void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua);
+
+/* Between the passes. */
+void rules_end_observe(struct rules *r);
+
+/* Pass 2: the analyze reason bits (IVT_*) of one record of the hour, in
+ * the same order as pass 1.  The caller ORs them into rec->reasons. */
+uint32_t rules_event(struct rules *r, const struct seg_record *rec,
+		     uint64_t ua);
+
+/* Key of the visitor: the uid when there is one, else address + user agent. */
+uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua);
+
+/* Key of the address: IPv4 whole, IPv6 by its /64 (one subscriber). */
+uint64_t rules_addr_key(const struct seg_record *rec);
+
+#endif

@@ -1,0 +1,272 @@
+/* sketch.c - the Bloom filter, count-min sketch and Space-Saving top-k that
+ * bound analyze's memory (sketch.h states each error). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sketch.h"
+
+/* A second, independent 64-bit hash of a key (splitmix64's finaliser). */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/* ---- blocked Bloom filter ---- */
+
+#define BLOOM_K 6
+
+int sketch_bloom_init(struct sketch_bloom *b, unsigned log2_bits)
+{
+	memset(b, 0, sizeof(*b));
+	if (log2_bits < 9 || log2_bits > 36)
+		return -EINVAL;
+	b->nblocks = 1ull << (log2_bits - 9);
+	b->bits = calloc(b->nblocks * 8, sizeof(uint64_t));
+	return b->bits ? 0 : -ENOMEM;
+}
+
+void sketch_bloom_release(struct sketch_bloom *b)
+{
+	free(b->bits);
+	memset(b, 0, sizeof(*b));
+}
+
+void sketch_bloom_clear(struct sketch_bloom *b)
+{
+	if (b->bits)
+		memset(b->bits, 0, b->nblocks * 8 * sizeof(uint64_t));
+	b->added = 0;
+}
+
+size_t sketch_bloom_bytes(const struct sketch_bloom *b)
+{
+	return b->nblocks * 8 * sizeof(uint64_t);
+}
+
+static bool bloom_op(struct sketch_bloom *b, uint64_t h, bool set)
+{
+	uint64_t *blk = b->bits + (h & (b->nblocks - 1)) * 8;
+	uint64_t g = mix64(h);
+	bool present = true;
+
+	for (int i = 0; i < BLOOM_K; i++) {
+		unsigned pos = (unsigned)(g >> (9 * i)) & 511;
+		uint64_t bit = 1ull << (pos & 63);
+
+		if (!(blk[pos >> 6] & bit)) {
+			present = false;
+			if (!set)
+				return false;
+			blk[pos >> 6] |= bit;
+		}
+	}
+	if (set && !present)
+		b->added++;
+	return present;
+}
+
+bool sketch_bloom_add(struct sketch_bloom *b, uint64_t h)
+{
+	return bloom_op(b, h, true);
+}
+
+bool sketch_bloom_has(const struct sketch_bloom *b, uint64_t h)
+{
+	return bloom_op((struct sketch_bloom *)b, h, false);
+}
+
+/* ---- count-min with conservative update ---- */
+
+int sketch_cms_init(struct sketch_cms *c, unsigned log2_w, unsigned d)
+{
+	memset(c, 0, sizeof(*c));
+	if (log2_w < 4 || log2_w > 32 || d < 1 || d > 8)
+		return -EINVAL;
+	c->d = d;
+	c->mask = (1ull << log2_w) - 1;
+	c->cnt = calloc((size_t)d << log2_w, sizeof(uint32_t));
+	return c->cnt ? 0 : -ENOMEM;
+}
+
+void sketch_cms_release(struct sketch_cms *c)
+{
+	free(c->cnt);
+	memset(c, 0, sizeof(*c));
+}
+
+void sketch_cms_clear(struct sketch_cms *c)
+{
+	if (c->cnt)
+		memset(c->cnt, 0, sketch_cms_bytes(c));
+	c->total = 0;
+}
+
+size_t sketch_cms_bytes(const struct sketch_cms *c)
+{
+	return (size_t)c->d * (c->mask + 1) * sizeof(uint32_t);
+}
+
+double sketch_cms_error(const struct sketch_cms *c)
+{
+	return 2.718281828459045 * (double)c->total / (double)(c->mask + 1);
+}
+
+/* Row i's counter of h (double hashing, Kirsch and Mitzenmacher 2006). */
+static uint32_t *cms_cell(const struct sketch_cms *c, uint64_t h, uint64_t g,
+			  unsigned i)
+{
+	return c->cnt + (uint64_t)i * (c->mask + 1) + ((h + i * g) & c->mask);
+}
+
+uint32_t sketch_cms_add(struct sketch_cms *c, uint64_t h, uint32_t n)
+{
+	uint64_t g = mix64(h) | 1;
+	uint32_t *cell[8];
+	uint32_t min = UINT32_MAX, want;
+
+	for (unsigned i = 0; i < c->d; i++) {
+		cell[i] = cms_cell(c, h, g, i);
+		if (*cell[i] < min)
+			min = *cell[i];
+	}
+	want = min > UINT32_MAX - n ? UINT32_MAX : min + n;
+	for (unsigned i = 0; i < c->d; i++)
+		if (*cell[i] < want)
+			*cell[i] = want;
+	c->total += n;
+	return want;
+}
+
+uint32_t sketch_cms_get(const struct sketch_cms *c, uint64_t h)
+{
+	uint64_t g = mix64(h) | 1;
+	uint32_t min = UINT32_MAX;
+
+	for (unsigned i = 0; i < c->d; i++) {
+		uint32_t v = *cms_cell(c, h, g, i);
+
+		if (v < min)
+			min = v;
+	}
+	return min;
+}
+
+/* ---- Space-Saving top-k ---- */
+
+void sketch_topk_init(struct sketch_topk *t, unsigned k)
+{
+	memset(t, 0, sizeof(*t));
+	t->k = k < 1 ? 1 : k > SKETCH_TOPK_MAX ? SKETCH_TOPK_MAX : k;
+}
+
+static unsigned topk_min(const struct sketch_topk *t)
+{
+	unsigned m = 0;
+
+	for (unsigned i = 1; i < t->n; i++)
+		if (t->e[i].count < t->e[m].count)
+			m = i;
+	return m;
+}
+
+void sketch_topk_add(struct sketch_topk *t, uint64_t key, uint64_t n)
+{
+	unsigned i, m;
+
+	t->total += n;
+	for (i = 0; i < t->n; i++)
+		if (t->e[i].key == key) {
+			t->e[i].count += n;
+			return;
+		}
+	if (t->n < t->k) {
+		t->e[t->n++] = (struct sketch_topk_entry){ key, n, 0 };
+		return;
+	}
+	m = topk_min(t);
+	t->e[m].key = key;
+	t->e[m].err = t->e[m].count;
+	t->e[m].count += n;
+}
+
+static const struct sketch_topk_entry *topk_find(const struct sketch_topk *t,
+						 uint64_t key)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->e[i].key == key)
+			return &t->e[i];
+	return NULL;
+}
+
+/* The count a summary implies for a key it does not hold: 0 while it has
+ * room (it saw every key), else its smallest count (an upper bound). */
+static uint64_t topk_floor(const struct sketch_topk *t)
+{
+	return t->n < t->k ? 0 : t->e[topk_min(t)].count;
+}
+
+void sketch_topk_merge(struct sketch_topk *dst, const struct sketch_topk *src)
+{
+	struct sketch_topk_entry all[2 * SKETCH_TOPK_MAX];
+	uint64_t fd = topk_floor(dst), fs = topk_floor(src);
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < dst->n; i++) {
+		const struct sketch_topk_entry *o = topk_find(src, dst->e[i].key);
+
+		all[n] = dst->e[i];
+		all[n].count += o ? o->count : fs;
+		all[n].err += o ? o->err : fs;
+		n++;
+	}
+	for (unsigned i = 0; i < src->n; i++) {
+		if (topk_find(dst, src->e[i].key))
+			continue;
+		all[n] = src->e[i];
+		all[n].count += fd;
+		all[n].err += fd;
+		n++;
+	}
+	/* keep the k largest */
+	for (unsigned i = 0; i < n && i < dst->k; i++) {
+		unsigned best = i;
+
+		for (unsigned j = i + 1; j < n; j++)
+			if (all[j].count > all[best].count)
+				best = j;
+		struct sketch_topk_entry tmp = all[i];
+		all[i] = all[best];
+		all[best] = tmp;
+	}
+	dst->n = n < dst->k ? n : dst->k;
+	memcpy(dst->e, all, dst->n * sizeof(all[0]));
+	dst->total += src->total;
+}
+
+uint64_t sketch_topk_top(const struct sketch_topk *t, unsigned j,
+			 uint64_t *err_out)
+{
+	bool used[SKETCH_TOPK_MAX] = { false };
+	uint64_t sum = 0, err = 0;
+
+	for (unsigned r = 0; r < j && r < t->n; r++) {
+		unsigned best = t->n;
+
+		for (unsigned i = 0; i < t->n; i++)
+			if (!used[i] && (best == t->n ||
+					 t->e[i].count > t->e[best].count))
+				best = i;
+		used[best] = true;
+		sum += t->e[best].count;
+		err += t->e[best].err;
+	}
+	if (err_out)
+		*err_out = err;
+	return sum;
+}
