@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #define EXPORT_MAX (256u << 20)
+#define EXPORT_URL_MAX 2000    /* serve's INVENTORY_URL_MAX */
 
 /* Each query's columns are printed as the record's fields, in order.
  * kind: how to check the column (see put_field). */
@@ -29,6 +30,8 @@ static bool url_ok(const char *p, size_t len)
 {
 	size_t skip;
 
+	if (len > EXPORT_URL_MAX)
+		return false;
 	if (len > 7 && !memcmp(p, "http://", 7))
 		skip = 7;
 	else if (len > 8 && !memcmp(p, "https://", 8))

@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS advertisers (
 
 -- pricing CPM: price_micros per 1000 valid impressions; CPC: per valid click.
 -- status: active and paused campaigns are exported (serve also checks the
--- dates); archived ones are not.  end_at NULL means open-ended.
+-- dates); archived ones are not.  end_at NULL means open-ended; dates lie
+-- before 2100 (serve's limit).
 CREATE TABLE IF NOT EXISTS campaigns (
   id INT UNSIGNED NOT NULL AUTO_INCREMENT,
   advertiser_id INT UNSIGNED NOT NULL,
@@ -30,10 +31,12 @@ CREATE TABLE IF NOT EXISTS campaigns (
   KEY campaigns_advertiser (advertiser_id),
   CONSTRAINT campaigns_advertiser_fk FOREIGN KEY (advertiser_id) REFERENCES advertisers (id),
   CONSTRAINT campaigns_dates CHECK (end_at IS NULL OR end_at > start_at),
-  CONSTRAINT campaigns_start CHECK (start_at >= '1970-01-02')
+  CONSTRAINT campaigns_range CHECK (start_at >= '1970-01-02' AND start_at < '2100-01-01'
+    AND (end_at IS NULL OR end_at <= '2100-01-01'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- weight 0 keeps an ad out of rotation.  unsigned_ok = 1: a click without a
+-- weight 0 keeps an ad out of rotation (at most 10^9).  URLs: http(s), at
+-- most 2000 bytes, no space, control byte or quote (serve's limits).  unsigned_ok = 1: a click without a
 -- token (a static link, e.g. in a newsletter) is still billable.
 CREATE TABLE IF NOT EXISTS ads (
   id INT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -43,8 +46,8 @@ CREATE TABLE IF NOT EXISTS ads (
   height SMALLINT UNSIGNED NOT NULL,
   weight INT UNSIGNED NOT NULL DEFAULT 1,
   unsigned_ok TINYINT(1) NOT NULL DEFAULT 0,
-  image_url VARCHAR(2048) NOT NULL,
-  landing_url VARCHAR(2048) NOT NULL,
+  image_url VARCHAR(2000) NOT NULL,
+  landing_url VARCHAR(2000) NOT NULL,
   created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   PRIMARY KEY (id),
@@ -52,6 +55,7 @@ CREATE TABLE IF NOT EXISTS ads (
   KEY ads_size (width, height),
   CONSTRAINT ads_campaign_fk FOREIGN KEY (campaign_id) REFERENCES campaigns (id),
   CONSTRAINT ads_size_positive CHECK (width > 0 AND height > 0),
+  CONSTRAINT ads_weight_range CHECK (weight <= 1000000000),
   CONSTRAINT ads_unsigned_bool CHECK (unsigned_ok IN (0, 1)),
   CONSTRAINT ads_image_url CHECK (image_url REGEXP '^https?://[^[:space:][:cntrl:]"\']+$'),
   CONSTRAINT ads_landing_url CHECK (landing_url REGEXP '^https?://[^[:space:][:cntrl:]"\']+$')
