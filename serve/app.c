@@ -1,0 +1,637 @@
+/* app.c - the request handler of adlog-serve: route on DOCUMENT_URI, read
+ * the query, cookie and hint headers, log the event with one write(2), and
+ * only then render the answer.  Nothing from the request is ever copied
+ * into a response header: the redirect target comes from the inventory. */
+#include "app.h"
+
+#include <errno.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "diag.h"
+#include "event.h"
+#include "inventory.h"
+#include "query.h"
+
+static const unsigned char gif[43] = {
+	'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0,
+	0, 0, 0, 0x21, 0xf9, 4, 1, 0, 0, 0, 0, 0x2c, 0, 0, 0, 0,
+	1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b,
+};
+
+/* ---- a bounded response builder ---- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void put_mem(struct buf *b, const void *s, size_t n)
+{
+	if (n > b->cap - b->len)
+		n = b->cap - b->len;   /* cap is far above any response */
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+	put_mem(b, s, strlen(s));
+}
+
+static void put_dec(struct buf *b, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_mem(b, tmp + sizeof(tmp) - n, (size_t)n);
+}
+
+static void put_hex16(struct buf *b, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		tmp[i] = hex[v & 15];
+	put_mem(b, tmp, 16);
+}
+
+/* JSON string body; inventory URLs hold no quotes or controls, but a
+ * backslash is possible. */
+static void put_json_str(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' || s[i] == '"')
+			put_mem(b, "\\", 1);
+		put_mem(b, s + i, 1);
+	}
+}
+
+static const char *status_line(int status)
+{
+	switch (status) {
+	case 200: return "Status: 200 OK\r\n";
+	case 204: return "Status: 204 No Content\r\n";
+	case 302: return "Status: 302 Found\r\n";
+	case 400: return "Status: 400 Bad Request\r\n";
+	case 404: return "Status: 404 Not Found\r\n";
+	case 405: return "Status: 405 Method Not Allowed\r\n";
+	default: return "Status: 500 Internal Server Error\r\n";
+	}
+}
+
+/* ---- randomness ---- */
+
+static void rand_fill(struct serve_worker *w, uint8_t *dst, size_t n)
+{
+	if (w->rnd_left < n) {
+		if (RAND_bytes(w->rnd, sizeof(w->rnd)) != 1) {
+			/* libcrypto failing is not a reason to break the page;
+			 * fall back to the per-thread generator */
+			for (size_t i = 0; i < sizeof(w->rnd); i++) {
+				uint64_t x = w->rng[0] ^ (w->rng[0] << 23);
+
+				w->rng[0] = w->rng[1];
+				w->rng[1] = x ^ w->rng[1] ^ (x >> 17) ^
+					    (w->rng[1] >> 26);
+				w->rnd[i] = (uint8_t)(w->rng[1] + w->rng[0]);
+			}
+		}
+		w->rnd_left = sizeof(w->rnd);
+	}
+	memcpy(dst, w->rnd + sizeof(w->rnd) - w->rnd_left, n);
+	w->rnd_left -= n;
+}
+
+static uint64_t rand64(struct serve_worker *w)
+{
+	uint64_t v;
+
+	rand_fill(w, (uint8_t *)&v, sizeof(v));
+	return v;
+}
+
+/* ---- set-up ---- */
+
+static bool cookie_text_ok(const char *s, bool domain)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      (domain && c == '.')))
+			return false;
+	}
+	return true;
+}
+
+int app_init(struct serve_app *app, const struct config *cfg, unsigned node,
+	     size_t nthreads, char *err, size_t errlen)
+{
+	const struct config_serve *s = &cfg->serve;
+	int n;
+
+	memset(app, 0, sizeof(*app));
+	app->cfg = cfg;
+	app->node = node;
+	app->nthreads = nthreads;
+	app->start_mono_ms = clock_mono_ms();
+	if (node > EVENTID_NODE_MAX) {
+		snprintf(err, errlen, "node id %u above %u", node, EVENTID_NODE_MAX);
+		return -1;
+	}
+	if (token_keys_init(&app->keys, (unsigned)s->token_key_id, s->token_key,
+			    (unsigned)s->token_old_key_id, s->token_old_key,
+			    err, errlen))
+		return -1;
+	if (!*s->cookie_name || !cookie_text_ok(s->cookie_name, false) ||
+	    !cookie_text_ok(s->cookie_domain, true)) {
+		snprintf(err, errlen, "cookie_name or cookie_domain has bytes other than letters, digits, '-', '_' (and '.')");
+		return -1;
+	}
+	for (const char *c = s->click_base; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == '"' || *c == '\\' ||
+		    (unsigned char)*c == 0x7f) {
+			snprintf(err, errlen, "click_base has a control byte, space, quote or backslash");
+			return -1;
+		}
+	n = snprintf(app->cookie_tail, sizeof(app->cookie_tail),
+		     "; Max-Age=%lld; Path=/%s%s%s\r\n",
+		     (long long)s->cookie_max_age,
+		     *s->cookie_domain ? "; Domain=" : "", s->cookie_domain,
+		     s->cookie_secure ? "; SameSite=None; Secure" : "; SameSite=Lax");
+	app->cookie_tail_len = (size_t)n;
+	memcpy(app->click_base, s->click_base, strlen(s->click_base) + 1);
+	eventid_init(&app->ids, node);
+	if (stats_init(&app->stats, nthreads) ||
+	    hazard_init(&app->inv_hz, nthreads + 1)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = writer_init(&app->writer, cfg->common.spool_dir, cfg->common.host,
+			node, nthreads + 1);
+	if (n) {
+		snprintf(err, errlen, "cannot use spool directory '%s': %s",
+			 cfg->common.spool_dir, strerror(-n));
+		return -1;
+	}
+	n = writer_recover(&app->writer);
+	if (n < 0) {
+		snprintf(err, errlen, "cannot read spool directory '%s': %s",
+			 cfg->common.spool_dir, strerror(-n));
+		return -1;
+	}
+	if (n > 0)
+		diag_err("closed %d event file(s) left open by an earlier run", n);
+	if (app_reload(app, true) < 0) {
+		snprintf(err, errlen, "no usable inventory");
+		return -1;
+	}
+	return 0;
+}
+
+void app_release(struct serve_app *app)
+{
+	writer_release(&app->writer);
+	inventory_free(atomic_exchange(&app->inv, NULL));
+	hazard_release(&app->inv_hz);
+	stats_release(&app->stats);
+}
+
+int app_reload(struct serve_app *app, bool force)
+{
+	const char *path = app->cfg->serve.inventory;
+	struct inventory *inv, *old;
+	struct stat st;
+	char err[512];
+	int64_t mtime_ns;
+
+	if (stat(path, &st)) {
+		if (force) {
+			diag_err("cannot stat inventory '%s': %s", path,
+				 strerror(errno));
+			atomic_fetch_add(&app->inv_errors, 1);
+			return -1;
+		}
+		return 0;
+	}
+	mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (!force && st.st_ino == app->inv_ino && st.st_dev == app->inv_dev &&
+	    st.st_size == app->inv_size && mtime_ns == app->inv_mtime_ns)
+		return 0;
+	/* remember what was tried, so a broken file is reported once */
+	app->inv_ino = st.st_ino;
+	app->inv_dev = st.st_dev;
+	app->inv_size = st.st_size;
+	app->inv_mtime_ns = mtime_ns;
+	if (inventory_load(path, &inv, err, sizeof(err))) {
+		diag_err("inventory refused, keeping the old one: %s", err);
+		atomic_fetch_add(&app->inv_errors, 1);
+		return -1;
+	}
+	old = atomic_exchange(&app->inv, inv);
+	atomic_store(&app->inv_loaded_ms, clock_mono_ms());
+	atomic_fetch_add(&app->inv_reloads, 1);
+	hazard_wait(&app->inv_hz, old);
+	inventory_free(old);
+	diag_err("inventory '%s' version '%s' loaded: %zu ads, %zu zones",
+		 path, inv->version, inv->nads, inv->nzones);
+	return 1;
+}
+
+int worker_init(struct serve_worker *w, struct serve_app *app, size_t idx)
+{
+	memset(w, 0, sizeof(*w));
+	w->app = app;
+	w->idx = idx;
+	w->out = malloc(APP_OUT_MAX);
+	if (!w->out || token_mac_init(&w->mac, &app->keys))
+		return -1;
+	if (RAND_bytes((uint8_t *)w->rng, sizeof(w->rng)) != 1)
+		w->rng[0] = (uint64_t)clock_mono_ms() ^ idx, w->rng[1] = ~idx;
+	return 0;
+}
+
+void worker_release(struct serve_worker *w)
+{
+	token_mac_release(&w->mac);
+	free(w->out);
+	w->out = NULL;
+}
+
+/* ---- handling ---- */
+
+struct ctx {
+	struct serve_worker *w;
+	const struct serve_request *r;
+	struct stats_thread *st;
+	const struct inventory *inv;
+	struct query q;
+	struct event ev;
+	int64_t now;
+	bool head;
+};
+
+static size_t slen(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
+
+/* Facts every event of this request shares; a new uid when none is valid. */
+static void event_base(struct ctx *c, char type)
+{
+	const struct serve_request *r = c->r;
+	struct event *ev = &c->ev;
+	const char *v;
+	size_t vl;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->ts_ms = c->now;
+	ev->id = eventid_next(&c->w->app->ids, c->now);
+	if (!r->addr || addr_parse(r->addr, strlen(r->addr), &ev->ip))
+		ev->ip.family = 4;     /* 0.0.0.0: nginx always sends one */
+	if (r->cookie &&
+	    cookie_find(r->cookie, strlen(r->cookie),
+			c->w->app->cfg->serve.cookie_name, &v, &vl) &&
+	    uid_parse(v, vl, ev->uid) == 0) {
+		ev->has_uid = true;
+	} else {
+		rand_fill(c->w, ev->uid, sizeof(ev->uid));
+		ev->has_uid = true;
+		ev->flags |= EVENT_F_UID_NEW;
+	}
+	if (c->head)
+		ev->flags |= EVENT_F_HEAD;
+	if ((r->purpose && purpose_is_prefetch(r->purpose, strlen(r->purpose))) ||
+	    (r->sec_purpose &&
+	     purpose_is_prefetch(r->sec_purpose, strlen(r->sec_purpose))) ||
+	    (r->x_purpose &&
+	     purpose_is_prefetch(r->x_purpose, strlen(r->x_purpose))) ||
+	    (r->x_moz && purpose_is_prefetch(r->x_moz, strlen(r->x_moz))))
+		ev->flags |= EVENT_F_PREFETCH;
+	if (!slen(r->accept_lang))
+		ev->flags |= EVENT_F_NO_ACCEPT_LANG;
+	ev->ua = (struct span){ r->ua, slen(r->ua) };
+	ev->ref = (struct span){ r->referer, slen(r->referer) };
+}
+
+/* Write the event; the answer goes out whatever happens here. */
+static void event_log(struct ctx *c)
+{
+	char line[EVENT_LINE_MAX];
+	size_t n = event_render(&c->ev, line, sizeof(line));
+
+	if (n && writer_append(&c->w->app->writer, c->w->idx, line, n,
+			       c->ev.ts_ms) == 0) {
+		stats_add(&c->st->events, 1);
+		stats_add(&c->st->bytes, n);
+	} else {
+		stats_add(&c->st->dropped, 1);
+	}
+}
+
+static void head_common(struct ctx *c, struct buf *b, int status)
+{
+	put_str(b, status_line(status));
+	put_str(b, "Cache-Control: no-store\r\n");
+	if (c->ev.flags & EVENT_F_UID_NEW) {
+		char uid[EVENT_UID_LEN];
+
+		uid_format(c->ev.uid, uid);
+		put_str(b, "Set-Cookie: ");
+		put_str(b, c->w->app->cfg->serve.cookie_name);
+		put_mem(b, "=", 1);
+		put_mem(b, uid, sizeof(uid));
+		put_mem(b, c->w->app->cookie_tail, c->w->app->cookie_tail_len);
+	}
+}
+
+/* A short text answer (errors, 404). */
+static size_t answer_text(struct ctx *c, struct buf *b, int status,
+			  const char *text)
+{
+	size_t n = strlen(text);
+
+	head_common(c, b, status);
+	if (status == 405)
+		put_str(b, "Allow: GET, HEAD\r\n");
+	put_str(b, "Content-Type: text/plain\r\nContent-Length: ");
+	put_dec(b, n + 1);
+	put_str(b, "\r\n\r\n");
+	if (!c->head) {
+		put_mem(b, text, n);
+		put_mem(b, "\n", 1);
+	}
+	return b->len;
+}
+
+static void set_ids(struct ctx *c, uint32_t ad_id, uint32_t zone_id,
+		    const struct inv_ad **ad_out)
+{
+	const struct inv_ad *ad = ad_id ? inventory_ad(c->inv, ad_id) : NULL;
+	const struct inv_zone *z = zone_id ? inventory_zone(c->inv, zone_id) : NULL;
+
+	c->ev.ad = ad_id;
+	c->ev.zone = zone_id;
+	c->ev.camp = ad ? ad->camp : 0;
+	c->ev.pub = z ? z->pub : 0;
+	if (!ad || !z)
+		c->ev.flags |= EVENT_F_UNKNOWN;
+	*ad_out = ad;
+}
+
+static size_t do_pixel(struct ctx *c, struct buf *b, int *status)
+{
+	uint32_t ad_id, zone_id;
+	const struct inv_ad *ad;
+	int e;
+
+	if ((e = query_get_id(&c->q, "ad", &ad_id)) ||
+	    (e = query_get_id(&c->q, "zone", &zone_id))) {
+		*status = 400;
+		return answer_text(c, b, 400, query_err_name(e));
+	}
+	event_base(c, EVENT_IMPRESSION);
+	set_ids(c, ad_id, zone_id, &ad);
+	event_log(c);
+	*status = 200;
+	head_common(c, b, 200);
+	put_str(b, "Content-Type: image/gif\r\nContent-Length: 43\r\n\r\n");
+	if (!c->head)
+		put_mem(b, gif, sizeof(gif));
+	return b->len;
+}
+
+static size_t do_ad(struct ctx *c, struct buf *b, int *status)
+{
+	struct serve_worker *w = c->w;
+	const struct inv_zone *z;
+	const struct inv_ad *ad;
+	uint32_t zone_id;
+	char tok[TOKEN_LEN];
+	size_t body_at;
+	int e = query_get_id(&c->q, "zone", &zone_id);
+
+	if (e) {
+		*status = 400;
+		return answer_text(c, b, 400, query_err_name(e));
+	}
+	z = inventory_zone(c->inv, zone_id);
+	if (!z) {
+		*status = 404;
+		return answer_text(c, b, 404, "unknown zone");
+	}
+	ad = inventory_pick(c->inv, z, c->now, rand64(w));
+	if (!ad) {
+		stats_add(&c->st->no_fill, 1);
+		*status = 204;
+		put_str(b, status_line(204));
+		put_str(b, "Cache-Control: no-store\r\n\r\n");
+		return b->len;
+	}
+	event_base(c, EVENT_IMPRESSION);
+	c->ev.ad = ad->id;
+	c->ev.zone = z->id;
+	c->ev.pub = z->pub;
+	c->ev.camp = ad->camp;
+	if (token_make(&w->mac, c->ev.id, ad->id, z->id, tok)) {
+		*status = 500;
+		return answer_text(c, b, 500, "cannot sign");
+	}
+	event_log(c);
+	*status = 200;
+	head_common(c, b, 200);
+	put_str(b, "Content-Type: application/json\r\nContent-Length: ");
+	/* render the body after a fixed-width length, then fix the length */
+	size_t len_at = b->len;
+	put_str(b, "00000\r\n\r\n");
+	body_at = b->len;
+	put_str(b, "{\"id\":\"");
+	put_hex16(b, c->ev.id);
+	put_str(b, "\",\"ad\":");
+	put_dec(b, ad->id);
+	put_str(b, ",\"width\":");
+	put_dec(b, ad->width);
+	put_str(b, ",\"height\":");
+	put_dec(b, ad->height);
+	put_str(b, ",\"image\":\"");
+	put_json_str(b, ad->image, ad->image_len);
+	put_str(b, "\",\"click\":\"");
+	put_json_str(b, w->app->click_base, strlen(w->app->click_base));
+	put_str(b, "/c?t=");
+	put_mem(b, tok, sizeof(tok));
+	put_str(b, "\"}\n");
+	{
+		size_t blen = b->len - body_at;
+
+		for (int i = 4; i >= 0; i--, blen /= 10)
+			b->p[len_at + (size_t)i] = (char)('0' + blen % 10);
+	}
+	if (c->head)
+		b->len = body_at;
+	return b->len;
+}
+
+static size_t do_click(struct ctx *c, struct buf *b, int *status)
+{
+	struct serve_worker *w = c->w;
+	const struct inv_ad *ad;
+	char t[QUERY_VALUE_MAX];
+	int tl = query_get(&c->q, "t", t, sizeof(t));
+	uint32_t ad_id = 0, zone_id = 0;
+
+	if (tl == QUERY_E_DUP) {
+		*status = 400;
+		return answer_text(c, b, 400, query_err_name(tl));
+	}
+	if (tl == QUERY_E_ABSENT) {
+		/* unsigned click from a creative delivered elsewhere */
+		int e = query_get_id(&c->q, "ad", &ad_id);
+
+		if (e || ((e = query_get_id(&c->q, "zone", &zone_id)) &&
+			  e != QUERY_E_ABSENT)) {
+			*status = 400;
+			return answer_text(c, b, 400, query_err_name(e));
+		}
+		event_base(c, EVENT_CLICK);
+		c->ev.flags |= EVENT_F_NO_TOKEN;
+		set_ids(c, ad_id, zone_id, &ad);
+		if (ad && !ad->unsigned_ok)
+			c->ev.flags |= EVENT_F_UNSIGNED_DENY;
+	} else {
+		struct token_info ti;
+		enum token_verdict v = tl < 0 ? TOKEN_MALFORMED :
+			token_check(&w->mac, t, (size_t)tl, c->now,
+				    w->app->cfg->serve.token_max_age * 1000, &ti);
+
+		event_base(c, EVENT_CLICK);
+		if (v == TOKEN_MALFORMED) {
+			c->ev.flags |= EVENT_F_TOKEN_BAD | EVENT_F_UNKNOWN;
+			event_log(c);
+			*status = 400;
+			return answer_text(c, b, 400, "bad token");
+		}
+		c->ev.flags |= v == TOKEN_VALID ? EVENT_F_TOKEN_VALID :
+			       v == TOKEN_EXPIRED ? EVENT_F_TOKEN_EXPIRED :
+			       EVENT_F_TOKEN_BAD;
+		c->ev.imp = ti.imp;
+		set_ids(c, ti.ad, ti.zone, &ad);
+	}
+	event_log(c);
+	if (!ad) {
+		*status = 404;
+		return answer_text(c, b, 404, "unknown ad");
+	}
+	*status = 302;
+	head_common(c, b, 302);
+	put_str(b, "Location: ");
+	put_mem(b, ad->landing, ad->landing_len);
+	put_str(b, "\r\nContent-Length: 0\r\n\r\n");
+	return b->len;
+}
+
+static size_t do_status(struct ctx *c, struct buf *b, int *status)
+{
+	struct serve_app *app = c->w->app;
+	struct stats_view v;
+	char fmt[16];
+	size_t at, n;
+	bool prom = query_get(&c->q, "format", fmt, sizeof(fmt)) >= 0 &&
+		    !strcmp(fmt, "prometheus");
+
+	stats_sum(&app->stats, &v);
+	v.write_errors = atomic_load(&app->writer.write_errors);
+	v.files_closed = atomic_load(&app->writer.files_closed);
+	v.open_files = writer_is_open(&app->writer);
+	v.inv_reloads = atomic_load(&app->inv_reloads);
+	v.inv_errors = atomic_load(&app->inv_errors);
+	v.inv_ads = c->inv->nads;
+	v.inv_zones = c->inv->nzones;
+	v.inv_version = c->inv->version;
+	v.uptime_s = (clock_mono_ms() - app->start_mono_ms) / 1000;
+	v.inv_age_s = (clock_mono_ms() - atomic_load(&app->inv_loaded_ms)) / 1000;
+	v.node = app->node;
+	v.pid = (long)getpid();
+	*status = 200;
+	put_str(b, status_line(200));
+	put_str(b, prom ? "Content-Type: text/plain; version=0.0.4\r\n" :
+			  "Content-Type: text/plain\r\n");
+	put_str(b, "Cache-Control: no-store\r\n\r\n");
+	at = b->len;
+	n = stats_render(&v, prom, b->p + at, b->cap - at);
+	b->len = c->head ? at : at + n;
+	return b->len;
+}
+
+enum route { R_AD, R_I, R_C, R_STATUS, R_NONE };
+
+static enum route route_of(const char *uri)
+{
+	if (!uri)
+		return R_NONE;
+	if (!strcmp(uri, "/i"))
+		return R_I;
+	if (!strcmp(uri, "/ad"))
+		return R_AD;
+	if (!strcmp(uri, "/c"))
+		return R_C;
+	if (!strcmp(uri, "/status") || !strncmp(uri, "/status/", 8))
+		return R_STATUS;
+	return R_NONE;
+}
+
+size_t app_handle(struct serve_worker *w, const struct serve_request *r,
+		  int *status)
+{
+	static const enum stats_ep eps[] = { EP_AD, EP_I, EP_C, EP_STATUS,
+					     EP_OTHER };
+	struct ctx c;
+	struct buf b = { w->out, 0, APP_OUT_MAX };
+	enum route rt = route_of(r->uri);
+	size_t n;
+	int e;
+
+	memset(&c.ev, 0, sizeof(c.ev));
+	c.w = w;
+	c.r = r;
+	c.st = &w->app->stats.t[w->idx];
+	c.now = clock_now_ms();
+	c.head = r->method && !strcmp(r->method, "HEAD");
+	stats_add(&c.st->busy, 1);
+	c.inv = hazard_take(&w->app->inv_hz, w->idx, &w->app->inv);
+	if (rt == R_NONE) {
+		*status = 404;
+		n = answer_text(&c, &b, 404, "not found");
+	} else if (!c.head && (!r->method || strcmp(r->method, "GET"))) {
+		*status = 405;
+		n = answer_text(&c, &b, 405, "method not allowed");
+	} else if ((e = query_parse(r->query ? r->query : "", slen(r->query),
+				    &c.q))) {
+		*status = 400;
+		n = answer_text(&c, &b, 400, query_err_name(e));
+	} else if (rt == R_I) {
+		n = do_pixel(&c, &b, status);
+	} else if (rt == R_AD) {
+		n = do_ad(&c, &b, status);
+	} else if (rt == R_C) {
+		n = do_click(&c, &b, status);
+	} else {
+		n = do_status(&c, &b, status);
+	}
+	hazard_drop(&w->app->inv_hz, w->idx);
+	stats_add(&c.st->req[eps[rt]][stats_code_of(*status)], 1);
+	stats_add(&c.st->busy, (uint64_t)-1);
+	return n;
+}

@@ -1,0 +1,311 @@
+/* writer.c - append event lines to the hourly spool file.  The request path
+ * takes no lock: it protects the current file with a hazard slot and does
+ * one write(2) on an O_APPEND descriptor.  The rare paths (open at the first
+ * event of an hour, close, errors) take the roll mutex. */
+#include "writer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "event.h"
+
+#define HOUR_MS 3600000LL
+
+void writer_host(const char *name, char *out, size_t cap)
+{
+	char buf[256];
+	size_t i;
+
+	if (!name || !*name) {
+		if (gethostname(buf, sizeof(buf) - 1))
+			memcpy(buf, "localhost", 10);
+		buf[sizeof(buf) - 1] = '\0';
+		name = buf;
+	}
+	for (i = 0; name[i] && i + 1 < cap; i++) {
+		unsigned char c = (unsigned char)name[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-';
+
+		out[i] = ok ? (char)c : '-';
+	}
+	out[i] = '\0';
+}
+
+int writer_init(struct writer *w, const char *dir, const char *host,
+		unsigned node, size_t nthreads)
+{
+	memset(w, 0, sizeof(*w));
+	if (strlen(dir) >= sizeof(w->dir) || node > 1023)
+		return -EINVAL;
+	memcpy(w->dir, dir, strlen(dir) + 1);
+	writer_host(host, w->host, sizeof(w->host));
+	w->node = node;
+	w->rl.interval_ms = 10000;
+	if (pthread_mutex_init(&w->roll, NULL))
+		return -ENOMEM;
+	return hazard_init(&w->hz, nthreads);
+}
+
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* fdatasync, rename .open -> .log, close.  The file is no longer shared. */
+static int close_file(struct writer *w, struct writer_file *f)
+{
+	int rc = 0;
+
+	if (fdatasync(f->fd) && errno != EINVAL)
+		rc = -errno;
+	if (rename(f->open_path, f->log_path)) {
+		rc = -errno;
+		diag_err("cannot rename '%s': %s", f->open_path, strerror(errno));
+	}
+	close(f->fd);
+	sync_dir(w->dir);
+	atomic_fetch_add(&w->files_closed, 1);
+	free(f);
+	return rc;
+}
+
+/* Open a new .open file for hour, named with a START no other file of this
+ * host and node has used (a restart within one ms, or a frozen test clock,
+ * would otherwise collide). */
+static struct writer_file *open_file(struct writer *w, int64_t hour)
+{
+	struct writer_file *f = calloc(1, sizeof(*f));
+	time_t secs = (time_t)(hour * 3600);
+	struct tm tm;
+	char stamp[16];
+	int64_t start = clock_now_ms();
+
+	if (!f)
+		return NULL;
+	gmtime_r(&secs, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d%H", &tm);
+	f->hour = hour;
+	for (int tries = 0; tries < 1000; tries++, start++) {
+		struct stat st;
+
+		snprintf(f->log_path, sizeof(f->log_path),
+			 "%s/adlog.%s.%s.%04u.%lld.log", w->dir, stamp, w->host,
+			 w->node, (long long)start);
+		snprintf(f->open_path, sizeof(f->open_path),
+			 "%s/adlog.%s.%s.%04u.%lld.open", w->dir, stamp, w->host,
+			 w->node, (long long)start);
+		if (stat(f->log_path, &st) == 0)
+			continue;
+		f->fd = open(f->open_path,
+			     O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+			     0644);
+		if (f->fd >= 0)
+			return f;
+		if (errno != EEXIST)
+			break;
+	}
+	diag_ratelimited(&w->rl, "cannot open '%s': %s", f->open_path,
+			 strerror(errno));
+	free(f);
+	return NULL;
+}
+
+/* Make the current file right for hour (open one, or replace one that is
+ * broken or of an earlier hour).  Called with no hazard held. */
+static void roll(struct writer *w, int64_t hour)
+{
+	struct writer_file *f, *nf;
+
+	pthread_mutex_lock(&w->roll);
+	f = atomic_load(&w->cur);
+	if (f && f->hour >= hour && !atomic_load(&f->broken))
+		goto out_unlock;          /* another thread did it */
+	if (clock_mono_ms() < atomic_load(&w->retry_ms))
+		goto out_unlock;
+	nf = open_file(w, f && f->hour > hour ? f->hour : hour);
+	if (!nf) {
+		atomic_fetch_add(&w->write_errors, 1);
+		atomic_store(&w->retry_ms, clock_mono_ms() + WRITER_RETRY_MS);
+		if (!f || !atomic_load(&f->broken))
+			goto out_unlock;  /* keep writing the old hour's file */
+	}
+	atomic_store(&w->cur, nf);
+	if (f) {
+		hazard_wait(&w->hz, f);
+		close_file(w, f);
+	}
+out_unlock:
+	pthread_mutex_unlock(&w->roll);
+}
+
+/* A write came back short: cut the file back to its last whole line. */
+static void cut_partial(struct writer *w, struct writer_file *f)
+{
+	char buf[EVENT_LINE_MAX];
+	struct stat st;
+	off_t from;
+	ssize_t n;
+
+	pthread_mutex_lock(&w->roll);
+	if (fstat(f->fd, &st) == 0 && st.st_size > 0) {
+		from = st.st_size > (off_t)sizeof(buf) ?
+		       st.st_size - (off_t)sizeof(buf) : 0;
+		n = pread(f->fd, buf, (size_t)(st.st_size - from), from);
+		while (n > 0 && buf[n - 1] != '\n')
+			n--;
+		if (n > 0 || from == 0)
+			if (ftruncate(f->fd, from + (n > 0 ? n : 0)))
+				atomic_store(&f->broken, true);
+	}
+	pthread_mutex_unlock(&w->roll);
+}
+
+int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
+		  int64_t ts_ms)
+{
+	int64_t hour = ts_ms / HOUR_MS;
+	struct writer_file *f;
+	ssize_t n;
+	int err;
+
+	for (int tries = 0;; tries++) {
+		f = hazard_take(&w->hz, slot, &w->cur);
+		if (f && f->hour >= hour && !atomic_load(&f->broken))
+			break;
+		if (tries == 2 || (f && f->hour >= hour && tries == 1))
+			break;
+		hazard_drop(&w->hz, slot);
+		roll(w, hour);
+	}
+	if (!f) {
+		hazard_drop(&w->hz, slot);
+		return -EIO;
+	}
+	n = write(f->fd, line, len);
+	if (n == (ssize_t)len) {
+		hazard_drop(&w->hz, slot);
+		return 0;
+	}
+	err = n < 0 ? errno : ENOSPC;
+	if (n > 0)
+		cut_partial(w, f);
+	if (err != ENOSPC && err != EDQUOT && err != EFBIG && err != EINTR)
+		atomic_store(&f->broken, true);   /* reopen on the next event */
+	hazard_drop(&w->hz, slot);
+	atomic_fetch_add(&w->write_errors, 1);
+	diag_ratelimited(&w->rl, "cannot write '%s': %s (events dropped)",
+			 f->open_path, strerror(err));
+	return -err;
+}
+
+static int close_current_locked(struct writer *w)
+{
+	struct writer_file *f = atomic_exchange(&w->cur, NULL);
+
+	if (!f)
+		return 0;
+	hazard_wait(&w->hz, f);
+	return close_file(w, f);
+}
+
+int writer_close(struct writer *w)
+{
+	int rc;
+
+	pthread_mutex_lock(&w->roll);
+	rc = close_current_locked(w);
+	pthread_mutex_unlock(&w->roll);
+	return rc;
+}
+
+void writer_tick(struct writer *w, int64_t now_ms)
+{
+	struct writer_file *f;
+
+	pthread_mutex_lock(&w->roll);   /* appenders free files only under it */
+	f = atomic_load(&w->cur);
+	if (f && f->hour < now_ms / HOUR_MS)
+		close_current_locked(w);
+	pthread_mutex_unlock(&w->roll);
+}
+
+bool writer_is_open(struct writer *w)
+{
+	return atomic_load(&w->cur) != NULL;
+}
+
+/* adlog.YYYYMMDDHH.HOST.NODE.START.open of this host and node? */
+static bool own_open_file(const struct writer *w, const char *name)
+{
+	char want[128];
+	size_t n = strlen(name), wl;
+
+	if (n < 6 + 11 + 5 || strncmp(name, "adlog.", 6) ||
+	    strcmp(name + n - 5, ".open"))
+		return false;
+	for (int i = 6; i < 16; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return false;
+	snprintf(want, sizeof(want), ".%s.%04u.", w->host, w->node);
+	wl = strlen(want);
+	if (n < 16 + wl + 5 || strncmp(name + 16, want, wl))
+		return false;
+	for (size_t i = 16 + wl; i < n - 5; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return false;
+	return n - 5 > 16 + wl;
+}
+
+int writer_recover(struct writer *w)
+{
+	DIR *d = opendir(w->dir);
+	struct dirent *e;
+	int closed = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		struct writer_file *f;
+
+		if (!own_open_file(w, e->d_name))
+			continue;
+		f = calloc(1, sizeof(*f));
+		if (!f)
+			break;
+		snprintf(f->open_path, sizeof(f->open_path), "%s/%s", w->dir,
+			 e->d_name);
+		memcpy(f->log_path, f->open_path, strlen(f->open_path) - 4);
+		memcpy(f->log_path + strlen(f->open_path) - 4, "log", 4);
+		f->fd = open(f->open_path, O_WRONLY | O_CLOEXEC);
+		if (f->fd < 0) {
+			free(f);
+			continue;
+		}
+		cut_partial(w, f);  /* a crash in mid-write leaves no torn line */
+		close_file(w, f);
+		closed++;
+	}
+	closedir(d);
+	return closed;
+}
+
+void writer_release(struct writer *w)
+{
+	writer_close(w);
+	hazard_release(&w->hz);
+	pthread_mutex_destroy(&w->roll);
+}

@@ -1,0 +1,77 @@
+/* writer.h - the event writer: whole lines appended with one write(2) to one
+ * open file per process and hour, closed (fdatasync + rename from .open to
+ * .log) at the hour's end, on request and at shutdown.  The file names are
+ * the spool contract of /work/notes/CONTEXT.md and docs/serve.md.
+ *
+ * Ownership: the caller owns struct writer (writer_init/writer_release);
+ * the writer owns its files.  writer_append is safe from any of the
+ * nthreads slots at once; the other calls come from one control thread. */
+#ifndef ADLOG_SERVE_WRITER_H
+#define ADLOG_SERVE_WRITER_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "hazard.h"
+
+#define WRITER_DIR_MAX 768
+#define WRITER_PATH_MAX 1100
+#define WRITER_RETRY_MS 1000   /* wait between attempts to open a file */
+
+struct writer_file {
+	int fd;
+	int64_t hour;             /* Unix hours (UTC) the file is for */
+	_Atomic bool broken;      /* I/O error: reopen on the next append */
+	char open_path[WRITER_PATH_MAX], log_path[WRITER_PATH_MAX];
+};
+
+struct writer {
+	char dir[WRITER_DIR_MAX];
+	char host[64];
+	unsigned node;
+	_Atomic(void *) cur;      /* struct writer_file *, NULL when closed */
+	pthread_mutex_t roll;     /* one thread opens/closes at a time */
+	struct hazard_set hz;
+	_Atomic int64_t retry_ms; /* mono ms before which no open is tried */
+	_Atomic uint64_t write_errors, files_closed;
+	struct ratelimit rl;
+};
+
+/* Host part of file names: name, or gethostname() when name is empty, with
+ * every byte outside [A-Za-z0-9-] made '-'. */
+void writer_host(const char *name, char *out, size_t cap);
+
+/* Set up a writer for node in dir with nthreads slots; opens nothing yet.
+ * Returns 0 or a negative errno. */
+int writer_init(struct writer *w, const char *dir, const char *host,
+		unsigned node, size_t nthreads);
+
+/* Close (fdatasync + rename) every *.open file of this host and node left by
+ * a crash.  Returns the number closed, or a negative errno. */
+int writer_recover(struct writer *w);
+
+/* Append one whole line (ending in LF) for an event at ts_ms, from slot.
+ * Returns 0 when the line is in the file, or a negative errno when it was
+ * dropped (no file could be opened, disk full, I/O error); never leaves a
+ * part of the line in the file. */
+int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
+		  int64_t ts_ms);
+
+/* Close the current file now (SIGUSR1, shutdown).  0 or negative errno. */
+int writer_close(struct writer *w);
+
+/* Close the current file if its hour ended before now_ms. */
+void writer_tick(struct writer *w, int64_t now_ms);
+
+/* Is a file open now? */
+bool writer_is_open(struct writer *w);
+
+/* Close the current file and free everything. */
+void writer_release(struct writer *w);
+
+#endif

@@ -1,0 +1,128 @@
+# nginx.sh - sourced by serve tests after common.sh: a private nginx in front
+# of adlog-serve responders, with the same FastCGI settings as
+# conf/nginx.conf, and helpers to start and stop responders.
+#
+#   serve_conf [KEY=VALUE...]   write $T/adlog.conf ([serve] keys as given)
+#   start_serve [ARGS...]       start build/adlog-serve -c $T/adlog.conf;
+#                               SERVE_PID; waits for its socket(s)
+#   start_nginx SOCKET...       nginx on 127.0.0.1:$NGINX_PORT; $NGX is its
+#                               folder (error.log, access.log)
+#   url PATH                    http://127.0.0.1:$NGINX_PORT/PATH
+#   spool_lines                 every event line in open and closed files
+
+TEST_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+
+serve_conf() {
+	mkdir -p "$T/spool"
+	[ -f "$T/inventory" ] || cp "$ROOT/conf/inventory.example" "$T/inventory"
+	{
+		echo "[common]"
+		echo "node_id = ${NODE_ID:-10}"
+		echo "host = test.host"
+		echo "spool_dir = $T/spool"
+		echo "[serve]"
+		echo "socket = $T/serve.sock"
+		echo "inventory = $T/inventory"
+		echo "inventory_check_ms = 200"
+		echo "token_key = $TEST_KEY"
+		local kv have_p=0 have_t=0
+		for kv in "$@"; do
+			case "$kv" in processes=*) have_p=1 ;; threads=*) have_t=1 ;; esac
+			echo "${kv%%=*} = ${kv#*=}"
+		done
+		[ $have_p = 1 ] || echo "processes = 1"
+		[ $have_t = 1 ] || echo "threads = 16"
+	} >"$T/adlog.conf"
+}
+
+# serve_socket N: socket of responder N given the config's process count
+serve_socket() {
+	if grep -q '^processes = 1$' "$T/adlog.conf"; then echo "$T/serve.sock"
+	else echo "$T/serve.sock.$1"; fi
+}
+
+start_serve() {
+	local log="$T/serve.$RANDOM.log"
+	"$BUILD/adlog-serve" -c "$T/adlog.conf" "$@" 2>>"$log" &
+	SERVE_PID=$!
+	SERVE_LOG=$log
+	at_exit "kill -TERM $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null"
+	local idx=0
+	case " $* " in *" --index "*|*" -i "*) idx=${*: -1} ;; esac
+	wait_for 10 test -S "$(serve_socket "$idx")" || { cat "$log"; fail "serve did not start"; }
+}
+
+start_nginx() {
+	NGX=$T/nginx
+	mkdir -p "$NGX/tmp"
+	NGINX_PORT=$(free_port)
+	local s servers="" user=""
+	for s in "$@"; do servers+="        server unix:$s max_fails=1 fail_timeout=2s;"$'\n'; done
+	[ "$(id -u)" = 0 ] && user="user root;"
+	cat >"$NGX/fastcgi.inc" <<EOT
+fastcgi_pass adlog_serve;
+fastcgi_keep_conn on;
+fastcgi_next_upstream error timeout invalid_header;
+fastcgi_next_upstream_tries 3;
+fastcgi_connect_timeout 2s;
+fastcgi_read_timeout 10s;
+fastcgi_pass_request_headers off;
+fastcgi_param REQUEST_METHOD \$request_method;
+fastcgi_param QUERY_STRING \$query_string;
+fastcgi_param DOCUMENT_URI \$document_uri;
+fastcgi_param REMOTE_ADDR \$remote_addr;
+fastcgi_param HTTP_COOKIE \$http_cookie if_not_empty;
+fastcgi_param HTTP_USER_AGENT \$http_user_agent if_not_empty;
+fastcgi_param HTTP_REFERER \$http_referer if_not_empty;
+fastcgi_param HTTP_ACCEPT_LANGUAGE \$http_accept_language if_not_empty;
+fastcgi_param HTTP_PURPOSE \$http_purpose if_not_empty;
+fastcgi_param HTTP_SEC_PURPOSE \$http_sec_purpose if_not_empty;
+fastcgi_param HTTP_X_PURPOSE \$http_x_purpose if_not_empty;
+fastcgi_param HTTP_X_MOZ \$http_x_moz if_not_empty;
+EOT
+	cat >"$NGX/nginx.conf" <<EOT
+daemon off;
+$user
+worker_processes ${NGINX_WORKERS:-2};
+pid $NGX/nginx.pid;
+error_log $NGX/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $NGX/tmp/body;
+    fastcgi_temp_path $NGX/tmp/fastcgi;
+    proxy_temp_path $NGX/tmp/proxy;
+    uwsgi_temp_path $NGX/tmp/uwsgi;
+    scgi_temp_path $NGX/tmp/scgi;
+    upstream adlog_serve {
+$servers        keepalive ${NGINX_KEEPALIVE:-8};
+    }
+    server {
+        listen 127.0.0.1:$NGINX_PORT backlog=4096;
+        location = /ad { include $NGX/fastcgi.inc; }
+        location = /i  { include $NGX/fastcgi.inc; }
+        location = /c  { include $NGX/fastcgi.inc; }
+        location = /status {
+            allow 127.0.0.1;
+            deny all;
+            include $NGX/fastcgi.inc;
+        }
+        location = /empty.gif {
+            empty_gif;
+            access_log $NGX/access.log combined buffer=64k flush=5s;
+        }
+        location = /nginx_status { allow 127.0.0.1; deny all; stub_status; }
+        location / { return 404; }
+    }
+}
+EOT
+	nginx -c "$NGX/nginx.conf" -p "$NGX" 2>>"$NGX/error.log" &
+	NGINX_PID=$!
+	at_exit "kill -QUIT $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null"
+	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/nginx_status" ||
+		{ cat "$NGX/error.log"; fail "nginx did not start"; }
+}
+
+url() { echo "http://127.0.0.1:$NGINX_PORT/$1"; }
+
+spool_lines() { cat "$T"/spool/adlog.*.open "$T"/spool/adlog.*.log 2>/dev/null || true; }
