@@ -1,9 +1,26 @@
-/* rules.c - analyze's activity rules (rules.h; docs/rules.md).  Work in
- * progress: the API compiles, verdicts are all zero. */
+/* rules.c - analyze's activity rules (rules.h, docs/rules.md): the invalid
+ * traffic that only a sequence of events reveals.  Pass 1 learns hour-wide
+ * facts (visitors behind each address, addresses and user agents behind each
+ * uid) into fixed-size sketches and capped tables; pass 2 judges each event
+ * against them and against short sliding windows that expire by rotation.
+ *
+ * The hash tables are written here rather than taken from uthash because
+ * every one needs a hard entry cap, no allocation per entry and O(1) expiry
+ * of a whole window (two tables swapped every window); bench/rules.sh
+ * measures the whole per-event cost. */
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "rules.h"
+#include "sketch.h"
+
+#define INGEST_BITS 0xffffu
+#define REPEAT_RING 15           /* timestamps kept per (address, ad) */
+#define SIZE_UNIT 100            /* addr_size counts visitors in 1/100 */
 
 static const char *const ivt_names[IVT__COUNT] = {
 	"dup_click", "repeat_click", "no_impression", "fast_click",
@@ -19,23 +36,642 @@ const char *ivt_reason_name(unsigned bit)
 	return NULL;
 }
 
-void rules_params_default(struct rules_params *p) { memset(p, 0, sizeof(*p)); }
+void rules_params_default(struct rules_params *p)
+{
+	*p = (struct rules_params){
+		.lookback_ms = 86400000,
+		.dup_click_window_ms = 60000,
+		.repeat_click_window_ms = 600000,
+		.repeat_click_count = 3,
+		.repeat_visitors_per_extra = 20,
+		.min_click_delay_ms = 1000,
+		.imp_flood_window_ms = 1000,
+		.burst_clicks_base = 10,
+		.burst_clicks_per_visitor = 1.0,
+		.burst_imps_base = 2000,
+		.burst_imps_per_visitor = 200,
+		.fresh_visitor_weight = 0.25,
+		.fanout_addrs = 8,
+		.fanout_uas = 4,
+		.table_max = 1u << 19,
+		.sketch_log2 = 27,
+	};
+}
+
 void rules_params_from_config(struct rules_params *p, const struct config *c)
-{ (void)c; rules_params_default(p); }
+{
+	const struct config_analyze *a = &c->analyze;
+
+	rules_params_default(p);
+	p->lookback_ms = a->lookback * 1000;
+	p->dup_click_window_ms = a->dup_click_window * 1000;
+	p->repeat_click_window_ms = a->repeat_click_window * 1000;
+	p->repeat_click_count = (uint32_t)a->repeat_click_count;
+	p->repeat_visitors_per_extra = (uint32_t)a->repeat_visitors_per_extra;
+	p->min_click_delay_ms = a->min_click_delay_ms;
+	p->imp_flood_window_ms = a->imp_flood_window_ms;
+	p->burst_clicks_base = a->burst_clicks_base;
+	p->burst_clicks_per_visitor = a->burst_clicks_per_visitor;
+	p->burst_imps_base = a->burst_imps_base;
+	p->burst_imps_per_visitor = a->burst_imps_per_visitor;
+	p->fresh_visitor_weight = a->fresh_visitor_weight;
+	p->fanout_addrs = (uint32_t)a->fanout_addrs;
+	p->fanout_uas = (uint32_t)a->fanout_uas;
+	p->table_max = (uint32_t)a->table_max;
+	p->sketch_log2 = (uint32_t)a->sketch_log2;
+}
+
+/* ---- capped open-addressing table: 64-bit key (never 0) -> value ---- */
+
+struct rules_table {
+	uint8_t *slots;
+	size_t cap, n, max;          /* slots, used, entry cap */
+	size_t ssize, vsize;         /* slot and value bytes */
+	uint64_t *full;              /* counter of refused inserts */
+};
+
+static size_t tab_bytes(const struct rules_table *t)
+{
+	return t->cap * t->ssize;
+}
+
+static int tab_alloc(struct rules_table *t, size_t cap)
+{
+	t->slots = calloc(cap, t->ssize);
+	if (!t->slots)
+		return -ENOMEM;
+	t->cap = cap;
+	t->n = 0;
+	return 0;
+}
+
+static int tab_init(struct rules_table *t, size_t vsize, size_t max,
+		    uint64_t *full)
+{
+	memset(t, 0, sizeof(*t));
+	t->vsize = vsize;
+	t->ssize = 8 + ((vsize + 7) & ~(size_t)7);
+	t->max = max < 16 ? 16 : max;
+	t->full = full;
+	return tab_alloc(t, 64);
+}
+
+static void tab_release(struct rules_table *t)
+{
+	free(t->slots);
+	t->slots = NULL;
+}
+
+static void tab_clear(struct rules_table *t)
+{
+	if (t->n)
+		memset(t->slots, 0, tab_bytes(t));
+	t->n = 0;
+}
+
+static uint64_t *slot_at(const struct rules_table *t, size_t i)
+{
+	return (uint64_t *)(void *)(t->slots + i * t->ssize);
+}
+
+static uint64_t fix_key(uint64_t key)
+{
+	return key ? key : 1;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static uint64_t *tab_slot(const struct rules_table *t, uint64_t key)
+{
+	size_t mask = t->cap - 1, i = key & mask;
+
+	for (;;) {
+		uint64_t *s = slot_at(t, i);
+
+		if (*s == key || *s == 0)
+			return s;
+		i = (i + 1) & mask;
+	}
+}
+
+static void *tab_find(const struct rules_table *t, uint64_t key)
+{
+	uint64_t *s;
+
+	key = fix_key(key);
+	s = tab_slot(t, key);
+	return *s ? s + 1 : NULL;
+}
+
+static int tab_grow(struct rules_table *t)
+{
+	struct rules_table old = *t;
+
+	if (tab_alloc(t, old.cap * 2) < 0) {
+		*t = old;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < old.cap; i++) {
+		uint64_t *s = slot_at(&old, i);
+
+		if (*s) {
+			memcpy(tab_slot(t, *s), s, t->ssize);
+			t->n++;
+		}
+	}
+	free(old.slots);
+	return 0;
+}
+
+/* The value of key, inserted zeroed (*isnew true) when absent; NULL when
+ * the table holds max entries already (counted in *full). */
+static void *tab_put(struct rules_table *t, uint64_t key, bool *isnew)
+{
+	uint64_t *s;
+
+	key = fix_key(key);
+	s = tab_slot(t, key);
+	*isnew = *s == 0;
+	if (!*isnew)
+		return s + 1;
+	if (t->n >= t->max) {
+		(*t->full)++;
+		return NULL;
+	}
+	if (2 * (t->n + 1) > t->cap) {
+		if (tab_grow(t) < 0) {
+			(*t->full)++;
+			return NULL;
+		}
+		s = tab_slot(t, key);
+	}
+	*s = key;
+	t->n++;
+	return s + 1;
+}
+
+/* ---- sliding window: two tables, the older dropped every period ---- */
+
+struct rules_window {
+	struct rules_table t[2];
+	unsigned cur;
+	int64_t period, start;
+};
+
+static int win_init(struct rules_window *w, size_t vsize, size_t max,
+		    int64_t period, uint64_t *full)
+{
+	memset(w, 0, sizeof(*w));
+	w->period = period;
+	if (tab_init(&w->t[0], vsize, max, full) < 0)
+		return -ENOMEM;
+	if (tab_init(&w->t[1], vsize, max, full) < 0) {
+		tab_release(&w->t[0]);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void win_release(struct rules_window *w)
+{
+	tab_release(&w->t[0]);
+	tab_release(&w->t[1]);
+}
+
+static void win_clear(struct rules_window *w, int64_t now)
+{
+	tab_clear(&w->t[0]);
+	tab_clear(&w->t[1]);
+	w->start = now;
+}
+
+/* Every entry written at or after ts - period survives a rotation. */
+static void win_rotate(struct rules_window *w, int64_t ts)
+{
+	if (ts - w->start < w->period)
+		return;
+	w->cur ^= 1;
+	tab_clear(&w->t[w->cur]);
+	w->start = ts;
+}
+
+static void *win_find(const struct rules_window *w, uint64_t key)
+{
+	void *v = tab_find(&w->t[w->cur], key);
+
+	return v ? v : tab_find(&w->t[w->cur ^ 1], key);
+}
+
+/* The current-period value of key, carried over from the older table. */
+static void *win_put(struct rules_window *w, uint64_t key)
+{
+	bool isnew;
+	void *v = tab_put(&w->t[w->cur], key, &isnew);
+	const void *old;
+
+	if (v && isnew && (old = tab_find(&w->t[w->cur ^ 1], key)))
+		memcpy(v, old, w->t[w->cur].vsize);
+	return v;
+}
+
+/* ---- keys ---- */
+
+enum key_tag {
+	TAG_ADDR4 = 1, TAG_ADDR6, TAG_UID, TAG_VISITOR, TAG_ADDR_VISITOR,
+	TAG_UID_ADDR, TAG_UID_UA, TAG_UID_SEEN, TAG_IMP, TAG_DUP, TAG_REPEAT,
+	TAG_FLOOD,
+};
+
+static uint64_t hash2(uint64_t a, uint64_t b, enum key_tag tag)
+{
+	uint64_t v[2] = { a, b };
+
+	return XXH3_64bits_withSeed(v, sizeof(v), tag);
+}
+
+static uint64_t hash3(uint64_t a, uint64_t b, uint64_t c, enum key_tag tag)
+{
+	uint64_t v[3] = { a, b, c };
+
+	return XXH3_64bits_withSeed(v, sizeof(v), tag);
+}
+
+uint64_t rules_addr_key(const struct seg_record *rec)
+{
+	if (rec->ip_family == 4)
+		return XXH3_64bits_withSeed(rec->ip + 12, 4, TAG_ADDR4);
+	return XXH3_64bits_withSeed(rec->ip, 8, TAG_ADDR6);
+}
+
+uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua)
+{
+	if (rec->has_uid)
+		return XXH3_64bits_withSeed(rec->uid, 16, TAG_UID);
+	return hash2(rules_addr_key(rec), ua, TAG_VISITOR);
+}
+
+/* ---- values ---- */
+
+struct uid_multi {
+	uint32_t addrs, uas;
+};
+
+struct repeat_ring {
+	uint32_t n;
+	uint32_t t[REPEAT_RING];     /* ms since r->epoch_ms, oldest first */
+};
+
+/* ---- life cycle ---- */
+
+static bool params_ok(const struct rules_params *p)
+{
+	return p->lookback_ms > 0 && p->dup_click_window_ms > 0 &&
+	       p->repeat_click_window_ms > 0 && p->repeat_click_count >= 2 &&
+	       p->repeat_click_count <= REPEAT_RING + 1 &&
+	       p->repeat_visitors_per_extra >= 1 &&
+	       p->imp_flood_window_ms > 0 && p->fanout_addrs >= 2 &&
+	       p->fanout_uas >= 2 && p->table_max >= 16 &&
+	       p->sketch_log2 >= 16 && p->sketch_log2 <= 34 &&
+	       p->fresh_visitor_weight >= 0 && p->fresh_visitor_weight <= 1;
+}
+
 int rules_init(struct rules *r, const struct rules_params *p,
 	       const struct rules_lookback *lb)
-{ memset(r, 0, sizeof(*r)); r->p = *p; r->lb = *lb; return 0; }
-void rules_release(struct rules *r) { (void)r; }
-size_t rules_memory(const struct rules *r) { (void)r; return 0; }
-void rules_begin_hour(struct rules *r, int64_t h) { r->hour_start_ms = h; }
-int64_t rules_warmup_ms(const struct rules *r) { (void)r; return 0; }
+{
+	size_t max = p->table_max;
+
+	memset(r, 0, sizeof(*r));
+	if (!params_ok(p) || !lb->impression || !lb->saw_ad)
+		return -EINVAL;
+	r->p = *p;
+	r->lb = *lb;
+	r->seen = calloc(1, sizeof(*r->seen));
+	r->addr_imps = calloc(1, sizeof(*r->addr_imps));
+	r->addr_size = calloc(1, sizeof(*r->addr_size));
+	r->addr_clicks = calloc(1, sizeof(*r->addr_clicks));
+	r->uid_multi = calloc(1, sizeof(*r->uid_multi));
+	r->imp_clicked = calloc(1, sizeof(*r->imp_clicked));
+	r->dup = calloc(1, sizeof(*r->dup));
+	r->repeat = calloc(1, sizeof(*r->repeat));
+	r->flood = calloc(1, sizeof(*r->flood));
+	if (!r->seen || !r->addr_imps || !r->addr_size || !r->addr_clicks ||
+	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
+	    !r->flood)
+		goto out_release;
+	if (sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
+	    sketch_cms_init(r->addr_imps, p->sketch_log2 - 6, 3) < 0 ||
+	    sketch_cms_init(r->addr_size, p->sketch_log2 - 6, 3) < 0 ||
+	    tab_init(r->addr_clicks, sizeof(uint32_t), max,
+		     &r->st.table_full) < 0 ||
+	    tab_init(r->uid_multi, sizeof(struct uid_multi), max,
+		     &r->st.table_full) < 0 ||
+	    tab_init(r->imp_clicked, 0, max, &r->st.table_full) < 0 ||
+	    win_init(r->dup, sizeof(int64_t), max / 4,
+		     p->dup_click_window_ms, &r->st.table_full) < 0 ||
+	    win_init(r->repeat, sizeof(struct repeat_ring), max / 16,
+		     p->repeat_click_window_ms, &r->st.table_full) < 0 ||
+	    win_init(r->flood, sizeof(int64_t), max / 4,
+		     p->imp_flood_window_ms, &r->st.table_full) < 0)
+		goto out_release;
+	return 0;
+
+out_release:
+	rules_release(r);
+	return -ENOMEM;
+}
+
+void rules_release(struct rules *r)
+{
+	if (r->seen)
+		sketch_bloom_release(r->seen);
+	if (r->addr_imps)
+		sketch_cms_release(r->addr_imps);
+	if (r->addr_size)
+		sketch_cms_release(r->addr_size);
+	if (r->addr_clicks)
+		tab_release(r->addr_clicks);
+	if (r->uid_multi)
+		tab_release(r->uid_multi);
+	if (r->imp_clicked)
+		tab_release(r->imp_clicked);
+	if (r->dup)
+		win_release(r->dup);
+	if (r->repeat)
+		win_release(r->repeat);
+	if (r->flood)
+		win_release(r->flood);
+	free(r->seen);
+	free(r->addr_imps);
+	free(r->addr_size);
+	free(r->addr_clicks);
+	free(r->uid_multi);
+	free(r->imp_clicked);
+	free(r->dup);
+	free(r->repeat);
+	free(r->flood);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t rules_memory(const struct rules *r)
+{
+	const struct rules_window *w[3] = { r->dup, r->repeat, r->flood };
+	size_t sum = sketch_bloom_bytes(r->seen) +
+		     sketch_cms_bytes(r->addr_imps) +
+		     sketch_cms_bytes(r->addr_size) +
+		     tab_bytes(r->addr_clicks) + tab_bytes(r->uid_multi) +
+		     tab_bytes(r->imp_clicked);
+
+	for (int i = 0; i < 3; i++)
+		sum += tab_bytes(&w[i]->t[0]) + tab_bytes(&w[i]->t[1]);
+	return sum;
+}
+
+void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
+{
+	r->hour_start_ms = hour_start_ms;
+	r->epoch_ms = hour_start_ms - 86400000;
+	sketch_bloom_clear(r->seen);
+	sketch_cms_clear(r->addr_imps);
+	sketch_cms_clear(r->addr_size);
+	tab_clear(r->addr_clicks);
+	tab_clear(r->uid_multi);
+	tab_clear(r->imp_clicked);
+	win_clear(r->dup, hour_start_ms - rules_warmup_ms(r));
+	win_clear(r->repeat, hour_start_ms - rules_warmup_ms(r));
+	win_clear(r->flood, hour_start_ms - rules_warmup_ms(r));
+	memset(&r->st, 0, sizeof(r->st));
+}
+
+int64_t rules_warmup_ms(const struct rules *r)
+{
+	int64_t w = r->p.dup_click_window_ms;
+
+	if (r->p.repeat_click_window_ms > w)
+		w = r->p.repeat_click_window_ms;
+	if (r->p.imp_flood_window_ms > w)
+		w = r->p.imp_flood_window_ms;
+	return w;
+}
+
+static uint32_t ring_time(const struct rules *r, int64_t ts)
+{
+	int64_t d = ts - r->epoch_ms;
+
+	return d < 0 ? 0 : d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+static int64_t absdiff(int64_t a, int64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static bool signed_click(const struct seg_record *rec)
+{
+	return (rec->flags & (EVENT_F_TOKEN_VALID | EVENT_F_TOKEN_EXPIRED)) &&
+	       rec->imp != 0;
+}
+
+/* Put a record the rules count (not flagged by ingest) into the windows. */
+static void remember(struct rules *r, const struct seg_record *rec,
+		     uint64_t akey, uint64_t vkey)
+{
+	if (rec->type == EVENT_CLICK) {
+		struct repeat_ring *ring;
+		int64_t *last;
+		bool isnew;
+
+		if (signed_click(rec))
+			tab_put(r->imp_clicked, hash2(rec->imp, 0, TAG_IMP),
+				&isnew);
+		if ((last = win_put(r->dup, hash2(vkey, rec->ad, TAG_DUP))))
+			*last = rec->ts_ms;
+		ring = win_put(r->repeat, hash2(akey, rec->ad, TAG_REPEAT));
+		if (ring) {
+			if (ring->n == REPEAT_RING) {
+				memmove(ring->t, ring->t + 1,
+					(REPEAT_RING - 1) * sizeof(ring->t[0]));
+				ring->n--;
+			}
+			ring->t[ring->n++] = ring_time(r, rec->ts_ms);
+		}
+	} else {
+		int64_t *last = win_put(r->flood, hash3(vkey, rec->zone,
+							 rec->ad, TAG_FLOOD));
+
+		if (last)
+			*last = rec->ts_ms;
+	}
+}
+
+static void rotate_all(struct rules *r, int64_t ts)
+{
+	win_rotate(r->dup, ts);
+	win_rotate(r->repeat, ts);
+	win_rotate(r->flood, ts);
+}
+
 void rules_warm(struct rules *r, const struct seg_record *rec, uint64_t ua)
-{ (void)r; (void)rec; (void)ua; }
+{
+	r->st.warmed++;
+	if (rec->reasons & INGEST_BITS)
+		return;
+	rotate_all(r, rec->ts_ms);
+	remember(r, rec, rules_addr_key(rec), rules_visitor_key(rec, ua));
+}
+
 void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
-{ (void)r; (void)rec; (void)ua; }
-void rules_end_observe(struct rules *r) { (void)r; }
-uint32_t rules_event(struct rules *r, const struct seg_record *rec, uint64_t ua)
-{ (void)r; (void)rec; (void)ua; return 0; }
-uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua)
-{ (void)rec; return ua; }
-uint64_t rules_addr_key(const struct seg_record *rec) { (void)rec; return 0; }
+{
+	uint64_t akey, vkey;
+
+	r->st.observed++;
+	if (rec->reasons & INGEST_BITS)
+		return;
+	akey = rules_addr_key(rec);
+	vkey = rules_visitor_key(rec, ua);
+	if (!sketch_bloom_add(r->seen, hash2(akey, vkey, TAG_ADDR_VISITOR))) {
+		uint32_t units = SIZE_UNIT;
+
+		if (rec->has_uid && (rec->flags & EVENT_F_UID_NEW))
+			units = (uint32_t)lround(SIZE_UNIT *
+						 r->p.fresh_visitor_weight);
+		if (units)
+			sketch_cms_add(r->addr_size, akey, units);
+	}
+	if (rec->type == EVENT_CLICK) {
+		bool isnew;
+		uint32_t *n = tab_put(r->addr_clicks, akey, &isnew);
+
+		if (n)
+			(*n)++;
+	} else {
+		sketch_cms_add(r->addr_imps, akey, 1);
+	}
+	if (rec->has_uid) {
+		bool new_addr = !sketch_bloom_add(r->seen,
+				hash2(vkey, akey, TAG_UID_ADDR));
+		bool new_ua = !sketch_bloom_add(r->seen,
+				hash2(vkey, ua, TAG_UID_UA));
+		bool seen = sketch_bloom_add(r->seen,
+				hash2(vkey, 0, TAG_UID_SEEN));
+
+		if (seen && (new_addr || new_ua)) {
+			bool isnew;
+			struct uid_multi *m = tab_put(r->uid_multi, vkey,
+						      &isnew);
+
+			if (m) {
+				if (isnew)
+					*m = (struct uid_multi){ 1, 1 };
+				m->addrs += new_addr;
+				m->uas += new_ua;
+			}
+		}
+	}
+}
+
+void rules_end_observe(struct rules *r)
+{
+	r->st.addr_tracked = r->addr_clicks->n;
+	r->st.uid_multi = r->uid_multi->n;
+}
+
+/* Estimated visitors behind an address this hour (at least 1). */
+static double addr_size(const struct rules *r, uint64_t akey)
+{
+	double v = sketch_cms_get(r->addr_size, akey) / (double)SIZE_UNIT;
+
+	return v < 1 ? 1 : v;
+}
+
+static uint32_t judge_click(struct rules *r, const struct seg_record *rec,
+			    uint64_t akey, uint64_t vkey, double size)
+{
+	const struct rules_params *p = &r->p;
+	const uint32_t *nclicks = tab_find(r->addr_clicks, akey);
+	const int64_t *last;
+	const struct repeat_ring *ring;
+	uint32_t bits = 0;
+	int64_t its;
+
+	if (nclicks && *nclicks > p->burst_clicks_base +
+				  p->burst_clicks_per_visitor * size)
+		bits |= IVT_ADDR_BURST;
+
+	if (signed_click(rec)) {
+		if (!r->lb.impression(r->lb.ctx, rec->imp, &its))
+			bits |= IVT_NO_IMPRESSION;
+		else if (rec->ts_ms - its < p->min_click_delay_ms)
+			bits |= IVT_FAST_CLICK;
+		else if (rec->ts_ms - its > p->lookback_ms)
+			bits |= IVT_STALE_CLICK;
+		if (tab_find(r->imp_clicked, hash2(rec->imp, 0, TAG_IMP)) ||
+		    (r->lb.clicked_before &&
+		     r->lb.clicked_before(r->lb.ctx, rec->imp)))
+			bits |= IVT_DUP_CLICK;
+	} else if (rec->flags & EVENT_F_NO_TOKEN) {
+		if (!r->lb.saw_ad(r->lb.ctx, rec, vkey))
+			bits |= IVT_NO_IMPRESSION;
+	}
+
+	last = win_find(r->dup, hash2(vkey, rec->ad, TAG_DUP));
+	if (last && absdiff(rec->ts_ms, *last) < p->dup_click_window_ms)
+		bits |= IVT_DUP_CLICK;
+
+	ring = win_find(r->repeat, hash2(akey, rec->ad, TAG_REPEAT));
+	if (ring) {
+		uint32_t now = ring_time(r, rec->ts_ms), n = 1;
+		double thr = p->repeat_click_count +
+			     floor(size / p->repeat_visitors_per_extra);
+
+		for (uint32_t i = 0; i < ring->n; i++)
+			if (absdiff(now, ring->t[i]) < p->repeat_click_window_ms)
+				n++;
+		if (n >= thr)
+			bits |= IVT_REPEAT_CLICK;
+	}
+	return bits;
+}
+
+static uint32_t judge_impression(struct rules *r, const struct seg_record *rec,
+				 uint64_t akey, uint64_t vkey, double size)
+{
+	const struct rules_params *p = &r->p;
+	const int64_t *last;
+	uint32_t bits = 0;
+
+	if (sketch_cms_get(r->addr_imps, akey) >
+	    p->burst_imps_base + p->burst_imps_per_visitor * size)
+		bits |= IVT_ADDR_BURST;
+	last = win_find(r->flood, hash3(vkey, rec->zone, rec->ad, TAG_FLOOD));
+	if (last && absdiff(rec->ts_ms, *last) < p->imp_flood_window_ms)
+		bits |= IVT_IMP_FLOOD;
+	return bits;
+}
+
+uint32_t rules_event(struct rules *r, const struct seg_record *rec,
+		     uint64_t ua)
+{
+	uint64_t akey = rules_addr_key(rec);
+	uint64_t vkey = rules_visitor_key(rec, ua);
+	double size = addr_size(r, akey);
+	uint32_t bits;
+
+	r->st.judged++;
+	rotate_all(r, rec->ts_ms);
+	if (rec->type == EVENT_CLICK)
+		bits = judge_click(r, rec, akey, vkey, size);
+	else
+		bits = judge_impression(r, rec, akey, vkey, size);
+	if (rec->has_uid) {
+		const struct uid_multi *m = tab_find(r->uid_multi, vkey);
+
+		if (m && (m->addrs >= r->p.fanout_addrs ||
+			  m->uas >= r->p.fanout_uas))
+			bits |= IVT_UID_FANOUT;
+	}
+	if (!(rec->reasons & INGEST_BITS))
+		remember(r, rec, akey, vkey);
+	for (unsigned i = 0; i < IVT__COUNT; i++)
+		if (bits & (1u << (IVT_FIRST_BIT + i)))
+			r->st.flagged[i]++;
+	return bits;
+}

@@ -69,9 +69,10 @@ struct rules_lookback {
 	 * click?  Required. */
 	bool (*saw_ad)(void *ctx, const struct seg_record *click,
 		       uint64_t visitor_key);
-	/* Was impression id imp clicked in an hour BEFORE this one (within
-	 * the look-back)?  May be NULL: then duplicates of an impression are
-	 * found only within this hour and the warm-up. */
+	/* Was impression id imp clicked, by a click ingest did not flag, in
+	 * an hour BEFORE this one (within the look-back)?  May be NULL: then
+	 * duplicates of an impression are found only within this hour and
+	 * the warm-up. */
 	bool (*clicked_before)(void *ctx, uint64_t imp);
 };
 
@@ -110,7 +111,8 @@ struct rules_stats {
 	uint64_t uid_multi;              /* uids with more than one address or UA */
 };
 
-struct rules_table;
+struct rules_table;      /* open-addressing hash table, rules.c */
+struct rules_window;     /* two tables rotated every window: expiry */
 struct sketch_cms;
 struct sketch_bloom;
 
@@ -118,17 +120,18 @@ struct rules {
 	struct rules_params p;
 	struct rules_lookback lb;
 	int64_t hour_start_ms;
-	bool observed_done;
-	/* pass 1, hour-wide */
-	struct sketch_bloom *seen;       /* (addr, visitor), (uid, addr), (uid, ua) pairs, uids */
-	struct sketch_cms *addr_cms;     /* per address: impressions, visitors */
-	struct rules_table *addr_clicks; /* clicking address -> clicks in the hour */
+	int64_t epoch_ms;                /* base of 32-bit times in tables */
+	/* pass 1, hour-wide facts */
+	struct sketch_bloom *seen;       /* (addr, visitor), (uid, addr), (uid, ua), uid */
+	struct sketch_cms *addr_imps;    /* address -> impressions */
+	struct sketch_cms *addr_size;    /* address -> visitors, in 1/100 */
+	struct rules_table *addr_clicks; /* clicking address -> clicks */
 	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
-	/* pass 2, sliding windows */
-	struct rules_table *imp_clicked; /* impression id -> clicked this hour */
-	struct rules_table *dup;         /* (visitor, ad) -> last click */
-	struct rules_table *repeat;      /* (address, ad) -> recent clicks */
-	struct rules_table *flood;       /* (visitor, zone, ad) -> last impression */
+	/* pass 2, windows */
+	struct rules_table *imp_clicked; /* impression ids clicked this hour */
+	struct rules_window *dup;        /* (visitor, ad) -> last click */
+	struct rules_window *repeat;     /* (address, ad) -> recent clicks */
+	struct rules_window *flood;      /* (visitor, zone, ad) -> last impression */
 	struct rules_stats st;
 };
 

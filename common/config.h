@@ -53,6 +53,31 @@ struct config_ingest {
 struct config_analyze {
 	int64_t lookback;
 	int64_t dup_click_window;
+	/* activity rules (analyze/rules.h) */
+	int64_t repeat_click_window;
+	int64_t repeat_click_count;
+	int64_t repeat_visitors_per_extra;
+	int64_t min_click_delay_ms;
+	int64_t imp_flood_window_ms;
+	double burst_clicks_base;
+	double burst_clicks_per_visitor;
+	double burst_imps_base;
+	double burst_imps_per_visitor;
+	double fresh_visitor_weight;
+	int64_t fanout_addrs;
+	int64_t fanout_uas;
+	int64_t table_max;
+	int64_t sketch_log2;
+	/* publisher scoring (analyze/pubscore.h) */
+	int64_t pub_min_imps;
+	int64_t pub_min_clicks;
+	double pub_alpha;
+	double pub_ctr_ratio;
+	int64_t pub_top_addrs;
+	double pub_top_share;
+	double pub_cookieless_excess;
+	double pub_ref_outside_share;
+	double pub_hourly_js;
 };
 
 struct config_mysql {
