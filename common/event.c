@@ -207,8 +207,26 @@ size_t event_escape(const char *raw, size_t len, char *dst, size_t cap)
 	}
 	for (size_t i = 0; i < len; i++) {
 		char e[4];
-		size_t n = escape_byte((unsigned char)raw[i], e);
+		size_t n, run = i;
 
+		/* bytes that stand for themselves are copied a run at a time
+		 * (the generator and serve spend most of a line here) */
+		while (run < len && (unsigned char)raw[run] >= 0x20 &&
+		       raw[run] != '\\' && raw[run] != 0x7f)
+			run++;
+		if (run > i) {
+			n = run - i;
+			if (o + n > cap)
+				n = cap - o;
+			memcpy(dst + o, raw + i, n);
+			o += n;
+			i += n;
+			if (i < run)
+				break;
+			if (i == len)
+				break;
+		}
+		n = escape_byte((unsigned char)raw[i], e);
 		if (o + n > cap)
 			break;
 		memcpy(dst + o, e, n);
