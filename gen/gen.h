@@ -1,0 +1,86 @@
+/* gen.h - adlog-gen's driver: plans how many events each hour gets, merges
+ * the time-ordered streams of its sources (the valid-traffic model, later
+ * labelled fraud scenarios) and hands every event, in time order, to a sink
+ * (per-hour files, stdout, or memory in tests).
+ *
+ * Ownership: gen_run() owns everything it builds and frees it before it
+ * returns; events passed to a sink live only for the duration of the call. */
+#ifndef ADLOG_GEN_GEN_H
+#define ADLOG_GEN_GEN_H
+
+#include <stdint.h>
+
+#include "event.h"
+#include "world.h"
+
+#define GEN_NODES_MAX 1024u
+
+/* Label of an event: which source made it.  0 is valid traffic. */
+enum gen_label { GEN_LABEL_VALID = 0 };
+
+struct gen_opts {
+	uint64_t seed;
+	uint64_t events;         /* lines in total, clicks included */
+	uint32_t hours;          /* >= 1 */
+	int64_t start_ms;        /* first hour, Unix ms, a multiple of 3600000 */
+	uint32_t nodes;          /* 1..GEN_NODES_MAX: nodes 0..nodes-1 */
+	struct world_params world;
+};
+
+/* Fill o with the defaults documented in docs/gen.md. */
+void gen_opts_default(struct gen_opts *o);
+
+/* Where events go.  Each callback returns 0, or a negative errno that stops
+ * the run.  hour_open/hour_close bracket every hour of the span, even one
+ * without events. */
+struct gen_sink {
+	void *ctx;
+	int (*hour_open)(void *ctx, int64_t hour_ms);
+	int (*event)(void *ctx, const struct event *ev, uint32_t node,
+		     uint32_t label);
+	int (*hour_close)(void *ctx, int64_t hour_ms);
+};
+
+struct gen_stats {
+	uint64_t lines, impressions, clicks;
+	uint64_t clicks_unsigned;    /* NO_TOKEN */
+	uint64_t no_uid;             /* uid "-" */
+	uint64_t uid_new;            /* UID_NEW */
+	uint64_t ipv6;
+	uint64_t clicks_dropped;     /* due after the span or the hour's quota */
+};
+
+/* ---- the source interface: what a traffic model or scenario provides ---- */
+
+struct gen;   /* the running driver, handed to sources */
+
+struct gen_source {
+	const char *name;
+	void *self;
+	/* A new hour [hour_ms, hour_ms + 1 h) starts with quota lines for
+	 * this source. */
+	void (*hour_begin)(void *self, int64_t hour_ms, uint64_t quota);
+	/* ts of this source's next event in the hour, INT64_MAX when done. */
+	int64_t (*peek)(void *self);
+	/* Emit exactly that event through gen_emit().  Returns 0 or the
+	 * sink's error. */
+	int (*emit)(void *self, struct gen *g);
+};
+
+/* A fresh event id for node at ts_ms, ascending per node. */
+uint64_t gen_next_id(struct gen *g, uint32_t node, int64_t ts_ms);
+
+/* Give one event to the sink and count it. */
+int gen_emit(struct gen *g, const struct event *ev, uint32_t node,
+	     uint32_t label);
+
+/* Generate everything o asks for into sink.  Returns 0 or a negative errno
+ * with a message in err. */
+int gen_run(const struct gen_opts *o, const struct gen_sink *sink,
+	    struct gen_stats *st, char *err, size_t errlen);
+
+/* Relative traffic of the UTC hour starting at hour_ms (daily curves of
+ * every region, mixed by their shares); mean 1 over a day. */
+double gen_hour_weight(int64_t hour_ms);
+
+#endif

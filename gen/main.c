@@ -1,0 +1,240 @@
+/* main.c - adlog-gen: synthetic v1 event logs for tests and benchmarks,
+ * written as the per-hour spool files serve would close, and a verifier
+ * that parses such files back (docs/gen.md). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "clock.h"
+#include "diag.h"
+#include "gen.h"
+#include "out.h"
+#include "parse.h"
+#include "verify.h"
+
+static const char usage[] =
+"usage: adlog-gen [options]\n"
+"       adlog-gen --verify FILE...\n"
+"\n"
+"Write synthetic v1 event lines, one file per hour per node named\n"
+"adlog.YYYYMMDDHH.HOST.NODE.START.log[.gz], deterministic for a seed.\n"
+"\n"
+"  --seed N             random seed (default 1)\n"
+"  --events N           lines in total, clicks included (default 100000)\n"
+"  --hours H            hours to spread them over (default 1)\n"
+"  --start YYYYMMDDHH   first UTC hour (default 2026010100)\n"
+"  --out DIR            folder for the files, created if missing (default .)\n"
+"  --stdout             write every line to stdout instead, in time order\n"
+"  --gzip               compress (.log.gz) with deflate\n"
+"  --gzip-level N       deflate level 1..9 (default 1)\n"
+"  --host NAME          HOST part of file names (default gen)\n"
+"  --nodes K            nodes 0..K-1, one file per node per hour (default 1)\n"
+"  --pubs N --zones N --camps N --ads N\n"
+"                       size of the generated network (200 2000 100 1000)\n"
+"  --write-inventory FILE\n"
+"                       also write the network as an inventory file\n"
+"  --quiet              no summary on stderr\n"
+"  --verify FILE...     parse every line of each file (plain or gzip) and\n"
+"                       count by reason; exit 1 if any line is rejected\n"
+"  --help, --version\n";
+
+static int num_arg(const char *opt, const char *val, uint64_t max,
+		   uint64_t *out)
+{
+	if (!val || parse_dec(val, strlen(val), max, out)) {
+		diag_err("bad value for %s '%s'", opt, val ? val : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int run_verify(int argc, char **argv, int first)
+{
+	struct verify_counts total = { 0 };
+	char err[512];
+	int failed = 0;
+
+	if (first >= argc) {
+		diag_err("--verify needs at least one file");
+		return 2;
+	}
+	for (int i = first; i < argc; i++) {
+		struct verify_counts c = { 0 };
+
+		if (verify_file(argv[i], &c, err, sizeof(err))) {
+			diag_err("%s", err);
+			failed = 1;
+		}
+		printf("%s: %llu lines, %llu impressions, %llu clicks, "
+		       "%llu rejects\n", argv[i], (unsigned long long)c.lines,
+		       (unsigned long long)c.impressions,
+		       (unsigned long long)c.clicks,
+		       (unsigned long long)c.rejects);
+		total.lines += c.lines;
+		total.impressions += c.impressions;
+		total.clicks += c.clicks;
+		total.rejects += c.rejects;
+		total.out_of_hour += c.out_of_hour;
+		total.out_of_order += c.out_of_order;
+		for (int e = 0; e < EVENT_E__COUNT; e++)
+			total.by_reason[e] += c.by_reason[e];
+	}
+	printf("total: %llu lines, %llu impressions, %llu clicks, "
+	       "%llu rejects\n", (unsigned long long)total.lines,
+	       (unsigned long long)total.impressions,
+	       (unsigned long long)total.clicks,
+	       (unsigned long long)total.rejects);
+	for (int e = 1; e < EVENT_E__COUNT; e++)
+		if (total.by_reason[e])
+			printf("reject %s: %llu\n", event_err_name(e),
+			       (unsigned long long)total.by_reason[e]);
+	printf("out_of_hour: %llu\nout_of_order: %llu\n",
+	       (unsigned long long)total.out_of_hour,
+	       (unsigned long long)total.out_of_order);
+	if (failed)
+		return 2;
+	return total.rejects ? 1 : 0;
+}
+
+static int write_inventory(const struct gen_opts *o, const char *path)
+{
+	struct world w;
+	struct world_params wp = o->world;
+	char err[256];
+	FILE *f;
+	int rc;
+
+	wp.seed = o->seed;
+	if (world_build(&w, &wp, err, sizeof(err))) {
+		diag_err("%s", err);
+		return -EINVAL;
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		rc = -errno;
+		diag_err("cannot create '%s': %s", path, strerror(errno));
+		goto out_world;
+	}
+	rc = world_write_inventory(&w, f);
+	if (fclose(f) && !rc)
+		rc = -EIO;
+	if (rc)
+		diag_err("cannot write '%s'", path);
+out_world:
+	world_release(&w);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct gen_opts o;
+	struct out_opts oo = { .dir = ".", .host = "gen", .level = OUT_GZIP_LEVEL };
+	const char *inventory_out = NULL;
+	bool quiet = false;
+	uint64_t v;
+	char err[512];
+
+	diag_init("adlog-gen");
+	gen_opts_default(&o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+#define OPT(name) (!strcmp(a, name))
+#define TAKE(name, max, dst) \
+	else if (OPT(name)) { \
+		if (num_arg(name, val, max, &v)) return 2; \
+		dst = v; i++; }
+		if (OPT("--help") || OPT("-h")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (OPT("--version")) {
+			printf("adlog-gen %s\n", ADLOG_VERSION);
+			return 0;
+		} else if (OPT("--verify")) {
+			return run_verify(argc, argv, i + 1);
+		}
+		TAKE("--seed", UINT64_MAX, o.seed)
+		TAKE("--events", UINT64_MAX / 2, o.events)
+		TAKE("--hours", 24 * 366 * 10, o.hours)
+		TAKE("--nodes", GEN_NODES_MAX, o.nodes)
+		TAKE("--gzip-level", 9, oo.level)
+		TAKE("--pubs", 1000000, o.world.pubs)
+		TAKE("--zones", 10000000, o.world.zones)
+		TAKE("--camps", 1000000, o.world.camps)
+		TAKE("--ads", 10000000, o.world.ads)
+		else if (OPT("--start")) {
+			if (!val || out_hour_parse(val, strlen(val), &o.start_ms)) {
+				diag_err("bad value for --start '%s' (want YYYYMMDDHH)",
+					 val ? val : "");
+				return 2;
+			}
+			i++;
+		} else if (OPT("--out") && val) {
+			oo.dir = val;
+			i++;
+		} else if (OPT("--host") && val) {
+			oo.host = val;
+			i++;
+		} else if (OPT("--write-inventory") && val) {
+			inventory_out = val;
+			i++;
+		} else if (OPT("--gzip")) {
+			oo.gzip = true;
+		} else if (OPT("--stdout")) {
+			oo.to_stdout = true;
+		} else if (OPT("--quiet")) {
+			quiet = true;
+		} else {
+			diag_err("unknown or incomplete option '%s'", a);
+			fputs(usage, stderr);
+			return 2;
+		}
+#undef TAKE
+#undef OPT
+	}
+	if (oo.level < 1) {
+		diag_err("bad value for --gzip-level '0'");
+		return 2;
+	}
+	oo.nodes = o.nodes;
+	if (inventory_out && write_inventory(&o, inventory_out))
+		return 1;
+	if (!oo.to_stdout && mkdir(oo.dir, 0755) && errno != EEXIST) {
+		diag_err("cannot create '%s': %s", oo.dir, strerror(errno));
+		return 1;
+	}
+
+	struct out out;
+	struct gen_stats st;
+	int64_t t0 = clock_mono_ms();
+	int rc;
+
+	if (out_init(&out, &oo, err, sizeof(err))) {
+		diag_err("%s", err);
+		return 1;
+	}
+	struct gen_sink sink = out_sink(&out);
+	rc = gen_run(&o, &sink, &st, err, sizeof(err));
+	if (!rc && (rc = out_finish(&out)))
+		snprintf(err, sizeof(err), "cannot write stdout: %s", strerror(-rc));
+	if (rc) {
+		diag_err("%s", err);
+		out_release(&out);
+		return 1;
+	}
+	if (!quiet)
+		fprintf(stderr, "adlog-gen: %llu lines (%llu impressions, %llu "
+			"clicks) in %llu files, %llu bytes, %.2f s\n",
+			(unsigned long long)st.lines,
+			(unsigned long long)st.impressions,
+			(unsigned long long)st.clicks,
+			(unsigned long long)out.files,
+			(unsigned long long)out.bytes,
+			(double)(clock_mono_ms() - t0) / 1000.0);
+	out_release(&out);
+	return 0;
+}

@@ -1,0 +1,118 @@
+/* world.h - the generated ad network adlog-gen draws traffic from:
+ * publishers with domains and zones, campaigns with ads whose sizes match
+ * the zones, regions with time zones, and a pool of browser user agents.
+ * Ids are 1..N in each table (pub, zone, camp, ad); the same seed gives the
+ * same world, and world_write_inventory() prints it as an inventory file.
+ *
+ * Ownership: world_build() allocates everything; world_release() frees it.
+ * Strings (domains, user agents) live in the world and die with it. */
+#ifndef ADLOG_GEN_WORLD_H
+#define ADLOG_GEN_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rng.h"
+
+enum { WORLD_REGIONS = 4, WORLD_SIZES = 9 };
+
+struct world_region {
+	const char *name;
+	int utc_offset_h;        /* local = UTC + offset */
+	double share;            /* of daily traffic */
+};
+extern const struct world_region world_regions[WORLD_REGIONS];
+
+struct world_size {
+	uint16_t w, h;
+	double share;            /* of zones */
+};
+extern const struct world_size world_sizes[WORLD_SIZES];
+
+struct world_pub {
+	uint32_t id;
+	uint8_t region;
+	const char *domain;      /* registered domain, e.g. "morvanews.de" */
+	uint16_t domain_len;
+	uint32_t zone_first, zone_count;  /* indexes into zones[] */
+};
+
+struct world_zone {
+	uint32_t id;
+	uint32_t pub;            /* index into pubs[] */
+	uint8_t size;            /* index into world_sizes[] */
+	float ctr;               /* click probability per impression */
+};
+
+struct world_camp {
+	uint32_t id;
+	uint32_t advertiser;
+};
+
+struct world_ad {
+	uint32_t id;
+	uint32_t camp;           /* index into camps[] */
+	uint8_t size;
+	uint32_t weight;
+	bool unsigned_ok;        /* may be clicked without a token */
+};
+
+enum ua_kind { UA_DESKTOP, UA_MOBILE, UA_INAPP };
+
+struct world_ua {
+	const char *s;
+	uint16_t len;
+	uint8_t family;          /* index into the family table in world.c */
+	uint8_t kind;            /* enum ua_kind */
+};
+
+struct world {
+	struct world_pub *pubs;
+	struct world_zone *zones;
+	struct world_camp *camps;
+	struct world_ad *ads;
+	uint32_t npubs, nzones, ncamps, nads;
+
+	/* ads of each size, drawn by weight */
+	uint32_t *size_ads[WORLD_SIZES];
+	struct alias size_alias[WORLD_SIZES];
+
+	/* zones of each region's publishers, drawn by popularity */
+	uint32_t *region_zones[WORLD_REGIONS];
+	struct alias region_zone_alias[WORLD_REGIONS];
+
+	/* user agents, drawn by each region's browser mix */
+	struct world_ua *uas;
+	uint32_t nuas;
+	struct alias region_ua_alias[WORLD_REGIONS];
+
+	char *arena;             /* domains and user agents */
+	size_t arena_len, arena_cap;
+};
+
+struct world_params {
+	uint64_t seed;
+	uint32_t pubs;           /* default 200 */
+	uint32_t zones;          /* default 2000 */
+	uint32_t camps;          /* default 100 */
+	uint32_t ads;            /* default 1000 */
+};
+
+/* Build a world for p.  Returns 0 or -ENOMEM / -EINVAL (message in err). */
+int world_build(struct world *w, const struct world_params *p,
+		char *err, size_t errlen);
+void world_release(struct world *w);
+
+/* Print w as an inventory file (docs/inventory-format.md).  Returns 0 or
+ * -EIO. */
+int world_write_inventory(const struct world *w, FILE *f);
+
+/* Traffic of region g in the UTC hour starting at hour_ms: its share
+ * times its local daily curve (mean 1 over a day). */
+double world_region_weight(int g, int64_t hour_ms);
+
+/* Name of a user-agent family ("chrome-win", "wechat-ios", ...). */
+const char *world_ua_family_name(uint8_t family);
+
+#endif
