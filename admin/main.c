@@ -134,7 +134,8 @@ static int cmd_load_sample(const struct opts *o, struct config *cfg,
 		diag_err("load-sample failed: %s", err);
 		return 1;
 	}
-	printf("loaded '%s' (%u statements)\n", path, n);
+	printf("loaded '%s' (%u statements, %u retries)\n", path, n,
+	       db->retries);
 	return 0;
 }
 

@@ -100,6 +100,7 @@ int db_connect(struct db *db, const struct config *cfg, char *err,
 
 	db->conn = NULL;
 	db->last_errno = 0;
+	db->retries = 0;
 	rc = db_check_config_mode(cfg->path, err, errlen);
 	if (rc)
 		return rc;
@@ -192,6 +193,7 @@ int db_transaction(struct db *db, int tries, db_txn_fn fn, void *arg,
 			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 			nanosleep(&ts, NULL);
+			db->retries++;
 		}
 	}
 	return rc;

@@ -27,6 +27,7 @@ struct st_mysql_bind;
 struct db {
 	struct st_mysql *conn;
 	unsigned int last_errno;   /* server error of the last failure, or 0 */
+	unsigned int retries;      /* transactions run again by db_transaction */
 };
 
 /* Refuse a config file that others may read (mode & 0004) or write
