@@ -32,7 +32,7 @@ _MARIADB_CLEANUP=
 _MARIADB_OPTS=(--innodb-buffer-pool-size=64M --innodb-log-file-size=16M
 	--skip-log-bin --skip-name-resolve --performance-schema=OFF
 	--innodb-flush-log-at-trx-commit=2 --innodb-buffer-pool-dump-at-shutdown=OFF
-	--innodb-buffer-pool-load-at-startup=OFF)
+	--innodb-buffer-pool-load-at-startup=OFF --default-time-zone=+00:00)
 
 _mariadb_template() {
 	# one template datadir per server version, made once and copied after
