@@ -47,7 +47,8 @@ struct config_ingest {
 	char bot_patterns[CONF_STR_MAX];
 	char bot_allow[CONF_STR_MAX];
 	char datacenter_cidrs[CONF_STR_MAX];
-	char inventory[CONF_STR_MAX];
+	int64_t clock_skew;
+	int64_t id_skew;
 };
 
 struct config_analyze {

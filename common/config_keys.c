@@ -72,8 +72,10 @@ static const struct conf_key keys[] = {
 	    "user-agent patterns that are people even when a bot pattern matches"),
 	STR(ingest, datacenter_cidrs, "/usr/share/adlog/datacenters.txt",
 	    "data-centre address ranges, one CIDR per line"),
-	STR(ingest, inventory, "/etc/adlog/inventory",
-	    "inventory file, to know which ads may be clicked unsigned"),
+	INT(ingest, clock_skew, "300", 0, 3600,
+	    "seconds after a file's hour that an event may still be stamped"),
+	INT(ingest, id_skew, "60", 1, 86400,
+	    "seconds an event id's time may differ from the event's timestamp"),
 
 	INT(analyze, lookback, "86400", 60, 604800,
 	    "seconds a click may follow its impression"),
