@@ -283,14 +283,29 @@ static int64_t click_delay(struct model *m)
 	return (int64_t)d;
 }
 
-static void fill_visitor(struct event *ev, const struct visitor *v)
+/* Address, browser and uid of v.  As serve does, a request without a
+ * cookie gets a fresh uid and UID_NEW: a cookie visitor on first sight
+ * (the uid it keeps from then on), a cookieless one on every request. */
+static void fill_visitor(struct model *m, struct event *ev,
+			 const struct visitor *v)
 {
 	ev->ip = v->ip;
-	ev->has_uid = v->cookie;
-	if (v->cookie)
-		memcpy(ev->uid, v->uid, 16);
 	ev->ua.ptr = v->ua->s;
 	ev->ua.len = v->ua->len;
+	ev->has_uid = true;
+	if (!v->cookie) {
+		uint64_t u0 = rng_next(&m->rng), u1 = rng_next(&m->rng);
+
+		memcpy(ev->uid, &u0, 8);
+		memcpy(ev->uid + 8, &u1, 8);
+		ev->flags |= EVENT_F_UID_NEW;
+		return;
+	}
+	memcpy(ev->uid, v->uid, 16);
+	if (!(m->seen[v->n >> 3] & (1u << (v->n & 7)))) {
+		m->seen[v->n >> 3] |= (uint8_t)(1u << (v->n & 7));
+		ev->flags |= EVENT_F_UID_NEW;
+	}
 }
 
 static int emit_click(struct model *m, struct gen *g)
@@ -308,7 +323,7 @@ static int emit_click(struct model *m, struct gen *g)
 	if (m->remaining == 0)
 		m->next_imp = INT64_MAX;
 	visitor_get(m, c.visitor, &v);
-	fill_visitor(&ev, &v);
+	fill_visitor(m, &ev, &v);
 	ev.id = gen_next_id(g, node, c.ts);
 	ev.imp = c.imp;
 	ev.flags = c.imp ? EVENT_F_TOKEN_VALID : EVENT_F_NO_TOKEN;
@@ -344,12 +359,8 @@ static int emit_impression(struct model *m, struct gen *g)
 	int rc;
 
 	visitor_get(m, visitor_pick(m, region), &v);
-	fill_visitor(&ev, &v);
+	fill_visitor(m, &ev, &v);
 	ev.id = gen_next_id(g, node, ev.ts_ms);
-	if (v.cookie && !(m->seen[v.n >> 3] & (1u << (v.n & 7)))) {
-		m->seen[v.n >> 3] |= (uint8_t)(1u << (v.n & 7));
-		ev.flags |= EVENT_F_UID_NEW;
-	}
 	if (v.ua->kind == UA_INAPP) {
 		if (rng_chance(&m->rng, NO_LANG_INAPP))
 			ev.flags |= EVENT_F_NO_ACCEPT_LANG;
