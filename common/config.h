@@ -90,6 +90,16 @@ struct config_mysql {
 	char database[64];
 };
 
+struct config_cron {
+	char status_dir[CONF_STR_MAX];
+	char log[CONF_STR_MAX];    /* "syslog" or a file path */
+	char report_dir[CONF_STR_MAX];
+	int64_t archive_days;
+	int64_t segment_days;
+	int64_t quarantine_days;
+	int64_t report_days;
+};
+
 struct config {
 	char path[CONF_STR_MAX];   /* file the values came from, "" if none */
 	struct config_common common;
@@ -97,6 +107,7 @@ struct config {
 	struct config_ingest ingest;
 	struct config_analyze analyze;
 	struct config_mysql mysql;
+	struct config_cron cron;
 };
 
 enum conf_type { CONF_INT, CONF_BOOL, CONF_STR, CONF_DOUBLE };

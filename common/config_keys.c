@@ -134,6 +134,21 @@ static const struct conf_key keys[] = {
 	STR(mysql, user, "adlog", "MariaDB user"),
 	STR(mysql, password, "", "MariaDB password; keep this file mode 0600 or 0640"),
 	STR(mysql, database, "adlog", "database holding inventory and rollups"),
+
+	STR(cron, status_dir, "/var/lib/adlog/status",
+	    "cron/adlog-cron writes JOB.status and JOB.lock here (docs/operations.md)"),
+	STR(cron, log, "syslog",
+	    "where adlog-cron logs: syslog (tag adlog-cron) or a file path"),
+	STR(cron, report_dir, "/var/lib/adlog/reports",
+	    "the daily job writes YYYYMMDD.html reports here"),
+	INT(cron, archive_days, "14", 0, 36500,
+	    "purge archived spool files older than this many days; 0 keeps them"),
+	INT(cron, segment_days, "90", 0, 36500,
+	    "purge hourly segment folders older than this many days; 0 keeps them"),
+	INT(cron, quarantine_days, "30", 0, 36500,
+	    "purge quarantine files older than this many days; 0 keeps them"),
+	INT(cron, report_days, "400", 0, 36500,
+	    "purge daily reports older than this many days; 0 keeps them"),
 };
 
 const struct conf_key *config_keys(size_t *n)
