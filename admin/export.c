@@ -336,6 +336,14 @@ int export_inventory(struct db *db, const char *path,
 		snprintf(err, errlen, "export-inventory: out of memory");
 		return DB_ERR;
 	}
+	if (!strcmp(path, "-")) {
+		if (fwrite(file, 1, flen, stdout) != flen || fflush(stdout)) {
+			snprintf(err, errlen, "export-inventory: cannot write to standard output");
+			rc = DB_ERR;
+		}
+		free(file);
+		return rc;
+	}
 	counts->unchanged = same_content(path, file, flen);
 	rc = counts->unchanged ? 0 : replace_file(path, file, flen, err, errlen);
 	free(file);

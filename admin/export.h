@@ -21,7 +21,8 @@ struct export_counts {
  * The version record is a digest of the records, so an unchanged inventory
  * gives an identical file.  A value serve would refuse (a URL with a space
  * or quote, an id out of range) fails the export and leaves path as it
- * was.  Returns 0 or DB_ERR / DB_RETRY with the reason in err. */
+ * was.  path "-" writes to standard output instead.  Returns 0 or DB_ERR /
+ * DB_RETRY with the reason in err. */
 int export_inventory(struct db *db, const char *path,
 		     struct export_counts *counts, char *err, size_t errlen);
 

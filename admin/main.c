@@ -29,7 +29,8 @@ static void usage(FILE *f)
 	      "  migrate --status            list migrations: applied, pending, changed\n"
 	      "  export-inventory [--out FILE]\n"
 	      "                              write serve's inventory file from MySQL\n"
-	      "                              (default: [serve] inventory), atomically\n"
+	      "                              (default: [serve] inventory), atomically;\n"
+	      "                              --out - prints it instead\n"
 	      "  load-sample [--schema DIR]  load schema/sample/inventory.sql (tests, demo)\n"
 	      "\n"
 	      "Options:\n"
@@ -109,6 +110,8 @@ static int cmd_export(const struct opts *o, struct config *cfg,
 		diag_err("%s", err);
 		return 1;
 	}
+	if (!strcmp(path, "-"))
+		return 0;
 	printf("%s '%s': %u publishers, %u campaigns, %u zones, %u ads, version %s\n",
 	       c.unchanged ? "unchanged" : "wrote", path, c.pubs, c.camps,
 	       c.zones, c.ads, c.version);

@@ -72,6 +72,10 @@ grep -q $'^pub\t3\tTab here\tgameforum.example$' "$INV" || fail "TAB in a name n
 grep -q $'^pub\t2\tRecipe Blog\t-$' "$INV" || fail "publisher without domains"
 serve_accepts "$INV"
 
+# --out - prints the file, and nothing else
+"$A" export-inventory --out - >"$T/stdout.inv"
+expect_file_eq "$INV" "$T/stdout.inv"
+
 # --out FILE; a folder that does not exist fails cleanly
 "$A" export-inventory --out "$T/other.inv" >/dev/null
 records "$INV" >"$T/a"; records "$T/other.inv" >"$T/b"
