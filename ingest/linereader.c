@@ -430,6 +430,12 @@ int lr_next(struct linereader *lr, struct lr_line *out)
 			}
 			continue;
 		}
+		if (lf && lim >= LR_LINE_CAP) {
+			/* the same answer wherever the buffer happens to end */
+			emit(lr, out, LR_LINE_CAP, LR_LONG);
+			lr->pos += lim + 1;
+			return LR_LONG;
+		}
 		if (lf) {
 			emit(lr, out, lim, LR_LINE);
 			lr->pos += lim + 1;

@@ -1,0 +1,199 @@
+/* test_givt.c - ingest's per-event rules on the shipped lists: each reason
+ * fires on the traffic it names and stays quiet on real browsers, in-app
+ * browsers and phones whose names look like bots; the allow-list wins; the
+ * verdict cache pays the regular expressions once per user agent. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "../../ingest/givt.h"
+
+static struct givt g;
+static struct givt_ctx c;
+
+static uint32_t ua(const char *s)
+{
+	return givt_ua(&c, s, strlen(s), XXH3_64bits(s, strlen(s)));
+}
+
+static void test_declared_bots(void **state)
+{
+	(void)state;
+	assert_int_equal(ua("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"), SEG_R_BOT_UA);
+	assert_int_equal(ua("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"), SEG_R_BOT_UA);
+	assert_int_equal(ua("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"), SEG_R_BOT_UA);
+	assert_int_equal(ua("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.0; +https://openai.com/gptbot)"), SEG_R_BOT_UA);
+	assert_int_equal(ua("Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)"), SEG_R_BOT_UA);
+	assert_int_equal(ua("Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)"), SEG_R_BOT_UA);
+	assert_int_equal(ua("Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)"), SEG_R_BOT_UA);
+}
+
+static void test_non_browsers(void **state)
+{
+	(void)state;
+	assert_int_equal(ua(""), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("curl/7.88.1"), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("Wget/1.21.3"), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("python-requests/2.31.0"), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("Go-http-client/1.1"), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("Java/17.0.2"), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("okhttp/4.12.0"), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("libwww-perl/6.72"), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36"), SEG_R_NON_BROWSER);
+	assert_int_equal(ua("Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) PhantomJS/2.1.1 Safari/538.1"), SEG_R_NON_BROWSER);
+}
+
+static void test_previews(void **state)
+{
+	(void)state;
+	assert_int_equal(ua("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"), SEG_R_PREVIEW_UA);
+	assert_true(ua("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)") & SEG_R_PREVIEW_UA);
+	assert_true(ua("Twitterbot/1.0") & SEG_R_PREVIEW_UA);
+	assert_int_equal(ua("WhatsApp/2.23.20.0 A"), SEG_R_PREVIEW_UA);
+	assert_true(ua("TelegramBot (like TwitterBot)") & SEG_R_PREVIEW_UA);
+	assert_true(ua("Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)") & SEG_R_PREVIEW_UA);
+	assert_int_equal(ua("Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5"), SEG_R_PREVIEW_UA);
+}
+
+static void test_people(void **state)
+{
+	(void)state;
+	/* browsers */
+	assert_int_equal(ua("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36"), 0);
+	assert_int_equal(ua("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"), 0);
+	assert_int_equal(ua("Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0"), 0);
+	/* a phone brand that naive "bot" lists hit */
+	assert_int_equal(ua("Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"), 0);
+	/* in-app browsers */
+	assert_int_equal(ua("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.46(0x1800312A) NetType/WIFI Language/zh_CN"), 0);
+	assert_int_equal(ua("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/440.0.0.0;FBBV/1;FBDV/iPhone14,2]"), 0);
+	assert_int_equal(ua("Mozilla/5.0 (Linux; Android 13; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 Instagram 312.0.0.32.112 Android"), 0);
+	assert_int_equal(ua("Mozilla/5.0 (Linux; U; Android 12; en-US; RMX3491) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/100.0 UCBrowser/13.4.2.1307 Mobile Safari/537.36"), 0);
+}
+
+static void test_allow_list_wins(void **state)
+{
+	(void)state;
+	/* WeChat's mini-program web view carries a crawler-looking token; the
+	 * allow-list keeps it a person (the deny match alone would flag it) */
+	assert_int_equal(ua("Mozilla/5.0 (Linux; Android 13) Mobile Safari/537.36 MicroMessenger/8.0.40 miniProgram spider-view/1"), 0);
+	assert_int_equal(ua("Mozilla/5.0 (Linux; Android 13) Mobile Safari/537.36 spider-view/1"), SEG_R_BOT_UA);
+	/* ...but not a preview agent's bit */
+	assert_int_equal(ua("WhatsApp/2.23.20.0 A MicroMessenger/1"), SEG_R_PREVIEW_UA);
+}
+
+static void test_event_reasons(void **state)
+{
+	struct event ev = { 0 };
+	const char *chrome = "Mozilla/5.0 (X11; Linux x86_64) Chrome/129.0 Safari/537.36";
+	uint64_t k = XXH3_64bits(chrome, strlen(chrome));
+
+	(void)state;
+	ev.type = 'i';
+	ev.ip.family = 4;
+	memcpy(ev.ip.bytes, (uint8_t[]){ 203, 0, 113, 7 }, 4);
+	ev.ua = (struct span){ chrome, strlen(chrome) };
+	assert_int_equal(givt_event(&c, &ev, k), 0);
+	ev.flags = EVENT_F_HEAD;
+	assert_int_equal(givt_event(&c, &ev, k), SEG_R_PREFETCH);
+	ev.flags = EVENT_F_PREFETCH | EVENT_F_UNKNOWN;
+	assert_int_equal(givt_event(&c, &ev, k), SEG_R_PREFETCH | SEG_R_UNKNOWN);
+	ev.flags = EVENT_F_NO_ACCEPT_LANG | EVENT_F_UID_NEW;   /* facts, not reasons */
+	assert_int_equal(givt_event(&c, &ev, k), 0);
+	ev.type = 'c';
+	ev.flags = EVENT_F_TOKEN_BAD;
+	assert_int_equal(givt_event(&c, &ev, k), SEG_R_TOKEN_BAD);
+	ev.flags = EVENT_F_TOKEN_EXPIRED;
+	assert_int_equal(givt_event(&c, &ev, k), SEG_R_TOKEN_EXPIRED);
+	ev.flags = EVENT_F_NO_TOKEN;
+	assert_int_equal(givt_event(&c, &ev, k), 0);
+	ev.flags = EVENT_F_NO_TOKEN | EVENT_F_UNSIGNED_DENY;
+	assert_int_equal(givt_event(&c, &ev, k), SEG_R_UNSIGNED_DENY);
+	ev.flags = EVENT_F_TOKEN_VALID;
+	assert_int_equal(givt_event(&c, &ev, k), 0);
+	/* data-centre addresses, v4, v6 and v4-mapped */
+	memcpy(ev.ip.bytes, (uint8_t[]){ 3, 0, 0, 1 }, 4);
+	assert_int_equal(givt_event(&c, &ev, k), SEG_R_DATACENTER);
+	assert_int_equal(addr_parse("2600:1f00::1", 12, &ev.ip), 0);
+	assert_int_equal(givt_event(&c, &ev, k), SEG_R_DATACENTER);
+	assert_int_equal(addr_parse("::ffff:3.0.0.1", 14, &ev.ip), 0);
+	assert_int_equal(givt_event(&c, &ev, k), SEG_R_DATACENTER);
+	assert_int_equal(addr_parse("2001:db8::1", 11, &ev.ip), 0);
+	assert_int_equal(givt_event(&c, &ev, k), 0);
+	assert_int_equal(addr_parse("127.0.0.1", 9, &ev.ip), 0);
+	assert_int_equal(givt_event(&c, &ev, k), 0);
+}
+
+static void test_cache_once_per_ua(void **state)
+{
+	struct givt_ctx c2;
+	const char *s = "curl/8.0";
+
+	(void)state;
+	assert_int_equal(givt_ctx_init(&c2, &g), 0);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(givt_ua(&c2, s, strlen(s), 42), SEG_R_NON_BROWSER);
+	assert_int_equal(c2.misses, 1);
+	assert_int_equal(c2.hits, 999);
+	givt_ctx_release(&c2);
+}
+
+static void test_bad_lists_refused(void **state)
+{
+	struct givt x;
+	char err[256];
+
+	(void)state;
+	givt_init(&x);
+	assert_int_equal(givt_add_patterns(&x, "ok\n(unclosed\n", 13, "t.txt",
+					    GC_BOT, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "t.txt:2: bad pattern '(unclosed'"));
+	assert_int_equal(givt_add_patterns(&x, "[nope]\n", 7, "t.txt", GC_BOT,
+					    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown section"));
+	givt_release(&x);
+	assert_int_equal(givt_load(&x, "/nonexistent/bots.txt", "", "", err,
+				    sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot read '/nonexistent/bots.txt'"));
+}
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	if (givt_load(&g, "data/bots.txt", "data/bots-allow.txt",
+		      "data/datacenters.txt", err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return givt_ctx_init(&c, &g);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	givt_ctx_release(&c);
+	givt_release(&g);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_declared_bots),
+		cmocka_unit_test(test_non_browsers),
+		cmocka_unit_test(test_previews),
+		cmocka_unit_test(test_people),
+		cmocka_unit_test(test_allow_list_wins),
+		cmocka_unit_test(test_event_reasons),
+		cmocka_unit_test(test_cache_once_per_ua),
+		cmocka_unit_test(test_bad_lists_refused),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
