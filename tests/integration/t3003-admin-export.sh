@@ -72,6 +72,26 @@ grep -q $'^pub\t3\tTab here\tgameforum.example$' "$INV" || fail "TAB in a name n
 grep -q $'^pub\t2\tRecipe Blog\t-$' "$INV" || fail "publisher without domains"
 serve_accepts "$INV"
 
+# readers never see a partial file: 20 exports, each a change, while a
+# reader keeps checking the whole file (bounded loops)
+check_whole() {
+	[ "$(head -n 1 "$INV")" = $'adlog-inventory\t1' ] &&
+	[ "$(tail -c 1 "$INV" | od -An -c | tr -d ' ')" = '\n' ] &&
+	grep -q $'^ad\t7\t' "$INV"
+}
+( for i in $(seq 1 20); do
+	sql "UPDATE ads SET weight = $i WHERE id = 2"
+	"$A" export-inventory >/dev/null || exit 1
+  done ) & writer=$!
+reads=0
+while kill -0 "$writer" 2>/dev/null && [ $reads -lt 5000 ]; do
+	check_whole || fail "a reader saw a partial inventory file"
+	reads=$((reads + 1))
+done
+wait "$writer" || fail "export loop failed"
+grep -q $'^ad\t2\t1\t728\t90\t20\t' "$INV" || fail "last of 20 exports not in the file"
+echo "ok: $reads whole reads during 20 exports"
+
 # --out - prints the file, and nothing else
 "$A" export-inventory --out - >"$T/stdout.inv"
 expect_file_eq "$INV" "$T/stdout.inv"
