@@ -1,0 +1,155 @@
+/* analyzer.c - the heart of adlog-analyze: an hour's segments in, its
+ * rollup out.  Order of work: answer the look-back for the hour's clicks,
+ * warm the rules' windows with the previous hour's tail, rules pass 1
+ * (hour-wide facts) and pass 2 (a verdict per event) over one merged,
+ * time-ordered stream, each event counted with ingest's and analyze's
+ * reasons.  The result depends only on the segments read. */
+#include "analyzer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+
+int analyzer_init(struct analyzer *a, const struct config *cfg,
+		  const char *data_dir, char *err, size_t errlen)
+{
+	struct rules_lookback cb;
+	int e;
+
+	memset(a, 0, sizeof(*a));
+	a->data_dir = data_dir;
+	rules_params_from_config(&a->rp, cfg);
+	lookback_init(&a->lb, data_dir, a->rp.lookback_ms);
+	lookback_callbacks(&a->lb, &cb);
+	e = rules_init(&a->rules, &a->rp, &cb);
+	if (e) {
+		snprintf(err, errlen, "cannot set up the rules: %s",
+			 strerror(-e));
+		lookback_release(&a->lb);
+		return -1;
+	}
+	return 0;
+}
+
+void analyzer_release(struct analyzer *a)
+{
+	rules_release(&a->rules);
+	lookback_release(&a->lb);
+}
+
+/* Feed the previous hour's last rules_warmup_ms into the windows, so a
+ * duplicate click a second after midnight is still one. */
+static int warm(struct analyzer *a, uint32_t hour, char *err, size_t errlen)
+{
+	int64_t start = hour_begin_ms(hour);
+	struct hour_set p;
+	struct hour_merge m;
+	const struct seg_record *rec;
+	uint32_t seg;
+	int rc = -1;
+
+	a->warmed = 0;
+	if (hour_scan(&p, a->data_dir, hour_add(hour, -1), err, errlen))
+		return -1;
+	if (!p.n) {
+		rc = 0;
+		goto out_release;
+	}
+	if (hour_open(&p, err, errlen))
+		goto out_release;
+	if (hour_merge_init(&m, &p, start - rules_warmup_ms(&a->rules))) {
+		snprintf(err, errlen, "out of memory");
+		goto out_release;
+	}
+	while ((rec = hour_merge_next(&m, &seg)) && rec->ts_ms < start) {
+		rules_warm(&a->rules, rec,
+			   segment_string_hash(&p.segs[seg].r, rec->ua));
+		a->warmed++;
+	}
+	hour_merge_release(&m);
+	rc = 0;
+out_release:
+	hour_release(&p);
+	return rc;
+}
+
+static void feed_pubscore(struct analyzer *a, const struct segment_reader *r,
+			  const struct seg_record *rec, uint32_t hour,
+			  uint32_t reasons)
+{
+	struct pub_event pe;
+	struct span ref = { "", 0 };
+
+	memset(&pe, 0, sizeof(pe));
+	pe.pub = rec->pub;
+	pe.type = rec->type;
+	pe.hour = (uint8_t)(hour % 100);
+	if (rec->ref != SEG_NO_STRING && segment_string_get(r, rec->ref, &ref))
+		pe.ref = (uint8_t)pubscore_ref_class(a->ps, rec->pub, ref);
+	pe.has_uid = rec->has_uid;
+	pe.uid_new = (rec->flags & EVENT_F_UID_NEW) != 0;
+	pe.reasons = reasons;
+	pe.addr = rules_addr_key(rec);
+	pubscore_event(a->ps, &pe);
+}
+
+int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
+		  char *err, size_t errlen)
+{
+	struct hour_merge m;
+	const struct seg_record *rec;
+	uint32_t seg;
+	int64_t t0 = clock_mono_ms(), t1;
+
+	if (hour_open(h, err, errlen))
+		return -1;
+	if (lookback_prepare(&a->lb, h, err, errlen))
+		return -1;
+	rules_begin_hour(&a->rules, hour_begin_ms(h->hour));
+	if (warm(a, h->hour, err, errlen))
+		return -1;
+	t1 = clock_mono_ms();
+	a->ms_lookback = t1 - t0;
+
+	if (hour_merge_init(&m, h, INT64_MIN))
+		goto out_nomem;
+	while ((rec = hour_merge_next(&m, &seg)))
+		rules_observe(&a->rules, rec,
+			      segment_string_hash(&h->segs[seg].r, rec->ua));
+	a->out_of_order = m.out_of_order;
+	hour_merge_release(&m);
+	rules_end_observe(&a->rules);
+
+	if (hour_merge_init(&m, h, INT64_MIN))
+		goto out_nomem;
+	for (;;) {
+		struct rollup_ev ev[ROLLUP_BATCH];
+		size_t n = 0;
+
+		while (n < ROLLUP_BATCH && (rec = hour_merge_next(&m, &seg))) {
+			const struct segment_reader *r = &h->segs[seg].r;
+			uint64_t ua = segment_string_hash(r, rec->ua);
+			uint32_t reasons = rec->reasons |
+					   rules_event(&a->rules, rec, ua);
+
+			ev[n++] = (struct rollup_ev){
+				rec, rules_visitor_key(rec, ua), reasons };
+			if (a->ps)
+				feed_pubscore(a, r, rec, h->hour, reasons);
+		}
+		if (!n)
+			break;
+		if (rollup_add_batch(out, ev, n)) {
+			hour_merge_release(&m);
+			goto out_nomem;
+		}
+	}
+	hour_merge_release(&m);
+	rollup_finish(out);
+	a->ms_passes = clock_mono_ms() - t1;
+	return 0;
+out_nomem:
+	snprintf(err, errlen, "out of memory analysing hour %010u", h->hour);
+	return -1;
+}

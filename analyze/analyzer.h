@@ -1,0 +1,42 @@
+/* analyzer.h - one hour from segments to rollups: the look-back, the
+ * warm-up from the previous hour's tail, rules pass 1 and pass 2 over the
+ * merged stream, and the rollup of every event with its reasons.  Knows
+ * nothing of MySQL.
+ *
+ * Ownership: the caller owns struct analyzer (it must not move after
+ * analyzer_init: the rules keep a pointer into it) and the rollup it
+ * passes in. */
+#ifndef ADLOG_ANALYZE_ANALYZER_H
+#define ADLOG_ANALYZE_ANALYZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "hour.h"
+#include "lookback.h"
+#include "pubscore.h"
+#include "rollup.h"
+#include "rules.h"
+
+struct analyzer {
+	const char *data_dir;
+	struct rules_params rp;
+	struct rules rules;
+	struct lookback lb;
+	struct pubscore *ps;        /* NULL, or fed every event (--day) */
+	/* of the last hour */
+	uint64_t warmed, out_of_order;
+	int64_t ms_lookback, ms_passes;
+};
+
+int analyzer_init(struct analyzer *a, const struct config *cfg,
+		  const char *data_dir, char *err, size_t errlen);
+void analyzer_release(struct analyzer *a);
+
+/* Analyse the scanned set h (opened here) into the initialised rollup out,
+ * then rollup_finish it.  Returns 0, or -1 with a message in err. */
+int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
+		  char *err, size_t errlen);
+
+#endif

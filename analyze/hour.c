@@ -1,0 +1,570 @@
+/* hour.c - find an hour's segments under DATA/YYYYMMDDHH/, name the set by
+ * a digest (so a late or changed segment is noticed), and merge the
+ * segments into one stream in time order for the rules and the rollups.
+ * Resident memory stays bounded: pages already read are handed back. */
+#define _DEFAULT_SOURCE  /* madvise(MADV_DONTNEED): posix_madvise's is a no-op */
+#include "hour.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "parse.h"
+
+#define TRIM_MIN (32u << 20)    /* segments smaller are verified as they are */
+#define TRIM_NS 2000000         /* pause of the trimmer between hand-backs */
+
+/* ---- hours as numbers ---- */
+
+/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+int hour_parse(const char *s, size_t len, uint32_t *hour)
+{
+	uint64_t v;
+	unsigned y, m, d, hh;
+	int64_t y2;
+	unsigned m2, d2;
+
+	if (len != 10 || s[0] == '0' || parse_u64(s, len, &v))
+		return -EINVAL;
+	y = (unsigned)(v / 1000000);
+	m = (unsigned)(v / 10000 % 100);
+	d = (unsigned)(v / 100 % 100);
+	hh = (unsigned)(v % 100);
+	if (y < 1970 || y > 2999 || m < 1 || m > 12 || d < 1 || d > 31 ||
+	    hh > 23)
+		return -EINVAL;
+	civil_from_days(days_from_civil(y, m, d), &y2, &m2, &d2);
+	if (y2 != y || m2 != m || d2 != d)
+		return -EINVAL;         /* 31 April and the like */
+	*hour = (uint32_t)v;
+	return 0;
+}
+
+int64_t hour_begin_ms(uint32_t hour)
+{
+	unsigned y = hour / 1000000, m = hour / 10000 % 100;
+	unsigned d = hour / 100 % 100, hh = hour % 100;
+
+	return (days_from_civil(y, m, d) * 24 + hh) * 3600000LL;
+}
+
+uint32_t hour_at_ms(int64_t ms)
+{
+	int64_t hours = ms >= 0 ? ms / 3600000 : (ms - 3599999) / 3600000;
+	int64_t days = hours >= 0 ? hours / 24 : (hours - 23) / 24;
+	int64_t y;
+	unsigned m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	return (uint32_t)(y * 1000000 + m * 10000 + d * 100 +
+			  (hours - days * 24));
+}
+
+uint32_t hour_add(uint32_t hour, int delta)
+{
+	return hour_at_ms(hour_begin_ms(hour) + (int64_t)delta * 3600000);
+}
+
+void hour_sql(uint32_t hour, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%04u-%02u-%02u %02u:00:00", hour / 1000000,
+		 hour / 10000 % 100, hour / 100 % 100, hour % 100);
+}
+
+/* ---- the segment set ---- */
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* The checksum in a segment's end block (docs/segment-format.md: the last
+ * block, header 32 bytes then 64 bytes of payload, the chain at payload
+ * offset 32), read with one pread instead of mapping the file. */
+static int peek_checksum(int dfd, const char *name, uint64_t *size,
+			 uint64_t *sum)
+{
+	uint8_t tail[SEG_BLOCK_HEADER_SIZE + 64];
+	struct stat st;
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		goto out_close;
+	*size = (uint64_t)st.st_size;
+	*sum = 0;
+	if ((size_t)st.st_size >= SEG_HEADER_SIZE + sizeof(tail) &&
+	    pread(fd, tail, sizeof(tail), st.st_size - (off_t)sizeof(tail)) ==
+		    (ssize_t)sizeof(tail) &&
+	    get64(tail + 8) == 64 &&
+	    get64(tail + 24) == XXH3_64bits(tail, 24))
+		*sum = get64(tail + SEG_BLOCK_HEADER_SIZE + 32);
+	rc = 0;
+out_close:
+	close(fd);
+	return rc;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	return strcmp(((const struct hour_seg *)a)->name,
+		      ((const struct hour_seg *)b)->name);
+}
+
+static bool is_segment_name(const char *n)
+{
+	size_t len = strlen(n), sl = strlen(HOUR_SEG_SUFFIX);
+
+	return n[0] != '.' && len > sl && len <= HOUR_NAME_MAX &&
+	       !strcmp(n + len - sl, HOUR_SEG_SUFFIX);
+}
+
+int hour_scan(struct hour_set *h, const char *data_dir, uint32_t hour,
+	      char *err, size_t errlen)
+{
+	XXH3_state_t *st;
+	XXH128_hash_t dg;
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int rc = -1;
+
+	memset(h, 0, sizeof(*h));
+	h->hour = hour;
+	if ((size_t)snprintf(h->dir, sizeof(h->dir), "%s/%010u", data_dir,
+			     hour) >= sizeof(h->dir)) {
+		snprintf(err, errlen, "data folder name too long '%s'", data_dir);
+		return -1;
+	}
+	st = XXH3_createState();
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	XXH3_128bits_reset(st);
+	d = opendir(h->dir);
+	if (!d) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "cannot read '%s': %s", h->dir,
+				 strerror(errno));
+			goto out_state;
+		}
+		goto out_digest;
+	}
+	while ((de = readdir(d))) {
+		struct hour_seg *s;
+
+		if (!is_segment_name(de->d_name))
+			continue;
+		if (h->n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			void *p = realloc(h->segs, c * sizeof(*h->segs));
+
+			if (!p) {
+				snprintf(err, errlen, "out of memory");
+				goto out_dir;
+			}
+			h->segs = p;
+			cap = c;
+		}
+		s = &h->segs[h->n];
+		memset(s, 0, sizeof(*s));
+		memcpy(s->name, de->d_name, strlen(de->d_name) + 1);
+		if (peek_checksum(dirfd(d), s->name, &s->size, &s->checksum)) {
+			if (errno == ENOENT)
+				continue;   /* removed while we looked */
+			snprintf(err, errlen, "cannot read '%s/%s': %s", h->dir,
+				 s->name, strerror(errno));
+			goto out_dir;
+		}
+		h->n++;
+	}
+	if (h->n)
+		qsort(h->segs, h->n, sizeof(*h->segs), cmp_seg);
+	for (size_t i = 0; i < h->n; i++) {
+		XXH3_128bits_update(st, h->segs[i].name,
+				    strlen(h->segs[i].name) + 1);
+		XXH3_128bits_update(st, &h->segs[i].size, 8);
+		XXH3_128bits_update(st, &h->segs[i].checksum, 8);
+	}
+out_digest:
+	dg = XXH3_128bits_digest(st);
+	snprintf(h->digest, sizeof(h->digest), "%016llx%016llx",
+		 (unsigned long long)dg.high64, (unsigned long long)dg.low64);
+	rc = 0;
+out_dir:
+	if (d)
+		closedir(d);
+out_state:
+	XXH3_freeState(st);
+	if (rc)
+		hour_release(h);
+	return rc;
+}
+
+/* segment_open() maps the file and verifies every byte before it returns,
+ * so a 1 GB segment would briefly be 1 GB resident.  While it verifies, a
+ * trimmer thread hands the mapping's pages back every TRIM_NS; a page read
+ * again is mapped again from the page cache (the file never changes: ingest
+ * writes segments under a temp name and renames them). */
+struct trimmer {
+	void *map;
+	size_t size;
+	atomic_bool stop;
+};
+
+static void *trim_loop(void *arg)
+{
+	struct trimmer *t = arg;
+	struct timespec ts = { 0, TRIM_NS };
+
+	while (!atomic_load(&t->stop)) {
+		madvise(t->map, t->size, MADV_DONTNEED);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static int seg_open_bounded(struct hour_seg *s, const char *path)
+{
+	struct trimmer t;
+	pthread_t th;
+	struct stat st;
+	bool trimming;
+	void *m;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return SEG_E_IO;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return SEG_E_IO;
+	}
+	if ((size_t)st.st_size < SEG_HEADER_SIZE) {
+		close(fd);
+		return segment_open(&s->r, path);  /* its error code */
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return SEG_E_IO;
+	posix_madvise(m, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+	t.map = m;
+	t.size = (size_t)st.st_size;
+	atomic_init(&t.stop, false);
+	trimming = t.size >= TRIM_MIN &&
+		   pthread_create(&th, NULL, trim_loop, &t) == 0;
+	e = segment_open_mem(&s->r, m, t.size);
+	if (trimming) {
+		atomic_store(&t.stop, true);
+		pthread_join(th, NULL);
+	}
+	/* verification read every page; only the stream needs them */
+	madvise(m, t.size, MADV_DONTNEED);
+	if (e) {
+		munmap(m, t.size);
+		return e;
+	}
+	s->map = m;
+	return 0;
+}
+
+int hour_open(struct hour_set *h, char *err, size_t errlen)
+{
+	char path[4096 + HOUR_NAME_MAX + 2];
+
+	h->events = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		struct hour_seg *s = &h->segs[i];
+		int e;
+
+		if (s->open)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", h->dir, s->name);
+		errno = 0;
+		e = seg_open_bounded(s, path);
+		if (e) {
+			snprintf(err, errlen, "bad segment '%s': %s%s%s", path,
+				 segment_strerror(e), e == SEG_E_IO ? ": " : "",
+				 e == SEG_E_IO ? strerror(errno) : "");
+			return -1;
+		}
+		s->open = true;
+		if (s->r.hour != h->hour) {
+			snprintf(err, errlen, "segment '%s' is of hour %u, not %u",
+				 path, s->r.hour, h->hour);
+			return -1;
+		}
+		if (s->r.checksum != s->checksum || s->r.size != s->size) {
+			snprintf(err, errlen, "segment '%s' changed while read",
+				 path);
+			return -1;
+		}
+		h->events += s->r.events;
+	}
+	return 0;
+}
+char *hour_segment_list(const struct hour_set *h)
+{
+	size_t cap = 1, off = 0;
+	char *out;
+
+	for (size_t i = 0; i < h->n; i++)
+		cap += strlen(h->segs[i].name) + 18;
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	out[0] = 0;
+	for (size_t i = 0; i < h->n; i++)
+		off += (size_t)snprintf(out + off, cap - off, "%s%s:%016llx",
+					i ? "," : "", h->segs[i].name,
+					(unsigned long long)h->segs[i].checksum);
+	return out;
+}
+
+void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b)
+{
+	const struct hour_seg *s = &h->segs[i];
+	uintptr_t from, to, page = 4096;
+
+	if (!s->open || !s->map || b >= s->r.neblocks)
+		return;
+	/* only the records: strings (user agents) are looked up again */
+	from = ((uintptr_t)s->r.eblocks[b].recs + page - 1) & ~(page - 1);
+	to = (uintptr_t)(s->r.eblocks[b].recs + s->r.eblocks[b].count) &
+	     ~(page - 1);
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
+void hour_release(struct hour_set *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct hour_seg *s = &h->segs[i];
+		size_t size = s->r.size;
+
+		if (!s->open)
+			continue;
+		segment_close(&s->r);
+		if (s->map)
+			munmap(s->map, size);
+	}
+	free(h->segs);
+	h->segs = NULL;
+	h->n = 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+long hour_list(const char *data_dir, uint32_t **out, char *err,
+	       size_t errlen)
+{
+	struct dirent *de;
+	uint32_t *v = NULL;
+	size_t n = 0, cap = 0;
+	DIR *d = opendir(data_dir);
+
+	*out = NULL;
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot read '%s': %s", data_dir,
+			 strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		uint32_t hr;
+
+		if (hour_parse(de->d_name, strlen(de->d_name), &hr))
+			continue;
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 64;
+			void *p = realloc(v, c * sizeof(*v));
+
+			if (!p) {
+				free(v);
+				closedir(d);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			v = p;
+			cap = c;
+		}
+		v[n++] = hr;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u32);
+	*out = v;
+	return (long)n;
+}
+
+/* ---- the merged stream: a binary heap of segment heads ---- */
+
+static bool head_less(const struct hour_merge_head *a,
+		      const struct hour_merge_head *b)
+{
+	if (a->rec->ts_ms != b->rec->ts_ms)
+		return a->rec->ts_ms < b->rec->ts_ms;
+	if (a->rec->id != b->rec->id)
+		return a->rec->id < b->rec->id;
+	return a->seg < b->seg;
+}
+
+static void sift_down(struct hour_merge *m, size_t i)
+{
+	struct hour_merge_head *hp = m->heap;
+	size_t n = m->nheap;
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, s = i;
+		struct hour_merge_head t;
+
+		if (l < n && head_less(&hp[l], &hp[s]))
+			s = l;
+		if (r < n && head_less(&hp[r], &hp[s]))
+			s = r;
+		if (s == i)
+			return;
+		t = hp[i];
+		hp[i] = hp[s];
+		hp[s] = t;
+		i = s;
+	}
+}
+
+/* Put c at the first record of r with ts >= from: skip whole blocks whose
+ * last record is older, then records (a segment in time order needs only
+ * this; one that is not is still read from the first such record on). */
+static void seek(const struct segment_reader *r, struct seg_cursor *c,
+		 int64_t from)
+{
+	c->block = 0;
+	c->i = 0;
+	if (from == INT64_MIN)
+		return;
+	while (c->block < r->neblocks) {
+		const struct seg_evblock *b = &r->eblocks[c->block];
+
+		if (b->recs[b->count - 1].ts_ms >= from)
+			break;
+		c->block++;
+	}
+	if (c->block < r->neblocks)
+		while (c->i < r->eblocks[c->block].count &&
+		       r->eblocks[c->block].recs[c->i].ts_ms < from)
+			c->i++;
+}
+
+int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
+{
+	memset(m, 0, sizeof(*m));
+	m->h = h;
+	m->last_ts = INT64_MIN;
+	m->cur = calloc(h->n ? h->n : 1, sizeof(*m->cur));
+	m->blk = calloc(h->n ? h->n : 1, sizeof(*m->blk));
+	m->heap = calloc(h->n ? h->n : 1, sizeof(*m->heap));
+	if (!m->cur || !m->blk || !m->heap) {
+		hour_merge_release(m);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < h->n; i++) {
+		const struct seg_record *r;
+
+		seek(&h->segs[i].r, &m->cur[i], from_ts);
+		r = segment_next(&h->segs[i].r, &m->cur[i]);
+		m->blk[i] = m->cur[i].block;
+
+		if (r)
+			m->heap[m->nheap++] = (struct hour_merge_head){
+				r, (uint32_t)i };
+	}
+	for (size_t i = m->nheap / 2; i-- > 0;)
+		sift_down(m, i);
+	return 0;
+}
+
+const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
+{
+	const struct seg_record *out, *nx;
+	uint32_t s;
+
+	if (!m->nheap)
+		return NULL;
+	out = m->heap[0].rec;
+	s = m->heap[0].seg;
+	nx = segment_next(&m->h->segs[s].r, &m->cur[s]);
+	if (nx) {
+		m->heap[0].rec = nx;
+	} else {
+		m->heap[0] = m->heap[--m->nheap];
+	}
+	if (m->nheap > 1)
+		sift_down(m, 0);
+	if (out->ts_ms < m->last_ts)
+		m->out_of_order++;
+	m->last_ts = out->ts_ms;
+	if (m->cur[s].block != m->blk[s]) {
+		hour_seg_drop_block(m->h, s, m->blk[s]);
+		m->blk[s] = m->cur[s].block;
+	}
+	*seg = s;
+	return out;
+}
+
+void hour_merge_release(struct hour_merge *m)
+{
+	free(m->cur);
+	free(m->blk);
+	free(m->heap);
+	m->blk = NULL;
+	m->cur = NULL;
+	m->heap = NULL;
+	m->nheap = 0;
+}

@@ -1,0 +1,111 @@
+/* hour.h - one hour of segments as analyze sees it: the set of segment files
+ * under DATA/YYYYMMDDHH/, its digest (what the bookkeeping row remembers),
+ * and one time-ordered stream merged from all of them.
+ *
+ * Ownership: the caller owns struct hour_set and struct hour_merge storage;
+ * hour_release() / hour_merge_release() free what scan/open/init took.
+ * Records returned by hour_merge_next() live until hour_release(). */
+#ifndef ADLOG_ANALYZE_HOUR_H
+#define ADLOG_ANALYZE_HOUR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segment.h"
+
+#define HOUR_SEG_SUFFIX ".seg"
+#define HOUR_NAME_MAX 255
+#define HOUR_DIGEST_HEX 32
+
+struct hour_seg {
+	char name[HOUR_NAME_MAX + 1];
+	uint64_t size;
+	uint64_t checksum;          /* from the segment's end block */
+	struct segment_reader r;
+	bool open;
+	void *map;                  /* our own mapping of the file */
+};
+
+struct hour_set {
+	uint32_t hour;              /* YYYYMMDDHH */
+	char dir[4096];
+	struct hour_seg *segs;      /* sorted by name */
+	size_t n;
+	char digest[HOUR_DIGEST_HEX + 1];  /* "" until hour_scan */
+	uint64_t events;            /* after hour_open */
+};
+
+/* ---- hours as numbers ---- */
+
+/* YYYYMMDDHH <-> Unix ms of the hour's start (UTC).  hour_parse accepts
+ * exactly 10 digits of a real hour; returns 0 or -EINVAL. */
+int hour_parse(const char *s, size_t len, uint32_t *hour);
+int64_t hour_begin_ms(uint32_t hour);
+uint32_t hour_at_ms(int64_t ms);
+/* The hour before / after. */
+uint32_t hour_add(uint32_t hour, int delta);
+/* "YYYY-MM-DD HH:00:00" for SQL DATETIME, into buf (cap >= 20). */
+void hour_sql(uint32_t hour, char *buf, size_t cap);
+
+/* ---- the segment set ---- */
+
+/* List DATA/YYYYMMDDHH/ *.seg, read each one's size and end-block checksum
+ * (without mapping the file) and compute the set's digest.  A missing
+ * folder is an empty set (returns 0, n = 0).  Returns 0, or -1 with a
+ * message in err. */
+int hour_scan(struct hour_set *h, const char *data_dir, uint32_t hour,
+	      char *err, size_t errlen);
+
+/* Open and verify every segment of a scanned set; each must belong to the
+ * hour and match the checksum hour_scan read.  Verification reads every
+ * byte; resident memory stays bounded meanwhile (pages are handed back as
+ * they are read).  Returns 0, or -1 with a message naming the file in err. */
+int hour_open(struct hour_set *h, char *err, size_t errlen);
+
+/* "name:checksum_hex,..." of the set, for the bookkeeping row; malloc'd,
+ * NULL when out of memory. */
+char *hour_segment_list(const struct hour_set *h);
+
+void hour_release(struct hour_set *h);
+
+/* Hand back to the kernel the pages of event block b of segment i once
+ * read: resident memory stays bounded while a pass moves on (the data stay
+ * in the page cache and are mapped again if touched).  Strings are kept. */
+void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b);
+
+/* Hours under DATA that look like YYYYMMDDHH folders, ascending, into a
+ * malloc'd array.  Returns the count, or -1 with a message in err. */
+long hour_list(const char *data_dir, uint32_t **out, char *err,
+	       size_t errlen);
+
+/* ---- the merged stream ---- */
+
+struct hour_merge_head {
+	const struct seg_record *rec;
+	uint32_t seg;
+};
+
+struct hour_merge {
+	struct hour_set *h;
+	struct seg_cursor *cur;      /* one per segment */
+	size_t *blk;                 /* block each cursor was in */
+	struct hour_merge_head *heap;
+	size_t nheap;
+	uint64_t out_of_order;       /* records older than their predecessor */
+	int64_t last_ts;
+};
+
+/* Start a merge over an opened set at its first record with ts >= from_ts
+ * (INT64_MIN for all).  Returns 0 or -ENOMEM. */
+int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts);
+
+/* The next record by (ts, id, segment), or NULL at the end; *seg gets the
+ * index of the segment it came from (for its strings).  Each segment must
+ * be in time order for the whole stream to be; if one is not, the stream
+ * is still deterministic and out_of_order counts the inversions. */
+const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg);
+
+void hour_merge_release(struct hour_merge *m);
+
+#endif

@@ -1,0 +1,578 @@
+/* load.c - write analyze's results to MariaDB so that each hour counts
+ * exactly once: an hour's old rows go and its new rows and bookkeeping row
+ * come in one transaction (a crash leaves the old state whole), inserted
+ * with multi-row prepared statements so an hour of ~10^5 rows loads in
+ * about a second.  Prices and revenue shares are read from the inventory
+ * tables; money is computed in C from valid events only. */
+#include "load.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "parse.h"
+
+struct load_price {
+	uint32_t id;
+	int pricing;                /* 1 CPM, 2 CPC */
+	uint64_t price_micros;
+};
+
+struct load_pub {
+	uint32_t id;
+	uint32_t share_bp;
+	char *domains;              /* comma-separated, or NULL */
+};
+
+int load_connect(struct loader *l, const struct config *cfg, char *err,
+		 size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	return db_connect(&l->db, cfg, err, errlen);
+}
+
+void load_close(struct loader *l)
+{
+	for (size_t i = 0; i < l->npubs; i++)
+		free(l->pubs[i].domains);
+	free(l->pubs);
+	free(l->camps);
+	if (l->db.conn)
+		db_close(&l->db);
+	memset(l, 0, sizeof(*l));
+}
+
+static int col_u32(const struct db_stmt *s, unsigned i, uint32_t *out)
+{
+	uint64_t v;
+
+	if (db_col_u64(s, i, &v) || v > UINT32_MAX)
+		return DB_ERR;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int grow(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 256;
+	p = realloc(*arr, *cap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	return 0;
+}
+
+int load_inventory(struct loader *l, char *err, size_t errlen)
+{
+	struct db_stmt s;
+	size_t cap = 0;
+	int rc;
+
+	rc = db_prepare(&l->db, &s, "SELECT id, pricing, price_micros FROM campaigns ORDER BY id",
+			err, errlen);
+	if (rc)
+		return rc;
+	if ((rc = db_execute(&s, NULL, err, errlen)))
+		goto out_stmt;
+	while ((rc = db_fetch(&s, err, errlen)) == 1) {
+		struct load_price *p;
+		const char *pr = db_col(&s, 1, NULL);
+
+		if ((rc = grow((void **)&l->camps, l->ncamps, &cap,
+			       sizeof(*l->camps)))) {
+			snprintf(err, errlen, "out of memory");
+			rc = DB_ERR;
+			goto out_stmt;
+		}
+		p = &l->camps[l->ncamps];
+		if (col_u32(&s, 0, &p->id) || db_col_u64(&s, 2, &p->price_micros) || !pr) {
+			snprintf(err, errlen, "mysql: bad row in campaigns");
+			rc = DB_ERR;
+			goto out_stmt;
+		}
+		p->pricing = !strcmp(pr, "CPC") ? 2 : 1;
+		l->ncamps++;
+	}
+	if (rc)
+		goto out_stmt;
+	db_stmt_close(&s);
+
+	cap = 0;
+	rc = db_prepare(&l->db, &s,
+			"SELECT p.id, p.revenue_share_bp, "
+			"GROUP_CONCAT(d.domain ORDER BY d.domain SEPARATOR ',') "
+			"FROM publishers p LEFT JOIN publisher_domains d "
+			"ON d.publisher_id = p.id GROUP BY p.id ORDER BY p.id",
+			err, errlen);
+	if (rc)
+		return rc;
+	if ((rc = db_execute(&s, NULL, err, errlen)))
+		goto out_stmt;
+	while ((rc = db_fetch(&s, err, errlen)) == 1) {
+		struct load_pub *p;
+		const char *d = db_col(&s, 2, NULL);
+
+		if (grow((void **)&l->pubs, l->npubs, &cap, sizeof(*l->pubs))) {
+			snprintf(err, errlen, "out of memory");
+			rc = DB_ERR;
+			goto out_stmt;
+		}
+		p = &l->pubs[l->npubs];
+		memset(p, 0, sizeof(*p));
+		if (col_u32(&s, 0, &p->id) || col_u32(&s, 1, &p->share_bp)) {
+			snprintf(err, errlen, "mysql: bad row in publishers");
+			rc = DB_ERR;
+			goto out_stmt;
+		}
+		if (d && !(p->domains = strdup(d))) {
+			snprintf(err, errlen, "out of memory");
+			rc = DB_ERR;
+			goto out_stmt;
+		}
+		l->npubs++;
+	}
+out_stmt:
+	db_stmt_close(&s);
+	return rc;
+}
+
+void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
+		   struct rollup_price *out)
+{
+	const struct loader *l = arg;
+	size_t lo = 0, hi = l->ncamps;
+
+	out->pricing = 0;
+	out->price_micros = 0;
+	out->share_bp = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->camps[mid].id < camp) {
+			lo = mid + 1;
+		} else if (l->camps[mid].id > camp) {
+			hi = mid;
+		} else {
+			out->pricing = l->camps[mid].pricing;
+			out->price_micros = l->camps[mid].price_micros;
+			break;
+		}
+	}
+	lo = 0;
+	hi = l->npubs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->pubs[mid].id < pub) {
+			lo = mid + 1;
+		} else if (l->pubs[mid].id > pub) {
+			hi = mid;
+		} else {
+			out->share_bp = l->pubs[mid].share_bp;
+			break;
+		}
+	}
+}
+
+int load_pub_domains(const struct loader *l, struct pubscore *ps)
+{
+	for (size_t i = 0; i < l->npubs; i++)
+		if (l->pubs[i].domains &&
+		    pubscore_set_domains(ps, l->pubs[i].id, l->pubs[i].domains))
+			return DB_ERR;
+	return 0;
+}
+
+int load_hour_state(struct loader *l, uint32_t hour, bool *found,
+		    char *digest, char *version, char *err, size_t errlen)
+{
+	struct db_stmt s;
+	char hs[24];
+	int rc;
+
+	*found = false;
+	hour_sql(hour, hs, sizeof(hs));
+	rc = db_prepare(&l->db, &s,
+			"SELECT segments_checksum, analyzer_version "
+			"FROM analysed_hours WHERE hour = ?", err, errlen);
+	if (rc)
+		return rc;
+	db_bind_text(&s, 0, hs, strlen(hs));
+	if ((rc = db_execute(&s, NULL, err, errlen)))
+		goto out_stmt;
+	while ((rc = db_fetch(&s, err, errlen)) == 1) {
+		const char *d = db_col(&s, 0, NULL), *v = db_col(&s, 1, NULL);
+
+		*found = true;
+		snprintf(digest, 65, "%s", d ? d : "");
+		snprintf(version, 33, "%s", v ? v : "");
+	}
+out_stmt:
+	db_stmt_close(&s);
+	return rc;
+}
+
+/* ---- one hour in one transaction ---- */
+
+struct hour_txn {
+	const struct hour_set *h;
+	const struct rollup *r;
+	int64_t duration_ms;
+	char hs[24];
+	char *segs;
+};
+
+#define STATS_COLS 12
+#define INV_COLS 8
+
+static char *insert_sql(const char *head, unsigned cols, size_t rows)
+{
+	size_t hl = strlen(head), cap = hl + rows * (cols * 2 + 4) + 1, off;
+	char *sql = malloc(cap);
+
+	if (!sql)
+		return NULL;
+	memcpy(sql, head, hl);
+	off = hl;
+	for (size_t r = 0; r < rows; r++) {
+		if (r)
+			sql[off++] = ',';
+		sql[off++] = '(';
+		for (unsigned c = 0; c < cols; c++) {
+			if (c)
+				sql[off++] = ',';
+			sql[off++] = '?';
+		}
+		sql[off++] = ')';
+	}
+	sql[off] = 0;
+	return sql;
+}
+
+/* Prepare "head (?,..),(..)" for n rows into s. */
+static int prepare_batch(struct db *db, struct db_stmt *s, const char *head,
+			 unsigned cols, size_t n, char *err, size_t errlen)
+{
+	char *sql = insert_sql(head, cols, n);
+	int rc;
+
+	if (!sql) {
+		snprintf(err, errlen, "out of memory");
+		return DB_ERR;
+	}
+	rc = db_prepare(db, s, sql, err, errlen);
+	free(sql);
+	return rc;
+}
+
+static const char STATS_HEAD[] =
+	"INSERT INTO stats_hourly (hour, publisher_id, zone_id, campaign_id, "
+	"ad_id, impressions, clicks, valid_impressions, valid_clicks, "
+	"uniques_est, spend_micros, earnings_micros) VALUES ";
+static const char INV_HEAD[] =
+	"INSERT INTO invalid_hourly (hour, publisher_id, zone_id, "
+	"campaign_id, ad_id, type, reason, events) VALUES ";
+
+static void bind_stats(struct db_stmt *s, unsigned base, const char *hs,
+		       const struct rollup_row *x)
+{
+	db_bind_text(s, base + 0, hs, strlen(hs));
+	db_bind_u64(s, base + 1, x->k.pub);
+	db_bind_u64(s, base + 2, x->k.zone);
+	db_bind_u64(s, base + 3, x->k.camp);
+	db_bind_u64(s, base + 4, x->k.ad);
+	db_bind_u64(s, base + 5, x->imps);
+	db_bind_u64(s, base + 6, x->clicks);
+	db_bind_u64(s, base + 7, x->vimps);
+	db_bind_u64(s, base + 8, x->vclicks);
+	db_bind_u64(s, base + 9, x->uniques);
+	db_bind_u64(s, base + 10, x->spend);
+	db_bind_u64(s, base + 11, x->earnings);
+}
+
+static const char *const type_text[2] = { "impression", "click" };
+
+static void bind_inv(struct db_stmt *s, unsigned base, const char *hs,
+		     const struct rollup_inv *x, char name[32])
+{
+	rollup_reason_name(x->bit, name, 32);
+	db_bind_text(s, base + 0, hs, strlen(hs));
+	db_bind_u64(s, base + 1, x->k.pub);
+	db_bind_u64(s, base + 2, x->k.zone);
+	db_bind_u64(s, base + 3, x->k.camp);
+	db_bind_u64(s, base + 4, x->k.ad);
+	db_bind_text(s, base + 5, type_text[x->type == 'c'],
+		     strlen(type_text[x->type == 'c']));
+	db_bind_text(s, base + 6, name, strlen(name));
+	db_bind_u64(s, base + 7, x->events);
+}
+
+/* INSERT n items in batches of LOAD_BATCH: one statement prepared for a
+ * full batch, one for the tail. */
+static int insert_rows(struct db *db, const char *head, unsigned cols,
+		       size_t n, const char *hs, const void *items,
+		       bool stats, char *err, size_t errlen)
+{
+	struct db_stmt full, tail;
+	size_t done = 0, nfull = n / LOAD_BATCH, ntail = n % LOAD_BATCH;
+	/* names of a batch's reasons must outlive its execution */
+	char names[LOAD_BATCH][32];
+	int rc = 0;
+
+	if (nfull && (rc = prepare_batch(db, &full, head, cols, LOAD_BATCH,
+					 err, errlen)))
+		return rc;
+	for (size_t b = 0; b < nfull && !rc; b++) {
+		for (size_t i = 0; i < LOAD_BATCH; i++, done++) {
+			if (stats)
+				bind_stats(&full, (unsigned)(i * cols), hs,
+					   (const struct rollup_row *)items + done);
+			else
+				bind_inv(&full, (unsigned)(i * cols), hs,
+					 (const struct rollup_inv *)items + done,
+					 names[i]);
+		}
+		rc = db_execute(&full, NULL, err, errlen);
+	}
+	if (nfull)
+		db_stmt_close(&full);
+	if (rc || !ntail)
+		return rc;
+	if ((rc = prepare_batch(db, &tail, head, cols, ntail, err, errlen)))
+		return rc;
+	for (size_t i = 0; i < ntail; i++, done++) {
+		if (stats)
+			bind_stats(&tail, (unsigned)(i * cols), hs,
+				   (const struct rollup_row *)items + done);
+		else
+			bind_inv(&tail, (unsigned)(i * cols), hs,
+				 (const struct rollup_inv *)items + done,
+				 names[i]);
+	}
+	rc = db_execute(&tail, NULL, err, errlen);
+	db_stmt_close(&tail);
+	return rc;
+}
+
+/* One statement with only the hour as parameter. */
+static int exec_hour(struct db *db, const char *sql, const char *hs,
+		     char *err, size_t errlen)
+{
+	struct db_stmt s;
+	int rc = db_prepare(db, &s, sql, err, errlen);
+
+	if (rc)
+		return rc;
+	db_bind_text(&s, 0, hs, strlen(hs));
+	rc = db_execute(&s, NULL, err, errlen);
+	db_stmt_close(&s);
+	return rc;
+}
+
+static void now_sql(char *buf, size_t cap)
+{
+	int64_t ms = clock_now_ms();
+	uint32_t h = hour_at_ms(ms);
+	int64_t in = ms - hour_begin_ms(h);
+
+	snprintf(buf, cap, "%04u-%02u-%02u %02u:%02u:%02u.%03u", h / 1000000,
+		 h / 10000 % 100, h / 100 % 100, h % 100,
+		 (unsigned)(in / 60000), (unsigned)(in / 1000 % 60),
+		 (unsigned)(in % 1000));
+}
+
+static int hour_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
+{
+	struct hour_txn *t = arg;
+	const struct rollup *r = t->r;
+	struct db_stmt s;
+	char now[32];
+	int rc;
+
+	if ((rc = exec_hour(db, "DELETE FROM stats_hourly WHERE hour = ?",
+			    t->hs, err, errlen)) ||
+	    (rc = exec_hour(db, "DELETE FROM invalid_hourly WHERE hour = ?",
+			    t->hs, err, errlen)))
+		return rc;
+	if ((rc = insert_rows(db, STATS_HEAD, STATS_COLS, r->nrows, t->hs,
+			      r->rows, true, err, errlen)) ||
+	    (rc = insert_rows(db, INV_HEAD, INV_COLS, r->ninv, t->hs,
+			      r->inv, false, err, errlen)))
+		return rc;
+	rc = db_prepare(db, &s,
+			"REPLACE INTO analysed_hours (hour, segments_checksum, "
+			"segments, events, invalid_events, analysed_at, "
+			"duration_ms, analyzer_version) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+	if (rc)
+		return rc;
+	now_sql(now, sizeof(now));
+	db_bind_text(&s, 0, t->hs, strlen(t->hs));
+	db_bind_text(&s, 1, t->h->digest, strlen(t->h->digest));
+	db_bind_text(&s, 2, t->segs, strlen(t->segs));
+	db_bind_u64(&s, 3, r->events);
+	db_bind_u64(&s, 4, r->events - r->vimps - r->vclicks);
+	db_bind_text(&s, 5, now, strlen(now));
+	db_bind_u64(&s, 6, (uint64_t)(t->duration_ms > 0 ? t->duration_ms : 0));
+	db_bind_text(&s, 7, ADLOG_VERSION, strlen(ADLOG_VERSION));
+	rc = db_execute(&s, NULL, err, errlen);
+	db_stmt_close(&s);
+	return rc;
+}
+
+int load_hour(struct loader *l, const struct hour_set *h,
+	      const struct rollup *r, int64_t duration_ms, char *err,
+	      size_t errlen)
+{
+	struct hour_txn t = { h, r, duration_ms, "", NULL };
+	int rc;
+
+	hour_sql(h->hour, t.hs, sizeof(t.hs));
+	t.segs = hour_segment_list(h);
+	if (!t.segs) {
+		snprintf(err, errlen, "out of memory");
+		return DB_ERR;
+	}
+	rc = db_transaction(&l->db, LOAD_TRIES, hour_txn_fn, &t, err, errlen);
+	free(t.segs);
+	return rc;
+}
+
+/* ---- one day ---- */
+
+struct day_txn {
+	char d0[24], d1[24], day[16];
+	const struct pub_result *res;
+	size_t nres;
+};
+
+static void day_sql(uint32_t day, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%04u-%02u-%02u", day / 10000, day / 100 % 100,
+		 day % 100);
+}
+
+/* "ctr_high,hourly_profile" and a line of figures per reason */
+static void pub_text(const struct pub_result *p, char *reasons, size_t rcap,
+		     char *details, size_t dcap)
+{
+	size_t ro = 0, dof = 0;
+
+	reasons[0] = details[0] = 0;
+	for (unsigned i = 0; i < PUB_R__COUNT; i++) {
+		if (!(p->fired & (1u << i)))
+			continue;
+		ro += (size_t)snprintf(reasons + ro, rcap - ro, "%s%s",
+				       ro ? "," : "", pub_reason_name(i));
+		if (ro >= rcap)
+			ro = rcap - 1;
+	}
+	for (unsigned i = 0; i < PUB_R__COUNT; i++) {
+		dof += (size_t)snprintf(details + dof, dcap - dof,
+					"%s%s stat=%.4g p=%.3g score=%.3f",
+					dof ? "; " : "", pub_reason_name(i),
+					p->stat[i], p->pvalue[i], p->comp[i]);
+		if (dof >= dcap)
+			dof = dcap - 1;
+	}
+}
+
+static int day_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
+{
+	struct day_txn *t = arg;
+	struct db_stmt s;
+	char now[32];
+	int rc;
+
+	if ((rc = exec_hour(db, "DELETE FROM stats_daily WHERE day = ?",
+			    t->day, err, errlen)) ||
+	    (rc = exec_hour(db, "DELETE FROM publisher_daily WHERE day = ?",
+			    t->day, err, errlen)))
+		return rc;
+	/* uniques are not additive: the day's estimate is the largest hour's,
+	 * a lower bound (docs/analyze.md) */
+	rc = db_prepare(db, &s,
+			"INSERT INTO stats_daily (day, publisher_id, zone_id, "
+			"campaign_id, ad_id, impressions, clicks, "
+			"valid_impressions, valid_clicks, uniques_est, "
+			"spend_micros, earnings_micros) "
+			"SELECT ?, publisher_id, zone_id, campaign_id, ad_id, "
+			"SUM(impressions), SUM(clicks), SUM(valid_impressions), "
+			"SUM(valid_clicks), MAX(uniques_est), SUM(spend_micros), "
+			"SUM(earnings_micros) FROM stats_hourly "
+			"WHERE hour >= ? AND hour < ? "
+			"GROUP BY publisher_id, zone_id, campaign_id, ad_id",
+			err, errlen);
+	if (rc)
+		return rc;
+	db_bind_text(&s, 0, t->day, strlen(t->day));
+	db_bind_text(&s, 1, t->d0, strlen(t->d0));
+	db_bind_text(&s, 2, t->d1, strlen(t->d1));
+	rc = db_execute(&s, NULL, err, errlen);
+	db_stmt_close(&s);
+	if (rc)
+		return rc;
+	rc = db_prepare(db, &s,
+			"INSERT INTO publisher_daily (day, publisher_id, "
+			"impressions, clicks, valid_impressions, valid_clicks, "
+			"fraud_score, flagged, reasons, details) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < t->nres && !rc; i++) {
+		const struct pub_result *p = &t->res[i];
+		char reasons[1024], details[2048];
+
+		pub_text(p, reasons, sizeof(reasons), details, sizeof(details));
+		db_bind_text(&s, 0, t->day, strlen(t->day));
+		db_bind_u64(&s, 1, p->pub);
+		db_bind_u64(&s, 2, p->imps);
+		db_bind_u64(&s, 3, p->clicks);
+		db_bind_u64(&s, 4, p->valid_imps);
+		db_bind_u64(&s, 5, p->valid_clicks);
+		db_bind_double(&s, 6, p->score);
+		db_bind_u64(&s, 7, p->fired != 0);
+		db_bind_text(&s, 8, reasons, strlen(reasons));
+		db_bind_text(&s, 9, details, strlen(details));
+		rc = db_execute(&s, NULL, err, errlen);
+	}
+	db_stmt_close(&s);
+	if (rc)
+		return rc;
+	rc = db_prepare(db, &s,
+			"REPLACE INTO analysed_days (day, hours, hours_checksum, "
+			"analysed_at) SELECT ?, COUNT(*), "
+			"COALESCE(SHA2(GROUP_CONCAT(segments_checksum ORDER BY hour), 256), ''), ? "
+			"FROM analysed_hours WHERE hour >= ? AND hour < ?",
+			err, errlen);
+	if (rc)
+		return rc;
+	now_sql(now, sizeof(now));
+	db_bind_text(&s, 0, t->day, strlen(t->day));
+	db_bind_text(&s, 1, now, strlen(now));
+	db_bind_text(&s, 2, t->d0, strlen(t->d0));
+	db_bind_text(&s, 3, t->d1, strlen(t->d1));
+	rc = db_execute(&s, NULL, err, errlen);
+	db_stmt_close(&s);
+	return rc;
+}
+
+int load_day(struct loader *l, uint32_t day, const struct pub_result *res,
+	     size_t nres, char *err, size_t errlen)
+{
+	struct day_txn t;
+	uint32_t h0 = day * 100;
+
+	day_sql(day, t.day, sizeof(t.day));
+	hour_sql(h0, t.d0, sizeof(t.d0));
+	hour_sql(hour_add(h0, 24), t.d1, sizeof(t.d1));
+	t.res = res;
+	t.nres = nres;
+	return db_transaction(&l->db, LOAD_TRIES, day_txn_fn, &t, err, errlen);
+}

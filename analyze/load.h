@@ -1,0 +1,66 @@
+/* load.h - analyze's side of MySQL: prices and revenue shares in, an
+ * hour's rollups out (replaced in one transaction with the bookkeeping row
+ * that names the segments they came from), the day's rows out.
+ *
+ * Ownership: the caller owns struct loader; load_close() frees it.  Every
+ * int-returning call gives 0 or a db.h code (DB_ERR, DB_RETRY) with the
+ * message in err. */
+#ifndef ADLOG_ANALYZE_LOAD_H
+#define ADLOG_ANALYZE_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "hour.h"
+#include "pubscore.h"
+#include "rollup.h"
+
+#define LOAD_TRIES 5
+#define LOAD_BATCH 500          /* rows per multi-row INSERT */
+
+struct load_price;
+struct load_pub;
+
+struct loader {
+	struct db db;
+	struct load_price *camps;   /* sorted by id */
+	size_t ncamps;
+	struct load_pub *pubs;      /* sorted by id */
+	size_t npubs;
+};
+
+int load_connect(struct loader *l, const struct config *cfg, char *err,
+		 size_t errlen);
+void load_close(struct loader *l);
+
+/* Read campaigns' pricing and publishers' revenue shares and domains. */
+int load_inventory(struct loader *l, char *err, size_t errlen);
+
+/* rollup_money() callback over what load_inventory read (arg = loader). */
+void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
+		   struct rollup_price *out);
+
+/* Register every publisher's domains with ps. */
+int load_pub_domains(const struct loader *l, struct pubscore *ps);
+
+/* The bookkeeping row of hour: *found, and its segments checksum and
+ * analyzer version into the buffers (cap >= 65, 33). */
+int load_hour_state(struct loader *l, uint32_t hour, bool *found,
+		    char *digest, char *version, char *err, size_t errlen);
+
+/* Replace hour h's rows of stats_hourly and invalid_hourly with r's, and
+ * its analysed_hours row, in one transaction (retried on deadlock and lock
+ * wait timeout).  r must be finished and priced. */
+int load_hour(struct loader *l, const struct hour_set *h,
+	      const struct rollup *r, int64_t duration_ms, char *err,
+	      size_t errlen);
+
+/* Replace day's rows: stats_daily from stats_hourly (INSERT ... SELECT ...
+ * GROUP BY), publisher_daily from res, and analysed_days, in one
+ * transaction.  day is YYYYMMDD. */
+int load_day(struct loader *l, uint32_t day, const struct pub_result *res,
+	     size_t nres, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,386 @@
+/* lookback.c - the look-back the click rules need, answered exactly from
+ * segments: an hour's clicks name the impressions they need (the id's time
+ * names the hour that holds it), so only those hours are read, and only the
+ * clicks' questions are kept in memory.  Tables are open-addressing arrays
+ * keyed by 64-bit hashes (one entry per click at most). */
+#include "lookback.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "eventid.h"
+
+#define NOT_FOUND INT64_MAX
+
+struct lb_imp {
+	uint64_t imp;               /* 0 = empty slot */
+	int64_t ts;                 /* impression time, NOT_FOUND */
+	bool clicked_before;
+};
+
+struct lb_saw {
+	uint64_t key;               /* hash of (visitor, ad); 0 = empty */
+	uint64_t visitor;
+	uint32_t ad;
+	int64_t first_ts;           /* earliest impression seen, NOT_FOUND */
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t saw_key(uint64_t visitor, uint32_t ad)
+{
+	uint64_t k = mix64(visitor ^ ((uint64_t)ad * 0x9e3779b97f4a7c15ull));
+
+	return k ? k : 1;
+}
+
+int lookback_init(struct lookback *lb, const char *data_dir,
+		  int64_t lookback_ms)
+{
+	memset(lb, 0, sizeof(*lb));
+	lb->data_dir = data_dir;
+	lb->lookback_ms = lookback_ms;
+	return 0;
+}
+
+void lookback_release(struct lookback *lb)
+{
+	free(lb->imps);
+	free(lb->saw);
+	free(lb->ads);
+	memset(lb, 0, sizeof(*lb));
+}
+
+/* ---- the three sets; each grows at 3/4 full ---- */
+
+static struct lb_imp *imp_find(const struct lookback *lb, uint64_t imp)
+{
+	size_t j;
+
+	if (!lb->icap)
+		return NULL;
+	j = mix64(imp) & (lb->icap - 1);
+	while (lb->imps[j].imp) {
+		if (lb->imps[j].imp == imp)
+			return &lb->imps[j];
+		j = (j + 1) & (lb->icap - 1);
+	}
+	return NULL;
+}
+
+static int imp_add(struct lookback *lb, uint64_t imp)
+{
+	size_t j;
+
+	if ((lb->nimps + 1) * 4 > lb->icap * 3) {
+		size_t nc = lb->icap ? lb->icap * 2 : 1024;
+		struct lb_imp *n = calloc(nc, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		for (size_t i = 0; i < lb->icap; i++) {
+			if (!lb->imps[i].imp)
+				continue;
+			j = mix64(lb->imps[i].imp) & (nc - 1);
+			while (n[j].imp)
+				j = (j + 1) & (nc - 1);
+			n[j] = lb->imps[i];
+		}
+		free(lb->imps);
+		lb->imps = n;
+		lb->icap = nc;
+	}
+	j = mix64(imp) & (lb->icap - 1);
+	while (lb->imps[j].imp) {
+		if (lb->imps[j].imp == imp)
+			return 0;
+		j = (j + 1) & (lb->icap - 1);
+	}
+	lb->imps[j] = (struct lb_imp){ imp, NOT_FOUND, false };
+	lb->nimps++;
+	return 0;
+}
+
+static struct lb_saw *saw_find(const struct lookback *lb, uint64_t visitor,
+			       uint32_t ad)
+{
+	uint64_t k = saw_key(visitor, ad);
+	size_t j;
+
+	if (!lb->scap)
+		return NULL;
+	j = k & (lb->scap - 1);
+	while (lb->saw[j].key) {
+		struct lb_saw *s = &lb->saw[j];
+
+		if (s->key == k && s->visitor == visitor && s->ad == ad)
+			return s;
+		j = (j + 1) & (lb->scap - 1);
+	}
+	return NULL;
+}
+
+static int saw_add(struct lookback *lb, uint64_t visitor, uint32_t ad)
+{
+	uint64_t k = saw_key(visitor, ad);
+	size_t j;
+
+	if ((lb->nsaw + 1) * 4 > lb->scap * 3) {
+		size_t nc = lb->scap ? lb->scap * 2 : 256;
+		struct lb_saw *n = calloc(nc, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		for (size_t i = 0; i < lb->scap; i++) {
+			if (!lb->saw[i].key)
+				continue;
+			j = lb->saw[i].key & (nc - 1);
+			while (n[j].key)
+				j = (j + 1) & (nc - 1);
+			n[j] = lb->saw[i];
+		}
+		free(lb->saw);
+		lb->saw = n;
+		lb->scap = nc;
+	}
+	if (saw_find(lb, visitor, ad))
+		return 0;
+	j = k & (lb->scap - 1);
+	while (lb->saw[j].key)
+		j = (j + 1) & (lb->scap - 1);
+	lb->saw[j] = (struct lb_saw){ k, visitor, ad, NOT_FOUND };
+	lb->nsaw++;
+	return 0;
+}
+
+static bool ad_has(const struct lookback *lb, uint32_t ad)
+{
+	size_t j;
+
+	if (!lb->acap)
+		return false;
+	j = mix64(ad + 1) & (lb->acap - 1);
+	while (lb->ads[j]) {
+		if (lb->ads[j] == ad + 1)
+			return true;
+		j = (j + 1) & (lb->acap - 1);
+	}
+	return false;
+}
+
+static int ad_add(struct lookback *lb, uint32_t ad)
+{
+	size_t j;
+
+	if (ad_has(lb, ad))
+		return 0;
+	if ((lb->nads + 1) * 2 > lb->acap) {
+		size_t nc = lb->acap ? lb->acap * 2 : 64;
+		uint32_t *n = calloc(nc, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		for (size_t i = 0; i < lb->acap; i++) {
+			if (!lb->ads[i])
+				continue;
+			j = mix64(lb->ads[i]) & (nc - 1);
+			while (n[j])
+				j = (j + 1) & (nc - 1);
+			n[j] = lb->ads[i];
+		}
+		free(lb->ads);
+		lb->ads = n;
+		lb->acap = nc;
+	}
+	j = mix64(ad + 1) & (lb->acap - 1);
+	while (lb->ads[j])
+		j = (j + 1) & (lb->acap - 1);
+	lb->ads[j] = ad + 1;        /* ad 0 is legal (unknown); 0 marks empty */
+	lb->nads++;
+	return 0;
+}
+
+/* ---- the callbacks ---- */
+
+static bool cb_impression(void *ctx, uint64_t imp, int64_t *imp_ts_ms)
+{
+	const struct lb_imp *x = imp_find(ctx, imp);
+
+	if (!x || x->ts == NOT_FOUND)
+		return false;
+	*imp_ts_ms = x->ts;
+	return true;
+}
+
+static bool cb_saw_ad(void *ctx, const struct seg_record *click,
+		      uint64_t visitor_key)
+{
+	const struct lb_saw *s = saw_find(ctx, visitor_key, click->ad);
+
+	return s && s->first_ts != NOT_FOUND && s->first_ts <= click->ts_ms;
+}
+
+static bool cb_clicked_before(void *ctx, uint64_t imp)
+{
+	const struct lb_imp *x = imp_find(ctx, imp);
+
+	return x && x->clicked_before;
+}
+
+void lookback_callbacks(struct lookback *lb, struct rules_lookback *out)
+{
+	out->ctx = lb;
+	out->impression = cb_impression;
+	out->saw_ad = cb_saw_ad;
+	out->clicked_before = cb_clicked_before;
+}
+
+/* ---- collect and resolve ---- */
+
+static void reset(struct lookback *lb)
+{
+	if (lb->imps)
+		memset(lb->imps, 0, lb->icap * sizeof(*lb->imps));
+	if (lb->saw)
+		memset(lb->saw, 0, lb->scap * sizeof(*lb->saw));
+	if (lb->ads)
+		memset(lb->ads, 0, lb->acap * sizeof(*lb->ads));
+	lb->nimps = lb->nsaw = lb->nads = 0;
+	lb->hours_scanned = 0;
+	lb->records_scanned = lb->imps_found = lb->unsigned_found = 0;
+}
+
+static int collect(struct lookback *lb, struct hour_set *cur)
+{
+	for (size_t s = 0; s < cur->n; s++) {
+		const struct segment_reader *r = &cur->segs[s].r;
+
+		for (size_t b = 0; b < r->neblocks; hour_seg_drop_block(cur, s, b++))
+			for (uint32_t i = 0; i < r->eblocks[b].count; i++) {
+				const struct seg_record *x = &r->eblocks[b].recs[i];
+				uint64_t vk;
+
+				if (x->type != 'c')
+					continue;
+				if (x->imp) {
+					if (imp_add(lb, x->imp))
+						return -ENOMEM;
+					continue;
+				}
+				vk = rules_visitor_key(x, segment_string_hash(r, x->ua));
+				if (saw_add(lb, vk, x->ad) || ad_add(lb, x->ad))
+					return -ENOMEM;
+			}
+	}
+	return 0;
+}
+
+/* Look at every record of one opened hour.  imps: answer impression ids;
+ * clicks: mark clicked_before; unsigned_: answer (visitor, ad). */
+static void scan(struct lookback *lb, struct hour_set *h, bool clicks,
+		 bool unsigned_)
+{
+	lb->hours_scanned++;
+	for (size_t s = 0; s < h->n; s++) {
+		const struct segment_reader *r = &h->segs[s].r;
+
+		for (size_t b = 0; b < r->neblocks; b++) {
+			const struct seg_record *recs = r->eblocks[b].recs;
+			uint32_t n = r->eblocks[b].count;
+
+			lb->records_scanned += n;
+			for (uint32_t i = 0; i < n; i++) {
+				const struct seg_record *x = &recs[i];
+				struct lb_imp *m;
+
+				if (x->type == 'c') {
+					if (clicks && x->imp &&
+					    (m = imp_find(lb, x->imp)))
+						m->clicked_before = true;
+					continue;
+				}
+				if ((m = imp_find(lb, x->id)) &&
+				    m->ts == NOT_FOUND) {
+					m->ts = x->ts_ms;
+					lb->imps_found++;
+				}
+				if (unsigned_ && ad_has(lb, x->ad)) {
+					uint64_t vk = rules_visitor_key(
+						x, segment_string_hash(r, x->ua));
+					struct lb_saw *w = saw_find(lb, vk, x->ad);
+
+					if (w && x->ts_ms < w->first_ts) {
+						if (w->first_ts == NOT_FOUND)
+							lb->unsigned_found++;
+						w->first_ts = x->ts_ms;
+					}
+				}
+			}
+			hour_seg_drop_block(h, s, b);
+		}
+	}
+}
+
+int lookback_prepare(struct lookback *lb, struct hour_set *cur, char *err,
+		     size_t errlen)
+{
+	int64_t first_ms;
+	uint32_t first, h;
+
+	reset(lb);
+	lb->hour = cur->hour;
+	lb->hour_start_ms = hour_begin_ms(cur->hour);
+	if (collect(lb, cur)) {
+		snprintf(err, errlen, "out of memory collecting clicks");
+		return -1;
+	}
+	/* the earliest hour any click's impression id names, within reach */
+	first = cur->hour;
+	first_ms = lb->hour_start_ms - lb->lookback_ms;
+	for (size_t i = 0; i < lb->icap; i++) {
+		int64_t ms;
+
+		if (!lb->imps[i].imp)
+			continue;
+		ms = eventid_ms(lb->imps[i].imp);
+		if (ms < first_ms || ms >= lb->hour_start_ms)
+			continue;
+		if (hour_at_ms(ms) < first)
+			first = hour_at_ms(ms);
+	}
+	if (lb->nsaw) {
+		uint32_t u = hour_add(cur->hour, -LOOKBACK_UNSIGNED_HOURS);
+
+		if (u < first)
+			first = u;
+	}
+	/* earlier hours, oldest first: impressions named by ids, clicks on
+	 * them (they follow their impression), unsigned clicks' impressions */
+	for (h = first; h < cur->hour; h = hour_add(h, 1)) {
+		struct hour_set e;
+		bool uns = lb->nsaw &&
+			   h >= hour_add(cur->hour, -LOOKBACK_UNSIGNED_HOURS);
+
+		if (hour_scan(&e, lb->data_dir, h, err, errlen))
+			return -1;
+		if (hour_open(&e, err, errlen)) {
+			hour_release(&e);
+			return -1;
+		}
+		scan(lb, &e, true, uns);
+		hour_release(&e);
+	}
+	scan(lb, cur, false, lb->nsaw > 0);
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* lookback.h - exact answers to the rules' look-back questions (was this
+ * impression logged, when; was it clicked in an earlier hour; did this
+ * visitor see this ad) with memory bounded by the hour's clicks, not by
+ * the look-back's impressions: first collect what the hour's clicks ask
+ * about, then scan the hours that can answer (an impression id's own time
+ * names its hour).
+ *
+ * Ownership: the caller owns struct lookback; lookback_release() frees its
+ * tables.  The rules keep a pointer to it (lookback_callbacks), so it must
+ * not move while they live. */
+#ifndef ADLOG_ANALYZE_LOOKBACK_H
+#define ADLOG_ANALYZE_LOOKBACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hour.h"
+#include "rules.h"
+
+/* Hours before the current one searched for an unsigned click's
+ * impression (it carries no id naming its hour).  Searching the whole
+ * 24-hour look-back would read 24 hours of segments for every hour. */
+#define LOOKBACK_UNSIGNED_HOURS 1
+
+struct lb_imp;
+struct lb_saw;
+
+struct lookback {
+	const char *data_dir;
+	uint32_t hour;
+	int64_t hour_start_ms, lookback_ms;
+	struct lb_imp *imps;        /* impression ids the clicks name */
+	size_t nimps, icap;
+	struct lb_saw *saw;         /* (visitor, ad) of unsigned clicks */
+	size_t nsaw, scap;
+	uint32_t *ads;              /* ads of unsigned clicks, a set */
+	size_t nads, acap;
+	/* what the last resolve did */
+	uint32_t hours_scanned;
+	uint64_t records_scanned, imps_found, unsigned_found;
+};
+
+/* Empty tables for a run; lookback_ms from the rules' parameters. */
+int lookback_init(struct lookback *lb, const char *data_dir,
+		  int64_t lookback_ms);
+void lookback_release(struct lookback *lb);
+
+/* The callbacks rules_init() wants, with ctx = lb. */
+void lookback_callbacks(struct lookback *lb, struct rules_lookback *out);
+
+/* Forget the previous hour's questions and collect this hour's: every
+ * click's impression id, and (visitor, ad) of every unsigned click.  Then
+ * scan the current hour (opened) and the earlier hours that the ids name
+ * (opened here, one at a time).  Returns 0, or -1 with a message in err
+ * (an earlier hour's segment is unreadable: the answer would not be
+ * exact, so the hour is not analysed). */
+int lookback_prepare(struct lookback *lb, struct hour_set *cur,
+		     char *err, size_t errlen);
+
+#endif

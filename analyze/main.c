@@ -1,0 +1,497 @@
+/* main.c - adlog-analyze: hourly segments -> activity rules -> rollups in
+ * MariaDB (or TSV with --dry-run), the daily publisher scores, and an HTML
+ * report.  Every hour is replaced whole in one transaction with the list of
+ * segments it came from, so reruns and crashes never count twice. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "clock.h"
+#include "config.h"
+#include "diag.h"
+#include "hour.h"
+#include "load.h"
+#include "parse.h"
+#include "report.h"
+#include "rollup.h"
+
+static const char usage[] =
+	"usage: adlog-analyze [-c FILE] [--data DIR]\n"
+	"                     (--pending | --hour YYYYMMDDHH | --day YYYYMMDD)\n"
+	"                     [--force] [--dry-run] [--json] [--report FILE.html]\n"
+	"\n"
+	"Judge each hour's events with the activity rules and replace its rows\n"
+	"in MySQL (stats_hourly, invalid_hourly, analysed_hours) in one\n"
+	"transaction.\n"
+	"\n"
+	"  -c FILE           config file (default $ADLOG_CONF or " CONF_PATH_DEFAULT ")\n"
+	"  --data DIR        segments folder (default [common] data_dir)\n"
+	"  --pending         every hour under DIR whose segments (names and\n"
+	"                    checksums) differ from what MySQL says was analysed\n"
+	"  --hour H          one hour; skipped when unchanged unless --force\n"
+	"  --day D           publisher scores for day D (publisher_daily) and the\n"
+	"                    daily rollup (stats_daily); analyses the day's\n"
+	"                    changed hours first\n"
+	"  --force           analyse hours even when unchanged\n"
+	"  --dry-run         print the rollups as TSV on stdout; no MySQL at all\n"
+	"  --json            one JSON object per hour (and day) on stdout\n"
+	"  --report FILE     write an HTML report of the hours (and day) analysed\n"
+	"  --help, --version\n"
+	"\n"
+	"Exit status: 0 done, 1 a failure (MySQL, a bad segment), 2 bad usage.\n";
+
+struct opts {
+	const char *conf, *data, *report;
+	bool pending, dry_run, json, force;
+	uint32_t hour, day;
+};
+
+struct run {
+	struct opts o;
+	struct config cfg;
+	const char *data;
+	struct analyzer an;
+	struct loader ld;
+	bool connected;
+	struct report_hour *rh;
+	size_t nrh, rhcap;
+	int failures;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (!strcmp(a, "--version")) {
+			printf("adlog-analyze %s\n", ADLOG_VERSION);
+			exit(0);
+		} else if (!strcmp(a, "--pending")) {
+			o->pending = true;
+		} else if (!strcmp(a, "--dry-run")) {
+			o->dry_run = true;
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--force")) {
+			o->force = true;
+		} else if (!v) {
+			diag_err("option '%s' needs a value", a);
+			return -1;
+		} else if (!strcmp(a, "-c")) {
+			o->conf = v, i++;
+		} else if (!strcmp(a, "--data")) {
+			o->data = v, i++;
+		} else if (!strcmp(a, "--report")) {
+			o->report = v, i++;
+		} else if (!strcmp(a, "--hour")) {
+			if (hour_parse(v, strlen(v), &o->hour)) {
+				diag_err("bad hour '%s' (want YYYYMMDDHH)", v);
+				return -1;
+			}
+			i++;
+		} else if (!strcmp(a, "--day")) {
+			char h[16];
+			uint32_t x;
+
+			snprintf(h, sizeof(h), "%s00", v);
+			if (strlen(v) != 8 || hour_parse(h, strlen(h), &x)) {
+				diag_err("bad day '%s' (want YYYYMMDD)", v);
+				return -1;
+			}
+			o->day = x / 100;
+			i++;
+		} else {
+			diag_err("unknown option '%s'", a);
+			return -1;
+		}
+	}
+	if ((o->pending ? 1 : 0) + (o->hour ? 1 : 0) + (o->day ? 1 : 0) != 1) {
+		diag_err("give exactly one of --pending, --hour, --day");
+		return -1;
+	}
+	return 0;
+}
+
+/* Peak resident memory so far, kB (VmHWM), 0 if unknown. */
+static long peak_rss_kb(void)
+{
+	char line[256];
+	long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "VmHWM:", 6)) {
+			const char *p = line + 6;
+			uint64_t v = 0;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			while (*p >= '0' && *p <= '9')
+				v = v * 10 + (uint64_t)(*p++ - '0');
+			kb = (long)v;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static void print_json_hour(const struct run *r, const struct hour_set *h,
+			    const struct rollup *ru, const char *action,
+			    int64_t ms)
+{
+	char name[32];
+	bool first = true;
+
+	printf("{\"hour\":\"%010u\",\"action\":\"%s\",\"segments\":%zu,"
+	       "\"digest\":\"%s\"", h->hour, action, h->n, h->digest);
+	if (ru) {
+		printf(",\"events\":%llu,\"impressions\":%llu,\"clicks\":%llu,"
+		       "\"valid_impressions\":%llu,\"valid_clicks\":%llu,"
+		       "\"stats_rows\":%zu,\"invalid_rows\":%zu,\"ms\":%lld,"
+		       "\"warmed\":%llu,\"out_of_order\":%llu,"
+		       "\"lookback_hours\":%u,\"rules_bytes\":%zu,"
+		       "\"sketch_bytes\":%zu,\"peak_rss_kb\":%ld,"
+		       "\"invalid_by_reason\":{",
+		       (unsigned long long)ru->events,
+		       (unsigned long long)ru->imps,
+		       (unsigned long long)ru->clicks,
+		       (unsigned long long)ru->vimps,
+		       (unsigned long long)ru->vclicks, ru->nrows, ru->ninv,
+		       (long long)ms, (unsigned long long)r->an.warmed,
+		       (unsigned long long)r->an.out_of_order,
+		       r->an.lb.hours_scanned, rules_memory(&r->an.rules),
+		       ru->hll_peak, peak_rss_kb());
+		for (unsigned b = 0; b < 32; b++) {
+			uint64_t n = ru->by_first[0][b] + ru->by_first[1][b];
+
+			if (!n)
+				continue;
+			printf("%s\"%s\":%llu", first ? "" : ",",
+			       rollup_reason_name(b, name, sizeof(name)),
+			       (unsigned long long)n);
+			first = false;
+		}
+		printf("}");
+	}
+	printf("}\n");
+	fflush(stdout);
+}
+
+static int keep_for_report(struct run *r, const struct rollup *ru)
+{
+	struct report_hour *x;
+
+	if (!r->o.report)
+		return 0;
+	if (r->nrh == r->rhcap) {
+		size_t c = r->rhcap ? r->rhcap * 2 : 32;
+		void *p = realloc(r->rh, c * sizeof(*r->rh));
+
+		if (!p)
+			return -1;
+		r->rh = p;
+		r->rhcap = c;
+	}
+	x = &r->rh[r->nrh++];
+	x->hour = ru->hour;
+	x->imps = ru->imps;
+	x->clicks = ru->clicks;
+	x->vimps = ru->vimps;
+	x->vclicks = ru->vclicks;
+	memcpy(x->by_reason, ru->by_first, sizeof(x->by_reason));
+	return 0;
+}
+
+/* Is the hour's bookkeeping row up to date with its segments? */
+static int unchanged(struct run *r, const struct hour_set *h, bool *same)
+{
+	char digest[65], version[33], err[512];
+	bool found;
+	int rc;
+
+	*same = false;
+	if (r->o.dry_run || r->o.force)
+		return 0;
+	rc = load_hour_state(&r->ld, h->hour, &found, digest, version, err,
+			     sizeof(err));
+	if (rc) {
+		diag_err("%s", err);
+		return -1;
+	}
+	*same = found && !strcmp(digest, h->digest) &&
+		!strcmp(version, ADLOG_VERSION);
+	return 0;
+}
+
+/* Analyse hour and load (or print) it.  Returns 0, 1 when the hour could
+ * not be analysed (bad segment: go on with others), -1 on a MySQL failure
+ * (stop). */
+static int do_hour(struct run *r, uint32_t hour, bool must_exist,
+		   bool need_events)
+{
+	struct hour_set h;
+	struct rollup ru;
+	char err[1024];
+	bool same;
+	int64_t t0 = clock_mono_ms(), ms;
+	int rc = 1;
+
+	if (hour_scan(&h, r->data, hour, err, sizeof(err))) {
+		diag_err("%s", err);
+		return 1;
+	}
+	if (!h.n) {
+		if (must_exist)
+			diag_err("no segments in '%s'", h.dir);
+		hour_release(&h);
+		return must_exist ? 1 : 0;
+	}
+	if (unchanged(r, &h, &same)) {
+		hour_release(&h);
+		return -1;
+	}
+	if (same && !need_events) {
+		if (r->o.json)
+			print_json_hour(r, &h, NULL, "unchanged", 0);
+		else if (!r->o.pending)
+			fprintf(stderr, "analyze: hour %010u unchanged, skipped (--force to redo)\n",
+				hour);
+		hour_release(&h);
+		return 0;
+	}
+	if (rollup_init(&ru, hour)) {
+		diag_err("out of memory");
+		hour_release(&h);
+		return -1;
+	}
+	if (analyzer_hour(&r->an, &h, &ru, err, sizeof(err))) {
+		diag_err("hour %010u: %s", hour, err);
+		goto out_rollup;
+	}
+	if (r->o.dry_run) {
+		if (!r->o.json && rollup_write_tsv(&ru, stdout)) {
+			diag_err("cannot write to stdout: %s", strerror(errno));
+			rc = -1;
+			goto out_rollup;
+		}
+	} else if (!same) {
+		rollup_money(&ru, load_price_fn, &r->ld);
+		if (load_hour(&r->ld, &h, &ru, clock_mono_ms() - t0, err,
+			      sizeof(err))) {
+			diag_err("hour %010u not loaded: %s", hour, err);
+			rc = -1;
+			goto out_rollup;
+		}
+	}
+	ms = clock_mono_ms() - t0;
+	if (r->o.json)
+		print_json_hour(r, &h, &ru, r->o.dry_run ? "dry-run" :
+				same ? "unchanged" : "loaded", ms);
+	else
+		fprintf(stderr, "analyze: hour %010u: %llu events (%llu invalid) "
+			"from %zu segments, %zu + %zu rows%s, %lld ms\n", hour,
+			(unsigned long long)ru.events,
+			(unsigned long long)(ru.events - ru.vimps - ru.vclicks),
+			h.n, ru.nrows, ru.ninv,
+			r->o.dry_run ? "" : same ? " unchanged" : " loaded",
+			(long long)ms);
+	if (keep_for_report(r, &ru)) {
+		diag_err("out of memory");
+		rc = -1;
+		goto out_rollup;
+	}
+	rc = 0;
+out_rollup:
+	rollup_release(&ru);
+	hour_release(&h);
+	return rc;
+}
+
+static int do_pending(struct run *r)
+{
+	uint32_t *hours;
+	char err[512];
+	long n = hour_list(r->data, &hours, err, sizeof(err));
+	int rc = 0;
+
+	if (n < 0) {
+		diag_err("%s", err);
+		return 1;
+	}
+	for (long i = 0; i < n; i++) {
+		int e = do_hour(r, hours[i], false, false);
+
+		if (e < 0) {
+			rc = -1;
+			break;
+		}
+		if (e > 0)
+			rc = 1;
+	}
+	free(hours);
+	return rc;
+}
+
+static int do_day(struct run *r)
+{
+	struct pubscore ps;
+	struct pubscore_params pp;
+	struct pub_result *res = NULL;
+	size_t nres = 0;
+	char err[1024];
+	int rc = 0;
+
+	pubscore_params_from_config(&pp, &r->cfg);
+	if (pubscore_init(&ps, &pp)) {
+		diag_err("out of memory");
+		return -1;
+	}
+	if (r->connected && load_pub_domains(&r->ld, &ps)) {
+		diag_err("out of memory");
+		rc = -1;
+		goto out_ps;
+	}
+	/* every hour of the day feeds the scores; changed hours are loaded */
+	r->an.ps = &ps;
+	for (unsigned hh = 0; hh < 24; hh++) {
+		int e = do_hour(r, r->o.day * 100 + hh, false, true);
+
+		if (e < 0) {
+			rc = -1;
+			goto out_ps;
+		}
+		if (e > 0)
+			rc = 1;
+	}
+	r->an.ps = NULL;
+	if (rc)
+		goto out_ps;
+	if (pubscore_finish(&ps, &res, &nres)) {
+		diag_err("out of memory");
+		rc = -1;
+		goto out_ps;
+	}
+	if (r->o.dry_run && !r->o.json) {
+		for (size_t i = 0; i < nres; i++) {
+			printf("publisher\t%08u\t%u\t%llu\t%llu\t%llu\t%llu\t%.6f\t%d\t",
+			       r->o.day, res[i].pub,
+			       (unsigned long long)res[i].imps,
+			       (unsigned long long)res[i].clicks,
+			       (unsigned long long)res[i].valid_imps,
+			       (unsigned long long)res[i].valid_clicks,
+			       res[i].score, res[i].fired != 0);
+			for (unsigned b = 0, k = 0; b < PUB_R__COUNT; b++)
+				if (res[i].fired & (1u << b))
+					printf("%s%s", k++ ? "," : "",
+					       pub_reason_name(b));
+			printf("\n");
+		}
+	} else if (!r->o.dry_run) {
+		if (load_day(&r->ld, r->o.day, res, nres, err, sizeof(err))) {
+			diag_err("day %08u not loaded: %s", r->o.day, err);
+			rc = -1;
+			goto out_ps;
+		}
+	}
+	if (r->o.json) {
+		size_t flagged = 0;
+
+		for (size_t i = 0; i < nres; i++)
+			flagged += res[i].fired != 0;
+		printf("{\"day\":\"%08u\",\"action\":\"%s\",\"publishers\":%zu,"
+		       "\"flagged\":%zu}\n", r->o.day,
+		       r->o.dry_run ? "dry-run" : "loaded", nres, flagged);
+	} else {
+		fprintf(stderr, "analyze: day %08u: %zu publishers scored%s\n",
+			r->o.day, nres, r->o.dry_run ? "" : ", loaded");
+	}
+	if (r->o.report) {
+		char title[64];
+
+		snprintf(title, sizeof(title), "adlog day %04u-%02u-%02u",
+			 r->o.day / 10000, r->o.day / 100 % 100, r->o.day % 100);
+		if (report_write(r->o.report, title, r->rh, r->nrh, res, nres,
+				 err, sizeof(err))) {
+			diag_err("%s", err);
+			rc = 1;
+		}
+	}
+out_ps:
+	r->an.ps = NULL;
+	free(res);
+	pubscore_release(&ps);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct run r;    /* the rules keep pointers into it */
+	char err[1024];
+	int rc;
+
+	diag_init("analyze");
+	if (parse_args(argc, argv, &r.o)) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (config_load(&r.cfg, config_path(r.o.conf), r.o.conf == NULL, err,
+			sizeof(err))) {
+		diag_err("%s", err);
+		return 2;
+	}
+	r.data = r.o.data ? r.o.data : r.cfg.common.data_dir;
+	if (!r.o.dry_run) {
+		const struct config_mysql *m = &r.cfg.mysql;
+
+		if (load_connect(&r.ld, &r.cfg, err, sizeof(err))) {
+			if (*m->socket || !strcmp(m->host, "localhost"))
+				diag_err("cannot connect to MySQL at %s: %s",
+					 *m->socket ? m->socket : "the default socket",
+					 err);
+			else
+				diag_err("cannot connect to MySQL at %s:%lld: %s",
+					 m->host, (long long)m->port, err);
+			return 1;
+		}
+		r.connected = true;
+		if (load_inventory(&r.ld, err, sizeof(err))) {
+			diag_err("cannot read the inventory: %s", err);
+			load_close(&r.ld);
+			return 1;
+		}
+	}
+	if (analyzer_init(&r.an, &r.cfg, r.data, err, sizeof(err))) {
+		diag_err("%s", err);
+		rc = 1;
+		goto out_close;
+	}
+	if (r.o.pending) {
+		rc = do_pending(&r);
+	} else if (r.o.hour) {
+		rc = do_hour(&r, r.o.hour, true, false);
+	} else {
+		rc = do_day(&r);
+	}
+	if (rc >= 0 && r.o.report && !r.o.day) {
+		if (report_write(r.o.report, "adlog hours", r.rh, r.nrh, NULL, 0,
+				 err, sizeof(err))) {
+			diag_err("%s", err);
+			rc = 1;
+		}
+	}
+	analyzer_release(&r.an);
+out_close:
+	free(r.rh);
+	if (r.connected)
+		load_close(&r.ld);
+	return rc == 0 ? 0 : 1;
+}

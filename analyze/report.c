@@ -1,0 +1,211 @@
+/* report.c - the HTML page behind --report: what an analyst reads in the
+ * morning.  Charts are inline SVG drawn here (no script, no fonts, nothing
+ * fetched), so the file can be mailed or opened offline. */
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rollup.h"
+
+#define W 760
+#define BAR_H 180
+
+static void esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* Stacked bars per hour: valid (below) and invalid (above). */
+static void bars(FILE *f, const char *what, const struct report_hour *h,
+		 size_t n, bool clicks)
+{
+	uint64_t max = 1;
+	double bw;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = clicks ? h[i].clicks : h[i].imps;
+
+		if (t > max)
+			max = t;
+	}
+	bw = n ? (double)(W - 60) / (double)n : 1;
+	fprintf(f, "<h2>%s by hour</h2>\n<svg width=\"%d\" height=\"%d\" "
+		"role=\"img\" aria-label=\"%s by hour\">\n", what, W,
+		BAR_H + 40, what);
+	fprintf(f, "<text x=\"0\" y=\"12\" class=\"ax\">%llu</text>\n"
+		"<line x1=\"55\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"base\"/>\n",
+		(unsigned long long)max, BAR_H + 10, W, BAR_H + 10);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = clicks ? h[i].clicks : h[i].imps;
+		uint64_t v = clicks ? h[i].vclicks : h[i].vimps;
+		double hv = (double)v * BAR_H / (double)max;
+		double hi = (double)(t - v) * BAR_H / (double)max;
+		double x = 60 + (double)i * bw;
+
+		fprintf(f, "<g><title>%010u: %llu valid, %llu invalid</title>"
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"v\"/>"
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"i\"/></g>\n",
+			h[i].hour, (unsigned long long)v,
+			(unsigned long long)(t - v), x, BAR_H + 10 - hv,
+			bw * 0.8, hv, x, BAR_H + 10 - hv - hi, bw * 0.8, hi);
+		if (n <= 48 && (n <= 24 || i % 2 == 0))
+			fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"ax\">%02u</text>\n",
+				x, BAR_H + 28, h[i].hour % 100);
+	}
+	fputs("</svg>\n<p class=\"key\"><span class=\"kv\"></span> valid "
+	      "<span class=\"ki\"></span> invalid</p>\n", f);
+}
+
+static void reasons(FILE *f, const struct report_hour *h, size_t n)
+{
+	uint64_t by[2][32] = { { 0 } }, max = 1;
+	char name[32];
+	unsigned rows = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (unsigned t = 0; t < 2; t++)
+			for (unsigned b = 0; b < 32; b++)
+				by[t][b] += h[i].by_reason[t][b];
+	for (unsigned b = 0; b < 32; b++) {
+		if (by[0][b] + by[1][b] > max)
+			max = by[0][b] + by[1][b];
+		rows += by[0][b] + by[1][b] > 0;
+	}
+	fputs("<h2>Invalid traffic by reason</h2>\n", f);
+	if (!rows) {
+		fputs("<p>No invalid events.</p>\n", f);
+		return;
+	}
+	fprintf(f, "<svg width=\"%d\" height=\"%u\" role=\"img\" "
+		"aria-label=\"invalid events by reason\">\n", W, rows * 22 + 4);
+	rows = 0;
+	for (unsigned b = 0; b < 32; b++) {
+		uint64_t t = by[0][b] + by[1][b];
+		double wi, wc;
+
+		if (!t)
+			continue;
+		wi = (double)by[0][b] * (W - 330) / (double)max;
+		wc = (double)by[1][b] * (W - 330) / (double)max;
+		fprintf(f, "<text x=\"0\" y=\"%u\" class=\"lab\">%s</text>"
+			"<rect x=\"150\" y=\"%u\" width=\"%.1f\" height=\"16\" class=\"imp\"/>"
+			"<rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"16\" class=\"clk\"/>"
+			"<text x=\"%.1f\" y=\"%u\" class=\"ax\">%llu imp, %llu clk</text>\n",
+			rows * 22 + 15, rollup_reason_name(b, name, sizeof(name)),
+			rows * 22 + 2, wi, 150 + wi, rows * 22 + 2, wc,
+			156 + wi + wc, rows * 22 + 15,
+			(unsigned long long)by[0][b],
+			(unsigned long long)by[1][b]);
+		rows++;
+	}
+	fputs("</svg>\n<p class=\"key\"><span class=\"kimp\"></span> impressions "
+	      "<span class=\"kclk\"></span> clicks (each event under the first "
+	      "reason that fired)</p>\n", f);
+}
+
+static void publishers(FILE *f, const struct pub_result *p, size_t n)
+{
+	fputs("<h2>Publishers by fraud score</h2>\n", f);
+	if (!p) {
+		fputs("<p>No day analysed in this run (use --day YYYYMMDD).</p>\n", f);
+		return;
+	}
+	fputs("<table><tr><th>#</th><th>publisher</th><th>score</th>"
+	      "<th>impressions</th><th>clicks</th><th>valid clicks</th>"
+	      "<th>reasons</th></tr>\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "<tr%s><td>%zu</td><td>%u</td><td><svg width=\"80\" "
+			"height=\"10\"><rect width=\"%.1f\" height=\"10\" "
+			"class=\"%s\"/></svg> %.3f</td><td>%llu</td><td>%llu</td>"
+			"<td>%llu</td><td>", p[i].fired ? " class=\"flag\"" : "",
+			i + 1, p[i].pub, p[i].score * 80,
+			p[i].fired ? "i" : "v", p[i].score,
+			(unsigned long long)p[i].imps,
+			(unsigned long long)p[i].clicks,
+			(unsigned long long)p[i].valid_clicks);
+		for (unsigned b = 0, k = 0; b < PUB_R__COUNT; b++)
+			if (p[i].fired & (1u << b)) {
+				fprintf(f, "%s", k++ ? ", " : "");
+				esc(f, pub_reason_name(b));
+				fprintf(f, " (p=%.2g)", p[i].pvalue[b]);
+			}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+int report_write(const char *path, const char *title,
+		 const struct report_hour *hours, size_t nhours,
+		 const struct pub_result *pubs, size_t npubs,
+		 char *err, size_t errlen)
+{
+	char tmp[4096];
+	uint64_t ev = 0, inv = 0;
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path,
+			     (long)getpid()) >= sizeof(tmp)) {
+		snprintf(err, errlen, "report path too long '%s'", path);
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write '%s': %s", tmp,
+			 strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < nhours; i++) {
+		ev += hours[i].imps + hours[i].clicks;
+		inv += hours[i].imps + hours[i].clicks - hours[i].vimps -
+		       hours[i].vclicks;
+	}
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<title>", f);
+	esc(f, title);
+	fputs("</title>\n<style>\n"
+	      "body{font:14px/1.4 sans-serif;margin:2em;color:#222;max-width:800px}\n"
+	      ".v{fill:#4a8}.i{fill:#d54}.imp{fill:#69c}.clk{fill:#e93}\n"
+	      ".ax{font-size:11px;fill:#555}.lab{font-size:12px}\n"
+	      ".base{stroke:#999}\n"
+	      ".key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}\n"
+	      ".kv{background:#4a8}.ki{background:#d54}.kimp{background:#69c}.kclk{background:#e93}\n"
+	      "table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}\n"
+	      "tr.flag{background:#fdeaea}\n"
+	      "</style></head><body>\n<h1>", f);
+	esc(f, title);
+	fprintf(f, "</h1>\n<p>%zu hours, %llu events, %llu invalid (%.2f %%).</p>\n",
+		nhours, (unsigned long long)ev, (unsigned long long)inv,
+		ev ? 100.0 * (double)inv / (double)ev : 0.0);
+	bars(f, "Impressions", hours, nhours, false);
+	bars(f, "Clicks", hours, nhours, true);
+	reasons(f, hours, nhours);
+	publishers(f, pubs, npubs);
+	fputs("</body></html>\n", f);
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		snprintf(err, errlen, "cannot write '%s': %s", tmp,
+			 strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	if (rename(tmp, path)) {
+		snprintf(err, errlen, "cannot rename '%s': %s", tmp,
+			 strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}

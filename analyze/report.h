@@ -1,0 +1,31 @@
+/* report.h - adlog-analyze --report FILE.html: one self-contained page
+ * (inline SVG and CSS, no script, nothing fetched) for a person: valid
+ * versus invalid impressions and clicks by hour, invalid traffic by reason,
+ * publishers ranked by fraud score with their reasons.
+ *
+ * Ownership: the caller owns everything passed in; nothing is kept. */
+#ifndef ADLOG_ANALYZE_REPORT_H
+#define ADLOG_ANALYZE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pubscore.h"
+
+/* One hour's totals, as the rollup counted them. */
+struct report_hour {
+	uint32_t hour;              /* YYYYMMDDHH */
+	uint64_t imps, clicks, vimps, vclicks;
+	uint64_t by_reason[2][32];  /* events (0 impressions, 1 clicks) by
+				       their first reason bit */
+};
+
+/* Write the page to path atomically (temp file, then rename).  pubs may be
+ * NULL (no day analysed: the table says so).  Returns 0, or -1 with a
+ * message in err. */
+int report_write(const char *path, const char *title,
+		 const struct report_hour *hours, size_t nhours,
+		 const struct pub_result *pubs, size_t npubs,
+		 char *err, size_t errlen);
+
+#endif
