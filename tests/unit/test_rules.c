@@ -1,0 +1,704 @@
+/* test_rules.c - analyze's activity rules on hand-made hours: for every rule
+ * a sequence that must fire and one that must not (the carrier NAT address,
+ * the accidental double click, the viral spike, the replayed cookie). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../analyze/rules.h"
+
+#define T0 1767229200000LL       /* 2026-01-01T01:00:00Z, an hour start */
+#define SEC 1000LL
+#define MAXR 40000
+
+/* A test hour: records, plus what the look-back knows. */
+struct hour {
+	struct seg_record rec[MAXR];
+	size_t n;
+	uint32_t bits[MAXR];
+	/* impressions the look-back knows besides this hour's */
+	uint64_t old_imp[16];
+	int64_t old_ts[16];
+	size_t nold;
+	uint64_t clicked_before[16];
+	size_t nclicked;
+	struct rules r;
+};
+
+static struct hour *H;
+
+static bool cb_impression(void *ctx, uint64_t imp, int64_t *ts)
+{
+	struct hour *h = ctx;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (h->rec[i].type == 'i' && h->rec[i].id == imp) {
+			*ts = h->rec[i].ts_ms;
+			return true;
+		}
+	for (size_t i = 0; i < h->nold; i++)
+		if (h->old_imp[i] == imp) {
+			*ts = h->old_ts[i];
+			return true;
+		}
+	return false;
+}
+
+static bool cb_saw_ad(void *ctx, const struct seg_record *c, uint64_t vkey)
+{
+	struct hour *h = ctx;
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct seg_record *r = &h->rec[i];
+
+		if (r->type == 'i' && r->ad == c->ad && r->ts_ms <= c->ts_ms &&
+		    rules_visitor_key(r, r->ua) == vkey)
+			return true;
+	}
+	return false;
+}
+
+static bool cb_clicked_before(void *ctx, uint64_t imp)
+{
+	struct hour *h = ctx;
+
+	for (size_t i = 0; i < h->nclicked; i++)
+		if (h->clicked_before[i] == imp)
+			return true;
+	return false;
+}
+
+static void start(const struct rules_params *p)
+{
+	struct rules_params def;
+	struct rules_lookback lb = { NULL, cb_impression, cb_saw_ad,
+				     cb_clicked_before };
+
+	H = calloc(1, sizeof(*H));
+	assert_non_null(H);
+	lb.ctx = H;
+	if (!p) {
+		rules_params_default(&def);
+		def.sketch_log2 = 20;
+		p = &def;
+	}
+	assert_int_equal(rules_init(&H->r, p, &lb), 0);
+	rules_begin_hour(&H->r, T0);
+}
+
+static void finish(void)
+{
+	rules_release(&H->r);
+	free(H);
+	H = NULL;
+}
+
+static uint64_t next_id = 1000;
+
+static void set_ip(struct seg_record *r, uint32_t ip4)
+{
+	memset(r->ip, 0, 16);
+	r->ip[10] = r->ip[11] = 0xff;
+	r->ip[12] = (uint8_t)(ip4 >> 24);
+	r->ip[13] = (uint8_t)(ip4 >> 16);
+	r->ip[14] = (uint8_t)(ip4 >> 8);
+	r->ip[15] = (uint8_t)ip4;
+	r->ip_family = 4;
+}
+
+static void set_uid(struct seg_record *r, uint32_t uid)
+{
+	memset(r->uid, 0, 16);
+	r->has_uid = uid != 0;
+	memcpy(r->uid, &uid, sizeof(uid));
+}
+
+/* An impression; uid 0 means cookieless.  Returns its index. */
+static size_t add_imp(int64_t ts, uint32_t ip, uint32_t uid, uint32_t zone,
+		      uint32_t ad)
+{
+	struct seg_record *r = &H->rec[H->n];
+
+	assert_true(H->n < MAXR);
+	memset(r, 0, sizeof(*r));
+	r->ts_ms = ts;
+	r->id = next_id++;
+	r->type = 'i';
+	set_ip(r, ip);
+	set_uid(r, uid);
+	r->zone = zone;
+	r->ad = ad;
+	r->pub = 1;
+	r->camp = 1;
+	r->ua = 77;              /* the ua hash itself, in tests */
+	r->ref = SEG_NO_STRING;
+	return H->n++;
+}
+
+/* A signed click on impression index i (same visitor unless changed). */
+static size_t add_click(int64_t ts, size_t i)
+{
+	struct seg_record *r = &H->rec[H->n];
+
+	assert_true(H->n < MAXR);
+	*r = H->rec[i];
+	r->ts_ms = ts;
+	r->id = next_id++;
+	r->type = 'c';
+	r->imp = H->rec[i].id;
+	r->flags = EVENT_F_TOKEN_VALID;
+	return H->n++;
+}
+
+/* An unsigned click on ad from a visitor. */
+static size_t add_unsigned(int64_t ts, uint32_t ip, uint32_t uid, uint32_t ad)
+{
+	size_t i = add_imp(ts, ip, uid, 1, ad);
+
+	H->rec[i].type = 'c';
+	H->rec[i].flags = EVENT_F_NO_TOKEN;
+	return i;
+}
+
+static int cmp_ts(const void *a, const void *b)
+{
+	const struct seg_record *x = a, *y = b;
+
+	return (x->ts_ms > y->ts_ms) - (x->ts_ms < y->ts_ms);
+}
+
+/* Both passes over the hour; records must already be in time order. */
+static void run(void)
+{
+	for (size_t i = 1; i < H->n; i++)
+		assert_true(H->rec[i - 1].ts_ms <= H->rec[i].ts_ms);
+	for (size_t i = 0; i < H->n; i++)
+		rules_observe(&H->r, &H->rec[i], H->rec[i].ua);
+	rules_end_observe(&H->r);
+	for (size_t i = 0; i < H->n; i++)
+		H->bits[i] = rules_event(&H->r, &H->rec[i], H->rec[i].ua);
+}
+
+static size_t count_bits(uint32_t bit)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < H->n; i++)
+		n += (H->bits[i] & bit) != 0;
+	return n;
+}
+
+/* ---- names ---- */
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(ivt_reason_name(16), "dup_click");
+	assert_string_equal(ivt_reason_name(17), "repeat_click");
+	assert_string_equal(ivt_reason_name(18), "no_impression");
+	assert_string_equal(ivt_reason_name(19), "fast_click");
+	assert_string_equal(ivt_reason_name(20), "stale_click");
+	assert_string_equal(ivt_reason_name(21), "imp_flood");
+	assert_string_equal(ivt_reason_name(22), "addr_burst");
+	assert_string_equal(ivt_reason_name(23), "uid_fanout");
+	assert_string_equal(ivt_reason_name(0), "bot_ua");
+	assert_null(ivt_reason_name(24));
+	assert_null(ivt_reason_name(31));
+	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
+}
+
+/* ---- duplicate click ---- */
+
+static void test_double_click_counted_once(void **state)
+{
+	size_t i, c1, c2;
+
+	(void)state;
+	start(NULL);
+	i = add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9);
+	c1 = add_click(T0 + 15 * SEC, i);
+	c2 = add_click(T0 + 15 * SEC + 250, i);   /* the accidental second */
+	run();
+	assert_int_equal(H->bits[i], 0);
+	assert_int_equal(H->bits[c1], 0);          /* billable */
+	assert_int_equal(H->bits[c2], IVT_DUP_CLICK);
+	finish();
+}
+
+static void test_dup_same_visitor_ad(void **state)
+{
+	size_t a, b, c, ca, cb, cc;
+
+	(void)state;
+	start(NULL);
+	/* two impressions of ad 9 to one uid, clicked 30 s apart: dup */
+	a = add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9);
+	b = add_imp(T0 + 11 * SEC, 0x0a000001, 5, 2, 9);
+	ca = add_click(T0 + 20 * SEC, a);
+	cb = add_click(T0 + 50 * SEC, b);
+	/* 61 s after the last click on ad 9: not a duplicate */
+	c = add_imp(T0 + 100 * SEC, 0x0a000001, 5, 1, 9);
+	cc = add_click(T0 + 111 * SEC, c);
+	run();
+	assert_int_equal(H->bits[ca], 0);
+	assert_int_equal(H->bits[cb], IVT_DUP_CLICK);
+	/* (the third click on ad 9 from one address in 10 min is a repeat) */
+	assert_int_equal(H->bits[cc], IVT_REPEAT_CLICK);
+	finish();
+}
+
+static void test_dup_other_visitor_not(void **state)
+{
+	size_t a, b, ca, cb;
+
+	(void)state;
+	start(NULL);
+	/* two people behind one address click the same ad 5 s apart */
+	a = add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9);
+	b = add_imp(T0 + 11 * SEC, 0x0a000001, 6, 1, 9);
+	ca = add_click(T0 + 20 * SEC, a);
+	cb = add_click(T0 + 25 * SEC, b);
+	run();
+	assert_int_equal(H->bits[ca], 0);
+	assert_int_equal(H->bits[cb], 0);
+	finish();
+}
+
+static void test_dup_ignores_flagged(void **state)
+{
+	size_t i, pre, c;
+
+	(void)state;
+	start(NULL);
+	/* a link preview fetches the click first (ingest flagged it), then
+	 * the person clicks: the person's click stays billable */
+	i = add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9);
+	pre = add_click(T0 + 14 * SEC, i);
+	H->rec[pre].reasons = SEG_R_PREVIEW_UA;
+	c = add_click(T0 + 15 * SEC, i);
+	run();
+	assert_int_equal(H->bits[c], 0);
+	/* the flagged one is still judged, for honest counts */
+	assert_int_equal(H->bits[pre], 0);
+	finish();
+}
+
+static void test_dup_clicked_before(void **state)
+{
+	size_t c;
+
+	(void)state;
+	start(NULL);
+	/* a token replayed two hours after its first click */
+	H->old_imp[0] = 42;
+	H->old_ts[0] = T0 - 2 * 3600 * SEC;
+	H->nold = 1;
+	H->clicked_before[0] = 42;
+	H->nclicked = 1;
+	c = add_imp(T0 + 5 * SEC, 0x0a000001, 5, 1, 9);
+	H->rec[c].type = 'c';
+	H->rec[c].imp = 42;
+	H->rec[c].flags = EVENT_F_TOKEN_VALID;
+	run();
+	assert_int_equal(H->bits[c], IVT_DUP_CLICK);
+	finish();
+}
+
+static void test_dup_across_hour_warm(void **state)
+{
+	struct seg_record prev;
+	size_t i, c;
+
+	(void)state;
+	start(NULL);
+	/* the previous hour ended with a click on ad 9 by uid 5 */
+	memset(&prev, 0, sizeof(prev));
+	prev.ts_ms = T0 - 20 * SEC;
+	prev.type = 'c';
+	prev.imp = 7;
+	prev.flags = EVENT_F_TOKEN_VALID;
+	set_ip(&prev, 0x0a000001);
+	set_uid(&prev, 5);
+	prev.ad = 9;
+	prev.ua = 77;
+	assert_true(rules_warmup_ms(&H->r) >= 600 * SEC);
+	rules_warm(&H->r, &prev, prev.ua);
+	i = add_imp(T0 + 5 * SEC, 0x0a000001, 5, 1, 9);
+	c = add_click(T0 + 10 * SEC, i);
+	run();
+	assert_int_equal(H->bits[c], IVT_DUP_CLICK);
+	finish();
+}
+
+/* ---- repeated clicks ---- */
+
+static void test_repeat_click(void **state)
+{
+	size_t c[4], other;
+
+	(void)state;
+	start(NULL);
+	/* one address, three cookies, one ad, within 10 min: the 3rd and
+	 * later are flagged */
+	for (int k = 0; k < 4; k++) {
+		size_t i = add_imp(T0 + (100 * k) * SEC, 0x0b000001,
+				   (uint32_t)(10 + k), 1, 9);
+
+		c[k] = add_click(T0 + (100 * k + 30) * SEC, i);
+	}
+	/* the same address on another ad: its own count */
+	other = add_click(T0 + 500 * SEC,
+			  add_imp(T0 + 470 * SEC, 0x0b000001, 20, 1, 8));
+	run();
+	assert_int_equal(H->bits[c[0]], 0);
+	assert_int_equal(H->bits[c[1]], 0);
+	assert_int_equal(H->bits[c[2]], IVT_REPEAT_CLICK);
+	assert_int_equal(H->bits[c[3]], IVT_REPEAT_CLICK);
+	assert_int_equal(H->bits[other], 0);
+	finish();
+}
+
+static void test_repeat_spread_not(void **state)
+{
+	size_t c[3];
+
+	(void)state;
+	start(NULL);
+	/* three clicks on one ad from one address, 6 minutes apart: never
+	 * three within 10 minutes */
+	for (int k = 0; k < 3; k++) {
+		size_t i = add_imp(T0 + (360 * k) * SEC, 0x0b000001,
+				   (uint32_t)(10 + k), 1, 9);
+
+		c[k] = add_click(T0 + (360 * k + 5) * SEC, i);
+	}
+	run();
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(H->bits[c[k]], 0);
+	finish();
+}
+
+/* ---- carrier NAT: hundreds of visitors behind one address ---- */
+
+static void test_carrier_nat_not_flagged(void **state)
+{
+	size_t nclick = 0;
+
+	(void)state;
+	start(NULL);
+	/* 300 returning visitors, 10 impressions each over the hour, on
+	 * one address; a normal 1% of them click, a popular ad 9 gets 5 of
+	 * those clicks within 10 minutes */
+	for (int k = 0; k < 3000; k++) {
+		uint32_t uid = 100 + (uint32_t)(k % 300);
+		int64_t ts = T0 + (int64_t)k * 1200;
+		size_t i = add_imp(ts, 0x64400001, uid, 1 + (uint32_t)(k % 7),
+				   k < 600 ? 9 : 1 + (uint32_t)(k % 11));
+
+		if (k % 100 == 50 || (k < 600 && k % 120 == 7)) {
+			add_click(ts + 4 * SEC, i);
+			nclick++;
+		}
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_true(nclick >= 30);
+	for (size_t i = 0; i < H->n; i++)
+		assert_int_equal(H->bits[i], 0);
+	finish();
+}
+
+/* ---- click without impression, time to click ---- */
+
+static void test_no_impression(void **state)
+{
+	size_t ok, bad, u_ok, u_bad;
+
+	(void)state;
+	start(NULL);
+	ok = add_click(T0 + 10 * SEC, add_imp(T0 + 2 * SEC, 0x0a000001, 5, 1, 9));
+	bad = add_imp(T0 + 20 * SEC, 0x0a000002, 6, 1, 9);
+	H->rec[bad].type = 'c';
+	H->rec[bad].imp = 0xdeadbeef;       /* never logged */
+	H->rec[bad].flags = EVENT_F_TOKEN_VALID;
+	add_imp(T0 + 30 * SEC, 0x0a000003, 7, 1, 4);
+	u_ok = add_unsigned(T0 + 40 * SEC, 0x0a000003, 7, 4);
+	u_bad = add_unsigned(T0 + 50 * SEC, 0x0a000003, 7, 5); /* ad 5 unseen */
+	run();
+	assert_int_equal(H->bits[ok], 0);
+	assert_int_equal(H->bits[bad], IVT_NO_IMPRESSION);
+	assert_int_equal(H->bits[u_ok], 0);
+	assert_int_equal(H->bits[u_bad], IVT_NO_IMPRESSION);
+	finish();
+}
+
+static void test_time_to_click(void **state)
+{
+	size_t fast, fine, stale, c;
+
+	(void)state;
+	start(NULL);
+	fast = add_click(T0 + 10 * SEC + 300,
+			 add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9));
+	fine = add_click(T0 + 22 * SEC, add_imp(T0 + 20 * SEC, 0x0a000002, 6, 1, 9));
+	/* an impression from 25 hours ago, still answered by the look-back */
+	H->old_imp[0] = 77777;
+	H->old_ts[0] = T0 - 25 * 3600 * SEC;
+	H->nold = 1;
+	c = add_imp(T0 + 30 * SEC, 0x0a000003, 7, 1, 9);
+	H->rec[c].type = 'c';
+	H->rec[c].imp = 77777;
+	H->rec[c].flags = EVENT_F_TOKEN_VALID;
+	stale = c;
+	run();
+	assert_int_equal(H->bits[fast], IVT_FAST_CLICK);
+	assert_int_equal(H->bits[fine], 0);
+	assert_int_equal(H->bits[stale], IVT_STALE_CLICK);
+	finish();
+}
+
+/* ---- impression flooding ---- */
+
+static void test_imp_flood(void **state)
+{
+	size_t a, b, c, d;
+
+	(void)state;
+	start(NULL);
+	a = add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9);
+	b = add_imp(T0 + 10 * SEC + 400, 0x0a000001, 5, 1, 9);  /* flood */
+	c = add_imp(T0 + 10 * SEC + 450, 0x0a000001, 5, 2, 9);  /* other zone */
+	d = add_imp(T0 + 12 * SEC, 0x0a000001, 5, 1, 9);        /* 1.6 s later */
+	run();
+	assert_int_equal(H->bits[a], 0);
+	assert_int_equal(H->bits[b], IVT_IMP_FLOOD);
+	assert_int_equal(H->bits[c], 0);
+	assert_int_equal(H->bits[d], 0);
+	finish();
+}
+
+/* ---- address bursts ---- */
+
+static void test_addr_burst_clicks(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* one cookieless visitor clicking 30 different ads in an hour */
+	for (int k = 0; k < 30; k++) {
+		size_t i = add_imp(T0 + k * 100 * SEC, 0x0c000001, 0, 1,
+				   (uint32_t)(100 + k));
+
+		add_click(T0 + (k * 100 + 5) * SEC, i);
+	}
+	run();
+	for (size_t i = 0; i < H->n; i++)
+		assert_int_equal(H->bits[i] & IVT_ADDR_BURST,
+				 H->rec[i].type == 'c' ? IVT_ADDR_BURST : 0);
+	finish();
+}
+
+static void test_addr_burst_fresh_cookies(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* a bot wiping its cookie before each of 40 clicks: 40 fresh uids
+	 * count as 10 visitors, so 40 clicks exceed 10 + 10 */
+	for (int k = 0; k < 40; k++) {
+		size_t i = add_imp(T0 + k * 80 * SEC, 0x0c000002,
+				   (uint32_t)(5000 + k), 1, (uint32_t)(100 + k));
+
+		H->rec[i].flags = EVENT_F_UID_NEW;
+		add_click(T0 + (k * 80 + 3) * SEC, i);
+		H->rec[H->n - 1].flags = EVENT_F_TOKEN_VALID;
+	}
+	run();
+	assert_int_equal(count_bits(IVT_ADDR_BURST), 40);
+	finish();
+}
+
+static void test_addr_burst_household_not(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* a household of 3 with 8 clicks in the hour: under the base */
+	for (int k = 0; k < 8; k++) {
+		size_t i = add_imp(T0 + k * 400 * SEC, 0x0c000003,
+				   (uint32_t)(1 + k % 3), 1, (uint32_t)(100 + k));
+
+		add_click(T0 + (k * 400 + 5) * SEC, i);
+	}
+	run();
+	assert_int_equal(count_bits(IVT_ADDR_BURST), 0);
+	finish();
+}
+
+static void test_addr_burst_impressions(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* one visitor fetching an impression a second: 3000 in the hour */
+	for (int k = 0; k < 3000; k++)
+		add_imp(T0 + k * SEC, 0x0c000004, 9, (uint32_t)(1 + k % 50),
+			(uint32_t)(1 + k % 13));
+	/* a NAT address: 300 visitors, 9000 impressions: fine */
+	for (int k = 0; k < 9000; k++)
+		add_imp(T0 + 3000 * SEC + k * 50, 0x64400002,
+			(uint32_t)(700 + k % 300), (uint32_t)(1 + k % 50),
+			(uint32_t)(1 + k % 13));
+	run();
+	for (size_t i = 0; i < H->n; i++)
+		assert_int_equal(H->bits[i] & IVT_ADDR_BURST,
+				 i < 3000 ? IVT_ADDR_BURST : 0);
+	finish();
+}
+
+/* ---- uid fan-out ---- */
+
+/* Every event of uid bad, and only those, carry IVT_UID_FANOUT. */
+static void assert_fanout_only(uint32_t bad)
+{
+	for (size_t i = 0; i < H->n; i++) {
+		uint32_t uid;
+
+		memcpy(&uid, H->rec[i].uid, 4);
+		assert_int_equal(H->bits[i] & IVT_UID_FANOUT,
+				 uid == bad ? IVT_UID_FANOUT : 0);
+	}
+}
+
+static void test_uid_fanout_addresses(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* one cookie replayed from 12 addresses */
+	for (int k = 0; k < 12; k++)
+		add_imp(T0 + k * 60 * SEC, 0x0d000000 + (uint32_t)k * 977, 31337,
+			1, 9);
+	/* a phone moving between wifi and the carrier: 2 addresses */
+	for (int k = 0; k < 10; k++)
+		add_imp(T0 + k * 60 * SEC + 500, k % 2 ? 0x0e000001 : 0x64400009,
+			4242, 1, 8);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_fanout_only(31337);
+	finish();
+}
+
+static void test_uid_fanout_user_agents(void **state)
+{
+	(void)state;
+	start(NULL);
+	for (int k = 0; k < 5; k++) {
+		size_t i = add_imp(T0 + k * 60 * SEC, 0x0f000001, 555, 1, 9);
+
+		H->rec[i].ua = 1000 + (uint32_t)k;     /* 5 user agents */
+	}
+	for (int k = 0; k < 6; k++) {
+		size_t i = add_imp(T0 + k * 60 * SEC + 1, 0x0f000002, 666, 1, 9);
+
+		H->rec[i].ua = 2000 + (uint32_t)(k % 2); /* 2: browser + app */
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_fanout_only(555);
+	finish();
+}
+
+/* ---- a legitimate viral spike on one publisher ---- */
+
+static void test_viral_spike_not_flagged(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* in ten minutes 8000 people from 8000 addresses see one ad in one
+	 * zone, 5% click it 2-30 s later */
+	for (int k = 0; k < 8000; k++) {
+		int64_t ts = T0 + 1800 * SEC + (int64_t)k * 75;
+		size_t i = add_imp(ts, 0x50000000 + (uint32_t)k * 13,
+				   (uint32_t)(90000 + k), 3, 9);
+
+		if (k % 20 == 0)
+			add_click(ts + (2 + k % 29) * SEC, i);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++)
+		assert_int_equal(H->bits[i], 0);
+	finish();
+}
+
+/* ---- bounds ---- */
+
+static void test_tables_capped(void **state)
+{
+	struct rules_params p;
+	size_t before;
+
+	(void)state;
+	rules_params_default(&p);
+	p.table_max = 1024;
+	p.sketch_log2 = 18;
+	start(&p);
+	before = rules_memory(&H->r);
+	/* 30000 clicks from distinct addresses: more than the caps */
+	for (int k = 0; k < 15000; k++) {
+		size_t i = add_imp(T0 + k * 100, 0x20000000 + (uint32_t)k, 0, 1, 9);
+
+		add_click(T0 + k * 100 + 50, i);
+	}
+	run();
+	assert_true(H->r.st.table_full > 0);
+	/* tables never hold more than their cap: 2 slots per entry */
+	assert_true(rules_memory(&H->r) <= before + 9 * 2 * 1024 * 72);
+	assert_int_equal(H->r.st.judged, H->n);
+	finish();
+}
+
+static void test_bad_params(void **state)
+{
+	struct rules_params p;
+	struct rules r;
+	struct rules_lookback lb = { NULL, cb_impression, cb_saw_ad, NULL };
+
+	(void)state;
+	rules_params_default(&p);
+	p.repeat_click_count = 1;
+	assert_int_equal(rules_init(&r, &p, &lb), -EINVAL);
+	rules_params_default(&p);
+	lb.impression = NULL;
+	assert_int_equal(rules_init(&r, &p, &lb), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_double_click_counted_once),
+		cmocka_unit_test(test_dup_same_visitor_ad),
+		cmocka_unit_test(test_dup_other_visitor_not),
+		cmocka_unit_test(test_dup_ignores_flagged),
+		cmocka_unit_test(test_dup_clicked_before),
+		cmocka_unit_test(test_dup_across_hour_warm),
+		cmocka_unit_test(test_repeat_click),
+		cmocka_unit_test(test_repeat_spread_not),
+		cmocka_unit_test(test_carrier_nat_not_flagged),
+		cmocka_unit_test(test_no_impression),
+		cmocka_unit_test(test_time_to_click),
+		cmocka_unit_test(test_imp_flood),
+		cmocka_unit_test(test_addr_burst_clicks),
+		cmocka_unit_test(test_addr_burst_fresh_cookies),
+		cmocka_unit_test(test_addr_burst_household_not),
+		cmocka_unit_test(test_addr_burst_impressions),
+		cmocka_unit_test(test_uid_fanout_addresses),
+		cmocka_unit_test(test_uid_fanout_user_agents),
+		cmocka_unit_test(test_viral_spike_not_flagged),
+		cmocka_unit_test(test_tables_capped),
+		cmocka_unit_test(test_bad_params),
+	};
+
+	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
+}
