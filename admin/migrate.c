@@ -292,12 +292,25 @@ static int run_stmt(void *arg, const char *stmt, unsigned int line)
 	return 0;
 }
 
+static int no_op(void *arg, const char *stmt, unsigned int line)
+{
+	(void)arg;
+	(void)stmt;
+	(void)line;
+	return 0;
+}
+
+/* Split once without running, so a file that ends inside a statement is
+ * refused before any of it runs; then run it. */
 static int run_text(struct db *db, const char *path, const char *text,
 		    size_t len, unsigned int *count, char *err, size_t errlen)
 {
 	struct run_ctx c = { db, path, 0, err, errlen };
 	unsigned int bad = 0;
-	int rc = sqlfile_split(text, len, run_stmt, &c, &bad);
+	int rc = sqlfile_split(text, len, no_op, NULL, &bad);
+
+	if (!rc)
+		rc = sqlfile_split(text, len, run_stmt, &c, &bad);
 
 	if (rc == -EINVAL) {
 		snprintf(err, errlen,

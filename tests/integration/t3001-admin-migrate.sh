@@ -74,11 +74,23 @@ echo "-- edited" >>"$S/9001_test_extra.sql"
 "$A" migrate --status --schema "$S" | grep -q $'^9001\t9001_test_extra.sql\tchanged\t' || fail "changed file not reported"
 "$A" migrate --schema "$S" | grep -q 'warning: 9001_test_extra.sql changed' || fail "migrate warns about changed file"
 
+# a file of data changes only is all or nothing: the transaction rolls back
+cat >"$S/9002_data_only.sql" <<'SQL'
+INSERT INTO t3001_a VALUES (2);
+INSERT INTO t3001_a VALUES (1);
+SQL
+rc=0; "$A" migrate --schema "$S" >/dev/null 2>"$T/err" || rc=$?
+expect_eq "duplicate key migration exit status" 1 "$rc"
+grep -q "9002_data_only.sql:2: mysql: query failed: Duplicate entry '1'" "$T/err" || fail "duplicate key message"
+expect_eq "first insert of the failed file rolled back" 0 "$(sql 'SELECT COUNT(*) FROM t3001_a WHERE id = 2')"
+rm "$S/9002_data_only.sql"
+
 # a statement that never ends is refused before anything runs
-printf 'CREATE TABLE t3001_b (id INT)\n' >"$S/9002_unterminated.sql"
+printf 'CREATE TABLE t3001_b (id INT);\nCREATE TABLE t3001_c (id INT)\n' >"$S/9002_unterminated.sql"
 rc=0; "$A" migrate --schema "$S" 2>"$T/err" >/dev/null || rc=$?
 expect_eq "unterminated statement exit status" 1 "$rc"
-grep -q "9002_unterminated.sql:1: statement not ended by ';'" "$T/err" || fail "unterminated message"
+grep -q "9002_unterminated.sql:2: statement not ended by ';'" "$T/err" || fail "unterminated message"
+expect_eq "tables made by the refused file" 0 "$(sql "SHOW TABLES LIKE 't3001_b'" | wc -l)"
 rm "$S/9002_unterminated.sql"
 
 # two migrate runs at once: both succeed, each version recorded once
