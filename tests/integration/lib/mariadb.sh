@@ -4,8 +4,10 @@
 #
 #   start_mariadb       first call: create the datadir (copied from a cached
 #                       template under $BUILD), start mariadbd, create database
-#                       adlog and user adlog, write $ADLOG_CONF (mode 0600) with
-#                       a [mysql] section and export ADLOG_CONF.  Later calls
+#                       adlog and user adlog, and write $T/adlog.conf (mode
+#                       0600; exported as ADLOG_CONF) with [serve] inventory =
+#                       $T/inventory and a [mysql] section; when the test wrote
+#                       $T/adlog.conf first, only [mysql] is appended.  Later calls
 #                       (after stop_mariadb or kill_mariadb) restart the server
 #                       on the same datadir.
 #   stop_mariadb        clean shutdown; the datadir is kept
@@ -19,10 +21,11 @@
 # ADLOG_CONF (the config file).  Startup is about 0.5 s plus, the first time
 # on a machine, about 2 s for mariadb-install-db.
 
-MARIADB_DIR=${MARIADB_DIR:-$T/mariadb}
+# always under $T: never a file or folder named by the caller's environment
+MARIADB_DIR=$T/mariadb
 MARIADB_SOCK=$MARIADB_DIR/sock
-MARIADB_PASSWORD=${MARIADB_PASSWORD:-pw-$RANDOM$RANDOM$RANDOM}
-ADLOG_CONF=${ADLOG_CONF:-$T/adlog.conf}
+MARIADB_PASSWORD=pw-$RANDOM$RANDOM$RANDOM
+ADLOG_CONF=$T/adlog.conf
 export ADLOG_CONF
 MARIADB_PID=
 _MARIADB_CLEANUP=
@@ -104,10 +107,13 @@ CREATE DATABASE IF NOT EXISTS adlog CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 CREATE USER IF NOT EXISTS 'adlog'@'localhost' IDENTIFIED BY '$MARIADB_PASSWORD';
 GRANT ALL PRIVILEGES ON adlog.* TO 'adlog'@'localhost';
 SQL
-	( umask 077; cat >"$ADLOG_CONF" <<CONF
-; written by tests/integration/lib/mariadb.sh
-[serve]
-inventory = $T/inventory
+	# a config the test wrote first keeps its content; [mysql] is appended
+	( umask 077
+	  if [ ! -e "$ADLOG_CONF" ]; then
+		printf '; written by tests/integration/lib/mariadb.sh\n[serve]\ninventory = %s\n' \
+			"$T/inventory" >"$ADLOG_CONF"
+	  fi
+	  cat >>"$ADLOG_CONF" <<CONF
 
 [mysql]
 host = localhost
