@@ -42,7 +42,7 @@ void analyzer_release(struct analyzer *a)
  * duplicate click a second after midnight is still one. */
 static int warm(struct analyzer *a, uint32_t hour, char *err, size_t errlen)
 {
-	int64_t start = hour_begin_ms(hour);
+	int64_t start = hour_start_ms(hour);
 	struct hour_set p;
 	struct hour_merge m;
 	const struct seg_record *rec;
@@ -106,7 +106,7 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 		return -1;
 	if (lookback_prepare(&a->lb, h, err, errlen))
 		return -1;
-	rules_begin_hour(&a->rules, hour_begin_ms(h->hour));
+	rules_begin_hour(&a->rules, hour_start_ms(h->hour));
 	if (warm(a, h->hour, err, errlen))
 		return -1;
 	t1 = clock_mono_ms();

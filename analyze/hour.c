@@ -20,84 +20,27 @@
 #include <xxhash.h>
 
 #include "parse.h"
+#include "../ingest/validate.h"
 
 #define TRIM_MIN (32u << 20)    /* segments smaller are verified as they are */
 #define TRIM_NS 2000000         /* pause of the trimmer between hand-backs */
 
-/* ---- hours as numbers ---- */
-
-/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
+/* ---- hours as numbers (ingest's hour_of_ms / hour_start_ms) ---- */
 
 int hour_parse(const char *s, size_t len, uint32_t *hour)
 {
 	uint64_t v;
-	unsigned y, m, d, hh;
-	int64_t y2;
-	unsigned m2, d2;
 
-	if (len != 10 || s[0] == '0' || parse_u64(s, len, &v))
+	if (len != 10 || s[0] == '0' || parse_u64(s, len, &v) ||
+	    v < 1970010100 || hour_start_ms((uint32_t)v) < 0)
 		return -EINVAL;
-	y = (unsigned)(v / 1000000);
-	m = (unsigned)(v / 10000 % 100);
-	d = (unsigned)(v / 100 % 100);
-	hh = (unsigned)(v % 100);
-	if (y < 1970 || y > 2999 || m < 1 || m > 12 || d < 1 || d > 31 ||
-	    hh > 23)
-		return -EINVAL;
-	civil_from_days(days_from_civil(y, m, d), &y2, &m2, &d2);
-	if (y2 != y || m2 != m || d2 != d)
-		return -EINVAL;         /* 31 April and the like */
 	*hour = (uint32_t)v;
 	return 0;
 }
 
-int64_t hour_begin_ms(uint32_t hour)
-{
-	unsigned y = hour / 1000000, m = hour / 10000 % 100;
-	unsigned d = hour / 100 % 100, hh = hour % 100;
-
-	return (days_from_civil(y, m, d) * 24 + hh) * 3600000LL;
-}
-
-uint32_t hour_at_ms(int64_t ms)
-{
-	int64_t hours = ms >= 0 ? ms / 3600000 : (ms - 3599999) / 3600000;
-	int64_t days = hours >= 0 ? hours / 24 : (hours - 23) / 24;
-	int64_t y;
-	unsigned m, d;
-
-	civil_from_days(days, &y, &m, &d);
-	return (uint32_t)(y * 1000000 + m * 10000 + d * 100 +
-			  (hours - days * 24));
-}
-
 uint32_t hour_add(uint32_t hour, int delta)
 {
-	return hour_at_ms(hour_begin_ms(hour) + (int64_t)delta * 3600000);
+	return hour_of_ms(hour_start_ms(hour) + (int64_t)delta * 3600000);
 }
 
 void hour_sql(uint32_t hour, char *buf, size_t cap)

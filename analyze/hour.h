@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "segment.h"
+#include "../ingest/validate.h"
 
 #define HOUR_SEG_SUFFIX ".seg"
 #define HOUR_NAME_MAX 255
@@ -38,11 +39,10 @@ struct hour_set {
 
 /* ---- hours as numbers ---- */
 
-/* YYYYMMDDHH <-> Unix ms of the hour's start (UTC).  hour_parse accepts
- * exactly 10 digits of a real hour; returns 0 or -EINVAL. */
+/* YYYYMMDDHH <-> Unix ms of the hour's start (UTC) are ingest's
+ * hour_of_ms() and hour_start_ms() (ingest/validate.h).  hour_parse
+ * accepts exactly 10 digits of a real hour; returns 0 or -EINVAL. */
 int hour_parse(const char *s, size_t len, uint32_t *hour);
-int64_t hour_begin_ms(uint32_t hour);
-uint32_t hour_at_ms(int64_t ms);
 /* The hour before / after. */
 uint32_t hour_add(uint32_t hour, int delta);
 /* "YYYY-MM-DD HH:00:00" for SQL DATETIME, into buf (cap >= 20). */

@@ -313,50 +313,50 @@ static void bind_inv(struct db_stmt *s, unsigned base, const char *hs,
 	db_bind_u64(s, base + 7, x->events);
 }
 
+/* Bind rows first..first+n-1 of items to s (names: one per row). */
+static void bind_rows(struct db_stmt *s, unsigned cols, const char *hs,
+		      const void *items, size_t first, size_t n, bool stats,
+		      char names[][32])
+{
+	for (size_t i = 0; i < n; i++) {
+		if (stats)
+			bind_stats(s, (unsigned)(i * cols), hs,
+				   (const struct rollup_row *)items + first + i);
+		else
+			bind_inv(s, (unsigned)(i * cols), hs,
+				 (const struct rollup_inv *)items + first + i,
+				 names[i]);
+	}
+}
+
 /* INSERT n items in batches of LOAD_BATCH: one statement prepared for a
  * full batch, one for the tail. */
 static int insert_rows(struct db *db, const char *head, unsigned cols,
 		       size_t n, const char *hs, const void *items,
 		       bool stats, char *err, size_t errlen)
 {
-	struct db_stmt full, tail;
+	struct db_stmt st;
 	size_t done = 0, nfull = n / LOAD_BATCH, ntail = n % LOAD_BATCH;
 	/* names of a batch's reasons must outlive its execution */
 	char names[LOAD_BATCH][32];
 	int rc = 0;
 
-	if (nfull && (rc = prepare_batch(db, &full, head, cols, LOAD_BATCH,
+	if (nfull && (rc = prepare_batch(db, &st, head, cols, LOAD_BATCH,
 					 err, errlen)))
 		return rc;
-	for (size_t b = 0; b < nfull && !rc; b++) {
-		for (size_t i = 0; i < LOAD_BATCH; i++, done++) {
-			if (stats)
-				bind_stats(&full, (unsigned)(i * cols), hs,
-					   (const struct rollup_row *)items + done);
-			else
-				bind_inv(&full, (unsigned)(i * cols), hs,
-					 (const struct rollup_inv *)items + done,
-					 names[i]);
-		}
-		rc = db_execute(&full, NULL, err, errlen);
+	for (size_t b = 0; b < nfull && !rc; b++, done += LOAD_BATCH) {
+		bind_rows(&st, cols, hs, items, done, LOAD_BATCH, stats, names);
+		rc = db_execute(&st, NULL, err, errlen);
 	}
 	if (nfull)
-		db_stmt_close(&full);
+		db_stmt_close(&st);
 	if (rc || !ntail)
 		return rc;
-	if ((rc = prepare_batch(db, &tail, head, cols, ntail, err, errlen)))
+	if ((rc = prepare_batch(db, &st, head, cols, ntail, err, errlen)))
 		return rc;
-	for (size_t i = 0; i < ntail; i++, done++) {
-		if (stats)
-			bind_stats(&tail, (unsigned)(i * cols), hs,
-				   (const struct rollup_row *)items + done);
-		else
-			bind_inv(&tail, (unsigned)(i * cols), hs,
-				 (const struct rollup_inv *)items + done,
-				 names[i]);
-	}
-	rc = db_execute(&tail, NULL, err, errlen);
-	db_stmt_close(&tail);
+	bind_rows(&st, cols, hs, items, done, ntail, stats, names);
+	rc = db_execute(&st, NULL, err, errlen);
+	db_stmt_close(&st);
 	return rc;
 }
 
@@ -378,8 +378,8 @@ static int exec_hour(struct db *db, const char *sql, const char *hs,
 static void now_sql(char *buf, size_t cap)
 {
 	int64_t ms = clock_now_ms();
-	uint32_t h = hour_at_ms(ms);
-	int64_t in = ms - hour_begin_ms(h);
+	uint32_t h = hour_of_ms(ms);
+	int64_t in = ms - hour_start_ms(h);
 
 	snprintf(buf, cap, "%04u-%02u-%02u %02u:%02u:%02u.%03u", h / 1000000,
 		 h / 10000 % 100, h / 100 % 100, h % 100,

@@ -340,7 +340,7 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur, char *err,
 
 	reset(lb);
 	lb->hour = cur->hour;
-	lb->hour_start_ms = hour_begin_ms(cur->hour);
+	lb->hour_start_ms = hour_start_ms(cur->hour);
 	if (collect(lb, cur)) {
 		snprintf(err, errlen, "out of memory collecting clicks");
 		return -1;
@@ -356,8 +356,8 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur, char *err,
 		ms = eventid_ms(lb->imps[i].imp);
 		if (ms < first_ms || ms >= lb->hour_start_ms)
 			continue;
-		if (hour_at_ms(ms) < first)
-			first = hour_at_ms(ms);
+		if (hour_of_ms(ms) < first)
+			first = hour_of_ms(ms);
 	}
 	if (lb->nsaw) {
 		uint32_t u = hour_add(cur->hour, -LOOKBACK_UNSIGNED_HOURS);
