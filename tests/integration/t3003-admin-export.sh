@@ -92,6 +92,16 @@ wait "$writer" || fail "export loop failed"
 grep -q $'^ad\t2\t1\t728\t90\t20\t' "$INV" || fail "last of 20 exports not in the file"
 echo "ok: $reads whole reads during 20 exports"
 
+# long values (past the 256-byte first read of a column): whole in the file
+long="https://cdn.example.com/$(printf 'x%.0s' $(seq 1 1900)).png"
+sql "UPDATE ads SET image_url = '$long' WHERE id = 7"
+for i in $(seq 1 40); do echo "($((i % 4 + 1)), 'sub$i.longdomain-for-the-test.example')"; done |
+	paste -sd, | sed 's/^/INSERT INTO publisher_domains VALUES /' | sql
+"$A" export-inventory >/dev/null
+grep -qF $'\t'"$long"$'\t' "$INV" || fail "a 1900-byte URL not exported whole"
+expect_eq "domains of publisher 1" 12 "$(grep $'^pub\t1\t' "$INV" | cut -f4 | tr , '\n' | wc -l)"
+serve_accepts "$INV"
+
 # --out - prints the file, and nothing else
 "$A" export-inventory --out - >"$T/stdout.inv"
 expect_file_eq "$INV" "$T/stdout.inv"
