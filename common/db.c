@@ -95,7 +95,7 @@ int db_connect(struct db *db, const struct config *cfg, char *err,
 		"SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
 		"SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
 	};
-	unsigned int timeout = 10;
+	unsigned int timeout = 10, io_timeout = 900;
 	int rc;
 
 	db->conn = NULL;
@@ -110,6 +110,10 @@ int db_connect(struct db *db, const struct config *cfg, char *err,
 		return DB_ERR;
 	}
 	mysql_options(db->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* a server that stops answering (not one that stops) fails a call
+	 * after 15 minutes instead of hanging a cron job forever */
+	mysql_options(db->conn, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(db->conn, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
 	mysql_options(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (!mysql_real_connect(db->conn, m->host, m->user, m->password,
 				m->database, (unsigned int)m->port,

@@ -35,8 +35,9 @@ struct db {
 int db_check_config_mode(const char *path, char *err, size_t errlen);
 
 /* db_check_config_mode(cfg->path), then connect with cfg->mysql (host
- * "localhost" uses the socket) and set the session: utf8mb4, UTC time zone,
- * strict SQL mode, READ COMMITTED, autocommit on. */
+ * "localhost" uses the socket; 10 s to connect, 15 min per read or write)
+ * and set the session: utf8mb4, UTC time zone, strict SQL mode, READ
+ * COMMITTED, autocommit on, one statement per query. */
 int db_connect(struct db *db, const struct config *cfg, char *err,
 	       size_t errlen);
 void db_close(struct db *db);
