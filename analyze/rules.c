@@ -309,6 +309,7 @@ uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua)
 	return hash2(rules_addr_key(rec), ua, TAG_VISITOR);
 }
 
+
 /* ---- values ---- */
 
 struct uid_multi {
@@ -345,21 +346,21 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->p = *p;
 	r->lb = *lb;
 	r->seen = calloc(1, sizeof(*r->seen));
-	r->addr_imps = calloc(1, sizeof(*r->addr_imps));
-	r->addr_size = calloc(1, sizeof(*r->addr_size));
+	r->addr = calloc(1, sizeof(*r->addr));
+	r->fanout = calloc(1, sizeof(*r->fanout));
 	r->addr_clicks = calloc(1, sizeof(*r->addr_clicks));
 	r->uid_multi = calloc(1, sizeof(*r->uid_multi));
 	r->imp_clicked = calloc(1, sizeof(*r->imp_clicked));
 	r->dup = calloc(1, sizeof(*r->dup));
 	r->repeat = calloc(1, sizeof(*r->repeat));
 	r->flood = calloc(1, sizeof(*r->flood));
-	if (!r->seen || !r->addr_imps || !r->addr_size || !r->addr_clicks ||
+	if (!r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
 	if (sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
-	    sketch_cms_init(r->addr_imps, p->sketch_log2 - 6, 3) < 0 ||
-	    sketch_cms_init(r->addr_size, p->sketch_log2 - 6, 3) < 0 ||
+	    sketch_cms_init(r->addr, p->sketch_log2 - 9, 3) < 0 ||
+	    tab_init(r->fanout, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->addr_clicks, sizeof(uint32_t), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->uid_multi, sizeof(struct uid_multi), max,
@@ -383,10 +384,10 @@ void rules_release(struct rules *r)
 {
 	if (r->seen)
 		sketch_bloom_release(r->seen);
-	if (r->addr_imps)
-		sketch_cms_release(r->addr_imps);
-	if (r->addr_size)
-		sketch_cms_release(r->addr_size);
+	if (r->addr)
+		sketch_cms_release(r->addr);
+	if (r->fanout)
+		tab_release(r->fanout);
 	if (r->addr_clicks)
 		tab_release(r->addr_clicks);
 	if (r->uid_multi)
@@ -400,8 +401,8 @@ void rules_release(struct rules *r)
 	if (r->flood)
 		win_release(r->flood);
 	free(r->seen);
-	free(r->addr_imps);
-	free(r->addr_size);
+	free(r->addr);
+	free(r->fanout);
 	free(r->addr_clicks);
 	free(r->uid_multi);
 	free(r->imp_clicked);
@@ -415,8 +416,7 @@ size_t rules_memory(const struct rules *r)
 {
 	const struct rules_window *w[3] = { r->dup, r->repeat, r->flood };
 	size_t sum = sketch_bloom_bytes(r->seen) +
-		     sketch_cms_bytes(r->addr_imps) +
-		     sketch_cms_bytes(r->addr_size) +
+		     sketch_cms_bytes(r->addr) + tab_bytes(r->fanout) +
 		     tab_bytes(r->addr_clicks) + tab_bytes(r->uid_multi) +
 		     tab_bytes(r->imp_clicked);
 
@@ -430,8 +430,8 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	r->hour_start_ms = hour_start_ms;
 	r->epoch_ms = hour_start_ms - 86400000;
 	sketch_bloom_clear(r->seen);
-	sketch_cms_clear(r->addr_imps);
-	sketch_cms_clear(r->addr_size);
+	sketch_cms_clear(r->addr);
+	tab_clear(r->fanout);
 	tab_clear(r->addr_clicks);
 	tab_clear(r->uid_multi);
 	tab_clear(r->imp_clicked);
@@ -518,23 +518,67 @@ void rules_warm(struct rules *r, const struct seg_record *rec, uint64_t ua)
 	remember(r, rec, rules_addr_key(rec), rules_visitor_key(rec, ua));
 }
 
-void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
+/* The two counts of an address share one count-min line. */
+#define Q_IMPS 0x1d8e4e27c47d124full
+#define Q_SIZE 0x52dce729da3ed5b5ull
+
+/* A record's keys, computed ahead so its cache lines can be prefetched. */
+struct keyed {
+	uint64_t akey, vkey, block;  /* block: its Bloom block in pass 1 */
+};
+
+static void key_record(const struct seg_record *rec, uint64_t ua,
+		       struct keyed *k)
 {
-	uint64_t akey, vkey;
+	k->akey = rules_addr_key(rec);
+	k->vkey = rec->has_uid ?
+		  XXH3_64bits_withSeed(rec->uid, 16, TAG_UID) :
+		  hash2(k->akey, ua, TAG_VISITOR);
+	k->block = rec->has_uid ? k->vkey :
+		   hash2(k->akey, k->vkey, TAG_ADDR_VISITOR);
+}
+
+static void observe_keyed(struct rules *r, const struct seg_record *rec,
+			  uint64_t ua, const struct keyed *k)
+{
+	uint64_t akey = k->akey, vkey = k->vkey;
+	bool new_pair;
 
 	r->st.observed++;
 	if (rec->reasons & INGEST_BITS)
 		return;
-	akey = rules_addr_key(rec);
-	vkey = rules_visitor_key(rec, ua);
-	if (!sketch_bloom_add(r->seen, hash2(akey, vkey, TAG_ADDR_VISITOR))) {
+	if (rec->has_uid) {
+		/* every fact of one uid in one Bloom block: one cache miss */
+		bool new_ua = !sketch_bloom_add_in(r->seen, vkey,
+				hash2(vkey, ua, TAG_UID_UA));
+		bool seen = sketch_bloom_add_in(r->seen, vkey,
+				hash2(vkey, 0, TAG_UID_SEEN));
+
+		new_pair = !sketch_bloom_add_in(r->seen, vkey,
+				hash2(vkey, akey, TAG_UID_ADDR));
+		if (seen && (new_pair || new_ua)) {
+			bool isnew;
+			struct uid_multi *m = tab_put(r->uid_multi, vkey,
+						      &isnew);
+
+			if (m) {
+				if (isnew)
+					*m = (struct uid_multi){ 1, 1 };
+				m->addrs += new_pair;
+				m->uas += new_ua;
+			}
+		}
+	} else {
+		new_pair = !sketch_bloom_add(r->seen, k->block);
+	}
+	if (new_pair) {
 		uint32_t units = SIZE_UNIT;
 
 		if (rec->has_uid && (rec->flags & EVENT_F_UID_NEW))
 			units = (uint32_t)lround(SIZE_UNIT *
 						 r->p.fresh_visitor_weight);
 		if (units)
-			sketch_cms_add(r->addr_size, akey, units);
+			sketch_cms_add_in(r->addr, akey, akey ^ Q_SIZE, units);
 	}
 	if (rec->type == EVENT_CLICK) {
 		bool isnew;
@@ -543,33 +587,51 @@ void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
 		if (n)
 			(*n)++;
 	} else {
-		sketch_cms_add(r->addr_imps, akey, 1);
+		sketch_cms_add_in(r->addr, akey, akey ^ Q_IMPS, 1);
 	}
-	if (rec->has_uid) {
-		bool new_addr = !sketch_bloom_add(r->seen,
-				hash2(vkey, akey, TAG_UID_ADDR));
-		bool new_ua = !sketch_bloom_add(r->seen,
-				hash2(vkey, ua, TAG_UID_UA));
-		bool seen = sketch_bloom_add(r->seen,
-				hash2(vkey, 0, TAG_UID_SEEN));
+}
 
-		if (seen && (new_addr || new_ua)) {
-			bool isnew;
-			struct uid_multi *m = tab_put(r->uid_multi, vkey,
-						      &isnew);
+void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
+{
+	struct keyed k;
 
-			if (m) {
-				if (isnew)
-					*m = (struct uid_multi){ 1, 1 };
-				m->addrs += new_addr;
-				m->uas += new_ua;
-			}
+	key_record(rec, ua, &k);
+	observe_keyed(r, rec, ua, &k);
+}
+
+void rules_observe_batch(struct rules *r, const struct seg_record *const *recs,
+			 const uint64_t *ua, size_t n)
+{
+	struct keyed k[RULES_BATCH];
+
+	for (size_t done = 0; done < n; done += RULES_BATCH) {
+		size_t m = n - done < RULES_BATCH ? n - done : RULES_BATCH;
+
+		for (size_t i = 0; i < m; i++) {
+			key_record(recs[done + i], ua[done + i], &k[i]);
+			sketch_bloom_prefetch(r->seen, k[i].block);
+			sketch_cms_prefetch(r->addr, k[i].akey);
 		}
+		for (size_t i = 0; i < m; i++)
+			observe_keyed(r, recs[done + i], ua[done + i], &k[i]);
 	}
 }
 
 void rules_end_observe(struct rules *r)
 {
+	const struct rules_table *t = r->uid_multi;
+
+	/* pass 2 asks about every uid: keep the few offenders in a table
+	 * small enough to stay in cache */
+	for (size_t i = 0; i < t->cap; i++) {
+		const uint64_t *s = slot_at(t, i);
+		const struct uid_multi *m = (const void *)(s + 1);
+		bool isnew;
+
+		if (*s && (m->addrs >= r->p.fanout_addrs ||
+			   m->uas >= r->p.fanout_uas))
+			tab_put(r->fanout, *s, &isnew);
+	}
 	r->st.addr_tracked = r->addr_clicks->n;
 	r->st.uid_multi = r->uid_multi->n;
 }
@@ -577,7 +639,8 @@ void rules_end_observe(struct rules *r)
 /* Estimated visitors behind an address this hour (at least 1). */
 static double addr_size(const struct rules *r, uint64_t akey)
 {
-	double v = sketch_cms_get(r->addr_size, akey) / (double)SIZE_UNIT;
+	double v = sketch_cms_get_in(r->addr, akey, akey ^ Q_SIZE) /
+		   (double)SIZE_UNIT;
 
 	return v < 1 ? 1 : v;
 }
@@ -638,7 +701,7 @@ static uint32_t judge_impression(struct rules *r, const struct seg_record *rec,
 	const int64_t *last;
 	uint32_t bits = 0;
 
-	if (sketch_cms_get(r->addr_imps, akey) >
+	if (sketch_cms_get_in(r->addr, akey, akey ^ Q_IMPS) >
 	    p->burst_imps_base + p->burst_imps_per_visitor * size)
 		bits |= IVT_ADDR_BURST;
 	last = win_find(r->flood, hash3(vkey, rec->zone, rec->ad, TAG_FLOOD));
@@ -647,11 +710,10 @@ static uint32_t judge_impression(struct rules *r, const struct seg_record *rec,
 	return bits;
 }
 
-uint32_t rules_event(struct rules *r, const struct seg_record *rec,
-		     uint64_t ua)
+static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
+			    const struct keyed *k)
 {
-	uint64_t akey = rules_addr_key(rec);
-	uint64_t vkey = rules_visitor_key(rec, ua);
+	uint64_t akey = k->akey, vkey = k->vkey;
 	double size = addr_size(r, akey);
 	uint32_t bits;
 
@@ -661,17 +723,38 @@ uint32_t rules_event(struct rules *r, const struct seg_record *rec,
 		bits = judge_click(r, rec, akey, vkey, size);
 	else
 		bits = judge_impression(r, rec, akey, vkey, size);
-	if (rec->has_uid) {
-		const struct uid_multi *m = tab_find(r->uid_multi, vkey);
-
-		if (m && (m->addrs >= r->p.fanout_addrs ||
-			  m->uas >= r->p.fanout_uas))
-			bits |= IVT_UID_FANOUT;
-	}
+	if (rec->has_uid && r->fanout->n && tab_find(r->fanout, vkey))
+		bits |= IVT_UID_FANOUT;
 	if (!(rec->reasons & INGEST_BITS))
 		remember(r, rec, akey, vkey);
 	for (unsigned i = 0; i < IVT__COUNT; i++)
 		if (bits & (1u << (IVT_FIRST_BIT + i)))
 			r->st.flagged[i]++;
 	return bits;
+}
+
+uint32_t rules_event(struct rules *r, const struct seg_record *rec,
+		     uint64_t ua)
+{
+	struct keyed k;
+
+	key_record(rec, ua, &k);
+	return event_keyed(r, rec, &k);
+}
+
+void rules_event_batch(struct rules *r, const struct seg_record *const *recs,
+		       const uint64_t *ua, size_t n, uint32_t *bits)
+{
+	struct keyed k[RULES_BATCH];
+
+	for (size_t done = 0; done < n; done += RULES_BATCH) {
+		size_t m = n - done < RULES_BATCH ? n - done : RULES_BATCH;
+
+		for (size_t i = 0; i < m; i++) {
+			key_record(recs[done + i], ua[done + i], &k[i]);
+			sketch_cms_prefetch(r->addr, k[i].akey);
+		}
+		for (size_t i = 0; i < m; i++)
+			bits[done + i] = event_keyed(r, recs[done + i], &k[i]);
+	}
 }

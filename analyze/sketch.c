@@ -1,10 +1,32 @@
 /* sketch.c - the Bloom filter, count-min sketch and Space-Saving top-k that
  * bound analyze's memory (sketch.h states each error). */
+#define _GNU_SOURCE              /* madvise(MADV_HUGEPAGE) */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sketch.h"
+
+#define HUGE_PAGE (2u << 20)
+
+/* Zeroed memory for a sketch, in transparent huge pages when it is big:
+ * sketches are probed at random, and with 4 KiB pages nearly every probe
+ * is also a TLB miss. */
+static void *sketch_alloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes < HUGE_PAGE)
+		return calloc(1, bytes);
+	bytes = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+	p = aligned_alloc(HUGE_PAGE, bytes);
+	if (!p)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	memset(p, 0, bytes);
+	return p;
+}
 
 /* A second, independent 64-bit hash of a key (splitmix64's finaliser). */
 static uint64_t mix64(uint64_t x)
@@ -27,7 +49,7 @@ int sketch_bloom_init(struct sketch_bloom *b, unsigned log2_bits)
 	if (log2_bits < 9 || log2_bits > 36)
 		return -EINVAL;
 	b->nblocks = 1ull << (log2_bits - 9);
-	b->bits = calloc(b->nblocks * 8, sizeof(uint64_t));
+	b->bits = sketch_alloc(b->nblocks * 8 * sizeof(uint64_t));
 	return b->bits ? 0 : -ENOMEM;
 }
 
@@ -49,10 +71,11 @@ size_t sketch_bloom_bytes(const struct sketch_bloom *b)
 	return b->nblocks * 8 * sizeof(uint64_t);
 }
 
-static bool bloom_op(struct sketch_bloom *b, uint64_t h, bool set)
+static bool bloom_op(struct sketch_bloom *b, uint64_t block, uint64_t key,
+		     bool set)
 {
-	uint64_t *blk = b->bits + (h & (b->nblocks - 1)) * 8;
-	uint64_t g = mix64(h);
+	uint64_t *blk = b->bits + (block & (b->nblocks - 1)) * 8;
+	uint64_t g = mix64(key);
 	bool present = true;
 
 	for (int i = 0; i < BLOOM_K; i++) {
@@ -73,24 +96,37 @@ static bool bloom_op(struct sketch_bloom *b, uint64_t h, bool set)
 
 bool sketch_bloom_add(struct sketch_bloom *b, uint64_t h)
 {
-	return bloom_op(b, h, true);
+	return bloom_op(b, h, h, true);
 }
 
 bool sketch_bloom_has(const struct sketch_bloom *b, uint64_t h)
 {
-	return bloom_op((struct sketch_bloom *)b, h, false);
+	return bloom_op((struct sketch_bloom *)b, h, h, false);
 }
 
-/* ---- count-min with conservative update ---- */
+void sketch_bloom_prefetch(const struct sketch_bloom *b, uint64_t block)
+{
+	__builtin_prefetch(b->bits + (block & (b->nblocks - 1)) * 8, 1);
+}
 
-int sketch_cms_init(struct sketch_cms *c, unsigned log2_w, unsigned d)
+bool sketch_bloom_add_in(struct sketch_bloom *b, uint64_t block, uint64_t key)
+{
+	return bloom_op(b, block, key ^ 0x5bd1e9955bd1e995ull, true);
+}
+
+/* ---- count-min with conservative update, one cache line per key ---- */
+
+#define CMS_LINE 16              /* 32-bit counters per 64-byte line */
+
+int sketch_cms_init(struct sketch_cms *c, unsigned log2_lines, unsigned d)
 {
 	memset(c, 0, sizeof(*c));
-	if (log2_w < 4 || log2_w > 32 || d < 1 || d > 8)
+	if (log2_lines > 32 || d < 1 || d > 8)
 		return -EINVAL;
 	c->d = d;
-	c->mask = (1ull << log2_w) - 1;
-	c->cnt = calloc((size_t)d << log2_w, sizeof(uint32_t));
+	c->mask = (1ull << log2_lines) - 1;
+	c->cnt = sketch_alloc(((size_t)CMS_LINE << log2_lines) *
+			      sizeof(uint32_t));
 	return c->cnt ? 0 : -ENOMEM;
 }
 
@@ -109,32 +145,36 @@ void sketch_cms_clear(struct sketch_cms *c)
 
 size_t sketch_cms_bytes(const struct sketch_cms *c)
 {
-	return (size_t)c->d * (c->mask + 1) * sizeof(uint32_t);
+	return (size_t)(c->mask + 1) * CMS_LINE * sizeof(uint32_t);
 }
 
 double sketch_cms_error(const struct sketch_cms *c)
 {
-	return 2.718281828459045 * (double)c->total / (double)(c->mask + 1);
+	return 2.718281828459045 * (double)c->total /
+	       ((double)(c->mask + 1) * CMS_LINE / c->d);
 }
 
-/* Row i's counter of h (double hashing, Kirsch and Mitzenmacher 2006). */
-static uint32_t *cms_cell(const struct sketch_cms *c, uint64_t h, uint64_t g,
-			  unsigned i)
+/* The d counters of key in line (positions from 4-bit pieces of a hash). */
+static void cms_cells(const struct sketch_cms *c, uint64_t line, uint64_t key,
+		      uint32_t **cell)
 {
-	return c->cnt + (uint64_t)i * (c->mask + 1) + ((h + i * g) & c->mask);
+	uint32_t *base = c->cnt + (line & c->mask) * CMS_LINE;
+	uint64_t g = mix64(key ^ 0x2545f4914f6cdd1dull);
+
+	for (unsigned i = 0; i < c->d; i++)
+		cell[i] = base + ((g >> (4 * i)) & (CMS_LINE - 1));
 }
 
-uint32_t sketch_cms_add(struct sketch_cms *c, uint64_t h, uint32_t n)
+uint32_t sketch_cms_add_in(struct sketch_cms *c, uint64_t line, uint64_t key,
+			   uint32_t n)
 {
-	uint64_t g = mix64(h) | 1;
 	uint32_t *cell[8];
 	uint32_t min = UINT32_MAX, want;
 
-	for (unsigned i = 0; i < c->d; i++) {
-		cell[i] = cms_cell(c, h, g, i);
+	cms_cells(c, line, key, cell);
+	for (unsigned i = 0; i < c->d; i++)
 		if (*cell[i] < min)
 			min = *cell[i];
-	}
 	want = min > UINT32_MAX - n ? UINT32_MAX : min + n;
 	for (unsigned i = 0; i < c->d; i++)
 		if (*cell[i] < want)
@@ -143,18 +183,32 @@ uint32_t sketch_cms_add(struct sketch_cms *c, uint64_t h, uint32_t n)
 	return want;
 }
 
-uint32_t sketch_cms_get(const struct sketch_cms *c, uint64_t h)
+uint32_t sketch_cms_get_in(const struct sketch_cms *c, uint64_t line,
+			   uint64_t key)
 {
-	uint64_t g = mix64(h) | 1;
+	uint32_t *cell[8];
 	uint32_t min = UINT32_MAX;
 
-	for (unsigned i = 0; i < c->d; i++) {
-		uint32_t v = *cms_cell(c, h, g, i);
-
-		if (v < min)
-			min = v;
-	}
+	cms_cells(c, line, key, cell);
+	for (unsigned i = 0; i < c->d; i++)
+		if (*cell[i] < min)
+			min = *cell[i];
 	return min;
+}
+
+void sketch_cms_prefetch(const struct sketch_cms *c, uint64_t line)
+{
+	__builtin_prefetch(c->cnt + (line & c->mask) * CMS_LINE, 1);
+}
+
+uint32_t sketch_cms_add(struct sketch_cms *c, uint64_t h, uint32_t n)
+{
+	return sketch_cms_add_in(c, h, h, n);
+}
+
+uint32_t sketch_cms_get(const struct sketch_cms *c, uint64_t h)
+{
+	return sketch_cms_get_in(c, h, h);
 }
 
 /* ---- Space-Saving top-k ---- */

@@ -1,8 +1,8 @@
 /* sketch.h - fixed-size summaries that let analyze keep per-address and
  * per-publisher facts of an hour or a day in memory independent of the
  * event count: a blocked Bloom filter (set membership, false positives
- * only), a count-min sketch with conservative update (counts, over-estimates
- * only) and a Space-Saving top-k (heavy hitters, mergeable).  Each error is
+ * only), a blocked count-min sketch with conservative update (counts,
+ * over-estimates only) and a Space-Saving top-k (heavy hitters, mergeable).  Each error is
  * stated at its type and in docs/rules.md.
  *
  * Ownership: the caller owns the struct; _init() allocates, _release()
@@ -15,10 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Blocked Bloom filter (Putze, Sanders, Singler 2007): all k bits of a key in
- * one 64-byte block, so a test costs one cache miss.  With n keys in m bits,
- * k = 6, the false-positive rate is about (1 - e^(-kn/m))^k plus a small
- * blocking penalty: measured 2.3% at m/n = 8 bits, 0.2% at 16 (test_sketch). */
+/* Blocked Bloom filter (Putze, Sanders, Singler 2007): all k = 6 bits of a
+ * key in one 64-byte block, so a test costs one cache miss.  With n keys in
+ * m bits the false-positive rate is about (1 - e^(-kn/m))^k plus a blocking
+ * penalty; test_sketch measures it (under 3% at m/n = 8 bits, under 0.5% at
+ * 16).  A false positive makes a new key look seen: counts built on
+ * "first time seen" under-count by that rate, never over-count. */
 struct sketch_bloom {
 	uint64_t *bits;
 	uint64_t nblocks;          /* power of two, 8 words each */
@@ -32,27 +34,42 @@ void sketch_bloom_clear(struct sketch_bloom *b);
 /* Add key h; true if it was (probably) present already. */
 bool sketch_bloom_add(struct sketch_bloom *b, uint64_t h);
 bool sketch_bloom_has(const struct sketch_bloom *b, uint64_t h);
+/* Add key in the block chosen by block: every fact about one owner (a uid)
+ * then costs one cache miss.  An owner with very many keys fills its block
+ * and raises the false-positive rate of the few owners sharing it. */
+bool sketch_bloom_add_in(struct sketch_bloom *b, uint64_t block, uint64_t key);
 size_t sketch_bloom_bytes(const struct sketch_bloom *b);
+/* Hint that block (or key h) will be touched soon. */
+void sketch_bloom_prefetch(const struct sketch_bloom *b, uint64_t block);
 
-/* Count-min sketch (Cormode, Muthukrishnan 2005), d rows of w = 2^log2_w
- * 32-bit counters, conservative update (Estan, Varghese 2002).  The estimate
- * never under-counts; with N total added it over-counts by more than
- * e*N/w with probability at most e^-d (conservative update is in practice
- * several times tighter).  Counters saturate at UINT32_MAX. */
+/* Count-min sketch (Cormode, Muthukrishnan 2005) with conservative update
+ * (Estan, Varghese 2002), blocked: each key's d counters lie in one 64-byte
+ * line of 16, chosen by a line hash, so an update or a query costs one
+ * cache miss and two quantities of one key (line = key) share the miss.
+ * Estimates never under-count.  An unblocked sketch of the same size
+ * over-counts by more than e*N/w with probability at most e^-d; blocking
+ * correlates the rows, so test_sketch measures the tail instead (see
+ * docs/rules.md).  Counters saturate at UINT32_MAX. */
 struct sketch_cms {
-	uint32_t *cnt;             /* d * w */
-	unsigned d;
-	uint64_t mask;             /* w - 1 */
+	uint32_t *cnt;             /* lines * 16 */
+	unsigned d;                /* counters per key, 1..8 */
+	uint64_t mask;             /* lines - 1 */
 	uint64_t total;            /* N */
 };
 
-int sketch_cms_init(struct sketch_cms *c, unsigned log2_w, unsigned d);
+int sketch_cms_init(struct sketch_cms *c, unsigned log2_lines, unsigned d);
 void sketch_cms_release(struct sketch_cms *c);
 void sketch_cms_clear(struct sketch_cms *c);
-/* Add n to key h; returns the new estimate. */
+/* Add n to key h (line h); returns the new estimate. */
 uint32_t sketch_cms_add(struct sketch_cms *c, uint64_t h, uint32_t n);
 uint32_t sketch_cms_get(const struct sketch_cms *c, uint64_t h);
-/* e*N/w: the over-count bound that holds with probability 1 - e^-d. */
+/* The same with the line chosen apart from the key. */
+uint32_t sketch_cms_add_in(struct sketch_cms *c, uint64_t line, uint64_t key,
+			   uint32_t n);
+uint32_t sketch_cms_get_in(const struct sketch_cms *c, uint64_t line,
+			   uint64_t key);
+void sketch_cms_prefetch(const struct sketch_cms *c, uint64_t line);
+/* e*N/(16*lines/d): the bound an unblocked sketch of this size would give. */
 double sketch_cms_error(const struct sketch_cms *c);
 size_t sketch_cms_bytes(const struct sketch_cms *c);
 

@@ -631,6 +631,51 @@ static void test_viral_spike_not_flagged(void **state)
 	finish();
 }
 
+/* ---- batches give the same verdicts ---- */
+
+static void test_batch_same_bits(void **state)
+{
+	const struct seg_record **ptr;
+	uint64_t *ua;
+	uint32_t *bits;
+
+	(void)state;
+	start(NULL);
+	/* a mixed hour: a NAT, a replayed cookie, a clicking bot, doubles */
+	for (int k = 0; k < 6000; k++) {
+		uint32_t ip = k % 3 == 0 ? 0x64400001 : 0x30000000 + (uint32_t)(k % 500);
+		uint32_t uid = k % 7 == 0 ? 31337 : (uint32_t)(1 + k % 900);
+		size_t i = add_imp(T0 + (int64_t)k * 500, k % 5 == 0 ? 0x0c000001 : ip,
+				   uid, 1 + (uint32_t)(k % 3), 1 + (uint32_t)(k % 4));
+
+		if (k % 9 == 0)
+			add_click(T0 + (int64_t)k * 500 + 200 + (k % 2) * 100, i);
+	}
+	run();
+	ptr = calloc(H->n, sizeof(*ptr));
+	ua = calloc(H->n, sizeof(*ua));
+	bits = calloc(H->n, sizeof(*bits));
+	assert_non_null(ptr);
+	assert_non_null(ua);
+	assert_non_null(bits);
+	for (size_t i = 0; i < H->n; i++) {
+		ptr[i] = &H->rec[i];
+		ua[i] = H->rec[i].ua;
+	}
+	rules_begin_hour(&H->r, T0);
+	rules_observe_batch(&H->r, ptr, ua, H->n);
+	rules_end_observe(&H->r);
+	rules_event_batch(&H->r, ptr, ua, H->n, bits);
+	assert_true(count_bits(IVT_UID_FANOUT) > 0);
+	assert_true(count_bits(IVT_FAST_CLICK) > 0);
+	for (size_t i = 0; i < H->n; i++)
+		assert_int_equal(bits[i], H->bits[i]);
+	free(ptr);
+	free(ua);
+	free(bits);
+	finish();
+}
+
 /* ---- bounds ---- */
 
 static void test_tables_capped(void **state)
@@ -696,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_uid_fanout_addresses),
 		cmocka_unit_test(test_uid_fanout_user_agents),
 		cmocka_unit_test(test_viral_spike_not_flagged),
+		cmocka_unit_test(test_batch_same_bits),
 		cmocka_unit_test(test_tables_capped),
 		cmocka_unit_test(test_bad_params),
 	};
