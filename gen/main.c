@@ -30,6 +30,8 @@ static const char usage[] =
 "  --stdout             write every line to stdout instead, in time order\n"
 "  --gzip               compress (.log.gz) with deflate\n"
 "  --gzip-level N       deflate level 1..9 (default 1)\n"
+"  --threads N          output workers; 0 writes from the generating thread\n"
+"                       (default 1, or one per CPU with --gzip, at most 8)\n"
 "  --host NAME          HOST part of file names (default gen)\n"
 "  --nodes K            nodes 0..K-1, one file per node per hour (default 1)\n"
 "  --pubs N --zones N --camps N --ads N\n"
@@ -134,6 +136,7 @@ int main(int argc, char **argv)
 	struct out_opts oo = { .dir = ".", .host = "gen", .level = OUT_GZIP_LEVEL };
 	const char *inventory_out = NULL;
 	bool quiet = false;
+	uint64_t threads = UINT64_MAX;
 	uint64_t v;
 	char err[512];
 
@@ -162,6 +165,7 @@ int main(int argc, char **argv)
 		TAKE("--hours", 24 * 366 * 10, o.hours)
 		TAKE("--nodes", GEN_NODES_MAX, o.nodes)
 		TAKE("--gzip-level", 9, oo.level)
+		TAKE("--threads", 64, threads)
 		TAKE("--pubs", 1000000, o.world.pubs)
 		TAKE("--zones", 10000000, o.world.zones)
 		TAKE("--camps", 1000000, o.world.camps)
@@ -201,6 +205,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	oo.nodes = o.nodes;
+	oo.threads = threads == UINT64_MAX ? out_default_threads(oo.gzip)
+					   : (uint32_t)threads;
 	if (inventory_out && write_inventory(&o, inventory_out))
 		return 1;
 	if (!oo.to_stdout && mkdir(oo.dir, 0755) && errno != EEXIST) {
