@@ -5,7 +5,6 @@
 #include "export.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+
+#include "fsutil.h"
 
 #define EXPORT_MAX (256u << 20)
 #define EXPORT_URL_MAX 2000    /* serve's INVENTORY_URL_MAX */
@@ -246,28 +247,12 @@ static bool same_content(const char *path, const char *data, size_t len)
 	return same && off == len;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Temp file next to path, fsync, rename, fsync the folder. */
+/* A temp file of its own next to path (two exports at once cannot mix
+ * their bytes), fsync, rename, fsync the folder. */
 static int replace_file(const char *path, const char *data, size_t len,
 			char *err, size_t errlen)
 {
-	char tmp[CONF_STR_MAX + 32], dir[CONF_STR_MAX + 2];
-	const char *slash = strrchr(path, '/');
+	char tmp[CONF_STR_MAX + 32], dir[CONF_STR_MAX];
 	int fd, rc;
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
@@ -280,7 +265,7 @@ static int replace_file(const char *path, const char *data, size_t len,
 			 tmp, strerror(errno));
 		return DB_ERR;
 	}
-	rc = write_all(fd, data, len);
+	rc = fs_write_all(fd, data, len);
 	if (!rc && fchmod(fd, 0644) < 0)
 		rc = -errno;
 	if (!rc && fsync(fd) < 0)
@@ -295,14 +280,12 @@ static int replace_file(const char *path, const char *data, size_t len,
 		unlink(tmp);
 		return DB_ERR;
 	}
-	if (slash)
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path + 1), path);
-	else
-		snprintf(dir, sizeof dir, ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
+	fs_dirname(path, dir, sizeof dir);
+	rc = fs_fsync_dir(dir);
+	if (rc) {
+		snprintf(err, errlen, "export-inventory: cannot fsync '%s': %s",
+			 dir, strerror(-rc));
+		return DB_ERR;
 	}
 	return 0;
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SQLFILE_MAX (16u << 20)
+#include "fsutil.h"
 
 static int is_blank(int c)
 {
@@ -76,46 +76,10 @@ int sqlfile_split(const char *text, size_t len, sqlfile_fn fn, void *arg,
 
 int sqlfile_read(const char *path, char **text, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	int rc = 0;
+	char *buf = fs_read_file(path, len);
 
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (cap - n < 4096 + 1) {
-			char *p;
-
-			if (cap >= SQLFILE_MAX) {
-				rc = -EFBIG;
-				goto out_close;
-			}
-			cap = cap ? cap * 2 : 8192;
-			p = realloc(buf, cap);
-			if (!p) {
-				rc = -ENOMEM;
-				goto out_close;
-			}
-			buf = p;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-
-		n += r;
-		if (r == 0) {
-			if (ferror(f))
-				rc = -EIO;
-			break;
-		}
-	}
-out_close:
-	fclose(f);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	buf[n] = '\0';
+	if (!buf)
+		return errno ? -errno : -EIO;
 	*text = buf;
-	*len = n;
 	return 0;
 }

@@ -17,8 +17,8 @@ typedef int (*sqlfile_fn)(void *arg, const char *stmt, unsigned int line);
 int sqlfile_split(const char *text, size_t len, sqlfile_fn fn, void *arg,
 		  unsigned int *bad_line);
 
-/* Read a whole file of at most 16 MiB into a malloc'd NUL-terminated
- * buffer.  Returns 0 or a negative errno; the caller frees *text. */
+/* Read a whole file into a malloc'd NUL-terminated buffer.  Returns 0 or
+ * a negative errno; the caller frees *text. */
 int sqlfile_read(const char *path, char **text, size_t *len);
 
 #endif
