@@ -18,6 +18,7 @@
 #include "../../gen/gen.h"
 #include "../../gen/out.h"
 #include "../../gen/world.h"
+#include "../../serve/inventory.h"
 
 #define HOUR_MS 3600000LL
 #define IMP_SET (1u << 18)
@@ -299,6 +300,42 @@ static void test_bad_options(void **state)
 	assert_int_equal(m.lines, 0);
 }
 
+/* --write-inventory gives a file serve accepts, describing the same
+ * network the traffic uses: every zone has an eligible ad. */
+static void test_inventory_loads_in_serve(void **state)
+{
+	struct world_params wp = { .seed = 3, .pubs = 50, .zones = 400,
+				   .camps = 20, .ads = 200 };
+	struct world w;
+	struct inventory *inv = NULL;
+	char err[256], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(world_build(&w, &wp, err, sizeof(err)), 0);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(world_write_inventory(&w, f), 0);
+	fclose(f);
+	if (inventory_parse(text, len, "gen", &inv, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(inv->npubs, 50);
+	assert_int_equal(inv->nzones, 400);
+	assert_int_equal(inv->ncamps, 20);
+	assert_int_equal(inv->nads, 200);
+	for (uint32_t i = 0; i < w.nzones; i++) {
+		const struct inv_zone *z = inventory_zone(inv, w.zones[i].id);
+
+		assert_non_null(z);
+		assert_int_equal(z->pub, w.pubs[w.zones[i].pub].id);
+		assert_non_null(inventory_pick(inv, z, 1767225600000LL, i));
+	}
+	inventory_free(inv);
+	free(text);
+	world_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_daily_curve),
 		cmocka_unit_test(test_hour_names),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_inventory_loads_in_serve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
