@@ -31,6 +31,11 @@ quarantine_dir = $T/quarantine
 bot_patterns = $bots
 bot_allow = $allow
 datacenter_cidrs = $dc
+
+; small tables: the tests' hours are small, and each hour clears them
+[analyze]
+table_max = 65536
+sketch_log2 = 22
 CONF
 	"$BUILD/adlog-admin" migrate >/dev/null
 }
