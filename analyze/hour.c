@@ -185,6 +185,24 @@ out_state:
 	return rc;
 }
 
+int hour_context(struct hour_set *h, const char *data_dir, char *err,
+		 size_t errlen)
+{
+	struct hour_set p;
+	char both[2 * HOUR_DIGEST_HEX];
+	XXH128_hash_t dg;
+
+	if (hour_scan(&p, data_dir, hour_add(h->hour, -1), err, errlen))
+		return -1;
+	memcpy(both, h->digest, HOUR_DIGEST_HEX);
+	memcpy(both + HOUR_DIGEST_HEX, p.digest, HOUR_DIGEST_HEX);
+	hour_release(&p);
+	dg = XXH3_128bits(both, sizeof(both));
+	snprintf(h->context, sizeof(h->context), "%016llx%016llx",
+		 (unsigned long long)dg.high64, (unsigned long long)dg.low64);
+	return 0;
+}
+
 /* segment_open() maps the file and verifies every byte before it returns,
  * so a 1 GB segment would briefly be 1 GB resident.  While it verifies, a
  * trimmer thread hands the mapping's pages back every TRIM_NS; a page read

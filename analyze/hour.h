@@ -34,6 +34,7 @@ struct hour_set {
 	struct hour_seg *segs;      /* sorted by name */
 	size_t n;
 	char digest[HOUR_DIGEST_HEX + 1];  /* "" until hour_scan */
+	char context[HOUR_DIGEST_HEX + 1]; /* after hour_context */
 	uint64_t events;            /* after hour_open */
 };
 
@@ -56,6 +57,13 @@ void hour_sql(uint32_t hour, char *buf, size_t cap);
  * message in err. */
 int hour_scan(struct hour_set *h, const char *data_dir, uint32_t hour,
 	      char *err, size_t errlen);
+
+/* h->context: the digest of h's set and of the previous hour's set (the
+ * hour its warm-up and most of its look-back read), so a late segment of
+ * one hour makes the next one pending too.  Returns 0, or -1 with a
+ * message in err. */
+int hour_context(struct hour_set *h, const char *data_dir, char *err,
+		 size_t errlen);
 
 /* Open and verify every segment of a scanned set; each must belong to the
  * hour and match the checksum hour_scan read.  Verification reads every

@@ -414,7 +414,7 @@ static int hour_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 		return rc;
 	now_sql(now, sizeof(now));
 	db_bind_text(&s, 0, t->hs, strlen(t->hs));
-	db_bind_text(&s, 1, t->h->digest, strlen(t->h->digest));
+	db_bind_text(&s, 1, t->h->context, strlen(t->h->context));
 	db_bind_text(&s, 2, t->segs, strlen(t->segs));
 	db_bind_u64(&s, 3, r->events);
 	db_bind_u64(&s, 4, r->events - r->vimps - r->vclicks);

@@ -152,7 +152,7 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 	bool first = true;
 
 	printf("{\"hour\":\"%010u\",\"action\":\"%s\",\"segments\":%zu,"
-	       "\"digest\":\"%s\"", h->hour, action, h->n, h->digest);
+	       "\"digest\":\"%s\"", h->hour, action, h->n, h->context);
 	if (ru) {
 		printf(",\"events\":%llu,\"impressions\":%llu,\"clicks\":%llu,"
 		       "\"valid_impressions\":%llu,\"valid_clicks\":%llu,"
@@ -227,7 +227,7 @@ static int unchanged(struct run *r, const struct hour_set *h, bool *same)
 		diag_err("%s", err);
 		return -1;
 	}
-	*same = found && !strcmp(digest, h->digest) &&
+	*same = found && !strcmp(digest, h->context) &&
 		!strcmp(version, ADLOG_VERSION);
 	return 0;
 }
@@ -247,6 +247,11 @@ static int do_hour(struct run *r, uint32_t hour, bool must_exist,
 
 	if (hour_scan(&h, r->data, hour, err, sizeof(err))) {
 		diag_err("%s", err);
+		return 1;
+	}
+	if (h.n && hour_context(&h, r->data, err, sizeof(err))) {
+		diag_err("%s", err);
+		hour_release(&h);
 		return 1;
 	}
 	if (!h.n) {
