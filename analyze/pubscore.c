@@ -1,10 +1,22 @@
-/* pubscore.c - publisher-per-day scoring (pubscore.h; docs/rules.md).
- * Work in progress: the API compiles, scores are all zero. */
+/* pubscore.c - publisher-per-day scoring (pubscore.h, docs/rules.md).
+ * Events fold into one small accumulator per publisher (counts, a 24-bin
+ * profile, a Space-Saving summary of clicking addresses); pubscore_finish()
+ * tests each publisher against the pooled others (leave-one-out) and
+ * combines the tests into a score.  Publishers are few (thousands), so
+ * uthash is enough here. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
+
 #include "pubscore.h"
+#include "sketch.h"
+
+#define INGEST_BITS 0xffffu
+#define DOMAINS_MAX 256
+#define DOMAIN_LEN 253
 
 static const char *const pub_names[PUB_R__COUNT] = {
 	"ctr_high", "click_addr_concentration", "cookieless_clicks",
@@ -16,19 +28,547 @@ const char *pub_reason_name(unsigned r)
 	return r < PUB_R__COUNT ? pub_names[r] : NULL;
 }
 
-void pubscore_params_default(struct pubscore_params *p) { memset(p, 0, sizeof(*p)); }
-void pubscore_params_from_config(struct pubscore_params *p, const struct config *c)
-{ (void)c; pubscore_params_default(p); }
+struct pub_acc {
+	uint32_t pub;
+	uint64_t imps, clicks, valid_imps, valid_clicks;
+	uint64_t imps_h[24], clicks_h[24];
+	uint64_t cookieless_clicks;
+	uint64_t ref_known, ref_outside;
+	struct sketch_topk top;        /* clicking addresses */
+	char **domains;                /* lower case */
+	size_t ndomains;
+	UT_hash_handle hh;
+};
+
+void pubscore_params_default(struct pubscore_params *p)
+{
+	*p = (struct pubscore_params){
+		.min_imps = 1000,
+		.min_clicks = 20,
+		.hourly_min_clicks = 100,
+		.alpha = 1e-6,
+		.ctr_ratio = 3.0,
+		.top_addrs = 3,
+		.top_share = 0.5,
+		.cookieless_excess = 0.3,
+		.ref_outside_share = 0.2,
+		.hourly_js = 0.15,
+	};
+}
+
+void pubscore_params_from_config(struct pubscore_params *p,
+				 const struct config *c)
+{
+	const struct config_analyze *a = &c->analyze;
+
+	pubscore_params_default(p);
+	p->min_imps = (uint64_t)a->pub_min_imps;
+	p->min_clicks = (uint64_t)a->pub_min_clicks;
+	p->hourly_min_clicks = (uint64_t)a->pub_hourly_min_clicks;
+	p->alpha = a->pub_alpha;
+	p->ctr_ratio = a->pub_ctr_ratio;
+	p->top_addrs = (uint32_t)a->pub_top_addrs;
+	p->top_share = a->pub_top_share;
+	p->cookieless_excess = a->pub_cookieless_excess;
+	p->ref_outside_share = a->pub_ref_outside_share;
+	p->hourly_js = a->pub_hourly_js;
+}
+
 int pubscore_init(struct pubscore *ps, const struct pubscore_params *p)
-{ memset(ps, 0, sizeof(*ps)); ps->p = *p; return 0; }
-void pubscore_release(struct pubscore *ps) { (void)ps; }
+{
+	memset(ps, 0, sizeof(*ps));
+	if (p->top_addrs < 1 || p->top_addrs > SKETCH_TOPK_MAX / 4 ||
+	    p->alpha <= 0 || p->alpha >= 1 || p->ctr_ratio < 1)
+		return -EINVAL;
+	ps->p = *p;
+	return 0;
+}
+
+static void acc_free(struct pub_acc *a)
+{
+	for (size_t i = 0; i < a->ndomains; i++)
+		free(a->domains[i]);
+	free(a->domains);
+	free(a);
+}
+
+void pubscore_release(struct pubscore *ps)
+{
+	struct pub_acc *a, *tmp;
+
+	HASH_ITER(hh, ps->pubs, a, tmp) {
+		HASH_DEL(ps->pubs, a);
+		acc_free(a);
+	}
+	ps->npubs = 0;
+}
+
+/* The accumulator of pub, created when absent; NULL when out of memory. */
+static struct pub_acc *acc_get(struct pubscore *ps, uint32_t pub)
+{
+	struct pub_acc *a;
+
+	HASH_FIND(hh, ps->pubs, &pub, sizeof(pub), a);
+	if (a)
+		return a;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->pub = pub;
+	/* 16 counters per reported address keep the top-k error small */
+	sketch_topk_init(&a->top, 16 * ps->p.top_addrs);
+	HASH_ADD(hh, ps->pubs, pub, sizeof(a->pub), a);
+	ps->npubs++;
+	return a;
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 int pubscore_set_domains(struct pubscore *ps, uint32_t pub, const char *csv)
-{ (void)ps; (void)pub; (void)csv; return 0; }
-enum pub_ref pubscore_ref_class(const struct pubscore *ps, uint32_t pub, struct span ref)
-{ (void)ps; (void)pub; (void)ref; return PUB_REF_NONE; }
+{
+	struct pub_acc *a = acc_get(ps, pub);
+	const char *p = csv;
+
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->ndomains; i++)
+		free(a->domains[i]);
+	a->ndomains = 0;
+	if (!a->domains && !(a->domains = calloc(DOMAINS_MAX, sizeof(char *))))
+		return -ENOMEM;
+	if (!strcmp(csv, "-"))
+		return 0;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && *p == ' ') {
+			p++;
+			len--;
+		}
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (len) {
+			char *d;
+
+			if (len > DOMAIN_LEN || a->ndomains == DOMAINS_MAX)
+				return -EINVAL;
+			if (!(d = malloc(len + 1)))
+				return -ENOMEM;
+			for (size_t i = 0; i < len; i++)
+				d[i] = lower(p[i]);
+			d[len] = '\0';
+			a->domains[a->ndomains++] = d;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* The host of an absolute http(s) URL: *host, *len; false if none. */
+static bool url_host(struct span ref, const char **host, size_t *len)
+{
+	const char *s = ref.ptr, *e = ref.ptr + ref.len, *h;
+	size_t i;
+
+	for (i = 0; i + 2 < ref.len && i < 10; i++)
+		if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
+			break;
+	if (i + 2 >= ref.len || i >= 10)
+		return false;
+	h = s + i + 3;
+	*host = h;
+	for (const char *q = h; q < e && *q != '/' && *q != '?' && *q != '#';
+	     q++)
+		if (*q == '@')
+			*host = q + 1;
+	for (h = *host; h < e && *h != '/' && *h != '?' && *h != '#' &&
+	     *h != ':'; h++)
+		;
+	*len = (size_t)(h - *host);
+	return *len > 0;
+}
+
+static bool host_under(const char *host, size_t len, const char *dom)
+{
+	size_t dl = strlen(dom);
+
+	if (len < dl)
+		return false;
+	for (size_t i = 0; i < dl; i++)
+		if (lower(host[len - dl + i]) != dom[i])
+			return false;
+	return len == dl || host[len - dl - 1] == '.';
+}
+
+enum pub_ref pubscore_ref_class(const struct pubscore *ps, uint32_t pub,
+				struct span ref)
+{
+	const struct pub_acc *a;
+	const char *host;
+	size_t len;
+
+	HASH_FIND(hh, ps->pubs, &pub, sizeof(pub), a);
+	if (!a || !a->ndomains || !ref.len)
+		return PUB_REF_NONE;
+	if (!url_host(ref, &host, &len))
+		return PUB_REF_OUTSIDE;
+	for (size_t i = 0; i < a->ndomains; i++)
+		if (host_under(host, len, a->domains[i]))
+			return PUB_REF_INSIDE;
+	return PUB_REF_OUTSIDE;
+}
+
 int pubscore_event(struct pubscore *ps, const struct pub_event *e)
-{ (void)ps; (void)e; return 0; }
+{
+	struct pub_acc *a;
+	unsigned h = e->hour < 24 ? e->hour : 23;
+
+	if (e->reasons & INGEST_BITS)
+		return 0;        /* declared bots say nothing of the publisher */
+	if (!(a = acc_get(ps, e->pub)))
+		return -ENOMEM;
+	if (e->ref != PUB_REF_NONE) {
+		a->ref_known++;
+		a->ref_outside += e->ref == PUB_REF_OUTSIDE;
+	}
+	if (e->type == EVENT_CLICK) {
+		a->clicks++;
+		a->clicks_h[h]++;
+		a->valid_clicks += e->reasons == 0;
+		a->cookieless_clicks += !e->has_uid || e->uid_new;
+		sketch_topk_add(&a->top, e->addr, 1);
+	} else {
+		a->imps++;
+		a->imps_h[h]++;
+		a->valid_imps += e->reasons == 0;
+	}
+	return 0;
+}
+
 int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
-{ (void)dst; (void)src; return 0; }
-int pubscore_finish(const struct pubscore *ps, struct pub_result **out, size_t *n)
-{ (void)ps; *out = NULL; *n = 0; return 0; }
+{
+	const struct pub_acc *s, *tmp;
+
+	HASH_ITER(hh, src->pubs, s, tmp) {
+		struct pub_acc *d = acc_get(dst, s->pub);
+
+		if (!d)
+			return -ENOMEM;
+		d->imps += s->imps;
+		d->clicks += s->clicks;
+		d->valid_imps += s->valid_imps;
+		d->valid_clicks += s->valid_clicks;
+		for (int h = 0; h < 24; h++) {
+			d->imps_h[h] += s->imps_h[h];
+			d->clicks_h[h] += s->clicks_h[h];
+		}
+		d->cookieless_clicks += s->cookieless_clicks;
+		d->ref_known += s->ref_known;
+		d->ref_outside += s->ref_outside;
+		sketch_topk_merge(&d->top, &s->top);
+	}
+	return 0;
+}
+
+/* ---- statistics ---- */
+
+/* Continued fraction of the incomplete beta (modified Lentz). */
+static double betacf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+
+	d = fabs(d) < tiny ? tiny : d;
+	d = 1 / d;
+	h = d;
+	for (int m = 1; m < 200000; m++) {
+		double m2 = 2.0 * m, aa, del;
+
+		aa = m * (b - m) * x / ((a - 1 + m2) * (a + m2));
+		d = 1 + aa * d;
+		d = fabs(d) < tiny ? tiny : d;
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		d = 1 / d;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2));
+		d = 1 + aa * d;
+		d = fabs(d) < tiny ? tiny : d;
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		d = 1 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-13)
+			break;
+	}
+	return h;
+}
+
+/* Regularized incomplete beta I_x(a, b). */
+static double betai(double a, double b, double x)
+{
+	double lbt;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) +
+	      b * log1p(-x);
+	if (x < (a + 1) / (a + b + 2))
+		return exp(lbt) * betacf(a, b, x) / a;
+	return 1 - exp(lbt) * betacf(b, a, 1 - x) / b;
+}
+
+/* P(X >= k) for X ~ Binomial(n, p): the one-sided p-value of seeing k or
+ * more successes in n trials at rate p. */
+double pubscore_binom_sf(uint64_t k, uint64_t n, double p)
+{
+	if (k == 0)
+		return 1;
+	if (k > n || p <= 0)
+		return 0;
+	if (p >= 1)
+		return 1;
+	return betai((double)k, (double)(n - k + 1), p);
+}
+
+/* Upper regularized gamma Q(a, x), series or continued fraction. */
+static double gammq(double a, double x)
+{
+	double gln = lgamma(a);
+
+	if (x <= 0)
+		return 1;
+	if (x < a + 1) {
+		double ap = a, sum = 1 / a, del = sum;
+
+		for (int n = 0; n < 100000; n++) {
+			ap += 1;
+			del *= x / ap;
+			sum += del;
+			if (fabs(del) < fabs(sum) * 1e-14)
+				break;
+		}
+		return 1 - sum * exp(-x + a * log(x) - gln);
+	} else {
+		double b = x + 1 - a, c = 1e300, d = 1 / b, h = d;
+
+		for (int i = 1; i < 100000; i++) {
+			double an = -i * (i - a), del;
+
+			b += 2;
+			d = an * d + b;
+			d = fabs(d) < 1e-300 ? 1e-300 : d;
+			c = b + an / c;
+			c = fabs(c) < 1e-300 ? 1e-300 : c;
+			d = 1 / d;
+			del = d * c;
+			h *= del;
+			if (fabs(del - 1) < 1e-14)
+				break;
+		}
+		return exp(-x + a * log(x) - gln) * h;
+	}
+}
+
+/* P(chi-square with dof degrees of freedom >= x). */
+double pubscore_chi2_sf(double x, double dof)
+{
+	return gammq(dof / 2, x / 2);
+}
+
+/* A test's share of the score: 0 at half its threshold, 0.5 at the
+ * threshold (where it fires), 1 at one and a half times it. */
+static double ramp(double x, double thr)
+{
+	double v = thr > 0 ? x / thr - 0.5 : 1;
+
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/* Jensen-Shannon distance (square root of the divergence, base 2, so in
+ * [0, 1]) between two 24-bin distributions. */
+static double js_distance(const double *p, const double *q)
+{
+	double d = 0;
+
+	for (int i = 0; i < 24; i++) {
+		double m = (p[i] + q[i]) / 2;
+
+		if (p[i] > 0)
+			d += p[i] * log2(p[i] / m) / 2;
+		if (q[i] > 0)
+			d += q[i] * log2(q[i] / m) / 2;
+	}
+	return d > 0 ? sqrt(d) : 0;
+}
+
+struct totals {
+	uint64_t imps, clicks, cookieless;
+};
+
+static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
+		     const struct totals *t, struct pub_result *r)
+{
+	double peer, ratio;
+
+	if (a->imps < p->min_imps || t->imps <= a->imps)
+		return;
+	peer = (double)(t->clicks - a->clicks) / (double)(t->imps - a->imps);
+	if (peer <= 0)
+		return;
+	ratio = ((double)a->clicks / (double)a->imps) / peer;
+	r->stat[PUB_R_CTR] = ratio;
+	r->pvalue[PUB_R_CTR] = pubscore_binom_sf(a->clicks, a->imps, peer);
+	if (r->pvalue[PUB_R_CTR] < p->alpha)
+		r->comp[PUB_R_CTR] = ramp(ratio, p->ctr_ratio);
+	if (r->pvalue[PUB_R_CTR] < p->alpha && ratio >= p->ctr_ratio)
+		r->fired |= 1u << PUB_R_CTR;
+}
+
+static void test_concentration(const struct pubscore_params *p,
+			       const struct pub_acc *a, struct pub_result *r)
+{
+	uint64_t err, top;
+	double share;
+
+	if (a->clicks < p->min_clicks)
+		return;
+	top = sketch_topk_top(&a->top, p->top_addrs, &err);
+	share = (double)(top - err) / (double)a->clicks;  /* a lower bound */
+	r->stat[PUB_R_ADDR_CONC] = share;
+	r->comp[PUB_R_ADDR_CONC] = ramp(share, p->top_share);
+	if (share >= p->top_share)
+		r->fired |= 1u << PUB_R_ADDR_CONC;
+}
+
+static void test_cookieless(const struct pubscore_params *p,
+			    const struct pub_acc *a, const struct totals *t,
+			    struct pub_result *r)
+{
+	double peer, share, excess;
+
+	if (a->clicks < p->min_clicks || t->clicks <= a->clicks)
+		return;
+	peer = (double)(t->cookieless - a->cookieless_clicks) /
+	       (double)(t->clicks - a->clicks);
+	share = (double)a->cookieless_clicks / (double)a->clicks;
+	excess = share - peer;
+	r->stat[PUB_R_COOKIELESS] = share;
+	r->pvalue[PUB_R_COOKIELESS] =
+		pubscore_binom_sf(a->cookieless_clicks, a->clicks, peer);
+	if (r->pvalue[PUB_R_COOKIELESS] < p->alpha)
+		r->comp[PUB_R_COOKIELESS] = ramp(excess, p->cookieless_excess);
+	if (r->pvalue[PUB_R_COOKIELESS] < p->alpha &&
+	    excess >= p->cookieless_excess)
+		r->fired |= 1u << PUB_R_COOKIELESS;
+}
+
+static void test_referer(const struct pubscore_params *p,
+			 const struct pub_acc *a, struct pub_result *r)
+{
+	double share;
+
+	if (a->ref_known < p->min_clicks)
+		return;
+	share = (double)a->ref_outside / (double)a->ref_known;
+	r->stat[PUB_R_REFERER] = share;
+	r->comp[PUB_R_REFERER] = ramp(share, p->ref_outside_share);
+	if (share >= p->ref_outside_share)
+		r->fired |= 1u << PUB_R_REFERER;
+}
+
+/* Clicks by hour against the publisher's own impressions by hour: the same
+ * visitors click, so the profiles match unless clicks come from elsewhere
+ * (a click farm's shift, a bot's schedule).  Comparing with its own
+ * impressions, not with peers, keeps publishers in other time zones out. */
+static void test_hourly(const struct pubscore_params *p,
+			const struct pub_acc *a, struct pub_result *r)
+{
+	double q[24], c[24], chi2 = 0, n = (double)a->clicks;
+
+	if (a->imps < p->min_imps || a->clicks < p->hourly_min_clicks)
+		return;
+	for (int h = 0; h < 24; h++) {
+		/* add-one-half smoothing: a click in an hour without
+		 * impressions is very unlikely, not impossible */
+		double e;
+
+		q[h] = (a->imps_h[h] + 0.5) / ((double)a->imps + 12);
+		c[h] = (double)a->clicks_h[h] / n;
+		e = n * q[h];
+		chi2 += (a->clicks_h[h] - e) * (a->clicks_h[h] - e) / e;
+	}
+	r->stat[PUB_R_HOURLY] = js_distance(c, q);
+	r->pvalue[PUB_R_HOURLY] = pubscore_chi2_sf(chi2, 23);
+	if (r->pvalue[PUB_R_HOURLY] < p->alpha)
+		r->comp[PUB_R_HOURLY] = ramp(r->stat[PUB_R_HOURLY],
+					     p->hourly_js);
+	if (r->pvalue[PUB_R_HOURLY] < p->alpha &&
+	    r->stat[PUB_R_HOURLY] >= p->hourly_js)
+		r->fired |= 1u << PUB_R_HOURLY;
+}
+
+static int cmp_score(const void *x, const void *y)
+{
+	const struct pub_result *a = x, *b = y;
+
+	if (a->score != b->score)
+		return a->score < b->score ? 1 : -1;
+	return (a->pub > b->pub) - (a->pub < b->pub);
+}
+
+int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
+		    size_t *n)
+{
+	const struct pub_acc *a, *tmp;
+	struct totals t = { 0, 0, 0 };
+	struct pub_result *res;
+	size_t i = 0;
+
+	*out = NULL;
+	*n = 0;
+	HASH_ITER(hh, ps->pubs, a, tmp) {
+		t.imps += a->imps;
+		t.clicks += a->clicks;
+		t.cookieless += a->cookieless_clicks;
+	}
+	res = calloc(ps->npubs ? ps->npubs : 1, sizeof(*res));
+	if (!res)
+		return -ENOMEM;
+	HASH_ITER(hh, ps->pubs, a, tmp) {
+		struct pub_result *r;
+		double keep = 1;
+
+		if (!a->imps && !a->clicks)
+			continue;
+		r = &res[i++];
+		r->pub = a->pub;
+		r->imps = a->imps;
+		r->clicks = a->clicks;
+		r->valid_imps = a->valid_imps;
+		r->valid_clicks = a->valid_clicks;
+		for (int k = 0; k < PUB_R__COUNT; k++)
+			r->pvalue[k] = 1;
+		test_ctr(&ps->p, a, &t, r);
+		test_concentration(&ps->p, a, r);
+		test_cookieless(&ps->p, a, &t, r);
+		test_referer(&ps->p, a, r);
+		test_hourly(&ps->p, a, r);
+		for (int k = 0; k < PUB_R__COUNT; k++)
+			keep *= 1 - r->comp[k];
+		r->score = 1 - keep;
+	}
+	qsort(res, i, sizeof(*res), cmp_score);
+	*out = res;
+	*n = i;
+	return 0;
+}

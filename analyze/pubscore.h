@@ -56,6 +56,7 @@ struct pub_event {
 struct pubscore_params {
 	uint64_t min_imps;       /* 1000: below, CTR and hourly tests abstain */
 	uint64_t min_clicks;     /* 20: below, click-share tests abstain */
+	uint64_t hourly_min_clicks; /* 100: below, the hourly test abstains */
 	double alpha;            /* 1e-6: p-value under which a test fires */
 	double ctr_ratio;        /* 3.0: and CTR at least this times peers' */
 	uint32_t top_addrs;      /* 3: k of the top-k address share */
@@ -108,7 +109,12 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e);
  * or -ENOMEM. */
 int pubscore_merge(struct pubscore *dst, const struct pubscore *src);
 
-/* Score every publisher seen.  *out (malloc'd, sorted by score, highest
+/* P(X >= k) for X ~ Binomial(n, p), and P(chi-square(dof) >= x): the
+ * p-values the tests use (exact incomplete beta and gamma functions). */
+double pubscore_binom_sf(uint64_t k, uint64_t n, double p);
+double pubscore_chi2_sf(double x, double dof);
+
+/* Score every publisher with events.  *out (malloc'd, sorted by score, highest
  * first) and *n.  Returns 0 or -ENOMEM. */
 int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n);

@@ -1,0 +1,378 @@
+/* test_pubscore.c - publisher scoring on hand-made days: a self-clicking
+ * publisher ranks above honest ones, a small honest one is left alone,
+ * clicks from three addresses, cookieless clicks, referers outside the
+ * registered domains, clicks at hours without impressions, a viral spike
+ * that is not fraud, and merging hours equals one pass. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../analyze/pubscore.h"
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* A daytime curve: hour h's weight. */
+static const double day[24] = {
+	1, 1, 1, 1, 1, 2, 3, 5, 6, 6, 6, 6, 7, 7, 6, 6, 6, 7, 8, 8, 7, 5, 3, 2,
+};
+
+static unsigned pick_hour(const double *w)
+{
+	double sum = 0, x;
+
+	for (int h = 0; h < 24; h++)
+		sum += w[h];
+	x = (double)(rnd() % 1000000) / 1e6 * sum;
+	for (int h = 0; h < 24; h++) {
+		if (x < w[h])
+			return (unsigned)h;
+		x -= w[h];
+	}
+	return 23;
+}
+
+struct day_spec {
+	uint32_t pub;
+	uint64_t imps, clicks;
+	uint32_t click_addrs;      /* distinct addresses clicks come from; 0: all */
+	double cookieless;         /* share of clicks without a cookie */
+	const double *imp_hours, *click_hours;
+	enum pub_ref ref;
+	double ref_outside;        /* share of events with an outside referer */
+};
+
+static void feed(struct pubscore *ps, const struct day_spec *d)
+{
+	struct pub_event e;
+
+	for (uint64_t i = 0; i < d->imps + d->clicks; i++) {
+		bool click = i >= d->imps;
+
+		memset(&e, 0, sizeof(e));
+		e.pub = d->pub;
+		e.type = click ? 'c' : 'i';
+		e.hour = (uint8_t)pick_hour(click && d->click_hours ?
+					    d->click_hours :
+					    d->imp_hours ? d->imp_hours : day);
+		e.has_uid = !(click && (double)(rnd() % 1000) < 1000 * d->cookieless);
+		e.addr = click && d->click_addrs ? rnd() % d->click_addrs : rnd();
+		e.ref = d->ref;
+		if (d->ref != PUB_REF_NONE && (double)(rnd() % 1000) <
+		    1000 * d->ref_outside)
+			e.ref = PUB_REF_OUTSIDE;
+		assert_int_equal(pubscore_event(ps, &e), 0);
+	}
+}
+
+/* Ten honest publishers, 100k impressions each, CTR 0.3% to 0.6%. */
+static void honest_peers(struct pubscore *ps)
+{
+	for (uint32_t p = 1; p <= 10; p++) {
+		struct day_spec d = { .pub = p, .imps = 100000,
+				      .clicks = 300 + 30 * p,
+				      .cookieless = 0.3 };
+
+		feed(ps, &d);
+	}
+}
+
+static const struct pub_result *find(const struct pub_result *r, size_t n,
+				     uint32_t pub)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].pub == pub)
+			return &r[i];
+	fail_msg("publisher %u not scored", pub);
+	return NULL;
+}
+
+static void start(struct pubscore *ps)
+{
+	struct pubscore_params p;
+
+	pubscore_params_default(&p);
+	assert_int_equal(pubscore_init(ps, &p), 0);
+}
+
+static void test_names_and_math(void **state)
+{
+	(void)state;
+	assert_string_equal(pub_reason_name(PUB_R_CTR), "ctr_high");
+	assert_string_equal(pub_reason_name(PUB_R_HOURLY), "hourly_profile");
+	assert_null(pub_reason_name(PUB_R__COUNT));
+	assert_true(fabs(pubscore_binom_sf(0, 10, 0.3) - 1) < 1e-12);
+	assert_true(fabs(pubscore_binom_sf(3, 3, 0.5) - 0.125) < 1e-9);
+	assert_true(fabs(pubscore_binom_sf(2, 10, 0.1) - 0.2639010709) < 1e-8);
+	assert_true(pubscore_binom_sf(11, 10, 0.1) == 0);
+	/* mean 500, sd 22.3: 600 or more is about 4.5 sd out */
+	assert_true(pubscore_binom_sf(600, 100000, 0.005) < 1e-4);
+	assert_true(pubscore_binom_sf(600, 100000, 0.005) > 1e-8);
+	assert_true(pubscore_binom_sf(500, 100000, 0.005) > 0.4);
+	assert_true(fabs(pubscore_chi2_sf(2, 2) - exp(-1)) < 1e-9);
+	assert_true(fabs(pubscore_chi2_sf(22.337, 23) - 0.5) < 0.01);
+}
+
+static void test_self_clicker_ranks_first(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec fraud = { .pub = 99, .imps = 100000, .clicks = 2200,
+				  .cookieless = 0.3 };
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &fraud);                  /* CTR 2.2%: about 5x peers */
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(n, 11);
+	assert_int_equal(r[0].pub, 99);
+	assert_true(r[0].fired & (1u << PUB_R_CTR));
+	assert_true(r[0].stat[PUB_R_CTR] > 4);
+	assert_true(r[0].pvalue[PUB_R_CTR] < 1e-6);
+	for (size_t i = 1; i < n; i++) {
+		assert_int_equal(r[i].fired, 0);
+		assert_true(r[i].score < r[0].score);
+		assert_true(r[i].score < 0.5);
+	}
+	free(r);
+	pubscore_release(&ps);
+}
+
+static void test_small_honest_not_flagged(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec small = { .pub = 50, .imps = 40, .clicks = 1 };
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &small);          /* CTR 2.5%, but on 40 impressions */
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(find(r, n, 50)->fired, 0);
+	assert_true(find(r, n, 50)->score == 0);
+	free(r);
+	pubscore_release(&ps);
+}
+
+static void test_three_addresses(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec few = { .pub = 60, .imps = 20000, .clicks = 80,
+				.click_addrs = 3, .cookieless = 0.3 };
+	struct day_spec many = { .pub = 61, .imps = 20000, .clicks = 80,
+				 .cookieless = 0.3 };
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &few);
+	feed(&ps, &many);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(find(r, n, 60)->fired, 1u << PUB_R_ADDR_CONC);
+	assert_true(find(r, n, 60)->stat[PUB_R_ADDR_CONC] > 0.99);
+	assert_int_equal(find(r, n, 61)->fired, 0);
+	assert_true(find(r, n, 61)->score < find(r, n, 60)->score);
+	free(r);
+	pubscore_release(&ps);
+}
+
+static void test_cookieless_clicks(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec bot = { .pub = 70, .imps = 60000, .clicks = 250,
+				.cookieless = 0.95 };
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &bot);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(find(r, n, 70)->fired, 1u << PUB_R_COOKIELESS);
+	for (uint32_t p = 1; p <= 10; p++)
+		assert_int_equal(find(r, n, p)->fired, 0);
+	free(r);
+	pubscore_release(&ps);
+}
+
+static void test_referer_class(void **state)
+{
+	struct pubscore ps;
+	struct span s;
+
+	(void)state;
+	start(&ps);
+	assert_int_equal(pubscore_set_domains(&ps, 7, "Example.com, news.example.org"), 0);
+	assert_int_equal(pubscore_set_domains(&ps, 8, "-"), 0);
+#define REF(x) (s.ptr = (x), s.len = strlen(x), s)
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://example.com/")), PUB_REF_INSIDE);
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://www.EXAMPLE.com/a?b")), PUB_REF_INSIDE);
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("http://news.example.org:8080/x")), PUB_REF_INSIDE);
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://example.com")), PUB_REF_INSIDE);
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://notexample.com/")), PUB_REF_OUTSIDE);
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://example.com.evil.io/")), PUB_REF_OUTSIDE);
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://example.com@evil.io/")), PUB_REF_OUTSIDE);
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("example.org.org")), PUB_REF_OUTSIDE);
+	assert_int_equal(pubscore_ref_class(&ps, 7, REF("")), PUB_REF_NONE);
+	assert_int_equal(pubscore_ref_class(&ps, 8, REF("https://x.com/")), PUB_REF_NONE);
+	assert_int_equal(pubscore_ref_class(&ps, 9, REF("https://x.com/")), PUB_REF_NONE);
+#undef REF
+	pubscore_release(&ps);
+}
+
+static void test_referer_outside(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec inflated = { .pub = 80, .imps = 30000, .clicks = 100,
+				     .cookieless = 0.3, .ref = PUB_REF_INSIDE,
+				     .ref_outside = 0.6 };
+	struct day_spec syndicated = { .pub = 81, .imps = 30000, .clicks = 100,
+				       .cookieless = 0.3, .ref = PUB_REF_INSIDE,
+				       .ref_outside = 0.03 };
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &inflated);
+	feed(&ps, &syndicated);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(find(r, n, 80)->fired, 1u << PUB_R_REFERER);
+	assert_int_equal(find(r, n, 81)->fired, 0);
+	free(r);
+	pubscore_release(&ps);
+}
+
+static void test_hourly_profile(void **state)
+{
+	static const double night[24] = { 0, 0, 5, 5, 5, 5 };
+	static double spike[24];
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec farm = { .pub = 90, .imps = 50000, .clicks = 200,
+				 .cookieless = 0.3, .click_hours = night };
+	struct day_spec viral = { .pub = 91, .imps = 80000, .clicks = 400,
+				  .cookieless = 0.3, .imp_hours = spike,
+				  .click_hours = spike };
+
+	(void)state;
+	/* a viral story at 14:00: impressions and clicks spike together */
+	memcpy(spike, day, sizeof(spike));
+	spike[14] = 80;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &farm);
+	feed(&ps, &viral);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(find(r, n, 90)->fired, 1u << PUB_R_HOURLY);
+	assert_true(find(r, n, 90)->pvalue[PUB_R_HOURLY] < 1e-6);
+	assert_int_equal(find(r, n, 91)->fired, 0);
+	assert_true(find(r, n, 91)->score < 0.2);
+	free(r);
+	pubscore_release(&ps);
+}
+
+static void test_merge_equals_one_pass(void **state)
+{
+	struct pubscore all, hour[3], merged;
+	struct pub_result *ra, *rm;
+	size_t na, nm;
+	struct day_spec d = { .imps = 20000, .clicks = 120, .cookieless = 0.4,
+			      .click_addrs = 40 };
+
+	(void)state;
+	start(&all);
+	start(&merged);
+	for (int h = 0; h < 3; h++) {
+		start(&hour[h]);
+		for (uint32_t p = 1; p <= 4; p++) {
+			uint64_t save = rng;
+
+			d.pub = p;
+			d.clicks = 120 + 200 * (p == 4);
+			feed(&hour[h], &d);
+			rng = save;          /* the same events into both */
+			feed(&all, &d);
+		}
+		assert_int_equal(pubscore_merge(&merged, &hour[h]), 0);
+		pubscore_release(&hour[h]);
+	}
+	assert_int_equal(pubscore_finish(&all, &ra, &na), 0);
+	assert_int_equal(pubscore_finish(&merged, &rm, &nm), 0);
+	assert_int_equal(na, 4);
+	assert_int_equal(nm, 4);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(ra[i].pub, rm[i].pub);
+		assert_int_equal(ra[i].imps, rm[i].imps);
+		assert_int_equal(ra[i].clicks, rm[i].clicks);
+		assert_int_equal(ra[i].fired, rm[i].fired);
+		assert_true(fabs(ra[i].score - rm[i].score) < 1e-9);
+	}
+	assert_int_equal(ra[0].pub, 4);
+	free(ra);
+	free(rm);
+	pubscore_release(&all);
+	pubscore_release(&merged);
+}
+
+static void test_givt_ignored(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct pub_event e = { .pub = 3, .type = 'c', .reasons = 0x1 };
+
+	(void)state;
+	start(&ps);
+	assert_int_equal(pubscore_event(&ps, &e), 0);
+	e.type = 'i';
+	e.reasons = 0;
+	assert_int_equal(pubscore_event(&ps, &e), 0);
+	e.reasons = 1u << 18;          /* an analyze reason: counted, not valid */
+	assert_int_equal(pubscore_event(&ps, &e), 0);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].clicks, 0);
+	assert_int_equal(r[0].imps, 2);
+	assert_int_equal(r[0].valid_imps, 1);
+	free(r);
+	pubscore_release(&ps);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_and_math),
+		cmocka_unit_test(test_self_clicker_ranks_first),
+		cmocka_unit_test(test_small_honest_not_flagged),
+		cmocka_unit_test(test_three_addresses),
+		cmocka_unit_test(test_cookieless_clicks),
+		cmocka_unit_test(test_referer_class),
+		cmocka_unit_test(test_referer_outside),
+		cmocka_unit_test(test_hourly_profile),
+		cmocka_unit_test(test_merge_equals_one_pass),
+		cmocka_unit_test(test_givt_ignored),
+	};
+
+	return cmocka_run_group_tests_name("pubscore", tests, NULL, NULL);
+}
