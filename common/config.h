@@ -72,6 +72,7 @@ struct config_analyze {
 	/* publisher scoring (analyze/pubscore.h) */
 	int64_t pub_min_imps;
 	int64_t pub_min_clicks;
+	int64_t pub_hourly_min_clicks;
 	double pub_alpha;
 	double pub_ctr_ratio;
 	int64_t pub_top_addrs;

@@ -113,6 +113,8 @@ static const struct conf_key keys[] = {
 	    "impressions a publisher needs in a day before CTR and hourly tests speak"),
 	INT(analyze, pub_min_clicks, "20", 1, 1000000000,
 	    "clicks a publisher needs in a day before click-share tests speak"),
+	INT(analyze, pub_hourly_min_clicks, "100", 1, 1000000000,
+	    "clicks a publisher needs in a day before the hourly-profile test speaks"),
 	DBL(analyze, pub_alpha, "0.000001", 0, 1,
 	    "p-value under which a publisher test fires"),
 	DBL(analyze, pub_ctr_ratio, "3.0", 1, 1000,
