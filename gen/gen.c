@@ -33,12 +33,12 @@ void gen_opts_default(struct gen_opts *o)
 	o->world.ads = 1000;
 }
 
-double gen_hour_weight(int64_t hour_ms)
+double gen_hour_weight(const struct world *w, int64_t hour_ms)
 {
 	double sum = 0;
 
 	for (int g = 0; g < WORLD_REGIONS; g++)
-		sum += world_region_weight(g, hour_ms);
+		sum += world_region_weight(w, g, hour_ms);
 	return sum;
 }
 
@@ -72,7 +72,8 @@ int gen_emit(struct gen *g, const struct event *ev, uint32_t node,
 }
 
 /* Lines per hour along the daily curve; largest remainders round. */
-static int plan_hours(const struct gen_opts *o, uint64_t *q)
+static int plan_hours(const struct gen_opts *o, const struct world *wd,
+		      uint64_t *q)
 {
 	double *w = malloc(o->hours * sizeof(*w)), sum = 0;
 	uint64_t given = 0;
@@ -80,7 +81,7 @@ static int plan_hours(const struct gen_opts *o, uint64_t *q)
 	if (!w)
 		return -ENOMEM;
 	for (uint32_t h = 0; h < o->hours; h++)
-		sum += w[h] = gen_hour_weight(o->start_ms + h * HOUR_MS);
+		sum += w[h] = gen_hour_weight(wd, o->start_ms + h * HOUR_MS);
 	for (uint32_t h = 0; h < o->hours; h++) {
 		w[h] = (double)o->events * w[h] / sum;
 		q[h] = (uint64_t)w[h];
@@ -157,7 +158,12 @@ int gen_run(const struct gen_opts *o, const struct gen_sink *sink,
 	}
 	struct world_params wp = o->world;
 	wp.seed = o->seed;
-	if ((rc = world_build(&w, &wp, err, errlen)))
+	rc = o->inventory ?
+	     world_from_inventory(&w, o->inventory, o->seed, o->start_ms,
+				  o->start_ms + (int64_t)o->hours * HOUR_MS,
+				  err, errlen) :
+	     world_build(&w, &wp, err, errlen);
+	if (rc)
 		return rc;
 	/* about 8 impressions per visitor over the span, within bounds */
 	uint64_t visitors = o->events / 8;
@@ -173,7 +179,7 @@ int gen_run(const struct gen_opts *o, const struct gen_sink *sink,
 		rc = -ENOMEM;
 		goto out_model;
 	}
-	if ((rc = plan_hours(o, quota)))
+	if ((rc = plan_hours(o, &w, quota)))
 		goto out_model;
 	g->o = o;
 	g->sink = sink;

@@ -25,6 +25,9 @@ struct gen_opts {
 	int64_t start_ms;        /* first hour, Unix ms, a multiple of 3600000 */
 	uint32_t nodes;          /* 1..GEN_NODES_MAX: nodes 0..nodes-1 */
 	struct world_params world;
+	/* publishers, zones, campaigns, ads from here instead (serve's
+	 * parsed inventory, not owned); NULL: generate them from world */
+	const struct inventory *inventory;
 };
 
 /* Fill o with the defaults documented in docs/gen.md. */
@@ -79,8 +82,8 @@ int gen_emit(struct gen *g, const struct event *ev, uint32_t node,
 int gen_run(const struct gen_opts *o, const struct gen_sink *sink,
 	    struct gen_stats *st, char *err, size_t errlen);
 
-/* Relative traffic of the UTC hour starting at hour_ms (daily curves of
- * every region, mixed by their shares); mean 1 over a day. */
-double gen_hour_weight(int64_t hour_ms);
+/* Relative traffic of w in the UTC hour starting at hour_ms (daily curves
+ * of its regions, mixed by their shares). */
+double gen_hour_weight(const struct world *w, int64_t hour_ms);
 
 #endif

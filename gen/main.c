@@ -14,6 +14,7 @@
 #include "out.h"
 #include "parse.h"
 #include "verify.h"
+#include "../serve/inventory.h"
 
 static const char usage[] =
 "usage: adlog-gen [options]\n"
@@ -36,6 +37,8 @@ static const char usage[] =
 "  --nodes K            nodes 0..K-1, one file per node per hour (default 1)\n"
 "  --pubs N --zones N --camps N --ads N\n"
 "                       size of the generated network (200 2000 100 1000)\n"
+"  --inventory FILE     take publishers, zones, campaigns and ads from an\n"
+"                       inventory file (docs/inventory-format.md)\n"
 "  --write-inventory FILE\n"
 "                       also write the network as an inventory file\n"
 "  --quiet              no summary on stderr\n"
@@ -110,7 +113,11 @@ static int write_inventory(const struct gen_opts *o, const char *path)
 	int rc;
 
 	wp.seed = o->seed;
-	if (world_build(&w, &wp, err, sizeof(err))) {
+	if (o->inventory ?
+	    world_from_inventory(&w, o->inventory, o->seed, o->start_ms,
+				 o->start_ms + (int64_t)o->hours * 3600000,
+				 err, sizeof(err)) :
+	    world_build(&w, &wp, err, sizeof(err))) {
 		diag_err("%s", err);
 		return -EINVAL;
 	}
@@ -130,11 +137,53 @@ out_world:
 	return rc;
 }
 
+/* Run the generator into files or stdout.  Returns the exit status. */
+static int generate(const struct gen_opts *o, const struct out_opts *oo,
+		    bool quiet)
+{
+	struct out out;
+	struct gen_stats st;
+	int64_t t0 = clock_mono_ms();
+	char err[512];
+	int rc;
+
+	if (!oo->to_stdout && mkdir(oo->dir, 0755) && errno != EEXIST) {
+		diag_err("cannot create '%s': %s", oo->dir, strerror(errno));
+		return 1;
+	}
+	if (out_init(&out, oo, err, sizeof(err))) {
+		diag_err("%s", err);
+		return 1;
+	}
+	struct gen_sink sink = out_sink(&out);
+	rc = gen_run(o, &sink, &st, err, sizeof(err));
+	if (!rc && (rc = out_finish(&out)))
+		snprintf(err, sizeof(err), "cannot write events: %s",
+			 strerror(-rc));
+	if (rc) {
+		diag_err("%s", err);
+		out_release(&out);
+		return 1;
+	}
+	if (!quiet)
+		fprintf(stderr, "adlog-gen: %llu lines (%llu impressions, %llu "
+			"clicks) in %llu files, %llu bytes, %.2f s\n",
+			(unsigned long long)st.lines,
+			(unsigned long long)st.impressions,
+			(unsigned long long)st.clicks,
+			(unsigned long long)out.files,
+			(unsigned long long)out.bytes,
+			(double)(clock_mono_ms() - t0) / 1000.0);
+	out_release(&out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct gen_opts o;
 	struct out_opts oo = { .dir = ".", .host = "gen", .level = OUT_GZIP_LEVEL };
-	const char *inventory_out = NULL;
+	const char *inventory_out = NULL, *inventory_in = NULL;
+	struct inventory *inv = NULL;
 	bool quiet = false;
 	uint64_t threads = UINT64_MAX;
 	uint64_t v;
@@ -183,6 +232,9 @@ int main(int argc, char **argv)
 		} else if (OPT("--host") && val) {
 			oo.host = val;
 			i++;
+		} else if (OPT("--inventory") && val) {
+			inventory_in = val;
+			i++;
 		} else if (OPT("--write-inventory") && val) {
 			inventory_out = val;
 			i++;
@@ -204,43 +256,22 @@ int main(int argc, char **argv)
 		diag_err("bad value for --gzip-level '0'");
 		return 2;
 	}
+	if (inventory_in) {
+		if (inventory_load(inventory_in, &inv, err, sizeof(err))) {
+			diag_err("%s", err);
+			return 2;
+		}
+		o.inventory = inv;
+	}
 	oo.nodes = o.nodes;
 	oo.threads = threads == UINT64_MAX ? out_default_threads(oo.gzip)
 					   : (uint32_t)threads;
-	if (inventory_out && write_inventory(&o, inventory_out))
-		return 1;
-	if (!oo.to_stdout && mkdir(oo.dir, 0755) && errno != EEXIST) {
-		diag_err("cannot create '%s': %s", oo.dir, strerror(errno));
+	if (inventory_out && write_inventory(&o, inventory_out)) {
+		inventory_free(inv);
 		return 1;
 	}
 
-	struct out out;
-	struct gen_stats st;
-	int64_t t0 = clock_mono_ms();
-	int rc;
-
-	if (out_init(&out, &oo, err, sizeof(err))) {
-		diag_err("%s", err);
-		return 1;
-	}
-	struct gen_sink sink = out_sink(&out);
-	rc = gen_run(&o, &sink, &st, err, sizeof(err));
-	if (!rc && (rc = out_finish(&out)))
-		snprintf(err, sizeof(err), "cannot write stdout: %s", strerror(-rc));
-	if (rc) {
-		diag_err("%s", err);
-		out_release(&out);
-		return 1;
-	}
-	if (!quiet)
-		fprintf(stderr, "adlog-gen: %llu lines (%llu impressions, %llu "
-			"clicks) in %llu files, %llu bytes, %.2f s\n",
-			(unsigned long long)st.lines,
-			(unsigned long long)st.impressions,
-			(unsigned long long)st.clicks,
-			(unsigned long long)out.files,
-			(unsigned long long)out.bytes,
-			(double)(clock_mono_ms() - t0) / 1000.0);
-	out_release(&out);
-	return 0;
+	int rc = generate(&o, &oo, quiet);
+	inventory_free(inv);
+	return rc;
 }

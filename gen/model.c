@@ -249,7 +249,7 @@ static void model_hour_begin(void *self, int64_t hour_ms, uint64_t quota)
 		m->dropped++;
 	}
 	for (int g = 0; g < WORLD_REGIONS; g++)
-		rw[g] = world_region_weight(g, hour_ms);
+		rw[g] = world_region_weight(m->w, g, hour_ms);
 	alias_release(&m->hour_regions);
 	alias_init(&m->hour_regions, rw, WORLD_REGIONS);  /* 4 weights > 0 */
 	m->hour_end = hour_ms + HOUR_MS;
@@ -345,6 +345,11 @@ static int emit_impression(struct model *m, struct gen *g)
 {
 	const struct world *w = m->w;
 	int region = (int)alias_pick(&m->hour_regions, &m->rng);
+
+	/* a region without traffic has weight 0; rounding in the alias
+	 * table must not pick it anyway */
+	while (!w->region_zones[region])
+		region = (region + 1) % WORLD_REGIONS;
 	uint32_t zi = w->region_zones[region][alias_pick(
 		&w->region_zone_alias[region], &m->rng)];
 	const struct world_zone *z = &w->zones[zi];

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../serve/inventory.h"
+
 const struct world_region world_regions[WORLD_REGIONS] = {
 	{ "asia-utc+8", 8, 0.20 },
 	{ "europe-utc+1", 1, 0.45 },
@@ -30,9 +32,12 @@ static const double local_curve[24] = {
 	1.25, 1.18, 1.08, 1.06, 1.12, 1.25, 1.45, 1.68, 1.85, 1.82, 1.45, 0.90,
 };
 
-double world_region_weight(int g, int64_t hour_ms)
+double world_region_weight(const struct world *w, int g, int64_t hour_ms)
 {
 	double sum = 0;
+
+	if (!w->region_zones[g])
+		return 0;
 	int64_t utc_h = (hour_ms / 3600000) % 24;
 	int h = (int)((utc_h + world_regions[g].utc_offset_h + 48) % 24);
 
@@ -230,160 +235,192 @@ static double zipf(uint32_t rank, double s)
 	return 1.0 / pow((double)rank + 1.0, s);
 }
 
-static int build_pubs_zones(struct world *w, const struct world_params *p,
-			    struct rng *r)
+/* Region of a publisher: drawn by traffic share from its id. */
+static uint8_t pub_region(uint64_t seed, uint32_t id)
 {
-	double *pubw = malloc(p->pubs * sizeof(*pubw));
-	double *zw = malloc(p->zones * sizeof(*zw));
-	uint32_t *cnt = calloc(WORLD_REGIONS, sizeof(*cnt));
-	double *sizew = malloc(WORLD_SIZES * sizeof(*sizew));
+	double x = (double)(mix64(seed ^ 0x7265670000000000ull ^ id) >> 11) *
+		   0x1.0p-53;
+	int g = 0;
+
+	for (; g < WORLD_REGIONS - 1; g++) {
+		if (x < world_regions[g].share)
+			break;
+		x -= world_regions[g].share;
+	}
+	return (uint8_t)g;
+}
+
+/* Zipf popularity (s = 1.1) over a shuffled order, so that id 1 is not
+ * always the biggest. */
+static double *pub_weights(uint32_t n, struct rng *r)
+{
+	double *pw = malloc(n * sizeof(*pw));
+
+	if (!pw)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++)
+		pw[i] = zipf(i, 1.1);
+	for (uint32_t i = n; i > 1; i--) {
+		uint32_t j = rng_below(r, i);
+		double t = pw[i - 1];
+
+		pw[i - 1] = pw[j];
+		pw[j] = t;
+	}
+	return pw;
+}
+
+/* Zones and ads exist: index ads by size, weigh zones (publisher
+ * popularity x Zipf rank within the publisher, 0 when no ad fits), and
+ * build each region's zone table. */
+static int world_finish(struct world *w, const double *pubw, struct rng *r)
+{
+	double *zw = malloc((w->nzones + w->nads + 1) * sizeof(*zw));
+	uint32_t *rank = calloc(w->npubs, sizeof(*rank));
+	uint32_t *cnt = calloc(w->nsizes, sizeof(*cnt));
+	int rc = -ENOMEM;
+
+	w->size_ads = calloc(w->nsizes, sizeof(*w->size_ads));
+	w->size_alias = calloc(w->nsizes, sizeof(*w->size_alias));
+	if (!zw || !rank || !cnt || !w->size_ads || !w->size_alias)
+		goto out;
+	for (uint32_t a = 0; a < w->nads; a++)
+		cnt[w->ads[a].size] += w->ads[a].eligible;
+	for (uint32_t s = 0; s < w->nsizes; s++) {
+		uint32_t n = 0;
+
+		if (!cnt[s])
+			continue;
+		if (!(w->size_ads[s] = malloc(cnt[s] * sizeof(uint32_t))))
+			goto out;
+		for (uint32_t a = 0; a < w->nads; a++) {
+			if (w->ads[a].size != s || !w->ads[a].eligible)
+				continue;
+			w->size_ads[s][n] = a;
+			zw[n++] = w->ads[a].weight;
+		}
+		if ((rc = alias_init(&w->size_alias[s], zw, n)))
+			goto out;
+	}
+
+	for (uint32_t z = 0; z < w->nzones; z++) {
+		struct world_zone *zone = &w->zones[z];
+
+		/* log-uniform in 0.1%..1% */
+		zone->ctr = (float)(0.001 * pow(10.0, rng_unit(r)));
+		zw[z] = cnt[zone->size] ? pubw[zone->pub] *
+					  zipf(rank[zone->pub]++, 1.0) : 0;
+	}
+	rc = -EINVAL;
+	for (int g = 0; g < WORLD_REGIONS; g++) {
+		uint32_t n = 0;
+
+		for (uint32_t z = 0; z < w->nzones; z++)
+			n += zw[z] > 0 && w->pubs[w->zones[z].pub].region == g;
+		if (n == 0)
+			continue;     /* no traffic in this region */
+		w->region_zones[g] = malloc(n * sizeof(uint32_t));
+		double *rw = malloc(n * sizeof(*rw));
+		if (!w->region_zones[g] || !rw) {
+			free(rw);
+			rc = -ENOMEM;
+			goto out;
+		}
+		n = 0;
+		for (uint32_t z = 0; z < w->nzones; z++) {
+			if (zw[z] > 0 && w->pubs[w->zones[z].pub].region == g) {
+				w->region_zones[g][n] = z;
+				rw[n++] = zw[z];
+			}
+		}
+		int arc = alias_init(&w->region_zone_alias[g], rw, n);
+		free(rw);
+		if (arc) {
+			rc = arc;
+			goto out;
+		}
+		rc = 0;   /* at least one region has traffic */
+	}
+out:
+	free(zw);
+	free(rank);
+	free(cnt);
+	return rc;
+}
+
+static int build_pubs_zones(struct world *w, const struct world_params *p,
+			    struct rng *r, double **pubw_out)
+{
+	double *pubw = pub_weights(p->pubs, r);
+	double *sizew = malloc(w->nsizes * sizeof(*sizew));
 	struct alias size_pick = { 0 };
 	int rc = -ENOMEM;
 
-	if (!pubw || !zw || !cnt || !sizew)
+	if (!pubw || !sizew)
 		goto out;
-	for (int s = 0; s < WORLD_SIZES; s++)
-		sizew[s] = world_sizes[s].share;
-	if ((rc = alias_init(&size_pick, sizew, WORLD_SIZES)))
-		goto out;
-
-	/* publishers: region by traffic share, popularity by Zipf rank in a
-	 * shuffled order so that id 1 is not always the biggest */
-	double rw[WORLD_REGIONS];
-	for (int g = 0; g < WORLD_REGIONS; g++)
-		rw[g] = world_regions[g].share;
-	struct alias region_pick;
-	if ((rc = alias_init(&region_pick, rw, WORLD_REGIONS)))
+	for (uint32_t s = 0; s < w->nsizes; s++)
+		sizew[s] = w->sizes[s].share;
+	if ((rc = alias_init(&size_pick, sizew, w->nsizes)))
 		goto out;
 	for (uint32_t i = 0; i < p->pubs; i++) {
 		struct world_pub *pub = &w->pubs[i];
 
 		pub->id = i + 1;
-		pub->region = (uint8_t)alias_pick(&region_pick, r);
+		pub->region = pub_region(p->seed, pub->id);
 		if ((rc = build_domain(w, pub, i, p->seed)))
-			break;
-		pubw[i] = zipf(i, 1.1);
-	}
-	alias_release(&region_pick);
-	if (rc)
-		goto out;
-	for (uint32_t i = p->pubs; i > 1; i--) {
-		uint32_t j = rng_below(r, i);
-		double t = pubw[i - 1];
-
-		pubw[i - 1] = pubw[j];
-		pubw[j] = t;
+			goto out;
 	}
 
 	/* zones: every publisher gets one, the rest go by popularity */
+	double rest = 0;
+	for (uint32_t i = 0; i < p->pubs; i++)
+		rest += pubw[i];
 	uint32_t z = 0;
 	for (uint32_t i = 0; i < p->pubs; i++) {
-		double pw_sum = 0;
-
-		for (uint32_t k = 0; k < p->pubs; k++)
-			pw_sum += k >= i ? pubw[k] : 0;
 		uint32_t left = p->zones - z, pubs_left = p->pubs - i;
 		uint32_t extra = left - pubs_left;
-		uint32_t n = 1 + (uint32_t)(extra * (pubw[i] / pw_sum) + 0.5);
+		uint32_t n = 1 + (uint32_t)(extra * (pubw[i] / rest) + 0.5);
 
+		rest -= pubw[i];
 		if (i == p->pubs - 1)
 			n = left;
 		if (n > left - (pubs_left - 1))
 			n = left - (pubs_left - 1);
-		w->pubs[i].zone_first = z;
-		w->pubs[i].zone_count = n;
 		for (uint32_t k = 0; k < n; k++, z++) {
-			struct world_zone *zone = &w->zones[z];
-
-			zone->id = z + 1;
-			zone->pub = i;
-			zone->size = (uint8_t)alias_pick(&size_pick, r);
-			/* log-uniform in 0.1%..1% */
-			zone->ctr = (float)(0.001 * pow(10.0, rng_unit(r)));
-			zw[z] = pubw[i] * zipf(k, 1.0);
-			cnt[w->pubs[i].region]++;
+			w->zones[z].id = z + 1;
+			w->zones[z].pub = i;
+			w->zones[z].size = alias_pick(&size_pick, r);
 		}
-	}
-
-	for (int g = 0; g < WORLD_REGIONS; g++) {
-		uint32_t n = 0;
-		double *gw;
-
-		w->region_zones[g] = malloc((cnt[g] ? cnt[g] : 1) * sizeof(uint32_t));
-		gw = malloc((cnt[g] ? cnt[g] : 1) * sizeof(*gw));
-		if (!w->region_zones[g] || !gw) {
-			free(gw);
-			rc = -ENOMEM;
-			goto out;
-		}
-		for (uint32_t k = 0; k < p->zones; k++) {
-			if (w->pubs[w->zones[k].pub].region != g)
-				continue;
-			w->region_zones[g][n] = k;
-			gw[n++] = zw[k];
-		}
-		if (n == 0) {   /* a region without publishers borrows zone 0 */
-			w->region_zones[g][0] = 0;
-			gw[0] = 1;
-			n = 1;
-		}
-		rc = alias_init(&w->region_zone_alias[g], gw, n);
-		free(gw);
-		if (rc)
-			goto out;
 	}
 	rc = 0;
 out:
 	alias_release(&size_pick);
-	free(pubw);
-	free(zw);
-	free(cnt);
 	free(sizew);
+	if (rc) {
+		free(pubw);
+		pubw = NULL;
+	}
+	*pubw_out = pubw;
 	return rc;
 }
 
-static int build_ads(struct world *w, const struct world_params *p,
-		     struct rng *r)
+static void build_ads(struct world *w, struct rng *r)
 {
-	uint32_t cnt[WORLD_SIZES] = { 0 };
-
-	for (uint32_t c = 0; c < p->camps; c++) {
+	for (uint32_t c = 0; c < w->ncamps; c++) {
 		w->camps[c].id = c + 1;
 		w->camps[c].advertiser = 1 + c / 3;
 	}
-	for (uint32_t a = 0; a < p->ads; a++) {
+	for (uint32_t a = 0; a < w->nads; a++) {
 		struct world_ad *ad = &w->ads[a];
 
 		ad->id = a + 1;
 		/* the first ads cover every size and every campaign */
-		ad->camp = a < p->camps ? a : rng_below(r, p->camps);
-		ad->size = (uint8_t)(a < WORLD_SIZES ? a : rng_below(r, WORLD_SIZES));
+		ad->camp = a < w->ncamps ? a : rng_below(r, w->ncamps);
+		ad->size = a < w->nsizes ? a : rng_below(r, w->nsizes);
 		ad->weight = 1 + rng_below(r, 100);
 		ad->unsigned_ok = rng_chance(r, 0.10);
-		cnt[ad->size]++;
+		ad->eligible = true;
 	}
-	for (int s = 0; s < WORLD_SIZES; s++) {
-		double *sw = malloc(cnt[s] * sizeof(*sw));
-		uint32_t n = 0;
-		int rc;
-
-		w->size_ads[s] = malloc(cnt[s] * sizeof(uint32_t));
-		if (!sw || !w->size_ads[s]) {
-			free(sw);
-			return -ENOMEM;
-		}
-		for (uint32_t a = 0; a < p->ads; a++) {
-			if (w->ads[a].size != s)
-				continue;
-			w->size_ads[s][n] = a;
-			sw[n++] = w->ads[a].weight;
-		}
-		rc = alias_init(&w->size_alias[s], sw, n);
-		free(sw);
-		if (rc)
-			return rc;
-	}
-	return 0;
 }
 
 static int build_uas(struct world *w, struct rng *r)
@@ -429,50 +466,201 @@ out:
 	return rc;
 }
 
+/* Allocate the tables of w for the given counts; arena for domains. */
+static int world_alloc(struct world *w, uint32_t pubs, uint32_t zones,
+		       uint32_t camps, uint32_t ads, uint32_t sizes,
+		       size_t domain_bytes)
+{
+	w->npubs = pubs;
+	w->nzones = zones;
+	w->ncamps = camps;
+	w->nads = ads;
+	w->nsizes = sizes;
+	w->nuas = F__COUNT * UA_VARIANTS;
+	w->arena_cap = domain_bytes + (size_t)w->nuas * 600;
+	w->arena = malloc(w->arena_cap);
+	w->pubs = calloc(pubs ? pubs : 1, sizeof(*w->pubs));
+	w->zones = calloc(zones ? zones : 1, sizeof(*w->zones));
+	w->camps = calloc(camps ? camps : 1, sizeof(*w->camps));
+	w->ads = calloc(ads ? ads : 1, sizeof(*w->ads));
+	w->sizes = calloc(sizes ? sizes : 1, sizeof(*w->sizes));
+	w->uas = calloc(w->nuas, sizeof(*w->uas));
+	if (!w->arena || !w->pubs || !w->zones || !w->camps || !w->ads ||
+	    !w->sizes || !w->uas)
+		return -ENOMEM;
+	return 0;
+}
+
 int world_build(struct world *w, const struct world_params *p,
 		char *err, size_t errlen)
 {
 	struct rng r;
-	int rc = -ENOMEM;
+	double *pubw = NULL;
+	int rc;
 
 	memset(w, 0, sizeof(*w));
 	if (p->pubs == 0 || p->zones < p->pubs || p->camps == 0 ||
 	    p->ads < p->camps || p->ads < WORLD_SIZES) {
-		snprintf(err, errlen, "world needs 1 <= pubs <= zones and "
-			 "camps <= ads, ads >= %d", WORLD_SIZES);
+		snprintf(err, errlen, "bad network size: need 1 <= pubs <= "
+			 "zones, 1 <= camps <= ads, ads >= %d", WORLD_SIZES);
 		return -EINVAL;
 	}
 	rng_seed(&r, mix64(p->seed ^ 0x776f726c64ull));  /* "world" */
-	w->npubs = p->pubs;
-	w->nzones = p->zones;
-	w->ncamps = p->camps;
-	w->nads = p->ads;
-	w->nuas = F__COUNT * UA_VARIANTS;
-	w->arena_cap = (size_t)p->pubs * 64 + (size_t)w->nuas * 600;
-	w->arena = malloc(w->arena_cap);
-	w->pubs = calloc(p->pubs, sizeof(*w->pubs));
-	w->zones = calloc(p->zones, sizeof(*w->zones));
-	w->camps = calloc(p->camps, sizeof(*w->camps));
-	w->ads = calloc(p->ads, sizeof(*w->ads));
-	w->uas = calloc(w->nuas, sizeof(*w->uas));
-	if (!w->arena || !w->pubs || !w->zones || !w->camps || !w->ads || !w->uas)
+	if ((rc = world_alloc(w, p->pubs, p->zones, p->camps, p->ads,
+			      WORLD_SIZES, (size_t)p->pubs * 64)))
 		goto fail;
-	if ((rc = build_pubs_zones(w, p, &r)) || (rc = build_ads(w, p, &r)) ||
-	    (rc = build_uas(w, &r)))
+	memcpy(w->sizes, world_sizes, sizeof(world_sizes));
+	if ((rc = build_pubs_zones(w, p, &r, &pubw)))
 		goto fail;
+	build_ads(w, &r);
+	if ((rc = build_uas(w, &r)) || (rc = world_finish(w, pubw, &r)))
+		goto fail;
+	free(pubw);
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot build the world: %s", strerror(-rc));
+	free(pubw);
+	snprintf(err, errlen, "cannot build the network: %s", strerror(-rc));
+	world_release(w);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Index of the size w x h in w->sizes, added if new. */
+static uint32_t size_index(struct world *w, uint32_t width, uint32_t height)
+{
+	for (uint32_t s = 0; s < w->nsizes; s++)
+		if (w->sizes[s].w == width && w->sizes[s].h == height)
+			return s;
+	w->sizes[w->nsizes].w = (uint16_t)width;
+	w->sizes[w->nsizes].h = (uint16_t)height;
+	return w->nsizes++;
+}
+
+int world_from_inventory(struct world *w, const struct inventory *inv,
+			 uint64_t seed, int64_t from_ms, int64_t to_ms,
+			 char *err, size_t errlen)
+{
+	struct rng r;
+	double *pubw = NULL;
+	uint64_t *pub_ix = NULL;   /* id << 32 | index, sorted */
+	size_t dom = 0;
+	int rc = -ENOMEM;
+
+	memset(w, 0, sizeof(*w));
+	if (!inv->npubs || !inv->nzones || !inv->ncamps || !inv->nads) {
+		snprintf(err, errlen, "inventory needs publishers, zones, "
+			 "campaigns and ads");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < inv->npubs; i++)
+		dom += 64 + strlen(inv->pubs[i].domains);
+	rng_seed(&r, mix64(seed ^ 0x776f726c64ull));
+	if ((rc = world_alloc(w, (uint32_t)inv->npubs, (uint32_t)inv->nzones,
+			      (uint32_t)inv->ncamps, (uint32_t)inv->nads, 0,
+			      dom)))
+		goto fail;
+	free(w->sizes);
+	w->sizes = calloc(inv->nzones + inv->nads, sizeof(*w->sizes));
+	pub_ix = malloc(inv->npubs * sizeof(*pub_ix));
+	pubw = pub_weights(w->npubs, &r);
+	if (!w->sizes || !pub_ix || !pubw)
+		goto fail;
+
+	for (uint32_t i = 0; i < w->npubs; i++) {
+		const struct inv_pub *ip = &inv->pubs[i];
+		struct world_pub *pub = &w->pubs[i];
+		const char *d = ip->domains;
+		size_t n = strcspn(d, ",");
+		char buf[80];
+
+		pub->id = ip->id;
+		pub->region = pub_region(seed, ip->id);
+		if (n == 0 || (n == 1 && d[0] == '-') || n > 200) {
+			n = (size_t)snprintf(buf, sizeof(buf), "pub%u.example", ip->id);
+			d = buf;
+		}
+		pub->domain = arena_put(w, d, n);
+		pub->domain_len = (uint16_t)n;
+		if (!pub->domain)
+			goto fail;
+		pub_ix[i] = (uint64_t)ip->id << 32 | i;
+	}
+	qsort(pub_ix, w->npubs, sizeof(*pub_ix), cmp_u64);
+	for (uint32_t i = 0; i < w->nzones; i++) {
+		const struct inv_zone *iz = &inv->zones[i];
+		uint64_t key = (uint64_t)iz->pub << 32, *hit;
+		size_t lo = 0, hi = w->npubs;
+
+		/* first entry >= key: the zone's publisher (refs resolve) */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (pub_ix[mid] < key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		hit = &pub_ix[lo < w->npubs ? lo : 0];
+		w->zones[i].id = iz->id;
+		w->zones[i].pub = (uint32_t)*hit;
+		w->zones[i].size = size_index(w, iz->width, iz->height);
+	}
+	for (uint32_t i = 0; i < w->ncamps; i++) {
+		w->camps[i].id = inv->camps[i].id;
+		w->camps[i].advertiser = inv->camps[i].advertiser;
+	}
+	for (uint32_t i = 0; i < w->nads; i++) {
+		const struct inv_ad *ia = &inv->ads[i];
+		const struct inv_camp *c = ia->campaign;
+		struct world_ad *ad = &w->ads[i];
+
+		ad->id = ia->id;
+		ad->camp = (uint32_t)(c - inv->camps);
+		ad->size = size_index(w, ia->width, ia->height);
+		ad->weight = ia->weight;
+		ad->unsigned_ok = ia->unsigned_ok;
+		/* serve would show it during the whole span */
+		ad->eligible = ia->weight > 0 && c->active &&
+			       c->start_s * 1000 <= from_ms &&
+			       (c->end_s == 0 || c->end_s * 1000 >= to_ms);
+	}
+	if ((rc = build_uas(w, &r)))
+		goto fail;
+	if ((rc = world_finish(w, pubw, &r)) == -EINVAL) {
+		snprintf(err, errlen, "no zone of the inventory has an ad "
+			 "that serve could show during the whole span");
+		goto fail_msg;
+	}
+	if (rc)
+		goto fail;
+	free(pubw);
+	free(pub_ix);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot build the network: %s", strerror(-rc));
+fail_msg:
+	free(pubw);
+	free(pub_ix);
 	world_release(w);
 	return rc;
 }
 
 void world_release(struct world *w)
 {
-	for (int s = 0; s < WORLD_SIZES; s++) {
-		free(w->size_ads[s]);
-		alias_release(&w->size_alias[s]);
+	for (uint32_t s = 0; s < w->nsizes; s++) {
+		if (w->size_ads)
+			free(w->size_ads[s]);
+		if (w->size_alias)
+			alias_release(&w->size_alias[s]);
 	}
+	free(w->size_ads);
+	free(w->size_alias);
 	for (int g = 0; g < WORLD_REGIONS; g++) {
 		free(w->region_zones[g]);
 		alias_release(&w->region_zone_alias[g]);
@@ -482,6 +670,7 @@ void world_release(struct world *w)
 	free(w->zones);
 	free(w->camps);
 	free(w->ads);
+	free(w->sizes);
 	free(w->uas);
 	free(w->arena);
 	memset(w, 0, sizeof(*w));
@@ -505,7 +694,7 @@ int world_write_inventory(const struct world *w, FILE *f)
 	for (uint32_t i = 0; i < w->nzones; i++) {
 		const struct world_zone *z = &w->zones[i];
 		fprintf(f, "zone\t%u\t%u\t%u\t%u\n", z->id, w->pubs[z->pub].id,
-			world_sizes[z->size].w, world_sizes[z->size].h);
+			w->sizes[z->size].w, w->sizes[z->size].h);
 	}
 	for (uint32_t i = 0; i < w->nads; i++) {
 		const struct world_ad *a = &w->ads[i];
@@ -513,8 +702,8 @@ int world_write_inventory(const struct world *w, FILE *f)
 		fprintf(f, "ad\t%u\t%u\t%u\t%u\t%u\t%d\t"
 			"https://cdn.adlog.example/img/%u.png\t"
 			"https://adv%u.example.com/landing?ad=%u\n",
-			a->id, c->id, world_sizes[a->size].w,
-			world_sizes[a->size].h, a->weight, a->unsigned_ok,
+			a->id, c->id, w->sizes[a->size].w,
+			w->sizes[a->size].h, a->weight, a->unsigned_ok,
 			a->id, c->advertiser, a->id);
 	}
 	return fflush(f) || ferror(f) ? -EIO : 0;

@@ -35,13 +35,12 @@ struct world_pub {
 	uint8_t region;
 	const char *domain;      /* registered domain, e.g. "morvanews.de" */
 	uint16_t domain_len;
-	uint32_t zone_first, zone_count;  /* indexes into zones[] */
 };
 
 struct world_zone {
 	uint32_t id;
 	uint32_t pub;            /* index into pubs[] */
-	uint8_t size;            /* index into world_sizes[] */
+	uint32_t size;           /* index into sizes[] */
 	float ctr;               /* click probability per impression */
 };
 
@@ -53,9 +52,10 @@ struct world_camp {
 struct world_ad {
 	uint32_t id;
 	uint32_t camp;           /* index into camps[] */
-	uint8_t size;
+	uint32_t size;           /* index into sizes[] */
 	uint32_t weight;
 	bool unsigned_ok;        /* may be clicked without a token */
+	bool eligible;           /* serve may show it during the whole span */
 };
 
 enum ua_kind { UA_DESKTOP, UA_MOBILE, UA_INAPP };
@@ -73,12 +73,15 @@ struct world {
 	struct world_camp *camps;
 	struct world_ad *ads;
 	uint32_t npubs, nzones, ncamps, nads;
+	struct world_size *sizes;
+	uint32_t nsizes;
 
-	/* ads of each size, drawn by weight */
-	uint32_t *size_ads[WORLD_SIZES];
-	struct alias size_alias[WORLD_SIZES];
+	/* eligible ads of each size, drawn by weight (NULL: none) */
+	uint32_t **size_ads;
+	struct alias *size_alias;
 
-	/* zones of each region's publishers, drawn by popularity */
+	/* zones of each region's publishers that have an eligible ad, drawn
+	 * by popularity (NULL: the region has no traffic) */
 	uint32_t *region_zones[WORLD_REGIONS];
 	struct alias region_zone_alias[WORLD_REGIONS];
 
@@ -102,6 +105,16 @@ struct world_params {
 /* Build a world for p.  Returns 0 or -ENOMEM / -EINVAL (message in err). */
 int world_build(struct world *w, const struct world_params *p,
 		char *err, size_t errlen);
+
+/* Take publishers, zones, campaigns and ads from a parsed inventory (serve's
+ * parser), with ids as there.  An ad gets traffic only when serve could
+ * show it during all of [from_ms, to_ms): weight > 0, campaign active and
+ * running.  A publisher's domain is the first of its DOMAINS (pubID.example
+ * for "-"); regions and popularity are drawn from seed.  Same returns. */
+struct inventory;
+int world_from_inventory(struct world *w, const struct inventory *inv,
+			 uint64_t seed, int64_t from_ms, int64_t to_ms,
+			 char *err, size_t errlen);
 void world_release(struct world *w);
 
 /* Print w as an inventory file (docs/inventory-format.md).  Returns 0 or
@@ -109,8 +122,9 @@ void world_release(struct world *w);
 int world_write_inventory(const struct world *w, FILE *f);
 
 /* Traffic of region g in the UTC hour starting at hour_ms: its share
- * times its local daily curve (mean 1 over a day). */
-double world_region_weight(int g, int64_t hour_ms);
+ * times its local daily curve (mean 1 over a day); 0 when w has no zone
+ * with traffic there. */
+double world_region_weight(const struct world *w, int g, int64_t hour_ms);
 
 /* Name of a user-agent family ("chrome-win", "wechat-ios", ...). */
 const char *world_ua_family_name(uint8_t family);

@@ -336,6 +336,106 @@ static void test_inventory_loads_in_serve(void **state)
 	world_release(&w);
 }
 
+/* --inventory: traffic uses the file's ids, and only ads serve could show
+ * (weight > 0, campaign active and running during the span). */
+static const char small_inventory[] =
+	"adlog-inventory\t1\n"
+	"version\tt1\n"
+	"pub\t10\tAlpha\talpha.example,alpha.example.org\n"
+	"pub\t20\tBeta\t-\n"
+	"camp\t5\t1\t1577836800\t0\tactive\n"
+	"camp\t6\t1\t1577836800\t0\tpaused\n"
+	"camp\t7\t2\t1577836800\t1600000000\tactive\n"
+	"zone\t100\t10\t300\t250\n"
+	"zone\t101\t10\t728\t90\n"
+	"zone\t200\t20\t300\t250\n"
+	"zone\t201\t20\t160\t600\n"
+	"ad\t1000\t5\t300\t250\t10\t0\thttps://i.example/a.png\thttps://l.example/\n"
+	"ad\t1001\t5\t728\t90\t5\t1\thttps://i.example/b.png\thttps://l.example/\n"
+	"ad\t1002\t6\t300\t250\t10\t0\thttps://i.example/c.png\thttps://l.example/\n"
+	"ad\t1003\t7\t300\t250\t10\t0\thttps://i.example/d.png\thttps://l.example/\n"
+	"ad\t1004\t5\t300\t250\t0\t0\thttps://i.example/e.png\thttps://l.example/\n";
+
+struct inv_seen {
+	uint64_t lines, rejects, bad;
+	uint64_t zone[4], alpha_ref, beta_ref;
+};
+
+static int inv_nop(void *ctx, int64_t hour_ms)
+{
+	(void)ctx;
+	(void)hour_ms;
+	return 0;
+}
+
+static int inv_event(void *ctx, const struct event *in, uint32_t node,
+		     uint32_t label)
+{
+	struct inv_seen *v = ctx;
+	char line[EVENT_LINE_MAX];
+	size_t len = event_render(in, line, sizeof(line)), off;
+	struct event ev;
+
+	(void)node;
+	(void)label;
+	v->lines++;
+	if (event_parse(line, len - 1, &ev, &off) != EVENT_OK) {
+		v->rejects++;
+		return 0;
+	}
+	bool ok = ev.camp == 5 &&
+		  ((ev.ad == 1000 && (ev.zone == 100 || ev.zone == 200)) ||
+		   (ev.ad == 1001 && ev.zone == 101)) &&
+		  ev.pub == (ev.zone < 200 ? 10u : 20u);
+	v->bad += !ok;
+	v->zone[ev.zone == 100 ? 0 : ev.zone == 101 ? 1 : ev.zone == 200 ? 2 : 3]++;
+	if (in->ref.len && memmem(in->ref.ptr, in->ref.len, ".alpha.example/", 15))
+		v->alpha_ref++;
+	if (in->ref.len && memmem(in->ref.ptr, in->ref.len, ".pub20.example/", 15))
+		v->beta_ref++;
+	return 0;
+}
+
+static void test_inventory_drives_traffic(void **state)
+{
+	struct inventory *inv = NULL;
+	struct inv_seen v = { 0 };
+	struct gen_sink sink = { &v, inv_nop, inv_event, inv_nop };
+	struct gen_stats st;
+	struct gen_opts o;
+	char err[256];
+
+	(void)state;
+	if (inventory_parse(small_inventory, sizeof(small_inventory) - 1,
+			    "small", &inv, err, sizeof(err)))
+		fail_msg("%s", err);
+	gen_opts_default(&o);
+	o.events = 20000;
+	o.hours = 2;
+	o.inventory = inv;
+	assert_int_equal(gen_run(&o, &sink, &st, err, sizeof(err)), 0);
+	assert_int_equal(v.lines, 20000);
+	assert_int_equal(v.rejects, 0);
+	assert_int_equal(v.bad, 0);
+	assert_true(v.zone[0] > 0 && v.zone[1] > 0 && v.zone[2] > 0);
+	assert_int_equal(v.zone[3], 0);     /* 160x600: no ad of that size */
+	assert_true(v.alpha_ref > 0 && v.beta_ref > 0);
+
+	/* a span in which no campaign runs is refused with a message */
+	inventory_free(inv);
+	const char none[] = "adlog-inventory\t1\n"
+		"pub\t1\tA\ta.example\n"
+		"camp\t1\t1\t1577836800\t0\tpaused\n"
+		"zone\t1\t1\t300\t250\n"
+		"ad\t1\t1\t300\t250\t1\t0\thttps://i.example/a\thttps://l.example/\n";
+	if (inventory_parse(none, sizeof(none) - 1, "none", &inv, err, sizeof(err)))
+		fail_msg("%s", err);
+	o.inventory = inv;
+	assert_int_equal(gen_run(&o, &sink, &st, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no zone"));
+	inventory_free(inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_hour_names),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_inventory_loads_in_serve),
+		cmocka_unit_test(test_inventory_drives_traffic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
