@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "clock.h"
 #include "diag.h"
+#include "fsutil.h"
 #include "gen.h"
 #include "out.h"
 #include "parse.h"
@@ -27,7 +27,8 @@ static const char usage[] =
 "  --events N           lines in total, clicks included (default 100000)\n"
 "  --hours H            hours to spread them over (default 1)\n"
 "  --start YYYYMMDDHH   first UTC hour (default 2026010100)\n"
-"  --out DIR            folder for the files, created if missing (default .)\n"
+"  --out DIR            folder for the files, created (with parents) if\n"
+"                       missing (default .)\n"
 "  --stdout             write every line to stdout instead, in time order\n"
 "  --gzip               compress (.log.gz) with deflate\n"
 "  --gzip-level N       deflate level 1..9 (default 1)\n"
@@ -147,8 +148,8 @@ static int generate(const struct gen_opts *o, const struct out_opts *oo,
 	char err[512];
 	int rc;
 
-	if (!oo->to_stdout && mkdir(oo->dir, 0755) && errno != EEXIST) {
-		diag_err("cannot create '%s': %s", oo->dir, strerror(errno));
+	if (!oo->to_stdout && (rc = fs_mkdir_p(oo->dir))) {
+		diag_err("cannot create '%s': %s", oo->dir, strerror(-rc));
 		return 1;
 	}
 	if (out_init(&out, oo, err, sizeof(err))) {

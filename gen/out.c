@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "diag.h"
+#include "fsutil.h"
 
 #define HOUR_MS 3600000LL
 
@@ -131,22 +132,6 @@ int out_hour_parse(const char *s, size_t len, int64_t *ms)
 /* ---- writing: the generating thread fills chunks, workers deflate and
  * write them ---- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void put_le32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -187,10 +172,10 @@ static int job_write(struct out *o, struct job *j, int err)
 			f->crc = (uint32_t)crc32_combine(f->crc, j->crc, (z_off_t)j->len);
 			f->isize += j->len;
 			o->p->bytes += j->zlen;
-			rc = write_all(f->fd, j->zout, j->zlen);
+			rc = fs_write_all(f->fd, j->zout, j->zlen);
 		} else {
 			o->p->bytes += j->len;
-			rc = write_all(f->fd, j->buf, j->len);
+			rc = fs_write_all(f->fd, j->buf, j->len);
 		}
 		if (rc)
 			diag_err("cannot write '%s': %s",
@@ -203,7 +188,7 @@ static int job_write(struct out *o, struct job *j, int err)
 
 		put_le32(end + 2, f->crc);
 		put_le32(end + 6, (uint32_t)f->isize);
-		rc = write_all(f->fd, (const char *)end, sizeof(end));
+		rc = fs_write_all(f->fd, (const char *)end, sizeof(end));
 		o->p->bytes += sizeof(end);
 	}
 	if (f->is_stdout) {
@@ -392,7 +377,7 @@ static int stream_begin(struct out *o, struct out_stream *s, struct ofile *f)
 	/* gzip header: deflate, no name, mtime 0 (reproducible), Unix */
 	static const unsigned char hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
 	o->bytes += sizeof(hdr);
-	return write_all(f->fd, (const char *)hdr, sizeof(hdr));
+	return fs_write_all(f->fd, (const char *)hdr, sizeof(hdr));
 }
 
 static int stream_end(struct out *o, struct out_stream *s)
