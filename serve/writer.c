@@ -111,7 +111,7 @@ static struct writer_file *open_file(struct writer *w, int64_t hour)
 		if (stat(f->log_path, &st) == 0)
 			continue;
 		f->fd = open(f->open_path,
-			     O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+			     O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
 			     0644);
 		if (f->fd >= 0)
 			return f;
@@ -165,12 +165,16 @@ static void cut_partial(struct writer *w, struct writer_file *f)
 		from = st.st_size > (off_t)sizeof(buf) ?
 		       st.st_size - (off_t)sizeof(buf) : 0;
 		n = pread(f->fd, buf, (size_t)(st.st_size - from), from);
+		if (n < 0) {
+			atomic_store(&f->broken, true);
+			goto out_unlock;
+		}
 		while (n > 0 && buf[n - 1] != '\n')
 			n--;
-		if (n > 0 || from == 0)
-			if (ftruncate(f->fd, from + (n > 0 ? n : 0)))
-				atomic_store(&f->broken, true);
+		if ((n > 0 || from == 0) && ftruncate(f->fd, from + n))
+			atomic_store(&f->broken, true);
 	}
+out_unlock:
 	pthread_mutex_unlock(&w->roll);
 }
 
@@ -290,7 +294,7 @@ int writer_recover(struct writer *w)
 			 e->d_name);
 		memcpy(f->log_path, f->open_path, strlen(f->open_path) - 4);
 		memcpy(f->log_path + strlen(f->open_path) - 4, "log", 4);
-		f->fd = open(f->open_path, O_WRONLY | O_CLOEXEC);
+		f->fd = open(f->open_path, O_RDWR | O_CLOEXEC);
 		if (f->fd < 0) {
 			free(f);
 			continue;

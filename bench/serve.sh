@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# serve.sh - adlog-serve against nginx's own empty_gif, same nginx, same wrk
+# client, one run: requests/s, p99 latency and errors for each, the ratio to
+# empty_gif, and the resident memory of the responders.
+#   bench/serve.sh [SECONDS]   (default 10 s per target)
+# Knobs: PROCS (2) THREADS (64) NGINX_KEEPALIVE (16) CONNS (64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10}
+PROCS=${PROCS:-2}
+THREADS=${THREADS:-64}
+CONNS=${CONNS:-64}
+export NGINX_KEEPALIVE=${NGINX_KEEPALIVE:-16}
+make -s all >/dev/null
+source tests/integration/lib/common.sh
+source tests/integration/lib/nginx.sh
+
+serve_conf processes="$PROCS" threads="$THREADS" cookie_secure=false
+start_serve
+socks=()
+for ((i = 0; i < PROCS; i++)); do socks+=("$(serve_socket $i)"); done
+start_nginx "${socks[@]}"
+pids=$(pgrep -P "$SERVE_PID" | tr '\n' ' ')
+[ -n "$pids" ] || pids=$SERVE_PID
+
+# run NAME PATH: wrk, then "NAME req/s p99 errors"
+declare -A RPS P99 ERR
+run() {
+	local out rps p99 non2xx sockerr
+	out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$(url "$2")")
+	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	non2xx=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out")
+	sockerr=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
+	RPS[$1]=$rps P99[$1]=$p99 ERR[$1]=$(( ${non2xx:-0} + ${sockerr:-0} ))
+	printf '%-10s %10s req/s  p99 %8s  errors %s\n' "$1" "$rps" "$p99" "${ERR[$1]}"
+}
+
+echo "wrk -t2 -c$CONNS -d${DUR}s; nginx workers ${NGINX_WORKERS:-2}, upstream keepalive $NGINX_KEEPALIVE;" \
+     "adlog-serve $PROCS processes x $THREADS threads; $(nproc) cores"
+run empty_gif "empty.gif"
+run serve_i "i?ad=1&zone=1"
+run serve_ad "ad?zone=1"
+awk -v g="${RPS[empty_gif]}" -v i="${RPS[serve_i]}" -v a="${RPS[serve_ad]}" 'BEGIN {
+	printf "ratio /i : empty_gif  = %.2f  (goal >= 0.5)\n", i / g
+	printf "ratio /ad: empty_gif  = %.2f  (goal >= 0.4)\n", a / g }'
+for p in $pids; do
+	printf 'adlog-serve pid %s: VmRSS %s kB, threads %s\n' "$p" \
+		"$(awk '/^VmRSS/ {print $2}' /proc/$p/status)" \
+		"$(awk '/^Threads/ {print $2}' /proc/$p/status)"
+done
+printf 'inventory file: %s bytes\n' "$(stat -c %s "$T/inventory")"
+lines=$(spool_lines | wc -l)
+echo "event lines written: $lines"
+curl -s "$(url status)" | grep -E 'events_dropped|write_errors'

@@ -1,0 +1,166 @@
+/* test_writer.c - the event writer's file protocol: lines land in
+ * adlog.HOUR.HOST.NODE.START.open, the hour's end and writer_close rename
+ * to .log, a crash's leftover .open is closed at start, a full file system
+ * (here: a file-size limit) drops events whole and writing resumes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "../../serve/writer.h"
+
+#define H0 1800000000000LL   /* 2027-01-15T08:00:00Z */
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_writer.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* how many names in dir end with suffix; the last one in *name */
+static int count(const char *suffix, char *name, size_t cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name), s = strlen(suffix);
+
+		if (l > s && !strcmp(e->d_name + l - s, suffix)) {
+			n++;
+			if (name)
+				snprintf(name, cap, "%s/%s", dir, e->d_name);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static size_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : (size_t)st.st_size;
+}
+
+static void test_hourly_files_and_close(void **state)
+{
+	struct writer w;
+	char name[512];
+
+	(void)state;
+	clock_set_fake(H0 + 5);
+	writer_host("web 1.example", w.host, sizeof(w.host));
+	assert_string_equal(w.host, "web-1-example");
+	assert_int_equal(writer_init(&w, dir, "web1", 7, 2), 0);
+	assert_int_equal(writer_append(&w, 0, "a\n", 2, H0 + 5), 0);
+	assert_int_equal(writer_append(&w, 1, "b\n", 2, H0 + 6), 0);
+	assert_int_equal(count(".open", name, sizeof(name)), 1);
+	assert_non_null(strstr(name, "/adlog.2027011508.web1.0007.1800000000005.open"));
+	/* an event stamped a little earlier than the current hour stays */
+	assert_int_equal(writer_append(&w, 1, "c\n", 2, H0 - 1), 0);
+	assert_int_equal(file_size(name), 6);
+	/* first event of the next hour closes the old file */
+	clock_set_fake(H0 + 3600000);
+	assert_int_equal(writer_append(&w, 0, "d\n", 2, H0 + 3600000), 0);
+	assert_int_equal(count(".log", name, sizeof(name)), 1);
+	assert_non_null(strstr(name, ".2027011508.web1.0007."));
+	assert_int_equal(file_size(name), 6);
+	assert_int_equal(count(".open", NULL, 0), 1);
+	/* the clock moves on with no traffic: tick closes the file */
+	writer_tick(&w, H0 + 2 * 3600000);
+	assert_int_equal(count(".open", NULL, 0), 0);
+	assert_int_equal(count(".log", NULL, 0), 2);
+	assert_false(writer_is_open(&w));
+	/* same frozen START again: a new name, never an overwrite */
+	assert_int_equal(writer_append(&w, 0, "e\n", 2, H0 + 3600000), 0);
+	assert_int_equal(writer_close(&w), 0);
+	assert_int_equal(count(".log", NULL, 0), 3);
+	writer_release(&w);
+	clock_set_fake(0);
+}
+
+static void test_recover_leftovers(void **state)
+{
+	struct writer w;
+	char path[512], name[512];
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/adlog.2027011508.web1.0007.5.open", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	assert_int_equal(write(fd, "whole\ntorn", 10), 10);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/adlog.2027011508.web1.0008.5.open", dir);
+	close(open(path, O_WRONLY | O_CREAT, 0644));   /* another node's */
+	assert_int_equal(writer_init(&w, dir, "web1", 7, 1), 0);
+	assert_int_equal(writer_recover(&w), 1);
+	assert_int_equal(count(".log", name, sizeof(name)), 1);
+	assert_non_null(strstr(name, "0007.5.log"));
+	assert_int_equal(file_size(name), 6);   /* the torn tail is cut */
+	assert_int_equal(count(".open", NULL, 0), 1);
+	writer_release(&w);
+}
+
+static void test_full_disk_drops_whole_lines(void **state)
+{
+	struct writer w;
+	struct rlimit old, lim;
+	char name[512], line[100];
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 250;   /* room for 2.5 lines */
+	assert_int_equal(writer_init(&w, dir, "web1", 9, 1), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(writer_append(&w, 0, line, 100, H0), 0);
+	assert_int_equal(writer_append(&w, 0, line, 100, H0), 0);
+	assert_true(writer_append(&w, 0, line, 100, H0) < 0);  /* short write */
+	assert_true(writer_append(&w, 0, line, 100, H0) < 0);
+	assert_int_equal(count(".open", name, sizeof(name)), 1);
+	assert_int_equal(file_size(name), 200);   /* no partial line */
+	assert_true(atomic_load(&w.write_errors) >= 2);
+	/* space returns: writing resumes by itself */
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(writer_append(&w, 0, line, 100, H0), 0);
+	assert_int_equal(file_size(name), 300);
+	writer_release(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hourly_files_and_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_leftovers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk_drops_whole_lines, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
