@@ -1,13 +1,220 @@
 #!/usr/bin/env bash
-# demo.sh - `make demo`: show the pipeline working on this machine.
-# Runs what exists so far: generate an hour of traffic and read it back.
+# demo.sh - `make demo`: the whole adlog pipeline on this machine, on real
+# servers, in var/demo/: a private MariaDB (schema migrated, the sample
+# inventory loaded and exported for serve), two adlog-serve processes behind
+# nginx on a free local port, real HTTP traffic from people, a crawler, a
+# click-spamming script and a self-clicking publisher
+# (scripts/demo-traffic.sh), then the hour's files closed (SIGUSR1), ingest,
+# analyze and the daily report run through the cron wrapper
+# (cron/adlog-cron), and a per-publisher table of valid and invalid events.
+# Every server is stopped on exit, whatever happens; running it again starts
+# from scratch.  A stage whose program is not built yet is reported and the
+# demo stops there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-DEMO=var/demo
-rm -rf "$DEMO" && mkdir -p "$DEMO/spool"
-echo "demo: generating 200,000 events over 2 hours into $DEMO/spool"
-"$BUILD/adlog-gen" --seed 1 --events 200000 --hours 2 --out "$DEMO/spool"
-ls -l "$DEMO/spool"
-echo "demo: parsing every line back"
-"$BUILD/adlog-gen" --verify "$DEMO"/spool/*.log
+# shellcheck source=../tests/integration/lib/common.sh
+. tests/integration/lib/common.sh   # at_exit, free_port, wait_for
+rmdir "$T"
+T=$ROOT/var/demo
+DEMO=$T
+KEEP_TMP=1                          # var/demo stays for a look afterwards
+STARTED=$SECONDS
+trap 'exit 130' INT TERM            # run the EXIT cleanup on ^C too
+
+say() { printf 'demo: [%3d s] %s\n' $((SECONDS - STARTED)) "$*"; }
+stop_here() {
+	say "$1 not built yet, stopping after $2"
+	exit 0
+}
+need() { [ -x "$BUILD/adlog-$1" ] || stop_here "adlog-$1" "$2"; }
+cron() { ADLOG_BINDIR=$BUILD cron/adlog-cron -c "$ADLOG_CONF" "$@"; }
+
+# stop_pid PIDFILE NAME: stop what an earlier, interrupted demo left running
+stop_pid() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	[ -n "$pid" ] && ps -p "$pid" -o args= 2>/dev/null | grep -q "$2" || return 0
+	say "stopping $2 (pid $pid) left by an earlier demo"
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# ---- 0. a clean var/demo ----
+for f in "$DEMO"/serve.*.pid; do stop_pid "$f" adlog-serve; done
+stop_pid "$DEMO/nginx/nginx.pid" nginx
+stop_pid "$DEMO/mariadb/pid" mariadbd
+rm -rf "$DEMO"
+mkdir -p "$DEMO"/{spool,data,archive,quarantine,status,reports,traffic,nginx/tmp}
+say "working folder $DEMO"
+
+# ---- 1. MariaDB, schema, inventory ----
+need admin "nothing"
+MARIADB_DIR=$DEMO/mariadb
+ADLOG_CONF=$DEMO/adlog.conf
+# shellcheck source=../tests/integration/lib/mariadb.sh
+. tests/integration/lib/mariadb.sh
+start_mariadb
+at_exit 'stop_mariadb && say "MariaDB stopped"'
+say "MariaDB $(mariadbd --version | grep -o '[0-9]*\.[0-9]*\.[0-9]*-MariaDB' | head -n 1) up on $MARIADB_SOCK"
+
+( umask 077; cat >"$ADLOG_CONF" <<CONF
+; var/demo/adlog.conf - written by scripts/demo.sh
+[common]
+node_id = 100
+host = demo
+spool_dir = $DEMO/spool
+data_dir = $DEMO/data
+
+[serve]
+socket = $DEMO/serve.sock
+processes = 2
+threads = 16
+inventory = $DEMO/inventory
+inventory_check_ms = 500
+token_key = $(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+cookie_secure = false
+
+[ingest]
+archive_dir = $DEMO/archive
+quarantine_dir = $DEMO/quarantine
+bot_patterns = $ROOT/data/bots.txt
+bot_allow = $ROOT/data/bots-allow.txt
+datacenter_cidrs = $ROOT/data/datacenters.txt
+
+[analyze]
+; a demo day has a few hundred events, not millions: let the publisher
+; tests speak from 50 impressions and 15 clicks
+pub_min_imps = 50
+pub_min_clicks = 15
+
+[mysql]
+host = localhost
+socket = $MARIADB_SOCK
+user = adlog
+password = $MARIADB_PASSWORD
+database = adlog
+
+[cron]
+status_dir = $DEMO/status
+log = $DEMO/cron.log
+report_dir = $DEMO/reports
+CONF
+)
+"$BUILD/adlog-admin" -c "$ADLOG_CONF" migrate | sed 's/^/  /'
+"$BUILD/adlog-admin" -c "$ADLOG_CONF" load-sample | sed 's/^/  /'
+cron export || { say "inventory export failed"; exit 1; }
+say "inventory exported for serve: $(grep -c '^zone' "$DEMO/inventory") zones, $(grep -c '^ad' "$DEMO/inventory") ads ($DEMO/inventory)"
+
+# ---- 2. two serve processes behind nginx ----
+need serve "loading the inventory"
+SERVE_PIDS=()
+for i in 0 1; do
+	"$BUILD/adlog-serve" -c "$ADLOG_CONF" --index "$i" 2>>"$DEMO/serve.$i.log" &
+	SERVE_PIDS+=($!)
+	echo $! >"$DEMO/serve.$i.pid"
+done
+at_exit 'kill -TERM ${SERVE_PIDS[*]} 2>/dev/null; wait ${SERVE_PIDS[*]} 2>/dev/null; say "2 serve processes stopped"'
+for i in 0 1; do
+	wait_for 10 test -S "$DEMO/serve.sock.$i" || { cat "$DEMO/serve.$i.log"; say "serve $i did not start"; exit 1; }
+done
+
+PORT=$(free_port)
+NGX=$DEMO/nginx
+cat >"$NGX/nginx.conf" <<EOT
+# var/demo/nginx/nginx.conf - written by scripts/demo.sh
+daemon off;
+$([ "$(id -u)" = 0 ] && echo "user root;")
+worker_processes 2;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log $NGX/access.log combined buffer=64k flush=1s;
+    client_body_temp_path $NGX/tmp/body;
+    fastcgi_temp_path $NGX/tmp/fastcgi;
+    proxy_temp_path $NGX/tmp/proxy;
+    uwsgi_temp_path $NGX/tmp/uwsgi;
+    scgi_temp_path $NGX/tmp/scgi;
+    # the demo's visitors come from many addresses through one local proxy
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    upstream adlog_serve {
+        server unix:$DEMO/serve.sock.0 max_fails=1 fail_timeout=2s;
+        server unix:$DEMO/serve.sock.1 max_fails=1 fail_timeout=2s;
+        keepalive 8;
+    }
+    server {
+        listen 127.0.0.1:$PORT;
+        location ~ ^/(ad|i|c|status)\$ {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_pass adlog_serve;
+            fastcgi_keep_conn on;
+            fastcgi_next_upstream error timeout invalid_header;
+        }
+        location = /nginx_status { stub_status; }
+        location / { return 404; }
+    }
+}
+EOT
+nginx -c "$NGX/nginx.conf" -p "$NGX" 2>>"$NGX/error.log" &
+NGINX_PID=$!
+at_exit 'kill -QUIT $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null; say "nginx stopped"'
+wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$PORT/nginx_status" ||
+	{ cat "$NGX/error.log"; say "nginx did not start"; exit 1; }
+say "nginx on http://127.0.0.1:$PORT/ in front of serve pids ${SERVE_PIDS[*]}"
+
+# ---- 3. traffic ----
+say "traffic: 40 people, a crawler, a click spammer, a self-clicking publisher (under a minute)"
+scripts/demo-traffic.sh "http://127.0.0.1:$PORT" "$DEMO/traffic" 40
+curl -s "http://127.0.0.1:$PORT/status" >"$DEMO/serve-status.txt" || true
+curl -s "http://127.0.0.1:$PORT/nginx_status" |
+	awk 'NR == 3 { printf "  nginx: %d requests on %d connections\n", $3, $1 }'
+
+# ---- 4. close the hour's files ----
+kill -USR1 "${SERVE_PIDS[@]}"
+closed_all() { ! ls "$DEMO"/spool/*.open >/dev/null 2>&1 || [ -z "$(find "$DEMO/spool" -name '*.open' -size +0)" ]; }
+wait_for 10 closed_all || { say "serve did not close its files"; ls -l "$DEMO/spool"; exit 1; }
+say "closed spool files (SIGUSR1): $(find "$DEMO/spool" -maxdepth 1 -name '*.log' | wc -l), $(cat "$DEMO"/spool/*.log | wc -l) events"
+
+# ---- 5. ingest ----
+need ingest "closing the spool files"
+cron ingest || { say "ingest failed (log: $DEMO/cron.log)"; exit 1; }
+say "ingest: $(sed -n 's/^count\.\(files\|lines\|accepted\|rejected\|flagged\)=/\1 /p' "$DEMO/status/ingest.status" | tr '\n' ' ')"
+tr -d '\n' <"$DEMO/status/ingest.json" | grep -o '"flagged_by":{[^}]*}' | sed 's/^/  /;s/$/\n/' | head -n 1
+
+# ---- 6. analyze, daily scores and report ----
+need analyze "ingest"
+cron analyze || { say "analyze failed (log: $DEMO/cron.log)"; exit 1; }
+say "analyze --pending: $(sed -n 's/^count\.records=//p' "$DEMO/status/analyze.status") hour(s), $(sed -n 's/^count\.events=//p' "$DEMO/status/analyze.status") events"
+DAY=$(date -u +%Y%m%d)
+cron daily "$DAY" || { say "daily analysis failed (log: $DEMO/cron.log)"; exit 1; }
+
+# ---- 7. what the analyst sees ----
+echo
+sql "SELECT publisher_id, reason, SUM(events) FROM invalid_hourly
+     GROUP BY publisher_id, reason ORDER BY publisher_id, SUM(events) DESC" >"$DEMO/reasons.tsv"
+sql "SELECT s.publisher_id, COALESCE(p.name, IF(s.publisher_id = 0, '(no ad known)', '(unknown)')), SUM(s.impressions), SUM(s.valid_impressions),
+            SUM(s.clicks), SUM(s.valid_clicks), COALESCE(d.fraud_score, -1), COALESCE(d.flagged, 0),
+            COALESCE(NULLIF(d.reasons, ''), '-')
+     FROM stats_hourly s LEFT JOIN publishers p ON p.id = s.publisher_id
+     LEFT JOIN publisher_daily d ON d.publisher_id = s.publisher_id AND d.day = '$DAY'
+     GROUP BY s.publisher_id ORDER BY s.publisher_id" |
+	awk -F'\t' -v reasons="$DEMO/reasons.tsv" '
+	BEGIN {
+		while ((getline line < reasons) > 0) {
+			split(line, f, "\t"); why[f[1]] = why[f[1]] sprintf("%s%s=%d", why[f[1]] == "" ? "" : " ", f[2], f[3])
+		}
+		printf "%-24s %6s %6s %6s %6s  %-6s %s\n", "publisher", "imps", "valid", "clicks", "valid", "score", "invalid events by reason"
+	}
+	{
+		score = $7 < 0 ? "-" : sprintf("%.2f%s", $7, $8 ? "*" : "")
+		printf "%-24s %6d %6d %6d %6d  %-6s %s\n", $1 " " substr($2, 1, 21), $3, $4, $5, $6, score, why[$1]
+		if ($9 != "-") printf "%-24s publisher rules: %s\n", "", $9
+	}'
+echo "(score: publisher_daily.fraud_score for $DAY, * = flagged)"
+echo
+say "HTML report: $DEMO/reports/$DAY.html"
+say "cron jobs (status files in $DEMO/status):"
+cron status | sed 's/^/  /'
+say "done in $((SECONDS - STARTED)) s; stopping servers"
