@@ -146,7 +146,7 @@ static long peak_rss_kb(void)
 
 static void print_json_hour(const struct run *r, const struct hour_set *h,
 			    const struct rollup *ru, const char *action,
-			    int64_t ms)
+			    int64_t ms, int64_t load_ms)
 {
 	char name[32];
 	bool first = true;
@@ -157,6 +157,7 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 		printf(",\"events\":%llu,\"impressions\":%llu,\"clicks\":%llu,"
 		       "\"valid_impressions\":%llu,\"valid_clicks\":%llu,"
 		       "\"stats_rows\":%zu,\"invalid_rows\":%zu,\"ms\":%lld,"
+		       "\"lookback_ms\":%lld,\"passes_ms\":%lld,\"load_ms\":%lld,"
 		       "\"warmed\":%llu,\"out_of_order\":%llu,"
 		       "\"lookback_hours\":%u,\"rules_bytes\":%zu,"
 		       "\"sketch_bytes\":%zu,\"peak_rss_kb\":%ld,"
@@ -166,7 +167,9 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 		       (unsigned long long)ru->clicks,
 		       (unsigned long long)ru->vimps,
 		       (unsigned long long)ru->vclicks, ru->nrows, ru->ninv,
-		       (long long)ms, (unsigned long long)r->an.warmed,
+		       (long long)ms, (long long)r->an.ms_lookback,
+		       (long long)r->an.ms_passes, (long long)load_ms,
+		       (unsigned long long)r->an.warmed,
 		       (unsigned long long)r->an.out_of_order,
 		       r->an.lb.hours_scanned, rules_memory(&r->an.rules),
 		       ru->hll_peak, peak_rss_kb());
@@ -242,7 +245,7 @@ static int do_hour(struct run *r, uint32_t hour, bool must_exist,
 	struct rollup ru;
 	char err[1024];
 	bool same;
-	int64_t t0 = clock_mono_ms(), ms;
+	int64_t t0 = clock_mono_ms(), ms, load_ms = 0;
 	int rc = 1;
 
 	if (hour_scan(&h, r->data, hour, err, sizeof(err))) {
@@ -266,7 +269,7 @@ static int do_hour(struct run *r, uint32_t hour, bool must_exist,
 	}
 	if (same && !need_events) {
 		if (r->o.json)
-			print_json_hour(r, &h, NULL, "unchanged", 0);
+			print_json_hour(r, &h, NULL, "unchanged", 0, 0);
 		else if (!r->o.pending)
 			fprintf(stderr, "analyze: hour %010u unchanged, skipped (--force to redo)\n",
 				hour);
@@ -289,18 +292,20 @@ static int do_hour(struct run *r, uint32_t hour, bool must_exist,
 			goto out_rollup;
 		}
 	} else if (!same) {
+		int64_t t1 = clock_mono_ms();
+
 		rollup_money(&ru, load_price_fn, &r->ld);
-		if (load_hour(&r->ld, &h, &ru, clock_mono_ms() - t0, err,
-			      sizeof(err))) {
+		if (load_hour(&r->ld, &h, &ru, t1 - t0, err, sizeof(err))) {
 			diag_err("hour %010u not loaded: %s", hour, err);
 			rc = -1;
 			goto out_rollup;
 		}
+		load_ms = clock_mono_ms() - t1;
 	}
 	ms = clock_mono_ms() - t0;
 	if (r->o.json)
 		print_json_hour(r, &h, &ru, r->o.dry_run ? "dry-run" :
-				same ? "unchanged" : "loaded", ms);
+				same ? "unchanged" : "loaded", ms, load_ms);
 	else
 		fprintf(stderr, "analyze: hour %010u: %llu events (%llu invalid) "
 			"from %zu segments, %zu + %zu rows%s, %lld ms\n", hour,

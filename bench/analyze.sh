@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# bench/analyze.sh - adlog-analyze on one generated hour, against the obvious
+# alternative measured in the same run: the same hour's events loaded raw
+# into MariaDB with LOAD DATA LOCAL INFILE, then rolled up with GROUP BY.
+#
+#   bench/analyze.sh [SIZES]      default SIZES="5000000 20000000"
+#
+# For each size: adlog-gen writes one hour of v1 logs (2 nodes), adlog-ingest
+# turns them into segments (not timed), then
+#   analyze   adlog-analyze --hour H --dry-run >/dev/null: segments to
+#             rollups with every rule, no MySQL; wall time, CPU time and
+#             peak resident memory (VmHWM, /usr/bin/time)
+#   load      adlog-analyze --hour H into MariaDB: the rollups' load time
+#             (one transaction, from its --json "load_ms")
+#   peer      LOAD DATA LOCAL INFILE of the raw logs into an InnoDB table,
+#             then INSERT ... SELECT ... GROUP BY the same keys (impressions,
+#             clicks, distinct visitors); wall time
+# Data lives under var/bench-analyze (never committed; reused when present,
+# BENCH_CLEAN=1 removes it at the end).  Needs ~12 GB of disk for 20 M.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+B=${BENCH_DIR:-$ROOT/var/bench-analyze}
+SIZES=${1:-"5000000 20000000"}
+HOUR=2026010112
+mkdir -p "$B"
+cd "$ROOT"
+for p in adlog-gen adlog-ingest adlog-analyze adlog-admin; do
+	[ -x "$BUILD/$p" ] || { echo "build first: $BUILD/$p missing" >&2; exit 2; }
+done
+
+# ---- a private MariaDB sized for a bulk load (not the tests' tiny one) ----
+DB=$B/mariadb
+SOCK=$DB/sock
+if [ ! -d "$DB/mysql" ]; then
+	mariadb-install-db --no-defaults --datadir="$DB" --auth-root-authentication-method=normal \
+		--skip-test-db >"$B/install.log" 2>&1
+fi
+mariadbd --no-defaults --datadir="$DB" --socket="$SOCK" --skip-networking --user=root \
+	--log-error="$DB/err.log" --pid-file="$DB/pid" --skip-log-bin \
+	--innodb-buffer-pool-size=2G --innodb-log-file-size=1G \
+	--innodb-flush-log-at-trx-commit=2 --performance-schema=OFF \
+	--local-infile=1 </dev/null >/dev/null 2>&1 &
+DBPID=$!
+trap 'kill -TERM $DBPID 2>/dev/null; wait $DBPID 2>/dev/null || true; [ -z "${BENCH_CLEAN:-}" ] || rm -rf "$B"' EXIT
+for _ in $(seq 1 300); do
+	mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1 && break
+	sleep 0.1
+done
+sqlr() { mariadb --no-defaults --socket="$SOCK" -uroot --local-infile=1 -N -B "$@"; }
+sqlr -e "CREATE DATABASE IF NOT EXISTS adlog; CREATE DATABASE IF NOT EXISTS peer"
+CONF=$B/adlog.conf
+( umask 077; cat >"$CONF" <<CONF
+[mysql]
+host = localhost
+socket = $SOCK
+user = root
+password =
+database = adlog
+CONF
+)
+"$BUILD/adlog-admin" -c "$CONF" migrate >/dev/null
+
+ms() { date +%s%3N; }
+lists=$ROOT/data
+icfg=$B/ingest.conf
+cat >"$icfg" <<CONF
+[ingest]
+after = keep
+archive_dir = $B/archive
+quarantine_dir = $B/quarantine
+bot_patterns = $lists/bots.txt
+bot_allow = $lists/bots-allow.txt
+datacenter_cidrs = $lists/datacenters.txt
+CONF
+
+echo "adlog-analyze bench, $(nproc) cores, $(date -u +%FT%TZ)"
+printf '%-9s %12s %10s %10s %12s %12s %10s %10s %12s %8s\n' events analyze_s cpu_s ev/s ev/s/core peak_rss_MB load_s peer_s peer_ev/s ratio
+for n in $SIZES; do
+	d=$B/$n
+	if [ ! -f "$d/.ready" ]; then
+		rm -rf "$d"
+		mkdir -p "$d/spool" "$d/data"
+		"$BUILD/adlog-gen" --seed 11 --events "$n" --hours 1 --start $HOUR --nodes 2 \
+			--out "$d/spool" --write-inventory "$d/inventory" --quiet
+		"$BUILD/adlog-ingest" -c "$icfg" --data "$d/data" --json "$d"/spool/*.log >"$d/ingest.json"
+		touch "$d/.ready"
+	fi
+	# prices for the load (odd campaigns CPC, even CPM; 70 % share)
+	awk -F'\t' '
+	$1 == "pub" { printf "REPLACE INTO publishers (id, name, revenue_share_bp) VALUES (%s, \"%s\", 7000);\n", $2, $3 }
+	$1 == "camp" { if (!adv[$3]++) printf "REPLACE INTO advertisers (id, name) VALUES (%s, \"a\");\n", $3
+		printf "REPLACE INTO campaigns (id, advertiser_id, name, pricing, price_micros, start_at) VALUES (%s, %s, \"c\", \"%s\", %s, \"2020-01-01\");\n",
+			$2, $3, $2 % 2 ? "CPC" : "CPM", $2 % 2 ? 200000 : 1500000 }' "$d/inventory" |
+		sqlr adlog
+
+	# analyze, no MySQL (page cache warm: one untimed run first)
+	"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --dry-run >/dev/null 2>&1
+	/usr/bin/time -f '%e %U %S %M' -o "$d/time" \
+		"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --dry-run --json >"$d/analyze.json"
+	read -r wall user sys rss_kb <"$d/time"
+	cpu=$(echo "$user + $sys" | bc -l)
+
+	# the rollups into MySQL: replace the hour in one transaction
+	"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --force --json >"$d/load.json"
+	load_ms=$(grep -o '"load_ms":[0-9]*' "$d/load.json" | cut -d: -f2)
+	rows=$(grep -o '"stats_rows":[0-9]*' "$d/load.json" | cut -d: -f2)
+	irows=$(grep -o '"invalid_rows":[0-9]*' "$d/load.json" | cut -d: -f2)
+
+	# the peer: raw rows into InnoDB, then GROUP BY
+	sqlr peer -e "DROP TABLE IF EXISTS raw, rollup;
+		CREATE TABLE raw (v TINYINT, type CHAR(1), ts BIGINT, id CHAR(16), imp CHAR(16),
+		  ip VARCHAR(45), uid CHAR(22), flags VARCHAR(4), ad INT UNSIGNED, zone INT UNSIGNED,
+		  pub INT UNSIGNED, camp INT UNSIGNED, ua VARCHAR(1024), ref VARCHAR(1024)) ENGINE=InnoDB;
+		CREATE TABLE rollup (pub INT UNSIGNED, zone INT UNSIGNED, camp INT UNSIGNED, ad INT UNSIGNED,
+		  impressions BIGINT, clicks BIGINT, uniques BIGINT,
+		  PRIMARY KEY (pub, zone, camp, ad)) ENGINE=InnoDB"
+	t0=$(ms)
+	for f in "$d"/spool/*.log; do
+		sqlr peer -e "LOAD DATA LOCAL INFILE '$f' INTO TABLE raw
+			FIELDS TERMINATED BY '\t' ESCAPED BY '' LINES TERMINATED BY '\n'"
+	done
+	t1=$(ms)
+	sqlr peer -e "INSERT INTO rollup SELECT pub, zone, camp, ad, SUM(type = 'i'), SUM(type = 'c'),
+		COUNT(DISTINCT IF(uid = '-', CONCAT(ip, ua), uid)) FROM raw GROUP BY pub, zone, camp, ad"
+	t2=$(ms)
+	peer_rows=$(sqlr peer -e "SELECT COUNT(*) FROM rollup")
+	peer_s=$(echo "($t2 - $t0) / 1000" | bc -l)
+	sqlr peer -e "DROP TABLE raw"
+
+	printf '%-9s %12.2f %10.2f %10.0f %12.0f %12.0f %10.3f %10.1f %12.0f %8.1f\n' "$n" "$wall" "$cpu" \
+		"$(echo "$n / $wall" | bc -l)" "$(echo "$n / $cpu" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)" \
+		"$(echo "$load_ms / 1000" | bc -l)" "$peer_s" "$(echo "$n / $peer_s" | bc -l)" \
+		"$(echo "($n / $wall) / ($n / $peer_s)" | bc -l)"
+	echo "  analyze: $(grep -o '"lookback_ms":[0-9]*,"passes_ms":[0-9]*' "$d/analyze.json"), rules tables $(($(grep -o '"rules_bytes":[0-9]*' "$d/analyze.json" | cut -d: -f2) / 1048576)) MB, uniques sketches $(($(grep -o '"sketch_bytes":[0-9]*' "$d/analyze.json" | cut -d: -f2) / 1048576)) MB"
+	echo "  load: $rows stats rows + $irows invalid rows in ${load_ms} ms; peer: LOAD DATA $((t1 - t0)) ms, GROUP BY $((t2 - t1)) ms, $peer_rows rows"
+done
+echo "ratio = analyze events/s (wall) / peer events/s (wall); goals: >= 1,000,000 events/s per core, peak RSS < 256 MB, load < 2 s"
