@@ -38,40 +38,27 @@ void analyzer_release(struct analyzer *a)
 	lookback_release(&a->lb);
 }
 
-/* Feed the previous hour's last rules_warmup_ms into the windows, so a
- * duplicate click a second after midnight is still one. */
-static int warm(struct analyzer *a, uint32_t hour, char *err, size_t errlen)
+/* Feed the previous hour's (opened) last rules_warmup_ms into the
+ * windows, so a duplicate click a second after midnight is still one. */
+static int warm(struct analyzer *a, struct hour_set *p, uint32_t hour)
 {
 	int64_t start = hour_start_ms(hour);
-	struct hour_set p;
 	struct hour_merge m;
 	const struct seg_record *rec;
 	uint32_t seg;
-	int rc = -1;
 
 	a->warmed = 0;
-	if (hour_scan(&p, a->data_dir, hour_add(hour, -1), err, errlen))
+	if (!p->n)
+		return 0;
+	if (hour_merge_init(&m, p, start - rules_warmup_ms(&a->rules)))
 		return -1;
-	if (!p.n) {
-		rc = 0;
-		goto out_release;
-	}
-	if (hour_open(&p, err, errlen))
-		goto out_release;
-	if (hour_merge_init(&m, &p, start - rules_warmup_ms(&a->rules))) {
-		snprintf(err, errlen, "out of memory");
-		goto out_release;
-	}
 	while ((rec = hour_merge_next(&m, &seg)) && rec->ts_ms < start) {
 		rules_warm(&a->rules, rec,
-			   segment_string_hash(&p.segs[seg].r, rec->ua));
+			   segment_string_hash(&p->segs[seg].r, rec->ua));
 		a->warmed++;
 	}
 	hour_merge_release(&m);
-	rc = 0;
-out_release:
-	hour_release(&p);
-	return rc;
+	return 0;
 }
 
 static void feed_pubscore(struct analyzer *a, const struct segment_reader *r,
@@ -98,16 +85,28 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 		  char *err, size_t errlen)
 {
 	struct hour_merge m;
+	struct hour_set prev;
 	const struct seg_record *rec;
 	uint32_t seg;
 	int64_t t0 = clock_mono_ms(), t1;
+	int rc;
 
 	if (hour_open(h, err, errlen))
 		return -1;
-	if (lookback_prepare(&a->lb, h, err, errlen))
+	/* the previous hour: warm-up and most of the look-back, opened once */
+	if (hour_scan(&prev, a->data_dir, hour_add(h->hour, -1), err, errlen))
 		return -1;
-	rules_begin_hour(&a->rules, hour_start_ms(h->hour));
-	if (warm(a, h->hour, err, errlen))
+	rc = hour_open(&prev, err, errlen) ||
+	     lookback_prepare(&a->lb, h, &prev, err, errlen);
+	if (!rc) {
+		rules_begin_hour(&a->rules, hour_start_ms(h->hour));
+		if (warm(a, &prev, h->hour)) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	}
+	hour_release(&prev);
+	if (rc)
 		return -1;
 	t1 = clock_mono_ms();
 	a->ms_lookback = t1 - t0;

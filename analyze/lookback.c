@@ -332,8 +332,8 @@ static void scan(struct lookback *lb, struct hour_set *h, bool clicks,
 	}
 }
 
-int lookback_prepare(struct lookback *lb, struct hour_set *cur, char *err,
-		     size_t errlen)
+int lookback_prepare(struct lookback *lb, struct hour_set *cur,
+		     struct hour_set *prev, char *err, size_t errlen)
 {
 	int64_t first_ms;
 	uint32_t first, h;
@@ -372,6 +372,10 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur, char *err,
 		bool uns = lb->nsaw &&
 			   h >= hour_add(cur->hour, -LOOKBACK_UNSIGNED_HOURS);
 
+		if (prev && prev->hour == h) {
+			scan(lb, prev, true, uns);
+			continue;
+		}
 		if (hour_scan(&e, lb->data_dir, h, err, errlen))
 			return -1;
 		if (hour_open(&e, err, errlen)) {

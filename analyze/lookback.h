@@ -52,10 +52,11 @@ void lookback_callbacks(struct lookback *lb, struct rules_lookback *out);
 /* Forget the previous hour's questions and collect this hour's: every
  * click's impression id, and (visitor, ad) of every unsigned click.  Then
  * scan the current hour (opened) and the earlier hours that the ids name
- * (opened here, one at a time).  Returns 0, or -1 with a message in err
+ * (opened here, one at a time, except prev: the previous hour, already
+ * opened by the caller, or NULL).  Returns 0, or -1 with a message in err
  * (an earlier hour's segment is unreadable: the answer would not be
  * exact, so the hour is not analysed). */
 int lookback_prepare(struct lookback *lb, struct hour_set *cur,
-		     char *err, size_t errlen);
+		     struct hour_set *prev, char *err, size_t errlen);
 
 #endif
