@@ -359,7 +359,7 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	    !r->flood)
 		goto out_release;
 	if (sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
-	    sketch_cms_init(r->addr, p->sketch_log2 - 9, 3) < 0 ||
+	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 2) < 0 ||
 	    tab_init(r->fanout, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->addr_clicks, sizeof(uint32_t), max,
 		     &r->st.table_full) < 0 ||
@@ -518,9 +518,8 @@ void rules_warm(struct rules *r, const struct seg_record *rec, uint64_t ua)
 	remember(r, rec, rules_addr_key(rec), rules_visitor_key(rec, ua));
 }
 
-/* The two counts of an address share one count-min line. */
-#define Q_IMPS 0x1d8e4e27c47d124full
-#define Q_SIZE 0x52dce729da3ed5b5ull
+/* The two counts of an address share one count-min line, in two parts. */
+enum { Q_IMPS = 0, Q_SIZE = 1 };
 
 /* A record's keys, computed ahead so its cache lines can be prefetched. */
 struct keyed {
@@ -578,7 +577,7 @@ static void observe_keyed(struct rules *r, const struct seg_record *rec,
 			units = (uint32_t)lround(SIZE_UNIT *
 						 r->p.fresh_visitor_weight);
 		if (units)
-			sketch_cms_add_in(r->addr, akey, akey ^ Q_SIZE, units);
+			sketch_cms_add_in(r->addr, akey, Q_SIZE, units);
 	}
 	if (rec->type == EVENT_CLICK) {
 		bool isnew;
@@ -587,7 +586,7 @@ static void observe_keyed(struct rules *r, const struct seg_record *rec,
 		if (n)
 			(*n)++;
 	} else {
-		sketch_cms_add_in(r->addr, akey, akey ^ Q_IMPS, 1);
+		sketch_cms_add_in(r->addr, akey, Q_IMPS, 1);
 	}
 }
 
@@ -636,10 +635,20 @@ void rules_end_observe(struct rules *r)
 	r->st.uid_multi = r->uid_multi->n;
 }
 
+uint32_t rules_addr_imps(const struct rules *r, uint64_t akey)
+{
+	return sketch_cms_get_in(r->addr, akey, Q_IMPS);
+}
+
+double rules_addr_visitors(const struct rules *r, uint64_t akey)
+{
+	return sketch_cms_get_in(r->addr, akey, Q_SIZE) / (double)SIZE_UNIT;
+}
+
 /* Estimated visitors behind an address this hour (at least 1). */
 static double addr_size(const struct rules *r, uint64_t akey)
 {
-	double v = sketch_cms_get_in(r->addr, akey, akey ^ Q_SIZE) /
+	double v = sketch_cms_get_in(r->addr, akey, Q_SIZE) /
 		   (double)SIZE_UNIT;
 
 	return v < 1 ? 1 : v;
@@ -701,7 +710,7 @@ static uint32_t judge_impression(struct rules *r, const struct seg_record *rec,
 	const int64_t *last;
 	uint32_t bits = 0;
 
-	if (sketch_cms_get_in(r->addr, akey, akey ^ Q_IMPS) >
+	if (sketch_cms_get_in(r->addr, akey, Q_IMPS) >
 	    p->burst_imps_base + p->burst_imps_per_visitor * size)
 		bits |= IVT_ADDR_BURST;
 	last = win_find(r->flood, hash3(vkey, rec->zone, rec->ad, TAG_FLOOD));

@@ -176,6 +176,11 @@ uint32_t rules_event(struct rules *r, const struct seg_record *rec,
 void rules_event_batch(struct rules *r, const struct seg_record *const *recs,
 		       const uint64_t *ua, size_t n, uint32_t *bits);
 
+/* After pass 1: the estimated impressions and visitors of an address this
+ * hour (rules_addr_key), as the address rules see them (docs/rules.md). */
+uint32_t rules_addr_imps(const struct rules *r, uint64_t akey);
+double rules_addr_visitors(const struct rules *r, uint64_t akey);
+
 /* Key of the visitor: the uid when there is one, else address + user agent. */
 uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua);
 

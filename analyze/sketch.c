@@ -118,12 +118,15 @@ bool sketch_bloom_add_in(struct sketch_bloom *b, uint64_t block, uint64_t key)
 
 #define CMS_LINE 16              /* 32-bit counters per 64-byte line */
 
-int sketch_cms_init(struct sketch_cms *c, unsigned log2_lines, unsigned d)
+int sketch_cms_init(struct sketch_cms *c, unsigned log2_lines, unsigned d,
+		    unsigned parts)
 {
 	memset(c, 0, sizeof(*c));
-	if (log2_lines > 32 || d < 1 || d > 8)
+	if (log2_lines > 32 || (parts != 1 && parts != 2 && parts != 4) ||
+	    d < 1 || d > CMS_LINE / parts)
 		return -EINVAL;
 	c->d = d;
+	c->parts = parts;
 	c->mask = (1ull << log2_lines) - 1;
 	c->cnt = sketch_alloc(((size_t)CMS_LINE << log2_lines) *
 			      sizeof(uint32_t));
@@ -140,7 +143,7 @@ void sketch_cms_clear(struct sketch_cms *c)
 {
 	if (c->cnt)
 		memset(c->cnt, 0, sketch_cms_bytes(c));
-	c->total = 0;
+	memset(c->total, 0, sizeof(c->total));
 }
 
 size_t sketch_cms_bytes(const struct sketch_cms *c)
@@ -148,30 +151,36 @@ size_t sketch_cms_bytes(const struct sketch_cms *c)
 	return (size_t)(c->mask + 1) * CMS_LINE * sizeof(uint32_t);
 }
 
-double sketch_cms_error(const struct sketch_cms *c)
+double sketch_cms_error(const struct sketch_cms *c, unsigned part)
 {
-	return 2.718281828459045 * (double)c->total /
-	       ((double)(c->mask + 1) * CMS_LINE / c->d);
+	double w = (double)(c->mask + 1) * CMS_LINE / c->parts / c->d;
+
+	return 2.718281828459045 * (double)c->total[part] / w;
 }
 
-/* The d counters of key in line (positions from 4-bit pieces of a hash). */
-static void cms_cells(const struct sketch_cms *c, uint64_t line, uint64_t key,
+/* The d counters of key h in part: its line, then positions within the
+ * part's slots from pieces of a second hash.  The positions are the same in
+ * every part, so two keys that collide collide in all parts alike: a small
+ * address that shares a busy one's counters sees its impressions and its
+ * visitors inflated together, and a ratio of the two stays sane. */
+static void cms_cells(const struct sketch_cms *c, uint64_t h, unsigned part,
 		      uint32_t **cell)
 {
-	uint32_t *base = c->cnt + (line & c->mask) * CMS_LINE;
-	uint64_t g = mix64(key ^ 0x2545f4914f6cdd1dull);
+	unsigned width = CMS_LINE / c->parts;
+	uint32_t *base = c->cnt + (h & c->mask) * CMS_LINE + part * width;
+	uint64_t g = mix64(h ^ 0x2545f4914f6cdd1dull);
 
 	for (unsigned i = 0; i < c->d; i++)
-		cell[i] = base + ((g >> (4 * i)) & (CMS_LINE - 1));
+		cell[i] = base + ((g >> (4 * i)) & (width - 1));
 }
 
-uint32_t sketch_cms_add_in(struct sketch_cms *c, uint64_t line, uint64_t key,
+uint32_t sketch_cms_add_in(struct sketch_cms *c, uint64_t h, unsigned part,
 			   uint32_t n)
 {
-	uint32_t *cell[8];
+	uint32_t *cell[CMS_LINE];
 	uint32_t min = UINT32_MAX, want;
 
-	cms_cells(c, line, key, cell);
+	cms_cells(c, h, part, cell);
 	for (unsigned i = 0; i < c->d; i++)
 		if (*cell[i] < min)
 			min = *cell[i];
@@ -179,36 +188,36 @@ uint32_t sketch_cms_add_in(struct sketch_cms *c, uint64_t line, uint64_t key,
 	for (unsigned i = 0; i < c->d; i++)
 		if (*cell[i] < want)
 			*cell[i] = want;
-	c->total += n;
+	c->total[part] += n;
 	return want;
 }
 
-uint32_t sketch_cms_get_in(const struct sketch_cms *c, uint64_t line,
-			   uint64_t key)
+uint32_t sketch_cms_get_in(const struct sketch_cms *c, uint64_t h,
+			   unsigned part)
 {
-	uint32_t *cell[8];
+	uint32_t *cell[CMS_LINE];
 	uint32_t min = UINT32_MAX;
 
-	cms_cells(c, line, key, cell);
+	cms_cells(c, h, part, cell);
 	for (unsigned i = 0; i < c->d; i++)
 		if (*cell[i] < min)
 			min = *cell[i];
 	return min;
 }
 
-void sketch_cms_prefetch(const struct sketch_cms *c, uint64_t line)
+void sketch_cms_prefetch(const struct sketch_cms *c, uint64_t h)
 {
-	__builtin_prefetch(c->cnt + (line & c->mask) * CMS_LINE, 1);
+	__builtin_prefetch(c->cnt + (h & c->mask) * CMS_LINE, 1);
 }
 
 uint32_t sketch_cms_add(struct sketch_cms *c, uint64_t h, uint32_t n)
 {
-	return sketch_cms_add_in(c, h, h, n);
+	return sketch_cms_add_in(c, h, 0, n);
 }
 
 uint32_t sketch_cms_get(const struct sketch_cms *c, uint64_t h)
 {
-	return sketch_cms_get_in(c, h, h);
+	return sketch_cms_get_in(c, h, 0);
 }
 
 /* ---- Space-Saving top-k ---- */

@@ -43,34 +43,39 @@ size_t sketch_bloom_bytes(const struct sketch_bloom *b);
 void sketch_bloom_prefetch(const struct sketch_bloom *b, uint64_t block);
 
 /* Count-min sketch (Cormode, Muthukrishnan 2005) with conservative update
- * (Estan, Varghese 2002), blocked: each key's d counters lie in one 64-byte
- * line of 16, chosen by a line hash, so an update or a query costs one
- * cache miss and two quantities of one key (line = key) share the miss.
- * Estimates never under-count.  An unblocked sketch of the same size
- * over-counts by more than e*N/w with probability at most e^-d; blocking
- * correlates the rows, so test_sketch measures the tail instead (see
- * docs/rules.md).  Counters saturate at UINT32_MAX. */
+ * (Estan, Varghese 2002), blocked: all d counters of a key lie in one
+ * 64-byte line of 16, so an update or a query costs one cache miss.  A line
+ * may be split in parts (1, 2 or 4) that count different quantities of the
+ * same key (an address's impressions and its visitors): one miss reads
+ * both, and one quantity never pollutes the other.  Estimates never
+ * under-count.  An unblocked sketch of w counters per row over-counts by
+ * more than e*N/w with probability at most e^-d; blocking correlates the
+ * rows, so test_sketch measures the tail (docs/rules.md).  Counters
+ * saturate at UINT32_MAX. */
 struct sketch_cms {
 	uint32_t *cnt;             /* lines * 16 */
-	unsigned d;                /* counters per key, 1..8 */
+	unsigned d;                /* counters per key and part */
+	unsigned parts;
 	uint64_t mask;             /* lines - 1 */
-	uint64_t total;            /* N */
+	uint64_t total[4];         /* N, per part */
 };
 
-int sketch_cms_init(struct sketch_cms *c, unsigned log2_lines, unsigned d);
+int sketch_cms_init(struct sketch_cms *c, unsigned log2_lines, unsigned d,
+		    unsigned parts);
 void sketch_cms_release(struct sketch_cms *c);
 void sketch_cms_clear(struct sketch_cms *c);
-/* Add n to key h (line h); returns the new estimate. */
+/* Add n to key h in part; returns the new estimate. */
+uint32_t sketch_cms_add_in(struct sketch_cms *c, uint64_t h, unsigned part,
+			   uint32_t n);
+uint32_t sketch_cms_get_in(const struct sketch_cms *c, uint64_t h,
+			   unsigned part);
+/* The same in part 0. */
 uint32_t sketch_cms_add(struct sketch_cms *c, uint64_t h, uint32_t n);
 uint32_t sketch_cms_get(const struct sketch_cms *c, uint64_t h);
-/* The same with the line chosen apart from the key. */
-uint32_t sketch_cms_add_in(struct sketch_cms *c, uint64_t line, uint64_t key,
-			   uint32_t n);
-uint32_t sketch_cms_get_in(const struct sketch_cms *c, uint64_t line,
-			   uint64_t key);
-void sketch_cms_prefetch(const struct sketch_cms *c, uint64_t line);
-/* e*N/(16*lines/d): the bound an unblocked sketch of this size would give. */
-double sketch_cms_error(const struct sketch_cms *c);
+/* Hint that key h's line will be touched soon. */
+void sketch_cms_prefetch(const struct sketch_cms *c, uint64_t h);
+/* e*N/w of part: the bound an unblocked sketch of this size would give. */
+double sketch_cms_error(const struct sketch_cms *c, unsigned part);
 size_t sketch_cms_bytes(const struct sketch_cms *c);
 
 /* Space-Saving (Metwally, Agrawal, El Abbadi 2005) with k counters: every

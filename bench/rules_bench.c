@@ -5,6 +5,7 @@
  * user agents per uid, impressions per address) kept exactly in uthash
  * tables, one malloc per key.  Built and run by bench/rules.sh.
  *
+ *   rules_bench error N    per-address estimates against exact counts
  *   rules_bench rules|rules1|exact|gen N     prints "mode N cpu_seconds ns/event rss_mb"
  */
 #include <stdio.h>
@@ -89,7 +90,7 @@ struct key_ent {
 };
 
 /* Exact counterpart of pass 1: a set of pairs and counters per key. */
-static void exact_bump(struct key_ent **t, uint64_t key)
+static uint32_t exact_bump(struct key_ent **t, uint64_t key)
 {
 	struct key_ent *e;
 
@@ -101,11 +102,74 @@ static void exact_bump(struct key_ent **t, uint64_t key)
 		e->key = key;
 		HASH_ADD(hh, *t, key, sizeof(key), e);
 	}
-	e->n++;
+	return ++e->n;
 }
 
 /* CPU seconds of this process: the machine is shared, wall time is not
  * what one core costs. */
+/* Per address, the rules' estimates of impressions and visitors against
+ * exact counts: prints mean and 99th-percentile over-count. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t sketch_error(struct gen *g)
+{
+	struct rules rl;
+	struct rules_params p;
+	struct rules_lookback lb = { NULL, cb_imp, cb_saw, NULL };
+	struct key_ent *pairs = NULL, *imps = NULL, *vis = NULL, *e, *tmp;
+
+	struct seg_record r;
+	uint64_t ua, n = 0;
+	uint32_t *over_i, *over_v;
+	double si = 0, sv = 0;
+
+	rules_params_default(&p);
+	if (rules_init(&rl, &p, &lb))
+		abort();
+	rules_begin_hour(&rl, T0);
+	for (uint64_t i = 0; i < g->n; i++) {
+		uint64_t a, k[2];
+
+		gen_next(g, &r, &ua);
+		rules_observe(&rl, &r, ua);
+		a = rules_addr_key(&r);
+		k[0] = a;
+		k[1] = rules_visitor_key(&r, ua);
+		if (exact_bump(&pairs, XXH3_64bits(k, 16)) == 1)
+			exact_bump(&vis, a);
+		if (r.type == 'i')
+			exact_bump(&imps, a);
+	}
+	over_i = calloc(HASH_COUNT(vis) + 1, sizeof(uint32_t));
+	over_v = calloc(HASH_COUNT(vis) + 1, sizeof(uint32_t));
+	HASH_ITER(hh, vis, e, tmp) {
+		struct key_ent *ie;
+		uint32_t ei, ev;
+
+		HASH_FIND(hh, imps, &e->key, sizeof(e->key), ie);
+		ei = rules_addr_imps(&rl, e->key);
+		ev = (uint32_t)(rules_addr_visitors(&rl, e->key) + 0.5);
+		over_i[n] = ei - (ie ? ie->n : 0);
+		over_v[n] = ev > e->n ? ev - e->n : 0;
+		si += over_i[n];
+		sv += (double)ev - e->n;
+		n++;
+	}
+	qsort(over_i, n, sizeof(uint32_t), cmp_u32);
+	qsort(over_v, n, sizeof(uint32_t), cmp_u32);
+	fprintf(stderr, "  %llu addresses: impressions over-count mean %.2f p99 %u max %u; "
+		"visitors mean error %+.3f p99 over %u max %u\n",
+		(unsigned long long)n, si / n, over_i[n * 99 / 100], over_i[n - 1],
+		sv / n, over_v[n * 99 / 100], over_v[n - 1]);
+	rules_release(&rl);
+	return n;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -124,7 +188,7 @@ int main(int argc, char **argv)
 	const char *mode;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: rules_bench rules|rules1|exact|gen N\n");
+		fprintf(stderr, "usage: rules_bench rules|rules1|exact|gen|error N\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -190,6 +254,8 @@ int main(int argc, char **argv)
 			rules_memory(&rl) / 1048576.0,
 			(unsigned long long)rl.st.table_full);
 		rules_release(&rl);
+	} else if (!strcmp(mode, "error")) {
+		sink += sketch_error(&g);
 	} else {
 		struct key_ent *pairs = NULL, *imps = NULL, *uids = NULL;
 
