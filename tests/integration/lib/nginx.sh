@@ -126,3 +126,28 @@ EOT
 url() { echo "http://127.0.0.1:$NGINX_PORT/$1"; }
 
 spool_lines() { cat "$T"/spool/adlog.*.open "$T"/spool/adlog.*.log 2>/dev/null || true; }
+
+# load_ad N PARALLEL OUT [PATH]: N requests (default /ad?zone=1) with curl
+# --parallel; OUT gets the bodies and one status line per request.
+load_ad() {
+	local n=$1 par=$2 out=$3 path=${4:-ad?zone=1} i
+	for ((i = 0; i < n; i++)); do echo "url = \"$(url "$path")&n=$i\""; done >"$out.urls"
+	curl -s -Z --parallel-max "$par" --config "$out.urls" \
+		-w '\nstatus %{http_code}\n' >"$out" 2>/dev/null || true
+}
+load_ids()   { grep -o '"id":"[0-9a-f]*"' "$1" | cut -d'"' -f4 | sort -u; }
+load_count() { grep -c "^status $2\$" "$1" || true; }
+load_5xx()   { grep -c '^status 5' "$1" || true; }
+
+# spool_check: every event file ends in LF and every line has 14 fields;
+# prints the ids (field 4) of all lines, sorted
+spool_check() {
+	local f
+	for f in "$T"/spool/adlog.*; do
+		[ -s "$f" ] || continue
+		[ "$(tail -c1 "$f" | od -An -c | tr -d ' ')" = '\n' ] || fail "torn last line in $f"
+	done
+	spool_lines | awk -F'\t' 'NF != 14 || $1 != "1" { print "torn or bad line: " $0 > "/dev/stderr"; bad = 1 }
+		END { exit bad }' || fail "bad lines in the spool"
+	spool_lines | cut -f4 | sort -u
+}
