@@ -113,9 +113,12 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 
 	if (hour_merge_init(&m, h, INT64_MIN))
 		goto out_nomem;
-	while ((rec = hour_merge_next(&m, &seg)))
-		rules_observe(&a->rules, rec,
-			      segment_string_hash(&h->segs[seg].r, rec->ua));
+	while ((rec = hour_merge_next(&m, &seg))) {
+		const struct segment_reader *r = &h->segs[seg].r;
+
+		rules_observe(&a->rules, rec, segment_string_hash(r, rec->ua));
+		lookback_observe(&a->lb, rec, r);
+	}
 	a->out_of_order = m.out_of_order;
 	hour_merge_release(&m);
 	rules_end_observe(&a->rules);

@@ -286,10 +286,39 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 	return 0;
 }
 
-/* Look at every record of one opened hour.  imps: answer impression ids;
- * clicks: mark clicked_before; unsigned_: answer (visitor, ad). */
-static void scan(struct lookback *lb, struct hour_set *h, bool clicks,
-		 bool unsigned_)
+/* An impression: does a click name it, did an unsigned click's visitor
+ * see its ad?  r: the record's segment (for its user agent). */
+static void see_impression(struct lookback *lb, const struct seg_record *x,
+			   const struct segment_reader *r)
+{
+	struct lb_imp *m = imp_find(lb, x->id);
+
+	if (m && m->ts == NOT_FOUND) {
+		m->ts = x->ts_ms;
+		lb->imps_found++;
+	}
+	if (lb->nsaw && x->ts_ms >= lb->unsigned_from && ad_has(lb, x->ad)) {
+		uint64_t vk = rules_visitor_key(x, segment_string_hash(r, x->ua));
+		struct lb_saw *w = saw_find(lb, vk, x->ad);
+
+		if (w && x->ts_ms < w->first_ts) {
+			if (w->first_ts == NOT_FOUND)
+				lb->unsigned_found++;
+			w->first_ts = x->ts_ms;
+		}
+	}
+}
+
+void lookback_observe(struct lookback *lb, const struct seg_record *x,
+		      const struct segment_reader *r)
+{
+	if (x->type != 'c')
+		see_impression(lb, x, r);
+}
+
+/* Every record of one opened earlier hour: impressions as above, clicks
+ * mark the impressions they name as clicked before this hour. */
+static void scan(struct lookback *lb, struct hour_set *h)
 {
 	lb->hours_scanned++;
 	for (size_t s = 0; s < h->n; s++) {
@@ -304,28 +333,10 @@ static void scan(struct lookback *lb, struct hour_set *h, bool clicks,
 				const struct seg_record *x = &recs[i];
 				struct lb_imp *m;
 
-				if (x->type == 'c') {
-					if (clicks && x->imp &&
-					    (m = imp_find(lb, x->imp)))
-						m->clicked_before = true;
-					continue;
-				}
-				if ((m = imp_find(lb, x->id)) &&
-				    m->ts == NOT_FOUND) {
-					m->ts = x->ts_ms;
-					lb->imps_found++;
-				}
-				if (unsigned_ && ad_has(lb, x->ad)) {
-					uint64_t vk = rules_visitor_key(
-						x, segment_string_hash(r, x->ua));
-					struct lb_saw *w = saw_find(lb, vk, x->ad);
-
-					if (w && x->ts_ms < w->first_ts) {
-						if (w->first_ts == NOT_FOUND)
-							lb->unsigned_found++;
-						w->first_ts = x->ts_ms;
-					}
-				}
+				if (x->type != 'c')
+					see_impression(lb, x, r);
+				else if (x->imp && (m = imp_find(lb, x->imp)))
+					m->clicked_before = true;
 			}
 			hour_seg_drop_block(h, s, b);
 		}
@@ -367,13 +378,13 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 	}
 	/* earlier hours, oldest first: impressions named by ids, clicks on
 	 * them (they follow their impression), unsigned clicks' impressions */
+	lb->unsigned_from = hour_start_ms(hour_add(cur->hour,
+						    -LOOKBACK_UNSIGNED_HOURS));
 	for (h = first; h < cur->hour; h = hour_add(h, 1)) {
 		struct hour_set e;
-		bool uns = lb->nsaw &&
-			   h >= hour_add(cur->hour, -LOOKBACK_UNSIGNED_HOURS);
 
 		if (prev && prev->hour == h) {
-			scan(lb, prev, true, uns);
+			scan(lb, prev);
 			continue;
 		}
 		if (hour_scan(&e, lb->data_dir, h, err, errlen))
@@ -382,9 +393,9 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 			hour_release(&e);
 			return -1;
 		}
-		scan(lb, &e, true, uns);
+		scan(lb, &e);
 		hour_release(&e);
 	}
-	scan(lb, cur, false, lb->nsaw > 0);
+	lb->hours_scanned++;        /* the current one, by lookback_observe */
 	return 0;
 }

@@ -36,6 +36,7 @@ struct lookback {
 	size_t nsaw, scap;
 	uint32_t *ads;              /* ads of unsigned clicks, a set */
 	size_t nads, acap;
+	int64_t unsigned_from;      /* impressions older do not count */
 	/* what the last resolve did */
 	uint32_t hours_scanned;
 	uint64_t records_scanned, imps_found, unsigned_found;
@@ -51,12 +52,18 @@ void lookback_callbacks(struct lookback *lb, struct rules_lookback *out);
 
 /* Forget the previous hour's questions and collect this hour's: every
  * click's impression id, and (visitor, ad) of every unsigned click.  Then
- * scan the current hour (opened) and the earlier hours that the ids name
- * (opened here, one at a time, except prev: the previous hour, already
- * opened by the caller, or NULL).  Returns 0, or -1 with a message in err
+ * scan the earlier hours that the ids name (opened here, one at a time,
+ * except prev: the previous hour, already opened by the caller, or NULL).
+ * The current hour's impressions are given by lookback_observe() before
+ * any answer is asked for.  Returns 0, or -1 with a message in err
  * (an earlier hour's segment is unreadable: the answer would not be
  * exact, so the hour is not analysed). */
 int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 		     struct hour_set *prev, char *err, size_t errlen);
+
+/* One record of the current hour (any order; every one before the rules'
+ * pass 2): r is its segment. */
+void lookback_observe(struct lookback *lb, const struct seg_record *x,
+		      const struct segment_reader *r);
 
 #endif
