@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,41 @@ static void esc(FILE *f, const char *s)
 		default: fputc(*s, f);
 		}
 	}
+}
+
+/* Invalid share of each hour, on its own scale: invalid traffic is often a
+ * sliver of the stacked bars above. */
+static void share(FILE *f, const char *what, const struct report_hour *h,
+		  size_t n, bool clicks, double bw)
+{
+	double max = 0.0001;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = clicks ? h[i].clicks : h[i].imps;
+		uint64_t v = clicks ? h[i].vclicks : h[i].vimps;
+		double sh = t ? (double)(t - v) / (double)t : 0;
+
+		if (sh > max)
+			max = sh;
+	}
+	fprintf(f, "<svg width=\"%d\" height=\"70\" role=\"img\" "
+		"aria-label=\"invalid share of %s by hour\">\n"
+		"<text x=\"0\" y=\"12\" class=\"ax\">%.2f %%</text>\n"
+		"<line x1=\"55\" y1=\"60\" x2=\"%d\" y2=\"60\" class=\"base\"/>\n",
+		W, what, 100 * max, W);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = clicks ? h[i].clicks : h[i].imps;
+		uint64_t v = clicks ? h[i].vclicks : h[i].vimps;
+		double sh = t ? (double)(t - v) / (double)t : 0;
+		double hh = sh * 50 / max;
+
+		fprintf(f, "<g><title>%010u: %.3f %% invalid</title><rect x=\"%.1f\" "
+			"y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"i\"/></g>\n",
+			h[i].hour, 100 * sh, 60 + (double)i * bw, 60 - hh,
+			bw * 0.8, hh);
+	}
+	fprintf(f, "</svg>\n<p class=\"key\">invalid share of %s, own scale</p>\n",
+		what);
 }
 
 /* Stacked bars per hour: valid (below) and invalid (above). */
@@ -66,6 +102,7 @@ static void bars(FILE *f, const char *what, const struct report_hour *h,
 	}
 	fputs("</svg>\n<p class=\"key\"><span class=\"kv\"></span> valid "
 	      "<span class=\"ki\"></span> invalid</p>\n", f);
+	share(f, what, h, n, clicks, bw);
 }
 
 static void reasons(FILE *f, const struct report_hour *h, size_t n)
