@@ -58,7 +58,8 @@ start_mariadb
 at_exit 'stop_mariadb && say "MariaDB stopped"'
 say "MariaDB $(mariadbd --version | grep -o '[0-9]*\.[0-9]*\.[0-9]*-MariaDB' | head -n 1) up on $MARIADB_SOCK"
 
-( umask 077; cat >"$ADLOG_CONF" <<CONF
+# our sections, then the [mysql] section start_mariadb wrote
+( umask 077; cat >"$ADLOG_CONF.new" <<CONF
 ; var/demo/adlog.conf - written by scripts/demo.sh
 [common]
 node_id = 100
@@ -88,18 +89,14 @@ datacenter_cidrs = $ROOT/data/datacenters.txt
 pub_min_imps = 50
 pub_min_clicks = 15
 
-[mysql]
-host = localhost
-socket = $MARIADB_SOCK
-user = adlog
-password = $MARIADB_PASSWORD
-database = adlog
-
 [cron]
 status_dir = $DEMO/status
 log = $DEMO/cron.log
 report_dir = $DEMO/reports
+
 CONF
+sed -n '/^\[mysql\]/,$p' "$ADLOG_CONF" >>"$ADLOG_CONF.new"
+mv "$ADLOG_CONF.new" "$ADLOG_CONF"
 )
 "$BUILD/adlog-admin" -c "$ADLOG_CONF" migrate | sed 's/^/  /'
 "$BUILD/adlog-admin" -c "$ADLOG_CONF" load-sample | sed 's/^/  /'
@@ -186,7 +183,7 @@ tr -d '\n' <"$DEMO/status/ingest.json" | grep -o '"flagged_by":{[^}]*}' | sed 's
 # ---- 6. analyze, daily scores and report ----
 need analyze "ingest"
 cron analyze || { say "analyze failed (log: $DEMO/cron.log)"; exit 1; }
-say "analyze --pending: $(sed -n 's/^count\.records=//p' "$DEMO/status/analyze.status") hour(s), $(sed -n 's/^count\.events=//p' "$DEMO/status/analyze.status") events"
+say "analyze --pending: $(sed -n 's/^count\.action\.loaded=//p' "$DEMO/status/analyze.status") hour(s) loaded, $(sed -n 's/^count\.events=//p' "$DEMO/status/analyze.status") events"
 DAY=$(date -u +%Y%m%d)
 cron daily "$DAY" || { say "daily analysis failed (log: $DEMO/cron.log)"; exit 1; }
 
