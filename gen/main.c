@@ -164,7 +164,7 @@ static int generate(const struct gen_opts *o, const struct out_opts *oo,
 	if (rc) {
 		diag_err("%s", err);
 		out_release(&out);
-		return 1;
+		return rc == -EINVAL ? 2 : 1;   /* bad options or inventory */
 	}
 	if (!quiet)
 		fprintf(stderr, "adlog-gen: %llu lines (%llu impressions, %llu "
