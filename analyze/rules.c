@@ -304,7 +304,7 @@ uint64_t rules_addr_key(const struct seg_record *rec)
 
 uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua)
 {
-	if (rec->has_uid)
+	if (rec->has_uid && !(rec->flags & EVENT_F_UID_NEW))
 		return XXH3_64bits_withSeed(rec->uid, 16, TAG_UID);
 	return hash2(rules_addr_key(rec), ua, TAG_VISITOR);
 }
@@ -523,24 +523,34 @@ enum { Q_IMPS = 0, Q_SIZE = 1 };
 
 /* A record's keys, computed ahead so its cache lines can be prefetched. */
 struct keyed {
-	uint64_t akey, vkey, block;  /* block: its Bloom block in pass 1 */
+	uint64_t akey;               /* address */
+	uint64_t ukey;               /* uid, 0 when none */
+	uint64_t alt;                /* address + user agent */
+	uint64_t vkey;               /* visitor: ukey if presented, else alt */
+	uint64_t block;              /* its Bloom block in pass 1 */
 };
+
+/* A uid the browser sent back, rather than one this response issued. */
+static bool presented(const struct seg_record *rec)
+{
+	return rec->has_uid && !(rec->flags & EVENT_F_UID_NEW);
+}
 
 static void key_record(const struct seg_record *rec, uint64_t ua,
 		       struct keyed *k)
 {
 	k->akey = rules_addr_key(rec);
-	k->vkey = rec->has_uid ?
-		  XXH3_64bits_withSeed(rec->uid, 16, TAG_UID) :
-		  hash2(k->akey, ua, TAG_VISITOR);
-	k->block = rec->has_uid ? k->vkey :
-		   hash2(k->akey, k->vkey, TAG_ADDR_VISITOR);
+	k->alt = hash2(k->akey, ua, TAG_VISITOR);
+	k->ukey = rec->has_uid ? XXH3_64bits_withSeed(rec->uid, 16, TAG_UID) : 0;
+	k->vkey = presented(rec) ? k->ukey : k->alt;
+	k->block = rec->has_uid ? k->ukey :
+		   hash2(k->akey, k->alt, TAG_ADDR_VISITOR);
 }
 
 static void observe_keyed(struct rules *r, const struct seg_record *rec,
 			  uint64_t ua, const struct keyed *k)
 {
-	uint64_t akey = k->akey, vkey = k->vkey;
+	uint64_t akey = k->akey, ukey = k->ukey;
 	bool new_pair;
 
 	r->st.observed++;
@@ -548,16 +558,16 @@ static void observe_keyed(struct rules *r, const struct seg_record *rec,
 		return;
 	if (rec->has_uid) {
 		/* every fact of one uid in one Bloom block: one cache miss */
-		bool new_ua = !sketch_bloom_add_in(r->seen, vkey,
-				hash2(vkey, ua, TAG_UID_UA));
-		bool seen = sketch_bloom_add_in(r->seen, vkey,
-				hash2(vkey, 0, TAG_UID_SEEN));
+		bool new_ua = !sketch_bloom_add_in(r->seen, ukey,
+				hash2(ukey, ua, TAG_UID_UA));
+		bool seen = sketch_bloom_add_in(r->seen, ukey,
+				hash2(ukey, 0, TAG_UID_SEEN));
 
-		new_pair = !sketch_bloom_add_in(r->seen, vkey,
-				hash2(vkey, akey, TAG_UID_ADDR));
+		new_pair = !sketch_bloom_add_in(r->seen, ukey,
+				hash2(ukey, akey, TAG_UID_ADDR));
 		if (seen && (new_pair || new_ua)) {
 			bool isnew;
-			struct uid_multi *m = tab_put(r->uid_multi, vkey,
+			struct uid_multi *m = tab_put(r->uid_multi, ukey,
 						      &isnew);
 
 			if (m) {
@@ -655,8 +665,9 @@ static double addr_size(const struct rules *r, uint64_t akey)
 }
 
 static uint32_t judge_click(struct rules *r, const struct seg_record *rec,
-			    uint64_t akey, uint64_t vkey, double size)
+			    const struct keyed *k, double size)
 {
+	uint64_t akey = k->akey, vkey = k->vkey;
 	const struct rules_params *p = &r->p;
 	const uint32_t *nclicks = tab_find(r->addr_clicks, akey);
 	const int64_t *last;
@@ -680,7 +691,10 @@ static uint32_t judge_click(struct rules *r, const struct seg_record *rec,
 		     r->lb.clicked_before(r->lb.ctx, rec->imp)))
 			bits |= IVT_DUP_CLICK;
 	} else if (rec->flags & EVENT_F_NO_TOKEN) {
-		if (!r->lb.saw_ad(r->lb.ctx, rec, vkey))
+		/* a visitor's first impression was keyed by address and
+		 * user agent: its cookie was issued with that response */
+		if (!r->lb.saw_ad(r->lb.ctx, rec, vkey) &&
+		    !(vkey != k->alt && r->lb.saw_ad(r->lb.ctx, rec, k->alt)))
 			bits |= IVT_NO_IMPRESSION;
 	}
 
@@ -729,10 +743,10 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 	r->st.judged++;
 	rotate_all(r, rec->ts_ms);
 	if (rec->type == EVENT_CLICK)
-		bits = judge_click(r, rec, akey, vkey, size);
+		bits = judge_click(r, rec, k, size);
 	else
 		bits = judge_impression(r, rec, akey, vkey, size);
-	if (rec->has_uid && r->fanout->n && tab_find(r->fanout, vkey))
+	if (rec->has_uid && r->fanout->n && tab_find(r->fanout, k->ukey))
 		bits |= IVT_UID_FANOUT;
 	if (!(rec->reasons & INGEST_BITS))
 		remember(r, rec, akey, vkey);

@@ -65,8 +65,11 @@ struct rules_lookback {
 	 * If so set *imp_ts_ms to its time.  Required. */
 	bool (*impression)(void *ctx, uint64_t imp, int64_t *imp_ts_ms);
 	/* For an unsigned click: was any impression of click->ad shown to
-	 * this visitor (rules_visitor_key) within the look-back before the
-	 * click?  Required. */
+	 * the visitor whose rules_visitor_key() is visitor_key, within the
+	 * look-back before the click?  Required.  Called a second time with
+	 * the address + user agent key when the first answer is no and the
+	 * click presented a uid (the visitor's first impression was keyed
+	 * that way, before the cookie existed). */
 	bool (*saw_ad)(void *ctx, const struct seg_record *click,
 		       uint64_t visitor_key);
 	/* Was impression id imp clicked, by a click ingest did not flag, in
@@ -181,7 +184,9 @@ void rules_event_batch(struct rules *r, const struct seg_record *const *recs,
 uint32_t rules_addr_imps(const struct rules *r, uint64_t akey);
 double rules_addr_visitors(const struct rules *r, uint64_t akey);
 
-/* Key of the visitor: the uid when there is one, else address + user agent. */
+/* Key of the visitor: the uid when the browser sent it back, else address +
+ * user agent (a uid issued by this very response, UID_NEW, says nothing
+ * about who asked: cookieless browsers get a new one on every request). */
 uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua);
 
 /* Key of the address: IPv4 whole, IPv6 by its /64 (one subscriber). */

@@ -436,6 +436,37 @@ static void test_no_impression(void **state)
 	finish();
 }
 
+static void test_cookie_issued_with_impression(void **state)
+{
+	size_t i, u, a, b, c1, c2;
+
+	(void)state;
+	start(NULL);
+	/* a new visitor: the impression issued the cookie, the unsigned
+	 * click presents it; the impression was shown to that visitor */
+	i = add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 4);
+	H->rec[i].flags = EVENT_F_UID_NEW;
+	u = add_unsigned(T0 + 20 * SEC, 0x0a000001, 5, 4);
+	/* a cookieless browser: every request gets a new uid; its double
+	 * click on an unsigned ad is still one visitor clicking twice */
+	a = add_imp(T0 + 30 * SEC, 0x0a000002, 700, 1, 4);
+	H->rec[a].flags = EVENT_F_UID_NEW;
+	b = add_imp(T0 + 30 * SEC + 500, 0x0a000002, 701, 1, 4);
+	H->rec[b].flags = EVENT_F_UID_NEW;
+	c1 = add_unsigned(T0 + 40 * SEC, 0x0a000002, 702, 4);
+	H->rec[c1].flags |= EVENT_F_UID_NEW;
+	c2 = add_unsigned(T0 + 40 * SEC + 300, 0x0a000002, 703, 4);
+	H->rec[c2].flags |= EVENT_F_UID_NEW;
+	run();
+	assert_int_equal(H->bits[u], 0);
+	/* two impressions within 1 s of one zone and ad by that browser */
+	assert_int_equal(H->bits[b], IVT_IMP_FLOOD);
+	assert_int_equal(H->bits[c1], 0);
+	assert_int_equal(H->bits[c2], IVT_DUP_CLICK);
+	assert_int_equal(count_bits(IVT_UID_FANOUT), 0);
+	finish();
+}
+
 static void test_time_to_click(void **state)
 {
 	size_t fast, fine, stale, c;
@@ -732,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_repeat_spread_not),
 		cmocka_unit_test(test_carrier_nat_not_flagged),
 		cmocka_unit_test(test_no_impression),
+		cmocka_unit_test(test_cookie_issued_with_impression),
 		cmocka_unit_test(test_time_to_click),
 		cmocka_unit_test(test_imp_flood),
 		cmocka_unit_test(test_addr_burst_clicks),
