@@ -60,8 +60,10 @@ struct gen;   /* the running driver, handed to sources */
 struct gen_source {
 	const char *name;
 	void *self;
-	/* A new hour [hour_ms, hour_ms + 1 h) starts with quota lines for
-	 * this source. */
+	/* A new hour [hour_ms, hour_ms + 1 h) starts; quota is the number
+	 * of lines this source writes in it (the driver's plan: today the
+	 * valid model gets all of --events; a scenario added next to it
+	 * gets its own plan on top). */
 	void (*hour_begin)(void *self, int64_t hour_ms, uint64_t quota);
 	/* ts of this source's next event in the hour, INT64_MAX when done. */
 	int64_t (*peek)(void *self);
