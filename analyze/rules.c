@@ -547,6 +547,27 @@ static void key_record(const struct seg_record *rec, uint64_t ua,
 		   hash2(k->akey, k->alt, TAG_ADDR_VISITOR);
 }
 
+/* The keys under which a record is matched for saw_ad: its visitor key,
+ * and its uid or its address + user agent, whichever that is not. */
+static unsigned saw_keys(const struct seg_record *rec, const struct keyed *k,
+			 uint64_t keys[2])
+{
+	keys[0] = k->vkey;
+	if (!rec->has_uid)
+		return 1;
+	keys[1] = k->vkey == k->ukey ? k->alt : k->ukey;
+	return 2;
+}
+
+unsigned rules_saw_keys(const struct seg_record *rec, uint64_t ua,
+			uint64_t keys[2])
+{
+	struct keyed k;
+
+	key_record(rec, ua, &k);
+	return saw_keys(rec, &k, keys);
+}
+
 static void observe_keyed(struct rules *r, const struct seg_record *rec,
 			  uint64_t ua, const struct keyed *k)
 {
@@ -691,10 +712,13 @@ static uint32_t judge_click(struct rules *r, const struct seg_record *rec,
 		     r->lb.clicked_before(r->lb.ctx, rec->imp)))
 			bits |= IVT_DUP_CLICK;
 	} else if (rec->flags & EVENT_F_NO_TOKEN) {
-		/* a visitor's first impression was keyed by address and
-		 * user agent: its cookie was issued with that response */
-		if (!r->lb.saw_ad(r->lb.ctx, rec, vkey) &&
-		    !(vkey != k->alt && r->lb.saw_ad(r->lb.ctx, rec, k->alt)))
+		uint64_t keys[2];
+		unsigned n = saw_keys(rec, k, keys);
+		bool saw = false;
+
+		for (unsigned i = 0; i < n && !saw; i++)
+			saw = r->lb.saw_ad(r->lb.ctx, rec, keys[i]);
+		if (!saw)
 			bits |= IVT_NO_IMPRESSION;
 	}
 

@@ -64,12 +64,10 @@ struct rules_lookback {
 	/* Was impression id imp logged within the look-back or this hour?
 	 * If so set *imp_ts_ms to its time.  Required. */
 	bool (*impression)(void *ctx, uint64_t imp, int64_t *imp_ts_ms);
-	/* For an unsigned click: was any impression of click->ad shown to
-	 * the visitor whose rules_visitor_key() is visitor_key, within the
-	 * look-back before the click?  Required.  Called a second time with
-	 * the address + user agent key when the first answer is no and the
-	 * click presented a uid (the visitor's first impression was keyed
-	 * that way, before the cookie existed). */
+	/* For an unsigned click: was any impression of click->ad shown,
+	 * within the look-back before the click, to a record that has
+	 * visitor_key among its rules_saw_keys()?  Required.  Called with
+	 * each of the click's rules_saw_keys() until one answers yes. */
 	bool (*saw_ad)(void *ctx, const struct seg_record *click,
 		       uint64_t visitor_key);
 	/* Was impression id imp clicked, by a click ingest did not flag, in
@@ -178,6 +176,16 @@ uint32_t rules_event(struct rules *r, const struct seg_record *rec,
 /* Pass 2 for n records at once; bits[i] gets record i's reason bits. */
 void rules_event_batch(struct rules *r, const struct seg_record *const *recs,
 		       const uint64_t *ua, size_t n, uint32_t *bits);
+
+/* The keys that match an unsigned click with the impressions its visitor
+ * saw: keys[0] = rules_visitor_key(), keys[1] (when there is a uid) the
+ * uid if keys[0] is the address + user agent, else the address + user
+ * agent.  A cookie kept by the browser matches through the uid (even from
+ * another address); a cookieless browser, which serve gives a new uid on
+ * every request, matches through the address + user agent.  Index each
+ * impression under all its keys.  Returns 1 or 2. */
+unsigned rules_saw_keys(const struct seg_record *rec, uint64_t ua,
+			uint64_t keys[2]);
 
 /* After pass 1: the estimated impressions and visitors of an address this
  * hour (rules_addr_key), as the address rules see them (docs/rules.md). */

@@ -54,10 +54,15 @@ static bool cb_saw_ad(void *ctx, const struct seg_record *c, uint64_t vkey)
 
 	for (size_t i = 0; i < h->n; i++) {
 		const struct seg_record *r = &h->rec[i];
+		uint64_t keys[2];
+		unsigned n;
 
-		if (r->type == 'i' && r->ad == c->ad && r->ts_ms <= c->ts_ms &&
-		    rules_visitor_key(r, r->ua) == vkey)
-			return true;
+		if (r->type != 'i' || r->ad != c->ad || r->ts_ms > c->ts_ms)
+			continue;
+		n = rules_saw_keys(r, r->ua, keys);
+		for (unsigned k = 0; k < n; k++)
+			if (keys[k] == vkey)
+				return true;
 	}
 	return false;
 }
@@ -438,7 +443,7 @@ static void test_no_impression(void **state)
 
 static void test_cookie_issued_with_impression(void **state)
 {
-	size_t i, u, a, b, c1, c2;
+	size_t i, u, m, a, b, c1, c2;
 
 	(void)state;
 	start(NULL);
@@ -447,6 +452,8 @@ static void test_cookie_issued_with_impression(void **state)
 	i = add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 4);
 	H->rec[i].flags = EVENT_F_UID_NEW;
 	u = add_unsigned(T0 + 20 * SEC, 0x0a000001, 5, 4);
+	/* the same visitor on another address (Wi-Fi to carrier) */
+	m = add_unsigned(T0 + 25 * SEC, 0x0a0000ff, 5, 4);
 	/* a cookieless browser: every request gets a new uid; its double
 	 * click on an unsigned ad is still one visitor clicking twice */
 	a = add_imp(T0 + 30 * SEC, 0x0a000002, 700, 1, 4);
@@ -459,6 +466,7 @@ static void test_cookie_issued_with_impression(void **state)
 	H->rec[c2].flags |= EVENT_F_UID_NEW;
 	run();
 	assert_int_equal(H->bits[u], 0);
+	assert_false(H->bits[m] & IVT_NO_IMPRESSION);
 	/* two impressions within 1 s of one zone and ad by that browser */
 	assert_int_equal(H->bits[b], IVT_IMP_FLOOD);
 	assert_int_equal(H->bits[c1], 0);
