@@ -66,6 +66,11 @@ static ssize_t raw_read(struct linereader *lr, void *dst, size_t cap)
 
 /* ---- gzip ---- */
 
+static size_t gz_in_size(const struct linereader *lr)
+{
+	return lr->fd < 0 ? LR_MEM_BUF_SIZE : GZ_IN_SIZE;
+}
+
 static int gz_fill_input(struct linereader *lr)
 {
 	struct lr_gz *g = lr->gz;
@@ -73,7 +78,7 @@ static int gz_fill_input(struct linereader *lr)
 
 	if (g->zs.avail_in || g->in_eof)
 		return 0;
-	n = raw_read(lr, g->in, GZ_IN_SIZE);
+	n = raw_read(lr, g->in, gz_in_size(lr));
 	if (n < 0)
 		return (int)n;
 	if (n == 0)
@@ -105,7 +110,7 @@ static int gz_next_member(struct linereader *lr)
 	if (g->zs.avail_in == 1 && !g->in_eof) {
 		/* the magic straddles a read: keep one byte, read more */
 		uint8_t first = g->in[g->zs.next_in - g->in];
-		ssize_t n = raw_read(lr, g->in + 1, GZ_IN_SIZE - 1);
+		ssize_t n = raw_read(lr, g->in + 1, gz_in_size(lr) - 1);
 
 		if (n < 0)
 			return (int)n;
@@ -230,7 +235,7 @@ static int gz_open(struct linereader *lr, const uint8_t *first, size_t n,
 	if (!g)
 		return -ENOMEM;
 	lr->gz = g;
-	g->in = malloc(GZ_IN_SIZE);
+	g->in = malloc(gz_in_size(lr));
 	if (!g->in)
 		return -ENOMEM;
 	memcpy(g->in, first, n);
@@ -261,7 +266,8 @@ static int lr_start(struct linereader *lr, bool threaded)
 	size_t n = 0;
 	ssize_t r;
 
-	lr->buf = malloc(LR_BUF_SIZE + LR_LINE_CAP);
+	lr->bufsize = lr->fd < 0 ? LR_MEM_BUF_SIZE : LR_BUF_SIZE;
+	lr->buf = malloc(lr->bufsize + LR_LINE_CAP);
 	if (!lr->buf)
 		return -ENOMEM;
 	while (n < 2) {
@@ -353,11 +359,11 @@ static int refill(struct linereader *lr)
 		lr->end = keep;
 	}
 	if (!lr->gzip)
-		n = raw_read(lr, lr->buf + keep, LR_BUF_SIZE + LR_LINE_CAP - keep);
+		n = raw_read(lr, lr->buf + keep, lr->bufsize + LR_LINE_CAP - keep);
 	else if (lr->gz->threaded)
-		n = gz_take(lr, lr->buf + keep, LR_BUF_SIZE + LR_LINE_CAP - keep);
+		n = gz_take(lr, lr->buf + keep, lr->bufsize + LR_LINE_CAP - keep);
 	else
-		n = gz_inflate(lr, lr->buf + keep, LR_BUF_SIZE + LR_LINE_CAP - keep);
+		n = gz_inflate(lr, lr->buf + keep, lr->bufsize + LR_LINE_CAP - keep);
 	if (n < 0)
 		return lr->err = (int)n;
 	if (n == 0)

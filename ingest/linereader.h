@@ -14,7 +14,9 @@
 #include <zlib.h>
 
 #define LR_BUF_SIZE (1u << 20)     /* bytes read or inflated at a time */
-#define LR_LINE_CAP (64u << 10)    /* longer lines are cut and skipped */
+#define LR_LINE_CAP (8u << 10)     /* longer lines are cut and skipped */
+#define LR_MEM_BUF_SIZE (16u << 10) /* for memory input: small, so that
+				     fuzzing runs fast and refills often */
 
 enum lr_kind {
 	LR_EOF = 0,
@@ -55,6 +57,7 @@ struct linereader {
 	bool gzip;
 	struct lr_gz *gz;
 	char *buf;
+	size_t bufsize;         /* LR_BUF_SIZE, or LR_MEM_BUF_SIZE */
 	size_t pos, end;
 	uint64_t base;          /* stream offset of buf[0] */
 	bool eof, skip_long, skip_nul;
