@@ -385,20 +385,50 @@ static int cmp_inv(const void *a, const void *b)
 	return x->bit < y->bit ? -1 : x->bit > y->bit;
 }
 
+/* Move the used entries of an open-addressing array to its front. */
+static size_t compact(void *arr, size_t cap, size_t size,
+		      bool (*used)(const void *))
+{
+	uint8_t *a = arr;
+	size_t n = 0;
+
+	for (size_t i = 0; i < cap; i++)
+		if (used(a + i * size)) {
+			if (i != n)
+				memcpy(a + n * size, a + i * size, size);
+			n++;
+		}
+	memset(a + n * size, 0, (cap - n) * size);
+	return n;
+}
+
+static bool row_used_v(const void *x)
+{
+	return row_used(x);
+}
+
+static bool inv_used_v(const void *x)
+{
+	return ((const struct rollup_inv *)x)->events != 0;
+}
+
 void rollup_finish(struct rollup *r)
 {
 	if (r->finished)
 		return;
-	qsort(r->rows, r->cap, sizeof(*r->rows), cmp_row);
-	qsort(r->inv, r->icap, sizeof(*r->inv), cmp_inv);
+	if (r->hll_bytes > r->hll_peak)
+		r->hll_peak = r->hll_bytes;
+	/* sketches go before the sort, which may take a copy of the rows */
+	compact(r->rows, r->cap, sizeof(*r->rows), row_used_v);
 	for (size_t i = 0; i < r->nrows; i++) {
 		r->rows[i].uniques = hll_estimate(r->rows[i].hll);
 		free(r->rows[i].hll);
 		r->rows[i].hll = NULL;
 	}
-	if (r->hll_bytes > r->hll_peak)
-		r->hll_peak = r->hll_bytes;
 	r->hll_bytes = 0;
+	qsort(r->rows, r->nrows, sizeof(*r->rows), cmp_row);
+	compact(r->inv, r->icap, sizeof(*r->inv), inv_used_v);
+	qsort(r->inv, r->ninv, sizeof(*r->inv), cmp_inv);
 	r->finished = true;
 }
 
