@@ -114,9 +114,37 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(ALL_LIB_SRCS)
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -DADLOG_VERSION='"$(VERSION)"' \
 		-Icommon $(PKG_CFLAGS) $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# make install: programs and the cron wrapper in BINDIR; schema, data files
+# and examples in DATADIR; the example config (and nginx example) in
+# SYSCONFDIR/adlog (/etc); the crontab in SYSCONFDIR/cron.d; systemd units in
+# SYSTEMDDIR; docs in DOCDIR.  @BINDIR@, @DATADIR@ and @DOCDIR@ in the crontab
+# and units become the real paths.  Creating the adlog user and the /var
+# folders is the operator's (docs/operations.md).
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share/adlog
+DOCDIR     ?= $(PREFIX)/share/doc/adlog
+SYSCONFDIR ?= /etc
+SYSTEMDDIR ?= /lib/systemd/system
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	    -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|/usr/share/adlog/|$(DATADIR)/|g'
+UNITS = $(wildcard conf/*.service conf/*.timer)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schema/sample \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/adlog \
+		$(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(SYSTEMDDIR)
+	install -m 0755 $(PROGRAMS) cron/adlog-cron $(DESTDIR)$(BINDIR)/
+	install -m 0644 schema/*.sql schema/README.md $(DESTDIR)$(DATADIR)/schema/
+	install -m 0644 schema/sample/*.sql $(DESTDIR)$(DATADIR)/schema/sample/
+	install -m 0644 data/*.txt conf/inventory.example $(DESTDIR)$(DATADIR)/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(SUBST) conf/adlog.conf.example >$(DESTDIR)$(SYSCONFDIR)/adlog/adlog.conf.example
+	$(if $(wildcard conf/nginx.conf),install -m 0644 conf/nginx.conf $(DESTDIR)$(SYSCONFDIR)/adlog/nginx.conf.example)
+	$(SUBST) cron/adlog.crontab >$(DESTDIR)$(SYSCONFDIR)/cron.d/adlog
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/adlog/adlog.conf.example $(DESTDIR)$(SYSCONFDIR)/cron.d/adlog
+	for u in $(UNITS); do \
+		$(SUBST) $$u >$(DESTDIR)$(SYSTEMDDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$${u##*/} || exit 1; done
 
 clean:
 	rm -rf build

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# t4002 - make install honours PREFIX and DESTDIR: programs and the cron
+# wrapper in bin, schema and data files in share/adlog, the example config
+# (pointing at the installed data files) in etc/adlog, the crontab in
+# etc/cron.d, systemd units in lib/systemd/system, no @PLACEHOLDER@ left; the
+# installed wrapper and programs run from there.
+. "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+R=$T/root
+# -o all: use the programs as built (make check built them just before)
+make --no-print-directory -s -o all BUILD="$BUILD" DESTDIR="$R" PREFIX=/opt/adlog install >"$T/make.log" 2>&1 ||
+	{ cat "$T/make.log"; fail "make install failed"; }
+
+for f in bin/adlog-cron share/adlog/schema/0001_inventory.sql share/adlog/schema/sample/inventory.sql \
+	share/adlog/bots.txt share/adlog/bots-allow.txt share/adlog/datacenters.txt \
+	share/doc/adlog/operations.md; do
+	[ -f "$R/opt/adlog/$f" ] || fail "missing /opt/adlog/$f"
+done
+for p in "$BUILD"/adlog-*; do
+	[ -x "$R/opt/adlog/bin/${p##*/}" ] || fail "missing program ${p##*/}"
+done
+[ -f "$R/etc/adlog/adlog.conf.example" ] || fail "no example config"
+[ -f "$R/etc/cron.d/adlog" ] || fail "no crontab"
+[ -f "$R/lib/systemd/system/adlog-cron@.service" ] || fail "no adlog-cron@.service"
+for t in ingest analyze daily export purge; do
+	[ -f "$R/lib/systemd/system/adlog-$t.timer" ] || fail "no adlog-$t.timer"
+done
+echo "ok: files in place"
+
+if grep -rl '@[A-Z]*@' "$R"/etc "$R"/lib; then fail "placeholders left"; fi
+grep -q '^\*/5 .* adlog /opt/adlog/bin/adlog-cron ingest$' "$R/etc/cron.d/adlog" ||
+	fail "crontab does not call the installed wrapper"
+grep -q '^ExecStart=/opt/adlog/bin/adlog-cron %i$' "$R/lib/systemd/system/adlog-cron@.service" ||
+	fail "unit does not call the installed wrapper"
+expect_eq "installed example points at installed data" /opt/adlog/share/adlog/bots.txt \
+	"$("$R/opt/adlog/bin/adlog-cron" -c "$R/etc/adlog/adlog.conf.example" get ingest.bot_patterns)"
+[ "$(stat -c %a "$R/etc/cron.d/adlog")" = 644 ] || fail "crontab mode"
+
+# the installed programs run, and the wrapper finds them beside itself
+"$R/opt/adlog/bin/adlog-ingest" --version | grep -q "^adlog-ingest $(cat VERSION)" || fail "installed ingest"
+expect_eq "installed wrapper version" "adlog-cron $(cat VERSION)" "$(env -u ADLOG_BINDIR "$R/opt/adlog/bin/adlog-cron" --version)"
+echo "t4002: ok"
