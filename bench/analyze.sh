@@ -36,7 +36,9 @@ if [ ! -d "$DB/mysql" ]; then
 	mariadb-install-db --no-defaults --datadir="$DB" --auth-root-authentication-method=normal \
 		--skip-test-db >"$B/install.log" 2>&1
 fi
+mkdir -p "$B/tmp"
 mariadbd --no-defaults --datadir="$DB" --socket="$SOCK" --skip-networking --user=root \
+	--tmpdir="$B/tmp" \
 	--log-error="$DB/err.log" --pid-file="$DB/pid" --skip-log-bin \
 	--innodb-buffer-pool-size=2G --innodb-log-file-size=1G \
 	--innodb-flush-log-at-trx-commit=2 --performance-schema=OFF \
