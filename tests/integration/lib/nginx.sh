@@ -57,7 +57,7 @@ start_nginx() {
 	mkdir -p "$NGX/tmp"
 	NGINX_PORT=$(free_port)
 	local s servers="" user=""
-	for s in "$@"; do servers+="        server unix:$s max_fails=1 fail_timeout=2s;"$'\n'; done
+	for s in "$@"; do servers+="        server unix:$s max_fails=0;"$'\n'; done
 	[ "$(id -u)" = 0 ] && user="user root;"
 	cat >"$NGX/fastcgi.inc" <<EOT
 fastcgi_pass adlog_serve;
@@ -125,13 +125,15 @@ EOT
 
 url() { echo "http://127.0.0.1:$NGINX_PORT/$1"; }
 
+spool_more_than() { [ "$(spool_lines | wc -l)" -gt "$1" ]; }
 spool_lines() { cat "$T"/spool/adlog.*.open "$T"/spool/adlog.*.log 2>/dev/null || true; }
 
 # load_ad N PARALLEL OUT [PATH]: N requests (default /ad?zone=1) with curl
 # --parallel; OUT gets the bodies and one status line per request.
 load_ad() {
-	local n=$1 par=$2 out=$3 path=${4:-ad?zone=1} i
-	for ((i = 0; i < n; i++)); do echo "url = \"$(url "$path")&n=$i\""; done >"$out.urls"
+	local n=$1 par=$2 out=$3 base i
+	base=$(url "${4:-ad?zone=1}")
+	for ((i = 0; i < n; i++)); do printf 'url = "%s&n=%d"\n' "$base" "$i"; done >"$out.urls"
 	curl -s -Z --parallel-max "$par" --config "$out.urls" \
 		-w '\nstatus %{http_code}\n' >"$out" 2>/dev/null || true
 }
