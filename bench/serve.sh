@@ -3,14 +3,14 @@
 # client, one run: requests/s, p99 latency and errors for each, the ratio to
 # empty_gif, and the resident memory of the responders.
 #   bench/serve.sh [SECONDS]   (default 10 s per target)
-# Knobs: PROCS (2) THREADS (64) NGINX_KEEPALIVE (16) CONNS (64)
+# Knobs: PROCS (2) THREADS (80) NGINX_KEEPALIVE (32) CONNS (64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
 PROCS=${PROCS:-2}
-THREADS=${THREADS:-64}
+THREADS=${THREADS:-80}
 CONNS=${CONNS:-64}
-export NGINX_KEEPALIVE=${NGINX_KEEPALIVE:-16}
+export NGINX_KEEPALIVE=${NGINX_KEEPALIVE:-32}
 make -s all >/dev/null
 source tests/integration/lib/common.sh
 source tests/integration/lib/nginx.sh
