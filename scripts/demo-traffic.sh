@@ -28,6 +28,10 @@ W=${2:?usage: demo-traffic.sh BASE_URL WORKDIR [PEOPLE]}
 PEOPLE=${3:-40}
 mkdir -p "$W/jars" "$W/tmp"
 : >"$W/requests"
+rm -f "$W/stop"
+# on INT/TERM every actor stops before its next request
+trap 'touch "$W/stop"; kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+stopped() { [ -e "$W/stop" ]; }
 
 BROWSERS=(
 	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
@@ -81,6 +85,7 @@ person() {
 	jar=$W/jars/person.$n
 	pages=$((3 + RANDOM % 5))
 	for ((page = 1; page <= pages; page++)); do
+		stopped && return
 		zone=$((pub * 2 - 1 + RANDOM % 2))
 		ref="https://${DOMAINS[pub - 1]}/article/$((RANDOM % 500))"
 		body=$(get people "$ip" "$ua" "$ref" "$jar" "/ad?zone=$zone" -H "Accept-Language: en-GB,en;q=0.8")
@@ -101,6 +106,7 @@ person() {
 people() {
 	local n batch=40
 	for ((n = 1; n <= PEOPLE; n++)); do
+		stopped && break
 		person "$n" &
 		((n % batch)) || wait
 	done
@@ -114,6 +120,7 @@ crawler() {
 		for zone in 1 2 3 4 5 6; do paths+=("/ad?zone=$zone"); done
 	done
 	get_many crawler 34.200.10.20 "$ua" "" "${paths[@]}"
+	stopped && return
 	# a browser prefetching the ads a page links to, and a link-preview bot
 	get_many crawler 203.0.113.200 "${BROWSERS[0]}" "Sec-Purpose: prefetch" \
 		"/ad?zone=1" "/ad?zone=3" "/ad?zone=5" "/ad?zone=1" "/ad?zone=3" "/ad?zone=5"
@@ -126,6 +133,7 @@ clickspam() {
 	body=$(get clickspam "$ip" "$ua" "https://dailynews.example/" "" "/ad?zone=1")
 	click=$(click_of "$body") || click=
 	sleep 1.1
+	stopped && return
 	for ((i = 1; i <= 40; i++)); do
 		[ -z "$click" ] || replay+=("$click")
 		unsigned+=("/c?ad=1&zone=1")
@@ -140,6 +148,7 @@ selfclick() {
 	local who=$1 ip=198.51.100.$((10 + $1)) ua=${BROWSERS[$1 + 3]} jar=$W/jars/self.$1 page zone body click
 	RANDOM=$((who * 31 + 5))
 	for ((page = 1; page <= 14; page++)); do
+		stopped && return
 		zone=$((5 + RANDOM % 2))
 		body=$(get selfclick "$ip" "$ua" "https://gameforum.example/thread/$page" "$jar" "/ad?zone=$zone" -H "Accept-Language: de-DE,de;q=0.9")
 		click=$(click_of "$body") || click=

@@ -163,7 +163,11 @@ say "nginx on http://127.0.0.1:$PORT/ in front of serve pids ${SERVE_PIDS[*]}"
 
 # ---- 3. traffic ----
 say "traffic: 40 people, a crawler, a click spammer, a self-clicking publisher (under a minute)"
-scripts/demo-traffic.sh "http://127.0.0.1:$PORT" "$DEMO/traffic" 40
+# in the background, so that a signal to this script is handled at once
+scripts/demo-traffic.sh "http://127.0.0.1:$PORT" "$DEMO/traffic" 40 &
+TRAFFIC_PID=$!
+at_exit 'kill -TERM $TRAFFIC_PID 2>/dev/null; wait $TRAFFIC_PID 2>/dev/null'
+wait "$TRAFFIC_PID" || { say "traffic failed"; exit 1; }
 curl -s "http://127.0.0.1:$PORT/status" >"$DEMO/serve-status.txt" || true
 curl -s "http://127.0.0.1:$PORT/nginx_status" |
 	awk 'NR == 3 { printf "  nginx: %d requests on %d connections\n", $3, $1 }'
