@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,12 +155,69 @@ static void test_full_disk_drops_whole_lines(void **state)
 	writer_release(&w);
 }
 
+struct racer {
+	struct writer *w;
+	size_t slot;
+};
+
+#define RACE_LINES 20000
+
+/* Each thread's events move through three hours; the first writer of an
+ * hour closes the last one while the others keep appending. */
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	char line[64];
+
+	for (int i = 0; i < RACE_LINES; i++) {
+		int64_t ts = H0 + (int64_t)i * (3 * 3600000LL / RACE_LINES);
+		int n = snprintf(line, sizeof(line), "%zu %d\n", r->slot, i);
+
+		if (writer_append(r->w, r->slot, line, (size_t)n, ts))
+			abort();
+	}
+	return NULL;
+}
+
+static void test_threads_cross_hours(void **state)
+{
+	struct writer w;
+	struct racer r[4];
+	pthread_t t[4];
+	char cmd[256], out[64];
+	FILE *p;
+
+	(void)state;
+	assert_int_equal(writer_init(&w, dir, "web1", 3, 4), 0);
+	for (size_t i = 0; i < 4; i++) {
+		r[i] = (struct racer){ &w, i };
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	}
+	for (size_t i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	writer_close(&w);
+	assert_true(count(".log", NULL, 0) >= 3);
+	assert_int_equal(count(".open", NULL, 0), 0);
+	/* every line once, whole: 4 x RACE_LINES distinct "slot i" lines */
+	snprintf(cmd, sizeof(cmd),
+		 "cat %s/*.log | grep -cE '^[0-3] [0-9]+$'; cat %s/*.log | sort -u | wc -l",
+		 dir, dir);
+	p = popen(cmd, "r");
+	assert_non_null(fgets(out, sizeof(out), p));
+	assert_int_equal(strtol(out, NULL, 10), 4 * RACE_LINES);
+	assert_non_null(fgets(out, sizeof(out), p));
+	assert_int_equal(strtol(out, NULL, 10), 4 * RACE_LINES);
+	pclose(p);
+	writer_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hourly_files_and_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_drops_whole_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_cross_hours, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
