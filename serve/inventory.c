@@ -470,10 +470,15 @@ int inventory_parse(const char *text, size_t len, const char *name,
 			goto out_free;
 		s = nl + 1;
 	}
-	qsort(inv->pubs, inv->npubs, sizeof(*inv->pubs), cmp_inv_pub);
-	qsort(inv->camps, inv->ncamps, sizeof(*inv->camps), cmp_inv_camp);
-	qsort(inv->zones, inv->nzones, sizeof(*inv->zones), cmp_inv_zone);
-	qsort(inv->ads, inv->nads, sizeof(*inv->ads), cmp_inv_ad);
+	/* an empty table is a NULL array, which qsort may not be given */
+	if (inv->npubs)
+		qsort(inv->pubs, inv->npubs, sizeof(*inv->pubs), cmp_inv_pub);
+	if (inv->ncamps)
+		qsort(inv->camps, inv->ncamps, sizeof(*inv->camps), cmp_inv_camp);
+	if (inv->nzones)
+		qsort(inv->zones, inv->nzones, sizeof(*inv->zones), cmp_inv_zone);
+	if (inv->nads)
+		qsort(inv->ads, inv->nads, sizeof(*inv->ads), cmp_inv_ad);
 	if (check_dups(&p) || link_tables(&p))
 		goto out_free;
 	*out = inv;
