@@ -4,7 +4,8 @@
 # in uthash tables, one malloc per key), in one run: CPU ns per event, peak
 # resident memory at 5 M and 20 M events, and the ratio.
 #   bench/rules.sh [N_SMALL N_BIG]      (default 5000000 20000000)
-# The generator's own cost ("gen") is printed so it can be subtracted.
+# The generator's own cost ("gen") is printed so it can be subtracted.  Last,
+# the per-address estimates (impressions, visitors) against exact counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMALL=${1:-5000000}
@@ -42,3 +43,4 @@ awk -v r="${NS[rules.$SMALL]}" -v g="${NS[gen.$SMALL]}" -v e="${NS[exact.$SMALL]
 	printf "ratio exact/rules: %.1fx the CPU, %.1fx the memory at %d events\n", (e - g) / (r - g), es / rs, s
 	printf "rules memory %d -> %d events: %.0f -> %.0f MB (x%.2f for x%.0f events)\n", s, b, rs, rb, rb / rs, b / s
 }'
+"$BIN" error "$SMALL" 2>&1 >/dev/null | sed 's/^ */count-min vs exact at '"$SMALL"' events: /'
