@@ -321,6 +321,27 @@ struct repeat_ring {
 	uint32_t t[REPEAT_RING];     /* ms since r->epoch_ms, oldest first */
 };
 
+/* A record's keys, computed ahead so its cache lines can be prefetched. */
+struct keyed {
+	uint64_t akey;               /* address */
+	uint64_t ukey;               /* uid, 0 when none */
+	uint64_t alt;                /* address + user agent */
+	uint64_t vkey;               /* visitor: ukey if presented, else alt */
+	uint64_t block;              /* its Bloom block in pass 1 */
+};
+
+/* Pass 1 needs nothing back per record, so records wait in a short queue
+ * while their cache lines are prefetched: the misses of OBSERVE_AHEAD
+ * records overlap even when the caller hands them over one by one. */
+#define OBSERVE_AHEAD 16
+
+struct rules_pending {
+	struct keyed k;
+	uint64_t ua;
+	uint8_t type;
+	bool has_uid, uid_new;
+};
+
 /* ---- life cycle ---- */
 
 static bool params_ok(const struct rules_params *p)
@@ -354,7 +375,8 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->dup = calloc(1, sizeof(*r->dup));
 	r->repeat = calloc(1, sizeof(*r->repeat));
 	r->flood = calloc(1, sizeof(*r->flood));
-	if (!r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
+	r->pend = calloc(OBSERVE_AHEAD, sizeof(*r->pend));
+	if (!r->pend || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
@@ -409,6 +431,7 @@ void rules_release(struct rules *r)
 	free(r->dup);
 	free(r->repeat);
 	free(r->flood);
+	free(r->pend);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -439,6 +462,8 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	win_clear(r->repeat, hour_start_ms - rules_warmup_ms(r));
 	win_clear(r->flood, hour_start_ms - rules_warmup_ms(r));
 	memset(&r->st, 0, sizeof(r->st));
+	r->npend = 0;
+	r->pend_head = 0;
 }
 
 int64_t rules_warmup_ms(const struct rules *r)
@@ -521,14 +546,6 @@ void rules_warm(struct rules *r, const struct seg_record *rec, uint64_t ua)
 /* The two counts of an address share one count-min line, in two parts. */
 enum { Q_IMPS = 0, Q_SIZE = 1 };
 
-/* A record's keys, computed ahead so its cache lines can be prefetched. */
-struct keyed {
-	uint64_t akey;               /* address */
-	uint64_t ukey;               /* uid, 0 when none */
-	uint64_t alt;                /* address + user agent */
-	uint64_t vkey;               /* visitor: ukey if presented, else alt */
-	uint64_t block;              /* its Bloom block in pass 1 */
-};
 
 /* A uid the browser sent back, rather than one this response issued. */
 static bool presented(const struct seg_record *rec)
@@ -568,19 +585,16 @@ unsigned rules_saw_keys(const struct seg_record *rec, uint64_t ua,
 	return saw_keys(rec, &k, keys);
 }
 
-static void observe_keyed(struct rules *r, const struct seg_record *rec,
-			  uint64_t ua, const struct keyed *k)
+
+static void observe_keyed(struct rules *r, const struct rules_pending *o)
 {
-	uint64_t akey = k->akey, ukey = k->ukey;
+	uint64_t akey = o->k.akey, ukey = o->k.ukey;
 	bool new_pair;
 
-	r->st.observed++;
-	if (rec->reasons & INGEST_BITS)
-		return;
-	if (rec->has_uid) {
+	if (o->has_uid) {
 		/* every fact of one uid in one Bloom block: one cache miss */
 		bool new_ua = !sketch_bloom_add_in(r->seen, ukey,
-				hash2(ukey, ua, TAG_UID_UA));
+				hash2(ukey, o->ua, TAG_UID_UA));
 		bool seen = sketch_bloom_add_in(r->seen, ukey,
 				hash2(ukey, 0, TAG_UID_SEEN));
 
@@ -599,18 +613,18 @@ static void observe_keyed(struct rules *r, const struct seg_record *rec,
 			}
 		}
 	} else {
-		new_pair = !sketch_bloom_add(r->seen, k->block);
+		new_pair = !sketch_bloom_add(r->seen, o->k.block);
 	}
 	if (new_pair) {
 		uint32_t units = SIZE_UNIT;
 
-		if (rec->has_uid && (rec->flags & EVENT_F_UID_NEW))
+		if (o->uid_new)
 			units = (uint32_t)lround(SIZE_UNIT *
 						 r->p.fresh_visitor_weight);
 		if (units)
 			sketch_cms_add_in(r->addr, akey, Q_SIZE, units);
 	}
-	if (rec->type == EVENT_CLICK) {
+	if (o->type == EVENT_CLICK) {
 		bool isnew;
 		uint32_t *n = tab_put(r->addr_clicks, akey, &isnew);
 
@@ -621,36 +635,49 @@ static void observe_keyed(struct rules *r, const struct seg_record *rec,
 	}
 }
 
+static void observe_drain(struct rules *r)
+{
+	for (unsigned i = 0; i < r->npend; i++)
+		observe_keyed(r, &r->pend[(r->pend_head + i) % OBSERVE_AHEAD]);
+	r->npend = 0;
+	r->pend_head = 0;
+}
+
 void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
 {
-	struct keyed k;
+	struct rules_pending o;
 
-	key_record(rec, ua, &k);
-	observe_keyed(r, rec, ua, &k);
+	r->st.observed++;
+	if (rec->reasons & INGEST_BITS)
+		return;
+	key_record(rec, ua, &o.k);
+	o.ua = ua;
+	o.type = rec->type;
+	o.has_uid = rec->has_uid;
+	o.uid_new = rec->has_uid && (rec->flags & EVENT_F_UID_NEW);
+	sketch_bloom_prefetch(r->seen, o.k.block);
+	sketch_cms_prefetch(r->addr, o.k.akey);
+	if (r->npend < OBSERVE_AHEAD) {
+		r->pend[r->npend++] = o;
+		return;
+	}
+	observe_keyed(r, &r->pend[r->pend_head]);
+	r->pend[r->pend_head] = o;
+	r->pend_head = (r->pend_head + 1) % OBSERVE_AHEAD;
 }
 
 void rules_observe_batch(struct rules *r, const struct seg_record *const *recs,
 			 const uint64_t *ua, size_t n)
 {
-	struct keyed k[RULES_BATCH];
-
-	for (size_t done = 0; done < n; done += RULES_BATCH) {
-		size_t m = n - done < RULES_BATCH ? n - done : RULES_BATCH;
-
-		for (size_t i = 0; i < m; i++) {
-			key_record(recs[done + i], ua[done + i], &k[i]);
-			sketch_bloom_prefetch(r->seen, k[i].block);
-			sketch_cms_prefetch(r->addr, k[i].akey);
-		}
-		for (size_t i = 0; i < m; i++)
-			observe_keyed(r, recs[done + i], ua[done + i], &k[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		rules_observe(r, recs[i], ua[i]);
 }
 
 void rules_end_observe(struct rules *r)
 {
 	const struct rules_table *t = r->uid_multi;
 
+	observe_drain(r);
 	/* pass 2 asks about every uid: keep the few offenders in a table
 	 * small enough to stay in cache */
 	for (size_t i = 0; i < t->cap; i++) {

@@ -113,6 +113,7 @@ struct rules_stats {
 };
 
 struct rules_table;      /* open-addressing hash table, rules.c */
+struct rules_pending;    /* a pass-1 record waiting for its cache lines */
 struct rules_window;     /* two tables rotated every window: expiry */
 struct sketch_cms;
 struct sketch_bloom;
@@ -133,6 +134,8 @@ struct rules {
 	struct rules_window *dup;        /* (visitor, ad) -> last click */
 	struct rules_window *repeat;     /* (address, ad) -> recent clicks */
 	struct rules_window *flood;      /* (visitor, zone, ad) -> last impression */
+	struct rules_pending *pend;      /* pass-1 queue, rules.c */
+	unsigned npend, pend_head;
 	struct rules_stats st;
 };
 
@@ -158,9 +161,11 @@ void rules_warm(struct rules *r, const struct seg_record *rec, uint64_t ua);
 /* Pass 1: one record of the hour. */
 void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua);
 
-/* The same for n records at once (any n): the sketches' cache lines of a
- * batch are fetched together, several times faster than one by one
- * (bench/rules.sh).  Records must still come in time order. */
+/* The same for n records at once (any n).  rules_observe() already queues
+ * a few records to overlap their cache misses; in pass 2 the batch call
+ * fetches the lines of a whole batch first, several times faster than one
+ * record at a time (bench/rules.sh).  Records must still come in time
+ * order. */
 #define RULES_BATCH 64
 void rules_observe_batch(struct rules *r, const struct seg_record *const *recs,
 			 const uint64_t *ua, size_t n);
