@@ -176,7 +176,10 @@ curl -s "http://127.0.0.1:$PORT/nginx_status" |
 kill -USR1 "${SERVE_PIDS[@]}"
 closed_all() { ! ls "$DEMO"/spool/*.open >/dev/null 2>&1 || [ -z "$(find "$DEMO/spool" -name '*.open' -size +0)" ]; }
 wait_for 10 closed_all || { say "serve did not close its files"; ls -l "$DEMO/spool"; exit 1; }
-say "closed spool files (SIGUSR1): $(find "$DEMO/spool" -maxdepth 1 -name '*.log' | wc -l), $(cat "$DEMO"/spool/*.log | wc -l) events"
+answered=$(awk '$2 != "000" && $2 !~ /^5/' "$DEMO/traffic/requests" | wc -l)
+events=$(cat "$DEMO"/spool/*.log | wc -l)
+say "closed spool files (SIGUSR1): $(find "$DEMO/spool" -maxdepth 1 -name '*.log' | wc -l), $events events for $answered answered requests"
+[ "$events" = "$answered" ] || say "WARNING: events and answered requests differ"
 
 # ---- 5. ingest ----
 need ingest "closing the spool files"
