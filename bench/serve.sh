@@ -2,14 +2,17 @@
 # serve.sh - adlog-serve against nginx's own empty_gif, same nginx, same wrk
 # client, one run: requests/s, p99 latency and errors for each, the ratio to
 # empty_gif, and the resident memory of the responders.
-#   bench/serve.sh [SECONDS]   (default 10 s per target)
-# Knobs: PROCS (2) THREADS (80) NGINX_KEEPALIVE (32) CONNS (64)
+#   bench/serve.sh [SECONDS]   (default 10 s per target and round)
+# Knobs: PROCS (2) THREADS (80) NGINX_KEEPALIVE (32) CONNS (64) ROUNDS (3)
+# The targets run in turn, ROUNDS times (A B C A B C ...), so load from
+# anything else on the box hits all three alike; ratios use the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
 PROCS=${PROCS:-2}
 THREADS=${THREADS:-80}
 CONNS=${CONNS:-64}
+ROUNDS=${ROUNDS:-3}
 export NGINX_KEEPALIVE=${NGINX_KEEPALIVE:-32}
 make -s all >/dev/null
 source tests/integration/lib/common.sh
@@ -23,25 +26,39 @@ start_nginx "${socks[@]}"
 pids=$(pgrep -P "$SERVE_PID" | tr '\n' ' ')
 [ -n "$pids" ] || pids=$SERVE_PID
 
-# run NAME PATH: wrk, then "NAME req/s p99 errors"
-declare -A RPS P99 ERR
+# run NAME PATH: wrk once; prints "NAME req/s p99 errors", appends to
+# $T/NAME.rps, .p99 (ms) and .err
 run() {
-	local out rps p99 non2xx sockerr
+	local out rps p99 p99ms non2xx sockerr err
 	out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$(url "$2")")
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	p99ms=$(awk -v v="$p99" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; print n }')
 	non2xx=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out")
 	sockerr=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
-	RPS[$1]=$rps P99[$1]=$p99 ERR[$1]=$(( ${non2xx:-0} + ${sockerr:-0} ))
-	printf '%-10s %10s req/s  p99 %8s  errors %s\n' "$1" "$rps" "$p99" "${ERR[$1]}"
+	err=$(( ${non2xx:-0} + ${sockerr:-0} ))
+	echo "$rps" >>"$T/$1.rps"; echo "$p99ms" >>"$T/$1.p99"; echo "$err" >>"$T/$1.err"
+	printf '  %-10s %10s req/s  p99 %8s  errors %s\n' "$1" "$rps" "$p99" "$err"
 }
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+total()  { awk '{ s += $1 } END { print s + 0 }' "$1"; }
 
-echo "wrk -t2 -c$CONNS -d${DUR}s; nginx workers ${NGINX_WORKERS:-2}, upstream keepalive $NGINX_KEEPALIVE;" \
-     "adlog-serve $PROCS processes x $THREADS threads; $(nproc) cores"
-run empty_gif "empty.gif"
-run serve_i "i?ad=1&zone=1"
-run serve_ad "ad?zone=1"
-awk -v g="${RPS[empty_gif]}" -v i="${RPS[serve_i]}" -v a="${RPS[serve_ad]}" 'BEGIN {
+echo "wrk -t2 -c$CONNS -d${DUR}s x $ROUNDS rounds; nginx workers ${NGINX_WORKERS:-2}," \
+     "upstream keepalive $NGINX_KEEPALIVE; adlog-serve $PROCS processes x $THREADS threads;" \
+     "$(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for ((r = 1; r <= ROUNDS; r++)); do
+	echo "round $r"
+	run empty_gif "empty.gif"
+	run serve_i "i?ad=1&zone=1"
+	run serve_ad "ad?zone=1"
+done
+echo "medians over $ROUNDS rounds:"
+for n in empty_gif serve_i serve_ad; do
+	printf '%-10s %10s req/s  p99 %6s ms  errors %s\n' "$n" "$(median "$T/$n.rps")" \
+		"$(median "$T/$n.p99")" "$(total "$T/$n.err")"
+done
+awk -v g="$(median "$T/empty_gif.rps")" -v i="$(median "$T/serve_i.rps")" \
+    -v a="$(median "$T/serve_ad.rps")" 'BEGIN {
 	printf "ratio /i : empty_gif  = %.2f  (goal >= 0.5)\n", i / g
 	printf "ratio /ad: empty_gif  = %.2f  (goal >= 0.4)\n", a / g }'
 for p in $pids; do
