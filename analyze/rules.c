@@ -376,13 +376,15 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->repeat = calloc(1, sizeof(*r->repeat));
 	r->flood = calloc(1, sizeof(*r->flood));
 	r->pend = calloc(OBSERVE_AHEAD, sizeof(*r->pend));
-	if (!r->pend || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
+	r->heavy = calloc(1, sizeof(*r->heavy));
+	if (!r->pend || !r->heavy || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
 	if (sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
 	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 2) < 0 ||
 	    tab_init(r->fanout, 0, max, &r->st.table_full) < 0 ||
+	    tab_init(r->heavy, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->addr_clicks, sizeof(uint32_t), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->uid_multi, sizeof(struct uid_multi), max,
@@ -410,6 +412,8 @@ void rules_release(struct rules *r)
 		sketch_cms_release(r->addr);
 	if (r->fanout)
 		tab_release(r->fanout);
+	if (r->heavy)
+		tab_release(r->heavy);
 	if (r->addr_clicks)
 		tab_release(r->addr_clicks);
 	if (r->uid_multi)
@@ -432,6 +436,7 @@ void rules_release(struct rules *r)
 	free(r->repeat);
 	free(r->flood);
 	free(r->pend);
+	free(r->heavy);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -440,6 +445,7 @@ size_t rules_memory(const struct rules *r)
 	const struct rules_window *w[3] = { r->dup, r->repeat, r->flood };
 	size_t sum = sketch_bloom_bytes(r->seen) +
 		     sketch_cms_bytes(r->addr) + tab_bytes(r->fanout) +
+		     tab_bytes(r->heavy) +
 		     tab_bytes(r->addr_clicks) + tab_bytes(r->uid_multi) +
 		     tab_bytes(r->imp_clicked);
 
@@ -455,6 +461,7 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	sketch_bloom_clear(r->seen);
 	sketch_cms_clear(r->addr);
 	tab_clear(r->fanout);
+	tab_clear(r->heavy);
 	tab_clear(r->addr_clicks);
 	tab_clear(r->uid_multi);
 	tab_clear(r->imp_clicked);
@@ -630,8 +637,11 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 
 		if (n)
 			(*n)++;
-	} else {
-		sketch_cms_add_in(r->addr, akey, Q_IMPS, 1);
+	} else if (sketch_cms_add_in(r->addr, akey, Q_IMPS, 1) >
+		   r->p.burst_imps_base) {
+		bool isnew;
+
+		tab_put(r->heavy, akey, &isnew);
 	}
 }
 
@@ -769,14 +779,17 @@ static uint32_t judge_click(struct rules *r, const struct seg_record *rec,
 }
 
 static uint32_t judge_impression(struct rules *r, const struct seg_record *rec,
-				 uint64_t akey, uint64_t vkey, double size)
+				 uint64_t akey, uint64_t vkey)
 {
 	const struct rules_params *p = &r->p;
 	const int64_t *last;
 	uint32_t bits = 0;
 
-	if (sketch_cms_get_in(r->addr, akey, Q_IMPS) >
-	    p->burst_imps_base + p->burst_imps_per_visitor * size)
+	/* only addresses past the base allowance need the sketch (and its
+	 * cache miss); pass 1 listed them */
+	if (r->heavy->n && tab_find(r->heavy, akey) &&
+	    sketch_cms_get_in(r->addr, akey, Q_IMPS) >
+	    p->burst_imps_base + p->burst_imps_per_visitor * addr_size(r, akey))
 		bits |= IVT_ADDR_BURST;
 	last = win_find(r->flood, hash3(vkey, rec->zone, rec->ad, TAG_FLOOD));
 	if (last && absdiff(rec->ts_ms, *last) < p->imp_flood_window_ms)
@@ -788,15 +801,14 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 			    const struct keyed *k)
 {
 	uint64_t akey = k->akey, vkey = k->vkey;
-	double size = addr_size(r, akey);
 	uint32_t bits;
 
 	r->st.judged++;
 	rotate_all(r, rec->ts_ms);
 	if (rec->type == EVENT_CLICK)
-		bits = judge_click(r, rec, k, size);
+		bits = judge_click(r, rec, k, addr_size(r, akey));
 	else
-		bits = judge_impression(r, rec, akey, vkey, size);
+		bits = judge_impression(r, rec, akey, vkey);
 	if (rec->has_uid && r->fanout->n && tab_find(r->fanout, k->ukey))
 		bits |= IVT_UID_FANOUT;
 	if (!(rec->reasons & INGEST_BITS))
@@ -826,7 +838,8 @@ void rules_event_batch(struct rules *r, const struct seg_record *const *recs,
 
 		for (size_t i = 0; i < m; i++) {
 			key_record(recs[done + i], ua[done + i], &k[i]);
-			sketch_cms_prefetch(r->addr, k[i].akey);
+			if (recs[done + i]->type == EVENT_CLICK)
+				sketch_cms_prefetch(r->addr, k[i].akey);
 		}
 		for (size_t i = 0; i < m; i++)
 			bits[done + i] = event_keyed(r, recs[done + i], &k[i]);

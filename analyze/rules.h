@@ -129,6 +129,7 @@ struct rules {
 	struct rules_table *addr_clicks; /* clicking address -> clicks */
 	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
 	struct rules_table *fanout;      /* the uids over a fan-out threshold */
+	struct rules_table *heavy;       /* addresses past burst_imps_base */
 	/* pass 2, windows */
 	struct rules_table *imp_clicked; /* impression ids clicked this hour */
 	struct rules_window *dup;        /* (visitor, ad) -> last click */
@@ -161,11 +162,10 @@ void rules_warm(struct rules *r, const struct seg_record *rec, uint64_t ua);
 /* Pass 1: one record of the hour. */
 void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua);
 
-/* The same for n records at once (any n).  rules_observe() already queues
- * a few records to overlap their cache misses; in pass 2 the batch call
- * fetches the lines of a whole batch first, several times faster than one
- * record at a time (bench/rules.sh).  Records must still come in time
- * order. */
+/* The same for n records at once (any n), records still in time order.
+ * Either call is fine: rules_observe() queues a few records to overlap
+ * their cache misses, and pass 2 touches a sketch only for clicks and
+ * addresses past their base allowance (bench/rules.sh). */
 #define RULES_BATCH 64
 void rules_observe_batch(struct rules *r, const struct seg_record *const *recs,
 			 const uint64_t *ua, size_t n);
