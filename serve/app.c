@@ -186,6 +186,11 @@ int app_init(struct serve_app *app, const struct config *cfg, unsigned node,
 			 cfg->common.spool_dir, strerror(-n));
 		return -1;
 	}
+	if (mkdir(cfg->common.spool_dir, 0755) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create spool directory '%s': %s",
+			 cfg->common.spool_dir, strerror(errno));
+		return -1;
+	}
 	n = writer_recover(&app->writer);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot read spool directory '%s': %s",

@@ -247,10 +247,11 @@ static int run_all(const struct config *cfg)
 {
 	size_t n = (size_t)cfg->serve.processes;
 	pid_t *kids = calloc(n, sizeof(*kids));
+	int64_t *born = calloc(n, sizeof(*born));
 	sigset_t set;
-	int stopping = 0;
+	int stopping = 0, rc = 0;
 
-	if (!kids)
+	if (!kids || !born)
 		return 1;
 	block_signals(&set);
 	for (;;) {
@@ -259,6 +260,7 @@ static int run_all(const struct config *cfg)
 		for (size_t i = 0; i < n && !stopping; i++) {
 			if (kids[i] > 0)
 				continue;
+			born[i] = clock_mono_ms();
 			kids[i] = fork();
 			if (kids[i] == 0)
 				_exit(run_process(cfg, (unsigned)i));
@@ -275,14 +277,28 @@ static int run_all(const struct config *cfg)
 				for (size_t i = 0; i < n; i++)
 					if (kids[i] == pid) {
 						kids[i] = 0;
-						if (!stopping)
-							diag_err("responder %zu exited (status %d), restarting",
-								 i, st);
+						if (stopping)
+							continue;
+						if (WIFEXITED(st) && WEXITSTATUS(st) &&
+						    clock_mono_ms() - born[i] < 1000) {
+							/* it could not start: retrying
+							 * would only repeat the message */
+							diag_err("responder %zu failed at start, stopping",
+								 i);
+							stopping = 1;
+							rc = 1;
+							for (size_t j = 0; j < n; j++)
+								if (kids[j] > 0)
+									kill(kids[j], SIGTERM);
+							continue;
+						}
+						diag_err("responder %zu exited (status %d), restarting",
+							 i, st);
 					}
 			for (size_t i = 0; i < n; i++)
 				alive += kids[i] > 0;
 			if (stopping && !alive)
-				return 0;
+				return rc;
 			if (!stopping)
 				sleep_ms(200);   /* no fork storm */
 			continue;
