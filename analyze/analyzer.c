@@ -54,7 +54,7 @@ static int warm(struct analyzer *a, struct hour_set *p, uint32_t hour)
 		return -1;
 	while ((rec = hour_merge_next(&m, &seg)) && rec->ts_ms < start) {
 		rules_warm(&a->rules, rec,
-			   segment_string_hash(&p->segs[seg].r, rec->ua));
+			   hour_ua_hash(&p->segs[seg], rec->ua));
 		a->warmed++;
 	}
 	hour_merge_release(&m);
@@ -114,10 +114,8 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 	if (hour_merge_init(&m, h, INT64_MIN))
 		goto out_nomem;
 	while ((rec = hour_merge_next(&m, &seg))) {
-		const struct segment_reader *r = &h->segs[seg].r;
-
-		rules_observe(&a->rules, rec, segment_string_hash(r, rec->ua));
-		lookback_observe(&a->lb, rec, r);
+		rules_observe(&a->rules, rec, hour_ua_hash(&h->segs[seg], rec->ua));
+		lookback_observe(&a->lb, rec, &h->segs[seg]);
 	}
 	a->out_of_order = m.out_of_order;
 	hour_merge_release(&m);
@@ -131,7 +129,7 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 
 		while (n < ROLLUP_BATCH && (rec = hour_merge_next(&m, &seg))) {
 			const struct segment_reader *r = &h->segs[seg].r;
-			uint64_t ua = segment_string_hash(r, rec->ua);
+			uint64_t ua = hour_ua_hash(&h->segs[seg], rec->ua);
 			uint32_t reasons = rec->reasons |
 					   rules_event(&a->rules, rec, ua);
 

@@ -22,6 +22,7 @@
 #include "parse.h"
 #include "../ingest/validate.h"
 
+#define DROP_ALL_BLOCKS 32     /* event blocks between hand-backs of all */
 #define TRIM_MIN (32u << 20)    /* segments smaller are verified as they are */
 #define TRIM_NS 2000000         /* pause of the trimmer between hand-backs */
 
@@ -292,6 +293,11 @@ int hour_open(struct hour_set *h, char *err, size_t errlen)
 			return -1;
 		}
 		s->open = true;
+		s->ua = calloc(HOUR_UA_CACHE, sizeof(*s->ua));
+		if (!s->ua) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		if (s->r.hour != h->hour) {
 			snprintf(err, errlen, "segment '%s' is of hour %u, not %u",
 				 path, s->r.hour, h->hour);
@@ -324,6 +330,34 @@ char *hour_segment_list(const struct hour_set *h)
 	return out;
 }
 
+uint64_t hour_ua_hash(struct hour_seg *s, uint32_t idx)
+{
+	struct hour_ua_slot *x;
+
+	if (idx == SEG_NO_STRING)
+		return 0;
+	x = &s->ua[(idx * 0x9e3779b1u) >> (32 - 12)];
+	if (x->idx != idx + 1) {
+		x->idx = idx + 1;
+		x->hash = segment_string_hash(&s->r, idx);
+	}
+	return x->hash;
+}
+
+/* Hand back everything of segment i before event block b: strings too
+ * (the cache answers most user-agent lookups). */
+static void seg_drop_before(struct hour_set *h, size_t i, size_t b)
+{
+	const struct hour_seg *s = &h->segs[i];
+	uintptr_t to, base = (uintptr_t)s->r.map;
+
+	if (!s->open || !s->map || b >= s->r.neblocks)
+		return;
+	to = (uintptr_t)s->r.eblocks[b].recs & ~(uintptr_t)4095;
+	if (to > base)
+		madvise((void *)base, to - base, MADV_DONTNEED);
+}
+
 void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b)
 {
 	const struct hour_seg *s = &h->segs[i];
@@ -350,6 +384,8 @@ void hour_release(struct hour_set *h)
 		segment_close(&s->r);
 		if (s->map)
 			munmap(s->map, size);
+		free(s->ua);
+		s->ua = NULL;
 	}
 	free(h->segs);
 	h->segs = NULL;
@@ -470,8 +506,9 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 	m->last_ts = INT64_MIN;
 	m->cur = calloc(h->n ? h->n : 1, sizeof(*m->cur));
 	m->blk = calloc(h->n ? h->n : 1, sizeof(*m->blk));
+	m->blk_all = calloc(h->n ? h->n : 1, sizeof(*m->blk_all));
 	m->heap = calloc(h->n ? h->n : 1, sizeof(*m->heap));
-	if (!m->cur || !m->blk || !m->heap) {
+	if (!m->cur || !m->blk || !m->blk_all || !m->heap) {
 		hour_merge_release(m);
 		return -ENOMEM;
 	}
@@ -480,7 +517,7 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 
 		seek(&h->segs[i].r, &m->cur[i], from_ts);
 		r = segment_next(&h->segs[i].r, &m->cur[i]);
-		m->blk[i] = m->cur[i].block;
+		m->blk[i] = m->blk_all[i] = m->cur[i].block;
 
 		if (r)
 			m->heap[m->nheap++] = (struct hour_merge_head){
@@ -511,9 +548,17 @@ const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 	if (out->ts_ms < m->last_ts)
 		m->out_of_order++;
 	m->last_ts = out->ts_ms;
+	/* leaving block b for b + 1: hand back b - 1, not b, which still
+	 * holds the record returned now (touching a page handed back maps
+	 * it again, and 64 KiB around it) */
 	if (m->cur[s].block != m->blk[s]) {
-		hour_seg_drop_block(m->h, s, m->blk[s]);
+		if (m->blk[s] > 0)
+			hour_seg_drop_block(m->h, s, m->blk[s] - 1);
 		m->blk[s] = m->cur[s].block;
+		if (m->blk[s] >= m->blk_all[s] + DROP_ALL_BLOCKS) {
+			seg_drop_before(m->h, s, m->blk[s] - 1);
+			m->blk_all[s] = m->blk[s];
+		}
 	}
 	*seg = s;
 	return out;
@@ -523,8 +568,9 @@ void hour_merge_release(struct hour_merge *m)
 {
 	free(m->cur);
 	free(m->blk);
+	free(m->blk_all);
 	free(m->heap);
-	m->blk = NULL;
+	m->blk = m->blk_all = NULL;
 	m->cur = NULL;
 	m->heap = NULL;
 	m->nheap = 0;

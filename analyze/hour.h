@@ -19,6 +19,13 @@
 #define HOUR_NAME_MAX 255
 #define HOUR_DIGEST_HEX 32
 
+#define HOUR_UA_CACHE 4096       /* user-agent hashes remembered a segment */
+
+struct hour_ua_slot {
+	uint32_t idx;               /* string index + 1; 0 = empty */
+	uint64_t hash;
+};
+
 struct hour_seg {
 	char name[HOUR_NAME_MAX + 1];
 	uint64_t size;
@@ -26,6 +33,7 @@ struct hour_seg {
 	struct segment_reader r;
 	bool open;
 	void *map;                  /* our own mapping of the file */
+	struct hour_ua_slot *ua;    /* HOUR_UA_CACHE slots */
 };
 
 struct hour_set {
@@ -77,6 +85,11 @@ char *hour_segment_list(const struct hour_set *h);
 
 void hour_release(struct hour_set *h);
 
+/* segment_string_hash(&s->r, idx) through a small cache: a few hundred
+ * user agents make nearly every lookup, and each lookup that reaches the
+ * mapping maps a page of strings (and 64 KiB around it) again. */
+uint64_t hour_ua_hash(struct hour_seg *s, uint32_t idx);
+
 /* Hand back to the kernel the pages of event block b of segment i once
  * read: resident memory stays bounded while a pass moves on (the data stay
  * in the page cache and are mapped again if touched).  Strings are kept. */
@@ -98,6 +111,7 @@ struct hour_merge {
 	struct hour_set *h;
 	struct seg_cursor *cur;      /* one per segment */
 	size_t *blk;                 /* block each cursor was in */
+	size_t *blk_all;             /* block up to which all was handed back */
 	struct hour_merge_head *heap;
 	size_t nheap;
 	uint64_t out_of_order;       /* records older than their predecessor */

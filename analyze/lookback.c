@@ -264,7 +264,8 @@ static void reset(struct lookback *lb)
 static int collect(struct lookback *lb, struct hour_set *cur)
 {
 	for (size_t s = 0; s < cur->n; s++) {
-		const struct segment_reader *r = &cur->segs[s].r;
+		struct hour_seg *sg = &cur->segs[s];
+		const struct segment_reader *r = &sg->r;
 
 		for (size_t b = 0; b < r->neblocks; hour_seg_drop_block(cur, s, b++))
 			for (uint32_t i = 0; i < r->eblocks[b].count; i++) {
@@ -278,7 +279,7 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 						return -ENOMEM;
 					continue;
 				}
-				vk = rules_visitor_key(x, segment_string_hash(r, x->ua));
+				vk = rules_visitor_key(x, hour_ua_hash(sg, x->ua));
 				if (saw_add(lb, vk, x->ad) || ad_add(lb, x->ad))
 					return -ENOMEM;
 			}
@@ -287,9 +288,9 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 }
 
 /* An impression: does a click name it, did an unsigned click's visitor
- * see its ad?  r: the record's segment (for its user agent). */
+ * see its ad?  sg: the record's segment (for its user agent). */
 static void see_impression(struct lookback *lb, const struct seg_record *x,
-			   const struct segment_reader *r)
+			   struct hour_seg *sg)
 {
 	struct lb_imp *m = imp_find(lb, x->id);
 
@@ -298,7 +299,7 @@ static void see_impression(struct lookback *lb, const struct seg_record *x,
 		lb->imps_found++;
 	}
 	if (lb->nsaw && x->ts_ms >= lb->unsigned_from && ad_has(lb, x->ad)) {
-		uint64_t vk = rules_visitor_key(x, segment_string_hash(r, x->ua));
+		uint64_t vk = rules_visitor_key(x, hour_ua_hash(sg, x->ua));
 		struct lb_saw *w = saw_find(lb, vk, x->ad);
 
 		if (w && x->ts_ms < w->first_ts) {
@@ -310,10 +311,10 @@ static void see_impression(struct lookback *lb, const struct seg_record *x,
 }
 
 void lookback_observe(struct lookback *lb, const struct seg_record *x,
-		      const struct segment_reader *r)
+		      struct hour_seg *sg)
 {
 	if (x->type != 'c')
-		see_impression(lb, x, r);
+		see_impression(lb, x, sg);
 }
 
 /* Every record of one opened earlier hour: impressions as above, clicks
@@ -334,7 +335,7 @@ static void scan(struct lookback *lb, struct hour_set *h)
 				struct lb_imp *m;
 
 				if (x->type != 'c')
-					see_impression(lb, x, r);
+					see_impression(lb, x, &h->segs[s]);
 				else if (x->imp && (m = imp_find(lb, x->imp)))
 					m->clicked_before = true;
 			}

@@ -62,8 +62,8 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 		     struct hour_set *prev, char *err, size_t errlen);
 
 /* One record of the current hour (any order; every one before the rules'
- * pass 2): r is its segment. */
+ * pass 2): sg is its segment. */
 void lookback_observe(struct lookback *lb, const struct seg_record *x,
-		      const struct segment_reader *r);
+		      struct hour_seg *sg);
 
 #endif
