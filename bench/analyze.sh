@@ -17,6 +17,8 @@
 #             clicks, distinct visitors); wall time
 # Data lives under var/bench-analyze (never committed; reused when present,
 # BENCH_CLEAN=1 removes it at the end).  Needs ~12 GB of disk for 20 M.
+# Runs at the same time share the generated data (made under a lock) but
+# each has its own MariaDB.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -30,28 +32,27 @@ for p in adlog-gen adlog-ingest adlog-analyze adlog-admin; do
 done
 
 # ---- a private MariaDB sized for a bulk load (not the tests' tiny one) ----
-DB=$B/mariadb
+R=$B/run.$$
+DB=$R/mariadb
 SOCK=$DB/sock
-if [ ! -d "$DB/mysql" ]; then
-	mariadb-install-db --no-defaults --datadir="$DB" --auth-root-authentication-method=normal \
-		--skip-test-db >"$B/install.log" 2>&1
-fi
-mkdir -p "$B/tmp"
+mkdir -p "$R/tmp"
+mariadb-install-db --no-defaults --datadir="$DB" --auth-root-authentication-method=normal \
+	--skip-test-db >"$R/install.log" 2>&1
 mariadbd --no-defaults --datadir="$DB" --socket="$SOCK" --skip-networking --user=root \
-	--tmpdir="$B/tmp" \
+	--tmpdir="$R/tmp" \
 	--log-error="$DB/err.log" --pid-file="$DB/pid" --skip-log-bin \
 	--innodb-buffer-pool-size=2G --innodb-log-file-size=1G \
 	--innodb-flush-log-at-trx-commit=2 --performance-schema=OFF \
 	--local-infile=1 </dev/null >/dev/null 2>&1 &
 DBPID=$!
-trap 'kill -TERM $DBPID 2>/dev/null; wait $DBPID 2>/dev/null || true; [ -z "${BENCH_CLEAN:-}" ] || rm -rf "$B"' EXIT
+trap 'kill -TERM $DBPID 2>/dev/null; wait $DBPID 2>/dev/null || true; rm -rf "$R"; [ -z "${BENCH_CLEAN:-}" ] || rm -rf "$B"' EXIT
 for _ in $(seq 1 300); do
 	mariadb-admin --no-defaults --socket="$SOCK" -uroot ping >/dev/null 2>&1 && break
 	sleep 0.1
 done
 sqlr() { mariadb --no-defaults --socket="$SOCK" -uroot --local-infile=1 -N -B "$@"; }
 sqlr -e "CREATE DATABASE IF NOT EXISTS adlog; CREATE DATABASE IF NOT EXISTS peer"
-CONF=$B/adlog.conf
+CONF=$R/adlog.conf
 ( umask 077; cat >"$CONF" <<CONF
 [mysql]
 host = localhost
@@ -65,7 +66,7 @@ CONF
 
 ms() { date +%s%3N; }
 lists=$ROOT/data
-icfg=$B/ingest.conf
+icfg=$R/ingest.conf
 cat >"$icfg" <<CONF
 [ingest]
 after = keep
@@ -80,34 +81,39 @@ echo "adlog-analyze bench, $(nproc) cores, $(date -u +%FT%TZ)"
 printf '%-9s %12s %10s %10s %12s %12s %10s %10s %12s %8s\n' events analyze_s cpu_s ev/s ev/s/core peak_rss_MB load_s peer_s peer_ev/s ratio
 for n in $SIZES; do
 	d=$B/$n
-	if [ ! -f "$d/.ready" ]; then
-		rm -rf "$d"
-		mkdir -p "$d/spool" "$d/data"
-		"$BUILD/adlog-gen" --seed 11 --events "$n" --hours 1 --start $HOUR --nodes 2 \
-			--out "$d/spool" --write-inventory "$d/inventory" --quiet
-		"$BUILD/adlog-ingest" -c "$icfg" --data "$d/data" --json "$d"/spool/*.log >"$d/ingest.json"
-		touch "$d/.ready"
-	fi
+	(
+		flock 9
+		if [ ! -f "$d/.ready" ]; then
+			rm -rf "$d"
+			mkdir -p "$d/spool" "$d/data"
+			"$BUILD/adlog-gen" --seed 11 --events "$n" --hours 1 --start $HOUR --nodes 2 \
+				--out "$d/spool" --write-inventory "$d/inventory" --quiet
+			"$BUILD/adlog-ingest" -c "$icfg" --data "$d/data" --json "$d"/spool/*.log >"$d/ingest.json"
+			touch "$d/.ready"
+		fi
+	) 9>"$B/.lock.$n"
+	o=$R/$n
+	mkdir -p "$o"
 	# prices for the load (odd campaigns CPC, even CPM; 70 % share)
 	awk -F'\t' '
-	$1 == "pub" { printf "REPLACE INTO publishers (id, name, revenue_share_bp) VALUES (%s, \"%s\", 7000);\n", $2, $3 }
-	$1 == "camp" { if (!adv[$3]++) printf "REPLACE INTO advertisers (id, name) VALUES (%s, \"a\");\n", $3
-		printf "REPLACE INTO campaigns (id, advertiser_id, name, pricing, price_micros, start_at) VALUES (%s, %s, \"c\", \"%s\", %s, \"2020-01-01\");\n",
+	$1 == "pub" { printf "INSERT IGNORE INTO publishers (id, name, revenue_share_bp) VALUES (%s, \"%s\", 7000);\n", $2, $3 }
+	$1 == "camp" { if (!adv[$3]++) printf "INSERT IGNORE INTO advertisers (id, name) VALUES (%s, \"a\");\n", $3
+		printf "INSERT IGNORE INTO campaigns (id, advertiser_id, name, pricing, price_micros, start_at) VALUES (%s, %s, \"c\", \"%s\", %s, \"2020-01-01\");\n",
 			$2, $3, $2 % 2 ? "CPC" : "CPM", $2 % 2 ? 200000 : 1500000 }' "$d/inventory" |
 		sqlr adlog
 
 	# analyze, no MySQL (page cache warm: one untimed run first)
 	"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --dry-run >/dev/null 2>&1
-	/usr/bin/time -f '%e %U %S %M' -o "$d/time" \
-		"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --dry-run --json >"$d/analyze.json"
-	read -r wall user sys rss_kb <"$d/time"
+	/usr/bin/time -f '%e %U %S %M' -o "$o/time" \
+		"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --dry-run --json >"$o/analyze.json"
+	read -r wall user sys rss_kb <"$o/time"
 	cpu=$(echo "$user + $sys" | bc -l)
 
 	# the rollups into MySQL: replace the hour in one transaction
-	"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --force --json >"$d/load.json"
-	load_ms=$(grep -o '"load_ms":[0-9]*' "$d/load.json" | cut -d: -f2)
-	rows=$(grep -o '"stats_rows":[0-9]*' "$d/load.json" | cut -d: -f2)
-	irows=$(grep -o '"invalid_rows":[0-9]*' "$d/load.json" | cut -d: -f2)
+	"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --force --json >"$o/load.json"
+	load_ms=$(grep -o '"load_ms":[0-9]*' "$o/load.json" | cut -d: -f2)
+	rows=$(grep -o '"stats_rows":[0-9]*' "$o/load.json" | cut -d: -f2)
+	irows=$(grep -o '"invalid_rows":[0-9]*' "$o/load.json" | cut -d: -f2)
 
 	# the peer: raw rows into InnoDB, then GROUP BY
 	sqlr peer -e "DROP TABLE IF EXISTS raw, rollup;
@@ -134,7 +140,7 @@ for n in $SIZES; do
 		"$(echo "$n / $wall" | bc -l)" "$(echo "$n / $cpu" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)" \
 		"$(echo "$load_ms / 1000" | bc -l)" "$peer_s" "$(echo "$n / $peer_s" | bc -l)" \
 		"$(echo "($n / $wall) / ($n / $peer_s)" | bc -l)"
-	echo "  analyze: $(grep -o '"lookback_ms":[0-9]*,"passes_ms":[0-9]*' "$d/analyze.json"), rules tables $(($(grep -o '"rules_bytes":[0-9]*' "$d/analyze.json" | cut -d: -f2) / 1048576)) MB, uniques sketches $(($(grep -o '"sketch_bytes":[0-9]*' "$d/analyze.json" | cut -d: -f2) / 1048576)) MB"
+	echo "  analyze: $(grep -o '"lookback_ms":[0-9]*,"passes_ms":[0-9]*' "$o/analyze.json"), rules tables $(($(grep -o '"rules_bytes":[0-9]*' "$o/analyze.json" | cut -d: -f2) / 1048576)) MB, uniques sketches $(($(grep -o '"sketch_bytes":[0-9]*' "$o/analyze.json" | cut -d: -f2) / 1048576)) MB"
 	echo "  load: $rows stats rows + $irows invalid rows in ${load_ms} ms; peer: LOAD DATA $((t1 - t0)) ms, GROUP BY $((t2 - t1)) ms, $peer_rows rows"
 done
 echo "ratio = analyze events/s (wall) / peer events/s (wall); goals: >= 1,000,000 events/s per core, peak RSS < 256 MB, load < 2 s"
