@@ -145,6 +145,7 @@ static uint64_t sketch_error(struct gen *g)
 		if (r.type == 'i')
 			exact_bump(&imps, a);
 	}
+	rules_end_observe(&rl);
 	over_i = calloc(HASH_COUNT(vis) + 1, sizeof(uint32_t));
 	over_v = calloc(HASH_COUNT(vis) + 1, sizeof(uint32_t));
 	HASH_ITER(hh, vis, e, tmp) {
