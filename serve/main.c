@@ -157,6 +157,12 @@ static void stop(struct serve_process *p)
 	writer_close(&p->app.writer);
 }
 
+/* The writer retired an hour's file: wake the control thread to close it. */
+static void wake_control(void)
+{
+	kill(getpid(), SIGUSR2);
+}
+
 static void block_signals(sigset_t *set)
 {
 	sigemptyset(set);
@@ -164,6 +170,7 @@ static void block_signals(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
 	sigaddset(set, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -190,6 +197,7 @@ static int run_process(const struct config *cfg, unsigned index)
 		diag_err("%s", err);
 		return 1;
 	}
+	p.app.writer.on_retire = wake_control;
 	if (FCGX_Init()) {
 		diag_err("cannot initialise libfcgi");
 		return 1;
@@ -230,6 +238,8 @@ static int run_process(const struct config *cfg, unsigned index)
 			app_reload(&p.app, true);
 		} else if (sig == SIGUSR1) {
 			writer_close(&p.app.writer);
+		} else if (sig == SIGUSR2) {
+			writer_reap(&p.app.writer);
 		} else if (sig < 0) {
 			app_reload(&p.app, false);
 			writer_tick(&p.app.writer, clock_now_ms());

@@ -145,8 +145,16 @@ static void roll(struct writer *w, int64_t hour)
 	}
 	atomic_store(&w->cur, nf);
 	if (f) {
-		hazard_wait(&w->hz, f);
-		close_file(w, f);
+		/* hand the old file to the control thread; if it has not yet
+		 * taken the previous one, close that one here */
+		struct writer_file *prev = atomic_exchange(&w->retired, f);
+
+		if (prev) {
+			hazard_wait(&w->hz, prev);
+			close_file(w, prev);
+		}
+		if (w->on_retire)
+			w->on_retire();
 	}
 out_unlock:
 	pthread_mutex_unlock(&w->roll);
@@ -226,11 +234,29 @@ static int close_current_locked(struct writer *w)
 	return close_file(w, f);
 }
 
+static void reap_locked(struct writer *w)
+{
+	struct writer_file *f = atomic_exchange(&w->retired, NULL);
+
+	if (f) {
+		hazard_wait(&w->hz, f);
+		close_file(w, f);
+	}
+}
+
+void writer_reap(struct writer *w)
+{
+	pthread_mutex_lock(&w->roll);
+	reap_locked(w);
+	pthread_mutex_unlock(&w->roll);
+}
+
 int writer_close(struct writer *w)
 {
 	int rc;
 
 	pthread_mutex_lock(&w->roll);
+	reap_locked(w);
 	rc = close_current_locked(w);
 	pthread_mutex_unlock(&w->roll);
 	return rc;
@@ -241,6 +267,7 @@ void writer_tick(struct writer *w, int64_t now_ms)
 	struct writer_file *f;
 
 	pthread_mutex_lock(&w->roll);   /* appenders free files only under it */
+	reap_locked(w);
 	f = atomic_load(&w->cur);
 	if (f && f->hour < now_ms / HOUR_MS)
 		close_current_locked(w);

@@ -35,6 +35,8 @@ struct writer {
 	char host[64];
 	unsigned node;
 	_Atomic(void *) cur;      /* struct writer_file *, NULL when closed */
+	_Atomic(void *) retired;  /* replaced file the control thread closes */
+	void (*on_retire)(void);  /* tells the control thread; may be NULL */
 	pthread_mutex_t roll;     /* one thread opens/closes at a time */
 	struct hazard_set hz;
 	_Atomic int64_t retry_ms; /* mono ms before which no open is tried */
@@ -62,10 +64,16 @@ int writer_recover(struct writer *w);
 int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
 		  int64_t ts_ms);
 
-/* Close the current file now (SIGUSR1, shutdown).  0 or negative errno. */
+/* Close the current file now (SIGUSR1, shutdown), and a retired one.
+ * 0 or negative errno. */
 int writer_close(struct writer *w);
 
-/* Close the current file if its hour ended before now_ms. */
+/* Close a file replaced at the start of a new hour.  The request that
+ * replaced it only hands it over (and calls on_retire), so no request
+ * waits for the fdatasync of an hour's file. */
+void writer_reap(struct writer *w);
+
+/* writer_reap, and close the current file if its hour ended before now_ms. */
 void writer_tick(struct writer *w, int64_t now_ms);
 
 /* Is a file open now? */

@@ -67,6 +67,13 @@ static size_t file_size(const char *path)
 	return stat(path, &st) ? 0 : (size_t)st.st_size;
 }
 
+static int retired_calls;
+
+static void retired_cb(void)
+{
+	retired_calls++;
+}
+
 static void test_hourly_files_and_close(void **state)
 {
 	struct writer w;
@@ -84,9 +91,14 @@ static void test_hourly_files_and_close(void **state)
 	/* an event stamped a little earlier than the current hour stays */
 	assert_int_equal(writer_append(&w, 1, "c\n", 2, H0 - 1), 0);
 	assert_int_equal(file_size(name), 6);
-	/* first event of the next hour closes the old file */
+	/* first event of the next hour retires the old file; the control
+	 * thread is told and closes it */
 	clock_set_fake(H0 + 3600000);
+	w.on_retire = retired_cb;
 	assert_int_equal(writer_append(&w, 0, "d\n", 2, H0 + 3600000), 0);
+	assert_int_equal(retired_calls, 1);
+	assert_int_equal(count(".open", NULL, 0), 2);
+	writer_reap(&w);
 	assert_int_equal(count(".log", name, sizeof(name)), 1);
 	assert_non_null(strstr(name, ".2027011508.web1.0007."));
 	assert_int_equal(file_size(name), 6);
