@@ -2,13 +2,14 @@
 # t1070-serve-signals-processes: SIGUSR1 closes the current event file; one
 # invocation with processes = 2 runs two responders with their own socket,
 # node id and file, restarts one that dies, and stops both on SIGTERM;
-# node ids past 1023 are refused at start.
+# node ids past 1023 are refused at start.  nginx runs the shipped
+# conf/nginx.conf (paths changed), including its per-responder /status/N.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/nginx.sh"
 
 serve_conf processes=2 threads=8
 start_serve
-start_nginx "$(serve_socket 0)" "$(serve_socket 1)"
+start_nginx_prod
 test -S "$(serve_socket 1)" || fail "no second socket"
 kids=$(pgrep -P "$SERVE_PID" | sort)
 expect_eq "responder processes" 2 "$(wc -w <<<"$kids")"
@@ -17,6 +18,10 @@ opens=$(ls "$T"/spool/*.open | wc -l)
 expect_eq "one open file per responder" 2 "$opens"
 ls "$T"/spool/*.open | grep -q '\.test-host\.0010\.' || fail "node 10 file"
 ls "$T"/spool/*.open | grep -q '\.test-host\.0011\.' || fail "node 11 file"
+
+curl -s "$(url status/0)" | grep -q '^adlog-serve node 10 ' || fail "/status/0"
+curl -s "$(url status/1)" | grep -q '^adlog-serve node 11 ' || fail "/status/1"
+expect_eq "status/0 + status/1 events" 40 $(( $(curl -s "$(url status/0)" | sed -n 's/^events_written //p') + $(curl -s "$(url status/1)" | sed -n 's/^events_written //p') ))
 
 # SIGUSR1 (passed on by the parent): both files closed, new ones on demand
 kill -USR1 "$SERVE_PID"

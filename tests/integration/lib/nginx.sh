@@ -153,3 +153,25 @@ spool_check() {
 		END { exit bad }' || fail "bad lines in the spool"
 	spool_lines | cut -f4 | sort -u
 }
+
+# start_nginx_prod: conf/nginx.conf itself, with only its paths, port and
+# user changed for the test (sockets $T/serve.sock.N)
+start_nginx_prod() {
+	NGX=$T/nginx
+	mkdir -p "$NGX/tmp"
+	NGINX_PORT=$(free_port)
+	local user="user nobody;"
+	[ "$(id -u)" = 0 ] && user="user root;"
+	sed -e "s|^user .*|$user\ndaemon off;|" \
+	    -e "s|/run/nginx.pid|$NGX/nginx.pid|" \
+	    -e "s|/var/log/nginx/|$NGX/|g" \
+	    -e "s|/run/adlog/serve.sock|$T/serve.sock|g" \
+	    -e "s|listen 80 |listen 127.0.0.1:$NGINX_PORT |" \
+	    -e "s|^http {|http {\n    client_body_temp_path $NGX/tmp/body;\n    fastcgi_temp_path $NGX/tmp/fastcgi;\n    proxy_temp_path $NGX/tmp/proxy;\n    uwsgi_temp_path $NGX/tmp/uwsgi;\n    scgi_temp_path $NGX/tmp/scgi;|" \
+	    "$ROOT/conf/nginx.conf" >"$NGX/nginx.conf"
+	nginx -c "$NGX/nginx.conf" -p "$NGX" 2>>"$NGX/error.log" &
+	NGINX_PID=$!
+	at_exit "kill -QUIT $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null"
+	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/nginx_status" ||
+		{ cat "$NGX/error.log"; fail "nginx (conf/nginx.conf) did not start"; }
+}
