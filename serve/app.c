@@ -426,7 +426,6 @@ static size_t do_ad(struct ctx *c, struct buf *b, int *status)
 	const struct inv_ad *ad;
 	uint32_t zone_id;
 	char tok[TOKEN_LEN];
-	size_t body_at;
 	int e = query_get_id(&c->q, "zone", &zone_id);
 
 	if (e) {
@@ -456,36 +455,32 @@ static size_t do_ad(struct ctx *c, struct buf *b, int *status)
 		return answer_text(c, b, 500, "cannot sign");
 	}
 	event_log(c);
+	/* body first, so the header can carry its exact length */
+	char body[INVENTORY_URL_MAX + CONF_STR_MAX + 256];
+	struct buf j = { body, 0, sizeof(body) };
+
+	put_str(&j, "{\"id\":\"");
+	put_hex16(&j, c->ev.id);
+	put_str(&j, "\",\"ad\":");
+	put_dec(&j, ad->id);
+	put_str(&j, ",\"width\":");
+	put_dec(&j, ad->width);
+	put_str(&j, ",\"height\":");
+	put_dec(&j, ad->height);
+	put_str(&j, ",\"image\":\"");
+	put_json_str(&j, ad->image, ad->image_len);
+	put_str(&j, "\",\"click\":\"");
+	put_json_str(&j, w->app->click_base, strlen(w->app->click_base));
+	put_str(&j, "/c?t=");
+	put_mem(&j, tok, sizeof(tok));
+	put_str(&j, "\"}\n");
 	*status = 200;
 	head_common(c, b, 200);
 	put_str(b, "Content-Type: application/json\r\nContent-Length: ");
-	/* render the body after a fixed-width length, then fix the length */
-	size_t len_at = b->len;
-	put_str(b, "00000\r\n\r\n");
-	body_at = b->len;
-	put_str(b, "{\"id\":\"");
-	put_hex16(b, c->ev.id);
-	put_str(b, "\",\"ad\":");
-	put_dec(b, ad->id);
-	put_str(b, ",\"width\":");
-	put_dec(b, ad->width);
-	put_str(b, ",\"height\":");
-	put_dec(b, ad->height);
-	put_str(b, ",\"image\":\"");
-	put_json_str(b, ad->image, ad->image_len);
-	put_str(b, "\",\"click\":\"");
-	put_json_str(b, w->app->click_base, strlen(w->app->click_base));
-	put_str(b, "/c?t=");
-	put_mem(b, tok, sizeof(tok));
-	put_str(b, "\"}\n");
-	{
-		size_t blen = b->len - body_at;
-
-		for (int i = 4; i >= 0; i--, blen /= 10)
-			b->p[len_at + (size_t)i] = (char)('0' + blen % 10);
-	}
-	if (c->head)
-		b->len = body_at;
+	put_dec(b, j.len);
+	put_str(b, "\r\n\r\n");
+	if (!c->head)
+		put_mem(b, body, j.len);
 	return b->len;
 }
 
