@@ -168,7 +168,8 @@ void cidr_finish(struct cidr_table *t)
 {
 	size_t o = 0;
 
-	qsort(t->v4, t->n4, sizeof(*t->v4), cmp_v4);
+	if (t->n4)
+		qsort(t->v4, t->n4, sizeof(*t->v4), cmp_v4);
 	for (size_t i = 0; i < t->n4; i++) {
 		if (o && (t->v4[i].lo <= t->v4[o - 1].hi ||
 			  t->v4[i].lo == t->v4[o - 1].hi + 1)) {
@@ -180,7 +181,8 @@ void cidr_finish(struct cidr_table *t)
 	}
 	t->n4 = o;
 	o = 0;
-	qsort(t->v6, t->n6, sizeof(*t->v6), cmp_v6);
+	if (t->n6)
+		qsort(t->v6, t->n6, sizeof(*t->v6), cmp_v6);
 	for (size_t i = 0; i < t->n6; i++) {
 		struct cidr_v6 *r = &t->v6[i];
 
