@@ -23,7 +23,7 @@ start_serve
 socks=()
 for ((i = 0; i < PROCS; i++)); do socks+=("$(serve_socket $i)"); done
 start_nginx "${socks[@]}"
-pids=$(pgrep -P "$SERVE_PID" | tr '\n' ' ')
+pids=$(pgrep -P "$SERVE_PID" | tr '\n' ' ' || true)
 [ -n "$pids" ] || pids=$SERVE_PID
 
 # run NAME PATH: wrk once; prints "NAME req/s p99 errors", appends to
