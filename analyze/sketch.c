@@ -10,22 +10,32 @@
 
 #define HUGE_PAGE (2u << 20)
 
-/* Zeroed memory for a sketch, in transparent huge pages when it is big:
- * sketches are probed at random, and with 4 KiB pages nearly every probe
- * is also a TLB miss. */
+/* Zeroed memory for a sketch.  Big ones are mapped (the kernel zeroes pages
+ * as they are first touched, nothing is written up front) and asked for
+ * transparent huge pages: sketches are probed at random, and with 4 KiB
+ * pages nearly every probe is also a TLB miss. */
 static void *sketch_alloc(size_t bytes)
 {
 	void *p;
 
 	if (bytes < HUGE_PAGE)
 		return calloc(1, bytes);
-	bytes = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-	p = aligned_alloc(HUGE_PAGE, bytes);
-	if (!p)
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return NULL;
 	madvise(p, bytes, MADV_HUGEPAGE);
-	memset(p, 0, bytes);
 	return p;
+}
+
+static void sketch_free(void *p, size_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes < HUGE_PAGE)
+		free(p);
+	else
+		munmap(p, bytes);
 }
 
 /* A second, independent 64-bit hash of a key (splitmix64's finaliser). */
@@ -55,13 +65,13 @@ int sketch_bloom_init(struct sketch_bloom *b, unsigned log2_bits)
 
 void sketch_bloom_release(struct sketch_bloom *b)
 {
-	free(b->bits);
+	sketch_free(b->bits, sketch_bloom_bytes(b));
 	memset(b, 0, sizeof(*b));
 }
 
 void sketch_bloom_clear(struct sketch_bloom *b)
 {
-	if (b->bits)
+	if (b->bits && b->added)   /* every set bit came with an added key */
 		memset(b->bits, 0, b->nblocks * 8 * sizeof(uint64_t));
 	b->added = 0;
 }
@@ -135,13 +145,13 @@ int sketch_cms_init(struct sketch_cms *c, unsigned log2_lines, unsigned d,
 
 void sketch_cms_release(struct sketch_cms *c)
 {
-	free(c->cnt);
+	sketch_free(c->cnt, sketch_cms_bytes(c));
 	memset(c, 0, sizeof(*c));
 }
 
 void sketch_cms_clear(struct sketch_cms *c)
 {
-	if (c->cnt)
+	if (c->cnt && (c->total[0] | c->total[1] | c->total[2] | c->total[3]))
 		memset(c->cnt, 0, sketch_cms_bytes(c));
 	memset(c->total, 0, sizeof(c->total));
 }
