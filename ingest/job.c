@@ -345,7 +345,7 @@ static int archive_source(struct job *j)
 	if ((e = fs_mkdir_p(j->o->archive_dir)))
 		return e;
 	if (snprintf(dst, sizeof(dst), "%s/%s%s", j->o->archive_dir, base,
-		     gz || (blen > 3 && !strcmp(base + blen - 3, ".gz")) ? "" : ".gz")
+		     blen > 3 && !strcmp(base + blen - 3, ".gz") ? "" : ".gz")
 		    >= (int)sizeof(dst) ||
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", j->o->archive_dir, base)
 		    >= (int)sizeof(tmp))
