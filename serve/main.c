@@ -195,7 +195,7 @@ static int run_process(const struct config *cfg, unsigned index)
 		snprintf(sock, sizeof(sock), "%s", s->socket);
 	if (app_init(&p.app, cfg, node, (size_t)s->threads, err, sizeof(err))) {
 		diag_err("%s", err);
-		return 1;
+		return 2;   /* bad key, cookie text, spool or inventory */
 	}
 	p.app.writer.on_retire = wake_control;
 	if (FCGX_Init()) {
