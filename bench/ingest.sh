@@ -46,7 +46,7 @@ timed() {
 	local name=$1; shift
 	/usr/bin/time -f "$name %e %U %S %M" -o "$D/t" "$@"
 	cat "$D/t" >>"$D/times"
-	awk '{printf "%-24s %7.2f s wall %7.2f s user %6.2f s sys %8.1f MB peak RSS\n", $1, $2, $3, $4, $5 / 1024}' "$D/t"
+	awk '{printf "%-24s %7.2f s wall %7.2f s user %6.2f s sys %8.1f MB peak RSS\n", $1, $2, $3, $4, $5 / 1024}' "$D/t" >&2
 }
 # col NAME FIELD: the value from the run of NAME with the least wall time
 col() { awk -v n="$1" -v c="$2" '$1 == n && (best == "" || $2 < best) { best = $2; v = $c } END { print v }' "$D/times"; }
