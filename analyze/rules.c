@@ -15,6 +15,7 @@
 
 #include <xxhash.h>
 
+#include "pubscore.h"           /* pubscore_binom_sf */
 #include "rules.h"
 #include "sketch.h"
 
@@ -24,7 +25,7 @@
 
 static const char *const ivt_names[IVT__COUNT] = {
 	"dup_click", "repeat_click", "no_impression", "fast_click",
-	"stale_click", "imp_flood", "addr_burst", "uid_fanout",
+	"stale_click", "imp_flood", "addr_burst", "uid_fanout", "addr_ctr",
 };
 
 const char *ivt_reason_name(unsigned bit)
@@ -53,6 +54,9 @@ void rules_params_default(struct rules_params *p)
 		.fresh_visitor_weight = 0.25,
 		.fanout_addrs = 8,
 		.fanout_uas = 4,
+		.addr_ctr_ratio = 5.0,
+		.addr_ctr_alpha = 1e-9,
+		.addr_ctr_min_clicks = 5,
 		.table_max = 1u << 19,
 		.sketch_log2 = 27,
 	};
@@ -77,6 +81,9 @@ void rules_params_from_config(struct rules_params *p, const struct config *c)
 	p->fresh_visitor_weight = a->fresh_visitor_weight;
 	p->fanout_addrs = (uint32_t)a->fanout_addrs;
 	p->fanout_uas = (uint32_t)a->fanout_uas;
+	p->addr_ctr_ratio = a->addr_ctr_ratio;
+	p->addr_ctr_alpha = a->addr_ctr_alpha;
+	p->addr_ctr_min_clicks = (uint32_t)a->addr_ctr_min_clicks;
 	p->table_max = (uint32_t)a->table_max;
 	p->sketch_log2 = (uint32_t)a->sketch_log2;
 }
@@ -316,6 +323,11 @@ struct uid_multi {
 	uint32_t addrs, uas;
 };
 
+struct addr_clicks {
+	uint32_t n;                  /* clicks in the hour */
+	uint8_t verdict;             /* addr_ctr: 0 not yet, 1 no, 2 yes */
+};
+
 struct repeat_ring {
 	uint32_t n;
 	uint32_t t[REPEAT_RING];     /* ms since r->epoch_ms, oldest first */
@@ -385,7 +397,7 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 2) < 0 ||
 	    tab_init(r->fanout, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->heavy, 0, max, &r->st.table_full) < 0 ||
-	    tab_init(r->addr_clicks, sizeof(uint32_t), max,
+	    tab_init(r->addr_clicks, sizeof(struct addr_clicks), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->uid_multi, sizeof(struct uid_multi), max,
 		     &r->st.table_full) < 0 ||
@@ -469,6 +481,7 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	win_clear(r->repeat, hour_start_ms - rules_warmup_ms(r));
 	win_clear(r->flood, hour_start_ms - rules_warmup_ms(r));
 	memset(&r->st, 0, sizeof(r->st));
+	r->hour_imps = r->hour_clicks = 0;
 	r->npend = 0;
 	r->pend_head = 0;
 }
@@ -633,15 +646,19 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 	}
 	if (o->type == EVENT_CLICK) {
 		bool isnew;
-		uint32_t *n = tab_put(r->addr_clicks, akey, &isnew);
+		struct addr_clicks *c = tab_put(r->addr_clicks, akey, &isnew);
 
-		if (n)
-			(*n)++;
-	} else if (sketch_cms_add_in(r->addr, akey, Q_IMPS, 1) >
-		   r->p.burst_imps_base) {
-		bool isnew;
+		if (c)
+			c->n++;
+		r->hour_clicks++;
+	} else {
+		r->hour_imps++;
+		if (sketch_cms_add_in(r->addr, akey, Q_IMPS, 1) >
+		    r->p.burst_imps_base) {
+			bool isnew;
 
-		tab_put(r->heavy, akey, &isnew);
+			tab_put(r->heavy, akey, &isnew);
+		}
 	}
 }
 
@@ -722,20 +739,45 @@ static double addr_size(const struct rules *r, uint64_t akey)
 	return v < 1 ? 1 : v;
 }
 
+/* Is the address's click count improbable for its impressions, at
+ * addr_ctr_ratio times the hour's CTR?  Decided once per address and kept. */
+static bool addr_ctr_high(const struct rules *r, uint64_t akey,
+			  struct addr_clicks *ac)
+{
+	const struct rules_params *p = &r->p;
+	double p0;
+	uint32_t imps;
+
+	if (ac->verdict)
+		return ac->verdict == 2;
+	ac->verdict = 1;
+	if (ac->n < p->addr_ctr_min_clicks || !r->hour_imps)
+		return false;
+	p0 = p->addr_ctr_ratio * (double)r->hour_clicks / (double)r->hour_imps;
+	imps = sketch_cms_get_in(r->addr, akey, Q_IMPS);
+	if (p0 < 1 && ac->n > imps * p0 &&
+	    pubscore_binom_sf(ac->n, imps > ac->n ? imps : ac->n, p0) <
+	    p->addr_ctr_alpha)
+		ac->verdict = 2;
+	return ac->verdict == 2;
+}
+
 static uint32_t judge_click(struct rules *r, const struct seg_record *rec,
 			    const struct keyed *k, double size)
 {
 	uint64_t akey = k->akey, vkey = k->vkey;
 	const struct rules_params *p = &r->p;
-	const uint32_t *nclicks = tab_find(r->addr_clicks, akey);
+	struct addr_clicks *ac = tab_find(r->addr_clicks, akey);
 	const int64_t *last;
 	const struct repeat_ring *ring;
 	uint32_t bits = 0;
 	int64_t its;
 
-	if (nclicks && *nclicks > p->burst_clicks_base +
-				  p->burst_clicks_per_visitor * size)
+	if (ac && ac->n > p->burst_clicks_base +
+			  p->burst_clicks_per_visitor * size)
 		bits |= IVT_ADDR_BURST;
+	if (ac && addr_ctr_high(r, akey, ac))
+		bits |= IVT_ADDR_CTR;
 
 	if (signed_click(rec)) {
 		if (!r->lb.impression(r->lb.ctx, rec->imp, &its))

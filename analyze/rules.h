@@ -47,10 +47,12 @@ enum ivt_reason {
 					 of clicks or impressions in the hour */
 	IVT_UID_FANOUT    = 1u << 23, /* uid seen from too many addresses or
 					 user agents in the hour */
+	IVT_ADDR_CTR      = 1u << 24, /* address clicking far more of its
+					 impressions than people do */
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 8
-#define IVT_MASK 0x00ff0000u
+#define IVT__COUNT 9
+#define IVT_MASK 0x01ff0000u
 
 /* Stable snake_case name of reason bit number bit (0..31) of
  * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit
@@ -93,6 +95,9 @@ struct rules_params {
 	double fresh_visitor_weight;     /* 0.25 */
 	uint32_t fanout_addrs;           /* 8 distinct addresses per hour */
 	uint32_t fanout_uas;             /* 4 distinct user agents per hour */
+	double addr_ctr_ratio;           /* 5.0 times the hour's CTR */
+	double addr_ctr_alpha;           /* 1e-9 */
+	uint32_t addr_ctr_min_clicks;    /* 5 */
 	uint32_t table_max;              /* cap on entries of each exact table */
 	uint32_t sketch_log2;            /* Bloom 2^N bits, count-min 2^(N-3) bytes */
 };
@@ -135,6 +140,7 @@ struct rules {
 	struct rules_window *dup;        /* (visitor, ad) -> last click */
 	struct rules_window *repeat;     /* (address, ad) -> recent clicks */
 	struct rules_window *flood;      /* (visitor, zone, ad) -> last impression */
+	uint64_t hour_imps, hour_clicks; /* counted in pass 1 (not GIVT) */
 	struct rules_pending *pend;      /* pass-1 queue, rules.c */
 	unsigned npend, pend_head;
 	struct rules_stats st;

@@ -67,6 +67,9 @@ struct config_analyze {
 	double fresh_visitor_weight;
 	int64_t fanout_addrs;
 	int64_t fanout_uas;
+	double addr_ctr_ratio;
+	double addr_ctr_alpha;
+	int64_t addr_ctr_min_clicks;
 	int64_t table_max;
 	int64_t sketch_log2;
 	/* publisher scoring (analyze/pubscore.h) */

@@ -211,7 +211,8 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(22), "addr_burst");
 	assert_string_equal(ivt_reason_name(23), "uid_fanout");
 	assert_string_equal(ivt_reason_name(0), "bot_ua");
-	assert_null(ivt_reason_name(24));
+	assert_string_equal(ivt_reason_name(24), "addr_ctr");
+	assert_null(ivt_reason_name(25));
 	assert_null(ivt_reason_name(31));
 	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
 }
@@ -595,6 +596,58 @@ static void test_addr_burst_impressions(void **state)
 	finish();
 }
 
+/* ---- address CTR ---- */
+
+/* An hour of ordinary traffic: 20000 impressions from 5000 addresses,
+ * 80 clicks (CTR 0.4%), each click 5 s after its impression. */
+static void background(void)
+{
+	for (int k = 0; k < 20000; k++) {
+		size_t i = add_imp(T0 + (int64_t)k * 150, 0x30000000 + (uint32_t)(k % 5000),
+				   (uint32_t)(200000 + k % 5000), 1 + (uint32_t)(k % 40),
+				   1 + (uint32_t)(k % 30));
+
+		if (k % 250 == 0)
+			add_click(T0 + (int64_t)k * 150 + 5 * SEC, i);
+	}
+}
+
+static void test_addr_ctr(void **state)
+{
+	(void)state;
+	start(NULL);
+	background();
+	/* a click-farm address: 10 kept cookies, 2 impressions each, every
+	 * visit clicked (CTR 50%), under the burst allowance (10 + 10) */
+	for (int c = 0; c < 10; c++) {
+		int64_t ts = T0 + 60 * SEC + c * 300 * SEC;
+		size_t i = add_imp(ts, 0x2d0c0005, (uint32_t)(300 + c), 1, 9);
+
+		i = add_imp(ts + 20 * SEC, 0x2d0c0005, (uint32_t)(300 + c), 2, 8);
+		add_click(ts + 24 * SEC, i);
+	}
+	/* a keen household: 12 impressions, 2 clicks */
+	for (int k = 0; k < 12; k++) {
+		size_t i = add_imp(T0 + 100 * SEC + k * 250 * SEC, 0x2d0c0099, 77, 3,
+				   (uint32_t)(40 + k));
+
+		if (k % 6 == 0)
+			add_click(T0 + 100 * SEC + k * 250 * SEC + 8 * SEC, i);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++) {
+		uint8_t last = H->rec[i].ip[15];
+		bool farm = H->rec[i].ip[12] == 0x2d && last == 5;
+
+		assert_int_equal(H->bits[i] & IVT_ADDR_CTR,
+				 farm && H->rec[i].type == 'c' ? IVT_ADDR_CTR : 0);
+		assert_int_equal(H->bits[i] & IVT_ADDR_BURST, 0);
+	}
+	assert_int_equal(count_bits(IVT_ADDR_CTR), 10);
+	finish();
+}
+
 /* ---- uid fan-out ---- */
 
 /* Every event of uid bad, and only those, carry IVT_UID_FANOUT. */
@@ -778,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_addr_burst_fresh_cookies),
 		cmocka_unit_test(test_addr_burst_household_not),
 		cmocka_unit_test(test_addr_burst_impressions),
+		cmocka_unit_test(test_addr_ctr),
 		cmocka_unit_test(test_uid_fanout_addresses),
 		cmocka_unit_test(test_uid_fanout_user_agents),
 		cmocka_unit_test(test_viral_spike_not_flagged),
