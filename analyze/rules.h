@@ -1,8 +1,8 @@
 /* rules.h - analyze's activity rules: the invalid traffic that only a
  * sequence of events reveals (duplicate and repeated clicks, clicks without
  * an impression, impossible time to click, impression flooding, address
- * bursts scaled by the visitors behind the address, one uid fanned out over
- * many addresses).  docs/rules.md gives every rule, default and source.
+ * bursts scaled by the visitors behind the address, addresses clicking far
+ * more than people do, one uid fanned out over many addresses).  docs/rules.md gives every rule, default and source.
  *
  * Ownership: the caller owns struct rules storage; rules_init() allocates
  * every table with a fixed cap, rules_release() frees them.  Nothing the
