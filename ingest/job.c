@@ -338,8 +338,10 @@ static int update_manifests(struct job *j)
 
 		memcpy(me.flag, h->flag, sizeof(me.flag));
 		snprintf(seg, sizeof(seg), "%s.seg", j->f->stem);
-		if (!h->events)
+		if (!h->events) {
 			me.segment = NULL;
+			me.checksum = 0;
+		}
 		n = manifest_format(&me, line, sizeof(line));
 		e = n ? manifest_update(h->dir, j->f->stem, line, n) : -ENAMETOOLONG;
 	}
