@@ -106,7 +106,7 @@ static uint32_t rnd(uint64_t *s)
 
 static void test_100k_against_linear_scan(void **state)
 {
-	enum { N = 100000, PROBES = 20000 };
+	enum { N = 100000, PROBES = 3000 };
 	struct { uint32_t lo, hi; } *r = malloc(N * sizeof(*r));
 	char *text = malloc(N * 24), err[128];
 	size_t n = 0;
