@@ -344,20 +344,6 @@ uint64_t hour_ua_hash(struct hour_seg *s, uint32_t idx)
 	return x->hash;
 }
 
-/* Hand back everything of segment i before event block b: strings too
- * (the cache answers most user-agent lookups). */
-static void seg_drop_before(struct hour_set *h, size_t i, size_t b)
-{
-	const struct hour_seg *s = &h->segs[i];
-	uintptr_t to, base = (uintptr_t)s->r.map;
-
-	if (!s->open || !s->map || b >= s->r.neblocks)
-		return;
-	to = (uintptr_t)s->r.eblocks[b].recs & ~(uintptr_t)4095;
-	if (to > base)
-		madvise((void *)base, to - base, MADV_DONTNEED);
-}
-
 void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b)
 {
 	const struct hour_seg *s = &h->segs[i];
@@ -365,10 +351,16 @@ void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b)
 
 	if (!s->open || !s->map || b >= s->r.neblocks)
 		return;
-	/* only the records: strings (user agents) are looked up again */
-	from = ((uintptr_t)s->r.eblocks[b].recs + page - 1) & ~(page - 1);
 	to = (uintptr_t)(s->r.eblocks[b].recs + s->r.eblocks[b].count) &
 	     ~(page - 1);
+	if (b % DROP_ALL_BLOCKS == DROP_ALL_BLOCKS - 1) {
+		/* now and then everything before: strings looked up (and the
+		 * 64 KiB the kernel maps around each) are mapped again */
+		from = (uintptr_t)s->r.map;
+	} else {
+		/* only the records: strings (user agents) are read again */
+		from = ((uintptr_t)s->r.eblocks[b].recs + page - 1) & ~(page - 1);
+	}
 	if (to > from)
 		madvise((void *)from, to - from, MADV_DONTNEED);
 }
@@ -506,9 +498,8 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 	m->last_ts = INT64_MIN;
 	m->cur = calloc(h->n ? h->n : 1, sizeof(*m->cur));
 	m->blk = calloc(h->n ? h->n : 1, sizeof(*m->blk));
-	m->blk_all = calloc(h->n ? h->n : 1, sizeof(*m->blk_all));
 	m->heap = calloc(h->n ? h->n : 1, sizeof(*m->heap));
-	if (!m->cur || !m->blk || !m->blk_all || !m->heap) {
+	if (!m->cur || !m->blk || !m->heap) {
 		hour_merge_release(m);
 		return -ENOMEM;
 	}
@@ -517,7 +508,7 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 
 		seek(&h->segs[i].r, &m->cur[i], from_ts);
 		r = segment_next(&h->segs[i].r, &m->cur[i]);
-		m->blk[i] = m->blk_all[i] = m->cur[i].block;
+		m->blk[i] = m->cur[i].block;
 
 		if (r)
 			m->heap[m->nheap++] = (struct hour_merge_head){
@@ -555,10 +546,6 @@ const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 		if (m->blk[s] > 0)
 			hour_seg_drop_block(m->h, s, m->blk[s] - 1);
 		m->blk[s] = m->cur[s].block;
-		if (m->blk[s] >= m->blk_all[s] + DROP_ALL_BLOCKS) {
-			seg_drop_before(m->h, s, m->blk[s] - 1);
-			m->blk_all[s] = m->blk[s];
-		}
 	}
 	*seg = s;
 	return out;
@@ -568,9 +555,8 @@ void hour_merge_release(struct hour_merge *m)
 {
 	free(m->cur);
 	free(m->blk);
-	free(m->blk_all);
 	free(m->heap);
-	m->blk = m->blk_all = NULL;
+	m->blk = NULL;
 	m->cur = NULL;
 	m->heap = NULL;
 	m->nheap = 0;

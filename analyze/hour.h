@@ -92,7 +92,8 @@ uint64_t hour_ua_hash(struct hour_seg *s, uint32_t idx);
 
 /* Hand back to the kernel the pages of event block b of segment i once
  * read: resident memory stays bounded while a pass moves on (the data stay
- * in the page cache and are mapped again if touched).  Strings are kept. */
+ * in the page cache and are mapped again if touched).  Every 32nd block,
+ * everything before it goes too (strings looked up meanwhile). */
 void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b);
 
 /* Hours under DATA that look like YYYYMMDDHH folders, ascending, into a
@@ -111,7 +112,6 @@ struct hour_merge {
 	struct hour_set *h;
 	struct seg_cursor *cur;      /* one per segment */
 	size_t *blk;                 /* block each cursor was in */
-	size_t *blk_all;             /* block up to which all was handed back */
 	struct hour_merge_head *heap;
 	size_t nheap;
 	uint64_t out_of_order;       /* records older than their predecessor */
