@@ -57,6 +57,8 @@ static void cut(uint8_t sel, const uint8_t *text, size_t n)
 	z1 = gz_member(text, half, gz, cap);
 	z = z1 + gz_member(text + half, n - half, gz + z1, cap - z1);
 	at = z * (sel & 0x7f) / 127;
+	if (at < 2)
+		at = 2;   /* a 1-byte file cannot say it is gzip: it is plain */
 	if (lr_open_mem(&plain, text, n) || lr_open_mem(&lr, gz, at))
 		abort();
 	while ((kb = lr_next(&lr, &b)) > 0) {
