@@ -183,6 +183,19 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 			       (unsigned long long)n);
 			first = false;
 		}
+		/* every bit, also those behind an event's first reason */
+		printf("},\"events_with_reason\":{");
+		first = true;
+		for (unsigned b = 0; b < 32; b++) {
+			uint64_t n = ru->by_bit[0][b] + ru->by_bit[1][b];
+
+			if (!n)
+				continue;
+			printf("%s\"%s\":%llu", first ? "" : ",",
+			       rollup_reason_name(b, name, sizeof(name)),
+			       (unsigned long long)n);
+			first = false;
+		}
 		printf("}");
 	}
 	printf("}\n");
