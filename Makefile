@@ -118,7 +118,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(ALL_LIB_SRCS)
 # and examples in DATADIR; the example config (and nginx example) in
 # SYSCONFDIR/adlog (/etc); the crontab in SYSCONFDIR/cron.d; systemd units in
 # SYSTEMDDIR; docs in DOCDIR.  @BINDIR@, @DATADIR@ and @DOCDIR@ in the crontab
-# and units become the real paths.  Creating the adlog user and the /var
+# and units (and /usr/local/bin/adlog-* in the serve unit) become the real
+# paths.  Creating the adlog user and the /var
 # folders is the operator's (docs/operations.md).
 BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share/adlog
@@ -126,7 +127,8 @@ DOCDIR     ?= $(PREFIX)/share/doc/adlog
 SYSCONFDIR ?= /etc
 SYSTEMDDIR ?= /lib/systemd/system
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
-	    -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|/usr/share/adlog/|$(DATADIR)/|g'
+	    -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|/usr/share/adlog/|$(DATADIR)/|g' \
+	    -e 's|/usr/local/bin/adlog-|$(BINDIR)/adlog-|g'
 UNITS = $(wildcard conf/*.service conf/*.timer)
 
 install: all

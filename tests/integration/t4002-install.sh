@@ -32,6 +32,10 @@ grep -q '^\*/5 .* adlog /opt/adlog/bin/adlog-cron ingest$' "$R/etc/cron.d/adlog"
 	fail "crontab does not call the installed wrapper"
 grep -q '^ExecStart=/opt/adlog/bin/adlog-cron %i$' "$R/lib/systemd/system/adlog-cron@.service" ||
 	fail "unit does not call the installed wrapper"
+if [ -f conf/adlog-serve@.service ]; then
+	grep -q '^ExecStart=/opt/adlog/bin/adlog-serve ' "$R/lib/systemd/system/adlog-serve@.service" ||
+		fail "serve unit does not call the installed program"
+fi
 expect_eq "installed example points at installed data" /opt/adlog/share/adlog/bots.txt \
 	"$("$R/opt/adlog/bin/adlog-cron" -c "$R/etc/adlog/adlog.conf.example" get ingest.bot_patterns)"
 [ "$(stat -c %a "$R/etc/cron.d/adlog")" = 644 ] || fail "crontab mode"
