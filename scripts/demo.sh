@@ -54,18 +54,20 @@ MARIADB_DIR=$DEMO/mariadb
 ADLOG_CONF=$DEMO/adlog.conf
 # shellcheck source=../tests/integration/lib/mariadb.sh
 . tests/integration/lib/mariadb.sh
+# shellcheck source=../tests/integration/lib/pipeline.sh
+. tests/integration/lib/pipeline.sh
 start_mariadb
 at_exit 'stop_mariadb && say "MariaDB stopped"'
 say "MariaDB $(mariadbd --version | grep -o '[0-9]*\.[0-9]*\.[0-9]*-MariaDB' | head -n 1) up on $MARIADB_SOCK"
 
-# our sections, then the [mysql] section start_mariadb wrote
-( umask 077; cat >"$ADLOG_CONF.new" <<CONF
-; var/demo/adlog.conf - written by scripts/demo.sh
+# the batch sections, ours, then the [mysql] section start_mariadb wrote
+( umask 077
+{
+	pipeline_conf "$DEMO"
+	cat <<CONF
 [common]
 node_id = 100
 host = demo
-spool_dir = $DEMO/spool
-data_dir = $DEMO/data
 
 [serve]
 socket = $DEMO/serve.sock
@@ -76,26 +78,15 @@ inventory_check_ms = 500
 token_key = $(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 cookie_secure = false
 
-[ingest]
-archive_dir = $DEMO/archive
-quarantine_dir = $DEMO/quarantine
-bot_patterns = $ROOT/data/bots.txt
-bot_allow = $ROOT/data/bots-allow.txt
-datacenter_cidrs = $ROOT/data/datacenters.txt
-
 [analyze]
 ; a demo day has a few hundred events, not millions: let the publisher
 ; tests speak from 50 impressions and 15 clicks
 pub_min_imps = 50
 pub_min_clicks = 15
 
-[cron]
-status_dir = $DEMO/status
-log = $DEMO/cron.log
-report_dir = $DEMO/reports
-
 CONF
-sed -n '/^\[mysql\]/,$p' "$ADLOG_CONF" >>"$ADLOG_CONF.new"
+	sed -n '/^\[mysql\]/,$p' "$ADLOG_CONF"
+} >"$ADLOG_CONF.new"
 mv "$ADLOG_CONF.new" "$ADLOG_CONF"
 )
 "$BUILD/adlog-admin" -c "$ADLOG_CONF" migrate | sed 's/^/  /'

@@ -7,6 +7,7 @@
 # config.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/mariadb.sh"
+. "$(dirname "$0")/lib/pipeline.sh"
 for p in gen ingest analyze admin; do
 	[ -x "$BUILD/adlog-$p" ] || { echo "skip: adlog-$p not built"; exit 0; }
 done
@@ -26,28 +27,20 @@ done
 
 start_mariadb
 S=$T/status
-( umask 077; cat >"$ADLOG_CONF" <<CONF
-[common]
-spool_dir = $T/spool
-data_dir = $T/data
+( umask 077
+{
+	pipeline_conf "$T"
+	cat <<CONF
 [serve]
 inventory = $T/inventory
-[ingest]
-archive_dir = $T/archive
-quarantine_dir = $T/quarantine
-bot_patterns = $ROOT/data/bots.txt
-bot_allow = $ROOT/data/bots-allow.txt
-datacenter_cidrs = $ROOT/data/datacenters.txt
-[mysql]
-socket = $MARIADB_SOCK
-password = $MARIADB_PASSWORD
 [cron]
 ; a comment, and an inline one below
 status_dir = $S ; where the status files go
-log = $T/cron.log
-report_dir = $T/reports
 segment_days = 1
 CONF
+	sed -n '/^\[mysql\]/,$p' "$ADLOG_CONF"
+} >"$T/conf.new"
+mv "$T/conf.new" "$ADLOG_CONF"
 )
 cron() { "$CRON" -c "$ADLOG_CONF" "$@"; }
 expect_eq "inline comment stripped" "$S" "$(cron get cron.status_dir)"

@@ -1,0 +1,28 @@
+# pipeline.sh - sourced by operations tests and scripts/demo.sh after
+# common.sh: the config sections every batch run needs, under one folder.
+#
+#   pipeline_conf DIR   print [common] spool_dir and data_dir, [ingest]
+#                       archive and quarantine folders and the data files of
+#                       the source tree, [cron] status_dir, log file and
+#                       report_dir, all under DIR.  Callers append their own
+#                       sections (a section may appear twice) and [mysql].
+pipeline_conf() {
+	cat <<CONF
+[common]
+spool_dir = $1/spool
+data_dir = $1/data
+
+[ingest]
+archive_dir = $1/archive
+quarantine_dir = $1/quarantine
+bot_patterns = $ROOT/data/bots.txt
+bot_allow = $ROOT/data/bots-allow.txt
+datacenter_cidrs = $ROOT/data/datacenters.txt
+
+[cron]
+status_dir = $1/status
+log = $1/cron.log
+report_dir = $1/reports
+
+CONF
+}
