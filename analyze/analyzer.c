@@ -20,7 +20,10 @@ int analyzer_init(struct analyzer *a, const struct config *cfg,
 	memset(a, 0, sizeof(*a));
 	a->data_dir = data_dir;
 	rules_params_from_config(&a->rp, cfg);
-	lookback_init(&a->lb, data_dir, a->rp.lookback_ms);
+	if (lookback_init(&a->lb, data_dir, a->rp.lookback_ms)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	lookback_callbacks(&a->lb, &cb);
 	e = rules_init(&a->rules, &a->rp, &cb);
 	if (e) {

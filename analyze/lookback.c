@@ -51,12 +51,14 @@ int lookback_init(struct lookback *lb, const char *data_dir,
 	memset(lb, 0, sizeof(*lb));
 	lb->data_dir = data_dir;
 	lb->lookback_ms = lookback_ms;
-	return 0;
+	lb->imp_bits = calloc(LOOKBACK_FILTER_BITS / 64, sizeof(uint64_t));
+	return lb->imp_bits ? 0 : -ENOMEM;
 }
 
 void lookback_release(struct lookback *lb)
 {
 	free(lb->imps);
+	free(lb->imp_bits);
 	free(lb->saw);
 	free(lb->ads);
 	memset(lb, 0, sizeof(*lb));
@@ -64,11 +66,20 @@ void lookback_release(struct lookback *lb)
 
 /* ---- the three sets; each grows at 3/4 full ---- */
 
+static uint64_t filter_bit(uint64_t imp)
+{
+	return mix64(imp) >> (64 - 21);
+}
+
 static struct lb_imp *imp_find(const struct lookback *lb, uint64_t imp)
 {
 	size_t j;
+	uint64_t f;
 
 	if (!lb->icap)
+		return NULL;
+	f = filter_bit(imp);
+	if (!(lb->imp_bits[f / 64] & (1ull << (f % 64))))
 		return NULL;
 	j = mix64(imp) & (lb->icap - 1);
 	while (lb->imps[j].imp) {
@@ -109,6 +120,8 @@ static int imp_add(struct lookback *lb, uint64_t imp)
 	}
 	lb->imps[j] = (struct lb_imp){ imp, NOT_FOUND, false };
 	lb->nimps++;
+	j = filter_bit(imp);
+	lb->imp_bits[j / 64] |= 1ull << (j % 64);
 	return 0;
 }
 
@@ -252,6 +265,7 @@ static void reset(struct lookback *lb)
 {
 	if (lb->imps)
 		memset(lb->imps, 0, lb->icap * sizeof(*lb->imps));
+	memset(lb->imp_bits, 0, LOOKBACK_FILTER_BITS / 8);
 	if (lb->saw)
 		memset(lb->saw, 0, lb->scap * sizeof(*lb->saw));
 	if (lb->ads)

@@ -22,6 +22,7 @@
  * impression (it carries no id naming its hour).  Searching the whole
  * 24-hour look-back would read 24 hours of segments for every hour. */
 #define LOOKBACK_UNSIGNED_HOURS 1
+#define LOOKBACK_FILTER_BITS (1u << 21)   /* 256 KiB, fits in L2 */
 
 struct lb_imp;
 struct lb_saw;
@@ -32,6 +33,9 @@ struct lookback {
 	int64_t hour_start_ms, lookback_ms;
 	struct lb_imp *imps;        /* impression ids the clicks name */
 	size_t nimps, icap;
+	uint64_t *imp_bits;         /* LOOKBACK_FILTER_BITS: a one-hash filter
+				       of imps, so most impressions scanned
+				       miss without touching the table */
 	struct lb_saw *saw;         /* (visitor, ad) of unsigned clicks */
 	size_t nsaw, scap;
 	uint32_t *ads;              /* ads of unsigned clicks, a set */
