@@ -96,6 +96,9 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 
 	if (hour_open(h, err, errlen))
 		return -1;
+	/* keys grow far slower than events (~2 x 10^5 at 5 M and at 20 M) */
+	if (rollup_reserve(out, h->events / 16 < 200000 ? h->events / 16 : 200000))
+		goto out_nomem;
 	/* the previous hour: warm-up and most of the look-back, opened once */
 	if (hour_scan(&prev, a->data_dir, hour_add(h->hour, -1), err, errlen))
 		return -1;

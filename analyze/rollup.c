@@ -178,6 +178,14 @@ static int rows_grow(struct rollup *r)
 	return 0;
 }
 
+int rollup_reserve(struct rollup *r, size_t n)
+{
+	while (n * 4 > r->cap * 3)
+		if (rows_grow(r))
+			return -ENOMEM;
+	return 0;
+}
+
 static struct rollup_row *row_get(struct rollup *r, const struct rollup_key *k)
 {
 	size_t j;

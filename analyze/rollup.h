@@ -57,6 +57,10 @@ struct rollup {
 int rollup_init(struct rollup *r, uint32_t hour);
 void rollup_release(struct rollup *r);
 
+/* Make room for n rows without growing again (a hint: the table grows
+ * anyway when needed).  Returns 0 or -ENOMEM. */
+int rollup_reserve(struct rollup *r, size_t n);
+
 /* Count one event.  visitor: a hash naming the visitor (uid, else address
  * and user agent).  reasons: why it is not billable (bits 0..15 from
  * ingest, 16..31 from analyze), 0 when valid.  An invalid event is counted
