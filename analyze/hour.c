@@ -344,6 +344,25 @@ uint64_t hour_ua_hash(struct hour_seg *s, uint32_t idx)
 	return x->hash;
 }
 
+void hour_seg_populate_block(struct hour_set *h, size_t i, size_t b)
+{
+#ifdef MADV_POPULATE_READ
+	const struct hour_seg *s = &h->segs[i];
+	uintptr_t from, to, page = 4096;
+
+	if (!s->open || !s->map || b >= s->r.neblocks)
+		return;
+	from = (uintptr_t)s->r.eblocks[b].recs & ~(page - 1);
+	to = ((uintptr_t)(s->r.eblocks[b].recs + s->r.eblocks[b].count) +
+	      page - 1) & ~(page - 1);
+	madvise((void *)from, to - from, MADV_POPULATE_READ);
+#else
+	(void)h;
+	(void)i;
+	(void)b;
+#endif
+}
+
 void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b)
 {
 	const struct hour_seg *s = &h->segs[i];
@@ -509,6 +528,8 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 		seek(&h->segs[i].r, &m->cur[i], from_ts);
 		r = segment_next(&h->segs[i].r, &m->cur[i]);
 		m->blk[i] = m->cur[i].block;
+		hour_seg_populate_block(h, i, m->blk[i]);
+		hour_seg_populate_block(h, i, m->blk[i] + 1);
 
 		if (r)
 			m->heap[m->nheap++] = (struct hour_merge_head){
@@ -546,6 +567,7 @@ const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 		if (m->blk[s] > 0)
 			hour_seg_drop_block(m->h, s, m->blk[s] - 1);
 		m->blk[s] = m->cur[s].block;
+		hour_seg_populate_block(m->h, s, m->blk[s] + 1);
 	}
 	*seg = s;
 	return out;

@@ -96,6 +96,10 @@ uint64_t hour_ua_hash(struct hour_seg *s, uint32_t idx);
  * everything before it goes too (strings looked up meanwhile). */
 void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b);
 
+/* Map event block b of segment i in one call (MADV_POPULATE_READ) rather
+ * than page fault by page fault (costly in a virtual machine); a hint. */
+void hour_seg_populate_block(struct hour_set *h, size_t i, size_t b);
+
 /* Hours under DATA that look like YYYYMMDDHH folders, ascending, into a
  * malloc'd array.  Returns the count, or -1 with a message in err. */
 long hour_list(const char *data_dir, uint32_t **out, char *err,

@@ -281,7 +281,8 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 		struct hour_seg *sg = &cur->segs[s];
 		const struct segment_reader *r = &sg->r;
 
-		for (size_t b = 0; b < r->neblocks; hour_seg_drop_block(cur, s, b++))
+		for (size_t b = 0; b < r->neblocks;
+		     hour_seg_drop_block(cur, s, b), hour_seg_populate_block(cur, s, ++b))
 			for (uint32_t i = 0; i < r->eblocks[b].count; i++) {
 				const struct seg_record *x = &r->eblocks[b].recs[i];
 				uint64_t vk;
@@ -344,6 +345,7 @@ static void scan(struct lookback *lb, struct hour_set *h)
 			uint32_t n = r->eblocks[b].count;
 
 			lb->records_scanned += n;
+			hour_seg_populate_block(h, s, b + 1);
 			for (uint32_t i = 0; i < n; i++) {
 				const struct seg_record *x = &recs[i];
 				struct lb_imp *m;
