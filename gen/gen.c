@@ -9,6 +9,7 @@
 
 #include "eventid.h"
 #include "model.h"
+#include "scenario.h"
 
 #define HOUR_MS 3600000LL
 
@@ -68,6 +69,10 @@ int gen_emit(struct gen *g, const struct event *ev, uint32_t node,
 	st->no_uid += !ev->has_uid;
 	st->uid_new += !!(ev->flags & EVENT_F_UID_NEW);
 	st->ipv6 += ev->ip.family == 6;
+	if (label != GEN_LABEL_VALID && g->o->labels &&
+	    fprintf(g->o->labels, "%016llx\t%s\n", (unsigned long long)ev->id,
+		    gen_label_name(label)) < 0)
+		return -EIO;
 	return g->sink->event(g->sink->ctx, ev, node, label);
 }
 
@@ -145,6 +150,7 @@ int gen_run(const struct gen_opts *o, const struct gen_sink *sink,
 	struct gen *g = NULL;
 	struct world w;
 	struct model m;
+	struct scenario sc;
 	uint64_t *quota = NULL;
 	int rc;
 
@@ -185,11 +191,28 @@ int gen_run(const struct gen_opts *o, const struct gen_sink *sink,
 	g->sink = sink;
 	g->st = st;
 
-	struct gen_source src[] = { model_source(&m) };
-	rc = run_hours(g, src, sizeof(src) / sizeof(src[0]), quota);
+	struct gen_source src[] = { model_source(&m), scenario_source(&sc) };
+	memset(&sc, 0, sizeof(sc));
+	if (o->scenarios) {
+		rc = scenario_init(&sc, &w, o->seed, o->nodes, o->hours,
+				   o->scenarios);
+		if (rc) {
+			if (rc == -EINVAL)
+				snprintf(err, errlen, "the network is too "
+					 "small for the scenarios");
+			goto out_scen;
+		}
+		if (o->labels && scenario_write_pubs(&sc, o->labels)) {
+			rc = -EIO;
+			goto out_scen;
+		}
+	}
+	rc = run_hours(g, src, o->scenarios ? 2 : 1, quota);
 	st->clicks_dropped = m.dropped + m.nheap;
 	if (rc)
 		snprintf(err, errlen, "cannot write events: %s", strerror(-rc));
+out_scen:
+	scenario_release(&sc);
 out_model:
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");

@@ -8,15 +8,44 @@
 #ifndef ADLOG_GEN_GEN_H
 #define ADLOG_GEN_GEN_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event.h"
 #include "world.h"
 
 #define GEN_NODES_MAX 1024u
 
-/* Label of an event: which source made it.  0 is valid traffic. */
-enum gen_label { GEN_LABEL_VALID = 0 };
+/* Label of an event: which source made it.  0 is valid traffic; the
+ * injected fraud scenarios and the traps (valid traffic that looks odd and
+ * must not be filtered) follow, in the order of docs/gen.md. */
+enum gen_label {
+	GEN_LABEL_VALID = 0,
+	GEN_LABEL_CRAWLER,        /* GIVT: declared crawlers */
+	GEN_LABEL_SCRIPT_DC,      /* GIVT: library UAs on data-centre addresses */
+	GEN_LABEL_SPOOF_DC,       /* GIVT: browser UAs from data-centre addresses */
+	GEN_LABEL_DOUBLE_CLICK,   /* GIVT: the second of an accidental double click */
+	GEN_LABEL_BOTNET,         /* SIVT: residential botnet */
+	GEN_LABEL_CLICK_FARM,     /* SIVT */
+	GEN_LABEL_SELF_CLICK,     /* SIVT: publisher clicking its own ads */
+	GEN_LABEL_HIT_INFLATION,  /* SIVT: hidden zones, foreign referers */
+	GEN_LABEL_PUB_POOL,       /* SIVT: publishers sharing one bot pool */
+	GEN_LABEL_COOKIE_REPLAY,  /* SIVT: one cookie from many addresses */
+	GEN_LABEL_TRAP_NAT,       /* trap: carrier NAT, hundreds of people */
+	GEN_LABEL_TRAP_INAPP,     /* trap: in-app browsers */
+	GEN_LABEL_TRAP_VIRAL,     /* trap: a legitimate viral spike */
+	GEN_LABEL__COUNT
+};
+
+enum gen_label_class { GEN_CLASS_VALID, GEN_CLASS_GIVT, GEN_CLASS_SIVT,
+		       GEN_CLASS_TRAP };
+
+/* Stable snake_case name of label l ("botnet"); NULL past the end. */
+const char *gen_label_name(unsigned l);
+/* Label named s (len bytes), or -1. */
+int gen_label_parse(const char *s, size_t len);
+enum gen_label_class gen_label_class(unsigned l);
 
 struct gen_opts {
 	uint64_t seed;
@@ -28,6 +57,13 @@ struct gen_opts {
 	/* publishers, zones, campaigns, ads from here instead (serve's
 	 * parsed inventory, not owned); NULL: generate them from world */
 	const struct inventory *inventory;
+	/* scenarios injected next to valid traffic: bit l for label l
+	 * (0: none, the default) */
+	uint32_t scenarios;
+	/* when set, "event_id_hex<TAB>label" for every event whose label is
+	 * not GEN_LABEL_VALID, after one "pub<TAB>ID<TAB>label" line per
+	 * publisher a scenario makes fraudulent (not owned) */
+	FILE *labels;
 };
 
 /* Fill o with the defaults documented in docs/gen.md. */

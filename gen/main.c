@@ -13,6 +13,7 @@
 #include "gen.h"
 #include "out.h"
 #include "parse.h"
+#include "scenario.h"
 #include "verify.h"
 #include "../serve/inventory.h"
 
@@ -42,6 +43,12 @@ static const char usage[] =
 "                       inventory file (docs/inventory-format.md)\n"
 "  --write-inventory FILE\n"
 "                       also write the network as an inventory file\n"
+"  --scenarios LIST     inject labelled invalid traffic and traps next to\n"
+"                       the valid traffic: all, none (default) or a\n"
+"                       comma-separated list of names (docs/gen.md)\n"
+"  --labels FILE        write event_id_hex<TAB>scenario for every injected\n"
+"                       event (and pub<TAB>ID<TAB>scenario per fraudulent\n"
+"                       publisher)\n"
 "  --quiet              no summary on stderr\n"
 "  --verify FILE...     parse every line of each file (plain or gzip) and\n"
 "                       count by reason; exit 1 if any line is rejected\n"
@@ -184,6 +191,7 @@ int main(int argc, char **argv)
 	struct gen_opts o;
 	struct out_opts oo = { .dir = ".", .host = "gen", .level = OUT_GZIP_LEVEL };
 	const char *inventory_out = NULL, *inventory_in = NULL;
+	const char *labels_path = NULL;
 	struct inventory *inv = NULL;
 	bool quiet = false;
 	uint64_t threads = UINT64_MAX;
@@ -236,6 +244,15 @@ int main(int argc, char **argv)
 		} else if (OPT("--inventory") && val) {
 			inventory_in = val;
 			i++;
+		} else if (OPT("--scenarios") && val) {
+			if (scenario_parse_list(val, &o.scenarios)) {
+				diag_err("bad value for --scenarios '%s'", val);
+				return 2;
+			}
+			i++;
+		} else if (OPT("--labels") && val) {
+			labels_path = val;
+			i++;
 		} else if (OPT("--write-inventory") && val) {
 			inventory_out = val;
 			i++;
@@ -272,7 +289,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (labels_path && !(o.labels = fopen(labels_path, "w"))) {
+		diag_err("cannot create '%s': %s", labels_path, strerror(errno));
+		inventory_free(inv);
+		return 1;
+	}
 	int rc = generate(&o, &oo, quiet);
+	if (o.labels && fclose(o.labels) && !rc) {
+		diag_err("cannot write '%s'", labels_path);
+		rc = 1;
+	}
 	inventory_free(inv);
 	return rc;
 }
