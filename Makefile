@@ -32,7 +32,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DADLOG_VERSION='"$(VERSION)"' \
 	     -Icommon $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 
 # common first: it is linked into everything and depends on nothing else
-MODULES  := common serve ingest analyze admin gen
+MODULES  := common serve ingest analyze admin gen eval
 PROGRAMS := $(foreach m,$(filter-out common,$(MODULES)),\
 	$(if $(wildcard $(m)/main.c),$(BUILD)/adlog-$(m)))
 # link order: later archives serve earlier ones
@@ -87,6 +87,11 @@ _check: all $(UNIT_BINS) $(REPLAY_BINS)
 
 _demo: all
 	@BUILD=$(BUILD) scripts/demo.sh
+
+# labelled traffic through ingest and the rules; figures into docs/rules.md
+.PHONY: eval
+eval: all
+	@BUILD=$(BUILD) scripts/eval.sh
 
 unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run.sh unit

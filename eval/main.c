@@ -1,0 +1,633 @@
+/* main.c - adlog-eval: how well the anti-cheating rules do on adlog-gen's
+ * labelled traffic.  Reads the label side file (adlog-gen --labels), the
+ * segments ingest wrote, judges every hour with analyze's own rules and
+ * look-back (libanalyze: the calls analyzer_hour makes, but keeping each
+ * event's verdict), scores publishers with pubscore, scores the same events
+ * with Revive Adserver's floor, and prints the figures as markdown
+ * (docs/rules.md, "Measured on labelled traffic"). */
+#define _GNU_SOURCE     /* strcasestr */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <uthash.h>
+
+#include "config.h"
+#include "diag.h"
+#include "parse.h"
+#include "segment.h"
+#include "../analyze/analyzer.h"
+#include "../analyze/hour.h"
+#include "../analyze/lookback.h"
+#include "../analyze/pubscore.h"
+#include "../analyze/rollup.h"
+#include "../analyze/rules.h"
+#include "../gen/gen.h"
+#include "../ingest/cidr.h"
+#include "../ingest/validate.h"
+#include "../serve/inventory.h"
+
+static const char usage[] =
+"usage: adlog-eval --data DIR --labels FILE [options]\n"
+"\n"
+"Judge the segments under DIR with analyze's rules and publisher scores,\n"
+"and with Revive Adserver's floor, against adlog-gen's labels; print the\n"
+"figures as markdown.\n"
+"\n"
+"  -c FILE            config file for the rule thresholds (default\n"
+"                     $ADLOG_CONF or /etc/adlog/adlog.conf; missing: defaults)\n"
+"  --data DIR         segments folder (ingest --data)\n"
+"  --labels FILE      adlog-gen --labels output\n"
+"  --inventory FILE   publishers' domains for the referer test\n"
+"  --datacenters FILE the baseline's address list (data/datacenters.txt)\n"
+"  --name TEXT        title of the run (e.g. \"seed 1\")\n"
+"  --summary FILE     append one markdown row of the headline figures\n"
+"  --html FILE        also write the report as a small HTML file\n"
+"  --help, --version\n";
+
+/* Flat prices, since generated campaigns have none: CPM $2, CPC $0.50. */
+#define CPM_MICROS 2000000ull
+#define CPC_MICROS 500000ull
+/* The baseline's click window per visitor and ad, kept in the cookie. */
+#define REVIVE_CLICK_WINDOW_MS 60000
+
+struct label_ent {
+	uint64_t id;
+	uint8_t label;
+};
+
+struct labels {
+	struct label_ent *e;
+	size_t n, cap;
+	uint32_t pubs[16];
+	uint8_t pub_label[16];
+	size_t npubs;
+};
+
+static int label_cmp(const void *a, const void *b)
+{
+	const struct label_ent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int labels_load(struct labels *L, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	unsigned no = 0;
+
+	if (!f) {
+		diag_err("cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strcspn(line, "\n");
+		char *tab = memchr(line, '\t', len);
+		uint64_t v;
+		int l;
+
+		no++;
+		if (!tab)
+			goto bad;
+		if (tab - line == 3 && !memcmp(line, "pub", 3)) {
+			char *t2 = memchr(tab + 1, '\t', len - 4);
+
+			if (!t2 || parse_dec(tab + 1, (size_t)(t2 - tab - 1),
+					     UINT32_MAX, &v) ||
+			    (l = gen_label_parse(t2 + 1, len - (size_t)(t2 + 1 - line))) < 0)
+				goto bad;
+			if (L->npubs < 16) {
+				L->pubs[L->npubs] = (uint32_t)v;
+				L->pub_label[L->npubs++] = (uint8_t)l;
+			}
+			continue;
+		}
+		if (parse_hex16(line, (size_t)(tab - line), &v) ||
+		    (l = gen_label_parse(tab + 1, len - (size_t)(tab + 1 - line))) < 0)
+			goto bad;
+		if (L->n == L->cap) {
+			size_t cap = L->cap ? L->cap * 2 : 65536;
+			struct label_ent *e = realloc(L->e, cap * sizeof(*e));
+
+			if (!e) {
+				fclose(f);
+				diag_err("out of memory");
+				return -1;
+			}
+			L->e = e;
+			L->cap = cap;
+		}
+		L->e[L->n++] = (struct label_ent){ v, (uint8_t)l };
+	}
+	fclose(f);
+	qsort(L->e, L->n, sizeof(*L->e), label_cmp);
+	return 0;
+bad:
+	fclose(f);
+	diag_err("bad label line '%s:%u'", path, no);
+	return -1;
+}
+
+static unsigned label_of(const struct labels *L, uint64_t id)
+{
+	struct label_ent k = { id, 0 };
+	const struct label_ent *e = bsearch(&k, L->e, L->n, sizeof(k), label_cmp);
+
+	return e ? e->label : GEN_LABEL_VALID;
+}
+
+/* ---- Revive Adserver's floor ---- */
+
+/* Substrings of user agents, case-insensitive, as an operator fills
+ * Revive's "ignore user agents" setting from the usual crawler lists. */
+static const char *const revive_uas[] = {
+	"bot", "crawl", "spider", "slurp", "curl", "wget", "python",
+	"java/", "libwww", "httpclient", "go-http", "okhttp", "headless",
+};
+
+struct click_slot {
+	uint64_t key;            /* uid and ad */
+	int64_t ts;
+	UT_hash_handle hh;
+};
+
+struct revive {
+	struct cidr_table dc;
+	struct click_slot *clicks;
+};
+
+static bool revive_filters(struct revive *rv, const struct seg_record *rec,
+			   struct span ua)
+{
+	char buf[1024];
+	size_t n = ua.len < sizeof(buf) - 1 ? ua.len : sizeof(buf) - 1;
+
+	memcpy(buf, ua.ptr, n);
+	buf[n] = 0;
+	for (size_t i = 0; i < sizeof(revive_uas) / sizeof(revive_uas[0]); i++)
+		if (strcasestr(buf, revive_uas[i]))
+			return true;
+	struct event_addr a = { .family = rec->ip_family };
+	memcpy(a.bytes, rec->ip, 16);
+	if (cidr_contains(&rv->dc, &a))
+		return true;
+	/* the window lives in the cookie: a fresh or missing one has none */
+	if (rec->type != 'c' || !rec->has_uid || (rec->flags & EVENT_F_UID_NEW))
+		return false;
+	uint64_t key;
+	memcpy(&key, rec->uid, 8);
+	key ^= (uint64_t)rec->ad * 0x9e3779b97f4a7c15ull;
+	struct click_slot *s;
+	HASH_FIND(hh, rv->clicks, &key, sizeof(key), s);
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return false;
+		s->key = key;
+		s->ts = rec->ts_ms;
+		HASH_ADD(hh, rv->clicks, key, sizeof(key), s);
+		return false;
+	}
+	bool within = rec->ts_ms - s->ts < REVIVE_CLICK_WINDOW_MS;
+	s->ts = rec->ts_ms;
+	return within;
+}
+
+/* ---- the tallies ---- */
+
+struct tally {
+	uint64_t ev[GEN_LABEL__COUNT][2];          /* [label][imp, click] */
+	uint64_t caught[GEN_LABEL__COUNT][2];
+	uint64_t base[GEN_LABEL__COUNT][2];
+	uint64_t bit[GEN_LABEL__COUNT][32];        /* events with bit set */
+	uint64_t spend_caught, spend_invalid, spend_base;
+	uint64_t unlabelled_missing;
+};
+
+static uint64_t price(const struct seg_record *rec)
+{
+	return rec->type == 'c' ? CPC_MICROS : CPM_MICROS / 1000;
+}
+
+static void tally_event(struct tally *t, struct revive *rv,
+			const struct seg_record *rec, struct span ua,
+			unsigned label, uint32_t reasons)
+{
+	int c = rec->type == 'c';
+	bool fraud = gen_label_class(label) == GEN_CLASS_GIVT ||
+		     gen_label_class(label) == GEN_CLASS_SIVT;
+	bool base = revive_filters(rv, rec, ua);
+
+	t->ev[label][c]++;
+	t->caught[label][c] += reasons != 0;
+	t->base[label][c] += base;
+	for (unsigned b = 0; b < 32; b++)
+		if (reasons & (1u << b))
+			t->bit[label][b]++;
+	if (fraud) {
+		t->spend_invalid += price(rec);
+		t->spend_caught += reasons ? price(rec) : 0;
+		t->spend_base += base ? price(rec) : 0;
+	}
+}
+
+/* ---- one hour, as analyzer_hour judges it, verdict by verdict ---- */
+
+struct evalrun {
+	struct analyzer an;
+	struct pubscore ps;
+	struct labels L;
+	struct revive rv;
+	struct tally t;
+};
+
+static int eval_hour(struct evalrun *e, const char *data, uint32_t hour)
+{
+	struct analyzer *a = &e->an;
+	struct hour_set h, prev;
+	struct hour_merge m;
+	const struct seg_record *rec;
+	uint32_t seg;
+	uint64_t invalid = 0;
+	char err[1024];
+	int rc = -1;
+
+	if (hour_scan(&h, data, hour, err, sizeof(err)) ||
+	    hour_open(&h, err, sizeof(err))) {
+		diag_err("%s", err);
+		return -1;
+	}
+	if (hour_scan(&prev, data, hour_add(hour, -1), err, sizeof(err)) ||
+	    hour_open(&prev, err, sizeof(err)) ||
+	    lookback_prepare(&a->lb, &h, &prev, err, sizeof(err))) {
+		diag_err("%s", err);
+		goto out_prev;
+	}
+	rules_begin_hour(&a->rules, hour_start_ms(hour));
+	if (prev.n) {
+		int64_t start = hour_start_ms(hour);
+
+		if (hour_merge_init(&m, &prev, start - rules_warmup_ms(&a->rules)))
+			goto out_prev;
+		while ((rec = hour_merge_next(&m, &seg)) && rec->ts_ms < start)
+			rules_warm(&a->rules, rec,
+				   hour_ua_hash(&prev.segs[seg], rec->ua));
+		hour_merge_release(&m);
+	}
+	if (hour_merge_init(&m, &h, INT64_MIN))
+		goto out_prev;
+	while ((rec = hour_merge_next(&m, &seg))) {
+		rules_observe(&a->rules, rec, hour_ua_hash(&h.segs[seg], rec->ua));
+		lookback_observe(&a->lb, rec, &h.segs[seg]);
+	}
+	hour_merge_release(&m);
+	rules_end_observe(&a->rules);
+	if (hour_merge_init(&m, &h, INT64_MIN))
+		goto out_prev;
+	while ((rec = hour_merge_next(&m, &seg))) {
+		const struct segment_reader *r = &h.segs[seg].r;
+		uint32_t reasons = rec->reasons |
+			rules_event(&a->rules, rec, hour_ua_hash(&h.segs[seg], rec->ua));
+		struct span ua = { "", 0 };
+
+		if (rec->ua != SEG_NO_STRING)
+			segment_string_get(r, rec->ua, &ua);
+		tally_event(&e->t, &e->rv, rec, ua, label_of(&e->L, rec->id),
+			    reasons);
+		invalid += reasons != 0;
+	}
+	hour_merge_release(&m);
+	rc = 0;
+out_prev:
+	hour_release(&prev);
+	hour_release(&h);
+	if (rc)
+		return rc;
+	/* the driver's own run of the hour feeds the publisher scores, and
+	 * its rollup must agree with the verdicts counted above */
+	struct rollup ro;
+	if (rollup_init(&ro, hour) ||
+	    hour_scan(&h, data, hour, err, sizeof(err))) {
+		diag_err("cannot set up hour %010u", hour);
+		return -1;
+	}
+	a->ps = &e->ps;
+	rc = analyzer_hour(a, &h, &ro, err, sizeof(err));
+	a->ps = NULL;
+	if (rc)
+		diag_err("%s", err);
+	else if (ro.events - ro.vimps - ro.vclicks != invalid) {
+		diag_err("hour %010u: analyze counts %llu invalid events, "
+			 "the per-event pass %llu", hour,
+			 (unsigned long long)(ro.events - ro.vimps - ro.vclicks),
+			 (unsigned long long)invalid);
+		rc = -1;
+	}
+	hour_release(&h);
+	rollup_release(&ro);
+	return rc;
+}
+
+/* ---- the report ---- */
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+static const char *class_name(unsigned l)
+{
+	static const char *const n[] = { "valid", "GIVT", "SIVT", "trap" };
+
+	return n[gen_label_class(l)];
+}
+
+struct figures {
+	double givt_min, sivt_min, vclick_fp, vimp_fp, trap_max;
+	double b_givt_min, b_sivt_min, b_vclick_fp, b_vimp_fp, b_trap_max;
+	int pubs_ok, pubs_total;
+};
+
+static void report(FILE *f, struct evalrun *e, const char *name,
+		   struct pub_result *res, size_t nres, struct figures *fg)
+{
+	struct tally *t = &e->t;
+	char rb[32];
+
+	fprintf(f, "### %s\n\n", name);
+	fprintf(f, "| scenario | class | events (imps/clicks) | adlog caught %% | baseline caught %% | by rules (events with each bit) |\n");
+	fprintf(f, "|---|---|---|---|---|---|\n");
+	fg->givt_min = fg->sivt_min = fg->b_givt_min = fg->b_sivt_min = 100;
+	fg->trap_max = fg->b_trap_max = 0;
+	for (unsigned l = 1; l < GEN_LABEL__COUNT; l++) {
+		uint64_t n = t->ev[l][0] + t->ev[l][1];
+		uint64_t c = t->caught[l][0] + t->caught[l][1];
+		uint64_t b = t->base[l][0] + t->base[l][1];
+		double p = pct(c, n), pb = pct(b, n);
+
+		if (!n)
+			continue;
+		fprintf(f, "| %s | %s | %llu (%llu/%llu) | %.1f | %.1f | ",
+			gen_label_name(l), class_name(l), (unsigned long long)n,
+			(unsigned long long)t->ev[l][0],
+			(unsigned long long)t->ev[l][1], p, pb);
+		for (unsigned bit = 0, k = 0; bit < 32; bit++)
+			if (t->bit[l][bit] * 100 >= n)   /* bits on >= 1% */
+				fprintf(f, "%s%s %.0f%%", k++ ? ", " : "",
+					rollup_reason_name(bit, rb, sizeof(rb)),
+					pct(t->bit[l][bit], n));
+		fprintf(f, " |\n");
+		switch (gen_label_class(l)) {
+		case GEN_CLASS_GIVT:
+			fg->givt_min = p < fg->givt_min ? p : fg->givt_min;
+			fg->b_givt_min = pb < fg->b_givt_min ? pb : fg->b_givt_min;
+			break;
+		case GEN_CLASS_SIVT:
+			fg->sivt_min = p < fg->sivt_min ? p : fg->sivt_min;
+			fg->b_sivt_min = pb < fg->b_sivt_min ? pb : fg->b_sivt_min;
+			break;
+		case GEN_CLASS_TRAP:
+			fg->trap_max = p > fg->trap_max ? p : fg->trap_max;
+			fg->b_trap_max = pb > fg->b_trap_max ? pb : fg->b_trap_max;
+			break;
+		default:
+			break;
+		}
+	}
+	fg->vimp_fp = pct(t->caught[0][0], t->ev[0][0]);
+	fg->vclick_fp = pct(t->caught[0][1], t->ev[0][1]);
+	fg->b_vimp_fp = pct(t->base[0][0], t->ev[0][0]);
+	fg->b_vclick_fp = pct(t->base[0][1], t->ev[0][1]);
+	fprintf(f, "| valid impressions wrongly filtered | valid | %llu | %.3f | %.3f | ",
+		(unsigned long long)t->ev[0][0], fg->vimp_fp, fg->b_vimp_fp);
+	for (unsigned bit = 0, k = 0; bit < 32; bit++)
+		if (t->bit[0][bit])
+			fprintf(f, "%s%s %llu", k++ ? ", " : "",
+				rollup_reason_name(bit, rb, sizeof(rb)),
+				(unsigned long long)t->bit[0][bit]);
+	fprintf(f, " |\n| valid clicks wrongly filtered | valid | %llu | %.3f | %.3f | (events of both types above) |\n\n",
+		(unsigned long long)t->ev[0][1], fg->vclick_fp, fg->b_vclick_fp);
+
+	fprintf(f, "| rule | events flagged | precision %% (flagged that are GIVT/SIVT) |\n|---|---|---|\n");
+	for (unsigned bit = 0; bit < 32; bit++) {
+		uint64_t all = 0, fraud = 0;
+
+		for (unsigned l = 0; l < GEN_LABEL__COUNT; l++) {
+			all += t->bit[l][bit];
+			if (gen_label_class(l) == GEN_CLASS_GIVT ||
+			    gen_label_class(l) == GEN_CLASS_SIVT)
+				fraud += t->bit[l][bit];
+		}
+		if (all)
+			fprintf(f, "| %s | %llu | %.1f |\n",
+				rollup_reason_name(bit, rb, sizeof(rb)),
+				(unsigned long long)all, pct(fraud, all));
+	}
+	uint64_t ball = 0, bfraud = 0;
+	for (unsigned l = 0; l < GEN_LABEL__COUNT; l++) {
+		uint64_t b = t->base[l][0] + t->base[l][1];
+
+		ball += b;
+		if (gen_label_class(l) == GEN_CLASS_GIVT ||
+		    gen_label_class(l) == GEN_CLASS_SIVT)
+			bfraud += b;
+	}
+	fprintf(f, "| baseline (Revive floor, all filters) | %llu | %.1f |\n\n",
+		(unsigned long long)ball, pct(bfraud, ball));
+	fprintf(f, "Advertiser spend on invalid events (flat CPM $2, CPC $0.50): "
+		"$%.2f in all; adlog caught $%.2f (%.1f%%), baseline $%.2f (%.1f%%).\n\n",
+		(double)t->spend_invalid / 1e6, (double)t->spend_caught / 1e6,
+		pct(t->spend_caught, t->spend_invalid),
+		(double)t->spend_base / 1e6, pct(t->spend_base, t->spend_invalid));
+
+	/* publishers: fraudulent ones must all score above every honest one */
+	double honest_max = 0;
+	size_t honest_rank = 0;
+	for (size_t i = 0; i < nres; i++) {
+		bool fraud = false;
+
+		for (size_t j = 0; j < e->L.npubs; j++)
+			fraud |= e->L.pubs[j] == res[i].pub;
+		if (!fraud && res[i].score > honest_max) {
+			honest_max = res[i].score;
+			honest_rank = i + 1;
+		}
+	}
+	fprintf(f, "| fraudulent publisher | scenario | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f) | baseline |\n|---|---|---|---|---|---|\n",
+		nres, honest_rank, honest_max);
+	fg->pubs_ok = 0;
+	fg->pubs_total = (int)e->L.npubs;
+	for (size_t j = 0; j < e->L.npubs; j++) {
+		size_t rank = 0;
+		double score = 0;
+
+		for (size_t i = 0; i < nres; i++)
+			if (res[i].pub == e->L.pubs[j]) {
+				rank = i + 1;
+				score = res[i].score;
+			}
+		bool ok = rank && score > honest_max;
+		fg->pubs_ok += ok;
+		fprintf(f, "| %u | %s | %.3f | %zu | %s | no publisher ranking |\n",
+			e->L.pubs[j], gen_label_name(e->L.pub_label[j]), score,
+			rank, ok ? "yes" : "NO");
+	}
+	fprintf(f, "\n");
+}
+
+static void summary_row(FILE *f, const char *name, const struct figures *g)
+{
+	fprintf(f, "| %s | %.1f (%.1f) | %.1f (%.1f) | %.3f (%.3f) | %.3f (%.3f) | %.2f (%.2f) | %d of %d |\n",
+		name, g->givt_min, g->b_givt_min, g->sivt_min, g->b_sivt_min,
+		g->vclick_fp, g->b_vclick_fp, g->vimp_fp, g->b_vimp_fp,
+		g->trap_max, g->b_trap_max, g->pubs_ok, g->pubs_total);
+}
+
+static int html_write(const char *path, const char *md)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs("<!doctype html><meta charset=utf-8><title>adlog eval</title>"
+	      "<pre>\n", f);
+	for (const char *p = md; *p; p++) {
+		if (*p == '<')
+			fputs("&lt;", f);
+		else if (*p == '&')
+			fputs("&amp;", f);
+		else
+			fputc(*p, f);
+	}
+	fputs("</pre>\n", f);
+	return fclose(f) ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct evalrun e;     /* the rules keep pointers into it */
+	const char *conf = NULL, *data = NULL, *labels = NULL, *inv_path = NULL;
+	const char *dc = NULL, *name = "run", *summary = NULL, *html = NULL;
+	struct config cfg;
+	struct pubscore_params pp;
+	struct inventory *inv = NULL;
+	uint32_t *hours = NULL;
+	char err[1024];
+	int rc = 1;
+
+	diag_init("adlog-eval");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("adlog-eval %s\n", ADLOG_VERSION);
+			return 0;
+		}
+		const char **dst = !strcmp(a, "-c") ? &conf :
+			!strcmp(a, "--data") ? &data :
+			!strcmp(a, "--labels") ? &labels :
+			!strcmp(a, "--inventory") ? &inv_path :
+			!strcmp(a, "--datacenters") ? &dc :
+			!strcmp(a, "--name") ? &name :
+			!strcmp(a, "--summary") ? &summary :
+			!strcmp(a, "--html") ? &html : NULL;
+		if (!dst || !v) {
+			diag_err("unknown or incomplete option '%s'", a);
+			fputs(usage, stderr);
+			return 2;
+		}
+		*dst = v;
+		i++;
+	}
+	if (!data || !labels) {
+		diag_err("--data and --labels are required");
+		return 2;
+	}
+	if (config_load(&cfg, config_path(conf), conf == NULL, err, sizeof(err))) {
+		diag_err("%s", err);
+		return 2;
+	}
+	if (labels_load(&e.L, labels))
+		return 1;
+	cidr_init(&e.rv.dc);
+	if (dc && cidr_load_file(&e.rv.dc, dc, err, sizeof(err))) {
+		diag_err("%s", err);
+		return 2;
+	}
+	cidr_finish(&e.rv.dc);
+	pubscore_params_from_config(&pp, &cfg);
+	if (pubscore_init(&e.ps, &pp) ||
+	    analyzer_init(&e.an, &cfg, data, err, sizeof(err))) {
+		diag_err("cannot set up the rules");
+		return 1;
+	}
+	if (inv_path) {
+		if (inventory_load(inv_path, &inv, err, sizeof(err))) {
+			diag_err("%s", err);
+			goto out;
+		}
+		for (size_t i = 0; i < inv->npubs; i++)
+			pubscore_set_domains(&e.ps, inv->pubs[i].id,
+					     inv->pubs[i].domains);
+	}
+	long nh = hour_list(data, &hours, err, sizeof(err));
+	if (nh < 0) {
+		diag_err("%s", err);
+		goto out;
+	}
+	for (long i = 0; i < nh; i++)
+		if (eval_hour(&e, data, hours[i]))
+			goto out;
+
+	struct pub_result *res = NULL;
+	size_t nres = 0;
+	struct figures fg;
+	char *md = NULL;
+	size_t mdlen = 0;
+	FILE *mf = open_memstream(&md, &mdlen);
+
+	if (!mf || pubscore_finish(&e.ps, &res, &nres)) {
+		diag_err("out of memory");
+		goto out;
+	}
+	report(mf, &e, name, res, nres, &fg);
+	fclose(mf);
+	fputs(md, stdout);
+	rc = 0;
+	if (html && html_write(html, md)) {
+		diag_err("cannot write '%s'", html);
+		rc = 1;
+	}
+	if (summary) {
+		FILE *sf = fopen(summary, "a");
+
+		if (!sf) {
+			diag_err("cannot open '%s': %s", summary, strerror(errno));
+			rc = 1;
+		} else {
+			summary_row(sf, name, &fg);
+			fclose(sf);
+		}
+	}
+	free(md);
+	free(res);
+out:
+	free(hours);
+	inventory_free(inv);
+	analyzer_release(&e.an);
+	pubscore_release(&e.ps);
+	cidr_release(&e.rv.dc);
+	free(e.L.e);
+	struct click_slot *s, *tmp;
+	HASH_ITER(hh, e.rv.clicks, s, tmp) {
+		HASH_DEL(e.rv.clicks, s);
+		free(s);
+	}
+	return rc;
+}
