@@ -170,8 +170,8 @@ static bool revive_filters(struct revive *rv, const struct seg_record *rec,
 	for (size_t i = 0; i < sizeof(revive_uas) / sizeof(revive_uas[0]); i++)
 		if (strcasestr(buf, revive_uas[i]))
 			return true;
-	struct event_addr a = { .family = rec->ip_family };
-	memcpy(a.bytes, rec->ip, 16);
+	struct event_addr a;
+	segment_record_addr(rec, &a);
 	if (cidr_contains(&rv->dc, &a))
 		return true;
 	/* the window lives in the cookie: a fresh or missing one has none */
