@@ -1,0 +1,208 @@
+/* test_scenario.c - adlog-gen's labelled scenarios: the list option, every
+ * scenario and trap present with its label, the label file naming exactly
+ * the labelled events, the accidental double click leaving its first
+ * click valid, and the shapes the rules are meant to see (one cookie from
+ * many addresses, data-centre addresses, one carrier NAT address). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "../../gen/gen.h"
+#include "../../gen/scenario.h"
+
+#define MAXEV 400000
+
+struct seen {
+	uint64_t n[GEN_LABEL__COUNT];
+	uint64_t clicks[GEN_LABEL__COUNT];
+	uint64_t bad_lines, ids_out_of_order;
+	uint64_t *ids;           /* labelled event ids, in order */
+	uint8_t *labels;
+	size_t nids;
+	uint64_t dbl_first_imp_ok, dbl_second;
+	uint64_t last_valid_click_imp;
+	uint64_t replay_addrs[64];
+	size_t nreplay;
+	uint64_t spoof_not_dc, nat_other_addr;
+	uint32_t nat_addr;
+	int64_t last_ts;
+};
+
+static int s_open(void *ctx, int64_t h) { (void)ctx; (void)h; return 0; }
+static int s_close(void *ctx, int64_t h) { (void)ctx; (void)h; return 0; }
+
+static int s_event(void *ctx, const struct event *ev, uint32_t node,
+		   uint32_t label)
+{
+	struct seen *s = ctx;
+	char line[EVENT_LINE_MAX];
+	struct event back;
+	size_t len = event_render(ev, line, sizeof(line)), off;
+
+	(void)node;
+	if (!len || event_parse(line, len - 1, &back, &off) != EVENT_OK)
+		s->bad_lines++;
+	if (ev->ts_ms < s->last_ts)
+		s->ids_out_of_order++;
+	s->last_ts = ev->ts_ms;
+	assert_true(label < GEN_LABEL__COUNT);
+	s->n[label]++;
+	s->clicks[label] += ev->type == EVENT_CLICK;
+	if (label && s->nids < MAXEV) {
+		s->ids[s->nids] = ev->id;
+		s->labels[s->nids++] = (uint8_t)label;
+	}
+	if (label == GEN_LABEL_VALID && ev->type == EVENT_CLICK)
+		s->last_valid_click_imp = ev->imp;
+	if (label == GEN_LABEL_DOUBLE_CLICK) {
+		s->dbl_second++;
+		/* the first click of the pair is valid and came just before
+		 * on the same impression (no other valid click is due within
+		 * the 150-700 ms most of the time) */
+		s->dbl_first_imp_ok += ev->imp && ev->imp == s->last_valid_click_imp;
+	}
+	uint32_t v4 = (uint32_t)ev->ip.bytes[0] << 24 |
+		      (uint32_t)ev->ip.bytes[1] << 16 |
+		      (uint32_t)ev->ip.bytes[2] << 8 | ev->ip.bytes[3];
+	if (label == GEN_LABEL_COOKIE_REPLAY && s->nreplay < 64) {
+		size_t i;
+
+		for (i = 0; i < s->nreplay && s->replay_addrs[i] != v4; i++)
+			;
+		if (i == s->nreplay)
+			s->replay_addrs[s->nreplay++] = v4;
+	}
+	if (label == GEN_LABEL_SPOOF_DC &&
+	    (v4 >> 20) != (34u << 4 | 0xc) && (v4 >> 20) != (3u << 4 | 0xd))
+		s->spoof_not_dc++;
+	if (label == GEN_LABEL_TRAP_NAT) {
+		if (!s->nat_addr)
+			s->nat_addr = v4;
+		s->nat_other_addr += v4 != s->nat_addr;
+	}
+	return 0;
+}
+
+static void test_parse_list(void **state)
+{
+	uint32_t m;
+
+	(void)state;
+	assert_int_equal(scenario_parse_list("none", &m), 0);
+	assert_int_equal(m, 0);
+	assert_int_equal(scenario_parse_list("all", &m), 0);
+	assert_int_equal(m, ((1u << GEN_LABEL__COUNT) - 1) & ~1u);
+	assert_int_equal(scenario_parse_list("botnet,trap_nat", &m), 0);
+	assert_int_equal(m, 1u << GEN_LABEL_BOTNET | 1u << GEN_LABEL_TRAP_NAT);
+	assert_int_not_equal(scenario_parse_list("botnet,nope", &m), 0);
+	assert_int_not_equal(scenario_parse_list("valid", &m), 0);
+	assert_int_not_equal(scenario_parse_list("", &m), 0);
+	for (unsigned l = 0; l < GEN_LABEL__COUNT; l++)
+		assert_int_equal(gen_label_parse(gen_label_name(l),
+						 strlen(gen_label_name(l))), (int)l);
+	assert_null(gen_label_name(GEN_LABEL__COUNT));
+	assert_int_equal(gen_label_class(GEN_LABEL_CRAWLER), GEN_CLASS_GIVT);
+	assert_int_equal(gen_label_class(GEN_LABEL_BOTNET), GEN_CLASS_SIVT);
+	assert_int_equal(gen_label_class(GEN_LABEL_TRAP_VIRAL), GEN_CLASS_TRAP);
+}
+
+static void test_all_scenarios(void **state)
+{
+	struct gen_opts o;
+	struct gen_stats st;
+	struct seen *s = calloc(1, sizeof(*s));
+	struct gen_sink sink = { s, s_open, s_event, s_close };
+	char err[256], *buf = NULL, line[128];
+	size_t blen = 0, nlines = 0, pubs = 0;
+
+	(void)state;
+	assert_non_null(s);
+	s->ids = calloc(MAXEV, sizeof(*s->ids));
+	s->labels = calloc(MAXEV, 1);
+	assert_non_null(s->ids);
+	gen_opts_default(&o);
+	o.seed = 5;
+	o.events = 60000;
+	o.hours = 2;
+	o.scenarios = ((1u << GEN_LABEL__COUNT) - 1) & ~1u;
+	o.labels = open_memstream(&buf, &blen);
+	assert_non_null(o.labels);
+	assert_int_equal(gen_run(&o, &sink, &st, err, sizeof(err)), 0);
+	fclose(o.labels);
+
+	assert_int_equal(s->bad_lines, 0);
+	assert_int_equal(s->ids_out_of_order, 0);
+	for (unsigned l = 1; l < GEN_LABEL__COUNT; l++)
+		assert_true(s->n[l] >= 10);
+	/* valid traffic is still most of it */
+	assert_true(s->n[GEN_LABEL_VALID] > 60000);
+	assert_true(s->clicks[GEN_LABEL_BOTNET] > 0);
+	assert_int_equal(s->n[GEN_LABEL_DOUBLE_CLICK],
+			 s->clicks[GEN_LABEL_DOUBLE_CLICK]);
+	assert_true(s->dbl_first_imp_ok * 10 >= s->dbl_second * 9);
+	assert_true(s->nreplay >= 16);
+	assert_int_equal(s->spoof_not_dc, 0);
+	assert_int_equal(s->nat_other_addr, 0);
+
+	/* the label file: fraudulent publishers, then every labelled event
+	 * in emission order, nothing else */
+	FILE *f = fmemopen(buf, blen, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "pub\t", 4)) {
+			assert_int_equal(nlines, 0);
+			pubs++;
+			continue;
+		}
+		char want[64];
+		assert_true(nlines < s->nids);
+		snprintf(want, sizeof(want), "%016llx\t%s\n",
+			 (unsigned long long)s->ids[nlines],
+			 gen_label_name(s->labels[nlines]));
+		assert_string_equal(line, want);
+		nlines++;
+	}
+	fclose(f);
+	assert_int_equal(nlines, s->nids);
+	assert_int_equal(pubs, 5);
+	free(buf);
+	free(s->ids);
+	free(s->labels);
+	free(s);
+}
+
+static void test_none_is_valid_only(void **state)
+{
+	struct gen_opts o;
+	struct gen_stats st;
+	struct seen *s = calloc(1, sizeof(*s));
+	struct gen_sink sink = { s, s_open, s_event, s_close };
+	char err[256];
+
+	(void)state;
+	s->ids = calloc(MAXEV, sizeof(*s->ids));
+	s->labels = calloc(MAXEV, 1);
+	gen_opts_default(&o);
+	o.events = 20000;
+	assert_int_equal(gen_run(&o, &sink, &st, err, sizeof(err)), 0);
+	assert_int_equal(s->nids, 0);
+	assert_int_equal(st.lines, 20000);
+	free(s->ids);
+	free(s->labels);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_list),
+		cmocka_unit_test(test_all_scenarios),
+		cmocka_unit_test(test_none_is_valid_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
