@@ -285,7 +285,8 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 		     hour_seg_drop_block(cur, s, b), hour_seg_populate_block(cur, s, ++b))
 			for (uint32_t i = 0; i < r->eblocks[b].count; i++) {
 				const struct seg_record *x = &r->eblocks[b].recs[i];
-				uint64_t vk;
+				uint64_t keys[2];
+				unsigned nk;
 
 				if (x->type != 'c')
 					continue;
@@ -294,8 +295,12 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 						return -ENOMEM;
 					continue;
 				}
-				vk = rules_visitor_key(x, hour_ua_hash(sg, x->ua));
-				if (saw_add(lb, vk, x->ad) || ad_add(lb, x->ad))
+				/* every key the rules may ask saw_ad() about */
+				nk = rules_saw_keys(x, hour_ua_hash(sg, x->ua), keys);
+				for (unsigned q = 0; q < nk; q++)
+					if (saw_add(lb, keys[q], x->ad))
+						return -ENOMEM;
+				if (ad_add(lb, x->ad))
 					return -ENOMEM;
 			}
 	}
@@ -314,13 +319,17 @@ static void see_impression(struct lookback *lb, const struct seg_record *x,
 		lb->imps_found++;
 	}
 	if (lb->nsaw && x->ts_ms >= lb->unsigned_from && ad_has(lb, x->ad)) {
-		uint64_t vk = rules_visitor_key(x, hour_ua_hash(sg, x->ua));
-		struct lb_saw *w = saw_find(lb, vk, x->ad);
+		uint64_t keys[2];
+		unsigned nk = rules_saw_keys(x, hour_ua_hash(sg, x->ua), keys);
 
-		if (w && x->ts_ms < w->first_ts) {
-			if (w->first_ts == NOT_FOUND)
-				lb->unsigned_found++;
-			w->first_ts = x->ts_ms;
+		for (unsigned q = 0; q < nk; q++) {
+			struct lb_saw *w = saw_find(lb, keys[q], x->ad);
+
+			if (w && x->ts_ms < w->first_ts) {
+				if (w->first_ts == NOT_FOUND)
+					lb->unsigned_found++;
+				w->first_ts = x->ts_ms;
+			}
 		}
 	}
 }
