@@ -14,20 +14,6 @@ static const char hexdig[] = "0123456789abcdef";
 
 /* ---- small writers: each returns the new end; callers size buffers ---- */
 
-static char *put_dec(char *p, uint64_t v)
-{
-	char tmp[20];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 static char *put_hex16(char *p, uint64_t v)
 {
 	for (int i = 15; i >= 0; i--)
@@ -167,7 +153,7 @@ size_t addr_format(const struct event_addr *a, char *dst, size_t cap)
 	for (int i = 0; i < 4; i++) {
 		if (i)
 			*p++ = '.';
-		p = put_dec(p, a->bytes[i]);
+		p = fmt_dec(p, a->bytes[i]);
 	}
 	*p = '\0';
 	return (size_t)(p - dst);
@@ -351,7 +337,7 @@ size_t event_render(const struct event *ev, char *buf, size_t cap)
 	*p++ = '\t';
 	*p++ = ev->type;
 	*p++ = '\t';
-	p = put_dec(p, (uint64_t)ev->ts_ms);
+	p = fmt_dec(p, (uint64_t)ev->ts_ms);
 	*p++ = '\t';
 	p = put_hex16(p, ev->id);
 	*p++ = '\t';
@@ -373,7 +359,7 @@ size_t event_render(const struct event *ev, char *buf, size_t cap)
 	const uint32_t ids[4] = { ev->ad, ev->zone, ev->pub, ev->camp };
 	for (int i = 0; i < 4; i++) {
 		*p++ = '\t';
-		p = put_dec(p, ids[i]);
+		p = fmt_dec(p, ids[i]);
 	}
 	*p++ = '\t';
 	p += event_escape(ev->ua.ptr, ev->ua.len, p, EVENT_TEXT_MAX);

@@ -14,6 +14,20 @@ int hex_digit(int c)
 	return -1;
 }
 
+char *fmt_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 int parse_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;

@@ -21,6 +21,10 @@ int parse_hex16(const char *s, size_t len, uint64_t *out);
 /* A decimal fraction such as "0.25" or "3" (no exponent), in [0, 1e15). */
 int parse_double(const char *s, size_t len, double *out);
 
+/* Write v in decimal at p (at most 20 bytes, no NUL); returns the new end.
+ * The one writer of the numbers parse_dec reads. */
+char *fmt_dec(char *p, uint64_t v);
+
 /* Hex value of one character, or -1. */
 int hex_digit(int c);
 

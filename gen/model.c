@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "eventid.h"
+#include "parse.h"
 
 #define HOUR_MS 3600000LL
 
@@ -144,20 +145,6 @@ static char *put_str(char *p, const char *s, size_t len)
 	return p + len;
 }
 
-static char *put_u32(char *p, uint32_t v)
-{
-	char tmp[10];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* The page of publisher pub, number page, as a mobile or desktop URL. */
 static size_t ref_render(char *buf, const struct world_pub *pub,
 			 uint32_t page, bool mobile)
@@ -171,7 +158,7 @@ static size_t ref_render(char *buf, const struct world_pub *pub,
 	*p++ = '/';
 	p = put_str(p, sec, strlen(sec));
 	p = put_str(p, "/article-", 9);
-	p = put_u32(p, page);
+	p = fmt_dec(p, page);
 	p = put_str(p, ".html", 5);
 	return (size_t)(p - buf);
 }
