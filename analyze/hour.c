@@ -20,7 +20,7 @@
 #include <xxhash.h>
 
 #include "parse.h"
-#include "../ingest/validate.h"
+#include "utchour.h"
 
 #define DROP_ALL_BLOCKS 32     /* event blocks between hand-backs of all */
 #define TRIM_MIN (32u << 20)    /* segments smaller are verified as they are */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "segment.h"
-#include "../ingest/validate.h"
+#include "utchour.h"
 
 #define HOUR_SEG_SUFFIX ".seg"
 #define HOUR_NAME_MAX 255
@@ -49,7 +49,7 @@ struct hour_set {
 /* ---- hours as numbers ---- */
 
 /* YYYYMMDDHH <-> Unix ms of the hour's start (UTC) are ingest's
- * hour_of_ms() and hour_start_ms() (ingest/validate.h).  hour_parse
+ * hour_of_ms() and hour_start_ms() (common/utchour.h).  hour_parse
  * accepts exactly 10 digits of a real hour; returns 0 or -EINVAL. */
 int hour_parse(const char *s, size_t len, uint32_t *hour);
 /* The hour before / after. */

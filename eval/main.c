@@ -26,7 +26,7 @@
 #include "../analyze/rules.h"
 #include "../gen/gen.h"
 #include "../ingest/cidr.h"
-#include "../ingest/validate.h"
+#include "utchour.h"
 #include "../serve/inventory.h"
 
 static const char usage[] =

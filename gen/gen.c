@@ -10,8 +10,8 @@
 #include "eventid.h"
 #include "model.h"
 #include "scenario.h"
+#include "utchour.h"
 
-#define HOUR_MS 3600000LL
 
 struct gen {
 	const struct gen_opts *o;

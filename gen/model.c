@@ -11,8 +11,8 @@
 
 #include "eventid.h"
 #include "parse.h"
+#include "utchour.h"
 
-#define HOUR_MS 3600000LL
 
 /* Shares of the model, documented in docs/gen.md. */
 #define COOKIELESS      0.10   /* visitors whose browser keeps no cookie */

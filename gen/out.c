@@ -15,8 +15,9 @@
 
 #include "diag.h"
 #include "fsutil.h"
+#include "parse.h"
+#include "utchour.h"
 
-#define HOUR_MS 3600000LL
 
 #define DICT_MAX 32768     /* deflate's window: what primes the next chunk */
 
@@ -76,56 +77,26 @@ struct out_pipe {
 
 /* ---- hours as text ---- */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 void out_hour_format(int64_t ms, char buf[11])
 {
-	int64_t z = ms / 86400000 + 719468;
-	unsigned hour = (unsigned)(ms % 86400000 / HOUR_MS);
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
-	unsigned y = (unsigned)((int64_t)yoe + era * 400 + (m <= 2));
-	unsigned v[5] = { y / 100, y % 100, m, d, hour };
+	uint32_t v = hour_of_ms(ms);
 
-	for (int i = 0; i < 5; i++) {
-		buf[2 * i] = (char)('0' + v[i] / 10);
-		buf[2 * i + 1] = (char)('0' + v[i] % 10);
-	}
+	for (int i = 9; i >= 0; i--, v /= 10)
+		buf[i] = (char)('0' + v % 10);
 	buf[10] = '\0';
 }
 
 int out_hour_parse(const char *s, size_t len, int64_t *ms)
 {
-	unsigned v[5] = { 0 };
-	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
-					    30, 31, 30, 31 };
+	uint64_t v;
+	int64_t start;
 
-	if (len != 10)
+	if (len != 10 || parse_dec(s, len, UINT32_MAX, &v))
 		return -EINVAL;
-	for (int i = 0; i < 10; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v[i / 2] = v[i / 2] * 10 + (unsigned)(s[i] - '0');
-	}
-	unsigned y = v[0] * 100 + v[1];
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (v[2] < 1 || v[2] > 12 || v[3] < 1 || v[3] > mdays[v[2] - 1] ||
-	    (v[2] == 2 && v[3] == 29 && !leap) || v[4] > 23)
+	start = hour_start_ms((uint32_t)v);
+	if (start < 0)
 		return -EINVAL;
-	*ms = (days_from_civil(y, v[2], v[3]) * 24 + v[4]) * HOUR_MS;
+	*ms = start;
 	return 0;
 }
 

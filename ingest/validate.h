@@ -11,8 +11,7 @@
 #include <stdint.h>
 
 #include "event.h"
-
-#define HOUR_MS 3600000LL
+#include "utchour.h"
 
 /* Reject reasons: event_parse()'s enum event_err values 1..EVENT_E__COUNT-1,
  * then ingest's own. */
@@ -37,12 +36,6 @@ struct validate_cfg {
 
 /* 0 if ev is acceptable, else an enum ingest_rej. */
 unsigned validate_event(const struct validate_cfg *c, const struct event *ev);
-
-/* YYYYMMDDHH of the UTC hour holding ms (ms >= 0). */
-uint32_t hour_of_ms(int64_t ms);
-
-/* The Unix ms where hour YYYYMMDDHH starts; -1 if it is not a valid hour. */
-int64_t hour_start_ms(uint32_t yyyymmddhh);
 
 /* The stem of a source: its base name without ".log" / ".log.gz" / ".gz"
  * ("-" gives "stdin").  Returns the length copied into dst (cap > 0), 0 if
