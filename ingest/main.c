@@ -140,16 +140,6 @@ static int dump_segment(const char *path)
 
 /* ---- the file list ---- */
 
-static bool closed_name(const char *n)
-{
-	size_t l = strlen(n);
-
-	if (n[0] == '.')
-		return false;
-	return (l > 4 && !strcmp(n + l - 4, ".log")) ||
-	       (l > 7 && !strcmp(n + l - 7, ".log.gz"));
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -170,7 +160,7 @@ static int scan_spool(const char *dir, char ***out, size_t *n)
 		char path[4096];
 		struct stat st;
 
-		if (!closed_name(e->d_name))
+		if (!source_closed_name(e->d_name))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
 		    (int)sizeof(path) || stat(path, &st) || !S_ISREG(st.st_mode))

@@ -77,6 +77,23 @@ static bool line_of(const char *line, const char *source)
 	       line[7 + n] == '\t';
 }
 
+bool manifest_lists(const char *text, size_t len, const char *source)
+{
+	size_t n = strlen(source);
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = (size_t)((nl ? nl : end) - p);
+
+		if (l > 7 + n && !memcmp(p, "source=", 7) &&
+		    !memcmp(p + 7, source, n) && p[7 + n] == '\t')
+			return true;
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
 int manifest_update(const char *dir, const char *source, const char *line,
 		    size_t len)
 {

@@ -34,4 +34,9 @@ size_t manifest_format(const struct manifest_entry *e, char *buf, size_t cap);
 int manifest_update(const char *dir, const char *source, const char *line,
 		    size_t len);
 
+/* Whether text, the bytes of a manifest.tsv, has a line for source (read
+ * only; adlog-admin status uses it to tell ingested spool files from
+ * waiting ones). */
+bool manifest_lists(const char *text, size_t len, const char *source);
+
 #endif

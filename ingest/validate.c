@@ -64,6 +64,14 @@ size_t source_stem(const char *path, char *dst, size_t cap)
 	return n;
 }
 
+bool source_closed_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' &&
+	       (ends_with(name, n, ".log") || ends_with(name, n, ".log.gz"));
+}
+
 bool source_hour(const char *stem, uint32_t *hour)
 {
 	uint64_t v;

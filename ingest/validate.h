@@ -42,6 +42,10 @@ unsigned validate_event(const struct validate_cfg *c, const struct event *ev);
  * the name does not fit or is unusable ("", ".", "..", ".hidden"). */
 size_t source_stem(const char *path, char *dst, size_t cap);
 
+/* Whether a spool directory entry is a closed source ingest reads:
+ * "*.log" or "*.log.gz", not hidden.  (serve's "*.open" files are not.) */
+bool source_closed_name(const char *name);
+
 /* The hour of a spool name adlog.YYYYMMDDHH.HOST.NODE.START.log[.gz];
  * false when the stem does not follow that pattern. */
 bool source_hour(const char *stem, uint32_t *hour);
