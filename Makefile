@@ -35,8 +35,9 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DADLOG_VERSION='"$(VERSION)"' \
 MODULES  := common serve ingest analyze admin gen eval
 PROGRAMS := $(foreach m,$(filter-out common,$(MODULES)),\
 	$(if $(wildcard $(m)/main.c),$(BUILD)/adlog-$(m)))
-# link order: later archives serve earlier ones
-LINK_LIBS := $(foreach m,analyze ingest serve admin gen common,$(BUILD)/lib$(m).a)
+# link order: later archives serve earlier ones (admin's status reads
+# analyze's and ingest's on-disk formats)
+LINK_LIBS := $(foreach m,admin analyze ingest serve gen common,$(BUILD)/lib$(m).a)
 
 lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))

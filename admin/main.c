@@ -12,12 +12,14 @@
 #include "diag.h"
 #include "export.h"
 #include "migrate.h"
+#include "status.h"
 
 struct opts {
 	const char *config;
 	const char *schema;
 	const char *out;
 	bool status;
+	bool json;
 };
 
 static void usage(FILE *f)
@@ -32,6 +34,13 @@ static void usage(FILE *f)
 	      "                              (default: [serve] inventory), atomically;\n"
 	      "                              --out - prints it instead\n"
 	      "  load-sample [--schema DIR]  load schema/sample/inventory.sql (tests, demo)\n"
+	      "  status [--json]             the pipeline's lag at a glance: closed spool\n"
+	      "                              files waiting, segment hours, hours waiting\n"
+	      "                              for analyze, MySQL, quarantine, serve's\n"
+	      "                              counters, the last run of each cron job;\n"
+	      "                              exit 0 all well, 1 something needs\n"
+	      "                              attention (MySQL down, a cron job failed,\n"
+	      "                              lag above [admin] max_lag), 2 usage/config\n"
 	      "\n"
 	      "Options:\n"
 	      "  -c, --config FILE  config file (default: $ADLOG_CONF, else "
@@ -44,7 +53,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "The config file holds the MySQL password: adlog-admin refuses to\n"
 	      "connect when others may read it.\n"
-	      "Exit status: 0 done, 1 failed, 2 bad usage or config.\n", f);
+	      "Exit status: 0 done, 1 failed (status: needs attention), 2 bad usage\n"
+	      "or config.\n", f);
 }
 
 static int connect_db(const struct opts *o, struct config *cfg,
@@ -142,6 +152,32 @@ static int cmd_load_sample(const struct opts *o, struct config *cfg,
 	return 0;
 }
 
+static int cmd_status(const struct opts *o, struct config *cfg,
+		      struct db *db)
+{
+	struct status s;
+	char err[1024];
+	bool ok;
+
+	(void)db;
+	if (config_load(cfg, config_path(o->config), false, err, sizeof err)) {
+		diag_err("%s", err);
+		return 2;
+	}
+	status_collect(&s, cfg);
+	ok = s.nattention == 0;
+	if (o->json)
+		status_print_json(&s, cfg, stdout);
+	else
+		status_print_text(&s, cfg, stdout);
+	status_release(&s);
+	if (fflush(stdout) || ferror(stdout)) {
+		diag_err("cannot write to stdout");
+		return 1;
+	}
+	return ok ? 0 : 1;
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(const struct opts *, struct config *, struct db *);
@@ -149,6 +185,7 @@ static const struct command {
 	{ "migrate", cmd_migrate },
 	{ "export-inventory", cmd_export },
 	{ "load-sample", cmd_load_sample },
+	{ "status", cmd_status },
 };
 
 /* "--name VALUE" or "--name=VALUE"; advances *i past a separate value. */
@@ -200,6 +237,10 @@ int main(int argc, char **argv)
 			o.status = true;
 			continue;
 		}
+		if (!strcmp(a, "--json")) {
+			o.json = true;
+			continue;
+		}
 		if (a[0] == '-' || cmd) {
 			diag_err("unknown argument '%s' (see --help)", a);
 			return 2;
@@ -218,7 +259,8 @@ int main(int argc, char **argv)
 	}
 	if ((o.status && cmd->run != cmd_migrate) ||
 	    (o.out && cmd->run != cmd_export) ||
-	    (o.schema && cmd->run == cmd_export)) {
+	    (o.json && cmd->run != cmd_status) ||
+	    (o.schema && (cmd->run == cmd_export || cmd->run == cmd_status))) {
 		diag_err("option not valid with '%s' (see --help)", cmd->name);
 		return 2;
 	}

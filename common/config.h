@@ -104,6 +104,11 @@ struct config_cron {
 	int64_t report_days;
 };
 
+struct config_admin {
+	char serve_status_url[CONF_STR_MAX];  /* "" = do not ask serve */
+	int64_t max_lag;           /* seconds; adlog-admin status exits 1 above */
+};
+
 struct config {
 	char path[CONF_STR_MAX];   /* file the values came from, "" if none */
 	struct config_common common;
@@ -112,6 +117,7 @@ struct config {
 	struct config_analyze analyze;
 	struct config_mysql mysql;
 	struct config_cron cron;
+	struct config_admin admin;
 };
 
 enum conf_type { CONF_INT, CONF_BOOL, CONF_STR, CONF_DOUBLE };

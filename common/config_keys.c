@@ -157,6 +157,11 @@ static const struct conf_key keys[] = {
 	    "purge quarantine files older than this many days; 0 keeps them"),
 	INT(cron, report_days, "400", 0, 36500,
 	    "purge daily reports older than this many days; 0 keeps them"),
+
+	STR(admin, serve_status_url, "http://127.0.0.1/status",
+	    "serve's /status that adlog-admin status reads (plain http); empty skips it"),
+	INT(admin, max_lag, "7200", 60, 31536000,
+	    "adlog-admin status exits 1 when ingest or analyze lags more seconds"),
 };
 
 const struct conf_key *config_keys(size_t *n)
