@@ -25,7 +25,7 @@
 #define NO_LANG_INAPP   0.02   /* in-app requests without Accept-Language */
 #define NO_REF_BROWSER  0.04
 #define NO_REF_INAPP    0.30
-#define CLICK_MIN_MS    400
+#define CLICK_FLOOR_MS  800    /* notice, decide, point: see click_delay */
 #define CLICK_MAX_MS    (30 * 60 * 1000)
 
 struct model_pending {
@@ -262,12 +262,14 @@ static int64_t model_peek(void *self)
 
 static int64_t click_delay(struct model *m)
 {
-	/* most clicks within seconds, a long tail of minutes */
-	double med = rng_chance(&m->rng, 0.93) ? 6000.0 : 120000.0;
-	double d = med * exp(rng_normal(&m->rng) * 1.1);
+	/* A person needs about a second to notice an ad, decide and point
+	 * (visual reaction ~0.25 s plus a Fitts's-law movement of 0.5 s and
+	 * more), so the delay is that floor plus a log-normal: most clicks
+	 * within seconds, a long tail of minutes; under 1 s for about 0.06%
+	 * of clicks (docs/gen.md). */
+	double med = rng_chance(&m->rng, 0.93) ? 5000.0 : 120000.0;
+	double d = CLICK_FLOOR_MS + med * exp(rng_normal(&m->rng) * 1.0);
 
-	if (d < CLICK_MIN_MS)
-		d = CLICK_MIN_MS + rng_below(&m->rng, 600);
 	if (d > CLICK_MAX_MS)
 		d = CLICK_MAX_MS - rng_below(&m->rng, 60000);
 	return (int64_t)d;
