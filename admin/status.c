@@ -200,7 +200,8 @@ bool status_verdict(struct status *s)
 
 	s->nattention = 0;
 	if (!s->mysql_ok)
-		attention(s, "MySQL unreachable: %s", s->mysql_err);
+		attention(s, "MySQL %s: %s", s->mysql_connected ? "query failed"
+				: "unreachable", s->mysql_err);
 	for (unsigned i = 0; i < s->njobs; i++)
 		if (!strcmp(s->jobs[i].state, "failed"))
 			attention(s, "cron job %s failed (exit %d): %s",
@@ -447,7 +448,7 @@ static long done_from_mysql(struct status *s, const struct config *cfg,
 	*out = NULL;
 	if (db_connect(&db, cfg, err, errlen))
 		goto out_fail;
-	s->mysql_ok = true;
+	s->mysql_ok = s->mysql_connected = true;
 	if (db_prepare(&db, &st,
 		       "SELECT DATE_FORMAT(hour, '%Y%m%d%H'), segments_checksum, "
 		       "analyzer_version, DATE_FORMAT(analysed_at, "
@@ -459,6 +460,7 @@ static long done_from_mysql(struct status *s, const struct config *cfg,
 		const char *h = db_col(&st, 0, NULL), *dg = db_col(&st, 1, NULL);
 		const char *ver = db_col(&st, 2, NULL), *at = db_col(&st, 3, NULL);
 
+		rc = 0;     /* a row: fetch the next */
 		memset(&d, 0, sizeof(d));
 		if (!h || hour_parse(h, strlen(h), &d.hour))
 			continue;

@@ -66,7 +66,8 @@ struct status {
 	size_t nwaiting;
 	int64_t analyze_lag_s;      /* since the oldest waiting hour ended */
 	/* MySQL */
-	bool mysql_ok;
+	bool mysql_ok;              /* connected and read analysed_hours */
+	bool mysql_connected;
 	char mysql_err[512];
 	/* quarantine */
 	int quar_err;
@@ -85,7 +86,7 @@ struct status {
 	struct status_job jobs[STATUS_MAX_JOBS];
 	unsigned njobs;
 	/* verdict */
-	char attention[STATUS_MAX_ATTENTION][160];
+	char attention[STATUS_MAX_ATTENTION][256];
 	unsigned nattention;
 };
 

@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="make gcc pkg-config libfcgi-dev libmariadb-dev libpcre2-dev
 zlib1g-dev libcmocka-dev libinih-dev libssl-dev libxxhash-dev uthash-dev
-mariadb-server mariadb-client nginx-light wrk curl gzip clang
+mariadb-server mariadb-client nginx-light wrk curl gzip clang jq
 libclang-rt-14-dev procps psmisc util-linux goaccess time"
 
 missing=""
