@@ -325,7 +325,6 @@ struct uid_multi {
 
 struct addr_clicks {
 	uint32_t n;                  /* clicks in the hour */
-	uint8_t verdict;             /* addr_ctr: 0 not yet, 1 no, 2 yes */
 };
 
 struct repeat_ring {
@@ -389,7 +388,8 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->flood = calloc(1, sizeof(*r->flood));
 	r->pend = calloc(OBSERVE_AHEAD, sizeof(*r->pend));
 	r->heavy = calloc(1, sizeof(*r->heavy));
-	if (!r->pend || !r->heavy || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
+	r->bad = calloc(1, sizeof(*r->bad));
+	if (!r->pend || !r->heavy || !r->bad || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
@@ -397,6 +397,7 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 2) < 0 ||
 	    tab_init(r->fanout, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->heavy, 0, max, &r->st.table_full) < 0 ||
+	    tab_init(r->bad, sizeof(uint32_t), max, &r->st.table_full) < 0 ||
 	    tab_init(r->addr_clicks, sizeof(struct addr_clicks), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->uid_multi, sizeof(struct uid_multi), max,
@@ -426,6 +427,8 @@ void rules_release(struct rules *r)
 		tab_release(r->fanout);
 	if (r->heavy)
 		tab_release(r->heavy);
+	if (r->bad)
+		tab_release(r->bad);
 	if (r->addr_clicks)
 		tab_release(r->addr_clicks);
 	if (r->uid_multi)
@@ -449,6 +452,7 @@ void rules_release(struct rules *r)
 	free(r->flood);
 	free(r->pend);
 	free(r->heavy);
+	free(r->bad);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -457,7 +461,7 @@ size_t rules_memory(const struct rules *r)
 	const struct rules_window *w[3] = { r->dup, r->repeat, r->flood };
 	size_t sum = sketch_bloom_bytes(r->seen) +
 		     sketch_cms_bytes(r->addr) + tab_bytes(r->fanout) +
-		     tab_bytes(r->heavy) +
+		     tab_bytes(r->heavy) + tab_bytes(r->bad) +
 		     tab_bytes(r->addr_clicks) + tab_bytes(r->uid_multi) +
 		     tab_bytes(r->imp_clicked);
 
@@ -474,6 +478,7 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	sketch_cms_clear(r->addr);
 	tab_clear(r->fanout);
 	tab_clear(r->heavy);
+	tab_clear(r->bad);
 	tab_clear(r->addr_clicks);
 	tab_clear(r->uid_multi);
 	tab_clear(r->imp_clicked);
@@ -700,6 +705,72 @@ void rules_observe_batch(struct rules *r, const struct seg_record *const *recs,
 		rules_observe(r, recs[i], ua[i]);
 }
 
+/* Estimated visitors behind an address this hour (at least 1). */
+static double addr_size(const struct rules *r, uint64_t akey)
+{
+	double v = sketch_cms_get_in(r->addr, akey, Q_SIZE) /
+		   (double)SIZE_UNIT;
+
+	return v < 1 ? 1 : v;
+}
+
+/* Are clicks improbable for imps impressions at addr_ctr_ratio times the
+ * hour's CTR (one-sided binomial p-value under addr_ctr_alpha)? */
+static bool ctr_high(const struct rules *r, uint32_t clicks, uint32_t imps)
+{
+	const struct rules_params *p = &r->p;
+	double p0;
+
+	if (clicks < p->addr_ctr_min_clicks || !r->hour_imps)
+		return false;
+	p0 = p->addr_ctr_ratio * (double)r->hour_clicks / (double)r->hour_imps;
+	return p0 < 1 && clicks > imps * p0 &&
+	       pubscore_binom_sf(clicks, imps > clicks ? imps : clicks, p0) <
+	       p->addr_ctr_alpha;
+}
+
+/* Record bits against key in the table of flagged addresses. */
+static void flag_key(struct rules *r, uint64_t key, uint32_t bits)
+{
+	bool isnew;
+	uint32_t *v = tab_put(r->bad, key, &isnew);
+
+	if (v)
+		*v |= bits;
+}
+
+/* Each slot of t holding a key, with its value. */
+#define TAB_EACH(t, i, s) \
+	for (size_t i = 0; i < (t)->cap; i++) \
+		for (const uint64_t *s = slot_at(t, i); s && *s; s = NULL)
+
+/* The address verdicts, known once pass 1 has seen the whole hour: an
+ * address over its click or impression allowance, or clicking far more
+ * than people do, is automated as a whole, so every event it made in the
+ * hour carries the bit (docs/rules.md). */
+static void judge_addresses(struct rules *r)
+{
+	const struct rules_params *p = &r->p;
+
+	TAB_EACH(r->addr_clicks, i, s) {
+		const struct addr_clicks *ac = (const void *)(s + 1);
+		uint32_t bits = 0;
+
+		if (ac->n > p->burst_clicks_base +
+			    p->burst_clicks_per_visitor * addr_size(r, *s))
+			bits |= IVT_ADDR_BURST;
+		if (ctr_high(r, ac->n, sketch_cms_get_in(r->addr, *s, Q_IMPS)))
+			bits |= IVT_ADDR_CTR;
+		if (bits)
+			flag_key(r, *s, bits);
+	}
+	TAB_EACH(r->heavy, i, s)
+		if (sketch_cms_get_in(r->addr, *s, Q_IMPS) >
+		    p->burst_imps_base + p->burst_imps_per_visitor *
+		    addr_size(r, *s))
+			flag_key(r, *s, IVT_ADDR_BURST);
+}
+
 void rules_end_observe(struct rules *r)
 {
 	const struct rules_table *t = r->uid_multi;
@@ -716,6 +787,7 @@ void rules_end_observe(struct rules *r)
 			   m->uas >= r->p.fanout_uas))
 			tab_put(r->fanout, *s, &isnew);
 	}
+	judge_addresses(r);
 	r->st.addr_tracked = r->addr_clicks->n;
 	r->st.uid_multi = r->uid_multi->n;
 }
@@ -730,54 +802,15 @@ double rules_addr_visitors(const struct rules *r, uint64_t akey)
 	return sketch_cms_get_in(r->addr, akey, Q_SIZE) / (double)SIZE_UNIT;
 }
 
-/* Estimated visitors behind an address this hour (at least 1). */
-static double addr_size(const struct rules *r, uint64_t akey)
-{
-	double v = sketch_cms_get_in(r->addr, akey, Q_SIZE) /
-		   (double)SIZE_UNIT;
-
-	return v < 1 ? 1 : v;
-}
-
-/* Is the address's click count improbable for its impressions, at
- * addr_ctr_ratio times the hour's CTR?  Decided once per address and kept. */
-static bool addr_ctr_high(const struct rules *r, uint64_t akey,
-			  struct addr_clicks *ac)
-{
-	const struct rules_params *p = &r->p;
-	double p0;
-	uint32_t imps;
-
-	if (ac->verdict)
-		return ac->verdict == 2;
-	ac->verdict = 1;
-	if (ac->n < p->addr_ctr_min_clicks || !r->hour_imps)
-		return false;
-	p0 = p->addr_ctr_ratio * (double)r->hour_clicks / (double)r->hour_imps;
-	imps = sketch_cms_get_in(r->addr, akey, Q_IMPS);
-	if (p0 < 1 && ac->n > imps * p0 &&
-	    pubscore_binom_sf(ac->n, imps > ac->n ? imps : ac->n, p0) <
-	    p->addr_ctr_alpha)
-		ac->verdict = 2;
-	return ac->verdict == 2;
-}
-
 static uint32_t judge_click(struct rules *r, const struct seg_record *rec,
 			    const struct keyed *k, double size)
 {
 	uint64_t akey = k->akey, vkey = k->vkey;
 	const struct rules_params *p = &r->p;
-	struct addr_clicks *ac = tab_find(r->addr_clicks, akey);
 	const int64_t *last;
 	const struct repeat_ring *ring;
 	uint32_t bits = 0;
 	int64_t its;
-
-	if (ac && ac->n > p->burst_clicks_base +
-			  p->burst_clicks_per_visitor * size)
-		bits |= IVT_ADDR_BURST;
-	if (ac && addr_ctr_high(r, akey, ac))
-		bits |= IVT_ADDR_CTR;
 
 	if (signed_click(rec)) {
 		if (!r->lb.impression(r->lb.ctx, rec->imp, &its))
@@ -821,18 +854,12 @@ static uint32_t judge_click(struct rules *r, const struct seg_record *rec,
 }
 
 static uint32_t judge_impression(struct rules *r, const struct seg_record *rec,
-				 uint64_t akey, uint64_t vkey)
+				 uint64_t vkey)
 {
 	const struct rules_params *p = &r->p;
 	const int64_t *last;
 	uint32_t bits = 0;
 
-	/* only addresses past the base allowance need the sketch (and its
-	 * cache miss); pass 1 listed them */
-	if (r->heavy->n && tab_find(r->heavy, akey) &&
-	    sketch_cms_get_in(r->addr, akey, Q_IMPS) >
-	    p->burst_imps_base + p->burst_imps_per_visitor * addr_size(r, akey))
-		bits |= IVT_ADDR_BURST;
 	last = win_find(r->flood, hash3(vkey, rec->zone, rec->ad, TAG_FLOOD));
 	if (last && absdiff(rec->ts_ms, *last) < p->imp_flood_window_ms)
 		bits |= IVT_IMP_FLOOD;
@@ -850,7 +877,14 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 	if (rec->type == EVENT_CLICK)
 		bits = judge_click(r, rec, k, addr_size(r, akey));
 	else
-		bits = judge_impression(r, rec, akey, vkey);
+		bits = judge_impression(r, rec, vkey);
+	if (r->bad->n) {
+		/* the few flagged addresses: a small table, in cache */
+		const uint32_t *v = tab_find(r->bad, akey);
+
+		if (v)
+			bits |= *v;
+	}
 	if (rec->has_uid && r->fanout->n && tab_find(r->fanout, k->ukey))
 		bits |= IVT_UID_FANOUT;
 	if (!(rec->reasons & INGEST_BITS))

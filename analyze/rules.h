@@ -44,11 +44,13 @@ enum ivt_reason {
 	IVT_IMP_FLOOD     = 1u << 21, /* same visitor, zone and ad again within
 					 imp_flood_window_ms */
 	IVT_ADDR_BURST    = 1u << 22, /* address over its size-scaled allowance
-					 of clicks or impressions in the hour */
+					 of clicks or impressions in the hour:
+					 all its events */
 	IVT_UID_FANOUT    = 1u << 23, /* uid seen from too many addresses or
 					 user agents in the hour */
 	IVT_ADDR_CTR      = 1u << 24, /* address clicking far more of its
-					 impressions than people do */
+					 impressions than people do: all its
+					 events */
 };
 #define IVT_FIRST_BIT 16
 #define IVT__COUNT 9
@@ -135,6 +137,9 @@ struct rules {
 	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
 	struct rules_table *fanout;      /* the uids over a fan-out threshold */
 	struct rules_table *heavy;       /* addresses past burst_imps_base */
+	struct rules_table *bad;         /* flagged addresses (and /24s) ->
+					    the bits every event of theirs
+					    gets this hour */
 	/* pass 2, windows */
 	struct rules_table *imp_clicked; /* impression ids clicked this hour */
 	struct rules_window *dup;        /* (visitor, ad) -> last click */
