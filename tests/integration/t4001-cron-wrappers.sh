@@ -12,10 +12,7 @@ for p in gen ingest analyze admin; do
 	[ -x "$BUILD/adlog-$p" ] || { echo "skip: adlog-$p not built"; exit 0; }
 done
 CRON=$ROOT/cron/adlog-cron
-# a private copy: other work may relink build/ while this test runs
-mkdir -p "$T/bin" && cp "$BUILD"/adlog-{gen,ingest,analyze,admin} "$T/bin/"
-BUILD=$T/bin
-export ADLOG_BINDIR=$T/bin
+pipeline_bin
 
 # --- defaults of the wrapper = defaults of the example file ---
 for key in common.spool_dir common.data_dir ingest.archive_dir ingest.quarantine_dir \
@@ -27,10 +24,7 @@ done
 
 start_mariadb
 S=$T/status
-( umask 077
-{
-	pipeline_conf "$T"
-	cat <<CONF
+pipeline_test_conf <<CONF
 [serve]
 inventory = $T/inventory
 [cron]
@@ -38,10 +32,6 @@ inventory = $T/inventory
 status_dir = $S ; where the status files go
 segment_days = 1
 CONF
-	sed -n '/^\[mysql\]/,$p' "$ADLOG_CONF"
-} >"$T/conf.new"
-mv "$T/conf.new" "$ADLOG_CONF"
-)
 cron() { "$CRON" -c "$ADLOG_CONF" "$@"; }
 expect_eq "inline comment stripped" "$S" "$(cron get cron.status_dir)"
 "$BUILD/adlog-admin" migrate >/dev/null

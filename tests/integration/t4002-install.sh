@@ -39,8 +39,22 @@ fi
 expect_eq "installed example points at installed data" /opt/adlog/share/adlog/bots.txt \
 	"$("$R/opt/adlog/bin/adlog-cron" -c "$R/etc/adlog/adlog.conf.example" get ingest.bot_patterns)"
 [ "$(stat -c %a "$R/etc/cron.d/adlog")" = 644 ] || fail "crontab mode"
+grep -qF 'adlog s=$(/opt/adlog/bin/adlog-admin status 2>&1) || echo "$s"' "$R/etc/cron.d/adlog" ||
+	fail "crontab does not run the installed adlog-admin status"
 
 # the installed programs run, and the wrapper finds them beside itself
 "$R/opt/adlog/bin/adlog-ingest" --version | grep -q "^adlog-ingest $(cat VERSION)" || fail "installed ingest"
 expect_eq "installed wrapper version" "adlog-cron $(cat VERSION)" "$(env -u ADLOG_BINDIR "$R/opt/adlog/bin/adlog-cron" --version)"
+# the installed status page: MySQL down is exit 1 with the reason on top,
+# a missing config exit 2
+printf '[common]\nspool_dir = %s\ndata_dir = %s\n[cron]\nstatus_dir = %s\n[admin]\nserve_status_url =\n[mysql]\nsocket = %s\n' \
+	"$T/spool" "$T/data" "$T/status" "$T/no.sock" >"$T/st.conf"
+chmod 600 "$T/st.conf"
+rc=0
+"$R/opt/adlog/bin/adlog-admin" -c "$T/st.conf" status >"$T/st.txt" || rc=$?
+expect_eq "installed adlog-admin status, MySQL down" 1 "$rc"
+grep -q '^  ! MySQL unreachable: ' "$T/st.txt" || { cat "$T/st.txt"; fail "status does not say MySQL is down"; }
+rc=0
+"$R/opt/adlog/bin/adlog-admin" -c "$T/none.conf" status 2>/dev/null || rc=$?
+expect_eq "adlog-admin status without its config" 2 "$rc"
 echo "t4002: ok"

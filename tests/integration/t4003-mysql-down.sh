@@ -16,16 +16,10 @@ for p in gen ingest analyze admin; do
 done
 command -v jq >/dev/null || { echo "skip: jq not installed (make deps)"; exit 0; }
 CRON=$ROOT/cron/adlog-cron
-# a private copy: other work may relink build/ while this test runs
-mkdir -p "$T/bin" && cp "$BUILD"/adlog-{gen,ingest,analyze,admin} "$T/bin/"
-BUILD=$T/bin
-export ADLOG_BINDIR=$T/bin
+pipeline_bin
 
 start_mariadb
-( umask 077
-{
-	pipeline_conf "$T"
-	cat <<CONF
+pipeline_test_conf <<CONF
 [serve]
 inventory = $T/inventory
 [admin]
@@ -33,10 +27,6 @@ inventory = $T/inventory
 serve_status_url = http://127.0.0.1:$(free_port)/status
 max_lag = 7200
 CONF
-	sed -n '/^\[mysql\]/,$p' "$ADLOG_CONF"
-} >"$T/conf.new"
-mv "$T/conf.new" "$ADLOG_CONF"
-)
 cron() { "$CRON" -c "$ADLOG_CONF" "$@"; }
 "$BUILD/adlog-admin" migrate >/dev/null
 mkdir -p "$T/spool" "$T/gen"

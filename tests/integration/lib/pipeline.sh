@@ -6,6 +6,12 @@
 #                       the source tree, [cron] status_dir, log file and
 #                       report_dir, all under DIR.  Callers append their own
 #                       sections (a section may appear twice) and [mysql].
+#   pipeline_bin        (tests) copy adlog-{gen,ingest,analyze,admin} to
+#                       $T/bin, since other work may relink build/ meanwhile;
+#                       sets BUILD and exports ADLOG_BINDIR for adlog-cron
+#   pipeline_test_conf  (tests, after start_mariadb) replace $ADLOG_CONF,
+#                       mode 0600, with pipeline_conf $T, then the sections
+#                       on stdin, then the [mysql] section start_mariadb wrote
 pipeline_conf() {
 	cat <<CONF
 [common]
@@ -25,4 +31,21 @@ log = $1/cron.log
 report_dir = $1/reports
 
 CONF
+}
+
+pipeline_bin() {
+	mkdir -p "$T/bin" && cp "$BUILD"/adlog-{gen,ingest,analyze,admin} "$T/bin/"
+	BUILD=$T/bin
+	export ADLOG_BINDIR=$T/bin
+}
+
+pipeline_test_conf() {
+	( umask 077
+	{
+		pipeline_conf "$T"
+		cat
+		sed -n '/^\[mysql\]/,$p' "$ADLOG_CONF"
+	} >"$T/conf.new"
+	mv "$T/conf.new" "$ADLOG_CONF"
+	)
 }
