@@ -3,17 +3,17 @@
 # client, one run: requests/s, p99 latency and errors for each, the ratio to
 # empty_gif, and the resident memory of the responders.
 #   bench/serve.sh [SECONDS]   (default 10 s per target and round)
-# Knobs: PROCS (2) THREADS (80) NGINX_KEEPALIVE (32) CONNS (64) ROUNDS (3)
+# Knobs: PROCS (2) THREADS (1) NGINX_KEEPALIVE (64) CONNS (64) ROUNDS (3)
 # The targets run in turn, ROUNDS times (A B C A B C ...), so load from
 # anything else on the box hits all three alike; ratios use the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
 PROCS=${PROCS:-2}
-THREADS=${THREADS:-80}
+THREADS=${THREADS:-1}
 CONNS=${CONNS:-64}
 ROUNDS=${ROUNDS:-3}
-export NGINX_KEEPALIVE=${NGINX_KEEPALIVE:-32}
+export NGINX_KEEPALIVE=${NGINX_KEEPALIVE:-64}
 make -s all >/dev/null
 source tests/integration/lib/common.sh
 source tests/integration/lib/nginx.sh

@@ -72,7 +72,7 @@ host = demo
 [serve]
 socket = $DEMO/serve.sock
 processes = 2
-threads = 16
+threads = 1
 inventory = $DEMO/inventory
 inventory_check_ms = 500
 token_key = $(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')

@@ -1,6 +1,7 @@
 /* app.c - the request handler of adlog-serve: route on DOCUMENT_URI, read
- * the query, cookie and hint headers, log the event with one write(2), and
- * only then render the answer.  Nothing from the request is ever copied
+ * the query, cookie and hint headers, queue the event line and render the
+ * answer; the caller writes the queued lines with one write(2) (app_flush)
+ * before it sends any of their answers.  Nothing from the request is ever copied
  * into a response header: the redirect target comes from the inventory. */
 #include "app.h"
 
@@ -17,6 +18,7 @@
 #include "event.h"
 #include "inventory.h"
 #include "query.h"
+#include "utchour.h"
 
 static const unsigned char gif[43] = {
 	'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0,
@@ -260,8 +262,8 @@ int worker_init(struct serve_worker *w, struct serve_app *app, size_t idx)
 	memset(w, 0, sizeof(*w));
 	w->app = app;
 	w->idx = idx;
-	w->out = malloc(APP_OUT_MAX);
-	if (!w->out || token_mac_init(&w->mac, &app->keys))
+	w->lines = malloc(APP_BATCH_MAX * EVENT_LINE_MAX);
+	if (!w->lines || token_mac_init(&w->mac, &app->keys))
 		return -1;
 	if (RAND_bytes((uint8_t *)w->rng, sizeof(w->rng)) != 1)
 		w->rng[0] = (uint64_t)clock_mono_ms() ^ idx, w->rng[1] = ~idx;
@@ -271,8 +273,8 @@ int worker_init(struct serve_worker *w, struct serve_app *app, size_t idx)
 void worker_release(struct serve_worker *w)
 {
 	token_mac_release(&w->mac);
-	free(w->out);
-	w->out = NULL;
+	free(w->lines);
+	w->lines = NULL;
 }
 
 /* ---- handling ---- */
@@ -332,19 +334,41 @@ static void event_base(struct ctx *c, char type)
 	ev->ref = (struct span){ r->referer, slen(r->referer) };
 }
 
-/* Write the event; the answer goes out whatever happens here. */
+void app_flush(struct serve_worker *w)
+{
+	struct stats_thread *st = &w->app->stats.t[w->idx];
+
+	if (!w->lines_n)
+		return;
+	if (writer_append(&w->app->writer, w->idx, w->lines, w->lines_len,
+			  w->lines_ts) == 0) {
+		stats_add(&st->events, w->lines_n);
+		stats_add(&st->bytes, w->lines_len);
+	} else {
+		stats_add(&st->dropped, w->lines_n);
+	}
+	w->lines_len = w->lines_n = 0;
+}
+
+/* Queue the event's line for app_flush; the answer goes out whatever
+ * happens to it. */
 static void event_log(struct ctx *c)
 {
-	char line[EVENT_LINE_MAX];
-	size_t n = event_render(&c->ev, line, sizeof(line));
+	struct serve_worker *w = c->w;
+	size_t n;
 
-	if (n && writer_append(&c->w->app->writer, c->w->idx, line, n,
-			       c->ev.ts_ms) == 0) {
-		stats_add(&c->st->events, 1);
-		stats_add(&c->st->bytes, n);
-	} else {
+	if (w->lines_n && (w->lines_n == APP_BATCH_MAX ||
+			   w->lines_ts / HOUR_MS != c->ev.ts_ms / HOUR_MS))
+		app_flush(w);
+	n = event_render(&c->ev, w->lines + w->lines_len, EVENT_LINE_MAX);
+	if (!n) {
 		stats_add(&c->st->dropped, 1);
+		return;
 	}
+	if (!w->lines_n)
+		w->lines_ts = c->ev.ts_ms;
+	w->lines_len += n;
+	w->lines_n++;
 }
 
 static void head_common(struct ctx *c, struct buf *b, int status)
@@ -593,12 +617,12 @@ static enum route route_of(const char *uri)
 }
 
 size_t app_handle(struct serve_worker *w, const struct serve_request *r,
-		  int *status)
+		  char *out, int *status)
 {
 	static const enum stats_ep eps[] = { EP_AD, EP_I, EP_C, EP_STATUS,
 					     EP_OTHER };
 	struct ctx c;
-	struct buf b = { w->out, 0, APP_OUT_MAX };
+	struct buf b = { out, 0, APP_OUT_MAX };
 	enum route rt = route_of(r->uri);
 	size_t n;
 	int e;

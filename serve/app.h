@@ -23,6 +23,7 @@
 #include "writer.h"
 
 #define APP_OUT_MAX 16384     /* one response, headers and body */
+#define APP_BATCH_MAX 16      /* requests whose lines share one write(2) */
 
 struct serve_app {
 	const struct config *cfg;
@@ -53,7 +54,9 @@ struct serve_worker {
 	uint64_t rng[2];
 	uint8_t rnd[480];
 	size_t rnd_left;
-	char *out;                        /* APP_OUT_MAX bytes */
+	char *lines;                      /* lines not yet written (app_flush) */
+	size_t lines_len, lines_n;
+	int64_t lines_ts;                 /* time of the first of them */
 };
 
 /* A request as nginx passes it; absent parameters are NULL. */
@@ -77,10 +80,18 @@ int app_reload(struct serve_app *app, bool force);
 int worker_init(struct serve_worker *w, struct serve_app *app, size_t idx);
 void worker_release(struct serve_worker *w);
 
-/* Handle one request: write its event (if any) first, then render the whole
- * response (CGI headers and body) into w->out.  Returns the length; *status
- * gets the HTTP status. */
+/* Handle one request: render its event line (if any) into the worker's
+ * pending lines and the whole response (CGI headers and body) into out,
+ * which has APP_OUT_MAX bytes.  Returns the length; *status gets the HTTP
+ * status.  At most APP_BATCH_MAX requests may be handled before app_flush,
+ * and no response may leave before the app_flush that follows it. */
 size_t app_handle(struct serve_worker *w, const struct serve_request *r,
-		  int *status);
+		  char *out, int *status);
+
+/* Write the pending lines of the handled requests with one write(2) of
+ * whole lines (all or none of them land), and count them on /status as
+ * written or dropped.  Handling a request flushes by itself first when its
+ * line belongs to another hour than the pending ones. */
+void app_flush(struct serve_worker *w);
 
 #endif

@@ -1,14 +1,13 @@
-/* main.c - adlog-serve: the FastCGI responder behind nginx.  Threads accept
- * on one unix socket with no accept mutex (accept(2) is thread-safe); one
- * thread owns the signals and the periodic checks (inventory changes, end
- * of the hour).  With processes > 1 either run one process per --index
+/* main.c - adlog-serve: the FastCGI responder behind nginx.  Request
+ * threads (loop.c) each watch the unix socket and their own connections
+ * with epoll, with no accept mutex; one thread owns the signals and the
+ * periodic checks (inventory changes, end of the hour).  With processes > 1 either run one process per --index
  * (systemd adlog-serve@N), or let one invocation fork and watch them all.
  * See docs/serve.md. */
 #include <errno.h>
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,26 +22,10 @@
 #include "config.h"
 #include "diag.h"
 #include "inventory.h"
+#include "loop.h"
 #include "parse.h"
 
-#define STACK_BYTES (256 * 1024)
 #define STOP_WAIT_MS 1500          /* SIGTERM to exit stays under 2 s */
-
-struct thread {
-	pthread_t tid;
-	struct serve_worker w;
-	struct serve_process *p;
-	_Atomic int conn_fd;       /* kept connection, -1 if none */
-	_Atomic int running;
-};
-
-struct serve_process {
-	struct serve_app app;
-	int listen_fd;
-	_Atomic int stopping;
-	size_t n;
-	struct thread *t;
-};
 
 static void usage(FILE *f)
 {
@@ -66,74 +49,6 @@ static void usage(FILE *f)
 		"HUP reload the inventory, USR1 close the current event files.\n");
 }
 
-static const char *param(FCGX_Request *rq, const char *name)
-{
-	return FCGX_GetParam(name, rq->envp);
-}
-
-static void *worker_main(void *arg)
-{
-	struct thread *t = arg;
-	struct serve_process *p = t->p;
-	FCGX_Request rq;
-
-	if (FCGX_InitRequest(&rq, p->listen_fd, 0)) {
-		atomic_store(&t->running, 0);
-		return NULL;
-	}
-	while (!atomic_load(&p->stopping)) {
-		struct serve_request r;
-		size_t n;
-		int status;
-
-		/* a kept connection stays open across FCGX_Accept_r: let the
-		 * signal thread wake us from it at shutdown */
-		atomic_store(&t->conn_fd, rq.ipcFd >= 0 && rq.keepConnection ?
-					  rq.ipcFd : -1);
-		if (FCGX_Accept_r(&rq) < 0)
-			break;
-		atomic_store(&t->conn_fd, rq.ipcFd);
-		r.method = param(&rq, "REQUEST_METHOD");
-		r.uri = param(&rq, "DOCUMENT_URI");
-		r.query = param(&rq, "QUERY_STRING");
-		r.addr = param(&rq, "REMOTE_ADDR");
-		r.cookie = param(&rq, "HTTP_COOKIE");
-		r.ua = param(&rq, "HTTP_USER_AGENT");
-		r.referer = param(&rq, "HTTP_REFERER");
-		r.accept_lang = param(&rq, "HTTP_ACCEPT_LANGUAGE");
-		r.purpose = param(&rq, "HTTP_PURPOSE");
-		r.sec_purpose = param(&rq, "HTTP_SEC_PURPOSE");
-		r.x_purpose = param(&rq, "HTTP_X_PURPOSE");
-		r.x_moz = param(&rq, "HTTP_X_MOZ");
-		n = app_handle(&t->w, &r, &status);
-		FCGX_PutStr(t->w.out, (int)n, rq.out);
-		FCGX_Finish_r(&rq);
-	}
-	FCGX_Finish_r(&rq);
-	atomic_store(&t->conn_fd, -1);
-	atomic_store(&t->running, 0);
-	return NULL;
-}
-
-static void wake_kept(struct serve_process *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		int fd = atomic_load(&p->t[i].conn_fd);
-
-		if (fd >= 0)
-			shutdown(fd, SHUT_RD);
-	}
-}
-
-static size_t running(struct serve_process *p)
-{
-	size_t r = 0;
-
-	for (size_t i = 0; i < p->n; i++)
-		r += (size_t)atomic_load(&p->t[i].running);
-	return r;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -141,20 +56,16 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Stop accepting, let requests in flight finish, close the files. */
-static void stop(struct serve_process *p)
+/* Stop accepting, let the batches in hand finish, close the files. */
+static void stop(struct serve_loop *l, struct serve_app *app)
 {
-	int64_t deadline = clock_mono_ms() + STOP_WAIT_MS;
+	size_t busy;
 
-	atomic_store(&p->stopping, 1);
-	shutdown(p->listen_fd, SHUT_RDWR);   /* wakes threads in accept() */
-	while (running(p) && clock_mono_ms() < deadline) {
-		wake_kept(p);
-		sleep_ms(20);
-	}
-	if (running(p))
-		diag_err("%zu thread(s) still busy at exit", running(p));
-	writer_close(&p->app.writer);
+	shutdown(l->listen_fd, SHUT_RDWR);
+	busy = loop_stop(l, STOP_WAIT_MS);
+	if (busy)
+		diag_err("%zu thread(s) still busy at exit", busy);
+	writer_close(&app->writer);
 }
 
 /* The writer retired an hour's file: wake the control thread to close it. */
@@ -180,12 +91,13 @@ static void block_signals(sigset_t *set)
 /* One responder: socket, threads, then signals until SIGTERM. */
 static int run_process(const struct config *cfg, unsigned index)
 {
-	static struct serve_process p;
+	static struct serve_app app;
+	static struct serve_loop loop;
 	const struct config_serve *s = &cfg->serve;
 	char sock[CONF_STR_MAX + 16], err[512];
 	unsigned node = (unsigned)cfg->common.node_id + index;
-	pthread_attr_t attr;
 	sigset_t set;
+	int listen_fd;
 	int64_t check_ms = s->inventory_check_ms;
 
 	block_signals(&set);
@@ -193,41 +105,26 @@ static int run_process(const struct config *cfg, unsigned index)
 		snprintf(sock, sizeof(sock), "%s.%u", s->socket, index);
 	else
 		snprintf(sock, sizeof(sock), "%s", s->socket);
-	if (app_init(&p.app, cfg, node, (size_t)s->threads, err, sizeof(err))) {
+	if (app_init(&app, cfg, node, (size_t)s->threads, err, sizeof(err))) {
 		diag_err("%s", err);
 		return 2;   /* bad key, cookie text, spool or inventory */
 	}
-	p.app.writer.on_retire = wake_control;
+	app.writer.on_retire = wake_control;
 	if (FCGX_Init()) {
 		diag_err("cannot initialise libfcgi");
 		return 1;
 	}
-	p.listen_fd = FCGX_OpenSocket(sock, (int)s->backlog);
-	if (p.listen_fd < 0) {
+	listen_fd = FCGX_OpenSocket(sock, (int)s->backlog);
+	if (listen_fd < 0) {
 		diag_err("cannot listen on '%s': %s", sock, strerror(errno));
 		return 1;
 	}
 	chmod(sock, 0660);
-	p.n = (size_t)s->threads;
-	p.t = calloc(p.n, sizeof(*p.t));
-	if (!p.t)
+	if (loop_start(&loop, &app, listen_fd, (size_t)s->threads)) {
+		diag_err("cannot start the request threads: %s", strerror(errno));
 		return 1;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, STACK_BYTES);
-	for (size_t i = 0; i < p.n; i++) {
-		struct thread *t = &p.t[i];
-
-		t->p = &p;
-		atomic_store(&t->conn_fd, -1);
-		atomic_store(&t->running, 1);
-		if (worker_init(&t->w, &p.app, i) ||
-		    pthread_create(&t->tid, &attr, worker_main, t)) {
-			diag_err("cannot start thread %zu", i);
-			return 1;
-		}
 	}
-	pthread_attr_destroy(&attr);
-	diag_err("node %u listening on '%s' with %zu threads", node, sock, p.n);
+	diag_err("node %u listening on '%s' with %zu threads", node, sock, loop.n);
 	for (;;) {
 		struct timespec to = { check_ms / 1000, (check_ms % 1000) * 1000000 };
 		int sig = sigtimedwait(&set, NULL, &to);
@@ -235,17 +132,17 @@ static int run_process(const struct config *cfg, unsigned index)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		if (sig == SIGHUP) {
-			app_reload(&p.app, true);
+			app_reload(&app, true);
 		} else if (sig == SIGUSR1) {
-			writer_close(&p.app.writer);
+			writer_close(&app.writer);
 		} else if (sig == SIGUSR2) {
-			writer_reap(&p.app.writer);
+			writer_reap(&app.writer);
 		} else if (sig < 0) {
-			app_reload(&p.app, false);
-			writer_tick(&p.app.writer, clock_now_ms());
+			app_reload(&app, false);
+			writer_tick(&app.writer, clock_now_ms());
 		}
 	}
-	stop(&p);
+	stop(&loop, &app);
 	unlink(sock);
 	diag_err("node %u stopped", node);
 	return 0;

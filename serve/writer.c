@@ -16,8 +16,8 @@
 
 #include "clock.h"
 #include "event.h"
+#include "utchour.h"
 
-#define HOUR_MS 3600000LL
 
 void writer_host(const char *name, char *out, size_t cap)
 {
@@ -160,8 +160,11 @@ out_unlock:
 	pthread_mutex_unlock(&w->roll);
 }
 
-/* A write came back short: cut the file back to its last whole line. */
-static void cut_partial(struct writer *w, struct writer_file *f)
+/* A write of several lines came back short after written bytes: cut them
+ * all off (the caller counts every line of the write as dropped), then back
+ * to the last whole line should anything else be left torn. */
+static void cut_partial(struct writer *w, struct writer_file *f,
+			size_t written)
 {
 	char buf[EVENT_LINE_MAX];
 	struct stat st;
@@ -169,7 +172,10 @@ static void cut_partial(struct writer *w, struct writer_file *f)
 	ssize_t n;
 
 	pthread_mutex_lock(&w->roll);
-	if (fstat(f->fd, &st) == 0 && st.st_size > 0) {
+	if (fstat(f->fd, &st) == 0 && st.st_size >= (off_t)written &&
+	    ftruncate(f->fd, st.st_size - (off_t)written) == 0)
+		st.st_size -= (off_t)written;
+	if (st.st_size > 0) {
 		from = st.st_size > (off_t)sizeof(buf) ?
 		       st.st_size - (off_t)sizeof(buf) : 0;
 		n = pread(f->fd, buf, (size_t)(st.st_size - from), from);
@@ -214,7 +220,7 @@ int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
 	}
 	err = n < 0 ? errno : ENOSPC;
 	if (n > 0)
-		cut_partial(w, f);
+		cut_partial(w, f, (size_t)n);
 	if (err != ENOSPC && err != EDQUOT && err != EFBIG && err != EINTR)
 		atomic_store(&f->broken, true);   /* reopen on the next event */
 	hazard_drop(&w->hz, slot);
@@ -326,7 +332,7 @@ int writer_recover(struct writer *w)
 			free(f);
 			continue;
 		}
-		cut_partial(w, f);  /* a crash in mid-write leaves no torn line */
+		cut_partial(w, f, 0);  /* a crash in mid-write leaves no torn line */
 		close_file(w, f);
 		closed++;
 	}

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/nginx.sh"
 
-serve_conf threads=32
+serve_conf threads=2
 start_serve
 start_nginx "$T/serve.sock"
 

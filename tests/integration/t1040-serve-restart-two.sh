@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/nginx.sh"
 
-serve_conf processes=2 threads=32
+serve_conf processes=2 threads=2
 start_serve --index 0; P0=$SERVE_PID
 start_serve --index 1; P1=$SERVE_PID
 start_nginx "$(serve_socket 0)" "$(serve_socket 1)"

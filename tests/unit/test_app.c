@@ -68,9 +68,12 @@ static const char *run(const char *method, const char *uri, const char *query,
 				   .addr = "192.0.2.7", .cookie = cookie,
 				   .ua = "UA", .accept_lang = "en" };
 
-	*len = app_handle(&w, &r, status);
-	w.out[*len < APP_OUT_MAX ? *len : APP_OUT_MAX - 1] = '\0';
-	return w.out;
+	static char out[APP_OUT_MAX];
+
+	*len = app_handle(&w, &r, out, status);
+	app_flush(&w);
+	out[*len < APP_OUT_MAX ? *len : APP_OUT_MAX - 1] = '\0';
+	return out;
 }
 
 /* the last line of the spool file */
@@ -144,11 +147,66 @@ static void test_pixel_click_status(void **state)
 	assert_non_null(strstr(out, "adlog-serve node 5 "));
 }
 
+/* the number of lines in the spool files of one hour (YYYYMMDDHH) */
+static int lines_of_hour(const char *yyyymmddhh)
+{
+	char cmd[200], buf[32];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "cat %s/adlog.%s.* 2>/dev/null | wc -l", dir,
+		 yyyymmddhh);
+	p = popen(cmd, "r");
+	if (fgets(buf, sizeof(buf), p))
+		n = (int)strtol(buf, NULL, 10);
+	pclose(p);
+	return n;
+}
+
+static size_t handle(const char *uri, const char *query, char *out)
+{
+	struct serve_request r = { .method = "GET", .uri = uri, .query = query,
+				   .addr = "192.0.2.7", .ua = "UA" };
+	int status;
+
+	return app_handle(&w, &r, out, &status);
+}
+
+/* Lines wait for app_flush, which writes them all; a line of a new hour
+ * first flushes the lines of the old one, so each lands in its hour's file. */
+static void test_batch_flush(void **state)
+{
+	static char out[3][APP_OUT_MAX];
+	const int64_t hour_end = 1800000000000LL / 3600000 * 3600000 + 3600000;
+
+	(void)state;
+	clock_set_fake(hour_end - 2);
+	for (int i = 0; i < 3; i++)
+		assert_true(handle("/i", "ad=1&zone=1", out[i]) > 43);
+	assert_int_equal(w.lines_n, 3);
+	assert_int_equal(lines_of_hour("2027011508"), 0);
+	app_flush(&w);
+	assert_int_equal(w.lines_n, 0);
+	assert_int_equal(lines_of_hour("2027011508"), 3);
+	handle("/i", "ad=1&zone=1", out[0]);
+	clock_set_fake(hour_end);
+	handle("/c", "ad=1&zone=1", out[1]);
+	assert_int_equal(lines_of_hour("2027011508"), 4);
+	assert_int_equal(lines_of_hour("2027011509"), 0);
+	app_flush(&w);
+	assert_int_equal(lines_of_hour("2027011509"), 1);
+	handle("/status", "", out[2]);
+	assert_non_null(strstr(out[2], "events_written 5\n"));
+	assert_non_null(strstr(out[2], "events_dropped 0\n"));
+	clock_set_fake(NOW);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ad_answer_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pixel_click_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_flush, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,7 +31,7 @@ serve_conf() {
 			echo "${kv%%=*} = ${kv#*=}"
 		done
 		[ $have_p = 1 ] || echo "processes = 1"
-		[ $have_t = 1 ] || echo "threads = 16"
+		[ $have_t = 1 ] || echo "threads = 2"
 	} >"$T/adlog.conf"
 }
 

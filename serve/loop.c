@@ -1,0 +1,216 @@
+/* loop.c - epoll request threads over libfcgi (see loop.h).  libfcgi reads
+ * and answers one request per connection with blocking I/O; this file only
+ * decides when: a connection is read when epoll reports it readable, so a
+ * thread never parks on an idle kept connection.  A request that arrives in
+ * pieces blocks its thread until the rest is there, which nginx sends at
+ * once. */
+#define _GNU_SOURCE
+#include "loop.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "diag.h"
+
+#define STACK_BYTES (256 * 1024)
+#define ACCEPT_BURST 64
+
+struct conn {
+	FCGX_Request rq;
+};
+
+struct loop_thread {
+	pthread_t tid;
+	struct serve_loop *l;
+	struct serve_worker w;
+	int ep;
+	_Atomic int running;
+	char *out;                        /* APP_BATCH_MAX answers */
+	size_t len[APP_BATCH_MAX];
+	struct conn *ready[APP_BATCH_MAX];
+};
+
+static char listen_tag, wake_tag;     /* epoll data of the two fixed fds */
+
+static int watch(int ep, int fd, void *ptr, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Take the connections waiting on the socket into this thread's set.  A
+ * fresh request struct is marked "keep" so that libfcgi's FCGX_Accept_r,
+ * which first finishes the previous request, does not close it. */
+static void accept_burst(struct loop_thread *t)
+{
+	for (int i = 0; i < ACCEPT_BURST; i++) {
+		int fd = accept4(t->l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		struct conn *c;
+
+		if (fd < 0)
+			return;
+		c = malloc(sizeof(*c));
+		if (!c || FCGX_InitRequest(&c->rq, -1, 0) ||
+		    watch(t->ep, fd, c, EPOLLIN)) {
+			diag_err("cannot take a connection: %s", strerror(errno));
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->rq.ipcFd = fd;
+		c->rq.keepConnection = 1;
+	}
+}
+
+/* the FastCGI parameters serve reads (conf/nginx.conf passes only these) */
+static const struct {
+	const char *name;
+	size_t off;
+} params[] = {
+#define P(name, field) { name, offsetof(struct serve_request, field) }
+	P("REQUEST_METHOD", method), P("DOCUMENT_URI", uri),
+	P("QUERY_STRING", query), P("REMOTE_ADDR", addr),
+	P("HTTP_COOKIE", cookie), P("HTTP_USER_AGENT", ua),
+	P("HTTP_REFERER", referer), P("HTTP_ACCEPT_LANGUAGE", accept_lang),
+	P("HTTP_PURPOSE", purpose), P("HTTP_SEC_PURPOSE", sec_purpose),
+	P("HTTP_X_PURPOSE", x_purpose), P("HTTP_X_MOZ", x_moz),
+#undef P
+};
+
+/* Read the connection's next request and handle it into answer slot k.
+ * False when the connection is gone: libfcgi found EOF or a protocol error
+ * and closed it (with no listening socket of its own to fall back on, its
+ * accept fails at once). */
+static bool take_request(struct loop_thread *t, struct conn *c, size_t k)
+{
+	FCGX_Request *rq = &c->rq;
+	struct serve_request r;
+	int status;
+
+	if (FCGX_Accept_r(rq) < 0) {
+		free(c);
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		*(const char **)((char *)&r + params[i].off) =
+			FCGX_GetParam(params[i].name, rq->envp);
+	t->len[k] = app_handle(&t->w, &r, t->out + k * APP_OUT_MAX, &status);
+	return true;
+}
+
+/* Send answer k; a connection nginx did not ask to keep is closed by
+ * libfcgi here. */
+static void answer(struct loop_thread *t, size_t k)
+{
+	struct conn *c = t->ready[k];
+
+	FCGX_PutStr(t->out + k * APP_OUT_MAX, (int)t->len[k], c->rq.out);
+	FCGX_Finish_r(&c->rq);
+	if (c->rq.ipcFd < 0)
+		free(c);
+}
+
+static void *thread_main(void *arg)
+{
+	struct loop_thread *t = arg;
+	struct epoll_event ev[APP_BATCH_MAX];
+
+	while (!atomic_load(&t->l->stopping)) {
+		int n = epoll_wait(t->ep, ev, APP_BATCH_MAX, -1);
+		size_t k = 0;
+
+		for (int i = 0; i < n; i++) {
+			void *ptr = ev[i].data.ptr;
+
+			if (ptr == &listen_tag)
+				accept_burst(t);
+			else if (ptr != &wake_tag && take_request(t, ptr, k))
+				t->ready[k++] = ptr;
+		}
+		app_flush(&t->w);          /* the lines first, then the answers */
+		for (size_t j = 0; j < k; j++)
+			answer(t, j);
+	}
+	atomic_store(&t->running, 0);
+	return NULL;
+}
+
+static int thread_init(struct loop_thread *t, struct serve_loop *l, size_t i)
+{
+	t->l = l;
+	t->out = malloc((size_t)APP_BATCH_MAX * APP_OUT_MAX);
+	t->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!t->out || t->ep < 0 || worker_init(&t->w, l->app, i) ||
+	    watch(t->ep, l->listen_fd, &listen_tag, EPOLLIN | EPOLLEXCLUSIVE) ||
+	    watch(t->ep, l->wake_fd, &wake_tag, EPOLLIN))
+		return -1;
+	return 0;
+}
+
+int loop_start(struct serve_loop *l, struct serve_app *app, int listen_fd,
+	       size_t nthreads)
+{
+	pthread_attr_t attr;
+	int rc = 0;
+
+	l->app = app;
+	l->listen_fd = listen_fd;
+	l->n = 0;
+	atomic_store(&l->stopping, 0);
+	l->wake_fd = eventfd(0, EFD_CLOEXEC);
+	l->t = calloc(nthreads, sizeof(*l->t));
+	if (l->wake_fd < 0 || !l->t ||
+	    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK))
+		return -1;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, STACK_BYTES);
+	for (size_t i = 0; i < nthreads && !rc; i++) {
+		struct loop_thread *t = &l->t[i];
+
+		atomic_store(&t->running, 1);
+		if (thread_init(t, l, i) ||
+		    pthread_create(&t->tid, &attr, thread_main, t))
+			rc = -1;
+		else
+			l->n++;
+	}
+	pthread_attr_destroy(&attr);
+	if (rc)
+		loop_stop(l, 1000);
+	return rc;
+}
+
+static size_t busy(struct serve_loop *l)
+{
+	size_t r = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		r += (size_t)atomic_load(&l->t[i].running);
+	return r;
+}
+
+size_t loop_stop(struct serve_loop *l, int64_t wait_ms)
+{
+	int64_t deadline = clock_mono_ms() + wait_ms;
+	struct timespec ms20 = { 0, 20 * 1000000 };
+	uint64_t one = 1;
+
+	atomic_store(&l->stopping, 1);
+	if (write(l->wake_fd, &one, sizeof(one)) != sizeof(one))
+		diag_err("cannot wake the request threads: %s", strerror(errno));
+	while (busy(l) && clock_mono_ms() < deadline)
+		nanosleep(&ms20, NULL);
+	return busy(l);
+}
