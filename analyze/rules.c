@@ -26,6 +26,7 @@
 static const char *const ivt_names[IVT__COUNT] = {
 	"dup_click", "repeat_click", "no_impression", "fast_click",
 	"stale_click", "imp_flood", "addr_burst", "uid_fanout", "addr_ctr",
+	"net_ctr",
 };
 
 const char *ivt_reason_name(unsigned bit)
@@ -285,7 +286,7 @@ static void *win_put(struct rules_window *w, uint64_t key)
 enum key_tag {
 	TAG_ADDR4 = 1, TAG_ADDR6, TAG_UID, TAG_VISITOR, TAG_ADDR_VISITOR,
 	TAG_UID_ADDR, TAG_UID_UA, TAG_UID_SEEN, TAG_IMP, TAG_DUP, TAG_REPEAT,
-	TAG_FLOOD,
+	TAG_FLOOD, TAG_NET4, TAG_NET6,
 };
 
 static uint64_t hash2(uint64_t a, uint64_t b, enum key_tag tag)
@@ -307,6 +308,13 @@ uint64_t rules_addr_key(const struct seg_record *rec)
 	if (rec->ip_family == 4)
 		return XXH3_64bits_withSeed(rec->ip + 12, 4, TAG_ADDR4);
 	return XXH3_64bits_withSeed(rec->ip, 8, TAG_ADDR6);
+}
+
+uint64_t rules_net_key(const struct seg_record *rec)
+{
+	if (rec->ip_family == 4)
+		return XXH3_64bits_withSeed(rec->ip + 12, 3, TAG_NET4);
+	return XXH3_64bits_withSeed(rec->ip, 6, TAG_NET6);
 }
 
 uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua)
@@ -335,6 +343,7 @@ struct repeat_ring {
 /* A record's keys, computed ahead so its cache lines can be prefetched. */
 struct keyed {
 	uint64_t akey;               /* address */
+	uint64_t nkey;               /* its /24 or /48 */
 	uint64_t ukey;               /* uid, 0 when none */
 	uint64_t alt;                /* address + user agent */
 	uint64_t vkey;               /* visitor: ukey if presented, else alt */
@@ -381,6 +390,8 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->addr = calloc(1, sizeof(*r->addr));
 	r->fanout = calloc(1, sizeof(*r->fanout));
 	r->addr_clicks = calloc(1, sizeof(*r->addr_clicks));
+	r->net = calloc(1, sizeof(*r->net));
+	r->net_clicks = calloc(1, sizeof(*r->net_clicks));
 	r->uid_multi = calloc(1, sizeof(*r->uid_multi));
 	r->imp_clicked = calloc(1, sizeof(*r->imp_clicked));
 	r->dup = calloc(1, sizeof(*r->dup));
@@ -389,12 +400,15 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->pend = calloc(OBSERVE_AHEAD, sizeof(*r->pend));
 	r->heavy = calloc(1, sizeof(*r->heavy));
 	r->bad = calloc(1, sizeof(*r->bad));
-	if (!r->pend || !r->heavy || !r->bad || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
+	if (!r->pend || !r->heavy || !r->bad || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
 	if (sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
 	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 2) < 0 ||
+	    sketch_cms_init(r->net, p->sketch_log2 - 9, 3, 1) < 0 ||
+	    tab_init(r->net_clicks, sizeof(struct addr_clicks), max,
+		     &r->st.table_full) < 0 ||
 	    tab_init(r->fanout, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->heavy, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->bad, sizeof(uint32_t), max, &r->st.table_full) < 0 ||
@@ -423,6 +437,10 @@ void rules_release(struct rules *r)
 		sketch_bloom_release(r->seen);
 	if (r->addr)
 		sketch_cms_release(r->addr);
+	if (r->net)
+		sketch_cms_release(r->net);
+	if (r->net_clicks)
+		tab_release(r->net_clicks);
 	if (r->fanout)
 		tab_release(r->fanout);
 	if (r->heavy)
@@ -443,6 +461,8 @@ void rules_release(struct rules *r)
 		win_release(r->flood);
 	free(r->seen);
 	free(r->addr);
+	free(r->net);
+	free(r->net_clicks);
 	free(r->fanout);
 	free(r->addr_clicks);
 	free(r->uid_multi);
@@ -461,6 +481,7 @@ size_t rules_memory(const struct rules *r)
 	const struct rules_window *w[3] = { r->dup, r->repeat, r->flood };
 	size_t sum = sketch_bloom_bytes(r->seen) +
 		     sketch_cms_bytes(r->addr) + tab_bytes(r->fanout) +
+		     sketch_cms_bytes(r->net) + tab_bytes(r->net_clicks) +
 		     tab_bytes(r->heavy) + tab_bytes(r->bad) +
 		     tab_bytes(r->addr_clicks) + tab_bytes(r->uid_multi) +
 		     tab_bytes(r->imp_clicked);
@@ -476,6 +497,8 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	r->epoch_ms = hour_start_ms - 86400000;
 	sketch_bloom_clear(r->seen);
 	sketch_cms_clear(r->addr);
+	sketch_cms_clear(r->net);
+	tab_clear(r->net_clicks);
 	tab_clear(r->fanout);
 	tab_clear(r->heavy);
 	tab_clear(r->bad);
@@ -582,6 +605,7 @@ static void key_record(const struct seg_record *rec, uint64_t ua,
 		       struct keyed *k)
 {
 	k->akey = rules_addr_key(rec);
+	k->nkey = rules_net_key(rec);
 	k->alt = hash2(k->akey, ua, TAG_VISITOR);
 	k->ukey = rec->has_uid ? XXH3_64bits_withSeed(rec->uid, 16, TAG_UID) : 0;
 	k->vkey = presented(rec) ? k->ukey : k->alt;
@@ -655,9 +679,12 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 
 		if (c)
 			c->n++;
+		if ((c = tab_put(r->net_clicks, o->k.nkey, &isnew)))
+			c->n++;
 		r->hour_clicks++;
 	} else {
 		r->hour_imps++;
+		sketch_cms_add(r->net, o->k.nkey, 1);
 		if (sketch_cms_add_in(r->addr, akey, Q_IMPS, 1) >
 		    r->p.burst_imps_base) {
 			bool isnew;
@@ -689,6 +716,7 @@ void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
 	o.uid_new = rec->has_uid && (rec->flags & EVENT_F_UID_NEW);
 	sketch_bloom_prefetch(r->seen, o.k.block);
 	sketch_cms_prefetch(r->addr, o.k.akey);
+	sketch_cms_prefetch(r->net, o.k.nkey);
 	if (r->npend < OBSERVE_AHEAD) {
 		r->pend[r->npend++] = o;
 		return;
@@ -763,6 +791,12 @@ static void judge_addresses(struct rules *r)
 			bits |= IVT_ADDR_CTR;
 		if (bits)
 			flag_key(r, *s, bits);
+	}
+	TAB_EACH(r->net_clicks, i, s) {
+		const struct addr_clicks *nc = (const void *)(s + 1);
+
+		if (ctr_high(r, nc->n, sketch_cms_get(r->net, *s)))
+			flag_key(r, *s, IVT_NET_CTR);
 	}
 	TAB_EACH(r->heavy, i, s)
 		if (sketch_cms_get_in(r->addr, *s, Q_IMPS) >
@@ -883,6 +917,8 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 		const uint32_t *v = tab_find(r->bad, akey);
 
 		if (v)
+			bits |= *v;
+		if ((v = tab_find(r->bad, k->nkey)))
 			bits |= *v;
 	}
 	if (rec->has_uid && r->fanout->n && tab_find(r->fanout, k->ukey))

@@ -51,10 +51,12 @@ enum ivt_reason {
 	IVT_ADDR_CTR      = 1u << 24, /* address clicking far more of its
 					 impressions than people do: all its
 					 events */
+	IVT_NET_CTR       = 1u << 25, /* the same test on an IPv4 /24 (IPv6
+					 /48): all events of the network */
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 9
-#define IVT_MASK 0x01ff0000u
+#define IVT__COUNT 10
+#define IVT_MASK 0x03ff0000u
 
 /* Stable snake_case name of reason bit number bit (0..31) of
  * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit
@@ -133,6 +135,8 @@ struct rules {
 	/* pass 1, hour-wide facts */
 	struct sketch_bloom *seen;       /* (addr, visitor); (uid, addr), (uid, ua), uid */
 	struct sketch_cms *addr;         /* address -> impressions; visitors in 1/100 */
+	struct sketch_cms *net;          /* /24 (/48) -> impressions */
+	struct rules_table *net_clicks;  /* clicking /24 (/48) -> clicks */
 	struct rules_table *addr_clicks; /* clicking address -> clicks */
 	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
 	struct rules_table *fanout;      /* the uids over a fan-out threshold */
@@ -215,5 +219,8 @@ uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua);
 
 /* Key of the address: IPv4 whole, IPv6 by its /64 (one subscriber). */
 uint64_t rules_addr_key(const struct seg_record *rec);
+
+/* Key of the network: IPv4 /24, IPv6 /48 (one site or one ISP pool). */
+uint64_t rules_net_key(const struct seg_record *rec);
 
 #endif

@@ -212,7 +212,8 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(23), "uid_fanout");
 	assert_string_equal(ivt_reason_name(0), "bot_ua");
 	assert_string_equal(ivt_reason_name(24), "addr_ctr");
-	assert_null(ivt_reason_name(25));
+	assert_string_equal(ivt_reason_name(25), "net_ctr");
+	assert_null(ivt_reason_name(26));
 	assert_null(ivt_reason_name(31));
 	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
 }
@@ -652,6 +653,56 @@ static void test_addr_ctr(void **state)
 	finish();
 }
 
+static void test_net_ctr(void **state)
+{
+	(void)state;
+	start(NULL);
+	background();
+	/* a click farm: 3 /24s, 60 hosts each, each host 2 impressions and
+	 * 1 click in the hour (under addr_ctr_min_clicks and the burst
+	 * allowance): every event of the three networks */
+	for (int net = 0; net < 3; net++)
+		for (int h = 0; h < 60; h++) {
+			int64_t ts = T0 + (net * 60 + h) * 15 * SEC;
+			uint32_t ip = 0x60281100 + ((uint32_t)net << 8) + 1 +
+				      (uint32_t)h;
+			size_t i = add_imp(ts, ip, (uint32_t)(9000 + net * 60 + h),
+					   1, 9);
+
+			add_imp(ts + 2 * SEC, ip, (uint32_t)(9000 + net * 60 + h), 2, 8);
+			add_click(ts + 9 * SEC, i);
+		}
+	/* a carrier NAT /24: 8 addresses, 400 visitors, 4000 impressions,
+	 * 20 clicks (CTR 0.5%, like everyone) */
+	for (int k = 0; k < 4000; k++) {
+		size_t i = add_imp(T0 + 100 + (int64_t)k * 800,
+				   0x64400100 + (uint32_t)(k % 8),
+				   (uint32_t)(20000 + k % 400), 3, 5);
+
+		if (k % 200 == 7)
+			add_click(T0 + 100 + (int64_t)k * 800 + 6 * SEC, i);
+	}
+	/* a keen household alone in its /24: 12 impressions, 2 clicks */
+	for (int k = 0; k < 12; k++) {
+		size_t i = add_imp(T0 + 150 * SEC + k * 250 * SEC, 0x2e0c0099,
+				   78, 3, (uint32_t)(40 + k));
+
+		if (k % 6 == 0)
+			add_click(T0 + 150 * SEC + k * 250 * SEC + 8 * SEC, i);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++) {
+		bool farm = H->rec[i].ip[12] == 0x60 && H->rec[i].ip[13] == 0x28;
+
+		assert_int_equal(H->bits[i] & IVT_NET_CTR,
+				 farm ? IVT_NET_CTR : 0);
+		assert_int_equal(H->bits[i] & (IVT_ADDR_CTR | IVT_ADDR_BURST), 0);
+	}
+	assert_int_equal(count_bits(IVT_NET_CTR), 3 * 60 * 3);
+	finish();
+}
+
 /* ---- uid fan-out ---- */
 
 /* Every event of uid bad, and only those, carry IVT_UID_FANOUT. */
@@ -836,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_addr_burst_household_not),
 		cmocka_unit_test(test_addr_burst_impressions),
 		cmocka_unit_test(test_addr_ctr),
+		cmocka_unit_test(test_net_ctr),
 		cmocka_unit_test(test_uid_fanout_addresses),
 		cmocka_unit_test(test_uid_fanout_user_agents),
 		cmocka_unit_test(test_viral_spike_not_flagged),
