@@ -8,7 +8,8 @@
 
 #include "parse.h"
 
-static _Atomic int64_t fake_ms = -1;
+static _Atomic int64_t fake_ms = -1;   /* -1 not read yet, 0 none */
+static _Atomic int64_t shift_ms;       /* ADLOG_FAKE_NOW_MS=T+ */
 
 static int64_t ts_ms(clockid_t id)
 {
@@ -24,14 +25,18 @@ int64_t clock_now_ms(void)
 
 	if (f < 0) {
 		const char *env = getenv("ADLOG_FAKE_NOW_MS");
+		size_t n = env ? strlen(env) : 0;
 		uint64_t v = 0;
 
 		f = 0;
-		if (env && parse_u64(env, strlen(env), &v) == 0)
+		if (n > 1 && env[n - 1] == '+' && parse_u64(env, n - 1, &v) == 0)
+			atomic_store(&shift_ms, (int64_t)v - ts_ms(CLOCK_REALTIME));
+		else if (n && parse_u64(env, n, &v) == 0)
 			f = (int64_t)v;
 		atomic_store(&fake_ms, f);
 	}
-	return f ? f : ts_ms(CLOCK_REALTIME);
+	return f ? f : ts_ms(CLOCK_REALTIME) +
+		       atomic_load_explicit(&shift_ms, memory_order_relaxed);
 }
 
 int64_t clock_mono_ms(void)

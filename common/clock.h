@@ -1,5 +1,7 @@
 /* clock.h - the one seam for "now": real time, or a fixed time set by a test
- * (clock_set_fake) or by the environment (ADLOG_FAKE_NOW_MS). */
+ * (clock_set_fake) or by the environment: ADLOG_FAKE_NOW_MS=T freezes the
+ * clock at T (Unix ms); ADLOG_FAKE_NOW_MS=T+ lets it run from T, so a test
+ * can watch a running program cross an hour boundary. */
 #ifndef ADLOG_CLOCK_H
 #define ADLOG_CLOCK_H
 
