@@ -111,6 +111,8 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			rc = -1;
 		}
 	}
+	if (!rc)
+		rc = hour_read_error(&prev, err, errlen);
 	hour_release(&prev);
 	if (rc)
 		return -1;
@@ -131,6 +133,8 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 		goto out_nomem;
 	for (;;) {
 		struct rollup_ev ev[ROLLUP_BATCH];
+		/* a record lives until the next hour_merge_next */
+		struct seg_record copy[ROLLUP_BATCH];
 		size_t n = 0;
 
 		while (n < ROLLUP_BATCH && (rec = hour_merge_next(&m, &seg))) {
@@ -139,8 +143,10 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			uint32_t reasons = rec->reasons |
 					   rules_event(&a->rules, rec, ua);
 
-			ev[n++] = (struct rollup_ev){
-				rec, rules_visitor_key(rec, ua), reasons };
+			copy[n] = *rec;
+			ev[n] = (struct rollup_ev){
+				&copy[n], rules_visitor_key(rec, ua), reasons };
+			n++;
 			if (a->ps)
 				feed_pubscore(a, r, rec, h->hour, reasons);
 		}
@@ -152,6 +158,8 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 		}
 	}
 	hour_merge_release(&m);
+	if (hour_read_error(h, err, errlen))
+		return -1;
 	rollup_finish(out);
 	a->ms_passes = clock_mono_ms() - t1;
 	return 0;

@@ -7,24 +7,16 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include "parse.h"
 #include "utchour.h"
 
-#define DROP_ALL_BLOCKS 32     /* event blocks between hand-backs of all */
-#define TRIM_MIN (32u << 20)    /* segments smaller are verified as they are */
-#define TRIM_NS 2000000         /* pause of the trimmer between hand-backs */
+#define DROP_EVERY 32          /* block reads between hand-backs of strings */
 
 /* ---- hours as numbers (ingest's hour_of_ms / hour_start_ms) ---- */
 
@@ -51,43 +43,6 @@ void hour_sql(uint32_t hour, char *buf, size_t cap)
 }
 
 /* ---- the segment set ---- */
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* The checksum in a segment's end block (docs/segment-format.md: the last
- * block, header 32 bytes then 64 bytes of payload, the chain at payload
- * offset 32), read with one pread instead of mapping the file. */
-static int peek_checksum(int dfd, const char *name, uint64_t *size,
-			 uint64_t *sum)
-{
-	uint8_t tail[SEG_BLOCK_HEADER_SIZE + 64];
-	struct stat st;
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
-	int rc = -1;
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-		goto out_close;
-	*size = (uint64_t)st.st_size;
-	*sum = 0;
-	if ((size_t)st.st_size >= SEG_HEADER_SIZE + sizeof(tail) &&
-	    pread(fd, tail, sizeof(tail), st.st_size - (off_t)sizeof(tail)) ==
-		    (ssize_t)sizeof(tail) &&
-	    get64(tail + 8) == 64 &&
-	    get64(tail + 24) == XXH3_64bits(tail, 24))
-		*sum = get64(tail + SEG_BLOCK_HEADER_SIZE + 32);
-	rc = 0;
-out_close:
-	close(fd);
-	return rc;
-}
 
 static int cmp_seg(const void *a, const void *b)
 {
@@ -154,7 +109,7 @@ int hour_scan(struct hour_set *h, const char *data_dir, uint32_t hour,
 		s = &h->segs[h->n];
 		memset(s, 0, sizeof(*s));
 		memcpy(s->name, de->d_name, strlen(de->d_name) + 1);
-		if (peek_checksum(dirfd(d), s->name, &s->size, &s->checksum)) {
+		if (segment_peek(dirfd(d), s->name, &s->size, &s->checksum)) {
 			if (errno == ENOENT)
 				continue;   /* removed while we looked */
 			snprintf(err, errlen, "cannot read '%s/%s': %s", h->dir,
@@ -204,88 +159,23 @@ int hour_context(struct hour_set *h, const char *data_dir, char *err,
 	return 0;
 }
 
-/* segment_open() maps the file and verifies every byte before it returns,
- * so a 1 GB segment would briefly be 1 GB resident.  While it verifies, a
- * trimmer thread hands the mapping's pages back every TRIM_NS; a page read
- * again is mapped again from the page cache (the file never changes: ingest
- * writes segments under a temp name and renames them). */
-struct trimmer {
-	void *map;
-	size_t size;
-	atomic_bool stop;
-};
-
-static void *trim_loop(void *arg)
-{
-	struct trimmer *t = arg;
-	struct timespec ts = { 0, TRIM_NS };
-
-	while (!atomic_load(&t->stop)) {
-		madvise(t->map, t->size, MADV_DONTNEED);
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
-}
-
-static int seg_open_bounded(struct hour_seg *s, const char *path)
-{
-	struct trimmer t;
-	pthread_t th;
-	struct stat st;
-	bool trimming;
-	void *m;
-	int fd, e;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return SEG_E_IO;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return SEG_E_IO;
-	}
-	if ((size_t)st.st_size < SEG_HEADER_SIZE) {
-		close(fd);
-		return segment_open(&s->r, path);  /* its error code */
-	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return SEG_E_IO;
-	posix_madvise(m, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
-	t.map = m;
-	t.size = (size_t)st.st_size;
-	atomic_init(&t.stop, false);
-	trimming = t.size >= TRIM_MIN &&
-		   pthread_create(&th, NULL, trim_loop, &t) == 0;
-	e = segment_open_mem(&s->r, m, t.size);
-	if (trimming) {
-		atomic_store(&t.stop, true);
-		pthread_join(th, NULL);
-	}
-	/* verification read every page; only the stream needs them */
-	madvise(m, t.size, MADV_DONTNEED);
-	if (e) {
-		munmap(m, t.size);
-		return e;
-	}
-	s->map = m;
-	return 0;
-}
-
 int hour_open(struct hour_set *h, char *err, size_t errlen)
 {
 	char path[4096 + HOUR_NAME_MAX + 2];
 
 	h->events = 0;
+	h->read_err = 0;
 	for (size_t i = 0; i < h->n; i++) {
 		struct hour_seg *s = &h->segs[i];
 		int e;
 
-		if (s->open)
+		if (s->open) {
+			h->events += s->r.events;
 			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s", h->dir, s->name);
 		errno = 0;
-		e = seg_open_bounded(s, path);
+		e = segment_open(&s->r, path);
 		if (e) {
 			snprintf(err, errlen, "bad segment '%s': %s%s%s", path,
 				 segment_strerror(e), e == SEG_E_IO ? ": " : "",
@@ -293,8 +183,12 @@ int hour_open(struct hour_set *h, char *err, size_t errlen)
 			return -1;
 		}
 		s->open = true;
+		/* only strings are read through the mapping, at random */
+		posix_madvise((void *)s->r.map, s->r.size, POSIX_MADV_RANDOM);
 		s->ua = calloc(HOUR_UA_CACHE, sizeof(*s->ua));
-		if (!s->ua) {
+		s->buf[0] = malloc(SEG_BLOCK_EVENTS * sizeof(struct seg_record));
+		s->buf[1] = malloc(SEG_BLOCK_EVENTS * sizeof(struct seg_record));
+		if (!s->ua || !s->buf[0] || !s->buf[1]) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -312,6 +206,7 @@ int hour_open(struct hour_set *h, char *err, size_t errlen)
 	}
 	return 0;
 }
+
 char *hour_segment_list(const struct hour_set *h)
 {
 	size_t cap = 1, off = 0;
@@ -344,59 +239,57 @@ uint64_t hour_ua_hash(struct hour_seg *s, uint32_t idx)
 	return x->hash;
 }
 
-void hour_seg_populate_block(struct hour_set *h, size_t i, size_t b)
+const struct seg_record *hour_seg_block(struct hour_set *h, size_t i,
+					size_t b, uint32_t *n)
 {
-#ifdef MADV_POPULATE_READ
-	const struct hour_seg *s = &h->segs[i];
-	uintptr_t from, to, page = 4096;
+	struct hour_seg *s = &h->segs[i];
+	unsigned k = b & 1;
+	long got;
 
-	if (!s->open || !s->map || b >= s->r.neblocks)
-		return;
-	from = (uintptr_t)s->r.eblocks[b].recs & ~(page - 1);
-	to = ((uintptr_t)(s->r.eblocks[b].recs + s->r.eblocks[b].count) +
-	      page - 1) & ~(page - 1);
-	madvise((void *)from, to - from, MADV_POPULATE_READ);
-#else
-	(void)h;
-	(void)i;
-	(void)b;
-#endif
+	if (s->bufb[k] == b + 1) {
+		*n = s->nbuf[k];
+		return s->buf[k];
+	}
+	s->bufb[k] = 0;
+	got = segment_read_events(&s->r, b, s->buf[k]);
+	if (got < 0) {
+		if (!h->read_err)
+			h->read_err = got == SEG_E_IO && errno ? errno : EIO;
+		*n = 0;
+		return s->buf[k];
+	}
+	s->bufb[k] = b + 1;
+	s->nbuf[k] = (uint32_t)got;
+	/* string pages looked up meanwhile go back now and then */
+	if (++s->reads % DROP_EVERY == 0)
+		madvise((void *)s->r.map, s->r.size, MADV_DONTNEED);
+	*n = (uint32_t)got;
+	return s->buf[k];
 }
 
-void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b)
+int hour_read_error(const struct hour_set *h, char *err, size_t errlen)
 {
-	const struct hour_seg *s = &h->segs[i];
-	uintptr_t from, to, page = 4096;
-
-	if (!s->open || !s->map || b >= s->r.neblocks)
-		return;
-	to = (uintptr_t)(s->r.eblocks[b].recs + s->r.eblocks[b].count) &
-	     ~(page - 1);
-	if (b % DROP_ALL_BLOCKS == DROP_ALL_BLOCKS - 1) {
-		/* now and then everything before: strings looked up (and the
-		 * 64 KiB the kernel maps around each) are mapped again */
-		from = (uintptr_t)s->r.map;
-	} else {
-		/* only the records: strings (user agents) are read again */
-		from = ((uintptr_t)s->r.eblocks[b].recs + page - 1) & ~(page - 1);
-	}
-	if (to > from)
-		madvise((void *)from, to - from, MADV_DONTNEED);
+	if (!h->read_err)
+		return 0;
+	snprintf(err, errlen, "cannot read a segment of '%s': %s", h->dir,
+		 strerror(h->read_err));
+	return -1;
 }
 
 void hour_release(struct hour_set *h)
 {
 	for (size_t i = 0; i < h->n; i++) {
 		struct hour_seg *s = &h->segs[i];
-		size_t size = s->r.size;
 
 		if (!s->open)
 			continue;
 		segment_close(&s->r);
-		if (s->map)
-			munmap(s->map, size);
 		free(s->ua);
+		free(s->buf[0]);
+		free(s->buf[1]);
 		s->ua = NULL;
+		s->buf[0] = s->buf[1] = NULL;
+		s->open = false;
 	}
 	free(h->segs);
 	h->segs = NULL;
@@ -487,26 +380,48 @@ static void sift_down(struct hour_merge *m, size_t i)
 	}
 }
 
-/* Put c at the first record of r with ts >= from: skip whole blocks whose
- * last record is older, then records (a segment in time order needs only
- * this; one that is not is still read from the first such record on). */
-static void seek(const struct segment_reader *r, struct seg_cursor *c,
-		 int64_t from)
+/* Cursor c of segment i into block b (its first record); false past the
+ * last block or when the read failed. */
+static bool cur_enter(struct hour_merge *m, size_t i, size_t b)
 {
-	c->block = 0;
-	c->i = 0;
-	if (from == INT64_MIN)
-		return;
-	while (c->block < r->neblocks) {
-		const struct seg_evblock *b = &r->eblocks[c->block];
+	struct hour_merge_cur *c = &m->cur[i];
 
-		if (b->recs[b->count - 1].ts_ms >= from)
-			break;
-		c->block++;
-	}
-	if (c->block < r->neblocks)
-		while (c->i < r->eblocks[c->block].count &&
-		       r->eblocks[c->block].recs[c->i].ts_ms < from)
+	c->block = b;
+	c->i = 0;
+	c->n = 0;
+	if (b >= m->h->segs[i].r.neblocks)
+		return false;
+	c->recs = hour_seg_block(m->h, i, b, &c->n);
+	return c->n != 0;
+}
+
+/* The record under cursor i, moving the cursor past it; NULL at the end. */
+static const struct seg_record *cur_next(struct hour_merge *m, size_t i)
+{
+	struct hour_merge_cur *c = &m->cur[i];
+
+	if (c->i == c->n && !cur_enter(m, i, c->block + 1))
+		return NULL;
+	return &c->recs[c->i++];
+}
+
+/* Put cursor i at the first record with ts >= from: skip whole blocks
+ * whose last record is older (known without reading them), then records
+ * (a segment in time order needs only this; one that is not is still read
+ * from the first such record on). */
+static void seek(struct hour_merge *m, size_t i, int64_t from)
+{
+	const struct segment_reader *r = &m->h->segs[i].r;
+	struct hour_merge_cur *c = &m->cur[i];
+	size_t b = 0;
+
+	if (from != INT64_MIN)
+		while (b < r->neblocks && r->eblocks[b].last_ts < from)
+			b++;
+	if (!cur_enter(m, i, b))
+		return;
+	if (from != INT64_MIN)
+		while (c->i < c->n && c->recs[c->i].ts_ms < from)
 			c->i++;
 }
 
@@ -516,21 +431,16 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 	m->h = h;
 	m->last_ts = INT64_MIN;
 	m->cur = calloc(h->n ? h->n : 1, sizeof(*m->cur));
-	m->blk = calloc(h->n ? h->n : 1, sizeof(*m->blk));
 	m->heap = calloc(h->n ? h->n : 1, sizeof(*m->heap));
-	if (!m->cur || !m->blk || !m->heap) {
+	if (!m->cur || !m->heap) {
 		hour_merge_release(m);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < h->n; i++) {
 		const struct seg_record *r;
 
-		seek(&h->segs[i].r, &m->cur[i], from_ts);
-		r = segment_next(&h->segs[i].r, &m->cur[i]);
-		m->blk[i] = m->cur[i].block;
-		hour_seg_populate_block(h, i, m->blk[i]);
-		hour_seg_populate_block(h, i, m->blk[i] + 1);
-
+		seek(m, i, from_ts);
+		r = cur_next(m, i);
 		if (r)
 			m->heap[m->nheap++] = (struct hour_merge_head){
 				r, (uint32_t)i };
@@ -549,7 +459,7 @@ const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 		return NULL;
 	out = m->heap[0].rec;
 	s = m->heap[0].seg;
-	nx = segment_next(&m->h->segs[s].r, &m->cur[s]);
+	nx = cur_next(m, s);
 	if (nx) {
 		m->heap[0].rec = nx;
 	} else {
@@ -560,15 +470,6 @@ const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 	if (out->ts_ms < m->last_ts)
 		m->out_of_order++;
 	m->last_ts = out->ts_ms;
-	/* leaving block b for b + 1: hand back b - 1, not b, which still
-	 * holds the record returned now (touching a page handed back maps
-	 * it again, and 64 KiB around it) */
-	if (m->cur[s].block != m->blk[s]) {
-		if (m->blk[s] > 0)
-			hour_seg_drop_block(m->h, s, m->blk[s] - 1);
-		m->blk[s] = m->cur[s].block;
-		hour_seg_populate_block(m->h, s, m->blk[s] + 1);
-	}
 	*seg = s;
 	return out;
 }
@@ -576,9 +477,7 @@ const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 void hour_merge_release(struct hour_merge *m)
 {
 	free(m->cur);
-	free(m->blk);
 	free(m->heap);
-	m->blk = NULL;
 	m->cur = NULL;
 	m->heap = NULL;
 	m->nheap = 0;

@@ -4,7 +4,7 @@
  *
  * Ownership: the caller owns struct hour_set and struct hour_merge storage;
  * hour_release() / hour_merge_release() free what scan/open/init took.
- * Records returned by hour_merge_next() live until hour_release(). */
+ * Records come from read buffers: see hour_seg_block / hour_merge_next. */
 #ifndef ADLOG_ANALYZE_HOUR_H
 #define ADLOG_ANALYZE_HOUR_H
 
@@ -32,8 +32,11 @@ struct hour_seg {
 	uint64_t checksum;          /* from the segment's end block */
 	struct segment_reader r;
 	bool open;
-	void *map;                  /* our own mapping of the file */
 	struct hour_ua_slot *ua;    /* HOUR_UA_CACHE slots */
+	struct seg_record *buf[2];  /* event blocks read: block b in buf[b & 1] */
+	size_t bufb[2];             /* block + 1 in each, 0 = none */
+	uint32_t nbuf[2];           /* its records */
+	uint32_t reads;             /* blocks read, for hand-backs */
 };
 
 struct hour_set {
@@ -44,6 +47,7 @@ struct hour_set {
 	char digest[HOUR_DIGEST_HEX + 1];  /* "" until hour_scan */
 	char context[HOUR_DIGEST_HEX + 1]; /* after hour_context */
 	uint64_t events;            /* after hour_open */
+	int read_err;               /* errno of the first failed block read */
 };
 
 /* ---- hours as numbers ---- */
@@ -75,8 +79,8 @@ int hour_context(struct hour_set *h, const char *data_dir, char *err,
 
 /* Open and verify every segment of a scanned set; each must belong to the
  * hour and match the checksum hour_scan read.  Verification reads every
- * byte; resident memory stays bounded meanwhile (pages are handed back as
- * they are read).  Returns 0, or -1 with a message naming the file in err. */
+ * byte through a buffer (segment_open), so no page stays resident.
+ * Returns 0, or -1 with a message naming the file in err. */
 int hour_open(struct hour_set *h, char *err, size_t errlen);
 
 /* "name:checksum_hex,..." of the set, for the bookkeeping row; malloc'd,
@@ -90,15 +94,18 @@ void hour_release(struct hour_set *h);
  * mapping maps a page of strings (and 64 KiB around it) again. */
 uint64_t hour_ua_hash(struct hour_seg *s, uint32_t idx);
 
-/* Hand back to the kernel the pages of event block b of segment i once
- * read: resident memory stays bounded while a pass moves on (the data stay
- * in the page cache and are mapped again if touched).  Every 32nd block,
- * everything before it goes too (strings looked up meanwhile). */
-void hour_seg_drop_block(struct hour_set *h, size_t i, size_t b);
+/* The records of event block b of segment i (*n of them), read with
+ * pread into one of the segment's two buffers: a copy costs a fifth of
+ * mapping the pages and handing them back (segment_open), and resident
+ * memory stays two blocks a segment.  Block b stays valid until another
+ * block of the same parity (b + 2, b - 2, ...) of that segment is read.
+ * A read error gives *n = 0 and is remembered for hour_read_error(). */
+const struct seg_record *hour_seg_block(struct hour_set *h, size_t i,
+					size_t b, uint32_t *n);
 
-/* Map event block b of segment i in one call (MADV_POPULATE_READ) rather
- * than page fault by page fault (costly in a virtual machine); a hint. */
-void hour_seg_populate_block(struct hour_set *h, size_t i, size_t b);
+/* 0, or -1 with a message naming the segment in err when a block read of
+ * h failed since hour_open (its passes then saw fewer records). */
+int hour_read_error(const struct hour_set *h, char *err, size_t errlen);
 
 /* Hours under DATA that look like YYYYMMDDHH folders, ascending, into a
  * malloc'd array.  Returns the count, or -1 with a message in err. */
@@ -112,10 +119,15 @@ struct hour_merge_head {
 	uint32_t seg;
 };
 
+struct hour_merge_cur {
+	const struct seg_record *recs;  /* of the block it is in */
+	uint32_t n, i;
+	size_t block;
+};
+
 struct hour_merge {
 	struct hour_set *h;
-	struct seg_cursor *cur;      /* one per segment */
-	size_t *blk;                 /* block each cursor was in */
+	struct hour_merge_cur *cur;  /* one per segment */
 	struct hour_merge_head *heap;
 	size_t nheap;
 	uint64_t out_of_order;       /* records older than their predecessor */
@@ -127,9 +139,10 @@ struct hour_merge {
 int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts);
 
 /* The next record by (ts, id, segment), or NULL at the end; *seg gets the
- * index of the segment it came from (for its strings).  Each segment must
- * be in time order for the whole stream to be; if one is not, the stream
- * is still deterministic and out_of_order counts the inversions. */
+ * index of the segment it came from (for its strings).  The record lives
+ * in a read buffer until the next call (copy it to keep it).  Each segment
+ * must be in time order for the whole stream to be; if one is not, the
+ * stream is still deterministic and out_of_order counts the inversions. */
 const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg);
 
 void hour_merge_release(struct hour_merge *m);

@@ -281,10 +281,12 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 		struct hour_seg *sg = &cur->segs[s];
 		const struct segment_reader *r = &sg->r;
 
-		for (size_t b = 0; b < r->neblocks;
-		     hour_seg_drop_block(cur, s, b), hour_seg_populate_block(cur, s, ++b))
-			for (uint32_t i = 0; i < r->eblocks[b].count; i++) {
-				const struct seg_record *x = &r->eblocks[b].recs[i];
+		for (size_t b = 0; b < r->neblocks; b++) {
+			uint32_t n;
+			const struct seg_record *recs = hour_seg_block(cur, s, b, &n);
+
+			for (uint32_t i = 0; i < n; i++) {
+				const struct seg_record *x = &recs[i];
 				uint64_t keys[2];
 				unsigned nk;
 
@@ -303,6 +305,7 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 				if (ad_add(lb, x->ad))
 					return -ENOMEM;
 			}
+		}
 	}
 	return 0;
 }
@@ -350,11 +353,10 @@ static void scan(struct lookback *lb, struct hour_set *h)
 		const struct segment_reader *r = &h->segs[s].r;
 
 		for (size_t b = 0; b < r->neblocks; b++) {
-			const struct seg_record *recs = r->eblocks[b].recs;
-			uint32_t n = r->eblocks[b].count;
+			uint32_t n;
+			const struct seg_record *recs = hour_seg_block(h, s, b, &n);
 
 			lb->records_scanned += n;
-			hour_seg_populate_block(h, s, b + 1);
 			for (uint32_t i = 0; i < n; i++) {
 				const struct seg_record *x = &recs[i];
 				struct lb_imp *m;
@@ -364,7 +366,6 @@ static void scan(struct lookback *lb, struct hour_set *h)
 				else if (x->imp && (m = imp_find(lb, x->imp)))
 					m->clicked_before = true;
 			}
-			hour_seg_drop_block(h, s, b);
 		}
 	}
 }
@@ -374,6 +375,7 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 {
 	int64_t first_ms;
 	uint32_t first, h;
+	int rc;
 
 	reset(lb);
 	lb->hour = cur->hour;
@@ -420,7 +422,10 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 			return -1;
 		}
 		scan(lb, &e);
+		rc = hour_read_error(&e, err, errlen);
 		hour_release(&e);
+		if (rc)
+			return -1;
 	}
 	lb->hours_scanned++;        /* the current one, by lookback_observe */
 	return 0;

@@ -423,10 +423,69 @@ static int push(void **arr, size_t *n, size_t *cap, size_t elem,
 	return 0;
 }
 
+/* Where verification reads a block from: the file through buf (pread),
+ * or the bytes of the mapping / caller's buffer themselves. */
+struct seg_src {
+	int fd;                     /* -1: read r->map */
+	uint8_t *buf;
+	size_t cap;
+};
+
+#define SRC_BUF_MAX (64u << 20)    /* larger blocks are read through the map */
+
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return SEG_E_IO;
+		}
+		if (n == 0) {
+			errno = EIO;    /* shorter than when it was mapped */
+			return SEG_E_IO;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* len bytes at off (already checked to be inside the file) into *out. */
+static int src_get(const struct segment_reader *r, struct seg_src *s,
+		   uint64_t off, size_t len, const uint8_t **out)
+{
+	if (s->fd < 0 || len > SRC_BUF_MAX) {
+		*out = r->map + off;
+		return 0;
+	}
+	if (len > s->cap) {
+		size_t cap = len < (1u << 20) ? 1u << 20 : len;
+		uint8_t *b = malloc(cap);
+
+		if (!b)
+			return SEG_E_NOMEM;
+		free(s->buf);
+		s->buf = b;
+		s->cap = cap;
+	}
+	*out = s->buf;
+	return pread_all(s->fd, s->buf, len, off);
+}
+
+/* p: the payload as read; m: the same bytes in the mapping, where the
+ * reader will find them later. */
 static int check_strings(struct segment_reader *r, const uint8_t *p,
-			 uint64_t len, uint32_t count, size_t *scap)
+			 const uint8_t *m, uint64_t len, uint32_t count,
+			 size_t *scap)
 {
 	struct seg_strblock sb;
+	const uint32_t *offs;
 	size_t offs_len, hdr;
 
 	if (len < 8 || get32(p + 4) != count || count == 0 ||
@@ -436,49 +495,56 @@ static int check_strings(struct segment_reader *r, const uint8_t *p,
 	if (count > len / 12 || offs_len + (uint64_t)count * 8 > len)
 		return SEG_E_CORRUPT;
 	hdr = offs_len + (size_t)count * 8;
-	sb.first = get32(p);
-	sb.count = count;
-	sb.offs = (const uint32_t *)(p + 8);
-	sb.hash = (const uint64_t *)(p + offs_len);
-	sb.data = (const char *)(p + hdr);
-	if (sb.offs[0] != 0)
+	offs = (const uint32_t *)(p + 8);
+	if (offs[0] != 0)
 		return SEG_E_CORRUPT;
 	for (uint32_t i = 0; i < count; i++)
-		if (sb.offs[i + 1] <= sb.offs[i] ||
-		    sb.offs[i + 1] - sb.offs[i] > EVENT_TEXT_MAX)
+		if (offs[i + 1] <= offs[i] ||
+		    offs[i + 1] - offs[i] > EVENT_TEXT_MAX)
 			return SEG_E_CORRUPT;
-	if (sb.offs[count] > len - hdr)
+	if (offs[count] > len - hdr)
 		return SEG_E_CORRUPT;
+	sb.first = get32(p);
+	sb.count = count;
+	sb.offs = (const uint32_t *)(m + 8);
+	sb.hash = (const uint64_t *)(m + offs_len);
+	sb.data = (const char *)(m + hdr);
 	r->strings += count;
 	if (r->strings >= SEG_NO_STRING)
 		return SEG_E_CORRUPT;
 	return push((void **)&r->sblocks, &r->nsblocks, scap, sizeof(sb), &sb);
 }
 
-static int check_records(const struct segment_reader *r)
+/* Every record of an events block, while its bytes are at hand.  String
+ * indexes are checked against the strings seen so far: a strings block
+ * always comes before the events that refer to it. */
+static int check_records(const struct segment_reader *r,
+			 const struct seg_record *x, uint32_t count)
 {
-	for (size_t b = 0; b < r->neblocks; b++)
-		for (uint32_t i = 0; i < r->eblocks[b].count; i++) {
-			const struct seg_record *x = &r->eblocks[b].recs[i];
-
-			if ((x->ua != SEG_NO_STRING && x->ua >= r->strings) ||
-			    (x->ref != SEG_NO_STRING && x->ref >= r->strings) ||
-			    (x->type != 'i' && x->type != 'c') ||
-			    (x->ip_family != 4 && x->ip_family != 6) ||
-			    x->has_uid > 1)
-				return SEG_E_CORRUPT;
-		}
+	for (uint32_t i = 0; i < count; i++, x++)
+		if ((x->ua != SEG_NO_STRING && x->ua >= r->strings) ||
+		    (x->ref != SEG_NO_STRING && x->ref >= r->strings) ||
+		    (x->type != 'i' && x->type != 'c') ||
+		    (x->ip_family != 4 && x->ip_family != 6) ||
+		    x->has_uid > 1)
+			return SEG_E_CORRUPT;
 	return 0;
 }
 
-static int parse_blocks(struct segment_reader *r)
+static int parse_blocks(struct segment_reader *r, struct seg_src *src)
 {
-	const uint8_t *p = r->map;
+	uint8_t p[SEG_HEADER_SIZE];
+	const uint8_t *q;
 	uint64_t chain, off = SEG_HEADER_SIZE, blocks = 0;
 	size_t scap = 0, ecap = 0;
 	int e;
 
-	if (r->size < SEG_HEADER_SIZE || memcmp(p, SEG_MAGIC, 8))
+	if (r->size < SEG_HEADER_SIZE)
+		return SEG_E_MAGIC;
+	if ((e = src_get(r, src, 0, SEG_HEADER_SIZE, &q)))
+		return e;
+	memcpy(p, q, sizeof(p));
+	if (memcmp(p, SEG_MAGIC, 8))
 		return SEG_E_MAGIC;
 	if (get64(p + 56) != XXH3_64bits(p, 56))
 		return SEG_E_CHECKSUM;
@@ -490,12 +556,16 @@ static int parse_blocks(struct segment_reader *r)
 	r->hour = get32(p + 20);
 	chain = get64(p + 56);
 	for (;;) {
-		const uint8_t *h = p + off, *pl;
+		uint8_t h[SEG_BLOCK_HEADER_SIZE];
+		const uint8_t *pl;
 		uint64_t len, sum;
 		uint32_t type, count;
 
 		if (r->size - off < SEG_BLOCK_HEADER_SIZE)
 			return SEG_E_TRUNCATED;
+		if ((e = src_get(r, src, off, SEG_BLOCK_HEADER_SIZE, &q)))
+			return e;
+		memcpy(h, q, sizeof(h));
 		if (get64(h + 24) != XXH3_64bits(h, 24))
 			return SEG_E_CHECKSUM;
 		type = get32(h);
@@ -506,7 +576,8 @@ static int parse_blocks(struct segment_reader *r)
 			return SEG_E_CORRUPT;
 		if (len > r->size - off)
 			return SEG_E_TRUNCATED;
-		pl = p + off;
+		if ((e = src_get(r, src, off, len, &pl)))
+			return e;
 		sum = XXH3_64bits(pl, len);
 		if (sum != get64(h + 16))
 			return SEG_E_CHECKSUM;
@@ -520,19 +591,25 @@ static int parse_blocks(struct segment_reader *r)
 				return SEG_E_CORRUPT;
 			r->dict_resets = get32(pl + 24);
 			r->checksum = chain;
-			return check_records(r);
+			return 0;
 		}
 		chain = XXH3_64bits_withSeed(&sum, sizeof(sum), chain);
 		if (type == BT_STRINGS) {
-			if ((e = check_strings(r, pl, len, count, &scap)))
+			if ((e = check_strings(r, pl, r->map + off, len, count,
+					       &scap)))
 				return e;
 		} else if (type == BT_EVENTS) {
+			const struct seg_record *x = (const void *)pl;
 			struct seg_evblock eb = {
-				(const struct seg_record *)pl, count };
+				(const struct seg_record *)(r->map + off), count,
+				0 };
 
 			if (count == 0 || count > SEG_BLOCK_EVENTS ||
 			    len != count * sizeof(struct seg_record))
 				return SEG_E_CORRUPT;
+			if ((e = check_records(r, x, count)))
+				return e;
+			eb.last_ts = x[count - 1].ts_ms;
 			if ((e = push((void **)&r->eblocks, &r->neblocks, &ecap,
 				      sizeof(eb), &eb)))
 				return e;
@@ -547,14 +624,16 @@ static int parse_blocks(struct segment_reader *r)
 
 int segment_open_mem(struct segment_reader *r, const void *buf, size_t len)
 {
+	struct seg_src src = { -1, NULL, 0 };
 	int e;
 
 	memset(r, 0, sizeof(*r));
+	r->fd = -1;
 	if ((uintptr_t)buf % 8)
 		return SEG_E_CORRUPT;
 	r->map = buf;
 	r->size = len;
-	e = parse_blocks(r);
+	e = parse_blocks(r, &src);
 	if (e)
 		segment_close(r);
 	return e;
@@ -562,11 +641,13 @@ int segment_open_mem(struct segment_reader *r, const void *buf, size_t len)
 
 int segment_open(struct segment_reader *r, const char *path)
 {
+	struct seg_src src = { -1, NULL, 0 };
 	struct stat st;
 	void *m;
 	int fd, e;
 
 	memset(r, 0, sizeof(*r));
+	r->fd = -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return SEG_E_IO;
@@ -579,26 +660,78 @@ int segment_open(struct segment_reader *r, const char *path)
 		return st.st_size ? SEG_E_TRUNCATED : SEG_E_MAGIC;
 	}
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
+	if (m == MAP_FAILED) {
+		close(fd);
 		return SEG_E_IO;
-	posix_madvise(m, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+	}
 	r->map = m;
 	r->size = (size_t)st.st_size;
 	r->mapped = true;
-	e = parse_blocks(r);
+	r->fd = fd;
+	src.fd = fd;
+	e = parse_blocks(r, &src);
+	free(src.buf);
 	if (e)
 		segment_close(r);
 	return e;
+}
+
+int segment_peek(int dirfd, const char *name, uint64_t *size,
+		 uint64_t *checksum)
+{
+	uint8_t tail[SEG_BLOCK_HEADER_SIZE + END_PAYLOAD];
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		goto out_close;
+	*size = (uint64_t)st.st_size;
+	*checksum = 0;
+	/* the end block: type, count 0, length 64, payload sum, header sum;
+	 * the chain at payload offset 32 */
+	if ((size_t)st.st_size >= SEG_HEADER_SIZE + sizeof(tail) &&
+	    pread(fd, tail, sizeof(tail), st.st_size - (off_t)sizeof(tail)) ==
+		    (ssize_t)sizeof(tail) &&
+	    get32(tail) == BT_END && get64(tail + 8) == END_PAYLOAD &&
+	    get64(tail + 24) == XXH3_64bits(tail, 24))
+		*checksum = get64(tail + SEG_BLOCK_HEADER_SIZE + 32);
+	rc = 0;
+out_close:
+	close(fd);
+	return rc;
+}
+
+long segment_read_events(const struct segment_reader *r, size_t b,
+			 struct seg_record *buf)
+{
+	const struct seg_evblock *eb;
+	size_t len;
+
+	if (b >= r->neblocks)
+		return SEG_E_CORRUPT;
+	eb = &r->eblocks[b];
+	len = eb->count * sizeof(*buf);
+	if (r->fd < 0)
+		memcpy(buf, eb->recs, len);
+	else if (pread_all(r->fd, buf, len,
+			   (uint64_t)((const uint8_t *)eb->recs - r->map)))
+		return SEG_E_IO;
+	return eb->count;
 }
 
 void segment_close(struct segment_reader *r)
 {
 	if (r->mapped && r->map)
 		munmap((void *)r->map, r->size);
+	if (r->mapped && r->fd >= 0)
+		close(r->fd);
 	free(r->sblocks);
 	free(r->eblocks);
 	memset(r, 0, sizeof(*r));
+	r->fd = -1;
 }
 
 const struct seg_record *segment_next(const struct segment_reader *r,

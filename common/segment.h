@@ -124,14 +124,16 @@ struct seg_strblock {
 };
 
 struct seg_evblock {
-	const struct seg_record *recs;
+	const struct seg_record *recs;  /* in the mapping */
 	uint32_t count;
+	int64_t last_ts;            /* ts_ms of its last record */
 };
 
 struct segment_reader {
 	const uint8_t *map;
 	size_t size;
 	bool mapped;                /* map came from mmap, not the caller */
+	int fd;                     /* the file (segment_open), else -1 */
 	uint32_t hour;
 	uint64_t events, strings, checksum;
 	uint32_t dict_resets;
@@ -153,9 +155,25 @@ enum seg_err {
 };
 
 /* Map and verify a whole segment file (every block checksum, every string
- * index in range).  Returns SEG_OK or a negative enum seg_err; on error
- * nothing needs releasing. */
+ * index in range).  Verification reads the file with pread(2) through a
+ * small buffer, not through the mapping, so opening a 1 GB segment maps
+ * no page of it (in a virtual machine a page fault and its hand-back cost
+ * five times the copy).  Returns SEG_OK or a negative enum seg_err; on
+ * error nothing needs releasing. */
 int segment_open(struct segment_reader *r, const char *path);
+
+/* The segment file name in directory dirfd: its size, and the checksum in
+ * its end block (0 when the end block is missing or damaged), with one
+ * pread, not mapping or verifying the file.  Returns 0, or -1 with errno. */
+int segment_peek(int dirfd, const char *name, uint64_t *size,
+		 uint64_t *checksum);
+
+/* Copy the records of event block b into buf (room for SEG_BLOCK_EVENTS):
+ * with pread from a segment_open()ed file, else from memory.  The
+ * cheapest way to scan records once (see segment_open).  Returns the
+ * record count, or SEG_E_IO / SEG_E_CORRUPT (b out of range). */
+long segment_read_events(const struct segment_reader *r, size_t b,
+			 struct seg_record *buf);
 
 /* The same over bytes in memory (not copied; they must outlive r). */
 int segment_open_mem(struct segment_reader *r, const void *buf, size_t len);

@@ -161,6 +161,45 @@ static void test_merge_order(void **state)
 	hour_release(&h);
 }
 
+/* Blocks come from read buffers: the two last blocks of a segment stay
+ * valid, a record from the merge until the next call; a block read that
+ * fails is reported, not silently short. */
+static void test_block_buffers(void **state)
+{
+	struct hour_set h;
+	char err[256];
+	int64_t t0 = hour_start_ms(HOUR);
+	const struct seg_record *b0, *b1, *again;
+	uint32_t n0, n1, n;
+
+	(void)state;
+	write_seg("a.seg", HOUR, t0, 3, 9000, 1);   /* blocks of 4096, 4096, 808 */
+	assert_int_equal(hour_scan(&h, dir, HOUR, err, sizeof(err)), 0);
+	assert_int_equal(hour_open(&h, err, sizeof(err)), 0);
+	b0 = hour_seg_block(&h, 0, 0, &n0);
+	b1 = hour_seg_block(&h, 0, 1, &n1);
+	assert_int_equal(n0, 4096);
+	assert_int_equal(n1, 4096);
+	assert_int_equal(b0[0].ts_ms, t0);
+	assert_int_equal(b1[0].ts_ms, t0 + 3 * 4096);
+	again = hour_seg_block(&h, 0, 0, &n);   /* still held: no read */
+	assert_ptr_equal(again, b0);
+	assert_int_equal(b0[4095].ts_ms, t0 + 3 * 4095);
+	b0 = hour_seg_block(&h, 0, 2, &n);      /* replaces block 0 */
+	assert_int_equal(n, 808);
+	assert_int_equal(b0[0].ts_ms, t0 + 3 * 8192);
+	assert_int_equal(hour_read_error(&h, err, sizeof(err)), 0);
+
+	/* the file's descriptor fails under the reader: the error is kept */
+	close(h.segs[0].r.fd);
+	h.segs[0].r.fd = open("/dev/null", O_RDONLY);
+	b0 = hour_seg_block(&h, 0, 0, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(hour_read_error(&h, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, hdir));
+	hour_release(&h);
+}
+
 static void test_open_errors(void **state)
 {
 	struct hour_set h;
@@ -197,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_hour_numbers),
 		cmocka_unit_test_setup_teardown(test_scan_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	};
 

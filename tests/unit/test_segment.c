@@ -185,6 +185,49 @@ static void test_damage_refused(void **state)
 	assert_string_equal(segment_strerror(SEG_E_CHECKSUM), "checksum mismatch");
 }
 
+/* The file path verifies through pread, not the mapping: damage in the
+ * file is refused the same way; blocks read back equal the mapping's;
+ * segment_peek finds the end block's checksum without verifying. */
+static void test_file_reads_and_peek(void **state)
+{
+	struct segment_reader r;
+	struct seg_record *buf = malloc(SEG_BLOCK_EVENTS * sizeof(*buf));
+	uint64_t sum = write_seg(path, 9000, 10, true), size, peeked;
+	size_t n;
+	uint8_t *b = slurp(path, &n);
+	int fd;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(segment_open(&r, path), SEG_OK);
+	assert_int_equal(r.checksum, sum);
+	assert_int_equal(r.neblocks, 3);
+	for (size_t k = 0; k < r.neblocks; k++) {
+		assert_int_equal(segment_read_events(&r, k, buf),
+				 r.eblocks[k].count);
+		assert_memory_equal(buf, r.eblocks[k].recs,
+				    r.eblocks[k].count * sizeof(*buf));
+		assert_int_equal(r.eblocks[k].last_ts,
+				 r.eblocks[k].recs[r.eblocks[k].count - 1].ts_ms);
+	}
+	assert_int_equal(segment_read_events(&r, 3, buf), SEG_E_CORRUPT);
+	segment_close(&r);
+	assert_int_equal(segment_peek(AT_FDCWD, path, &size, &peeked), 0);
+	assert_int_equal(size, n);
+	assert_int_equal(peeked, sum);
+
+	/* a flipped bit in the last record block, written to the file */
+	b[n - 200] ^= 0x04;
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b, n), (ssize_t)n);
+	close(fd);
+	assert_int_equal(segment_open(&r, path), SEG_E_CHECKSUM);
+	assert_int_equal(segment_peek(AT_FDCWD, "/nonexistent", &size, &peeked), -1);
+	free(b);
+	free(buf);
+}
+
 static void test_dictionary_bounded(void **state)
 {
 	struct segment_reader r;
@@ -234,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_empty_fields_and_empty_segment),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_damage_refused),
+		cmocka_unit_test(test_file_reads_and_peek),
 		cmocka_unit_test(test_dictionary_bounded),
 		cmocka_unit_test(test_reason_names),
 	};
