@@ -26,7 +26,7 @@
 static const char *const ivt_names[IVT__COUNT] = {
 	"dup_click", "repeat_click", "no_impression", "fast_click",
 	"stale_click", "imp_flood", "addr_burst", "uid_fanout", "addr_ctr",
-	"net_ctr",
+	"net_ctr", "imp_stack",
 };
 
 const char *ivt_reason_name(unsigned bit)
@@ -286,7 +286,7 @@ static void *win_put(struct rules_window *w, uint64_t key)
 enum key_tag {
 	TAG_ADDR4 = 1, TAG_ADDR6, TAG_UID, TAG_VISITOR, TAG_ADDR_VISITOR,
 	TAG_UID_ADDR, TAG_UID_UA, TAG_UID_SEEN, TAG_IMP, TAG_DUP, TAG_REPEAT,
-	TAG_FLOOD, TAG_NET4, TAG_NET6,
+	TAG_FLOOD, TAG_NET4, TAG_NET6, TAG_STACK,
 };
 
 static uint64_t hash2(uint64_t a, uint64_t b, enum key_tag tag)
@@ -358,6 +358,8 @@ struct keyed {
 struct rules_pending {
 	struct keyed k;
 	uint64_t ua;
+	int64_t ts;
+	uint32_t zone;
 	uint8_t type;
 	bool has_uid, uid_new;
 };
@@ -400,7 +402,9 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->pend = calloc(OBSERVE_AHEAD, sizeof(*r->pend));
 	r->heavy = calloc(1, sizeof(*r->heavy));
 	r->bad = calloc(1, sizeof(*r->bad));
-	if (!r->pend || !r->heavy || !r->bad || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
+	r->stack1 = calloc(1, sizeof(*r->stack1));
+	r->stacked = calloc(1, sizeof(*r->stacked));
+	if (!r->pend || !r->heavy || !r->bad || !r->stack1 || !r->stacked || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
@@ -412,6 +416,9 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	    tab_init(r->fanout, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->heavy, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->bad, sizeof(uint32_t), max, &r->st.table_full) < 0 ||
+	    tab_init(r->stacked, 0, max, &r->st.table_full) < 0 ||
+	    win_init(r->stack1, sizeof(int64_t), max / 4,
+		     p->imp_flood_window_ms, &r->st.table_full) < 0 ||
 	    tab_init(r->addr_clicks, sizeof(struct addr_clicks), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->uid_multi, sizeof(struct uid_multi), max,
@@ -447,6 +454,10 @@ void rules_release(struct rules *r)
 		tab_release(r->heavy);
 	if (r->bad)
 		tab_release(r->bad);
+	if (r->stacked)
+		tab_release(r->stacked);
+	if (r->stack1)
+		win_release(r->stack1);
 	if (r->addr_clicks)
 		tab_release(r->addr_clicks);
 	if (r->uid_multi)
@@ -473,12 +484,15 @@ void rules_release(struct rules *r)
 	free(r->pend);
 	free(r->heavy);
 	free(r->bad);
+	free(r->stacked);
+	free(r->stack1);
 	memset(r, 0, sizeof(*r));
 }
 
 size_t rules_memory(const struct rules *r)
 {
-	const struct rules_window *w[3] = { r->dup, r->repeat, r->flood };
+	const struct rules_window *w[4] = { r->dup, r->repeat, r->flood,
+					    r->stack1 };
 	size_t sum = sketch_bloom_bytes(r->seen) +
 		     sketch_cms_bytes(r->addr) + tab_bytes(r->fanout) +
 		     sketch_cms_bytes(r->net) + tab_bytes(r->net_clicks) +
@@ -486,8 +500,9 @@ size_t rules_memory(const struct rules *r)
 		     tab_bytes(r->addr_clicks) + tab_bytes(r->uid_multi) +
 		     tab_bytes(r->imp_clicked);
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		sum += tab_bytes(&w[i]->t[0]) + tab_bytes(&w[i]->t[1]);
+	sum += tab_bytes(r->stacked);
 	return sum;
 }
 
@@ -502,6 +517,8 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	tab_clear(r->fanout);
 	tab_clear(r->heavy);
 	tab_clear(r->bad);
+	tab_clear(r->stacked);
+	win_clear(r->stack1, hour_start_ms);
 	tab_clear(r->addr_clicks);
 	tab_clear(r->uid_multi);
 	tab_clear(r->imp_clicked);
@@ -638,7 +655,7 @@ unsigned rules_saw_keys(const struct seg_record *rec, uint64_t ua,
 static void observe_keyed(struct rules *r, const struct rules_pending *o)
 {
 	uint64_t akey = o->k.akey, ukey = o->k.ukey;
-	bool new_pair;
+	bool new_pair, isnew_pair;
 
 	if (o->has_uid) {
 		/* every fact of one uid in one Bloom block: one cache miss */
@@ -683,8 +700,20 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 			c->n++;
 		r->hour_clicks++;
 	} else {
+		uint64_t sk = hash2(o->k.vkey, o->zone, TAG_STACK);
+		int64_t *last;
+
 		r->hour_imps++;
 		sketch_cms_add(r->net, o->k.nkey, 1);
+		/* a page shows a zone once: the same visitor given the zone
+		 * again within the flood window is a stack of frames */
+		win_rotate(r->stack1, o->ts);
+		if ((last = win_put(r->stack1, sk))) {
+			if (*last && absdiff(o->ts, *last) <
+				     r->p.imp_flood_window_ms)
+				tab_put(r->stacked, sk, &isnew_pair);
+			*last = o->ts;
+		}
 		if (sketch_cms_add_in(r->addr, akey, Q_IMPS, 1) >
 		    r->p.burst_imps_base) {
 			bool isnew;
@@ -712,6 +741,8 @@ void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
 	key_record(rec, ua, &o.k);
 	o.ua = ua;
 	o.type = rec->type;
+	o.ts = rec->ts_ms;
+	o.zone = rec->zone;
 	o.has_uid = rec->has_uid;
 	o.uid_new = rec->has_uid && (rec->flags & EVENT_F_UID_NEW);
 	sketch_bloom_prefetch(r->seen, o.k.block);
@@ -897,6 +928,9 @@ static uint32_t judge_impression(struct rules *r, const struct seg_record *rec,
 	last = win_find(r->flood, hash3(vkey, rec->zone, rec->ad, TAG_FLOOD));
 	if (last && absdiff(rec->ts_ms, *last) < p->imp_flood_window_ms)
 		bits |= IVT_IMP_FLOOD;
+	if (r->stacked->n &&
+	    tab_find(r->stacked, hash2(vkey, rec->zone, TAG_STACK)))
+		bits |= IVT_IMP_STACK;
 	return bits;
 }
 

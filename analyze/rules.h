@@ -53,10 +53,14 @@ enum ivt_reason {
 					 events */
 	IVT_NET_CTR       = 1u << 25, /* the same test on an IPv4 /24 (IPv6
 					 /48): all events of the network */
+	IVT_IMP_STACK     = 1u << 26, /* a visitor given a zone again within
+					 imp_flood_window_ms, any ad (stacked
+					 frames): all its impressions in that
+					 zone this hour */
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 10
-#define IVT_MASK 0x03ff0000u
+#define IVT__COUNT 11
+#define IVT_MASK 0x07ff0000u
 
 /* Stable snake_case name of reason bit number bit (0..31) of
  * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit
@@ -141,6 +145,8 @@ struct rules {
 	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
 	struct rules_table *fanout;      /* the uids over a fan-out threshold */
 	struct rules_table *heavy;       /* addresses past burst_imps_base */
+	struct rules_window *stack1;     /* (visitor, zone) -> last impression */
+	struct rules_table *stacked;     /* (visitor, zone) pairs stacked */
 	struct rules_table *bad;         /* flagged addresses (and /24s) ->
 					    the bits every event of theirs
 					    gets this hour */

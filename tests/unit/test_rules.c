@@ -213,7 +213,8 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(0), "bot_ua");
 	assert_string_equal(ivt_reason_name(24), "addr_ctr");
 	assert_string_equal(ivt_reason_name(25), "net_ctr");
-	assert_null(ivt_reason_name(26));
+	assert_string_equal(ivt_reason_name(26), "imp_stack");
+	assert_null(ivt_reason_name(27));
 	assert_null(ivt_reason_name(31));
 	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
 }
@@ -470,7 +471,7 @@ static void test_cookie_issued_with_impression(void **state)
 	assert_int_equal(H->bits[u], 0);
 	assert_false(H->bits[m] & IVT_NO_IMPRESSION);
 	/* two impressions within 1 s of one zone and ad by that browser */
-	assert_int_equal(H->bits[b], IVT_IMP_FLOOD);
+	assert_int_equal(H->bits[b], IVT_IMP_FLOOD | IVT_IMP_STACK);
 	assert_int_equal(H->bits[c1], 0);
 	assert_int_equal(H->bits[c2], IVT_DUP_CLICK);
 	assert_int_equal(count_bits(IVT_UID_FANOUT), 0);
@@ -515,10 +516,51 @@ static void test_imp_flood(void **state)
 	c = add_imp(T0 + 10 * SEC + 450, 0x0a000001, 5, 2, 9);  /* other zone */
 	d = add_imp(T0 + 12 * SEC, 0x0a000001, 5, 1, 9);        /* 1.6 s later */
 	run();
-	assert_int_equal(H->bits[a], 0);
-	assert_int_equal(H->bits[b], IVT_IMP_FLOOD);
+	/* zone 1 was stacked once: every impression of it to the visitor */
+	assert_int_equal(H->bits[a], IVT_IMP_STACK);
+	assert_int_equal(H->bits[b], IVT_IMP_FLOOD | IVT_IMP_STACK);
 	assert_int_equal(H->bits[c], 0);
-	assert_int_equal(H->bits[d], 0);
+	assert_int_equal(H->bits[d], IVT_IMP_STACK);
+	finish();
+}
+
+static void test_imp_stack(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* hidden frames: a page loading one zone 6 times within 15 ms,
+	 * different ads, 12 pages in the hour; every one of its impressions
+	 * in that zone */
+	for (int pg = 0; pg < 12; pg++)
+		for (int k = 0; k < 6; k++)
+			add_imp(T0 + pg * 300 * SEC + k * 3, 0x41000001, 4100, 7,
+				(uint32_t)(20 + k));
+	/* the same visitor on another publisher's zone: a normal page */
+	add_imp(T0 + 100 * SEC, 0x41000001, 4100, 8, 9);
+	/* a person reloading a page after 3 s: not a stack */
+	add_imp(T0 + 50 * SEC, 0x41000002, 4200, 7, 20);
+	add_imp(T0 + 53 * SEC, 0x41000002, 4200, 7, 21);
+	/* a carrier NAT: 200 people with their own cookies loading the same
+	 * zone in the same milliseconds (a viral page) */
+	for (int k = 0; k < 200; k++)
+		add_imp(T0 + 60 * SEC + k / 4, 0x64400003, (uint32_t)(5000 + k),
+			7, (uint32_t)(20 + k % 6));
+	/* in-app browsers (one user agent, no cookie kept by the app's
+	 * web view) of two people behind one address, 2 s apart */
+	size_t x = add_imp(T0 + 70 * SEC, 0x41000003, 0, 7, 20);
+	size_t y = add_imp(T0 + 72 * SEC, 0x41000003, 0, 7, 20);
+	H->rec[x].ua = H->rec[y].ua = 4242;
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++) {
+		uint32_t uid;
+
+		memcpy(&uid, H->rec[i].uid, 4);
+		assert_int_equal(H->bits[i] & IVT_IMP_STACK,
+				 uid == 4100 && H->rec[i].zone == 7 ?
+				 IVT_IMP_STACK : 0);
+	}
+	assert_int_equal(count_bits(IVT_IMP_STACK), 72);
 	finish();
 }
 
@@ -845,7 +887,7 @@ static void test_tables_capped(void **state)
 	run();
 	assert_true(H->r.st.table_full > 0);
 	/* tables never hold more than their cap: 2 slots per entry */
-	assert_true(rules_memory(&H->r) <= before + 9 * 2 * 1024 * 72);
+	assert_true(rules_memory(&H->r) <= before + 12 * 2 * 1024 * 72);
 	assert_int_equal(H->r.st.judged, H->n);
 	finish();
 }
@@ -882,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_cookie_issued_with_impression),
 		cmocka_unit_test(test_time_to_click),
 		cmocka_unit_test(test_imp_flood),
+		cmocka_unit_test(test_imp_stack),
 		cmocka_unit_test(test_addr_burst_clicks),
 		cmocka_unit_test(test_addr_burst_fresh_cookies),
 		cmocka_unit_test(test_addr_burst_household_not),
