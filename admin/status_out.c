@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "parse.h"
 #include "status.h"
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
@@ -69,6 +70,23 @@ static void iso_time(int64_t ms, char *buf, size_t cap)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Call fn for each non-empty line of serve's /status body. */
+static void serve_lines(const struct status *s,
+			void (*fn)(FILE *, bool *, const char *, size_t),
+			FILE *f, bool *first)
+{
+	const char *p = s->serve_ok ? s->serve_body : NULL;
+
+	while (p && *p) {
+		size_t l = strcspn(p, "\r\n");
+
+		if (l)
+			fn(f, first, p, l);
+		p += l;
+		p += strspn(p, "\r\n");
+	}
 }
 
 static const char *source_name(enum status_source w)
@@ -168,11 +186,15 @@ static void text_quarantine(const struct status *s, const struct config *cfg,
 	fputc('\n', f);
 }
 
+static void text_serve_line(FILE *f, bool *first, const char *p, size_t l)
+{
+	(void)first;
+	fprintf(f, "    %.*s\n", (int)l, p);
+}
+
 static void text_serve(const struct status *s, const struct config *cfg,
 		       FILE *f)
 {
-	const char *p;
-
 	if (!s->serve_asked) {
 		fprintf(f, "serve       not asked ([admin] serve_status_url is empty)\n");
 		return;
@@ -183,14 +205,7 @@ static void text_serve(const struct status *s, const struct config *cfg,
 		return;
 	}
 	fprintf(f, "ok\n");
-	for (p = s->serve_body; p && *p;) {
-		size_t l = strcspn(p, "\r\n");
-
-		if (l)
-			fprintf(f, "    %.*s\n", (int)l, p);
-		p += l;
-		p += strspn(p, "\r\n");
-	}
+	serve_lines(s, text_serve_line, f, NULL);
 }
 
 static void text_cron(const struct status *s, const struct config *cfg,
@@ -343,11 +358,37 @@ static void json_analyze(const struct status *s, FILE *f)
 	fputc('}', f);
 }
 
+static void json_serve_line(FILE *f, bool *first, const char *p, size_t l)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "%.*s", (int)l, p);
+	fputs(*first ? "" : ",", f);
+	*first = false;
+	status_json_str(f, line);
+}
+
+/* "name N" lines (events_written 5) as "name":N; others only in lines */
+static void json_serve_counter(FILE *f, bool *first, const char *p, size_t l)
+{
+	const char *sp = memchr(p, ' ', l);
+	uint64_t v;
+	char name[64];
+
+	if (!sp || sp == p || (size_t)(sp - p) >= sizeof(name) ||
+	    parse_u64(sp + 1, l - (size_t)(sp - p) - 1, &v))
+		return;
+	for (const char *q = p; q < sp; q++)
+		if (!((*q >= 'a' && *q <= 'z') || *q == '_'))
+			return;
+	snprintf(name, sizeof(name), "%.*s", (int)(sp - p), p);
+	json_kv_num(f, first, name, (long long)v);
+}
+
 static void json_serve(const struct status *s, const struct config *cfg,
 		       FILE *f)
 {
-	bool first = true, line1 = true;
-	const char *p;
+	bool first = true, inner = true;
 
 	if (!s->serve_asked) {
 		fputs("null", f);
@@ -358,21 +399,14 @@ static void json_serve(const struct status *s, const struct config *cfg,
 	json_key(f, &first, "reachable");
 	fputs(s->serve_ok ? "true" : "false", f);
 	json_kv_str(f, &first, "error", s->serve_ok ? NULL : s->serve_err);
+	json_key(f, &first, "counters");
+	fputc('{', f);
+	serve_lines(s, json_serve_counter, f, &inner);
+	fputc('}', f);
 	json_key(f, &first, "lines");
 	fputc('[', f);
-	for (p = s->serve_ok ? s->serve_body : NULL; p && *p;) {
-		size_t l = strcspn(p, "\r\n");
-		char line[512];
-
-		if (l) {
-			snprintf(line, sizeof(line), "%.*s", (int)l, p);
-			fputs(line1 ? "" : ",", f);
-			line1 = false;
-			status_json_str(f, line);
-		}
-		p += l;
-		p += strspn(p, "\r\n");
-	}
+	inner = true;
+	serve_lines(s, json_serve_line, f, &inner);
 	fputs("]}", f);
 }
 

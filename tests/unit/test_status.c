@@ -1,17 +1,23 @@
 /* test_status.c - adlog-admin status: the cron status file reader, the lag
  * arithmetic, the verdict and its exit status, JSON string escaping, the
- * URL and response-head readers of the tiny HTTP client, ingest's manifest
- * look-up, and one whole collection over a made-up spool, quarantine and
- * status folder with MySQL down. */
+ * tiny HTTP client (URL, response head, a real GET from a one-shot local
+ * server, its deadline, a refused connection) and serve's counters in the
+ * JSON, ingest's manifest look-up, and one whole collection over a made-up
+ * spool, quarantine and status folder with MySQL down. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -262,6 +268,101 @@ static void test_http_url_and_head(void **state)
 					      &off), -1);
 }
 
+/* A one-shot HTTP server on 127.0.0.1 in a child process: it answers
+ * the first request with resp (NULL: accepts and stays silent). */
+static pid_t serve_once(const char *resp, int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t pid;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(ls >= 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &alen), 0);
+	*port = ntohs(a.sin_port);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char req[2048];
+		int c = accept(ls, NULL, NULL);
+
+		if (c >= 0 && read(c, req, sizeof(req)) > 0) {
+			if (resp)
+				(void)!write(c, resp, strlen(resp));
+			else
+				sleep(5);
+		}
+		_exit(0);
+	}
+	close(ls);
+	return pid;
+}
+
+static void test_http_get(void **state)
+{
+	static const char resp[] =
+		"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+		"adlog-serve node 10 pid 15810\nevents_written 5\n"
+		"requests ad 2 200=2\nwrite_errors 0\n";
+	char url[64], err[256], *body;
+	size_t len;
+	int port, st;
+	pid_t pid;
+
+	(void)state;
+	pid = serve_once(resp, &port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/status", port);
+	assert_int_equal(http_get(url, 2000, &body, &len, err, sizeof(err)), 200);
+	assert_string_equal(body, "adlog-serve node 10 pid 15810\nevents_written 5\n"
+			    "requests ad 2 200=2\nwrite_errors 0\n");
+	assert_int_equal(len, strlen(body));
+	free(body);
+	waitpid(pid, &st, 0);
+
+	/* a server that never answers: the deadline holds */
+	pid = serve_once(NULL, &port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/status", port);
+	assert_int_equal(http_get(url, 200, &body, &len, err, sizeof(err)), -1);
+	assert_null(body);
+	assert_string_equal(err, "timed out after 200 ms");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+
+	/* nobody listens (the port the server above had is closed now) */
+	assert_int_equal(http_get(url, 2000, &body, &len, err, sizeof(err)), -1);
+	assert_string_equal(err, "Connection refused");
+
+	/* serve's counters in status --json: "name N" lines as numbers */
+	{
+		static struct status s;
+		struct config c;
+		char *json = NULL;
+		size_t jlen = 0;
+		FILE *f;
+
+		memset(&s, 0, sizeof(s));
+		config_defaults(&c);
+		s.mysql_ok = true;
+		s.serve_asked = s.serve_ok = true;
+		s.serve_body = strdup("adlog-serve node 10 pid 15810\r\n"
+				      "events_written 5\nrequests ad 2 200=2\n"
+				      "write_errors 0\nEvil\"key 1\n");
+		f = open_memstream(&json, &jlen);
+		status_print_json(&s, &c, f);
+		fclose(f);
+		assert_non_null(strstr(json, "\"counters\":{\"events_written\":5,"
+				       "\"write_errors\":0},\"lines\":["
+				       "\"adlog-serve node 10 pid 15810\","
+				       "\"events_written 5\",\"requests ad 2 200=2\","
+				       "\"write_errors 0\",\"Evil\\\"key 1\"]"));
+		free(json);
+		status_release(&s);
+	}
+}
+
 static void test_manifest_lists(void **state)
 {
 	static const char m[] =
@@ -406,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_verdict),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_http_url_and_head),
+		cmocka_unit_test(test_http_get),
 		cmocka_unit_test(test_manifest_lists),
 		cmocka_unit_test(test_collect_mysql_down),
 	};
