@@ -310,11 +310,31 @@ uint64_t rules_addr_key(const struct seg_record *rec)
 	return XXH3_64bits_withSeed(rec->ip, 8, TAG_ADDR6);
 }
 
+/* A 64-bit finaliser (SplitMix64): the keys derived on every event from a
+ * key already hashed, or from a few bytes, without a call into xxhash. */
+static inline uint64_t mix(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
 uint64_t rules_net_key(const struct seg_record *rec)
 {
-	if (rec->ip_family == 4)
-		return XXH3_64bits_withSeed(rec->ip + 12, 3, TAG_NET4);
-	return XXH3_64bits_withSeed(rec->ip, 6, TAG_NET6);
+	uint64_t v = 0;
+
+	if (rec->ip_family == 4) {
+		memcpy(&v, rec->ip + 12, 3);
+		return mix(v ^ ((uint64_t)TAG_NET4 << 56));
+	}
+	memcpy(&v, rec->ip, 6);
+	return mix(v ^ ((uint64_t)TAG_NET6 << 56));
+}
+
+/* Key of a (visitor, zone) pair for imp_stack. */
+static inline uint64_t stack_key(uint64_t vkey, uint32_t zone)
+{
+	return mix(vkey ^ mix(zone ^ ((uint64_t)TAG_STACK << 56)));
 }
 
 uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua)
@@ -700,7 +720,7 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 			c->n++;
 		r->hour_clicks++;
 	} else {
-		uint64_t sk = hash2(o->k.vkey, o->zone, TAG_STACK);
+		uint64_t sk = stack_key(o->k.vkey, o->zone);
 		int64_t *last;
 
 		r->hour_imps++;
@@ -929,7 +949,7 @@ static uint32_t judge_impression(struct rules *r, const struct seg_record *rec,
 	if (last && absdiff(rec->ts_ms, *last) < p->imp_flood_window_ms)
 		bits |= IVT_IMP_FLOOD;
 	if (r->stacked->n &&
-	    tab_find(r->stacked, hash2(vkey, rec->zone, TAG_STACK)))
+	    tab_find(r->stacked, stack_key(vkey, rec->zone)))
 		bits |= IVT_IMP_STACK;
 	return bits;
 }
