@@ -208,15 +208,15 @@ bool status_verdict(struct status *s)
 				  s->jobs[i].job, s->jobs[i].exit_code,
 				  s->jobs[i].message);
 	if (s->ingest_lag_s > s->max_lag_s)
-		attention(s, "ingest lags %s (max_lag %s): %lu closed files waiting",
+		attention(s, "ingest lags %s (max_lag %s): %lu closed file%s waiting",
 			  status_duration(s->ingest_lag_s, a, sizeof(a)),
 			  status_duration(s->max_lag_s, b, sizeof(b)),
-			  s->closed_waiting);
+			  s->closed_waiting, s->closed_waiting == 1 ? "" : "s");
 	if (s->analyze_lag_s > s->max_lag_s)
-		attention(s, "analyze lags %s (max_lag %s): %zu hours waiting",
+		attention(s, "analyze lags %s (max_lag %s): %zu hour%s waiting",
 			  status_duration(s->analyze_lag_s, a, sizeof(a)),
 			  status_duration(s->max_lag_s, b, sizeof(b)),
-			  s->nwaiting);
+			  s->nwaiting, s->nwaiting == 1 ? "" : "s");
 	if (s->spool_err && s->spool_err != ENOENT)
 		attention(s, "cannot read the spool: %s", strerror(s->spool_err));
 	if (s->data_err)

@@ -132,9 +132,9 @@ static void text_analyze(const struct status *s, const struct config *cfg,
 
 	fprintf(f, "segments    %s: ", cfg->common.data_dir);
 	if (s->seg_hours)
-		fprintf(f, "%lu hours, %010u .. %010u, newest %010u\n",
-			s->seg_hours, s->first_hour, s->newest_hour,
-			s->newest_hour);
+		fprintf(f, "%lu hour%s, %010u .. %010u, newest %010u\n",
+			s->seg_hours, s->seg_hours == 1 ? "" : "s",
+			s->first_hour, s->newest_hour, s->newest_hour);
 	else
 		fprintf(f, "none\n");
 	if (s->data_err)
@@ -153,7 +153,8 @@ static void text_analyze(const struct status *s, const struct config *cfg,
 			s->seg_hours);
 		return;
 	}
-	fprintf(f, "  waiting   %zu hours", s->nwaiting);
+	fprintf(f, "  waiting   %zu hour%s", s->nwaiting,
+		s->nwaiting == 1 ? "" : "s");
 	for (size_t i = 0; i < s->nwaiting && i < WAITING_SHOWN; i++)
 		fprintf(f, "%s%010u", i ? " " : ": ", s->waiting[i]);
 	if (s->nwaiting > WAITING_SHOWN)
@@ -176,7 +177,8 @@ static void text_quarantine(const struct status *s, const struct config *cfg,
 							 : strerror(s->quar_err));
 		return;
 	}
-	fprintf(f, "%lu files, %llu bytes, %s%llu lines", s->quar_files,
+	fprintf(f, "%lu file%s, %llu bytes, %s%llu lines", s->quar_files,
+		s->quar_files == 1 ? "" : "s",
 		(unsigned long long)s->quar_bytes,
 		s->quar_partial ? "at least " : "",
 		(unsigned long long)s->quar_lines);

@@ -151,6 +151,8 @@ at_exit 'kill -QUIT $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null; say "ng
 wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$PORT/nginx_status" ||
 	{ cat "$NGX/error.log"; say "nginx did not start"; exit 1; }
 say "nginx on http://127.0.0.1:$PORT/ in front of serve pids ${SERVE_PIDS[*]}"
+# adlog-admin status reads serve's counters through this nginx
+printf '\n[admin]\nserve_status_url = http://127.0.0.1:%s/status\n' "$PORT" >>"$ADLOG_CONF"
 
 # ---- 3. traffic ----
 say "traffic: 40 people, a crawler, a click spammer, a self-clicking publisher (under a minute)"
@@ -210,6 +212,6 @@ sql "SELECT s.publisher_id, COALESCE(p.name, IF(s.publisher_id = 0, '(no ad know
 echo "(score: publisher_daily.fraud_score for $DAY, * = flagged)"
 echo
 say "HTML report: $DEMO/reports/$DAY.html"
-say "cron jobs (status files in $DEMO/status):"
-cron status | sed 's/^/  /'
+say "adlog-admin status (the operator's page; exit 1 when something needs attention):"
+"$BUILD/adlog-admin" -c "$ADLOG_CONF" status | sed 's/^/  /' || true
 say "done in $((SECONDS - STARTED)) s; stopping servers"

@@ -89,7 +89,7 @@ grep -q "^  closed    1 waiting; oldest $T/spool/adlog.2026010103.b3.0000.[0-9]*
 	"$T/st1.txt" || fail "closed file waiting"
 grep -q "^  open      1 (serve's current hours)$" "$T/st1.txt" || fail "open files"
 grep -q '^segments    .*: 3 hours, 2026010100 .. 2026010102, newest 2026010102$' "$T/st1.txt" || fail "segments"
-grep -q '^quarantine  .*: 1 files, [0-9]* bytes, 2 lines: ' "$T/st1.txt" || fail "quarantine count"
+grep -q '^quarantine  .*: 1 file, [0-9]* bytes, 2 lines: ' "$T/st1.txt" || fail "quarantine count"
 grep -q '^mysql       DOWN: ' "$T/st1.txt" || fail "mysql line"
 
 rc=0
