@@ -8,10 +8,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../analyze/hour.h"
 #include "../ingest/manifest.h"
@@ -110,6 +112,8 @@ int status_job_parse(const char *text, size_t len, struct status_job *j)
 				set_str(j->start, sizeof(j->start), v, vl);
 			else if (KEY("end"))
 				set_str(j->end, sizeof(j->end), v, vl);
+			else if (KEY("host"))
+				set_str(j->host, sizeof(j->host), v, vl);
 			else if (KEY("last_ok"))
 				set_str(j->last_ok, sizeof(j->last_ok), v, vl);
 			else if (KEY("message"))
@@ -652,6 +656,17 @@ static int cmp_job(const void *a, const void *b)
 	return rx != ry ? rx - ry : strcmp(x->job, y->job);
 }
 
+/* A run marked running whose wrapper is gone (kill -9, power loss). */
+static bool pid_gone(const struct status_job *j)
+{
+	char host[256];
+
+	if (strcmp(j->state, "running") || j->pid <= 0 || j->pid > INT32_MAX ||
+	    gethostname(host, sizeof(host)) || strcmp(host, j->host))
+		return false;
+	return kill((pid_t)j->pid, 0) && errno == ESRCH;
+}
+
 static void collect_cron(struct status *s, const struct config *cfg)
 {
 	const char *dir = cfg->cron.status_dir;
@@ -667,8 +682,10 @@ static void collect_cron(struct status *s, const struct config *cfg)
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (!(text = fs_read_file(path, &len)))
 			continue;
-		if (!status_job_parse(text, len, &s->jobs[s->njobs]))
+		if (!status_job_parse(text, len, &s->jobs[s->njobs])) {
+			s->jobs[s->njobs].pid_gone = pid_gone(&s->jobs[s->njobs]);
 			s->njobs++;
+		}
 		free(text);
 	}
 	free_list(names, n);

@@ -31,7 +31,9 @@ struct status_count {
 /* One STATUS_DIR/JOB.status of cron/adlog-cron. */
 struct status_job {
 	char job[32], state[16], start[32], end[32], last_ok[32];
-	char message[256];
+	char host[64], message[256];
+	bool pid_gone;              /* running, but its pid no longer exists
+				     * on this host: the run was killed */
 	int exit_code;              /* -1 while running or when absent */
 	int64_t start_unix, end_unix, pid;  /* 0 when absent */
 	struct status_count counts[STATUS_MAX_COUNTS];

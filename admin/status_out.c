@@ -233,7 +233,10 @@ static void text_cron(const struct status *s, const struct config *cfg,
 			snprintf(ex, sizeof(ex), "%d", j->exit_code);
 		fprintf(f, "  %-8s %-8s %-4s %-20s %-20s", j->job, j->state, ex,
 			j->start[0] ? j->start : "-", j->end[0] ? j->end : "-");
-		if (j->ncounts && strcmp(j->state, "failed"))
+		if (j->pid_gone)
+			fprintf(f, " pid %lld is gone: the run was killed; the "
+				"next one starts afresh", (long long)j->pid);
+		else if (j->ncounts && strcmp(j->state, "failed"))
 			for (unsigned k = 0; k < j->ncounts; k++)
 				fprintf(f, " %s=%llu", j->counts[k].name,
 					(unsigned long long)j->counts[k].value);
@@ -429,6 +432,10 @@ static void json_job(const struct status_job *j, FILE *f)
 	json_kv_num(f, &first, "start_unix", (long long)j->start_unix);
 	json_kv_num(f, &first, "end_unix", (long long)j->end_unix);
 	json_kv_str(f, &first, "last_ok", j->last_ok[0] ? j->last_ok : NULL);
+	json_kv_str(f, &first, "host", j->host[0] ? j->host : NULL);
+	json_kv_num(f, &first, "pid", (long long)j->pid);
+	json_key(f, &first, "pid_gone");
+	fputs(j->pid_gone ? "true" : "false", f);
 	json_kv_str(f, &first, "message", j->message);
 	json_key(f, &first, "counts");
 	json_counts(f, j->counts, j->ncounts);

@@ -441,6 +441,24 @@ static void test_collect_mysql_down(void **state)
 	put("status/ingest.status", "job=ingest\nstate=ok\nexit=0\ncount.lines=5\n");
 	put("status/analyze.status", "job=analyze\nstate=failed\nexit=1\n"
 	    "message=analyze: cannot connect\nlast_ok=2026-01-01T01:12:00Z\n");
+	{
+		/* a run killed mid-way (its pid is gone) and one still going */
+		char host[256], text[512];
+		pid_t dead = fork();
+		int st;
+
+		assert_true(dead >= 0);
+		if (dead == 0)
+			_exit(0);
+		waitpid(dead, &st, 0);
+		assert_int_equal(gethostname(host, sizeof(host)), 0);
+		snprintf(text, sizeof(text), "job=export\nstate=running\npid=%d\n"
+			 "host=%s\n", (int)dead, host);
+		put("status/export.status", text);
+		snprintf(text, sizeof(text), "job=purge\nstate=running\npid=%d\n"
+			 "host=%s\n", (int)getpid(), host);
+		put("status/purge.status", text);
+	}
 	put("status/analyze.ok.json",
 	    "{\"hour\":\"2026010100\",\"action\":\"loaded\",\"digest\":\"00\"}\n");
 
@@ -474,8 +492,12 @@ static void test_collect_mysql_down(void **state)
 	assert_int_equal(s.reasons[0].value, 2);
 	assert_false(s.serve_asked);
 	/* the pipeline's order: ingest before analyze */
-	assert_int_equal(s.njobs, 2);
+	assert_int_equal(s.njobs, 4);
 	assert_string_equal(s.jobs[0].job, "ingest");
+	assert_string_equal(s.jobs[2].job, "export");
+	assert_true(s.jobs[2].pid_gone);
+	assert_string_equal(s.jobs[3].job, "purge");
+	assert_false(s.jobs[3].pid_gone);
 	/* MySQL, the failed job, the ingest lag over 2 h */
 	assert_int_equal(s.nattention, 3);
 
@@ -487,6 +509,7 @@ static void test_collect_mysql_down(void **state)
 	assert_non_null(strstr(json, "\"by_reason\":{\"bad_ts\":2,\"no_lf\":1}"));
 	assert_non_null(strstr(json, "\"serve\":null"));
 	assert_non_null(strstr(json, "\"hours_waiting\":[]"));
+	assert_non_null(strstr(json, "\"pid_gone\":true"));
 	free(json);
 	status_release(&s);
 	{
