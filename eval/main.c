@@ -204,6 +204,7 @@ struct tally {
 	uint64_t base[GEN_LABEL__COUNT][2];
 	uint64_t bit[GEN_LABEL__COUNT][32];        /* events with bit set */
 	uint64_t spend_caught, spend_invalid, spend_base;
+	uint64_t prefetch, prefetch_caught;        /* valid, HEAD or prefetch */
 	uint64_t unlabelled_missing;
 };
 
@@ -221,6 +222,14 @@ static void tally_event(struct tally *t, struct revive *rv,
 		     gen_label_class(label) == GEN_CLASS_SIVT;
 	bool base = revive_filters(rv, rec, ua);
 
+	/* a prefetch or HEAD request is not a view: ingest flags it on
+	 * purpose, so it is counted apart, not as a person wrongly filtered */
+	if (label == GEN_LABEL_VALID &&
+	    (rec->flags & (EVENT_F_HEAD | EVENT_F_PREFETCH))) {
+		t->prefetch++;
+		t->prefetch_caught += reasons != 0;
+		return;
+	}
 	t->ev[label][c]++;
 	t->caught[label][c] += reasons != 0;
 	t->base[label][c] += base;
@@ -408,8 +417,10 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 			fprintf(f, "%s%s %llu", k++ ? ", " : "",
 				rollup_reason_name(bit, rb, sizeof(rb)),
 				(unsigned long long)t->bit[0][bit]);
-	fprintf(f, " |\n| valid clicks wrongly filtered | valid | %llu | %.3f | %.3f | (events of both types above) |\n\n",
+	fprintf(f, " |\n| valid clicks wrongly filtered | valid | %llu | %.3f | %.3f | (events of both types above) |\n",
 		(unsigned long long)t->ev[0][1], fg->vclick_fp, fg->b_vclick_fp);
+	fprintf(f, "| prefetches and HEAD requests (not views, not counted above) | valid | %llu | %.1f | - | prefetch |\n\n",
+		(unsigned long long)t->prefetch, pct(t->prefetch_caught, t->prefetch));
 
 	fprintf(f, "| rule | events flagged | precision %% (flagged that are GIVT/SIVT) |\n|---|---|---|\n");
 	for (unsigned bit = 0; bit < 32; bit++) {
