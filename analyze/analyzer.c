@@ -144,6 +144,7 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 					   rules_event(&a->rules, rec, ua);
 
 			copy[n] = *rec;
+			rollup_prefetch(out, rec);
 			ev[n] = (struct rollup_ev){
 				&copy[n], rules_visitor_key(rec, ua), reasons };
 			n++;

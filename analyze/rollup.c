@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "sketch.h"
 
 /* ---- unique visitors: exact list of 32-bit hashes up to SPARSE_MAX, then
  * HyperLogLog with 2^HLL_P one-byte registers (standard error
@@ -107,6 +108,20 @@ static uint64_t hll_estimate(const struct rollup_hll *x)
 
 /* ---- tables ---- */
 
+/* The stats table takes a lookup per event at a random row: at 5 M events
+ * it is 42 MB, and with 4 KiB pages nearly every lookup also missed the
+ * TLB (perf: the row prefetch alone 13 % of the CPU, 6 % with huge
+ * pages): big tables come from sketch_mem_alloc. */
+static void *table_alloc(size_t n, size_t size)
+{
+	return sketch_mem_alloc(n * size);
+}
+
+static void table_free(void *p, size_t n, size_t size)
+{
+	sketch_mem_free(p, n * size);
+}
+
 static uint64_t key_hash(const struct rollup_key *k)
 {
 	uint64_t a = ((uint64_t)k->pub << 32 | k->zone) * 0x9e3779b97f4a7c15ull;
@@ -130,8 +145,8 @@ int rollup_init(struct rollup *r, uint32_t hour)
 	r->hour = hour;
 	r->cap = 1024;
 	r->icap = 256;
-	r->rows = calloc(r->cap, sizeof(*r->rows));
-	r->inv = calloc(r->icap, sizeof(*r->inv));
+	r->rows = table_alloc(r->cap, sizeof(*r->rows));
+	r->inv = table_alloc(r->icap, sizeof(*r->inv));
 	if (!r->rows || !r->inv) {
 		rollup_release(r);
 		return -ENOMEM;
@@ -144,8 +159,8 @@ void rollup_release(struct rollup *r)
 	if (r->rows)
 		for (size_t i = 0; i < r->cap; i++)
 			free(r->rows[i].hll);
-	free(r->rows);
-	free(r->inv);
+	table_free(r->rows, r->cap, sizeof(*r->rows));
+	table_free(r->inv, r->icap, sizeof(*r->inv));
 	memset(r, 0, sizeof(*r));
 }
 
@@ -155,10 +170,9 @@ static bool row_used(const struct rollup_row *x)
 	return x->imps || x->clicks;
 }
 
-static int rows_grow(struct rollup *r)
+static int rows_resize(struct rollup *r, size_t nc)
 {
-	size_t nc = r->cap * 2;
-	struct rollup_row *n = calloc(nc, sizeof(*n));
+	struct rollup_row *n = table_alloc(nc, sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
@@ -172,18 +186,32 @@ static int rows_grow(struct rollup *r)
 			j = (j + 1) & (nc - 1);
 		n[j] = r->rows[i];
 	}
-	free(r->rows);
+	table_free(r->rows, r->cap, sizeof(*r->rows));
 	r->rows = n;
 	r->cap = nc;
 	return 0;
 }
 
+static int rows_grow(struct rollup *r)
+{
+	return rows_resize(r, r->cap * 2);
+}
+
 int rollup_reserve(struct rollup *r, size_t n)
 {
-	while (n * 4 > r->cap * 3)
-		if (rows_grow(r))
-			return -ENOMEM;
-	return 0;
+	size_t cap = r->cap;
+
+	while (n * 4 > cap * 3)
+		cap *= 2;
+	/* straight to the size: no chain of doublings (3.8 % of the CPU) */
+	return cap == r->cap ? 0 : rows_resize(r, cap);
+}
+
+void rollup_prefetch(const struct rollup *r, const struct seg_record *x)
+{
+	struct rollup_key k = { x->pub, x->zone, x->camp, x->ad };
+
+	__builtin_prefetch(&r->rows[key_hash(&k) & (r->cap - 1)], 1);
 }
 
 static struct rollup_row *row_get(struct rollup *r, const struct rollup_key *k)
@@ -212,7 +240,7 @@ static uint64_t inv_hash(const struct rollup_inv *x)
 static int inv_grow(struct rollup *r)
 {
 	size_t nc = r->icap * 2;
-	struct rollup_inv *n = calloc(nc, sizeof(*n));
+	struct rollup_inv *n = table_alloc(nc, sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
@@ -226,7 +254,7 @@ static int inv_grow(struct rollup *r)
 			j = (j + 1) & (nc - 1);
 		n[j] = r->inv[i];
 	}
-	free(r->inv);
+	table_free(r->inv, r->icap, sizeof(*r->inv));
 	r->inv = n;
 	r->icap = nc;
 	return 0;

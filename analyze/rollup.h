@@ -80,6 +80,10 @@ struct rollup_ev {
 };
 int rollup_add_batch(struct rollup *r, const struct rollup_ev *ev, size_t n);
 
+/* Hint that x will be counted soon (say, in the next batch): its row is
+ * fetched into the cache meanwhile. */
+void rollup_prefetch(const struct rollup *r, const struct seg_record *x);
+
 /* Price of a campaign and revenue share of a publisher, as the loader
  * knows them: pricing 0 = unknown (no money), 1 = CPM, 2 = CPC. */
 struct rollup_price {

@@ -10,11 +10,11 @@
 
 #define HUGE_PAGE (2u << 20)
 
-/* Zeroed memory for a sketch.  Big ones are mapped (the kernel zeroes pages
- * as they are first touched, nothing is written up front) and asked for
- * transparent huge pages: sketches are probed at random, and with 4 KiB
- * pages nearly every probe is also a TLB miss. */
-static void *sketch_alloc(size_t bytes)
+/* Big tables are mapped (the kernel zeroes pages as they are first
+ * touched, nothing is written up front) and asked for transparent huge
+ * pages: sketches are probed at random, and with 4 KiB pages nearly every
+ * probe is also a TLB miss. */
+void *sketch_mem_alloc(size_t bytes)
 {
 	void *p;
 
@@ -28,7 +28,7 @@ static void *sketch_alloc(size_t bytes)
 	return p;
 }
 
-static void sketch_free(void *p, size_t bytes)
+void sketch_mem_free(void *p, size_t bytes)
 {
 	if (!p)
 		return;
@@ -59,13 +59,13 @@ int sketch_bloom_init(struct sketch_bloom *b, unsigned log2_bits)
 	if (log2_bits < 9 || log2_bits > 36)
 		return -EINVAL;
 	b->nblocks = 1ull << (log2_bits - 9);
-	b->bits = sketch_alloc(b->nblocks * 8 * sizeof(uint64_t));
+	b->bits = sketch_mem_alloc(b->nblocks * 8 * sizeof(uint64_t));
 	return b->bits ? 0 : -ENOMEM;
 }
 
 void sketch_bloom_release(struct sketch_bloom *b)
 {
-	sketch_free(b->bits, sketch_bloom_bytes(b));
+	sketch_mem_free(b->bits, sketch_bloom_bytes(b));
 	memset(b, 0, sizeof(*b));
 }
 
@@ -138,14 +138,14 @@ int sketch_cms_init(struct sketch_cms *c, unsigned log2_lines, unsigned d,
 	c->d = d;
 	c->parts = parts;
 	c->mask = (1ull << log2_lines) - 1;
-	c->cnt = sketch_alloc(((size_t)CMS_LINE << log2_lines) *
+	c->cnt = sketch_mem_alloc(((size_t)CMS_LINE << log2_lines) *
 			      sizeof(uint32_t));
 	return c->cnt ? 0 : -ENOMEM;
 }
 
 void sketch_cms_release(struct sketch_cms *c)
 {
-	sketch_free(c->cnt, sketch_cms_bytes(c));
+	sketch_mem_free(c->cnt, sketch_cms_bytes(c));
 	memset(c, 0, sizeof(*c));
 }
 

@@ -15,6 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Zeroed memory for a table probed at random (the sketches below, the
+ * rollup's rows): from 2 MiB on mapped and asked for transparent huge
+ * pages.  NULL when out of memory; free with sketch_mem_free(p, bytes). */
+void *sketch_mem_alloc(size_t bytes);
+void sketch_mem_free(void *p, size_t bytes);
+
 /* Blocked Bloom filter (Putze, Sanders, Singler 2007): all k = 6 bits of a
  * key in one 64-byte block, so a test costs one cache miss.  With n keys in
  * m bits the false-positive rate is about (1 - e^(-kn/m))^k plus a blocking
