@@ -20,7 +20,7 @@
 
 static const char *const pub_names[PUB_R__COUNT] = {
 	"ctr_high", "click_addr_concentration", "cookieless_clicks",
-	"referer_outside_domains", "hourly_profile",
+	"referer_outside_domains", "hourly_profile", "invalid_share",
 };
 
 const char *pub_reason_name(unsigned r)
@@ -34,6 +34,7 @@ struct pub_acc {
 	uint64_t imps_h[24], clicks_h[24];
 	uint64_t cookieless_clicks;
 	uint64_t ref_known, ref_outside;
+	uint64_t flagged;              /* events with an analyze bit */
 	struct sketch_topk top;        /* clicking addresses */
 	char **domains;                /* lower case */
 	size_t ndomains;
@@ -233,6 +234,7 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		return 0;        /* declared bots say nothing of the publisher */
 	if (!(a = acc_get(ps, e->pub)))
 		return -ENOMEM;
+	a->flagged += e->reasons != 0;
 	if (e->ref != PUB_REF_NONE) {
 		a->ref_known++;
 		a->ref_outside += e->ref == PUB_REF_OUTSIDE;
@@ -271,6 +273,7 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->cookieless_clicks += s->cookieless_clicks;
 		d->ref_known += s->ref_known;
 		d->ref_outside += s->ref_outside;
+		d->flagged += s->flagged;
 		sketch_topk_merge(&d->top, &s->top);
 	}
 	return 0;
@@ -412,7 +415,7 @@ static double js_distance(const double *p, const double *q)
 }
 
 struct totals {
-	uint64_t imps, clicks, cookieless;
+	uint64_t imps, clicks, cookieless, flagged;
 };
 
 static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
@@ -517,6 +520,29 @@ static void test_hourly(const struct pubscore_params *p,
 		r->fired |= 1u << PUB_R_HOURLY;
 }
 
+/* The share of the publisher's events that analyze's event rules flagged
+ * (its traffic stacked, farmed, botted...) against the pooled others'
+ * share: bots that land on every publisher by popularity raise every
+ * share alike, traffic bought or made for one publisher raises its own. */
+static void test_invalid(const struct pubscore_params *p,
+			 const struct pub_acc *a, const struct totals *t,
+			 struct pub_result *r)
+{
+	uint64_t n = a->imps + a->clicks, tn = t->imps + t->clicks;
+	double peer, ratio;
+
+	if (a->imps < p->min_imps || tn <= n || t->flagged <= a->flagged)
+		return;
+	peer = (double)(t->flagged - a->flagged) / (double)(tn - n);
+	ratio = ((double)a->flagged / (double)n) / peer;
+	r->stat[PUB_R_INVALID] = ratio;
+	r->pvalue[PUB_R_INVALID] = pubscore_binom_sf(a->flagged, n, peer);
+	if (r->pvalue[PUB_R_INVALID] < p->alpha)
+		r->comp[PUB_R_INVALID] = ramp(ratio, p->ctr_ratio);
+	if (r->pvalue[PUB_R_INVALID] < p->alpha && ratio >= p->ctr_ratio)
+		r->fired |= 1u << PUB_R_INVALID;
+}
+
 static int cmp_score(const void *x, const void *y)
 {
 	const struct pub_result *a = x, *b = y;
@@ -530,7 +556,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n)
 {
 	const struct pub_acc *a, *tmp;
-	struct totals t = { 0, 0, 0 };
+	struct totals t = { 0, 0, 0, 0 };
 	struct pub_result *res;
 	size_t i = 0;
 
@@ -540,6 +566,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.imps += a->imps;
 		t.clicks += a->clicks;
 		t.cookieless += a->cookieless_clicks;
+		t.flagged += a->flagged;
 	}
 	res = calloc(ps->npubs ? ps->npubs : 1, sizeof(*res));
 	if (!res)
@@ -563,6 +590,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		test_cookieless(&ps->p, a, &t, r);
 		test_referer(&ps->p, a, r);
 		test_hourly(&ps->p, a, r);
+		test_invalid(&ps->p, a, &t, r);
 		for (int k = 0; k < PUB_R__COUNT; k++)
 			keep *= 1 - r->comp[k];
 		r->score = 1 - keep;

@@ -28,6 +28,8 @@ enum pub_reason {
 	PUB_R_COOKIELESS,       /* "cookieless_clicks": no uid or fresh uid */
 	PUB_R_REFERER,          /* "referer_outside_domains" */
 	PUB_R_HOURLY,           /* "hourly_profile": clicks vs own impressions */
+	PUB_R_INVALID,          /* "invalid_share": events analyze flagged,
+				   binomial test vs pooled peers */
 	PUB_R__COUNT
 };
 

@@ -51,6 +51,7 @@ struct day_spec {
 	const double *imp_hours, *click_hours;
 	enum pub_ref ref;
 	double ref_outside;        /* share of events with an outside referer */
+	double flagged;            /* share of events analyze flagged */
 };
 
 static void feed(struct pubscore *ps, const struct day_spec *d)
@@ -72,6 +73,8 @@ static void feed(struct pubscore *ps, const struct day_spec *d)
 		if (d->ref != PUB_REF_NONE && (double)(rnd() % 1000) <
 		    1000 * d->ref_outside)
 			e.ref = PUB_REF_OUTSIDE;
+		if ((double)(rnd() % 100000) < 100000 * d->flagged)
+			e.reasons = 1u << 26;            /* an analyze bit */
 		assert_int_equal(pubscore_event(ps, &e), 0);
 	}
 }
@@ -262,6 +265,43 @@ static void test_referer_outside(void **state)
 	pubscore_release(&ps);
 }
 
+static void test_invalid_share(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	/* stacked frames: 12% of its events flagged by analyze */
+	struct day_spec stacked = { .pub = 90, .imps = 50000, .clicks = 200,
+				    .cookieless = 0.3, .flagged = 0.12 };
+	/* a viral spike: many new visitors, nothing flagged */
+	struct day_spec viral = { .pub = 91, .imps = 200000, .clicks = 900,
+				  .cookieless = 0.3 };
+
+	(void)state;
+	start(&ps);
+	/* bots that land everywhere by popularity: 0.3% of every honest
+	 * publisher's events flagged */
+	for (uint32_t p = 1; p <= 10; p++) {
+		struct day_spec d = { .pub = p, .imps = 100000,
+				      .clicks = 300 + 30 * p,
+				      .cookieless = 0.3, .flagged = 0.003 };
+
+		feed(&ps, &d);
+	}
+	feed(&ps, &stacked);
+	feed(&ps, &viral);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(r[0].pub, 90);
+	assert_int_equal(find(r, n, 90)->fired, 1u << PUB_R_INVALID);
+	assert_true(find(r, n, 90)->stat[PUB_R_INVALID] > 10);
+	for (uint32_t p = 1; p <= 10; p++)
+		assert_int_equal(find(r, n, p)->fired, 0);
+	assert_int_equal(find(r, n, 91)->fired, 0);
+	assert_true(find(r, n, 91)->score < 0.5);
+	free(r);
+	pubscore_release(&ps);
+}
+
 static void test_hourly_profile(void **state)
 {
 	static const double night[24] = { 0, 0, 5, 5, 5, 5 };
@@ -369,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_cookieless_clicks),
 		cmocka_unit_test(test_referer_class),
 		cmocka_unit_test(test_referer_outside),
+		cmocka_unit_test(test_invalid_share),
 		cmocka_unit_test(test_hourly_profile),
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_givt_ignored),
