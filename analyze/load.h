@@ -23,8 +23,15 @@
 struct load_price;
 struct load_pub;
 
+/* Where the last load_hour's time went, ms (of its successful try). */
+struct load_timing {
+	int64_t delete_ms, stats_ms, invalid_ms, commit_ms;
+	size_t stats_written;       /* stats rows new or changed */
+};
+
 struct loader {
 	struct db db;
+	struct load_timing last;
 	struct load_price *camps;   /* sorted by id */
 	size_t ncamps;
 	struct load_pub *pubs;      /* sorted by id */
@@ -52,7 +59,9 @@ int load_hour_state(struct loader *l, uint32_t hour, bool *found,
 
 /* Replace hour h's rows of stats_hourly and invalid_hourly with r's, and
  * its analysed_hours row, in one transaction (retried on deadlock and lock
- * wait timeout).  r must be finished and priced. */
+ * wait timeout).  Stored stats rows equal to r's are left as they are (the
+ * end state is the same; l->last says how many were written).  r must be
+ * finished and priced. */
 int load_hour(struct loader *l, const struct hour_set *h,
 	      const struct rollup *r, int64_t duration_ms, char *err,
 	      size_t errlen);

@@ -197,6 +197,15 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 			first = false;
 		}
 		printf("}");
+		if (load_ms)
+			printf(",\"stats_written\":%zu,"
+			       "\"load_phases_ms\":{\"delete\":%lld,\"stats\":%lld,"
+			       "\"invalid\":%lld,\"rest\":%lld}",
+			       r->ld.last.stats_written,
+			       (long long)r->ld.last.delete_ms,
+			       (long long)r->ld.last.stats_ms,
+			       (long long)r->ld.last.invalid_ms,
+			       (long long)r->ld.last.commit_ms);
 	}
 	printf("}\n");
 	fflush(stdout);

@@ -384,7 +384,7 @@ int rollup_add_batch(struct rollup *r, const struct rollup_ev *ev, size_t n)
 	return 0;
 }
 
-static int cmp_key(const struct rollup_key *a, const struct rollup_key *b)
+int rollup_key_cmp(const struct rollup_key *a, const struct rollup_key *b)
 {
 	if (a->pub != b->pub)
 		return a->pub < b->pub ? -1 : 1;
@@ -404,7 +404,7 @@ static int cmp_row(const void *a, const void *b)
 
 	if (ux != uy)
 		return ux ? -1 : 1;
-	return cmp_key(&x->k, &y->k);
+	return rollup_key_cmp(&x->k, &y->k);
 }
 
 static int cmp_inv(const void *a, const void *b)
@@ -414,7 +414,7 @@ static int cmp_inv(const void *a, const void *b)
 
 	if (!x->events != !y->events)
 		return x->events ? -1 : 1;
-	if ((c = cmp_key(&x->k, &y->k)))
+	if ((c = rollup_key_cmp(&x->k, &y->k)))
 		return c;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;

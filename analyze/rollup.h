@@ -53,6 +53,10 @@ struct rollup {
 	size_t hll_peak;            /* its largest value */
 };
 
+/* Order of keys: publisher, zone, campaign, ad, each ascending (the order
+ * of rows after rollup_finish, and of the tables' primary keys).  <0, 0, >0. */
+int rollup_key_cmp(const struct rollup_key *a, const struct rollup_key *b);
+
 /* Returns 0 or -ENOMEM. */
 int rollup_init(struct rollup *r, uint32_t hour);
 void rollup_release(struct rollup *r);
