@@ -2,8 +2,8 @@
  * and answers one request per connection with blocking I/O; this file only
  * decides when: a connection is read when epoll reports it readable, so a
  * thread never parks on an idle kept connection.  A request that arrives in
- * pieces blocks its thread until the rest is there, which nginx sends at
- * once. */
+ * pieces blocks its thread until the rest is there (nginx sends it at once),
+ * for at most IO_TIMEOUT_MS. */
 #define _GNU_SOURCE
 #include "loop.h"
 
@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 
 #define STACK_BYTES (256 * 1024)
 #define ACCEPT_BURST 64
+#define IO_TIMEOUT_MS 1000        /* a request in pieces stalls a thread at most this long */
 
 struct conn {
 	FCGX_Request rq;
@@ -50,6 +52,18 @@ static int watch(int ep, int fd, void *ptr, uint32_t events)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* Bound the blocking reads and writes libfcgi makes on the connection: a
+ * peer that sends half a request, or stops reading, gets its connection
+ * closed after IO_TIMEOUT_MS instead of holding the thread's other
+ * connections up. */
+static int set_timeouts(int fd)
+{
+	struct timeval tv = { IO_TIMEOUT_MS / 1000, IO_TIMEOUT_MS % 1000 * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 /* Take the connections waiting on the socket into this thread's set.  A
  * fresh request struct is marked "keep" so that libfcgi's FCGX_Accept_r,
  * which first finishes the previous request, does not close it. */
@@ -62,7 +76,7 @@ static void accept_burst(struct loop_thread *t)
 		if (fd < 0)
 			return;
 		c = malloc(sizeof(*c));
-		if (!c || FCGX_InitRequest(&c->rq, -1, 0) ||
+		if (!c || FCGX_InitRequest(&c->rq, -1, 0) || set_timeouts(fd) ||
 		    watch(t->ep, fd, c, EPOLLIN)) {
 			diag_err("cannot take a connection: %s", strerror(errno));
 			free(c);

@@ -32,7 +32,7 @@ static void test_defaults(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(c.common.node_id, 0);
-	assert_int_equal(c.serve.threads, 32);
+	assert_int_equal(c.serve.threads, 1);
 	assert_true(c.serve.cookie_secure);
 	assert_string_equal(c.common.spool_dir, "/var/spool/adlog");
 }
