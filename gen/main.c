@@ -49,6 +49,8 @@ static const char usage[] =
 "  --labels FILE        write event_id_hex<TAB>scenario for every injected\n"
 "                       event (and pub<TAB>ID<TAB>scenario per fraudulent\n"
 "                       publisher)\n"
+"  --imperfect          as real spool files: some late lines (in the next\n"
+"                       hour's file), lines out of order, malformed lines\n"
 "  --quiet              no summary on stderr\n"
 "  --verify FILE...     parse every line of each file (plain or gzip) and\n"
 "                       count by reason; exit 1 if any line is rejected\n"
@@ -182,6 +184,12 @@ static int generate(const struct gen_opts *o, const struct out_opts *oo,
 			(unsigned long long)out.files,
 			(unsigned long long)out.bytes,
 			(double)(clock_mono_ms() - t0) / 1000.0);
+	if (!quiet && oo->imperfect)
+		fprintf(stderr, "adlog-gen: imperfect: %llu late, %llu out of "
+			"order, %llu malformed\n",
+			(unsigned long long)out.late,
+			(unsigned long long)out.swapped,
+			(unsigned long long)out.malformed);
 	out_release(&out);
 	return 0;
 }
@@ -262,6 +270,8 @@ int main(int argc, char **argv)
 			oo.to_stdout = true;
 		} else if (OPT("--quiet")) {
 			quiet = true;
+		} else if (OPT("--imperfect")) {
+			oo.imperfect = true;
 		} else {
 			diag_err("unknown or incomplete option '%s'", a);
 			fputs(usage, stderr);
@@ -282,6 +292,7 @@ int main(int argc, char **argv)
 		o.inventory = inv;
 	}
 	oo.nodes = o.nodes;
+	oo.end_ms = o.start_ms + (int64_t)o.hours * 3600000;
 	oo.threads = threads == UINT64_MAX ? out_default_threads(oo.gzip)
 					   : (uint32_t)threads;
 	if (inventory_out && write_inventory(&o, inventory_out)) {

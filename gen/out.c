@@ -20,6 +20,12 @@
 
 
 #define DICT_MAX 32768     /* deflate's window: what primes the next chunk */
+#define LATE_MAX 65536     /* late lines held per node for the next hour */
+/* With imperfect, per line (docs/gen.md): */
+#define LATE_WINDOW_MS 2000  /* requests in flight at the hour's end ... */
+#define LATE_SHARE 20        /* ... of which 20% are written after it */
+#define SWAP_PER_MILLE 5     /* written after the next line */
+#define MALFORMED_PER_100K 10 /* damaged (a field lost, or cut short) */
 
 /* One output file, from hour_open until a worker has closed it. */
 struct ofile {
@@ -38,6 +44,10 @@ struct out_stream {
 	size_t len;
 	char *tail;              /* gzip: last DICT_MAX bytes of f's data */
 	size_t tail_len;
+	char *late;              /* imperfect: lines for the next hour's file */
+	size_t late_len;
+	char held[EVENT_LINE_MAX]; /* imperfect: a line written after the next */
+	size_t held_len;
 };
 
 enum job_kind { JOB_DATA, JOB_CLOSE };
@@ -391,22 +401,72 @@ static int file_open(struct out *o, int64_t hour_ms, uint32_t node,
 	return 0;
 }
 
-static int sink_hour_open(void *ctx, int64_t hour_ms)
+/* Append n bytes to node stream s, pushing a full chunk first. */
+static int put(struct out *o, struct out_stream *s, const char *line,
+	       size_t n)
 {
-	struct out *o = ctx;
 	int rc;
 
-	if (o->o.to_stdout)
-		return 0;
-	for (uint32_t i = 0; i < o->ns; i++) {
-		struct ofile *f = NULL;
-
-		if ((rc = file_open(o, hour_ms, i, &f)))
-			return rc;
-		if ((rc = stream_begin(o, &o->s[i], f)))
-			return rc;
-	}
+	if (s->len + EVENT_LINE_MAX > o->bufcap && (rc = stream_push(o, s)))
+		return rc;
+	memcpy(s->buf + s->len, line, n);
+	s->len += n;
 	return 0;
+}
+
+static uint64_t line_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+/* The flaws of real spool files, drawn from the event id (so the bytes do
+ * not depend on threads): a request in flight at the hour's end written
+ * after the file was rotated, two workers' lines out of order, a line
+ * damaged on its way (a tab lost, or cut short). */
+static int imperfect_event(struct out *o, struct out_stream *s,
+			   const struct event *ev)
+{
+	char line[EVENT_LINE_MAX];
+	size_t n = event_render(ev, line, sizeof(line));
+	uint64_t h = line_mix(ev->id ^ 0x696d70657266ull);
+	int rc;
+
+	if (h % 100000 < MALFORMED_PER_100K) {
+		char *tab = memchr(line + 2, '\t', n - 2);
+
+		if ((h >> 20) & 1 && tab) {
+			*tab = ' ';                   /* a field lost */
+		} else {
+			n /= 2;                       /* cut short */
+			line[n++] = '\n';
+		}
+		o->malformed++;
+	}
+	if (ev->ts_ms >= o->hour_ms + 3600000 - LATE_WINDOW_MS &&
+	    o->hour_ms + 3600000 < o->o.end_ms && !o->o.to_stdout &&
+	    (h >> 24) % 100 < LATE_SHARE && s->late_len + n <= LATE_MAX) {
+		memcpy(s->late + s->late_len, line, n);
+		s->late_len += n;
+		o->late++;
+		return 0;
+	}
+	if (!s->held_len && (h >> 40) % 1000 < SWAP_PER_MILLE) {
+		memcpy(s->held, line, n);
+		s->held_len = n;
+		o->swapped++;
+		return 0;
+	}
+	if ((rc = put(o, s, line, n)))
+		return rc;
+	if (s->held_len) {
+		rc = put(o, s, s->held, s->held_len);
+		s->held_len = 0;
+	}
+	return rc;
 }
 
 static int sink_event(void *ctx, const struct event *ev, uint32_t node,
@@ -417,9 +477,40 @@ static int sink_event(void *ctx, const struct event *ev, uint32_t node,
 	int rc;
 
 	(void)label;
+	if (o->o.imperfect)
+		return imperfect_event(o, s, ev);
 	if (s->len + EVENT_LINE_MAX > o->bufcap && (rc = stream_push(o, s)))
 		return rc;
 	s->len += event_render(ev, s->buf + s->len, o->bufcap - s->len);
+	return 0;
+}
+
+static int sink_hour_open(void *ctx, int64_t hour_ms)
+{
+	struct out *o = ctx;
+	int rc;
+
+	o->hour_ms = hour_ms;
+	if (o->o.to_stdout)
+		return 0;
+	for (uint32_t i = 0; i < o->ns; i++) {
+		struct ofile *f = NULL;
+		struct out_stream *s = &o->s[i];
+
+		if ((rc = file_open(o, hour_ms, i, &f)))
+			return rc;
+		if ((rc = stream_begin(o, s, f)))
+			return rc;
+		/* the last hour's late lines come first in this file */
+		for (size_t at = 0, n; at < s->late_len; at += n) {
+			n = (size_t)((char *)memchr(s->late + at, '\n',
+						    s->late_len - at) -
+				     (s->late + at)) + 1;
+			if ((rc = put(o, s, s->late + at, n)))
+				return rc;
+		}
+		s->late_len = 0;
+	}
 	return 0;
 }
 
@@ -429,11 +520,17 @@ static int sink_hour_close(void *ctx, int64_t hour_ms)
 	int rc;
 
 	(void)hour_ms;
-	if (o->o.to_stdout)
-		return 0;
-	for (uint32_t i = 0; i < o->ns; i++)
-		if ((rc = stream_end(o, &o->s[i])))
+	for (uint32_t i = 0; i < o->ns; i++) {
+		struct out_stream *s = &o->s[i];
+
+		if (s->held_len) {
+			if ((rc = put(o, s, s->held, s->held_len)))
+				return rc;
+			s->held_len = 0;
+		}
+		if (!o->o.to_stdout && (rc = stream_end(o, s)))
 			return rc;
+	}
 	return 0;
 }
 
@@ -578,6 +675,8 @@ int out_init(struct out *o, const struct out_opts *opts, char *err,
 		s->buf = take_buffer(o->p);
 		if (opts->gzip && !(s->tail = malloc(DICT_MAX)))
 			goto fail;
+		if (opts->imperfect && !(s->late = malloc(LATE_MAX)))
+			goto fail;
 	}
 	if (opts->to_stdout) {
 		struct ofile *f = calloc(1, sizeof(*f));
@@ -627,6 +726,7 @@ void out_release(struct out *o)
 		if (o->p && s->buf)
 			o->p->freebufs[o->p->nfree++] = s->buf;
 		free(s->tail);
+		free(s->late);
 	}
 	if (o->p)
 		pipe_release(o->p);

@@ -30,6 +30,11 @@ struct out_opts {
 	int level;               /* 1..9 with gzip */
 	bool to_stdout;
 	uint32_t threads;        /* workers; 0 writes from the caller's thread */
+	/* real spool files' flaws (docs/gen.md): late lines in the next
+	 * hour's file, lines out of order, malformed lines */
+	bool imperfect;
+	int64_t end_ms;          /* with imperfect: the span's end (no file
+				    after it to be late in) */
 };
 
 struct out_stream;
@@ -44,6 +49,8 @@ struct out {
 	struct out_pipe *p;      /* chunks on their way to the files */
 	uint64_t files, bytes;   /* closed files, bytes written: after
 				    out_finish() */
+	int64_t hour_ms;         /* the hour open */
+	uint64_t late, swapped, malformed;   /* with imperfect */
 };
 
 /* Workers worth running here: 1 for plain (writing is one stream of

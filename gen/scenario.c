@@ -398,8 +398,13 @@ static int draw_hour(struct scenario *s, int64_t h, uint64_t q)
 			}
 		}
 	}
+	/* the click farm's shift: 09:00-18:00 at UTC+8, the night of the
+	 * American pages it clicks; a skeleton crew the rest of the day */
+	int farm_local = (int)((h / HOUR_MS + 8) % 24);
+	double farm_share = farm_local >= 9 && farm_local < 18 ? 0.004 : 0.001;
+
 	if (m & (1u << GEN_LABEL_CLICK_FARM))
-		for (uint64_t n = share(q, 0.003, 20); n > 0;) {
+		for (uint64_t n = share(q, farm_share, 20); n > 0;) {
 			uint32_t z = zone_pick(s, UINT32_MAX), i = s->nev;
 			uint32_t net = rng_below(&s->rng, 3);
 			uint64_t c = rng_below(&s->rng, 3000);

@@ -33,15 +33,31 @@ X
 for seed in $SEEDS; do
 	d=$DIR/seed$seed
 	mkdir -p "$d"
+	# --imperfect: late, out-of-order and malformed lines, as in real
+	# spool files; the numbers must still balance
 	"$BUILD/adlog-gen" --seed "$seed" --events "$EVENTS" --hours "$HOURS" \
-		--scenarios all --labels "$d/labels" \
-		--write-inventory "$d/inventory" --out "$d/spool" --quiet
+		--scenarios all --labels "$d/labels" --imperfect \
+		--write-inventory "$d/inventory" --out "$d/spool" 2>"$d/gen.log"
 	"$BUILD/adlog-ingest" -c "$DIR/adlog.conf" --spool "$d/spool" \
-		--data "$d/data" >/dev/null
+		--data "$d/data" >"$d/ingest.log"
+	lines=$(sed -n 's/^adlog-gen: \([0-9]*\) lines.*/\1/p' "$d/gen.log")
+	imperfect=$(sed -n 's/^adlog-gen: imperfect: //p' "$d/gen.log")
+	malformed=${imperfect##*, }; malformed=${malformed%% *}
+	read -r accepted rejected < <(awk '$1 == "accepted" { a = $2 }
+		$1 == "rejected" { r = $2 } END { print a, r }' "$d/ingest.log")
+	if [ "$lines" != $((accepted + rejected)) ] ||
+	   [ "$rejected" != "$malformed" ]; then
+		echo "eval: seed $seed does not balance: $lines lines generated," \
+			"$accepted accepted + $rejected rejected by ingest," \
+			"$malformed malformed on purpose" >&2
+		exit 1
+	fi
 	"$BUILD/adlog-eval" -c "$DIR/adlog.conf" --data "$d/data" \
 		--labels "$d/labels" --inventory "$d/inventory" \
 		--datacenters data/datacenters.txt --name "seed $seed" \
 		--summary "$DIR/summary.md" --html "$d/eval.html" >"$d/report.md"
+	printf 'Lines: %s generated (%s), %s accepted by ingest + %s rejected (the malformed ones).\n\n' \
+		"$lines" "$imperfect" "$accepted" "$rejected" >>"$d/report.md"
 	cat "$d/report.md" >>"$DIR/report.md"
 	rm -rf "$d/spool"       # the segments stay for a second look
 done

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "event.h"
@@ -436,6 +437,72 @@ static void test_inventory_drives_traffic(void **state)
 	inventory_free(inv);
 }
 
+/* --imperfect into real files: every line is accounted for, the damaged
+ * ones are exactly those that do not parse, late lines sit at the top of
+ * the next hour's file, some lines are out of order. */
+static void test_imperfect_files(void **state)
+{
+	char dir[] = "/tmp/test_gen_imperfect.XXXXXX";
+	struct gen_opts o;
+	struct out_opts oo = { .host = "t", .level = OUT_GZIP_LEVEL,
+			       .imperfect = true };
+	struct out out;
+	struct gen_stats st;
+	struct gen_sink sink;
+	char err[256], path[512], line[4096];
+	uint64_t lines = 0, rejects = 0, late = 0, disorder = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	small_opts(&o, 11);
+	o.events = 200000;
+	oo.dir = dir;
+	oo.nodes = o.nodes;
+	oo.end_ms = o.start_ms + (int64_t)o.hours * HOUR_MS;
+	assert_int_equal(out_init(&out, &oo, err, sizeof(err)), 0);
+	sink = out_sink(&out);
+	assert_int_equal(gen_run(&o, &sink, &st, err, sizeof(err)), 0);
+	assert_int_equal(out_finish(&out), 0);
+	for (uint32_t h = 0; h < o.hours; h++)
+		for (uint32_t n = 0; n < o.nodes; n++) {
+			int64_t hour_ms = o.start_ms + h * HOUR_MS, last = 0;
+			char name[11];
+			FILE *f;
+
+			out_hour_format(hour_ms, name);
+			snprintf(path, sizeof(path), "%s/adlog.%s.t.%04u.%lld.log",
+				 dir, name, n, (long long)hour_ms);
+			assert_non_null(f = fopen(path, "r"));
+			while (fgets(line, sizeof(line), f)) {
+				struct event ev;
+				size_t len = strlen(line), off;
+
+				lines++;
+				if (len && line[len - 1] == '\n')
+					len--;
+				if (event_parse(line, len, &ev, &off) != EVENT_OK) {
+					rejects++;
+					continue;
+				}
+				late += ev.ts_ms < hour_ms;
+				disorder += ev.ts_ms < last;
+				last = ev.ts_ms;
+			}
+			fclose(f);
+			unlink(path);
+		}
+	rmdir(dir);
+	assert_int_equal(lines, st.lines);
+	assert_true(out.malformed > 0);
+	assert_int_equal(rejects, out.malformed);
+	assert_true(out.late > 0);
+	assert_true(late >= out.late - out.malformed);
+	assert_true(late <= out.late);
+	assert_true(out.swapped > 0);
+	assert_true(disorder > 0);
+	out_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_inventory_loads_in_serve),
 		cmocka_unit_test(test_inventory_drives_traffic),
+		cmocka_unit_test(test_imperfect_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
