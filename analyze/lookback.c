@@ -6,12 +6,17 @@
 #include "lookback.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "eventid.h"
+#include "sketch.h"
 
 #define NOT_FOUND INT64_MAX
 
@@ -273,6 +278,8 @@ static void reset(struct lookback *lb)
 	lb->nimps = lb->nsaw = lb->nads = 0;
 	lb->hours_scanned = 0;
 	lb->records_scanned = lb->imps_found = lb->unsigned_found = 0;
+	lb->seen_built = lb->seen_read = 0;
+	lb->unsigned_found_seen = 0;
 }
 
 static int collect(struct lookback *lb, struct hour_set *cur)
@@ -370,6 +377,207 @@ static void scan(struct lookback *lb, struct hour_set *h)
 	}
 }
 
+/* ---- the older hours of the unsigned look-back: one filter per hour ---- */
+
+/* The file: this header, then the filter's blocks. */
+struct seen_header {
+	char magic[8];              /* "ADLSEEN1" */
+	uint32_t log2_bits;
+	uint32_t spare;
+	char digest[40];            /* the hour's segment set it was made of */
+	uint64_t keys;
+};
+
+static int seen_path(const struct lookback *lb, const struct hour_set *e,
+		     char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/lookback/%010u.%s.seen", lb->data_dir,
+			 e->hour, e->digest);
+
+	return n > 0 && (size_t)n < cap - 16 ? 0 : -1;
+}
+
+/* Make hour e's filter: every (visitor key, ad) an impression was shown
+ * under (rules_saw_keys), at LOOKBACK_SEEN_BITS_PER_KEY bits per key. */
+static int seen_build(struct hour_set *e, struct sketch_bloom *b,
+		      uint64_t *keys_out)
+{
+	uint64_t want = 2 * e->events * LOOKBACK_SEEN_BITS_PER_KEY, keys = 0;
+	unsigned log2 = 16;
+
+	while (log2 < 34 && (1ull << log2) < want)
+		log2++;
+	if (sketch_bloom_init(b, log2))
+		return -ENOMEM;
+	for (size_t s = 0; s < e->n; s++) {
+		const struct segment_reader *r = &e->segs[s].r;
+
+		for (size_t bl = 0; bl < r->neblocks; bl++) {
+			uint32_t n;
+			const struct seg_record *recs = hour_seg_block(e, s, bl, &n);
+
+			for (uint32_t i = 0; i < n; i++) {
+				const struct seg_record *x = &recs[i];
+				uint64_t k[2];
+				unsigned nk;
+
+				if (x->type == 'c')
+					continue;
+				nk = rules_saw_keys(x, hour_ua_hash(&e->segs[s],
+								    x->ua), k);
+				for (unsigned q = 0; q < nk; q++)
+					sketch_bloom_add(b, saw_key(k[q], x->ad));
+				keys += nk;
+			}
+		}
+	}
+	*keys_out = keys;
+	return 0;
+}
+
+/* Keep the filter for the next hours: a cache, so a failure to write it
+ * costs only its rebuilding.  Written aside and renamed: a reader never
+ * sees half a file. */
+static void seen_save(const struct lookback *lb, const struct hour_set *e,
+		      const struct sketch_bloom *b, uint64_t keys)
+{
+	struct seen_header hd;
+	char path[4096], tmp[4200];
+	unsigned log2 = 0;
+	int fd;
+
+	if (seen_path(lb, e, path, sizeof(path)))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/lookback", lb->data_dir);
+	mkdir(tmp, 0755);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	while ((1ull << log2) < b->nblocks * 512)
+		log2++;
+	memset(&hd, 0, sizeof(hd));
+	memcpy(hd.magic, "ADLSEEN1", 8);
+	hd.log2_bits = log2;
+	snprintf(hd.digest, sizeof(hd.digest), "%s", e->digest);
+	hd.keys = keys;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, &hd, sizeof(hd)) != (ssize_t)sizeof(hd) ||
+	    write(fd, b->bits, sketch_bloom_bytes(b)) !=
+	    (ssize_t)sketch_bloom_bytes(b) || close(fd) ||
+	    rename(tmp, path)) {
+		unlink(tmp);
+		return;
+	}
+}
+
+/* Map hour e's saved filter into *b (read only).  Returns the mapping's
+ * length, or 0 when there is none for e's segment set. */
+static size_t seen_map(const struct lookback *lb, const struct hour_set *e,
+		       struct sketch_bloom *b, void **map)
+{
+	struct seen_header hd;
+	char path[4096];
+	struct stat st;
+	size_t len;
+	int fd;
+
+	if (seen_path(lb, e, path, sizeof(path)) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) || read(fd, &hd, sizeof(hd)) != (ssize_t)sizeof(hd) ||
+	    memcmp(hd.magic, "ADLSEEN1", 8) || hd.log2_bits < 9 ||
+	    hd.log2_bits > 36 || strncmp(hd.digest, e->digest, sizeof(hd.digest)) ||
+	    (uint64_t)st.st_size != sizeof(hd) + (1ull << hd.log2_bits) / 8) {
+		close(fd);
+		return 0;
+	}
+	len = (size_t)st.st_size;
+	*map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (*map == MAP_FAILED)
+		return 0;
+	memset(b, 0, sizeof(*b));
+	b->bits = (uint64_t *)(void *)((char *)*map + sizeof(hd));
+	b->nblocks = (1ull << hd.log2_bits) / 512;
+	return len;
+}
+
+/* Ask hour h's filter about every unsigned click not answered yet;
+ * returns how many are still unanswered.  A pair found is taken as shown
+ * at the hour's start (before any click of this hour). */
+static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
+		     char *err, size_t errlen)
+{
+	struct hour_set e;
+	struct sketch_bloom b;
+	void *map = NULL;
+	size_t maplen;
+	bool built = false;
+
+	if (hour_scan(&e, lb->data_dir, h, err, errlen))
+		return -1;
+	if (!e.n) {
+		hour_release(&e);
+		return 0;
+	}
+	maplen = seen_map(lb, &e, &b, &map);
+	if (!maplen) {
+		uint64_t keys;
+		int rc;
+
+		if (hour_open(&e, err, errlen)) {
+			hour_release(&e);
+			return -1;
+		}
+		rc = seen_build(&e, &b, &keys);
+		if (!rc && (rc = hour_read_error(&e, err, errlen)))
+			sketch_bloom_release(&b);
+		if (rc) {
+			if (rc == -ENOMEM)
+				snprintf(err, errlen, "out of memory");
+			hour_release(&e);
+			return -1;
+		}
+		seen_save(lb, &e, &b, keys);
+		built = true;
+		lb->seen_built++;
+	}
+	lb->seen_read++;
+	for (size_t i = 0; i < lb->scap && *left; i++) {
+		struct lb_saw *w = &lb->saw[i];
+
+		if (w->key && w->first_ts == NOT_FOUND &&
+		    sketch_bloom_has(&b, w->key)) {
+			w->first_ts = hour_start_ms(h);
+			lb->unsigned_found++;
+			lb->unsigned_found_seen++;
+			(*left)--;
+		}
+	}
+	if (built)
+		sketch_bloom_release(&b);
+	else
+		munmap(map, maplen);
+	hour_release(&e);
+	return 0;
+}
+
+/* The unsigned clicks' pairs not found in the hours read exactly, asked
+ * of the filters of the older hours of the look-back, newest first. */
+static int seen_resolve(struct lookback *lb, uint32_t hour, char *err,
+			size_t errlen)
+{
+	int hours = (int)((lb->lookback_ms + 3599999) / 3600000);
+	size_t left = 0;
+
+	for (size_t i = 0; i < lb->scap; i++)
+		left += lb->saw[i].key && lb->saw[i].first_ts == NOT_FOUND;
+	for (int d = LOOKBACK_UNSIGNED_HOURS + 1; d <= hours && left; d++)
+		if (seen_hour(lb, hour_add(hour, -d), &left, err, errlen))
+			return -1;
+	return 0;
+}
+
 int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 		     struct hour_set *prev, char *err, size_t errlen)
 {
@@ -428,5 +636,6 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 			return -1;
 	}
 	lb->hours_scanned++;        /* the current one, by lookback_observe */
-	return 0;
+	/* the rest of the unsigned look-back, from the hours' filters */
+	return lb->nsaw ? seen_resolve(lb, cur->hour, err, errlen) : 0;
 }

@@ -18,10 +18,14 @@
 #include "hour.h"
 #include "rules.h"
 
-/* Hours before the current one searched for an unsigned click's
- * impression (it carries no id naming its hour).  Searching the whole
- * 24-hour look-back would read 24 hours of segments for every hour. */
+/* Hours before the current one searched exactly for an unsigned click's
+ * impression (it carries no id naming its hour).  The rest of the
+ * look-back is asked of one Bloom filter per hour of (visitor, ad) pairs
+ * shown (DATA/lookback/YYYYMMDDHH.DIGEST.seen, built once from the hour's
+ * segments): reading 24 hours of segments for every hour would cost 24
+ * times the reading of the hour itself. */
 #define LOOKBACK_UNSIGNED_HOURS 1
+#define LOOKBACK_SEEN_BITS_PER_KEY 12     /* false positives ~1%: docs/rules.md */
 #define LOOKBACK_FILTER_BITS (1u << 21)   /* 256 KiB, fits in L2 */
 
 struct lb_imp;
@@ -44,6 +48,8 @@ struct lookback {
 	/* what the last resolve did */
 	uint32_t hours_scanned;
 	uint64_t records_scanned, imps_found, unsigned_found;
+	uint32_t seen_built, seen_read;     /* hour filters made, consulted */
+	uint64_t unsigned_found_seen;       /* of unsigned_found, by a filter */
 };
 
 /* Empty tables for a run; lookback_ms from the rules' parameters. */

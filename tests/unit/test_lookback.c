@@ -1,0 +1,183 @@
+/* test_lookback.c - the look-back of unsigned clicks over 24 hours: a
+ * visitor who saw the ad five hours earlier (or 23) saw it, one who never
+ * saw it or saw it 30 hours earlier did not; the older hours are answered
+ * from per-hour filters saved under DATA/lookback/ and read back the next
+ * time, with the same answers; a late segment makes a new filter. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../analyze/lookback.h"
+
+#define H0 2026010200u           /* the hour judged */
+#define H0_MS 1767312000000LL    /* its start */
+#define HOUR_MS 3600000LL
+
+static char dir[64];
+static uint32_t next_seq;
+
+/* One segment of hour `hour` named name holding recs. */
+static void write_seg(uint32_t hour, const char *name,
+		      const struct seg_record *recs, size_t n)
+{
+	struct segment_writer w;
+	char path[256];
+	uint64_t sum;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%u", dir, hour);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%u/%s", dir, hour, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(segment_writer_init(&w, fd, hour), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(segment_append(&w, &recs[i]), 0);
+	assert_int_equal(segment_finish(&w, &sum), 0);
+	segment_writer_release(&w);
+	close(fd);
+}
+
+/* An impression (or an unsigned click) of ad by uid at ts. */
+static struct seg_record rec(char type, int64_t ts, uint32_t uid, uint32_t ad)
+{
+	struct seg_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.ts_ms = ts;
+	r.id = ((uint64_t)(ts - 1577836800000LL) << 22) | (next_seq++ % 4096);
+	r.type = (uint8_t)type;
+	r.ip_family = 4;
+	r.ip[10] = r.ip[11] = 0xff;
+	r.ip[12] = 24;
+	r.ip[15] = (uint8_t)uid;
+	r.has_uid = 1;
+	memcpy(r.uid, &uid, sizeof(uid));
+	r.ua = r.ref = SEG_NO_STRING;
+	r.ad = ad;
+	r.zone = r.pub = r.camp = 1;
+	if (type == 'c')
+		r.flags = EVENT_F_NO_TOKEN;
+	return r;
+}
+
+static uint32_t hour_minus(int d)
+{
+	return hour_add(H0, -d);
+}
+
+/* Prepare hour H0 and ask saw_ad for each of its clicks; *built and
+ * *read get the filters made and consulted. */
+static void judge(bool saw[], size_t n, uint32_t *built, uint32_t *read)
+{
+	struct lookback lb;
+	struct rules_lookback cb;
+	struct hour_set h;
+	char err[256];
+	size_t k = 0;
+
+	assert_int_equal(lookback_init(&lb, dir, 86400000), 0);
+	lookback_callbacks(&lb, &cb);
+	assert_int_equal(hour_scan(&h, dir, H0, err, sizeof(err)), 0);
+	assert_int_equal(hour_open(&h, err, sizeof(err)), 0);
+	assert_int_equal(lookback_prepare(&lb, &h, NULL, err, sizeof(err)), 0);
+	for (size_t s = 0; s < h.n; s++)
+		for (size_t b = 0; b < h.segs[s].r.neblocks; b++) {
+			uint32_t m;
+			const struct seg_record *x = hour_seg_block(&h, s, b, &m);
+
+			for (uint32_t i = 0; i < m; i++)
+				lookback_observe(&lb, &x[i], &h.segs[s]);
+		}
+	for (size_t s = 0; s < h.n; s++)
+		for (size_t b = 0; b < h.segs[s].r.neblocks; b++) {
+			uint32_t m;
+			const struct seg_record *x = hour_seg_block(&h, s, b, &m);
+
+			for (uint32_t i = 0; i < m; i++) {
+				uint64_t keys[2];
+				unsigned nk;
+
+				if (x[i].type != 'c')
+					continue;
+				assert_true(k < n);
+				nk = rules_saw_keys(&x[i], 0, keys);
+				saw[k] = false;
+				for (unsigned q = 0; q < nk && !saw[k]; q++)
+					saw[k] = cb.saw_ad(cb.ctx, &x[i], keys[q]);
+				k++;
+			}
+		}
+	assert_int_equal(k, n);
+	*built = lb.seen_built;
+	*read = lb.seen_read;
+	hour_release(&h);
+	lookback_release(&lb);
+}
+
+static void test_unsigned_24h(void **state)
+{
+	/* clicks in H0 by visitors 1..5 on ad 7 */
+	struct seg_record clicks[5], old5[2], old23[1], old30[1], late[1];
+	bool saw[5];
+	uint32_t built, read;
+	char cmd[128];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/adlog-test-lookback.%d", (int)getpid());
+	mkdir(dir, 0755);
+	for (uint32_t v = 1; v <= 5; v++)
+		clicks[v - 1] = rec('c', H0_MS + 600000 + v * 1000, v, 7);
+	write_seg(H0, "a.seg", clicks, 5);
+	/* visitor 1 saw ad 7 five hours earlier, visitor 2 saw ad 8 */
+	old5[0] = rec('i', H0_MS - 5 * HOUR_MS + 1000, 1, 7);
+	old5[1] = rec('i', H0_MS - 5 * HOUR_MS + 2000, 2, 8);
+	write_seg(hour_minus(5), "a.seg", old5, 2);
+	/* visitor 3 saw it 23 hours earlier, visitor 4 thirty hours earlier */
+	old23[0] = rec('i', H0_MS - 23 * HOUR_MS + 5000, 3, 7);
+	write_seg(hour_minus(23), "a.seg", old23, 1);
+	old30[0] = rec('i', H0_MS - 30 * HOUR_MS + 5000, 4, 7);
+	write_seg(hour_minus(30), "a.seg", old30, 1);
+
+	judge(saw, 5, &built, &read);
+	assert_true(saw[0]);             /* 5 h: seen */
+	assert_false(saw[1]);            /* another ad */
+	assert_true(saw[2]);             /* 23 h: seen */
+	assert_false(saw[3]);            /* 30 h: outside the look-back */
+	assert_false(saw[4]);            /* never */
+	assert_int_equal(built, 2);      /* the two hours with segments */
+	assert_int_equal(read, 2);
+
+	/* again: the same answers from the saved filters */
+	judge(saw, 5, &built, &read);
+	assert_true(saw[0] && saw[2]);
+	assert_false(saw[1] || saw[3] || saw[4]);
+	assert_int_equal(built, 0);
+	assert_int_equal(read, 2);
+
+	/* a late segment of H0-5: visitor 5 saw the ad; a new filter */
+	late[0] = rec('i', H0_MS - 5 * HOUR_MS + 9000, 5, 7);
+	write_seg(hour_minus(5), "b.seg", late, 1);
+	judge(saw, 5, &built, &read);
+	assert_true(saw[4]);
+	assert_int_equal(built, 1);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unsigned_24h),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
