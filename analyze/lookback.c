@@ -282,37 +282,64 @@ static void reset(struct lookback *lb)
 	lb->unsigned_found_seen = 0;
 }
 
+/* Every record of an opened set, segment by segment, block by block. */
+struct rec_iter {
+	struct hour_set *h;
+	size_t s, b;
+	uint32_t i, n;
+	const struct seg_record *recs;
+};
+
+static void iter_init(struct rec_iter *it, struct hour_set *h)
+{
+	memset(it, 0, sizeof(*it));
+	it->h = h;
+}
+
+/* The next record and its segment in *sg, or NULL at the end. */
+static const struct seg_record *iter_next(struct rec_iter *it,
+					  struct hour_seg **sg)
+{
+	while (it->i == it->n) {
+		if (it->s == it->h->n)
+			return NULL;
+		if (it->b == it->h->segs[it->s].r.neblocks) {
+			it->s++;
+			it->b = 0;
+			continue;
+		}
+		it->recs = hour_seg_block(it->h, it->s, it->b++, &it->n);
+		it->i = 0;
+	}
+	*sg = &it->h->segs[it->s];
+	return &it->recs[it->i++];
+}
+
 static int collect(struct lookback *lb, struct hour_set *cur)
 {
-	for (size_t s = 0; s < cur->n; s++) {
-		struct hour_seg *sg = &cur->segs[s];
-		const struct segment_reader *r = &sg->r;
+	const struct seg_record *x;
+	struct hour_seg *sg;
+	struct rec_iter it;
 
-		for (size_t b = 0; b < r->neblocks; b++) {
-			uint32_t n;
-			const struct seg_record *recs = hour_seg_block(cur, s, b, &n);
+	iter_init(&it, cur);
+	while ((x = iter_next(&it, &sg))) {
+		uint64_t keys[2];
+		unsigned nk;
 
-			for (uint32_t i = 0; i < n; i++) {
-				const struct seg_record *x = &recs[i];
-				uint64_t keys[2];
-				unsigned nk;
-
-				if (x->type != 'c')
-					continue;
-				if (x->imp) {
-					if (imp_add(lb, x->imp))
-						return -ENOMEM;
-					continue;
-				}
-				/* every key the rules may ask saw_ad() about */
-				nk = rules_saw_keys(x, hour_ua_hash(sg, x->ua), keys);
-				for (unsigned q = 0; q < nk; q++)
-					if (saw_add(lb, keys[q], x->ad))
-						return -ENOMEM;
-				if (ad_add(lb, x->ad))
-					return -ENOMEM;
-			}
+		if (x->type != 'c')
+			continue;
+		if (x->imp) {
+			if (imp_add(lb, x->imp))
+				return -ENOMEM;
+			continue;
 		}
+		/* every key the rules may ask saw_ad() about */
+		nk = rules_saw_keys(x, hour_ua_hash(sg, x->ua), keys);
+		for (unsigned q = 0; q < nk; q++)
+			if (saw_add(lb, keys[q], x->ad))
+				return -ENOMEM;
+		if (ad_add(lb, x->ad))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -355,25 +382,20 @@ void lookback_observe(struct lookback *lb, const struct seg_record *x,
  * mark the impressions they name as clicked before this hour. */
 static void scan(struct lookback *lb, struct hour_set *h)
 {
+	const struct seg_record *x;
+	struct hour_seg *sg;
+	struct rec_iter it;
+
 	lb->hours_scanned++;
-	for (size_t s = 0; s < h->n; s++) {
-		const struct segment_reader *r = &h->segs[s].r;
+	iter_init(&it, h);
+	while ((x = iter_next(&it, &sg))) {
+		struct lb_imp *m;
 
-		for (size_t b = 0; b < r->neblocks; b++) {
-			uint32_t n;
-			const struct seg_record *recs = hour_seg_block(h, s, b, &n);
-
-			lb->records_scanned += n;
-			for (uint32_t i = 0; i < n; i++) {
-				const struct seg_record *x = &recs[i];
-				struct lb_imp *m;
-
-				if (x->type != 'c')
-					see_impression(lb, x, &h->segs[s]);
-				else if (x->imp && (m = imp_find(lb, x->imp)))
-					m->clicked_before = true;
-			}
-		}
+		lb->records_scanned++;
+		if (x->type != 'c')
+			see_impression(lb, x, sg);
+		else if (x->imp && (m = imp_find(lb, x->imp)))
+			m->clicked_before = true;
 	}
 }
 
@@ -403,33 +425,26 @@ static int seen_build(struct hour_set *e, struct sketch_bloom *b,
 		      uint64_t *keys_out)
 {
 	uint64_t want = 2 * e->events * LOOKBACK_SEEN_BITS_PER_KEY, keys = 0;
+	const struct seg_record *x;
+	struct hour_seg *sg;
+	struct rec_iter it;
 	unsigned log2 = 16;
 
 	while (log2 < 34 && (1ull << log2) < want)
 		log2++;
 	if (sketch_bloom_init(b, log2))
 		return -ENOMEM;
-	for (size_t s = 0; s < e->n; s++) {
-		const struct segment_reader *r = &e->segs[s].r;
+	iter_init(&it, e);
+	while ((x = iter_next(&it, &sg))) {
+		uint64_t k[2];
+		unsigned nk;
 
-		for (size_t bl = 0; bl < r->neblocks; bl++) {
-			uint32_t n;
-			const struct seg_record *recs = hour_seg_block(e, s, bl, &n);
-
-			for (uint32_t i = 0; i < n; i++) {
-				const struct seg_record *x = &recs[i];
-				uint64_t k[2];
-				unsigned nk;
-
-				if (x->type == 'c')
-					continue;
-				nk = rules_saw_keys(x, hour_ua_hash(&e->segs[s],
-								    x->ua), k);
-				for (unsigned q = 0; q < nk; q++)
-					sketch_bloom_add(b, saw_key(k[q], x->ad));
-				keys += nk;
-			}
-		}
+		if (x->type == 'c')
+			continue;
+		nk = rules_saw_keys(x, hour_ua_hash(sg, x->ua), k);
+		for (unsigned q = 0; q < nk; q++)
+			sketch_bloom_add(b, saw_key(k[q], x->ad));
+		keys += nk;
 	}
 	*keys_out = keys;
 	return 0;
