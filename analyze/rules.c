@@ -347,6 +347,11 @@ uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua)
 
 /* ---- values ---- */
 
+struct rules_stack_slot {
+	uint64_t key;
+	int64_t ts;
+};
+
 struct uid_multi {
 	uint32_t addrs, uas;
 };
@@ -422,7 +427,7 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->pend = calloc(OBSERVE_AHEAD, sizeof(*r->pend));
 	r->heavy = calloc(1, sizeof(*r->heavy));
 	r->bad = calloc(1, sizeof(*r->bad));
-	r->stack1 = calloc(1, sizeof(*r->stack1));
+	r->stack1 = calloc(RULES_STACK_SLOTS, sizeof(*r->stack1));
 	r->stacked = calloc(1, sizeof(*r->stacked));
 	if (!r->pend || !r->heavy || !r->bad || !r->stack1 || !r->stacked || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
@@ -430,15 +435,14 @@ int rules_init(struct rules *r, const struct rules_params *p,
 		goto out_release;
 	if (sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
 	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 2) < 0 ||
-	    sketch_cms_init(r->net, p->sketch_log2 - 9, 3, 1) < 0 ||
+	    sketch_cms_init(r->net, p->sketch_log2 - 12, 3, 1) < 0 ||
 	    tab_init(r->net_clicks, sizeof(struct addr_clicks), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->fanout, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->heavy, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->bad, sizeof(uint32_t), max, &r->st.table_full) < 0 ||
 	    tab_init(r->stacked, 0, max, &r->st.table_full) < 0 ||
-	    win_init(r->stack1, sizeof(int64_t), max / 4,
-		     p->imp_flood_window_ms, &r->st.table_full) < 0 ||
+
 	    tab_init(r->addr_clicks, sizeof(struct addr_clicks), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->uid_multi, sizeof(struct uid_multi), max,
@@ -476,8 +480,7 @@ void rules_release(struct rules *r)
 		tab_release(r->bad);
 	if (r->stacked)
 		tab_release(r->stacked);
-	if (r->stack1)
-		win_release(r->stack1);
+
 	if (r->addr_clicks)
 		tab_release(r->addr_clicks);
 	if (r->uid_multi)
@@ -511,8 +514,7 @@ void rules_release(struct rules *r)
 
 size_t rules_memory(const struct rules *r)
 {
-	const struct rules_window *w[4] = { r->dup, r->repeat, r->flood,
-					    r->stack1 };
+	const struct rules_window *w[3] = { r->dup, r->repeat, r->flood };
 	size_t sum = sketch_bloom_bytes(r->seen) +
 		     sketch_cms_bytes(r->addr) + tab_bytes(r->fanout) +
 		     sketch_cms_bytes(r->net) + tab_bytes(r->net_clicks) +
@@ -520,9 +522,10 @@ size_t rules_memory(const struct rules *r)
 		     tab_bytes(r->addr_clicks) + tab_bytes(r->uid_multi) +
 		     tab_bytes(r->imp_clicked);
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 3; i++)
 		sum += tab_bytes(&w[i]->t[0]) + tab_bytes(&w[i]->t[1]);
-	sum += tab_bytes(r->stacked);
+	sum += tab_bytes(r->stacked) +
+	       RULES_STACK_SLOTS * sizeof(*r->stack1);
 	return sum;
 }
 
@@ -538,7 +541,7 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	tab_clear(r->heavy);
 	tab_clear(r->bad);
 	tab_clear(r->stacked);
-	win_clear(r->stack1, hour_start_ms);
+	memset(r->stack1, 0, RULES_STACK_SLOTS * sizeof(*r->stack1));
 	tab_clear(r->addr_clicks);
 	tab_clear(r->uid_multi);
 	tab_clear(r->imp_clicked);
@@ -721,19 +724,20 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 		r->hour_clicks++;
 	} else {
 		uint64_t sk = stack_key(o->k.vkey, o->zone);
-		int64_t *last;
+		struct rules_stack_slot *slot =
+			&r->stack1[sk & (RULES_STACK_SLOTS - 1)];
 
 		r->hour_imps++;
 		sketch_cms_add(r->net, o->k.nkey, 1);
 		/* a page shows a zone once: the same visitor given the zone
-		 * again within the flood window is a stack of frames */
-		win_rotate(r->stack1, o->ts);
-		if ((last = win_put(r->stack1, sk))) {
-			if (*last && absdiff(o->ts, *last) <
-				     r->p.imp_flood_window_ms)
-				tab_put(r->stacked, sk, &isnew_pair);
-			*last = o->ts;
-		}
+		 * again within the flood window is a stack of frames.  The
+		 * slots are direct-mapped: a pair evicted by another can only
+		 * make a stack missed, never one invented */
+		if (slot->key == sk &&
+		    absdiff(o->ts, slot->ts) < r->p.imp_flood_window_ms)
+			tab_put(r->stacked, sk, &isnew_pair);
+		slot->key = sk;
+		slot->ts = o->ts;
 		if (sketch_cms_add_in(r->addr, akey, Q_IMPS, 1) >
 		    r->p.burst_imps_base) {
 			bool isnew;

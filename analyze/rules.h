@@ -128,6 +128,8 @@ struct rules_stats {
 struct rules_table;      /* open-addressing hash table, rules.c */
 struct rules_pending;    /* a pass-1 record waiting for its cache lines */
 struct rules_window;     /* two tables rotated every window: expiry */
+struct rules_stack_slot; /* pass 1's last impression of a (visitor, zone) */
+#define RULES_STACK_SLOTS (1u << 12)
 struct sketch_cms;
 struct sketch_bloom;
 
@@ -145,7 +147,8 @@ struct rules {
 	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
 	struct rules_table *fanout;      /* the uids over a fan-out threshold */
 	struct rules_table *heavy;       /* addresses past burst_imps_base */
-	struct rules_window *stack1;     /* (visitor, zone) -> last impression */
+	struct rules_stack_slot *stack1; /* (visitor, zone) -> last impression:
+					    direct-mapped, RULES_STACK_SLOTS */
 	struct rules_table *stacked;     /* (visitor, zone) pairs stacked */
 	struct rules_table *bad;         /* flagged addresses (and /24s) ->
 					    the bits every event of theirs
