@@ -18,8 +18,7 @@
 #include "rollup.h"
 
 #define LOAD_TRIES 5
-#define LOAD_BATCH 500          /* rows per multi-row INSERT */
-#define LOAD_BULK 1000          /* stats rows per bulk execution */
+#define LOAD_BULK 1000          /* rows per bulk execution */
 
 struct load_price;
 struct load_pub;

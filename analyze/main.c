@@ -144,13 +144,28 @@ static long peak_rss_kb(void)
 	return kb;
 }
 
-static void print_json_hour(const struct run *r, const struct hour_set *h,
-			    const struct rollup *ru, const char *action,
-			    int64_t ms, int64_t load_ms)
+/* "name":count,... of the reason bits with events of either type. */
+static void print_reasons(const uint64_t by[2][32])
 {
 	char name[32];
 	bool first = true;
 
+	for (unsigned b = 0; b < 32; b++) {
+		uint64_t n = by[0][b] + by[1][b];
+
+		if (!n)
+			continue;
+		printf("%s\"%s\":%llu", first ? "" : ",",
+		       rollup_reason_name(b, name, sizeof(name)),
+		       (unsigned long long)n);
+		first = false;
+	}
+}
+
+static void print_json_hour(const struct run *r, const struct hour_set *h,
+			    const struct rollup *ru, const char *action,
+			    int64_t ms, int64_t load_ms)
+{
 	printf("{\"hour\":\"%010u\",\"action\":\"%s\",\"segments\":%zu,"
 	       "\"digest\":\"%s\"", h->hour, action, h->n, h->context);
 	if (ru) {
@@ -173,29 +188,10 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 		       (unsigned long long)r->an.out_of_order,
 		       r->an.lb.hours_scanned, rules_memory(&r->an.rules),
 		       ru->hll_peak, peak_rss_kb());
-		for (unsigned b = 0; b < 32; b++) {
-			uint64_t n = ru->by_first[0][b] + ru->by_first[1][b];
-
-			if (!n)
-				continue;
-			printf("%s\"%s\":%llu", first ? "" : ",",
-			       rollup_reason_name(b, name, sizeof(name)),
-			       (unsigned long long)n);
-			first = false;
-		}
+		print_reasons(ru->by_first);
 		/* every bit, also those behind an event's first reason */
 		printf("},\"events_with_reason\":{");
-		first = true;
-		for (unsigned b = 0; b < 32; b++) {
-			uint64_t n = ru->by_bit[0][b] + ru->by_bit[1][b];
-
-			if (!n)
-				continue;
-			printf("%s\"%s\":%llu", first ? "" : ",",
-			       rollup_reason_name(b, name, sizeof(name)),
-			       (unsigned long long)n);
-			first = false;
-		}
+		print_reasons(ru->by_bit);
 		printf("}");
 		if (load_ms)
 			printf(",\"stats_written\":%zu,"
