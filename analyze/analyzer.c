@@ -81,6 +81,8 @@ static void feed_pubscore(struct analyzer *a, const struct segment_reader *r,
 	pe.uid_new = (rec->flags & EVENT_F_UID_NEW) != 0;
 	pe.reasons = reasons;
 	pe.addr = rules_addr_key(rec);
+	if (rec->type == EVENT_CLICK)
+		pe.addr_imps = rules_addr_imps(&a->rules, pe.addr);
 	pubscore_event(a->ps, &pe);
 }
 

@@ -21,6 +21,7 @@
 static const char *const pub_names[PUB_R__COUNT] = {
 	"ctr_high", "click_addr_concentration", "cookieless_clicks",
 	"referer_outside_domains", "hourly_profile", "invalid_share",
+	"high_ctr_addrs",
 };
 
 const char *pub_reason_name(unsigned r)
@@ -97,11 +98,103 @@ void pubscore_release(struct pubscore *ps)
 {
 	struct pub_acc *a, *tmp;
 
+	free(ps->addrs);
+	ps->addrs = NULL;
+	ps->naddrs = ps->acap = 0;
 	HASH_ITER(hh, ps->pubs, a, tmp) {
 		HASH_DEL(ps->pubs, a);
 		acc_free(a);
 	}
 	ps->npubs = 0;
+}
+
+/* ---- clicking addresses of the day ---- */
+
+#define ADDR_PUBS 4
+
+/* One clicking address: its clicks and impressions over the day (the
+ * impressions of the hours it clicked in, as the rules estimated them),
+ * and its valid clicks on up to ADDR_PUBS publishers. */
+struct pub_addr {
+	uint64_t addr;                 /* 0: empty slot */
+	uint32_t clicks, imps;
+	uint32_t last_hour;            /* hour of day + 1 its imps were added */
+	uint32_t pub[ADDR_PUBS];
+	uint16_t pub_clicks[ADDR_PUBS];
+};
+
+static uint64_t addr_slot(uint64_t addr)
+{
+	addr ^= addr >> 33;
+	addr *= 0xff51afd7ed558ccdull;
+	return addr ^ (addr >> 33);
+}
+
+/* The entry of addr, added when absent; NULL when full or out of memory. */
+static struct pub_addr *addr_get(struct pubscore *ps, uint64_t addr)
+{
+	size_t j;
+
+	addr = addr ? addr : 1;
+	if ((ps->naddrs + 1) * 2 > ps->acap) {
+		size_t nc = ps->acap ? ps->acap * 2 : 1024;
+		struct pub_addr *n;
+
+		if (ps->naddrs >= PUBSCORE_ADDR_MAX)
+			goto full;
+		if (!(n = calloc(nc, sizeof(*n))))
+			goto full;
+		for (size_t i = 0; i < ps->acap; i++) {
+			if (!ps->addrs[i].addr)
+				continue;
+			j = addr_slot(ps->addrs[i].addr) & (nc - 1);
+			while (n[j].addr)
+				j = (j + 1) & (nc - 1);
+			n[j] = ps->addrs[i];
+		}
+		free(ps->addrs);
+		ps->addrs = n;
+		ps->acap = nc;
+	}
+	j = addr_slot(addr) & (ps->acap - 1);
+	while (ps->addrs[j].addr && ps->addrs[j].addr != addr)
+		j = (j + 1) & (ps->acap - 1);
+	if (!ps->addrs[j].addr) {
+		ps->addrs[j].addr = addr;
+		ps->naddrs++;
+	}
+	return &ps->addrs[j];
+full:
+	ps->addrs_full++;
+	return NULL;
+}
+
+/* Count n valid clicks of x on pub. */
+static void addr_pub_add(struct pub_addr *x, uint32_t pub, uint32_t n)
+{
+	for (int i = 0; i < ADDR_PUBS; i++)
+		if (x->pub[i] == pub || !x->pub_clicks[i]) {
+			x->pub[i] = pub;
+			x->pub_clicks[i] = (uint16_t)(x->pub_clicks[i] + n >
+						      UINT16_MAX ? UINT16_MAX :
+						      x->pub_clicks[i] + n);
+			return;
+		}
+}
+
+static void addr_click(struct pubscore *ps, const struct pub_event *e)
+{
+	struct pub_addr *x = addr_get(ps, e->addr);
+
+	if (!x)
+		return;
+	x->clicks++;
+	if (x->last_hour != e->hour + 1u) {
+		x->last_hour = e->hour + 1u;
+		x->imps += e->addr_imps;
+	}
+	if (!e->reasons)
+		addr_pub_add(x, e->pub, 1);
 }
 
 /* The accumulator of pub, created when absent; NULL when out of memory. */
@@ -241,13 +334,14 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	}
 	if (e->type == EVENT_CLICK) {
 		a->clicks++;
-		a->clicks_h[h]++;
+		a->clicks_h[h] += e->reasons == 0;
 		a->valid_clicks += e->reasons == 0;
 		a->cookieless_clicks += !e->has_uid || e->uid_new;
 		sketch_topk_add(&a->top, e->addr, 1);
+		addr_click(ps, e);
 	} else {
 		a->imps++;
-		a->imps_h[h]++;
+		a->imps_h[h] += e->reasons == 0;
 		a->valid_imps += e->reasons == 0;
 	}
 	return 0;
@@ -275,6 +369,18 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->ref_outside += s->ref_outside;
 		d->flagged += s->flagged;
 		sketch_topk_merge(&d->top, &s->top);
+	}
+	for (size_t i = 0; i < src->acap; i++) {
+		const struct pub_addr *x = &src->addrs[i];
+		struct pub_addr *y;
+
+		if (!x->addr || !(y = addr_get(dst, x->addr)))
+			continue;
+		y->clicks += x->clicks;
+		y->imps += x->imps;
+		for (int k = 0; k < ADDR_PUBS; k++)
+			if (x->pub_clicks[k])
+				addr_pub_add(y, x->pub[k], x->pub_clicks[k]);
 	}
 	return 0;
 }
@@ -415,7 +521,7 @@ static double js_distance(const double *p, const double *q)
 }
 
 struct totals {
-	uint64_t imps, clicks, cookieless, flagged;
+	uint64_t imps, clicks, cookieless, flagged, valid_clicks, hot;
 };
 
 static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
@@ -496,16 +602,16 @@ static void test_referer(const struct pubscore_params *p,
 static void test_hourly(const struct pubscore_params *p,
 			const struct pub_acc *a, struct pub_result *r)
 {
-	double q[24], c[24], chi2 = 0, n = (double)a->clicks;
+	double q[24], c[24], chi2 = 0, n = (double)a->valid_clicks;
 
-	if (a->imps < p->min_imps || a->clicks < p->hourly_min_clicks)
+	if (a->valid_imps < p->min_imps || a->valid_clicks < p->hourly_min_clicks)
 		return;
 	for (int h = 0; h < 24; h++) {
 		/* add-one-half smoothing: a click in an hour without
 		 * impressions is very unlikely, not impossible */
 		double e;
 
-		q[h] = (a->imps_h[h] + 0.5) / ((double)a->imps + 12);
+		q[h] = (a->imps_h[h] + 0.5) / ((double)a->valid_imps + 12);
 		c[h] = (double)a->clicks_h[h] / n;
 		e = n * q[h];
 		chi2 += (a->clicks_h[h] - e) * (a->clicks_h[h] - e) / e;
@@ -543,6 +649,95 @@ static void test_invalid(const struct pubscore_params *p,
 		r->fired |= 1u << PUB_R_INVALID;
 }
 
+/* Valid clicks credited to one publisher (below). */
+struct hot_credit {
+	uint32_t pub;
+	uint64_t clicks;
+};
+
+static int cmp_credit(const void *x, const void *y)
+{
+	const struct hot_credit *a = x, *b = y;
+
+	return (a->pub > b->pub) - (a->pub < b->pub);
+}
+
+/* Clicks from addresses whose day is improbable for a person: at least
+ * min_clicks / 4 clicks (5 by default), binomial p-value under alpha at the
+ * day's CTR.  Their valid clicks are credited to the publishers they went
+ * to, summed per publisher into *out (sorted by pub, *nout entries): a bot
+ * pool shared by a few publishers, each address clicking a little every
+ * hour, shows only when its hours are summed.  Returns 0 or -ENOMEM. */
+static int credit_hot_addrs(const struct pubscore *ps, struct totals *t,
+			    struct hot_credit **out, size_t *nout)
+{
+	double p0 = t->imps ? (double)t->clicks / (double)t->imps : 0;
+	uint64_t min = ps->p.min_clicks / 4 > 2 ? ps->p.min_clicks / 4 : 2;
+	struct hot_credit *c = NULL;
+	size_t n = 0, cap = 0, m = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (p0 <= 0 || p0 >= 1)
+		return 0;
+	for (size_t i = 0; i < ps->acap; i++) {
+		const struct pub_addr *x = &ps->addrs[i];
+
+		if (!x->addr || x->clicks < min ||
+		    pubscore_binom_sf(x->clicks, x->imps > x->clicks ?
+				      x->imps : x->clicks, p0) >= ps->p.alpha)
+			continue;
+		for (int k = 0; k < ADDR_PUBS && x->pub_clicks[k]; k++) {
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				struct hot_credit *g = realloc(c, nc * sizeof(*g));
+
+				if (!g) {
+					free(c);
+					return -ENOMEM;
+				}
+				c = g;
+				cap = nc;
+			}
+			c[n++] = (struct hot_credit){ x->pub[k], x->pub_clicks[k] };
+			t->hot += x->pub_clicks[k];
+		}
+	}
+	if (n)
+		qsort(c, n, sizeof(*c), cmp_credit);
+	for (size_t i = 0; i < n; i++) {          /* one entry per pub */
+		if (m && c[m - 1].pub == c[i].pub)
+			c[m - 1].clicks += c[i].clicks;
+		else
+			c[m++] = c[i];
+	}
+	*out = c;
+	*nout = m;
+	return 0;
+}
+
+/* The share of the publisher's valid clicks credited above (hot) against
+ * the others' share (add-one-half when the others have none). */
+static void test_hot_addrs(const struct pubscore_params *p,
+			   const struct pub_acc *a, uint64_t hot,
+			   const struct totals *t, struct pub_result *r)
+{
+	double peer, ratio;
+
+	if (a->valid_clicks < p->min_clicks || t->valid_clicks <= a->valid_clicks)
+		return;
+	peer = ((double)(t->hot - hot) + 0.5) /
+	       (double)(t->valid_clicks - a->valid_clicks);
+	ratio = ((double)hot / (double)a->valid_clicks) / peer;
+	r->stat[PUB_R_HOT_ADDRS] = ratio;
+	r->pvalue[PUB_R_HOT_ADDRS] =
+		pubscore_binom_sf(hot, a->valid_clicks, peer);
+	if (r->pvalue[PUB_R_HOT_ADDRS] < p->alpha)
+		r->comp[PUB_R_HOT_ADDRS] = ramp(ratio, p->ctr_ratio);
+	if (r->pvalue[PUB_R_HOT_ADDRS] < p->alpha && ratio >= p->ctr_ratio)
+		r->fired |= 1u << PUB_R_HOT_ADDRS;
+}
+
 static int cmp_score(const void *x, const void *y)
 {
 	const struct pub_result *a = x, *b = y;
@@ -556,7 +751,9 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n)
 {
 	const struct pub_acc *a, *tmp;
-	struct totals t = { 0, 0, 0, 0 };
+	struct totals t = { 0, 0, 0, 0, 0, 0 };
+	struct hot_credit *hot, key, *hc;
+	size_t nhot;
 	struct pub_result *res;
 	size_t i = 0;
 
@@ -567,10 +764,15 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.clicks += a->clicks;
 		t.cookieless += a->cookieless_clicks;
 		t.flagged += a->flagged;
+		t.valid_clicks += a->valid_clicks;
 	}
-	res = calloc(ps->npubs ? ps->npubs : 1, sizeof(*res));
-	if (!res)
+	if (credit_hot_addrs(ps, &t, &hot, &nhot))
 		return -ENOMEM;
+	res = calloc(ps->npubs ? ps->npubs : 1, sizeof(*res));
+	if (!res) {
+		free(hot);
+		return -ENOMEM;
+	}
 	HASH_ITER(hh, ps->pubs, a, tmp) {
 		struct pub_result *r;
 		double keep = 1;
@@ -591,10 +793,14 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		test_referer(&ps->p, a, r);
 		test_hourly(&ps->p, a, r);
 		test_invalid(&ps->p, a, &t, r);
+		key.pub = a->pub;
+		hc = nhot ? bsearch(&key, hot, nhot, sizeof(key), cmp_credit) : NULL;
+		test_hot_addrs(&ps->p, a, hc ? hc->clicks : 0, &t, r);
 		for (int k = 0; k < PUB_R__COUNT; k++)
 			keep *= 1 - r->comp[k];
 		r->score = 1 - keep;
 	}
+	free(hot);
 	qsort(res, i, sizeof(*res), cmp_score);
 	*out = res;
 	*n = i;

@@ -30,6 +30,8 @@ enum pub_reason {
 	PUB_R_HOURLY,           /* "hourly_profile": clicks vs own impressions */
 	PUB_R_INVALID,          /* "invalid_share": events analyze flagged,
 				   binomial test vs pooled peers */
+	PUB_R_HOT_ADDRS,        /* "high_ctr_addrs": clicks from addresses
+				   whose day's CTR is improbable */
 	PUB_R__COUNT
 };
 
@@ -53,6 +55,8 @@ struct pub_event {
 	bool uid_new;           /* EVENT_F_UID_NEW */
 	uint32_t reasons;       /* seg_record.reasons with analyze's bits */
 	uint64_t addr;          /* rules_addr_key() */
+	uint32_t addr_imps;     /* clicks: the address's impressions this
+				   hour (rules_addr_imps), 0 if unknown */
 };
 
 struct pubscore_params {
@@ -73,11 +77,19 @@ void pubscore_params_from_config(struct pubscore_params *p,
 				 const struct config *c);
 
 struct pub_acc;
+struct pub_addr;
+
+/* Clicking addresses of the day kept at most (each 48 bytes, two slots
+ * per entry): further ones are not tested, counted in addrs_full. */
+#define PUBSCORE_ADDR_MAX (1u << 18)
 
 struct pubscore {
 	struct pubscore_params p;
 	struct pub_acc *pubs;       /* uthash by pub id */
 	size_t npubs;
+	struct pub_addr *addrs;     /* clicking addresses: open addressing */
+	size_t naddrs, acap;
+	uint64_t addrs_full;
 };
 
 /* One publisher's verdict for the day. */

@@ -467,8 +467,21 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 			honest_rank = i + 1;
 		}
 	}
-	fprintf(f, "| fraudulent publisher | scenario | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f) | baseline |\n|---|---|---|---|---|---|\n",
-		nres, honest_rank, honest_max);
+	char why[256] = "";
+	if (honest_rank) {
+		const struct pub_result *h = &res[honest_rank - 1];
+		size_t w = 0;
+
+		for (unsigned k = 0; k < PUB_R__COUNT; k++)
+			if (h->fired & (1u << k) && w < sizeof(why))
+				w += (size_t)snprintf(why + w, sizeof(why) - w,
+						      "%s%s %.3g", w ? ", " : "",
+						      pub_reason_name(k), h->stat[k]);
+		if (!w)
+			snprintf(why, sizeof(why), "nothing fired");
+	}
+	fprintf(f, "| fraudulent publisher | scenario | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f: %s) | baseline |\n|---|---|---|---|---|---|\n",
+		nres, honest_rank, honest_max, why);
 	fg->pubs_ok = 0;
 	fg->pubs_total = (int)e->L.npubs;
 	for (size_t j = 0; j < e->L.npubs; j++) {

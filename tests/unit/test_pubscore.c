@@ -52,6 +52,8 @@ struct day_spec {
 	enum pub_ref ref;
 	double ref_outside;        /* share of events with an outside referer */
 	double flagged;            /* share of events analyze flagged */
+	uint32_t addr_imps;        /* clicks: their address's impressions in
+				      the hour, as the rules estimate them */
 };
 
 static void feed(struct pubscore *ps, const struct day_spec *d)
@@ -73,6 +75,7 @@ static void feed(struct pubscore *ps, const struct day_spec *d)
 		if (d->ref != PUB_REF_NONE && (double)(rnd() % 1000) <
 		    1000 * d->ref_outside)
 			e.ref = PUB_REF_OUTSIDE;
+		e.addr_imps = click ? d->addr_imps : 0;
 		if ((double)(rnd() % 100000) < 100000 * d->flagged)
 			e.reasons = 1u << 26;            /* an analyze bit */
 		assert_int_equal(pubscore_event(ps, &e), 0);
@@ -177,8 +180,10 @@ static void test_three_addresses(void **state)
 	struct pubscore ps;
 	struct pub_result *r;
 	size_t n;
+	/* three carrier NAT addresses, thousands of impressions an hour */
 	struct day_spec few = { .pub = 60, .imps = 20000, .clicks = 80,
-				.click_addrs = 3, .cookieless = 0.3 };
+				.click_addrs = 3, .cookieless = 0.3,
+				.addr_imps = 5000 };
 	struct day_spec many = { .pub = 61, .imps = 20000, .clicks = 80,
 				 .cookieless = 0.3 };
 
@@ -302,6 +307,54 @@ static void test_invalid_share(void **state)
 	pubscore_release(&ps);
 }
 
+static void test_high_ctr_addrs(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	/* three publishers sharing a pool of 60 addresses: each address
+	 * about 12 clicks in the day and 4 impressions in each hour it
+	 * clicks (CTR near 30%), beside their own honest traffic */
+	for (uint32_t p = 95; p <= 97; p++) {
+		struct day_spec own = { .pub = p, .imps = 30000, .clicks = 150,
+					.cookieless = 0.3 };
+		struct day_spec pool = { .pub = p, .clicks = 240,
+					 .click_addrs = 60, .cookieless = 0.3,
+					 .addr_imps = 4 };
+
+		feed(&ps, &own);
+		feed(&ps, &pool);
+	}
+	/* a carrier NAT: 400 clicks from 5 addresses, 3000 impressions an
+	 * hour each (concentrated, but a person's CTR) */
+	struct day_spec nat = { .pub = 98, .imps = 60000, .clicks = 400,
+				.click_addrs = 5, .cookieless = 0.3,
+				.addr_imps = 3000 };
+	/* a viral spike: 2000 clicks from new addresses */
+	struct day_spec viral = { .pub = 99, .imps = 300000, .clicks = 2000,
+				  .cookieless = 0.3 };
+
+	feed(&ps, &nat);
+	feed(&ps, &viral);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	for (uint32_t p = 95; p <= 97; p++) {
+		assert_true(find(r, n, p)->fired & (1u << PUB_R_HOT_ADDRS));
+		assert_true(find(r, n, p)->stat[PUB_R_HOT_ADDRS] > 3);
+	}
+	for (size_t i = 0; i < 3; i++)
+		assert_true(r[i].pub >= 95 && r[i].pub <= 97);
+	assert_false(find(r, n, 98)->fired & (1u << PUB_R_HOT_ADDRS));
+	assert_int_equal(find(r, n, 99)->fired, 0);
+	for (uint32_t p = 1; p <= 10; p++)
+		assert_int_equal(find(r, n, p)->fired, 0);
+	free(r);
+	pubscore_release(&ps);
+}
+
 static void test_hourly_profile(void **state)
 {
 	static const double night[24] = { 0, 0, 5, 5, 5, 5 };
@@ -410,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_referer_class),
 		cmocka_unit_test(test_referer_outside),
 		cmocka_unit_test(test_invalid_share),
+		cmocka_unit_test(test_high_ctr_addrs),
 		cmocka_unit_test(test_hourly_profile),
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_givt_ignored),
