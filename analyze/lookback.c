@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -450,6 +451,38 @@ static int seen_build(struct hour_set *e, struct sketch_bloom *b,
 	return 0;
 }
 
+/* Delete the filters no hour will ask for again: those of hours more than
+ * twice the look-back before hour (whose segments are usually gone too),
+ * those of hour made of another segment set (before a late segment), and
+ * temporary files left by a killed run older than an hour.  Keeps the
+ * folder at about 50 files. */
+static void seen_prune(const struct lookback *lb, const struct hour_set *e)
+{
+	int keep = (int)(2 * ((lb->lookback_ms + 3599999) / 3600000));
+	uint32_t oldest = hour_add(e->hour, -keep);
+	char dir[4096], path[4600];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/lookback", lb->data_dir);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		const char *n = de->d_name, *dot = strchr(n, '.');
+		uint32_t h;
+
+		if (!dot || hour_parse(n, (size_t)(dot - n), &h))
+			continue;
+		if (h < oldest || (h == e->hour &&
+				   strncmp(dot + 1, e->digest, strlen(e->digest))) ||
+		    (strstr(n, ".tmp.") && h < hour_add(e->hour, -1))) {
+			snprintf(path, sizeof(path), "%s/%s", dir, n);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
 /* Keep the filter for the next hours: a cache, so a failure to write it
  * costs only its rebuilding.  Written aside and renamed: a reader never
  * sees half a file. */
@@ -483,6 +516,7 @@ static void seen_save(const struct lookback *lb, const struct hour_set *e,
 		unlink(tmp);
 		return;
 	}
+	seen_prune(lb, e);
 }
 
 /* Map hour e's saved filter into *b (read only).  Returns the mapping's

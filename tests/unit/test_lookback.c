@@ -73,6 +73,21 @@ static uint32_t hour_minus(int d)
 	return hour_add(H0, -d);
 }
 
+/* Files of hour h in DATA/lookback/. */
+static int filters_of(uint32_t h)
+{
+	char cmd[256];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls '%s/lookback' | grep -c '^%u\\.'",
+		 dir, h);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
 /* Prepare hour H0 and ask saw_ad for each of its clicks; *built and
  * *read get the filters made and consulted. */
 static void judge(bool saw[], size_t n, uint32_t *built, uint32_t *read)
@@ -162,12 +177,20 @@ static void test_unsigned_24h(void **state)
 	assert_int_equal(built, 0);
 	assert_int_equal(read, 2);
 
-	/* a late segment of H0-5: visitor 5 saw the ad; a new filter */
+	/* a late segment of H0-5: visitor 5 saw the ad; a new filter, and
+	 * the old one (and a filter of 60 hours ago) deleted */
 	late[0] = rec('i', H0_MS - 5 * HOUR_MS + 9000, 5, 7);
 	write_seg(hour_minus(5), "b.seg", late, 1);
+	snprintf(cmd, sizeof(cmd), "touch '%s/lookback/%u.x.seen'", dir,
+		 hour_minus(60));
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(filters_of(hour_minus(60)), 1);
 	judge(saw, 5, &built, &read);
 	assert_true(saw[4]);
 	assert_int_equal(built, 1);
+	assert_int_equal(filters_of(hour_minus(5)), 1);
+	assert_int_equal(filters_of(hour_minus(23)), 1);
+	assert_int_equal(filters_of(hour_minus(60)), 0);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
