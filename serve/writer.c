@@ -79,6 +79,7 @@ static int close_file(struct writer *w, struct writer_file *f)
 	close(f->fd);
 	sync_dir(w->dir);
 	atomic_fetch_add(&w->files_closed, 1);
+	pthread_mutex_destroy(&f->append);
 	free(f);
 	return rc;
 }
@@ -96,6 +97,7 @@ static struct writer_file *open_file(struct writer *w, int64_t hour)
 
 	if (!f)
 		return NULL;
+	pthread_mutex_init(&f->append, NULL);
 	gmtime_r(&secs, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d%H", &tm);
 	f->hour = hour;
@@ -160,9 +162,11 @@ out_unlock:
 	pthread_mutex_unlock(&w->roll);
 }
 
-/* A write of several lines came back short after written bytes: cut them
- * all off (the caller counts every line of the write as dropped), then back
- * to the last whole line should anything else be left torn. */
+/* A write came back short after written bytes: cut them off (the caller
+ * counts every line of the write as dropped), then back to the last whole
+ * line should anything else be left torn (a crash in mid-write).  Called
+ * with f->append held (or at start, before any append), so nothing was
+ * appended after the short write. */
 static void cut_partial(struct writer *w, struct writer_file *f,
 			size_t written)
 {
@@ -172,7 +176,11 @@ static void cut_partial(struct writer *w, struct writer_file *f,
 	ssize_t n;
 
 	pthread_mutex_lock(&w->roll);
-	if (fstat(f->fd, &st) == 0 && st.st_size >= (off_t)written &&
+	if (fstat(f->fd, &st)) {
+		atomic_store(&f->broken, true);
+		goto out_unlock;
+	}
+	if (st.st_size >= (off_t)written &&
 	    ftruncate(f->fd, st.st_size - (off_t)written) == 0)
 		st.st_size -= (off_t)written;
 	if (st.st_size > 0) {
@@ -213,14 +221,17 @@ int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
 		hazard_drop(&w->hz, slot);
 		return -EIO;
 	}
+	pthread_mutex_lock(&f->append);
 	n = write(f->fd, line, len);
 	if (n == (ssize_t)len) {
+		pthread_mutex_unlock(&f->append);
 		hazard_drop(&w->hz, slot);
 		return 0;
 	}
 	err = n < 0 ? errno : ENOSPC;
 	if (n > 0)
 		cut_partial(w, f, (size_t)n);
+	pthread_mutex_unlock(&f->append);
 	if (err != ENOSPC && err != EDQUOT && err != EFBIG && err != EINTR)
 		atomic_store(&f->broken, true);   /* reopen on the next event */
 	hazard_drop(&w->hz, slot);
@@ -323,6 +334,7 @@ int writer_recover(struct writer *w)
 		f = calloc(1, sizeof(*f));
 		if (!f)
 			break;
+		pthread_mutex_init(&f->append, NULL);
 		snprintf(f->open_path, sizeof(f->open_path), "%s/%s", w->dir,
 			 e->d_name);
 		memcpy(f->log_path, f->open_path, strlen(f->open_path) - 4);

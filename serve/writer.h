@@ -5,7 +5,9 @@
  *
  * Ownership: the caller owns struct writer (writer_init/writer_release);
  * the writer owns its files.  writer_append is safe from any of the
- * nthreads slots at once; the other calls come from one control thread. */
+ * nthreads slots at once (the appends to one file take turns, so a short
+ * write can be cut off before anyone appends after it); the other calls
+ * come from one control thread. */
 #ifndef ADLOG_SERVE_WRITER_H
 #define ADLOG_SERVE_WRITER_H
 
@@ -25,6 +27,7 @@
 
 struct writer_file {
 	int fd;
+	pthread_mutex_t append;   /* a write and its cut-back, as one */
 	int64_t hour;             /* Unix hours (UTC) the file is for */
 	_Atomic bool broken;      /* I/O error: reopen on the next append */
 	char open_path[WRITER_PATH_MAX], log_path[WRITER_PATH_MAX];
