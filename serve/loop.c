@@ -1,9 +1,14 @@
 /* loop.c - epoll request threads over libfcgi (see loop.h).  libfcgi reads
  * and answers one request per connection with blocking I/O; this file only
  * decides when: a connection is read when epoll reports it readable, so a
- * thread never parks on an idle kept connection.  A request that arrives in
- * pieces blocks its thread until the rest is there (nginx sends it at once),
- * for at most IO_TIMEOUT_MS. */
+ * thread never parks on an idle kept connection.
+ *
+ * Trust: the socket is nginx's alone (mode 0660).  nginx sends a request
+ * whole with one writev, so the blocking read finds it all there.  A peer
+ * that sends part of a request and stops holds the thread for one read
+ * timeout (IO_TIMEOUT_MS) and is closed; one that trickles bytes holds it
+ * longer, and libfcgi itself can be crashed by a hostile peer (docs/serve.md
+ * "Trust").  No socket access, no such peer. */
 #define _GNU_SOURCE
 #include "loop.h"
 
@@ -26,7 +31,8 @@
 
 #define STACK_BYTES (256 * 1024)
 #define ACCEPT_BURST 64
-#define IO_TIMEOUT_MS 1000        /* a request in pieces stalls a thread at most this long */
+#define IO_TIMEOUT_MS 1000        /* one blocking read or write, at most */
+#define ACCEPT_PAUSE_MS 100       /* out of descriptors: stop accepting this long */
 
 struct conn {
 	FCGX_Request rq;
@@ -37,6 +43,7 @@ struct loop_thread {
 	struct serve_loop *l;
 	struct serve_worker w;
 	int ep;
+	int64_t accept_paused;            /* mono ms accepting stopped, or 0 */
 	_Atomic int running;
 	char *out;                        /* APP_BATCH_MAX answers */
 	size_t len[APP_BATCH_MAX];
@@ -52,10 +59,9 @@ static int watch(int ep, int fd, void *ptr, uint32_t events)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* Bound the blocking reads and writes libfcgi makes on the connection: a
- * peer that sends half a request, or stops reading, gets its connection
- * closed after IO_TIMEOUT_MS instead of holding the thread's other
- * connections up. */
+/* Bound each blocking read and write libfcgi makes on the connection: a
+ * peer that sends half a request and stops, or stops reading, gets its
+ * connection closed after IO_TIMEOUT_MS. */
 static int set_timeouts(int fd)
 {
 	struct timeval tv = { IO_TIMEOUT_MS / 1000, IO_TIMEOUT_MS % 1000 * 1000 };
@@ -64,17 +70,44 @@ static int set_timeouts(int fd)
 	       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/* Out of descriptors (or another hard accept error): the socket stays
+ * readable, so stop watching it for ACCEPT_PAUSE_MS instead of spinning. */
+static void accept_failed(struct loop_thread *t)
+{
+	static struct ratelimit rl = { .interval_ms = 10000 };
+
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+	    errno == ECONNABORTED)
+		return;
+	diag_ratelimited(&rl, "cannot accept a connection: %s (pausing %d ms)",
+			 strerror(errno), ACCEPT_PAUSE_MS);
+	if (epoll_ctl(t->ep, EPOLL_CTL_DEL, t->l->listen_fd, NULL) == 0)
+		t->accept_paused = clock_mono_ms();
+}
+
+static void accept_resume(struct loop_thread *t)
+{
+	if (t->accept_paused &&
+	    clock_mono_ms() - t->accept_paused >= ACCEPT_PAUSE_MS &&
+	    watch(t->ep, t->l->listen_fd, &listen_tag, EPOLLIN | EPOLLEXCLUSIVE) == 0)
+		t->accept_paused = 0;
+}
+
 /* Take the connections waiting on the socket into this thread's set.  A
  * fresh request struct is marked "keep" so that libfcgi's FCGX_Accept_r,
- * which first finishes the previous request, does not close it. */
+ * which first finishes the previous request, does not close it, and
+ * "detached" so that closing it does not linger (libfcgi's OS_Close would
+ * wait up to 2 s for the peer to finish sending). */
 static void accept_burst(struct loop_thread *t)
 {
 	for (int i = 0; i < ACCEPT_BURST; i++) {
 		int fd = accept4(t->l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		struct conn *c;
 
-		if (fd < 0)
+		if (fd < 0) {
+			accept_failed(t);
 			return;
+		}
 		c = malloc(sizeof(*c));
 		if (!c || FCGX_InitRequest(&c->rq, -1, 0) || set_timeouts(fd) ||
 		    watch(t->ep, fd, c, EPOLLIN)) {
@@ -85,6 +118,7 @@ static void accept_burst(struct loop_thread *t)
 		}
 		c->rq.ipcFd = fd;
 		c->rq.keepConnection = 1;
+		FCGX_Detach(&c->rq);
 	}
 }
 
@@ -106,7 +140,8 @@ static const struct {
 /* Read the connection's next request and handle it into answer slot k.
  * False when the connection is gone: libfcgi found EOF or a protocol error
  * and closed it (with no listening socket of its own to fall back on, its
- * accept fails at once). */
+ * accept fails at once), or the parameters were cut short - libfcgi then
+ * returns what it read, which must not become an event. */
 static bool take_request(struct loop_thread *t, struct conn *c, size_t k)
 {
 	FCGX_Request *rq = &c->rq;
@@ -114,6 +149,11 @@ static bool take_request(struct loop_thread *t, struct conn *c, size_t k)
 	int status;
 
 	if (FCGX_Accept_r(rq) < 0) {
+		free(c);
+		return false;
+	}
+	if (FCGX_GetError(rq->in)) {
+		FCGX_Free(rq, 1);
 		free(c);
 		return false;
 	}
@@ -142,9 +182,11 @@ static void *thread_main(void *arg)
 	struct epoll_event ev[APP_BATCH_MAX];
 
 	while (!atomic_load(&t->l->stopping)) {
-		int n = epoll_wait(t->ep, ev, APP_BATCH_MAX, -1);
+		int n = epoll_wait(t->ep, ev, APP_BATCH_MAX,
+				   t->accept_paused ? ACCEPT_PAUSE_MS : -1);
 		size_t k = 0;
 
+		accept_resume(t);
 		for (int i = 0; i < n; i++) {
 			void *ptr = ev[i].data.ptr;
 
