@@ -26,7 +26,7 @@
 static const char *const ivt_names[IVT__COUNT] = {
 	"dup_click", "repeat_click", "no_impression", "fast_click",
 	"stale_click", "imp_flood", "addr_burst", "uid_fanout", "addr_ctr",
-	"net_ctr", "imp_stack",
+	"net_ctr", "imp_stack", "one_shot",
 };
 
 const char *ivt_reason_name(unsigned bit)
@@ -58,6 +58,10 @@ void rules_params_default(struct rules_params *p)
 		.addr_ctr_ratio = 5.0,
 		.addr_ctr_alpha = 1e-9,
 		.addr_ctr_min_clicks = 5,
+		.oneshot_ratio = 2.0,
+		.oneshot_alpha = 1e-6,
+		.oneshot_min_clicks = 20,
+		.oneshot_precision = 0.9,
 		.table_max = 1u << 19,
 		.sketch_log2 = 27,
 	};
@@ -85,6 +89,10 @@ void rules_params_from_config(struct rules_params *p, const struct config *c)
 	p->addr_ctr_ratio = a->addr_ctr_ratio;
 	p->addr_ctr_alpha = a->addr_ctr_alpha;
 	p->addr_ctr_min_clicks = (uint32_t)a->addr_ctr_min_clicks;
+	p->oneshot_ratio = a->oneshot_ratio;
+	p->oneshot_alpha = a->oneshot_alpha;
+	p->oneshot_min_clicks = (uint32_t)a->oneshot_min_clicks;
+	p->oneshot_precision = a->oneshot_precision;
 	p->table_max = (uint32_t)a->table_max;
 	p->sketch_log2 = (uint32_t)a->sketch_log2;
 }
@@ -286,7 +294,7 @@ static void *win_put(struct rules_window *w, uint64_t key)
 enum key_tag {
 	TAG_ADDR4 = 1, TAG_ADDR6, TAG_UID, TAG_VISITOR, TAG_ADDR_VISITOR,
 	TAG_UID_ADDR, TAG_UID_UA, TAG_UID_SEEN, TAG_IMP, TAG_DUP, TAG_REPEAT,
-	TAG_FLOOD, TAG_NET4, TAG_NET6, TAG_STACK,
+	TAG_FLOOD, TAG_NET4, TAG_NET6, TAG_STACK, TAG_PUB_ADDR, TAG_PUB,
 };
 
 static uint64_t hash2(uint64_t a, uint64_t b, enum key_tag tag)
@@ -360,6 +368,27 @@ struct addr_clicks {
 	uint32_t n;                  /* clicks in the hour */
 };
 
+struct pub_addr {
+	uint64_t akey;
+	uint32_t pub;
+	uint32_t n;                  /* its clicks on the pub in the hour */
+};
+
+struct pub_oneshot {
+	uint32_t pub;
+	uint32_t imps, clicks;
+	uint32_t single;             /* impressions of addresses with one */
+	uint32_t oneshot;            /* clicks of those */
+	bool fired;
+};
+
+/* An address's first impression this hour, until its second: which
+ * publisher counts it as a single-impression address. */
+struct rules_first_slot {
+	uint32_t tag;                /* high half of the address key, | 1 */
+	uint32_t pub;
+};
+
 struct repeat_ring {
 	uint32_t n;
 	uint32_t t[REPEAT_RING];     /* ms since r->epoch_ms, oldest first */
@@ -384,7 +413,7 @@ struct rules_pending {
 	struct keyed k;
 	uint64_t ua;
 	int64_t ts;
-	uint32_t zone;
+	uint32_t zone, pub;
 	uint8_t type;
 	bool has_uid, uid_new;
 };
@@ -400,7 +429,9 @@ static bool params_ok(const struct rules_params *p)
 	       p->imp_flood_window_ms > 0 && p->fanout_addrs >= 2 &&
 	       p->fanout_uas >= 2 && p->table_max >= 16 &&
 	       p->sketch_log2 >= 16 && p->sketch_log2 <= 34 &&
-	       p->fresh_visitor_weight >= 0 && p->fresh_visitor_weight <= 1;
+	       p->fresh_visitor_weight >= 0 && p->fresh_visitor_weight <= 1 &&
+	       p->oneshot_ratio >= 1 && p->oneshot_min_clicks >= 1 &&
+	       p->oneshot_precision >= 0 && p->oneshot_precision <= 1;
 }
 
 int rules_init(struct rules *r, const struct rules_params *p,
@@ -429,7 +460,12 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->bad = calloc(1, sizeof(*r->bad));
 	r->stack1 = calloc(RULES_STACK_SLOTS, sizeof(*r->stack1));
 	r->stacked = calloc(1, sizeof(*r->stacked));
-	if (!r->pend || !r->heavy || !r->bad || !r->stack1 || !r->stacked || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
+	r->pub_addr = calloc(1, sizeof(*r->pub_addr));
+	r->oneshot = calloc(1, sizeof(*r->oneshot));
+	r->pubs = calloc(1, sizeof(*r->pubs));
+	r->first_mask = ((size_t)1 << (p->sketch_log2 - 8)) - 1;
+	r->first = calloc(r->first_mask + 1, sizeof(*r->first));
+	if (!r->first || !r->pubs || !r->pub_addr || !r->oneshot || !r->pend || !r->heavy || !r->bad || !r->stack1 || !r->stacked || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
@@ -442,6 +478,12 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	    tab_init(r->heavy, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->bad, sizeof(uint32_t), max, &r->st.table_full) < 0 ||
 	    tab_init(r->stacked, 0, max, &r->st.table_full) < 0 ||
+	    tab_init(r->pub_addr, sizeof(struct pub_addr), max,
+		     &r->st.table_full) < 0 ||
+	    tab_init(r->oneshot, sizeof(uint32_t), max,
+		     &r->st.table_full) < 0 ||
+	    tab_init(r->pubs, sizeof(struct pub_oneshot), max,
+		     &r->st.table_full) < 0 ||
 
 	    tab_init(r->addr_clicks, sizeof(struct addr_clicks), max,
 		     &r->st.table_full) < 0 ||
@@ -480,6 +522,12 @@ void rules_release(struct rules *r)
 		tab_release(r->bad);
 	if (r->stacked)
 		tab_release(r->stacked);
+	if (r->pub_addr)
+		tab_release(r->pub_addr);
+	if (r->oneshot)
+		tab_release(r->oneshot);
+	if (r->pubs)
+		tab_release(r->pubs);
 
 	if (r->addr_clicks)
 		tab_release(r->addr_clicks);
@@ -508,6 +556,10 @@ void rules_release(struct rules *r)
 	free(r->heavy);
 	free(r->bad);
 	free(r->stacked);
+	free(r->pub_addr);
+	free(r->oneshot);
+	free(r->pubs);
+	free(r->first);
 	free(r->stack1);
 	memset(r, 0, sizeof(*r));
 }
@@ -524,7 +576,9 @@ size_t rules_memory(const struct rules *r)
 
 	for (int i = 0; i < 3; i++)
 		sum += tab_bytes(&w[i]->t[0]) + tab_bytes(&w[i]->t[1]);
-	sum += tab_bytes(r->stacked) +
+	sum += tab_bytes(r->stacked) + tab_bytes(r->pub_addr) +
+	       tab_bytes(r->oneshot) + tab_bytes(r->pubs) +
+	       (r->first_mask + 1) * sizeof(*r->first) +
 	       RULES_STACK_SLOTS * sizeof(*r->stack1);
 	return sum;
 }
@@ -541,6 +595,10 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	tab_clear(r->heavy);
 	tab_clear(r->bad);
 	tab_clear(r->stacked);
+	tab_clear(r->pub_addr);
+	tab_clear(r->oneshot);
+	tab_clear(r->pubs);
+	memset(r->first, 0, (r->first_mask + 1) * sizeof(*r->first));
 	memset(r->stack1, 0, RULES_STACK_SLOTS * sizeof(*r->stack1));
 	tab_clear(r->addr_clicks);
 	tab_clear(r->uid_multi);
@@ -675,6 +733,46 @@ unsigned rules_saw_keys(const struct seg_record *rec, uint64_t ua,
 }
 
 
+/* The one_shot counts of publisher pub this hour; NULL when full. */
+static struct pub_oneshot *pub_entry(struct rules *r, uint32_t pub)
+{
+	bool isnew;
+	struct pub_oneshot *po = tab_put(r->pubs, (uint64_t)pub + 1, &isnew);
+
+	if (po && isnew)
+		*po = (struct pub_oneshot){ .pub = pub };
+	return po;
+}
+
+static struct rules_first_slot *first_slot(const struct rules *r,
+					   uint64_t akey)
+{
+	return &r->first[(akey ^ (akey >> 29)) & r->first_mask];
+}
+
+/* Keep each publisher's impressions of single-impression addresses: an
+ * address's first impression counts for its publisher, its second takes
+ * that back.  A slot taken over by another address leaves the first one
+ * counted: an over-count, never an under-count, of single impressions. */
+static void count_single(struct rules *r, uint64_t akey,
+			 struct pub_oneshot *po, uint32_t n)
+{
+	struct rules_first_slot *f = first_slot(r, akey);
+	uint32_t tag = (uint32_t)(akey >> 32) | 1;
+
+	if (n == 1 && po) {
+		po->single++;
+		f->tag = tag;
+		f->pub = po->pub;
+	} else if (n == 2 && f->tag == tag) {
+		struct pub_oneshot *first = pub_entry(r, f->pub);
+
+		if (first && first->single)
+			first->single--;
+		f->tag = 0;
+	}
+}
+
 static void observe_keyed(struct rules *r, const struct rules_pending *o)
 {
 	uint64_t akey = o->k.akey, ukey = o->k.ukey;
@@ -721,12 +819,25 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 			c->n++;
 		if ((c = tab_put(r->net_clicks, o->k.nkey, &isnew)))
 			c->n++;
+		struct pub_addr *pa = tab_put(r->pub_addr,
+				hash2(akey, o->pub, TAG_PUB_ADDR), &isnew);
+
+		if (pa) {
+			if (isnew)
+				*pa = (struct pub_addr){ akey, o->pub, 0 };
+			pa->n++;
+		}
 		r->hour_clicks++;
 	} else {
 		uint64_t sk = stack_key(o->k.vkey, o->zone);
 		struct rules_stack_slot *slot =
 			&r->stack1[sk & (RULES_STACK_SLOTS - 1)];
 
+		struct pub_oneshot *po = pub_entry(r, o->pub);
+		uint32_t n;
+
+		if (po)
+			po->imps++;
 		r->hour_imps++;
 		sketch_cms_add(r->net, o->k.nkey, 1);
 		/* a page shows a zone once: the same visitor given the zone
@@ -738,8 +849,10 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 			tab_put(r->stacked, sk, &isnew_pair);
 		slot->key = sk;
 		slot->ts = o->ts;
-		if (sketch_cms_add_in(r->addr, akey, Q_IMPS, 1) >
-		    r->p.burst_imps_base) {
+		n = sketch_cms_add_in(r->addr, akey, Q_IMPS, 1);
+		if (n <= 2)
+			count_single(r, akey, po, n);
+		if (n > r->p.burst_imps_base) {
 			bool isnew;
 
 			tab_put(r->heavy, akey, &isnew);
@@ -767,11 +880,14 @@ void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
 	o.type = rec->type;
 	o.ts = rec->ts_ms;
 	o.zone = rec->zone;
+	o.pub = rec->pub;
 	o.has_uid = rec->has_uid;
 	o.uid_new = rec->has_uid && (rec->flags & EVENT_F_UID_NEW);
 	sketch_bloom_prefetch(r->seen, o.k.block);
 	sketch_cms_prefetch(r->addr, o.k.akey);
 	sketch_cms_prefetch(r->net, o.k.nkey);
+	if (rec->type != EVENT_CLICK)
+		__builtin_prefetch(first_slot(r, o.k.akey));
 	if (r->npend < OBSERVE_AHEAD) {
 		r->pend[r->npend++] = o;
 		return;
@@ -860,6 +976,79 @@ static void judge_addresses(struct rules *r)
 			flag_key(r, *s, IVT_ADDR_BURST);
 }
 
+/* A one-shot click: its address saw one impression this hour, made one
+ * click and nothing else (the mark of a fresh address per click). */
+static bool one_shot(const struct rules *r, const struct pub_addr *pa)
+{
+	const struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+
+	return pa->n == 1 && ac && ac->n == 1 &&
+	       sketch_cms_get_in(r->addr, pa->akey, Q_IMPS) == 1;
+}
+
+/* The publisher verdict of one_shot: a publisher whose one-shot clicks
+ * are improbable for its single-impression addresses' impressions at
+ * oneshot_ratio times the others' CTR of those (one-sided binomial, Bonferroni over the publishers tested)
+ * gets its one-shot clicks, the excess, flagged with their impressions,
+ * when the excess is at least oneshot_precision of them (docs/rules.md). */
+static void judge_oneshot(struct rules *r)
+{
+	const struct rules_params *p = &r->p;
+	uint64_t all_single = 0, all_one = 0;
+	size_t tested = 0;
+
+	TAB_EACH(r->pub_addr, i, s) {
+		const struct pub_addr *pa = (const void *)(s + 1);
+		struct pub_oneshot *po = pub_entry(r, pa->pub);
+
+		if (po) {
+			po->clicks += pa->n;
+			po->oneshot += one_shot(r, pa);
+		}
+	}
+	TAB_EACH(r->pubs, i, s) {
+		const struct pub_oneshot *po = (const void *)(s + 1);
+
+		all_single += po->single;
+		all_one += po->oneshot;
+		tested += po->oneshot >= p->oneshot_min_clicks;
+	}
+	TAB_EACH(r->pubs, i, s) {
+		struct pub_oneshot *po = (void *)(s + 1);
+		double p0, expect;
+		uint32_t n;
+
+		n = po->single > po->oneshot ? po->single : po->oneshot;
+		if (po->oneshot < p->oneshot_min_clicks ||
+		    all_single <= po->single)
+			continue;
+		/* the others' one-shot clicks per single impression (their
+		 * CTR), add-one-half so a pool with none is not zero */
+		p0 = ((double)(all_one - po->oneshot) + 0.5) /
+		     ((double)(all_single - po->single) + 1);
+		expect = p0 * n;
+		if (p->oneshot_ratio * p0 >= 1 ||
+		    po->oneshot < expect * p->oneshot_ratio ||
+		    pubscore_binom_sf(po->oneshot, n, p0) >=
+		    p->oneshot_alpha / (double)tested)
+			continue;
+		r->st.oneshot_pubs++;
+		po->fired = po->oneshot - expect >=
+			    p->oneshot_precision * po->oneshot;
+	}
+	TAB_EACH(r->pub_addr, i, s) {
+		const struct pub_addr *pa = (const void *)(s + 1);
+		const struct pub_oneshot *po = tab_find(r->pubs,
+						      (uint64_t)pa->pub + 1);
+		bool isnew;
+		uint32_t *v;
+
+		if (po && po->fired && one_shot(r, pa) &&
+		    (v = tab_put(r->oneshot, pa->akey, &isnew)))
+			*v = pa->pub;
+	}
+}
+
 void rules_end_observe(struct rules *r)
 {
 	const struct rules_table *t = r->uid_multi;
@@ -877,6 +1066,7 @@ void rules_end_observe(struct rules *r)
 			tab_put(r->fanout, *s, &isnew);
 	}
 	judge_addresses(r);
+	judge_oneshot(r);
 	r->st.addr_tracked = r->addr_clicks->n;
 	r->st.uid_multi = r->uid_multi->n;
 }
@@ -981,6 +1171,12 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 	}
 	if (rec->has_uid && r->fanout->n && tab_find(r->fanout, k->ukey))
 		bits |= IVT_UID_FANOUT;
+	if (r->oneshot->n) {
+		const uint32_t *pub = tab_find(r->oneshot, akey);
+
+		if (pub && *pub == rec->pub)
+			bits |= IVT_ONE_SHOT;
+	}
 	if (!(rec->reasons & INGEST_BITS))
 		remember(r, rec, akey, vkey);
 	for (unsigned i = 0; i < IVT__COUNT; i++)

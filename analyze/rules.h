@@ -57,10 +57,15 @@ enum ivt_reason {
 					 imp_flood_window_ms, any ad (stacked
 					 frames): all its impressions in that
 					 zone this hour */
+	IVT_ONE_SHOT      = 1u << 27, /* a one-shot click (its address saw one
+					 impression this hour and clicked it),
+					 and that impression, at a publisher
+					 whose share of one-shot clicks is
+					 improbable for its peers' share */
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 11
-#define IVT_MASK 0x07ff0000u
+#define IVT__COUNT 12
+#define IVT_MASK 0x0fff0000u
 
 /* Stable snake_case name of reason bit number bit (0..31) of
  * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit
@@ -106,6 +111,12 @@ struct rules_params {
 	double addr_ctr_ratio;           /* 5.0 times the hour's CTR */
 	double addr_ctr_alpha;           /* 1e-9 */
 	uint32_t addr_ctr_min_clicks;    /* 5 */
+	double oneshot_ratio;            /* 2.0 times the peers' share */
+	double oneshot_alpha;            /* 1e-6, before Bonferroni over the
+					    publishers tested */
+	uint32_t oneshot_min_clicks;     /* 20 one-shot clicks of one pub */
+	double oneshot_precision;        /* 0.9: flag when the excess is at
+					    least this share of them */
 	uint32_t table_max;              /* cap on entries of each exact table */
 	uint32_t sketch_log2;            /* Bloom 2^N bits, count-min 2^(N-3) bytes */
 };
@@ -123,12 +134,14 @@ struct rules_stats {
 	uint64_t table_full;             /* inserts refused by a full table */
 	uint64_t addr_tracked;           /* clicking addresses this hour */
 	uint64_t uid_multi;              /* uids with more than one address or UA */
+	uint64_t oneshot_pubs;           /* publishers whose one-shot share fired */
 };
 
 struct rules_table;      /* open-addressing hash table, rules.c */
 struct rules_pending;    /* a pass-1 record waiting for its cache lines */
 struct rules_window;     /* two tables rotated every window: expiry */
 struct rules_stack_slot; /* pass 1's last impression of a (visitor, zone) */
+struct rules_first_slot; /* pass 1's first impression of an address */
 #define RULES_STACK_SLOTS (1u << 12)
 struct sketch_cms;
 struct sketch_bloom;
@@ -153,6 +166,13 @@ struct rules {
 	struct rules_table *bad;         /* flagged addresses (and /24s) ->
 					    the bits every event of theirs
 					    gets this hour */
+	struct rules_table *pub_addr;    /* (address, pub) -> clicks */
+	struct rules_table *oneshot;     /* one-shot address -> its pub, at
+					    the publishers that fired */
+	struct rules_table *pubs;        /* pub -> one_shot counts */
+	struct rules_first_slot *first;  /* address -> pub of its first
+					    impression: direct-mapped */
+	size_t first_mask;
 	/* pass 2, windows */
 	struct rules_table *imp_clicked; /* impression ids clicked this hour */
 	struct rules_window *dup;        /* (visitor, ad) -> last click */

@@ -70,6 +70,10 @@ struct config_analyze {
 	double addr_ctr_ratio;
 	double addr_ctr_alpha;
 	int64_t addr_ctr_min_clicks;
+	double oneshot_ratio;
+	double oneshot_alpha;
+	int64_t oneshot_min_clicks;
+	double oneshot_precision;
 	int64_t table_max;
 	int64_t sketch_log2;
 	/* publisher scoring (analyze/pubscore.h) */

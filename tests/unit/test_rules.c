@@ -214,7 +214,8 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(24), "addr_ctr");
 	assert_string_equal(ivt_reason_name(25), "net_ctr");
 	assert_string_equal(ivt_reason_name(26), "imp_stack");
-	assert_null(ivt_reason_name(27));
+	assert_string_equal(ivt_reason_name(27), "one_shot");
+	assert_null(ivt_reason_name(28));
 	assert_null(ivt_reason_name(31));
 	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
 }
@@ -820,6 +821,134 @@ static void test_viral_spike_not_flagged(void **state)
 	finish();
 }
 
+/* ---- one-shot clicks of a publisher ---- */
+
+static uint32_t next_ip;
+
+/* An address of its own with imps impressions on pub (one uid), the
+ * first clicked when click; returns the index of the first impression. */
+static size_t visit(uint32_t pub, int imps, bool click, int64_t ts)
+{
+	/* spread over /24s, so net_ctr has no say */
+	uint32_t ip = 0x21000001u + next_ip++ * 2654435761u;
+	size_t first = H->n;
+
+	for (int k = 0; k < imps; k++) {
+		size_t i = add_imp(ts + k * 90 * SEC, ip, ip, 1 + (uint32_t)k, 9);
+
+		H->rec[i].pub = pub;
+	}
+	if (click)
+		add_click(ts + 7 * SEC, first);
+	return first;
+}
+
+/* Ten honest publishers: 500 households of 4 impressions (10 of them
+ * click), 300 single-impression visitors (2 click): one-shot clicks at
+ * 2 of 300 single impressions. */
+static void honest_publishers(void)
+{
+	for (uint32_t pub = 1; pub <= 10; pub++) {
+		for (int k = 0; k < 500; k++)
+			visit(pub, 4, k % 50 == 0, T0 + (k % 3000) * SEC);
+		for (int k = 0; k < 300; k++)
+			visit(pub, 1, k % 150 == 0, T0 + (k * 7 % 3000) * SEC);
+	}
+}
+
+static struct rules_params *oneshot_params(void)
+{
+	static struct rules_params p;
+
+	rules_params_default(&p);
+	p.sketch_log2 = 26;      /* ~15,000 addresses: exact counts */
+	return &p;
+}
+
+static void test_one_shot(void **state)
+{
+	size_t self[40];
+
+	(void)state;
+	start(oneshot_params());
+	honest_publishers();
+	/* a publisher clicking its own ads: 40 fresh addresses, one
+	 * impression each, clicked; besides 200 households and 100 single
+	 * visitors of its own who do not click */
+	for (int k = 0; k < 200; k++)
+		visit(20, 4, k % 50 == 0, T0 + (k * 11 % 3000) * SEC);
+	for (int k = 0; k < 100; k++)
+		visit(20, 1, false, T0 + (k * 13 % 3000) * SEC);
+	for (int k = 0; k < 40; k++)
+		self[k] = visit(20, 1, true, T0 + (100 + k * 80) * SEC);
+	for (int k = 0; k < 40; k++)
+		self[k] = H->rec[self[k]].id;
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++) {
+		uint64_t id = H->rec[i].type == 'c' ? H->rec[i].imp :
+			      H->rec[i].id;
+		bool bad = false;
+
+		for (int k = 0; k < 40; k++)
+			bad |= id == self[k];
+		assert_int_equal(H->bits[i] & IVT_ONE_SHOT,
+				 bad ? IVT_ONE_SHOT : 0);
+	}
+	assert_int_equal(count_bits(IVT_ONE_SHOT), 80);
+	assert_int_equal(H->r.st.oneshot_pubs, 1);
+	finish();
+}
+
+static void test_one_shot_viral_not(void **state)
+{
+	(void)state;
+	start(oneshot_params());
+	honest_publishers();
+	/* a viral page: 6,000 people from 6,000 addresses see it once, 40
+	 * of them click: as many one-shot clicks as the publisher above,
+	 * at the CTR everyone's single impressions have */
+	for (int k = 0; k < 6000; k++)
+		visit(30, 1, k % 150 == 0, T0 + 1200 * SEC + k * 300);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(count_bits(IVT_ONE_SHOT), 0);
+	assert_int_equal(H->r.st.oneshot_pubs, 0);
+	finish();
+}
+
+/* 60 fresh addresses clicking at a big publisher whose 4,500 single
+ * visitors click at the others' rate (30 clicks): the publisher fires,
+ * but a third of its one-shot clicks are people's.  Returns the events
+ * flagged one_shot with oneshot_precision prec. */
+static size_t one_shot_big_publisher(double prec)
+{
+	struct rules_params *p = oneshot_params();
+	size_t n;
+
+	p->oneshot_precision = prec;
+	start(p);
+	honest_publishers();
+	for (int k = 0; k < 4500; k++)
+		visit(40, 1, k % 150 == 0, T0 + (k % 3000) * SEC);
+	for (int k = 0; k < 60; k++)
+		visit(40, 1, true, T0 + (100 + k * 50) * SEC);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(H->r.st.oneshot_pubs, 1);
+	n = count_bits(IVT_ONE_SHOT);
+	finish();
+	return n;
+}
+
+static void test_one_shot_precision(void **state)
+{
+	(void)state;
+	assert_int_equal(one_shot_big_publisher(0.9), 0);
+	/* at 0.6 all 90 one-shot clicks and their impressions */
+	assert_int_equal(one_shot_big_publisher(0.6), 180);
+}
+
 /* ---- batches give the same verdicts ---- */
 
 static void test_batch_same_bits(void **state)
@@ -930,6 +1059,9 @@ int main(void)
 		cmocka_unit_test(test_addr_burst_household_not),
 		cmocka_unit_test(test_addr_burst_impressions),
 		cmocka_unit_test(test_addr_ctr),
+		cmocka_unit_test(test_one_shot),
+		cmocka_unit_test(test_one_shot_viral_not),
+		cmocka_unit_test(test_one_shot_precision),
 		cmocka_unit_test(test_net_ctr),
 		cmocka_unit_test(test_uid_fanout_addresses),
 		cmocka_unit_test(test_uid_fanout_user_agents),
