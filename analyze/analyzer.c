@@ -130,6 +130,8 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 	a->out_of_order = m.out_of_order;
 	hour_merge_release(&m);
 	rules_end_observe(&a->rules);
+	if (a->ps && rules_pubscore(&a->rules, a->ps))
+		goto out_nomem;
 
 	if (hour_merge_init(&m, h, INT64_MIN))
 		goto out_nomem;

@@ -21,7 +21,7 @@
 static const char *const pub_names[PUB_R__COUNT] = {
 	"ctr_high", "click_addr_concentration", "cookieless_clicks",
 	"referer_outside_domains", "hourly_profile", "invalid_share",
-	"high_ctr_addrs",
+	"high_ctr_addrs", "one_shot_clicks",
 };
 
 const char *pub_reason_name(unsigned r)
@@ -36,6 +36,8 @@ struct pub_acc {
 	uint64_t cookieless_clicks;
 	uint64_t ref_known, ref_outside;
 	uint64_t flagged;              /* events with an analyze bit */
+	uint64_t single, oneshot;      /* single-impression addresses'
+					  impressions, clicks of those */
 	struct sketch_topk top;        /* clicking addresses */
 	char **domains;                /* lower case */
 	size_t ndomains;
@@ -347,6 +349,18 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	return 0;
 }
 
+int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t single,
+		      uint64_t oneshot)
+{
+	struct pub_acc *a = acc_get(ps, pub);
+
+	if (!a)
+		return -ENOMEM;
+	a->single += single;
+	a->oneshot += oneshot;
+	return 0;
+}
+
 int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 {
 	const struct pub_acc *s, *tmp;
@@ -368,6 +382,8 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->ref_known += s->ref_known;
 		d->ref_outside += s->ref_outside;
 		d->flagged += s->flagged;
+		d->single += s->single;
+		d->oneshot += s->oneshot;
 		sketch_topk_merge(&d->top, &s->top);
 	}
 	for (size_t i = 0; i < src->acap; i++) {
@@ -522,7 +538,22 @@ static double js_distance(const double *p, const double *q)
 
 struct totals {
 	uint64_t imps, clicks, cookieless, flagged, valid_clicks, hot;
+	uint64_t single, oneshot;
 };
+
+/* Reason k's verdict from a ratio to peers and its binomial p-value: a
+ * component when significant, fired when also ratio >= ctr_ratio. */
+static void ratio_verdict(const struct pubscore_params *p,
+			  struct pub_result *r, unsigned k, double ratio,
+			  double pvalue)
+{
+	r->stat[k] = ratio;
+	r->pvalue[k] = pvalue;
+	if (pvalue < p->alpha)
+		r->comp[k] = ramp(ratio, p->ctr_ratio);
+	if (pvalue < p->alpha && ratio >= p->ctr_ratio)
+		r->fired |= 1u << k;
+}
 
 static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
 		     const struct totals *t, struct pub_result *r)
@@ -535,12 +566,8 @@ static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
 	if (peer <= 0)
 		return;
 	ratio = ((double)a->clicks / (double)a->imps) / peer;
-	r->stat[PUB_R_CTR] = ratio;
-	r->pvalue[PUB_R_CTR] = pubscore_binom_sf(a->clicks, a->imps, peer);
-	if (r->pvalue[PUB_R_CTR] < p->alpha)
-		r->comp[PUB_R_CTR] = ramp(ratio, p->ctr_ratio);
-	if (r->pvalue[PUB_R_CTR] < p->alpha && ratio >= p->ctr_ratio)
-		r->fired |= 1u << PUB_R_CTR;
+	ratio_verdict(p, r, PUB_R_CTR, ratio,
+		      pubscore_binom_sf(a->clicks, a->imps, peer));
 }
 
 static void test_concentration(const struct pubscore_params *p,
@@ -641,12 +668,30 @@ static void test_invalid(const struct pubscore_params *p,
 		return;
 	peer = (double)(t->flagged - a->flagged) / (double)(tn - n);
 	ratio = ((double)a->flagged / (double)n) / peer;
-	r->stat[PUB_R_INVALID] = ratio;
-	r->pvalue[PUB_R_INVALID] = pubscore_binom_sf(a->flagged, n, peer);
-	if (r->pvalue[PUB_R_INVALID] < p->alpha)
-		r->comp[PUB_R_INVALID] = ramp(ratio, p->ctr_ratio);
-	if (r->pvalue[PUB_R_INVALID] < p->alpha && ratio >= p->ctr_ratio)
-		r->fired |= 1u << PUB_R_INVALID;
+	ratio_verdict(p, r, PUB_R_INVALID, ratio,
+		      pubscore_binom_sf(a->flagged, n, peer));
+}
+
+/* The CTR of the publisher's single-impression addresses against the
+ * pooled others' (add-one-half): a publisher clicking its own ads from a
+ * fresh address per click adds clicks without the visits people's
+ * one-shot clicks come with, while a viral spike brings both. */
+static void test_one_shot(const struct pubscore_params *p,
+			  const struct pub_acc *a, const struct totals *t,
+			  struct pub_result *r)
+{
+	uint64_t n = a->single > a->oneshot ? a->single : a->oneshot;
+	double peer, ratio;
+
+	if (a->oneshot < p->min_clicks || t->single <= a->single)
+		return;
+	peer = ((double)(t->oneshot - a->oneshot) + 0.5) /
+	       ((double)(t->single - a->single) + 1);
+	if (peer >= 1)
+		return;
+	ratio = ((double)a->oneshot / (double)n) / peer;
+	ratio_verdict(p, r, PUB_R_ONE_SHOT, ratio,
+		      pubscore_binom_sf(a->oneshot, n, peer));
 }
 
 /* Valid clicks credited to one publisher (below). */
@@ -729,13 +774,8 @@ static void test_hot_addrs(const struct pubscore_params *p,
 	peer = ((double)(t->hot - hot) + 0.5) /
 	       (double)(t->valid_clicks - a->valid_clicks);
 	ratio = ((double)hot / (double)a->valid_clicks) / peer;
-	r->stat[PUB_R_HOT_ADDRS] = ratio;
-	r->pvalue[PUB_R_HOT_ADDRS] =
-		pubscore_binom_sf(hot, a->valid_clicks, peer);
-	if (r->pvalue[PUB_R_HOT_ADDRS] < p->alpha)
-		r->comp[PUB_R_HOT_ADDRS] = ramp(ratio, p->ctr_ratio);
-	if (r->pvalue[PUB_R_HOT_ADDRS] < p->alpha && ratio >= p->ctr_ratio)
-		r->fired |= 1u << PUB_R_HOT_ADDRS;
+	ratio_verdict(p, r, PUB_R_HOT_ADDRS, ratio,
+		      pubscore_binom_sf(hot, a->valid_clicks, peer));
 }
 
 static int cmp_score(const void *x, const void *y)
@@ -751,7 +791,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n)
 {
 	const struct pub_acc *a, *tmp;
-	struct totals t = { 0, 0, 0, 0, 0, 0 };
+	struct totals t = { 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct hot_credit *hot, key, *hc;
 	size_t nhot;
 	struct pub_result *res;
@@ -765,6 +805,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.cookieless += a->cookieless_clicks;
 		t.flagged += a->flagged;
 		t.valid_clicks += a->valid_clicks;
+		t.single += a->single;
+		t.oneshot += a->oneshot;
 	}
 	if (credit_hot_addrs(ps, &t, &hot, &nhot))
 		return -ENOMEM;
@@ -796,6 +838,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		key.pub = a->pub;
 		hc = nhot ? bsearch(&key, hot, nhot, sizeof(key), cmp_credit) : NULL;
 		test_hot_addrs(&ps->p, a, hc ? hc->clicks : 0, &t, r);
+		test_one_shot(&ps->p, a, &t, r);
 		for (int k = 0; k < PUB_R__COUNT; k++)
 			keep *= 1 - r->comp[k];
 		r->score = 1 - keep;

@@ -1,7 +1,8 @@
 /* pubscore.h - publisher-per-day scoring: statistics that flag a publisher
  * (CTR far above peers, clicks from few addresses, cookieless or fresh-cookie
  * clicks, referers outside its registered domains, clicks at hours its
- * impressions do not explain).  Scores flag publishers; they never change an
+ * impressions do not explain, single-impression visits clicked far more
+ * often than peers').  Scores flag publishers; they never change an
  * event's reasons.  docs/rules.md gives every test, default and source.
  *
  * Ownership: the caller owns struct pubscore storage; pubscore_init()
@@ -9,8 +10,9 @@
  * the caller frees with free().  Domain strings are copied.
  *
  * Use: init, pubscore_set_domains() per publisher, pubscore_event() per
- * event of the day (any order, any number of hours), or one pubscore per
- * hour joined with pubscore_merge(); then pubscore_finish(). */
+ * event of the day (any order, any number of hours) and rules_pubscore()
+ * per hour, or one pubscore per hour joined with pubscore_merge(); then
+ * pubscore_finish(). */
 #ifndef ADLOG_PUBSCORE_H
 #define ADLOG_PUBSCORE_H
 
@@ -32,6 +34,9 @@ enum pub_reason {
 				   binomial test vs pooled peers */
 	PUB_R_HOT_ADDRS,        /* "high_ctr_addrs": clicks from addresses
 				   whose day's CTR is improbable */
+	PUB_R_ONE_SHOT,         /* "one_shot_clicks": clicks of addresses
+				   seen once in their hour, per impression
+				   of such addresses, vs pooled peers */
 	PUB_R__COUNT
 };
 
@@ -118,6 +123,12 @@ enum pub_ref pubscore_ref_class(const struct pubscore *ps, uint32_t pub,
 
 /* Count one event.  Returns 0 or -ENOMEM. */
 int pubscore_event(struct pubscore *ps, const struct pub_event *e);
+
+/* Count one hour of publisher pub's single-impression addresses: their
+ * impressions and the ones they clicked (rules_pubscore gives them).
+ * Returns 0 or -ENOMEM. */
+int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t single,
+		      uint64_t oneshot);
 
 /* Add src's counts into dst (domains of src are not copied).  Returns 0
  * or -ENOMEM. */

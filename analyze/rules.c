@@ -1071,6 +1071,18 @@ void rules_end_observe(struct rules *r)
 	r->st.uid_multi = r->uid_multi->n;
 }
 
+int rules_pubscore(const struct rules *r, struct pubscore *ps)
+{
+	TAB_EACH(r->pubs, i, s) {
+		const struct pub_oneshot *po = (const void *)(s + 1);
+
+		if ((po->single || po->oneshot) &&
+		    pubscore_one_shot(ps, po->pub, po->single, po->oneshot))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 uint32_t rules_addr_imps(const struct rules *r, uint64_t akey)
 {
 	return sketch_cms_get_in(r->addr, akey, Q_IMPS);

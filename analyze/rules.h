@@ -241,6 +241,11 @@ unsigned rules_saw_keys(const struct seg_record *rec, uint64_t ua,
 uint32_t rules_addr_imps(const struct rules *r, uint64_t akey);
 double rules_addr_visitors(const struct rules *r, uint64_t akey);
 
+/* After pass 1: give ps each publisher's single-impression counts of the
+ * hour (pubscore_one_shot).  Returns 0 or -ENOMEM. */
+struct pubscore;
+int rules_pubscore(const struct rules *r, struct pubscore *ps);
+
 /* Key of the visitor: the uid when the browser sent it back, else address +
  * user agent (a uid issued by this very response, UID_NEW, says nothing
  * about who asked: cookieless browsers get a new one on every request). */

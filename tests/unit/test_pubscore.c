@@ -355,6 +355,43 @@ static void test_high_ctr_addrs(void **state)
 	pubscore_release(&ps);
 }
 
+static void test_one_shot_clicks(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec self = { .pub = 99, .imps = 100000, .clicks = 600,
+				 .cookieless = 0.3 };
+	struct day_spec viral = { .pub = 98, .imps = 100000, .clicks = 500,
+				  .cookieless = 0.3 };
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	/* people: 0.6% of single-impression visits are clicked */
+	for (uint32_t p = 1; p <= 10; p++)
+		assert_int_equal(pubscore_one_shot(&ps, p, 20000, 120), 0);
+	/* a big publisher at an ordinary CTR, 250 of whose clicks come
+	 * from fresh addresses that see one impression and click it */
+	feed(&ps, &self);
+	assert_int_equal(pubscore_one_shot(&ps, 99, 3000, 250), 0);
+	/* a viral page: 40,000 single visits, clicked at 0.6% */
+	feed(&ps, &viral);
+	assert_int_equal(pubscore_one_shot(&ps, 98, 40000, 240), 0);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(r[0].pub, 99);
+	assert_int_equal(r[0].fired, 1u << PUB_R_ONE_SHOT);
+	assert_true(r[0].stat[PUB_R_ONE_SHOT] > 10);
+	assert_true(r[0].score > 0.99);
+	for (size_t i = 1; i < n; i++) {
+		assert_int_equal(r[i].fired, 0);
+		assert_true(r[i].score < 0.5);
+	}
+	assert_true(find(r, n, 98)->stat[PUB_R_ONE_SHOT] < 1.5);
+	free(r);
+	pubscore_release(&ps);
+}
+
 static void test_hourly_profile(void **state)
 {
 	static const double night[24] = { 0, 0, 5, 5, 5, 5 };
@@ -465,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_share),
 		cmocka_unit_test(test_high_ctr_addrs),
 		cmocka_unit_test(test_hourly_profile),
+		cmocka_unit_test(test_one_shot_clicks),
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_givt_ignored),
 	};
