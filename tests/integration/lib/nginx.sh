@@ -62,6 +62,7 @@ start_nginx() {
 	cat >"$NGX/fastcgi.inc" <<EOT
 fastcgi_pass adlog_serve;
 fastcgi_keep_conn on;
+fastcgi_buffering off;
 fastcgi_next_upstream error timeout invalid_header;
 fastcgi_next_upstream_tries 3;
 fastcgi_connect_timeout 2s;
