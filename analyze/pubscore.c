@@ -12,6 +12,7 @@
 #include <uthash.h>
 
 #include "pubscore.h"
+#include "rules.h"
 #include "sketch.h"
 
 #define INGEST_BITS 0xffffu
@@ -38,6 +39,7 @@ struct pub_acc {
 	uint64_t flagged;              /* events with an analyze bit */
 	uint64_t single, oneshot;      /* single-impression addresses'
 					  impressions, clicks of those */
+	uint64_t pool_clicks, pool_imps; /* events flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
 	char **domains;                /* lower case */
 	size_t ndomains;
@@ -195,8 +197,8 @@ static void addr_click(struct pubscore *ps, const struct pub_event *e)
 		x->last_hour = e->hour + 1u;
 		x->imps += e->addr_imps;
 	}
-	if (!e->reasons)
-		addr_pub_add(x, e->pub, 1);
+	if (!(e->reasons & ~(uint32_t)IVT_HOT_ADDR))
+		addr_pub_add(x, e->pub, 1);      /* as pubscore_event's open */
 }
 
 /* The accumulator of pub, created when absent; NULL when out of memory. */
@@ -324,6 +326,9 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 {
 	struct pub_acc *a;
 	unsigned h = e->hour < 24 ? e->hour : 23;
+	/* valid, or flagged by hot_addr alone: an hour's view of what the
+	 * day-long tests see, so they count it as they did before it */
+	bool open = !(e->reasons & ~(uint32_t)IVT_HOT_ADDR);
 
 	if (e->reasons & INGEST_BITS)
 		return 0;        /* declared bots say nothing of the publisher */
@@ -336,15 +341,17 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	}
 	if (e->type == EVENT_CLICK) {
 		a->clicks++;
-		a->clicks_h[h] += e->reasons == 0;
+		a->clicks_h[h] += open;
 		a->valid_clicks += e->reasons == 0;
+		a->pool_clicks += e->reasons == IVT_HOT_ADDR;
 		a->cookieless_clicks += !e->has_uid || e->uid_new;
 		sketch_topk_add(&a->top, e->addr, 1);
 		addr_click(ps, e);
 	} else {
 		a->imps++;
-		a->imps_h[h] += e->reasons == 0;
+		a->imps_h[h] += open;
 		a->valid_imps += e->reasons == 0;
+		a->pool_imps += e->reasons == IVT_HOT_ADDR;
 	}
 	return 0;
 }
@@ -383,6 +390,8 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->ref_outside += s->ref_outside;
 		d->flagged += s->flagged;
 		d->single += s->single;
+		d->pool_clicks += s->pool_clicks;
+		d->pool_imps += s->pool_imps;
 		d->oneshot += s->oneshot;
 		sketch_topk_merge(&d->top, &s->top);
 	}
@@ -538,7 +547,7 @@ static double js_distance(const double *p, const double *q)
 
 struct totals {
 	uint64_t imps, clicks, cookieless, flagged, valid_clicks, hot;
-	uint64_t single, oneshot;
+	uint64_t single, oneshot, pool_clicks;
 };
 
 /* Reason k's verdict from a ratio to peers and its binomial p-value: a
@@ -629,16 +638,18 @@ static void test_referer(const struct pubscore_params *p,
 static void test_hourly(const struct pubscore_params *p,
 			const struct pub_acc *a, struct pub_result *r)
 {
-	double q[24], c[24], chi2 = 0, n = (double)a->valid_clicks;
+	uint64_t imps = a->valid_imps + a->pool_imps;
+	uint64_t clicks = a->valid_clicks + a->pool_clicks;
+	double q[24], c[24], chi2 = 0, n = (double)clicks;
 
-	if (a->valid_imps < p->min_imps || a->valid_clicks < p->hourly_min_clicks)
+	if (imps < p->min_imps || clicks < p->hourly_min_clicks)
 		return;
 	for (int h = 0; h < 24; h++) {
 		/* add-one-half smoothing: a click in an hour without
 		 * impressions is very unlikely, not impossible */
 		double e;
 
-		q[h] = (a->imps_h[h] + 0.5) / ((double)a->valid_imps + 12);
+		q[h] = (a->imps_h[h] + 0.5) / ((double)imps + 12);
 		c[h] = (double)a->clicks_h[h] / n;
 		e = n * q[h];
 		chi2 += (a->clicks_h[h] - e) * (a->clicks_h[h] - e) / e;
@@ -767,15 +778,17 @@ static void test_hot_addrs(const struct pubscore_params *p,
 			   const struct pub_acc *a, uint64_t hot,
 			   const struct totals *t, struct pub_result *r)
 {
+	/* clicks hot_addr flagged are the same evidence, an hour at a time */
+	uint64_t n = a->valid_clicks + a->pool_clicks;
+	uint64_t tn = t->valid_clicks + t->pool_clicks;
 	double peer, ratio;
 
-	if (a->valid_clicks < p->min_clicks || t->valid_clicks <= a->valid_clicks)
+	if (n < p->min_clicks || tn <= n)
 		return;
-	peer = ((double)(t->hot - hot) + 0.5) /
-	       (double)(t->valid_clicks - a->valid_clicks);
-	ratio = ((double)hot / (double)a->valid_clicks) / peer;
+	peer = ((double)(t->hot - hot) + 0.5) / (double)(tn - n);
+	ratio = ((double)hot / (double)n) / peer;
 	ratio_verdict(p, r, PUB_R_HOT_ADDRS, ratio,
-		      pubscore_binom_sf(hot, a->valid_clicks, peer));
+		      pubscore_binom_sf(hot, n, peer));
 }
 
 static int cmp_score(const void *x, const void *y)
@@ -791,7 +804,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n)
 {
 	const struct pub_acc *a, *tmp;
-	struct totals t = { 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct totals t = { 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct hot_credit *hot, key, *hc;
 	size_t nhot;
 	struct pub_result *res;
@@ -806,6 +819,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.flagged += a->flagged;
 		t.valid_clicks += a->valid_clicks;
 		t.single += a->single;
+		t.pool_clicks += a->pool_clicks;
 		t.oneshot += a->oneshot;
 	}
 	if (credit_hot_addrs(ps, &t, &hot, &nhot))

@@ -26,7 +26,7 @@
 static const char *const ivt_names[IVT__COUNT] = {
 	"dup_click", "repeat_click", "no_impression", "fast_click",
 	"stale_click", "imp_flood", "addr_burst", "uid_fanout", "addr_ctr",
-	"net_ctr", "imp_stack", "one_shot",
+	"net_ctr", "imp_stack", "one_shot", "hot_addr",
 };
 
 const char *ivt_reason_name(unsigned bit)
@@ -62,6 +62,7 @@ void rules_params_default(struct rules_params *p)
 		.oneshot_alpha = 1e-6,
 		.oneshot_min_clicks = 20,
 		.oneshot_precision = 0.9,
+		.hot_addr_alpha = 0.003,
 		.table_max = 1u << 19,
 		.sketch_log2 = 27,
 	};
@@ -93,6 +94,7 @@ void rules_params_from_config(struct rules_params *p, const struct config *c)
 	p->oneshot_alpha = a->oneshot_alpha;
 	p->oneshot_min_clicks = (uint32_t)a->oneshot_min_clicks;
 	p->oneshot_precision = a->oneshot_precision;
+	p->hot_addr_alpha = a->hot_addr_alpha;
 	p->table_max = (uint32_t)a->table_max;
 	p->sketch_log2 = (uint32_t)a->sketch_log2;
 }
@@ -366,12 +368,19 @@ struct uid_multi {
 
 struct addr_clicks {
 	uint32_t n;                  /* clicks in the hour */
+	uint32_t distinct;           /* of those, not a double click (after
+					pass 1, addresses only) */
 };
 
 struct pub_addr {
-	uint64_t akey;
+	uint64_t akey, nkey;
+	uint64_t last_imp;           /* impression of its last click */
+	uint32_t distinct;           /* clicks on another impression than
+					the click before (hot_addr) */
 	uint32_t pub;
 	uint32_t n;                  /* its clicks on the pub in the hour */
+	uint32_t bits;               /* IVT_ONE_SHOT, IVT_HOT_ADDR of its
+					events on the pub, after pass 1 */
 };
 
 struct pub_oneshot {
@@ -379,7 +388,8 @@ struct pub_oneshot {
 	uint32_t imps, clicks;
 	uint32_t single;             /* impressions of addresses with one */
 	uint32_t oneshot;            /* clicks of those */
-	bool fired;
+	uint32_t hot;                /* clicks of addresses hot this hour */
+	uint32_t fired;              /* the bits its excess tests flag */
 };
 
 /* An address's first impression this hour, until its second: which
@@ -414,6 +424,7 @@ struct rules_pending {
 	uint64_t ua;
 	int64_t ts;
 	uint32_t zone, pub;
+	uint64_t imp;
 	uint8_t type;
 	bool has_uid, uid_new;
 };
@@ -461,11 +472,10 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->stack1 = calloc(RULES_STACK_SLOTS, sizeof(*r->stack1));
 	r->stacked = calloc(1, sizeof(*r->stacked));
 	r->pub_addr = calloc(1, sizeof(*r->pub_addr));
-	r->oneshot = calloc(1, sizeof(*r->oneshot));
 	r->pubs = calloc(1, sizeof(*r->pubs));
 	r->first_mask = ((size_t)1 << (p->sketch_log2 - 8)) - 1;
 	r->first = calloc(r->first_mask + 1, sizeof(*r->first));
-	if (!r->first || !r->pubs || !r->pub_addr || !r->oneshot || !r->pend || !r->heavy || !r->bad || !r->stack1 || !r->stacked || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
+	if (!r->first || !r->pubs || !r->pub_addr || !r->pend || !r->heavy || !r->bad || !r->stack1 || !r->stacked || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
@@ -479,8 +489,6 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	    tab_init(r->bad, sizeof(uint32_t), max, &r->st.table_full) < 0 ||
 	    tab_init(r->stacked, 0, max, &r->st.table_full) < 0 ||
 	    tab_init(r->pub_addr, sizeof(struct pub_addr), max,
-		     &r->st.table_full) < 0 ||
-	    tab_init(r->oneshot, sizeof(uint32_t), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->pubs, sizeof(struct pub_oneshot), max,
 		     &r->st.table_full) < 0 ||
@@ -524,8 +532,6 @@ void rules_release(struct rules *r)
 		tab_release(r->stacked);
 	if (r->pub_addr)
 		tab_release(r->pub_addr);
-	if (r->oneshot)
-		tab_release(r->oneshot);
 	if (r->pubs)
 		tab_release(r->pubs);
 
@@ -557,7 +563,6 @@ void rules_release(struct rules *r)
 	free(r->bad);
 	free(r->stacked);
 	free(r->pub_addr);
-	free(r->oneshot);
 	free(r->pubs);
 	free(r->first);
 	free(r->stack1);
@@ -577,7 +582,7 @@ size_t rules_memory(const struct rules *r)
 	for (int i = 0; i < 3; i++)
 		sum += tab_bytes(&w[i]->t[0]) + tab_bytes(&w[i]->t[1]);
 	sum += tab_bytes(r->stacked) + tab_bytes(r->pub_addr) +
-	       tab_bytes(r->oneshot) + tab_bytes(r->pubs) +
+	       tab_bytes(r->pubs) +
 	       (r->first_mask + 1) * sizeof(*r->first) +
 	       RULES_STACK_SLOTS * sizeof(*r->stack1);
 	return sum;
@@ -596,7 +601,7 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	tab_clear(r->bad);
 	tab_clear(r->stacked);
 	tab_clear(r->pub_addr);
-	tab_clear(r->oneshot);
+	r->pub_flagged = 0;
 	tab_clear(r->pubs);
 	memset(r->first, 0, (r->first_mask + 1) * sizeof(*r->first));
 	memset(r->stack1, 0, RULES_STACK_SLOTS * sizeof(*r->stack1));
@@ -824,8 +829,12 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 
 		if (pa) {
 			if (isnew)
-				*pa = (struct pub_addr){ akey, o->pub, 0 };
+				*pa = (struct pub_addr){ akey, o->k.nkey,
+							 0, 0, o->pub, 0, 0 };
 			pa->n++;
+			/* a double click is not a second click of a pool */
+			pa->distinct += !o->imp || o->imp != pa->last_imp;
+			pa->last_imp = o->imp;
 		}
 		r->hour_clicks++;
 	} else {
@@ -881,6 +890,7 @@ void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
 	o.ts = rec->ts_ms;
 	o.zone = rec->zone;
 	o.pub = rec->pub;
+	o.imp = signed_click(rec) ? rec->imp : 0;
 	o.has_uid = rec->has_uid;
 	o.uid_new = rec->has_uid && (rec->flags & EVENT_F_UID_NEW);
 	sketch_bloom_prefetch(r->seen, o.k.block);
@@ -986,24 +996,80 @@ static bool one_shot(const struct rules *r, const struct pub_addr *pa)
 	       sketch_cms_get_in(r->addr, pa->akey, Q_IMPS) == 1;
 }
 
-/* The publisher verdict of one_shot: a publisher whose one-shot clicks
- * are improbable for its single-impression addresses' impressions at
- * oneshot_ratio times the others' CTR of those (one-sided binomial, Bonferroni over the publishers tested)
- * gets its one-shot clicks, the excess, flagged with their impressions,
- * when the excess is at least oneshot_precision of them (docs/rules.md). */
-static void judge_oneshot(struct rules *r)
+/* A hot address: two clicks or more this hour, improbable for its
+ * impressions at the hour's CTR (p < hot_addr_alpha): alone, a member
+ * of a pool that clicks a quarter of what it sees, or a keen person. */
+static bool addr_hot(const struct rules *r, const struct pub_addr *pa)
+{
+	const struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+	uint32_t imps = sketch_cms_get_in(r->addr, pa->akey, Q_IMPS);
+	double ctr = r->hour_imps ?
+		     (double)r->hour_clicks / (double)r->hour_imps : 1;
+
+	/* an address the address rules flagged is theirs, not a pool's */
+	if (r->bad->n && (tab_find(r->bad, pa->akey) ||
+			  tab_find(r->bad, pa->nkey)))
+		return false;
+	return ac && ac->distinct >= 2 && ctr < 1 &&
+	       pubscore_binom_sf(ac->distinct, imps > ac->distinct ? imps :
+				 ac->distinct, ctr) < r->p.hot_addr_alpha;
+}
+
+/* Does a publisher's k of n fire against the others' all_k of all_n
+ * (add-one-half) at oneshot_ratio, one-sided binomial p-value under
+ * oneshot_alpha / tested?  *flag: and is the excess over the others'
+ * rate at least oneshot_precision of k, so that k may be flagged? */
+static bool excess_fires(const struct rules_params *p, uint32_t k,
+			 uint32_t n, uint64_t all_k, uint64_t all_n,
+			 size_t tested, bool *flag)
+{
+	double p0, expect;
+
+	*flag = false;
+	n = n > k ? n : k;
+	if (k < p->oneshot_min_clicks || all_n <= n)
+		return false;
+	p0 = ((double)(all_k - k) + 0.5) / ((double)(all_n - n) + 1);
+	expect = p0 * n;
+	if (p->oneshot_ratio * p0 >= 1 || k < expect * p->oneshot_ratio ||
+	    pubscore_binom_sf(k, n, p0) >= p->oneshot_alpha / (double)tested)
+		return false;
+	*flag = k - expect >= p->oneshot_precision * k;
+	return true;
+}
+
+/* The publisher excess rules (docs/rules.md), known after pass 1.
+ * one_shot: a publisher whose one-shot clicks are improbable for its
+ * single-impression addresses' impressions at the others' CTR of those.
+ * hot_addr: a publisher whose share of clicks from hot addresses is
+ * improbable for the others' share.  Either flags the clicks that make
+ * the excess, with the address's impressions on the publisher, when
+ * they are at least oneshot_precision excess. */
+static void judge_publishers(struct rules *r)
 {
 	const struct rules_params *p = &r->p;
-	uint64_t all_single = 0, all_one = 0;
-	size_t tested = 0;
+	uint64_t all_single = 0, all_one = 0, all_clicks = 0, all_hot = 0;
+	uint64_t rest_clicks = 0, rest_hot = 0;
+	size_t tested_one = 0, tested_hot = 0;
+	bool flag;
 
 	TAB_EACH(r->pub_addr, i, s) {
 		const struct pub_addr *pa = (const void *)(s + 1);
+		struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+
+		if (ac)
+			ac->distinct += pa->distinct;
+	}
+	TAB_EACH(r->pub_addr, i, s) {
+		struct pub_addr *pa = (void *)(s + 1);
 		struct pub_oneshot *po = pub_entry(r, pa->pub);
 
+		pa->bits = (one_shot(r, pa) ? IVT_ONE_SHOT : 0) |
+			   (addr_hot(r, pa) ? IVT_HOT_ADDR : 0);
 		if (po) {
 			po->clicks += pa->n;
-			po->oneshot += one_shot(r, pa);
+			po->oneshot += !!(pa->bits & IVT_ONE_SHOT);
+			po->hot += pa->bits & IVT_HOT_ADDR ? pa->n : 0;
 		}
 	}
 	TAB_EACH(r->pubs, i, s) {
@@ -1011,41 +1077,47 @@ static void judge_oneshot(struct rules *r)
 
 		all_single += po->single;
 		all_one += po->oneshot;
-		tested += po->oneshot >= p->oneshot_min_clicks;
+		all_clicks += po->clicks;
+		all_hot += po->hot;
+		tested_one += po->oneshot >= p->oneshot_min_clicks;
+		tested_hot += po->hot >= p->oneshot_min_clicks;
 	}
 	TAB_EACH(r->pubs, i, s) {
 		struct pub_oneshot *po = (void *)(s + 1);
-		double p0, expect;
-		uint32_t n;
 
-		n = po->single > po->oneshot ? po->single : po->oneshot;
-		if (po->oneshot < p->oneshot_min_clicks ||
-		    all_single <= po->single)
+		if (excess_fires(p, po->oneshot, po->single, all_one,
+				 all_single, tested_one, &flag)) {
+			r->st.oneshot_pubs++;
+			po->fired |= flag ? IVT_ONE_SHOT : 0;
+		}
+		if (excess_fires(p, po->hot, po->clicks, all_hot, all_clicks,
+				 tested_hot, &flag)) {
+			r->st.hot_pubs++;
+			po->fired |= IVT_HOT_ADDR;
+		} else {
+			rest_clicks += po->clicks;
+			rest_hot += po->hot;
+		}
+	}
+	/* publishers sharing one pool are each other's peers: the excess
+	 * is measured against the publishers that did not fire */
+	TAB_EACH(r->pubs, i, s) {
+		struct pub_oneshot *po = (void *)(s + 1);
+
+		if (!(po->fired & IVT_HOT_ADDR))
 			continue;
-		/* the others' one-shot clicks per single impression (their
-		 * CTR), add-one-half so a pool with none is not zero */
-		p0 = ((double)(all_one - po->oneshot) + 0.5) /
-		     ((double)(all_single - po->single) + 1);
-		expect = p0 * n;
-		if (p->oneshot_ratio * p0 >= 1 ||
-		    po->oneshot < expect * p->oneshot_ratio ||
-		    pubscore_binom_sf(po->oneshot, n, p0) >=
-		    p->oneshot_alpha / (double)tested)
-			continue;
-		r->st.oneshot_pubs++;
-		po->fired = po->oneshot - expect >=
-			    p->oneshot_precision * po->oneshot;
+		excess_fires(p, po->hot, po->clicks, rest_hot + po->hot,
+			     rest_clicks + po->clicks, tested_hot, &flag);
+		if (!flag)
+			po->fired &= ~(uint32_t)IVT_HOT_ADDR;
 	}
 	TAB_EACH(r->pub_addr, i, s) {
-		const struct pub_addr *pa = (const void *)(s + 1);
+		struct pub_addr *pa = (void *)(s + 1);
 		const struct pub_oneshot *po = tab_find(r->pubs,
 						      (uint64_t)pa->pub + 1);
-		bool isnew;
-		uint32_t *v;
 
-		if (po && po->fired && one_shot(r, pa) &&
-		    (v = tab_put(r->oneshot, pa->akey, &isnew)))
-			*v = pa->pub;
+		pa->bits &= po ? po->fired : 0;
+		r->pub_flagged += pa->bits != 0;
 	}
 }
 
@@ -1066,7 +1138,7 @@ void rules_end_observe(struct rules *r)
 			tab_put(r->fanout, *s, &isnew);
 	}
 	judge_addresses(r);
-	judge_oneshot(r);
+	judge_publishers(r);
 	r->st.addr_tracked = r->addr_clicks->n;
 	r->st.uid_multi = r->uid_multi->n;
 }
@@ -1183,11 +1255,12 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 	}
 	if (rec->has_uid && r->fanout->n && tab_find(r->fanout, k->ukey))
 		bits |= IVT_UID_FANOUT;
-	if (r->oneshot->n) {
-		const uint32_t *pub = tab_find(r->oneshot, akey);
+	if (r->pub_flagged) {
+		const struct pub_addr *pa = tab_find(r->pub_addr,
+				hash2(akey, rec->pub, TAG_PUB_ADDR));
 
-		if (pub && *pub == rec->pub)
-			bits |= IVT_ONE_SHOT;
+		if (pa)
+			bits |= pa->bits;
 	}
 	if (!(rec->reasons & INGEST_BITS))
 		remember(r, rec, akey, vkey);

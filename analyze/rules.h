@@ -62,10 +62,14 @@ enum ivt_reason {
 					 and that impression, at a publisher
 					 whose share of one-shot clicks is
 					 improbable for its peers' share */
+	IVT_HOT_ADDR      = 1u << 28, /* the clicks of addresses whose hour is
+					 improbable, and their impressions, at
+					 a publisher with an improbable share
+					 of such clicks */
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 12
-#define IVT_MASK 0x0fff0000u
+#define IVT__COUNT 13
+#define IVT_MASK 0x1fff0000u
 
 /* Stable snake_case name of reason bit number bit (0..31) of
  * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit
@@ -115,6 +119,7 @@ struct rules_params {
 	double oneshot_alpha;            /* 1e-6, before Bonferroni over the
 					    publishers tested */
 	uint32_t oneshot_min_clicks;     /* 20 one-shot clicks of one pub */
+	double hot_addr_alpha;           /* 1e-3: an address's hour is hot */
 	double oneshot_precision;        /* 0.9: flag when the excess is at
 					    least this share of them */
 	uint32_t table_max;              /* cap on entries of each exact table */
@@ -135,6 +140,7 @@ struct rules_stats {
 	uint64_t addr_tracked;           /* clicking addresses this hour */
 	uint64_t uid_multi;              /* uids with more than one address or UA */
 	uint64_t oneshot_pubs;           /* publishers whose one-shot share fired */
+	uint64_t hot_pubs;               /* publishers whose hot share fired */
 };
 
 struct rules_table;      /* open-addressing hash table, rules.c */
@@ -167,12 +173,11 @@ struct rules {
 					    the bits every event of theirs
 					    gets this hour */
 	struct rules_table *pub_addr;    /* (address, pub) -> clicks */
-	struct rules_table *oneshot;     /* one-shot address -> its pub, at
-					    the publishers that fired */
 	struct rules_table *pubs;        /* pub -> one_shot counts */
 	struct rules_first_slot *first;  /* address -> pub of its first
 					    impression: direct-mapped */
 	size_t first_mask;
+	size_t pub_flagged;              /* pub_addr entries with bits */
 	/* pass 2, windows */
 	struct rules_table *imp_clicked; /* impression ids clicked this hour */
 	struct rules_window *dup;        /* (visitor, ad) -> last click */

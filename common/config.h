@@ -74,6 +74,7 @@ struct config_analyze {
 	double oneshot_alpha;
 	int64_t oneshot_min_clicks;
 	double oneshot_precision;
+	double hot_addr_alpha;
 	int64_t table_max;
 	int64_t sketch_log2;
 	/* publisher scoring (analyze/pubscore.h) */

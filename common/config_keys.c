@@ -119,6 +119,8 @@ static const struct conf_key keys[] = {
 	    "one-shot clicks a publisher needs in the hour before one_shot is tested"),
 	DBL(analyze, oneshot_precision, "0.9", 0, 1,
 	    "one_shot flags the clicks only when the excess is at least this share of them"),
+	DBL(analyze, hot_addr_alpha, "0.003", 0, 1,
+	    "an address's hour is hot (hot_addr) when its clicks have a binomial p-value below this"),
 	INT(analyze, table_max, "524288", 1024, 1073741824,
 	    "entry cap of each exact rules table (bounds memory; see docs/rules.md)"),
 	INT(analyze, sketch_log2, "27", 16, 34,

@@ -215,7 +215,8 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(25), "net_ctr");
 	assert_string_equal(ivt_reason_name(26), "imp_stack");
 	assert_string_equal(ivt_reason_name(27), "one_shot");
-	assert_null(ivt_reason_name(28));
+	assert_string_equal(ivt_reason_name(28), "hot_addr");
+	assert_null(ivt_reason_name(29));
 	assert_null(ivt_reason_name(31));
 	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
 }
@@ -949,6 +950,68 @@ static void test_one_shot_precision(void **state)
 	assert_int_equal(one_shot_big_publisher(0.6), 180);
 }
 
+/* ---- hot addresses of a publisher ---- */
+
+static void test_hot_addr(void **state)
+{
+	(void)state;
+	start(oneshot_params());
+	honest_publishers();
+	/* a bot pool working three publishers: 60 addresses, each shown 6
+	 * impressions on one of them and clicking 2 (at a 1% CTR, p 1.5e-3
+	 * for one address: no address rule fires) */
+	for (int k = 0; k < 60; k++) {
+		size_t i = visit(50 + (uint32_t)(k % 3), 6, true,
+				 T0 + (200 + k * 50) * SEC);
+
+		add_click(H->rec[i + 3].ts_ms + 9 * SEC, i + 3);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++)
+		assert_int_equal(H->bits[i] & IVT_HOT_ADDR,
+				 H->rec[i].pub >= 50 ? IVT_HOT_ADDR : 0);
+	assert_int_equal(count_bits(IVT_HOT_ADDR), 60 * 8);
+	assert_int_equal(count_bits(IVT_ADDR_CTR | IVT_NET_CTR |
+				    IVT_ADDR_BURST), 0);
+	assert_int_equal(H->r.st.hot_pubs, 3);
+	finish();
+}
+
+static void test_hot_addr_people_not(void **state)
+{
+	(void)state;
+	start(oneshot_params());
+	honest_publishers();
+	/* on publisher 60: 30 double clicks (one impression clicked twice
+	 * 300 ms apart), 3 keen readers with 3 clicks in 8 impressions,
+	 * and a carrier NAT address, 400 people, 2,000 impressions, 20 clicks */
+	for (int k = 0; k < 30; k++) {
+		size_t i = visit(60, 1, true, T0 + (300 + k * 60) * SEC);
+
+		add_click(H->rec[i + 1].ts_ms + 300, i);
+	}
+	for (int k = 0; k < 3; k++) {
+		size_t i = visit(60, 8, true, T0 + (400 + k * 900) * SEC);
+
+		add_click(H->rec[i + 3].ts_ms + 9 * SEC, i + 3);
+		add_click(H->rec[i + 6].ts_ms + 9 * SEC, i + 6);
+	}
+	for (int k = 0; k < 2000; k++) {
+		size_t i = add_imp(T0 + 100 + (int64_t)k * 1500, 0x64400177,
+				   (uint32_t)(70000 + k % 400), 3, 5);
+
+		H->rec[i].pub = 60;
+		if (k % 100 == 7)
+			add_click(H->rec[i].ts_ms + 6 * SEC, i);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(count_bits(IVT_HOT_ADDR), 0);
+	assert_int_equal(H->r.st.hot_pubs, 0);
+	finish();
+}
+
 /* ---- batches give the same verdicts ---- */
 
 static void test_batch_same_bits(void **state)
@@ -1062,6 +1125,8 @@ int main(void)
 		cmocka_unit_test(test_one_shot),
 		cmocka_unit_test(test_one_shot_viral_not),
 		cmocka_unit_test(test_one_shot_precision),
+		cmocka_unit_test(test_hot_addr),
+		cmocka_unit_test(test_hot_addr_people_not),
 		cmocka_unit_test(test_net_ctr),
 		cmocka_unit_test(test_uid_fanout_addresses),
 		cmocka_unit_test(test_uid_fanout_user_agents),
