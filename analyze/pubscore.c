@@ -791,6 +791,64 @@ static void test_hot_addrs(const struct pubscore_params *p,
 		      pubscore_binom_sf(hot, n, peer));
 }
 
+/* Publishers sharing one pool are each other's peers: test high_ctr_addrs
+ * again against the publishers where it did not fire (res[0..n) in the
+ * order of ps->pubs, as pubscore_finish made them). */
+static void retest_hot_addrs(const struct pubscore *ps, const struct totals *t,
+			     const struct hot_credit *hot, size_t nhot,
+			     struct pub_result *res, size_t n)
+{
+	const struct pub_acc *a, *tmp;
+	struct hot_credit key, *hc;
+	uint64_t rest_hot = 0, rest_n = 0;
+	size_t i = 0;
+
+	HASH_ITER(hh, ps->pubs, a, tmp) {
+		if (!a->imps && !a->clicks)
+			continue;
+		if (!(res[i].fired & (1u << PUB_R_HOT_ADDRS))) {
+			key.pub = a->pub;
+			hc = nhot ? bsearch(&key, hot, nhot, sizeof(key),
+					    cmp_credit) : NULL;
+			rest_hot += hc ? hc->clicks : 0;
+			rest_n += a->valid_clicks + a->pool_clicks;
+		}
+		i++;
+	}
+	if (rest_hot == t->hot)
+		return;                   /* none fired */
+	i = 0;
+	HASH_ITER(hh, ps->pubs, a, tmp) {
+		struct pub_result *r;
+		struct totals t2 = *t;
+		uint64_t own_hot, own_n = a->valid_clicks + a->pool_clicks;
+		double keep = 1;
+
+		if (!a->imps && !a->clicks)
+			continue;
+		r = &res[i++];
+		if (i > n)
+			break;
+		key.pub = a->pub;
+		hc = nhot ? bsearch(&key, hot, nhot, sizeof(key), cmp_credit) :
+		     NULL;
+		own_hot = hc ? hc->clicks : 0;
+		bool fired = r->fired & (1u << PUB_R_HOT_ADDRS);
+
+		t2.hot = rest_hot + (fired ? own_hot : 0);
+		t2.valid_clicks = rest_n + (fired ? own_n : 0);
+		t2.pool_clicks = 0;
+		r->fired &= ~(1u << PUB_R_HOT_ADDRS);
+		r->stat[PUB_R_HOT_ADDRS] = 0;
+		r->pvalue[PUB_R_HOT_ADDRS] = 1;
+		r->comp[PUB_R_HOT_ADDRS] = 0;
+		test_hot_addrs(&ps->p, a, own_hot, &t2, r);
+		for (int k = 0; k < PUB_R__COUNT; k++)
+			keep *= 1 - r->comp[k];
+		r->score = 1 - keep;
+	}
+}
+
 static int cmp_score(const void *x, const void *y)
 {
 	const struct pub_result *a = x, *b = y;
@@ -857,6 +915,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 			keep *= 1 - r->comp[k];
 		r->score = 1 - keep;
 	}
+	retest_hot_addrs(ps, &t, hot, nhot, res, i);
 	free(hot);
 	qsort(res, i, sizeof(*res), cmp_score);
 	*out = res;
