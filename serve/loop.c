@@ -36,6 +36,7 @@
 
 struct conn {
 	FCGX_Request rq;
+	struct conn *prev, *next;         /* the thread's connections */
 };
 
 struct loop_thread {
@@ -48,6 +49,7 @@ struct loop_thread {
 	char *out;                        /* APP_BATCH_MAX answers */
 	size_t len[APP_BATCH_MAX];
 	struct conn *ready[APP_BATCH_MAX];
+	struct conn *conns;               /* every connection it accepted */
 };
 
 static char listen_tag, wake_tag;     /* epoll data of the two fixed fds */
@@ -68,6 +70,29 @@ static int set_timeouts(int fd)
 
 	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static void conn_add(struct loop_thread *t, struct conn *c)
+{
+	c->prev = NULL;
+	c->next = t->conns;
+	if (t->conns)
+		t->conns->prev = c;
+	t->conns = c;
+}
+
+/* Forget a connection libfcgi has closed (or close it), and free it. */
+static void conn_drop(struct loop_thread *t, struct conn *c)
+{
+	if (c->rq.ipcFd >= 0)
+		FCGX_Free(&c->rq, 1);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
 }
 
 /* Out of descriptors (or another hard accept error): the socket stays
@@ -119,6 +144,7 @@ static void accept_burst(struct loop_thread *t)
 		c->rq.ipcFd = fd;
 		c->rq.keepConnection = 1;
 		FCGX_Detach(&c->rq);
+		conn_add(t, c);
 	}
 }
 
@@ -148,13 +174,8 @@ static bool take_request(struct loop_thread *t, struct conn *c, size_t k)
 	struct serve_request r;
 	int status;
 
-	if (FCGX_Accept_r(rq) < 0) {
-		free(c);
-		return false;
-	}
-	if (FCGX_GetError(rq->in)) {
-		FCGX_Free(rq, 1);
-		free(c);
+	if (FCGX_Accept_r(rq) < 0 || FCGX_GetError(rq->in)) {
+		conn_drop(t, c);
 		return false;
 	}
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
@@ -173,7 +194,7 @@ static void answer(struct loop_thread *t, size_t k)
 	FCGX_PutStr(t->out + k * APP_OUT_MAX, (int)t->len[k], c->rq.out);
 	FCGX_Finish_r(&c->rq);
 	if (c->rq.ipcFd < 0)
-		free(c);
+		conn_drop(t, c);
 }
 
 static void *thread_main(void *arg)
@@ -199,6 +220,8 @@ static void *thread_main(void *arg)
 		for (size_t j = 0; j < k; j++)
 			answer(t, j);
 	}
+	while (t->conns)                   /* idle kept connections */
+		conn_drop(t, t->conns);
 	atomic_store(&t->running, 0);
 	return NULL;
 }
