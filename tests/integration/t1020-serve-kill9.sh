@@ -26,7 +26,10 @@ spool_check >"$T/spool_ids"
 missing=$(comm -23 "$T/client_ids" "$T/spool_ids" | wc -l)
 expect_eq "answered events missing from the spool" 0 "$missing"
 
-# a new responder on the same node closes the crashed file
+# a new responder on the same node closes the crashed file (it does so
+# before it listens: remove the killed one's socket so that start_serve
+# waits for the new one)
+rm -f "$T/serve.sock"
 start_serve
 expect_eq "open files after restart" 0 "$(ls "$T"/spool/*.open 2>/dev/null | wc -l)"
 grep -q 'closed 1 event file(s) left open' "$SERVE_LOG" || fail "no recovery message"
