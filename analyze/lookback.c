@@ -34,6 +34,14 @@ struct lb_saw {
 	int64_t first_ts;           /* earliest impression seen, NOT_FOUND */
 };
 
+struct lb_addr {
+	uint64_t akey;              /* 0 = empty slot */
+	uint64_t last_imp;          /* impression of its last click */
+	uint32_t distinct;          /* clicks on another impression than the
+				       click before */
+	uint32_t imps;
+};
+
 static uint64_t mix64(uint64_t x)
 {
 	x ^= x >> 33;
@@ -67,6 +75,7 @@ void lookback_release(struct lookback *lb)
 	free(lb->imp_bits);
 	free(lb->saw);
 	free(lb->ads);
+	free(lb->addrs.v);
 	memset(lb, 0, sizeof(*lb));
 }
 
@@ -230,6 +239,55 @@ static int ad_add(struct lookback *lb, uint32_t ad)
 	return 0;
 }
 
+static struct lb_addr *addr_find(const struct lb_addrs *t, uint64_t akey)
+{
+	size_t j;
+
+	if (!t->cap || !akey)
+		return NULL;
+	j = mix64(akey) & (t->cap - 1);
+	while (t->v[j].akey) {
+		if (t->v[j].akey == akey)
+			return &t->v[j];
+		j = (j + 1) & (t->cap - 1);
+	}
+	return NULL;
+}
+
+/* The entry of akey (made with zero counts); NULL when out of memory. */
+static struct lb_addr *addr_add(struct lb_addrs *t, uint64_t akey)
+{
+	struct lb_addr *a = addr_find(t, akey);
+	size_t j;
+
+	if (a)
+		return a;
+	if ((t->n + 1) * 4 > t->cap * 3) {
+		size_t nc = t->cap ? t->cap * 2 : 256;
+		struct lb_addr *n = calloc(nc, sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->v[i].akey)
+				continue;
+			j = mix64(t->v[i].akey) & (nc - 1);
+			while (n[j].akey)
+				j = (j + 1) & (nc - 1);
+			n[j] = t->v[i];
+		}
+		free(t->v);
+		t->v = n;
+		t->cap = nc;
+	}
+	j = mix64(akey) & (t->cap - 1);
+	while (t->v[j].akey)
+		j = (j + 1) & (t->cap - 1);
+	t->v[j] = (struct lb_addr){ .akey = akey };
+	t->n++;
+	return &t->v[j];
+}
+
 /* ---- the callbacks ---- */
 
 static bool cb_impression(void *ctx, uint64_t imp, int64_t *imp_ts_ms)
@@ -257,12 +315,23 @@ static bool cb_clicked_before(void *ctx, uint64_t imp)
 	return x && x->clicked_before;
 }
 
+static void cb_addr_before(void *ctx, uint64_t akey, uint32_t *distinct,
+			   uint32_t *imps)
+{
+	const struct lookback *lb = ctx;
+	const struct lb_addr *a = addr_find(&lb->addrs, akey);
+
+	*distinct = a ? a->distinct : 0;
+	*imps = a ? a->imps : 0;
+}
+
 void lookback_callbacks(struct lookback *lb, struct rules_lookback *out)
 {
 	out->ctx = lb;
 	out->impression = cb_impression;
 	out->saw_ad = cb_saw_ad;
 	out->clicked_before = cb_clicked_before;
+	out->addr_before = cb_addr_before;
 }
 
 /* ---- collect and resolve ---- */
@@ -281,6 +350,10 @@ static void reset(struct lookback *lb)
 	lb->records_scanned = lb->imps_found = lb->unsigned_found = 0;
 	lb->seen_built = lb->seen_read = 0;
 	lb->unsigned_found_seen = 0;
+	if (lb->addrs.v)
+		memset(lb->addrs.v, 0, lb->addrs.cap * sizeof(*lb->addrs.v));
+	lb->addrs.n = 0;
+	lb->addr_built = lb->addr_read = 0;
 }
 
 /* Every record of an opened set, segment by segment, block by block. */
@@ -329,6 +402,9 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 
 		if (x->type != 'c')
 			continue;
+		if (!(x->reasons & 0xffffu) &&
+		    !addr_add(&lb->addrs, rules_addr_key(x)))
+			return -ENOMEM;
 		if (x->imp) {
 			if (imp_add(lb, x->imp))
 				return -ENOMEM;
@@ -627,6 +703,198 @@ static int seen_resolve(struct lookback *lb, uint32_t hour, char *err,
 	return 0;
 }
 
+/* ---- hot_addr's look-back: one address summary per hour ---- */
+
+struct addr_header {
+	char magic[8];              /* "ADLADDR1" */
+	char digest[40];            /* the hour's segment set it was made of */
+	uint64_t n;                 /* records that follow */
+};
+
+struct addr_rec {
+	uint64_t akey;
+	uint32_t distinct, imps;
+};
+
+/* Hour e's summary: every address that clicked (a click ingest did not
+ * flag), its clicks on distinct impressions and its impressions, as the
+ * rules count them in their own hour. */
+static int addr_build(struct hour_set *e, struct lb_addrs *t)
+{
+	const struct seg_record *x;
+	struct hour_seg *sg;
+	struct rec_iter it;
+
+	iter_init(&it, e);
+	while ((x = iter_next(&it, &sg))) {
+		struct lb_addr *a;
+
+		if (x->type != 'c' || (x->reasons & 0xffffu))
+			continue;
+		if (!(a = addr_add(t, rules_addr_key(x))))
+			return -ENOMEM;
+		a->distinct += !x->imp || x->imp != a->last_imp;
+		a->last_imp = x->imp;
+	}
+	iter_init(&it, e);
+	while ((x = iter_next(&it, &sg))) {
+		struct lb_addr *a;
+
+		if (x->type != 'c' && !(x->reasons & 0xffffu) &&
+		    (a = addr_find(t, rules_addr_key(x))))
+			a->imps++;
+	}
+	return 0;
+}
+
+static int addr_path(const struct lookback *lb, const struct hour_set *e,
+		     char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/lookback/%010u.%s.addr", lb->data_dir,
+			 e->hour, e->digest);
+
+	return n > 0 && (size_t)n < cap - 16 ? 0 : -1;
+}
+
+/* A cache, like the seen filters: written aside and renamed. */
+static void addr_save(const struct lookback *lb, const struct hour_set *e,
+		      const struct lb_addrs *t)
+{
+	struct addr_header hd;
+	char path[4096], tmp[4200];
+	FILE *f;
+	int bad = 0;
+
+	if (addr_path(lb, e, path, sizeof(path)))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/lookback", lb->data_dir);
+	mkdir(tmp, 0755);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	memset(&hd, 0, sizeof(hd));
+	memcpy(hd.magic, "ADLADDR1", 8);
+	snprintf(hd.digest, sizeof(hd.digest), "%s", e->digest);
+	hd.n = t->n;
+	if (!(f = fopen(tmp, "wbe")))
+		return;
+	bad |= fwrite(&hd, sizeof(hd), 1, f) != 1;
+	for (size_t i = 0; i < t->cap && !bad; i++) {
+		struct addr_rec r = { t->v[i].akey, t->v[i].distinct,
+				      t->v[i].imps };
+
+		if (r.akey)
+			bad |= fwrite(&r, sizeof(r), 1, f) != 1;
+	}
+	if (fclose(f) || bad || rename(tmp, path)) {
+		unlink(tmp);
+		return;
+	}
+	seen_prune(lb, e);
+}
+
+/* Add an earlier hour's counts: every address that clicked in it (this
+ * hour's impressions ask too).  Returns 0 or -ENOMEM. */
+static int addr_add_counts(struct lookback *lb, const struct addr_rec *r,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lb_addr *a = addr_add(&lb->addrs, r[i].akey);
+
+		if (!a)
+			return -ENOMEM;
+		a->distinct += r[i].distinct;
+		a->imps += r[i].imps;
+	}
+	return 0;
+}
+
+/* Read hour e's saved summary into lb's counts: 1, or 0 when there is
+ * none for e's segment set, or -1 when it failed half read. */
+static int addr_load(struct lookback *lb, const struct hour_set *e)
+{
+	struct addr_header hd;
+	struct addr_rec buf[512];
+	char path[4096];
+	struct stat st;
+	uint64_t left;
+	FILE *f;
+
+	if (addr_path(lb, e, path, sizeof(path)) || !(f = fopen(path, "rbe")))
+		return 0;
+	if (fstat(fileno(f), &st) || fread(&hd, sizeof(hd), 1, f) != 1 ||
+	    memcmp(hd.magic, "ADLADDR1", 8) ||
+	    strncmp(hd.digest, e->digest, sizeof(hd.digest)) ||
+	    (uint64_t)st.st_size != sizeof(hd) + hd.n * sizeof(buf[0])) {
+		fclose(f);
+		return 0;
+	}
+	for (left = hd.n; left; ) {
+		size_t want = left < 512 ? (size_t)left : 512;
+
+		if (fread(buf, sizeof(buf[0]), want, f) != want ||
+		    addr_add_counts(lb, buf, want))
+			break;
+		left -= want;
+	}
+	fclose(f);
+	return left ? -1 : 1;
+}
+
+/* Sum every look-back hour's summary into this hour's clicking
+ * addresses (building and saving the summaries not made yet). */
+static int addr_resolve(struct lookback *lb, uint32_t hour, char *err,
+			size_t errlen)
+{
+	int hours = (int)((lb->lookback_ms + 3599999) / 3600000);
+
+	for (int d = 1; d <= hours; d++) {
+		struct lb_addrs t = { 0 };
+		struct hour_set e;
+		int rc;
+
+		if (hour_scan(&e, lb->data_dir, hour_add(hour, -d), err, errlen))
+			return -1;
+		rc = e.n ? addr_load(lb, &e) : 1;
+		if (rc) {
+			lb->addr_read += e.n != 0;
+			hour_release(&e);
+			if (rc > 0)
+				continue;
+			snprintf(err, errlen, "cannot read the address "
+				 "summary of hour %010u", hour_add(hour, -d));
+			return -1;
+		}
+		if (hour_open(&e, err, errlen)) {
+			hour_release(&e);
+			return -1;
+		}
+		rc = addr_build(&e, &t);
+		if (!rc)
+			rc = hour_read_error(&e, err, errlen);
+		else
+			snprintf(err, errlen, "out of memory");
+		if (!rc) {
+			addr_save(lb, &e, &t);
+			for (size_t i = 0; i < t.cap && !rc; i++) {
+				struct addr_rec r = { t.v[i].akey,
+						      t.v[i].distinct,
+						      t.v[i].imps };
+
+				if (r.akey && addr_add_counts(lb, &r, 1)) {
+					snprintf(err, errlen, "out of memory");
+					rc = -1;
+				}
+			}
+			lb->addr_built++;
+			lb->addr_read++;
+		}
+		free(t.v);
+		hour_release(&e);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 		     struct hour_set *prev, char *err, size_t errlen)
 {
@@ -685,6 +953,8 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 			return -1;
 	}
 	lb->hours_scanned++;        /* the current one, by lookback_observe */
+	if (lb->addrs.n && addr_resolve(lb, cur->hour, err, errlen))
+		return -1;
 	/* the rest of the unsigned look-back, from the hours' filters */
 	return lb->nsaw ? seen_resolve(lb, cur->hour, err, errlen) : 0;
 }

@@ -28,8 +28,21 @@
 #define LOOKBACK_SEEN_BITS_PER_KEY 12     /* false positives ~1%: docs/rules.md */
 #define LOOKBACK_FILTER_BITS (1u << 21)   /* 256 KiB, fits in L2 */
 
+/* hot_addr's memory of the earlier hours: one summary per hour of every
+ * address that clicked in it (DATA/lookback/YYYYMMDDHH.DIGEST.addr: the
+ * address key, its clicks on distinct impressions, its impressions; built
+ * once from the hour's segments, exact, one record per clicking address),
+ * summed over the look-back hours for this hour's clicking addresses. */
+
 struct lb_imp;
 struct lb_saw;
+struct lb_addr;
+
+/* An open-addressing set of address keys with their counts. */
+struct lb_addrs {
+	struct lb_addr *v;
+	size_t n, cap;
+};
 
 struct lookback {
 	const char *data_dir;
@@ -45,11 +58,15 @@ struct lookback {
 	uint32_t *ads;              /* ads of unsigned clicks, a set */
 	size_t nads, acap;
 	int64_t unsigned_from;      /* impressions older do not count */
+	struct lb_addrs addrs;      /* clicking addresses of this hour, with
+				       their look-back hours' distinct clicks
+				       and impressions (hot_addr) */
 	/* what the last resolve did */
 	uint32_t hours_scanned;
 	uint64_t records_scanned, imps_found, unsigned_found;
 	uint32_t seen_built, seen_read;     /* hour filters made, consulted */
 	uint64_t unsigned_found_seen;       /* of unsigned_found, by a filter */
+	uint32_t addr_built, addr_read;     /* hour address summaries made, read */
 };
 
 /* Empty tables for a run; lookback_ms from the rules' parameters. */

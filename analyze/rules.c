@@ -1006,13 +1006,46 @@ static bool addr_hot(const struct rules *r, const struct pub_addr *pa)
 	double ctr = r->hour_imps ?
 		     (double)r->hour_clicks / (double)r->hour_imps : 1;
 
+	uint32_t k, n, k0 = 0, n0 = 0;
+
 	/* an address the address rules flagged is theirs, not a pool's */
 	if (r->bad->n && (tab_find(r->bad, pa->akey) ||
 			  tab_find(r->bad, pa->nkey)))
 		return false;
-	return ac && ac->distinct >= 2 && ctr < 1 &&
-	       pubscore_binom_sf(ac->distinct, imps > ac->distinct ? imps :
-				 ac->distinct, ctr) < r->p.hot_addr_alpha;
+	if (!ac || !ac->distinct || ctr >= 1)
+		return false;
+	/* the hours before and this one: a pool address is improbable
+	 * over the day long before it is in any one hour, and clicks in
+	 * most hours only once */
+	if (r->lb.addr_before)
+		r->lb.addr_before(r->lb.ctx, pa->akey, &k0, &n0);
+	k = ac->distinct + k0;
+	n = imps + n0;
+	return k >= 2 &&
+	       pubscore_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
+}
+
+/* Pass 2, an impression of an address that did not click at its
+ * publisher this hour: is the publisher's hot_addr excess flagged, and
+ * is the address hot over the look-back hours (it clicked there) with
+ * this hour's impressions? */
+static bool addr_hot_before(const struct rules *r, uint32_t pub,
+			    uint64_t akey, uint64_t nkey)
+{
+	const struct pub_oneshot *po = tab_find(r->pubs, (uint64_t)pub + 1);
+	double ctr = r->hour_imps ?
+		     (double)r->hour_clicks / (double)r->hour_imps : 1;
+	uint32_t k = 0, n = 0;
+
+	if (!po || !(po->fired & IVT_HOT_ADDR) || !r->lb.addr_before ||
+	    ctr >= 1 || (r->bad->n && (tab_find(r->bad, akey) ||
+				       tab_find(r->bad, nkey))))
+		return false;
+	r->lb.addr_before(r->lb.ctx, akey, &k, &n);
+	if (k < 2)
+		return false;
+	n += sketch_cms_get_in(r->addr, akey, Q_IMPS);
+	return pubscore_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
 }
 
 /* Does a publisher's k of n fire against the others' all_k of all_n
@@ -1261,6 +1294,9 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 
 		if (pa)
 			bits |= pa->bits;
+		else if (rec->type != EVENT_CLICK &&
+			 addr_hot_before(r, rec->pub, akey, k->nkey))
+			bits |= IVT_HOT_ADDR;
 	}
 	if (!(rec->reasons & INGEST_BITS))
 		remember(r, rec, akey, vkey);

@@ -94,6 +94,12 @@ struct rules_lookback {
 	 * duplicates of an impression are found only within this hour and
 	 * the warm-up. */
 	bool (*clicked_before)(void *ctx, uint64_t imp);
+	/* The clicks on distinct impressions and the impressions of address
+	 * akey (rules_addr_key) in the look-back hours before this one, as
+	 * this hour counts them.  May be NULL: then hot_addr judges an
+	 * address on this hour alone.  Called after pass 1. */
+	void (*addr_before)(void *ctx, uint64_t akey, uint32_t *distinct,
+			    uint32_t *imps);
 };
 
 /* Thresholds, from [analyze] (rules_params_from_config) or set by tests. */

@@ -2,7 +2,9 @@
  * visitor who saw the ad five hours earlier (or 23) saw it, one who never
  * saw it or saw it 30 hours earlier did not; the older hours are answered
  * from per-hour filters saved under DATA/lookback/ and read back the next
- * time, with the same answers; a late segment makes a new filter. */
+ * time, with the same answers; a late segment makes a new filter.  The
+ * address summaries hot_addr sums over the look-back: exact counts, a
+ * double click and a click ingest flagged not counted, saved and reused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -73,19 +75,24 @@ static uint32_t hour_minus(int d)
 	return hour_add(H0, -d);
 }
 
-/* Files of hour h in DATA/lookback/. */
-static int filters_of(uint32_t h)
+/* Files of hour h in DATA/lookback/ ending in suffix. */
+static int files_of(uint32_t h, const char *suffix)
 {
 	char cmd[256];
 	FILE *p;
 	int n = -1;
 
-	snprintf(cmd, sizeof(cmd), "ls '%s/lookback' | grep -c '^%u\\.'",
-		 dir, h);
+	snprintf(cmd, sizeof(cmd), "ls '%s/lookback' | grep -c '^%u\\..*%s$'",
+		 dir, h, suffix);
 	assert_non_null(p = popen(cmd, "r"));
 	assert_int_equal(fscanf(p, "%d", &n), 1);
 	pclose(p);
 	return n;
+}
+
+static int filters_of(uint32_t h)
+{
+	return files_of(h, "\\.seen");
 }
 
 /* Prepare hour H0 and ask saw_ad for each of its clicks; *built and
@@ -196,10 +203,109 @@ static void test_unsigned_24h(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Prepare hour H0 (its clicks); the look-back's counts of address
+ * records a[0..n) into k[], imps[]; *built, *read: summaries made, read. */
+static void addr_counts(const struct seg_record *a, size_t n, uint32_t *k,
+			uint32_t *imps, uint32_t *built, uint32_t *read)
+{
+	struct lookback lb;
+	struct rules_lookback cb;
+	struct hour_set h;
+	char err[256];
+
+	assert_int_equal(lookback_init(&lb, dir, 86400000), 0);
+	lookback_callbacks(&lb, &cb);
+	assert_non_null(cb.addr_before);
+	assert_int_equal(hour_scan(&h, dir, H0, err, sizeof(err)), 0);
+	assert_int_equal(hour_open(&h, err, sizeof(err)), 0);
+	assert_int_equal(lookback_prepare(&lb, &h, NULL, err, sizeof(err)), 0);
+	for (size_t i = 0; i < n; i++)
+		cb.addr_before(cb.ctx, rules_addr_key(&a[i]), &k[i], &imps[i]);
+	*built = lb.addr_built;
+	*read = lb.addr_read;
+	hour_release(&h);
+	lookback_release(&lb);
+}
+
+static void test_addr_summaries(void **state)
+{
+	struct seg_record now[1], h2[6], h3[5], h30[2], late[1], who[3];
+	uint32_t k[3], imps[3], built, read;
+	char cmd[128];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/adlog-test-lookaddr.%d", (int)getpid());
+	mkdir(dir, 0755);
+	/* address 1 clicks in H0 */
+	now[0] = rec('c', H0_MS + 1000, 1, 7);
+	write_seg(H0, "a.seg", now, 1);
+	/* H0-2: address 1 sees 2 impressions, clicks one twice (a double
+	 * click) and the other once; a click ingest flagged does not count */
+	h2[0] = rec('i', H0_MS - 2 * HOUR_MS + 1000, 1, 7);
+	h2[1] = rec('i', H0_MS - 2 * HOUR_MS + 2000, 1, 7);
+	h2[2] = rec('c', H0_MS - 2 * HOUR_MS + 3000, 1, 7);
+	h2[2].imp = h2[0].id;
+	h2[3] = h2[2];
+	h2[3].ts_ms += 300;
+	h2[3].id++;
+	h2[4] = rec('c', H0_MS - 2 * HOUR_MS + 5000, 1, 7);
+	h2[4].imp = h2[1].id;
+	h2[5] = rec('c', H0_MS - 2 * HOUR_MS + 6000, 1, 7);
+	h2[5].reasons = 1;
+	write_seg(hour_minus(2), "a.seg", h2, 6);
+	/* H0-3: address 1 one impression, one click; address 9, which does
+	 * not click in H0, three impressions and one click */
+	h3[0] = rec('i', H0_MS - 3 * HOUR_MS + 1000, 1, 7);
+	h3[1] = rec('c', H0_MS - 3 * HOUR_MS + 2000, 1, 7);
+	for (int i = 2; i < 5; i++)
+		h3[i] = rec(i == 4 ? 'c' : 'i',
+			    H0_MS - 3 * HOUR_MS + 3000 + i, 9, 7);
+	h3[4].imp = h3[3].id;
+	h3[4].flags = EVENT_F_TOKEN_VALID;
+	write_seg(hour_minus(3), "a.seg", h3, 5);
+	/* 30 hours before: outside the look-back */
+	h30[0] = rec('i', H0_MS - 30 * HOUR_MS + 1000, 1, 7);
+	h30[1] = rec('c', H0_MS - 30 * HOUR_MS + 2000, 1, 7);
+	write_seg(hour_minus(30), "a.seg", h30, 2);
+	who[0] = now[0];
+	who[1] = h3[2];
+	who[2] = rec('i', H0_MS, 200, 7);        /* never clicked */
+
+	addr_counts(who, 3, k, imps, &built, &read);
+	assert_int_equal(k[0], 3);
+	assert_int_equal(imps[0], 3);
+	assert_int_equal(k[1], 1);
+	assert_int_equal(imps[1], 2);
+	assert_int_equal(k[2] + imps[2], 0);
+	assert_int_equal(built, 2);
+	assert_int_equal(read, 2);
+	assert_int_equal(files_of(hour_minus(2), "\\.addr"), 1);
+
+	/* again, from the saved summaries: the same counts */
+	addr_counts(who, 3, k, imps, &built, &read);
+	assert_int_equal(k[0], 3);
+	assert_int_equal(imps[0], 3);
+	assert_int_equal(k[1], 1);
+	assert_int_equal(built, 0);
+	assert_int_equal(read, 2);
+
+	/* a late segment of H0-2: one more click, a new summary */
+	late[0] = rec('c', H0_MS - 2 * HOUR_MS + 9000, 1, 7);
+	write_seg(hour_minus(2), "b.seg", late, 1);
+	addr_counts(who, 3, k, imps, &built, &read);
+	assert_int_equal(k[0], 4);
+	assert_int_equal(built, 1);
+	assert_int_equal(files_of(hour_minus(2), "\\.addr"), 1);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unsigned_24h),
+		cmocka_unit_test(test_addr_summaries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

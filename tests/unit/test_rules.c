@@ -26,6 +26,10 @@ struct hour {
 	size_t nold;
 	uint64_t clicked_before[16];
 	size_t nclicked;
+	/* addresses' distinct clicks and impressions of the hours before */
+	uint64_t bef_key[128];
+	uint32_t bef_k[128], bef_n[128];
+	size_t nbef;
 	struct rules r;
 };
 
@@ -77,11 +81,24 @@ static bool cb_clicked_before(void *ctx, uint64_t imp)
 	return false;
 }
 
+static void cb_addr_before(void *ctx, uint64_t akey, uint32_t *k,
+			   uint32_t *n)
+{
+	struct hour *h = ctx;
+
+	*k = *n = 0;
+	for (size_t i = 0; i < h->nbef; i++)
+		if (h->bef_key[i] == akey) {
+			*k = h->bef_k[i];
+			*n = h->bef_n[i];
+		}
+}
+
 static void start(const struct rules_params *p)
 {
 	struct rules_params def;
 	struct rules_lookback lb = { NULL, cb_impression, cb_saw_ad,
-				     cb_clicked_before };
+				     cb_clicked_before, cb_addr_before };
 
 	H = calloc(1, sizeof(*H));
 	assert_non_null(H);
@@ -1012,6 +1029,89 @@ static void test_hot_addr_people_not(void **state)
 	finish();
 }
 
+/* The address of record i clicked k distinct impressions of n in the
+ * hours before this one. */
+static void before(size_t i, uint32_t k, uint32_t n)
+{
+	assert_true(H->nbef < 128);
+	H->bef_key[H->nbef] = rules_addr_key(&H->rec[i]);
+	H->bef_k[H->nbef] = k;
+	H->bef_n[H->nbef++] = n;
+}
+
+static void test_hot_addr_before(void **state)
+{
+	size_t nat = 0;
+
+	(void)state;
+	start(oneshot_params());
+	honest_publishers();
+	/* a bot pool on three publishers that clicks once an hour: 60
+	 * addresses, 6 impressions and one click this hour, 2 clicks of 12
+	 * impressions before (p ~4e-4 for the three hours), and 20 of them
+	 * that did not click this hour (3 of 12 before) */
+	for (int k = 0; k < 60; k++)
+		before(visit(50 + (uint32_t)(k % 3), 6, true,
+			     T0 + (200 + k * 50) * SEC), 2, 12);
+	for (int k = 0; k < 20; k++)
+		before(visit(50 + (uint32_t)(k % 3), 4, false,
+			     T0 + (250 + k * 50) * SEC), 3, 12);
+	/* on the same publishers, not hot: a double click with no click
+	 * before, a household with one click of 40 impressions before, a
+	 * carrier NAT address (400 people) with 20 of 2,000 before */
+	for (int k = 0; k < 3; k++) {
+		size_t i = visit(50 + (uint32_t)k, 1, true,
+				 T0 + (300 + k * 60) * SEC);
+
+		add_click(H->rec[i + 1].ts_ms + 300, i);
+		before(visit(50 + (uint32_t)k, 4, true,
+			     T0 + (600 + k * 60) * SEC), 1, 40);
+	}
+	for (int k = 0; k < 2000; k++) {
+		size_t i = add_imp(T0 + 100 + (int64_t)k * 1500, 0x64400177,
+				   (uint32_t)(70000 + k % 400), 3, 5);
+
+		H->rec[i].pub = 50 + (uint32_t)(k % 3);
+		nat = i;
+		if (k % 100 == 7)
+			add_click(H->rec[i].ts_ms + 6 * SEC, i);
+	}
+	before(nat, 20, 2000);
+	/* a viral spike on publisher 61: 6,000 people seen once, 40 click */
+	for (int k = 0; k < 6000; k++)
+		visit(61, 1, k % 150 == 0, T0 + 1200 * SEC + k * 300);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++) {
+		bool pool = false;
+
+		for (size_t b = 0; b < 80; b++)
+			pool |= rules_addr_key(&H->rec[i]) == H->bef_key[b];
+		assert_int_equal(H->bits[i] & IVT_HOT_ADDR,
+				 pool ? IVT_HOT_ADDR : 0);
+	}
+	assert_int_equal(count_bits(IVT_HOT_ADDR), 60 * 7 + 20 * 4);
+	assert_int_equal(H->r.st.hot_pubs, 3);
+	finish();
+}
+
+static void test_hot_addr_before_alone_not(void **state)
+{
+	(void)state;
+	start(oneshot_params());
+	honest_publishers();
+	/* the same pool without the look-back's counts: one click an hour
+	 * is not hot */
+	H->r.lb.addr_before = NULL;
+	for (int k = 0; k < 60; k++)
+		visit(50 + (uint32_t)(k % 3), 6, true,
+		      T0 + (200 + k * 50) * SEC);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(count_bits(IVT_HOT_ADDR), 0);
+	finish();
+}
+
 /* ---- batches give the same verdicts ---- */
 
 static void test_batch_same_bits(void **state)
@@ -1088,7 +1188,8 @@ static void test_bad_params(void **state)
 {
 	struct rules_params p;
 	struct rules r;
-	struct rules_lookback lb = { NULL, cb_impression, cb_saw_ad, NULL };
+	struct rules_lookback lb = { NULL, cb_impression, cb_saw_ad, NULL,
+				     NULL };
 
 	(void)state;
 	rules_params_default(&p);
@@ -1123,6 +1224,8 @@ int main(void)
 		cmocka_unit_test(test_addr_burst_impressions),
 		cmocka_unit_test(test_addr_ctr),
 		cmocka_unit_test(test_one_shot),
+		cmocka_unit_test(test_hot_addr_before),
+		cmocka_unit_test(test_hot_addr_before_alone_not),
 		cmocka_unit_test(test_one_shot_viral_not),
 		cmocka_unit_test(test_one_shot_precision),
 		cmocka_unit_test(test_hot_addr),
