@@ -40,6 +40,8 @@ struct lb_addr {
 	uint32_t distinct;          /* clicks on another impression than the
 				       click before */
 	uint32_t imps;
+	bool now;                   /* clicks in the hour judged */
+	bool seen_before;           /* had an impression in an earlier hour */
 };
 
 static uint64_t mix64(uint64_t x)
@@ -55,6 +57,14 @@ static uint64_t mix64(uint64_t x)
 static uint64_t saw_key(uint64_t visitor, uint32_t ad)
 {
 	uint64_t k = mix64(visitor ^ ((uint64_t)ad * 0x9e3779b97f4a7c15ull));
+
+	return k ? k : 1;
+}
+
+/* An address's key in the hour filters (apart from every saw_key). */
+static uint64_t addr_seen_key(uint64_t akey)
+{
+	uint64_t k = mix64(akey ^ 0x5ee9add7e55ee9adull) ^ 0xadd7ull;
 
 	return k ? k : 1;
 }
@@ -325,6 +335,14 @@ static void cb_addr_before(void *ctx, uint64_t akey, uint32_t *distinct,
 	*imps = a ? a->imps : 0;
 }
 
+static bool cb_addr_seen_before(void *ctx, uint64_t akey)
+{
+	const struct lookback *lb = ctx;
+	const struct lb_addr *a = addr_find(&lb->addrs, akey);
+
+	return a && (a->seen_before || a->imps);
+}
+
 void lookback_callbacks(struct lookback *lb, struct rules_lookback *out)
 {
 	out->ctx = lb;
@@ -332,6 +350,7 @@ void lookback_callbacks(struct lookback *lb, struct rules_lookback *out)
 	out->saw_ad = cb_saw_ad;
 	out->clicked_before = cb_clicked_before;
 	out->addr_before = cb_addr_before;
+	out->addr_seen_before = cb_addr_seen_before;
 }
 
 /* ---- collect and resolve ---- */
@@ -402,9 +421,14 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 
 		if (x->type != 'c')
 			continue;
-		if (!(x->reasons & 0xffffu) &&
-		    !addr_add(&lb->addrs, rules_addr_key(x)))
-			return -ENOMEM;
+		if (!(x->reasons & 0xffffu)) {
+			struct lb_addr *a = addr_add(&lb->addrs,
+						     rules_addr_key(x));
+
+			if (!a)
+				return -ENOMEM;
+			a->now = true;
+		}
 		if (x->imp) {
 			if (imp_add(lb, x->imp))
 				return -ENOMEM;
@@ -480,7 +504,7 @@ static void scan(struct lookback *lb, struct hour_set *h)
 
 /* The file: this header, then the filter's blocks. */
 struct seen_header {
-	char magic[8];              /* "ADLSEEN1" */
+	char magic[8];              /* "ADLSEEN2" */
 	uint32_t log2_bits;
 	uint32_t spare;
 	char digest[40];            /* the hour's segment set it was made of */
@@ -497,11 +521,12 @@ static int seen_path(const struct lookback *lb, const struct hour_set *e,
 }
 
 /* Make hour e's filter: every (visitor key, ad) an impression was shown
- * under (rules_saw_keys), at LOOKBACK_SEEN_BITS_PER_KEY bits per key. */
+ * under (rules_saw_keys), and its address, at LOOKBACK_SEEN_BITS_PER_KEY
+ * bits per key. */
 static int seen_build(struct hour_set *e, struct sketch_bloom *b,
 		      uint64_t *keys_out)
 {
-	uint64_t want = 2 * e->events * LOOKBACK_SEEN_BITS_PER_KEY, keys = 0;
+	uint64_t want = 3 * e->events * LOOKBACK_SEEN_BITS_PER_KEY, keys = 0;
 	const struct seg_record *x;
 	struct hour_seg *sg;
 	struct rec_iter it;
@@ -521,7 +546,8 @@ static int seen_build(struct hour_set *e, struct sketch_bloom *b,
 		nk = rules_saw_keys(x, hour_ua_hash(sg, x->ua), k);
 		for (unsigned q = 0; q < nk; q++)
 			sketch_bloom_add(b, saw_key(k[q], x->ad));
-		keys += nk;
+		sketch_bloom_add(b, addr_seen_key(rules_addr_key(x)));
+		keys += nk + 1;
 	}
 	*keys_out = keys;
 	return 0;
@@ -578,7 +604,7 @@ static void seen_save(const struct lookback *lb, const struct hour_set *e,
 	while ((1ull << log2) < b->nblocks * 512)
 		log2++;
 	memset(&hd, 0, sizeof(hd));
-	memcpy(hd.magic, "ADLSEEN1", 8);
+	memcpy(hd.magic, "ADLSEEN2", 8);
 	hd.log2_bits = log2;
 	snprintf(hd.digest, sizeof(hd.digest), "%s", e->digest);
 	hd.keys = keys;
@@ -610,7 +636,7 @@ static size_t seen_map(const struct lookback *lb, const struct hour_set *e,
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	if (fstat(fd, &st) || read(fd, &hd, sizeof(hd)) != (ssize_t)sizeof(hd) ||
-	    memcmp(hd.magic, "ADLSEEN1", 8) || hd.log2_bits < 9 ||
+	    memcmp(hd.magic, "ADLSEEN2", 8) || hd.log2_bits < 9 ||
 	    hd.log2_bits > 36 || strncmp(hd.digest, e->digest, sizeof(hd.digest)) ||
 	    (uint64_t)st.st_size != sizeof(hd) + (1ull << hd.log2_bits) / 8) {
 		close(fd);
@@ -627,11 +653,12 @@ static size_t seen_map(const struct lookback *lb, const struct hour_set *e,
 	return len;
 }
 
-/* Ask hour h's filter about every unsigned click not answered yet;
- * returns how many are still unanswered.  A pair found is taken as shown
- * at the hour's start (before any click of this hour). */
+/* Ask hour h's filter about every unsigned click not answered yet (when
+ * left) and about every clicking address not seen yet (when aleft):
+ * counts down both.  A pair found is taken as shown at the hour's start
+ * (before any click of this hour). */
 static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
-		     char *err, size_t errlen)
+		     size_t *aleft, char *err, size_t errlen)
 {
 	struct hour_set e;
 	struct sketch_bloom b;
@@ -679,6 +706,15 @@ static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
 			(*left)--;
 		}
 	}
+	for (size_t i = 0; i < lb->addrs.cap && *aleft; i++) {
+		struct lb_addr *a = &lb->addrs.v[i];
+
+		if (a->akey && a->now && !a->seen_before &&
+		    sketch_bloom_has(&b, addr_seen_key(a->akey))) {
+			a->seen_before = true;
+			(*aleft)--;
+		}
+	}
 	if (built)
 		sketch_bloom_release(&b);
 	else
@@ -693,13 +729,20 @@ static int seen_resolve(struct lookback *lb, uint32_t hour, char *err,
 			size_t errlen)
 {
 	int hours = (int)((lb->lookback_ms + 3599999) / 3600000);
-	size_t left = 0;
+	size_t left = 0, aleft = 0, none = 0;
 
 	for (size_t i = 0; i < lb->scap; i++)
 		left += lb->saw[i].key && lb->saw[i].first_ts == NOT_FOUND;
-	for (int d = LOOKBACK_UNSIGNED_HOURS + 1; d <= hours && left; d++)
-		if (seen_hour(lb, hour_add(hour, -d), &left, err, errlen))
+	for (size_t i = 0; i < lb->addrs.cap; i++)
+		aleft += lb->addrs.v[i].now && !lb->addrs.v[i].imps;
+	for (int d = 1; d <= hours && (left || aleft); d++) {
+		/* the unsigned clicks' first hours were read exactly */
+		size_t *l = d > LOOKBACK_UNSIGNED_HOURS ? &left : &none;
+
+		if ((*l || aleft) &&
+		    seen_hour(lb, hour_add(hour, -d), l, &aleft, err, errlen))
 			return -1;
+	}
 	return 0;
 }
 
@@ -955,6 +998,8 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 	lb->hours_scanned++;        /* the current one, by lookback_observe */
 	if (lb->addrs.n && addr_resolve(lb, cur->hour, err, errlen))
 		return -1;
-	/* the rest of the unsigned look-back, from the hours' filters */
-	return lb->nsaw ? seen_resolve(lb, cur->hour, err, errlen) : 0;
+	/* the rest of the unsigned look-back, and the clicking addresses
+	 * seen before (one_shot), from the hours' filters */
+	return lb->nsaw || lb->addrs.n ?
+	       seen_resolve(lb, cur->hour, err, errlen) : 0;
 }

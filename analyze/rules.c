@@ -987,13 +987,16 @@ static void judge_addresses(struct rules *r)
 }
 
 /* A one-shot click: its address saw one impression this hour, made one
- * click and nothing else (the mark of a fresh address per click). */
+ * click and nothing else, and was not seen in the look-back's earlier
+ * hours (the mark of a fresh address per click; a household is seen). */
 static bool one_shot(const struct rules *r, const struct pub_addr *pa)
 {
 	const struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
 
 	return pa->n == 1 && ac && ac->n == 1 &&
-	       sketch_cms_get_in(r->addr, pa->akey, Q_IMPS) == 1;
+	       sketch_cms_get_in(r->addr, pa->akey, Q_IMPS) == 1 &&
+	       !(r->lb.addr_seen_before &&
+		 r->lb.addr_seen_before(r->lb.ctx, pa->akey));
 }
 
 /* A hot address: two clicks or more this hour, improbable for its

@@ -100,6 +100,10 @@ struct rules_lookback {
 	 * address on this hour alone.  Called after pass 1. */
 	void (*addr_before)(void *ctx, uint64_t akey, uint32_t *distinct,
 			    uint32_t *imps);
+	/* Had clicking address akey an impression in the look-back hours
+	 * before this one?  May be NULL: then one_shot counts every
+	 * one-shot click, a household's too.  Called after pass 1. */
+	bool (*addr_seen_before)(void *ctx, uint64_t akey);
 };
 
 /* Thresholds, from [analyze] (rules_params_from_config) or set by tests. */

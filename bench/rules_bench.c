@@ -120,7 +120,7 @@ static uint64_t sketch_error(struct gen *g)
 {
 	struct rules rl;
 	struct rules_params p;
-	struct rules_lookback lb = { NULL, cb_imp, cb_saw, NULL, NULL };
+	struct rules_lookback lb = { NULL, cb_imp, cb_saw, NULL, NULL, NULL };
 	struct key_ent *pairs = NULL, *imps = NULL, *vis = NULL, *e, *tmp;
 
 	struct seg_record r;
@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 		bool one = !strcmp(mode, "rules1");
 		struct rules rl;
 		struct rules_params p;
-		struct rules_lookback lb = { NULL, cb_imp, cb_saw, NULL, NULL };
+		struct rules_lookback lb = { NULL, cb_imp, cb_saw, NULL, NULL, NULL };
 
 		rules_params_default(&p);
 		if (rules_init(&rl, &p, &lb))

@@ -206,7 +206,8 @@ static void test_unsigned_24h(void **state)
 /* Prepare hour H0 (its clicks); the look-back's counts of address
  * records a[0..n) into k[], imps[]; *built, *read: summaries made, read. */
 static void addr_counts(const struct seg_record *a, size_t n, uint32_t *k,
-			uint32_t *imps, uint32_t *built, uint32_t *read)
+			uint32_t *imps, bool *seen, uint32_t *built,
+			uint32_t *read)
 {
 	struct lookback lb;
 	struct rules_lookback cb;
@@ -221,6 +222,8 @@ static void addr_counts(const struct seg_record *a, size_t n, uint32_t *k,
 	assert_int_equal(lookback_prepare(&lb, &h, NULL, err, sizeof(err)), 0);
 	for (size_t i = 0; i < n; i++)
 		cb.addr_before(cb.ctx, rules_addr_key(&a[i]), &k[i], &imps[i]);
+	for (size_t i = 0; i < n; i++)
+		seen[i] = cb.addr_seen_before(cb.ctx, rules_addr_key(&a[i]));
 	*built = lb.addr_built;
 	*read = lb.addr_read;
 	hour_release(&h);
@@ -229,16 +232,23 @@ static void addr_counts(const struct seg_record *a, size_t n, uint32_t *k,
 
 static void test_addr_summaries(void **state)
 {
-	struct seg_record now[1], h2[6], h3[5], h30[2], late[1], who[3];
-	uint32_t k[3], imps[3], built, read;
+	struct seg_record now[4], h2[6], h3[5], h5[1], h30[3], late[1], who[6];
+	uint32_t k[6], imps[6], built, read;
+	bool seen[6];
 	char cmd[128];
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/adlog-test-lookaddr.%d", (int)getpid());
 	mkdir(dir, 0755);
-	/* address 1 clicks in H0 */
+	/* addresses 1, 50, 60, 70 click in H0 */
 	now[0] = rec('c', H0_MS + 1000, 1, 7);
-	write_seg(H0, "a.seg", now, 1);
+	now[1] = rec('c', H0_MS + 2000, 50, 7);
+	now[2] = rec('c', H0_MS + 3000, 60, 7);
+	now[3] = rec('c', H0_MS + 4000, 70, 7);
+	write_seg(H0, "a.seg", now, 4);
+	/* H0-5: address 50 was shown an ad, and did not click */
+	h5[0] = rec('i', H0_MS - 5 * HOUR_MS + 1000, 50, 8);
+	write_seg(hour_minus(5), "a.seg", h5, 1);
 	/* H0-2: address 1 sees 2 impressions, clicks one twice (a double
 	 * click) and the other once; a click ingest flagged does not count */
 	h2[0] = rec('i', H0_MS - 2 * HOUR_MS + 1000, 1, 7);
@@ -266,33 +276,43 @@ static void test_addr_summaries(void **state)
 	/* 30 hours before: outside the look-back */
 	h30[0] = rec('i', H0_MS - 30 * HOUR_MS + 1000, 1, 7);
 	h30[1] = rec('c', H0_MS - 30 * HOUR_MS + 2000, 1, 7);
-	write_seg(hour_minus(30), "a.seg", h30, 2);
+	h30[2] = rec('i', H0_MS - 30 * HOUR_MS + 3000, 70, 7);
+	write_seg(hour_minus(30), "a.seg", h30, 3);
 	who[0] = now[0];
 	who[1] = h3[2];
 	who[2] = rec('i', H0_MS, 200, 7);        /* never clicked */
+	who[3] = now[1];
+	who[4] = now[2];
+	who[5] = now[3];
 
-	addr_counts(who, 3, k, imps, &built, &read);
+	addr_counts(who, 6, k, imps, seen, &built, &read);
+	/* seen before: 1 (clicked), 50 (shown an ad 5 hours before); not:
+	 * 60 (never), 70 (30 hours before) */
+	assert_true(seen[0] && seen[3]);
+	assert_false(seen[4] || seen[5]);
 	assert_int_equal(k[0], 3);
 	assert_int_equal(imps[0], 3);
 	assert_int_equal(k[1], 1);
 	assert_int_equal(imps[1], 2);
 	assert_int_equal(k[2] + imps[2], 0);
-	assert_int_equal(built, 2);
-	assert_int_equal(read, 2);
+	assert_int_equal(built, 3);
+	assert_int_equal(read, 3);
 	assert_int_equal(files_of(hour_minus(2), "\\.addr"), 1);
 
 	/* again, from the saved summaries: the same counts */
-	addr_counts(who, 3, k, imps, &built, &read);
+	addr_counts(who, 6, k, imps, seen, &built, &read);
 	assert_int_equal(k[0], 3);
 	assert_int_equal(imps[0], 3);
 	assert_int_equal(k[1], 1);
+	assert_true(seen[0] && seen[3]);
+	assert_false(seen[4] || seen[5]);
 	assert_int_equal(built, 0);
-	assert_int_equal(read, 2);
+	assert_int_equal(read, 3);
 
 	/* a late segment of H0-2: one more click, a new summary */
 	late[0] = rec('c', H0_MS - 2 * HOUR_MS + 9000, 1, 7);
 	write_seg(hour_minus(2), "b.seg", late, 1);
-	addr_counts(who, 3, k, imps, &built, &read);
+	addr_counts(who, 6, k, imps, seen, &built, &read);
 	assert_int_equal(k[0], 4);
 	assert_int_equal(built, 1);
 	assert_int_equal(files_of(hour_minus(2), "\\.addr"), 1);

@@ -30,6 +30,9 @@ struct hour {
 	uint64_t bef_key[128];
 	uint32_t bef_k[128], bef_n[128];
 	size_t nbef;
+	/* addresses seen in the hours before */
+	uint64_t seen_key[128];
+	size_t nseen;
 	struct rules r;
 };
 
@@ -94,11 +97,22 @@ static void cb_addr_before(void *ctx, uint64_t akey, uint32_t *k,
 		}
 }
 
+static bool cb_addr_seen_before(void *ctx, uint64_t akey)
+{
+	struct hour *h = ctx;
+
+	for (size_t i = 0; i < h->nseen; i++)
+		if (h->seen_key[i] == akey)
+			return true;
+	return false;
+}
+
 static void start(const struct rules_params *p)
 {
 	struct rules_params def;
 	struct rules_lookback lb = { NULL, cb_impression, cb_saw_ad,
-				     cb_clicked_before, cb_addr_before };
+				     cb_clicked_before, cb_addr_before,
+				     cb_addr_seen_before };
 
 	H = calloc(1, sizeof(*H));
 	assert_non_null(H);
@@ -967,6 +981,94 @@ static void test_one_shot_precision(void **state)
 	assert_int_equal(one_shot_big_publisher(0.6), 180);
 }
 
+/* A carrier NAT address ip: n impressions from 400 people, gap_ms
+ * apart, on publishers pub .. pub + npubs - 1, one in 100 clicked.
+ * Returns the index of its last impression. */
+static size_t nat_address(uint32_t ip, int n, int64_t gap_ms, uint32_t pub,
+			  uint32_t npubs)
+{
+	size_t last = 0;
+
+	for (int k = 0; k < n; k++) {
+		size_t i = add_imp(T0 + 100 + (int64_t)k * gap_ms, ip,
+				   (uint32_t)(70000 + k % 400), 3, 5);
+
+		H->rec[i].pub = pub + (uint32_t)k % npubs;
+		last = i;
+		if (k % 100 == 7)
+			add_click(H->rec[i].ts_ms + 6 * SEC, i);
+	}
+	return last;
+}
+
+/* Every other clicking address on pub from record `from` on was seen in
+ * the hours before (a household), the others are new. */
+static void seen_half(uint32_t pub, size_t from)
+{
+	bool seen = true;
+
+	for (size_t i = from; i < H->n; i++)
+		if (H->rec[i].type == 'c' && H->rec[i].pub == pub) {
+			if (seen) {
+				assert_true(H->nseen < 128);
+				H->seen_key[H->nseen++] =
+					rules_addr_key(&H->rec[i]);
+			}
+			seen = !seen;
+		}
+}
+
+/* A publisher with 1,500 single visitors of its own (10 click, half of
+ * them from addresses seen before, as everywhere) and 60 fresh addresses
+ * clicking; a double click and a carrier NAT address there too; a viral
+ * spike elsewhere (6,000 once, 40 click, half seen before).  Returns the
+ * events flagged one_shot, with or without the look-back's answer. */
+static size_t one_shot_seen(bool lookback)
+{
+	size_t n;
+
+	start(oneshot_params());
+	if (!lookback)
+		H->r.lb.addr_seen_before = NULL;
+	honest_publishers();
+	for (uint32_t pub = 1; pub <= 10; pub++)
+		seen_half(pub, 0);
+	n = H->n;
+	for (int k = 0; k < 1500; k++)
+		visit(40, 1, k % 150 == 0, T0 + (k * 2 % 3000) * SEC);
+	seen_half(40, n);
+	n = H->n;
+	for (int k = 0; k < 6000; k++)
+		visit(30, 1, k % 150 == 0, T0 + 1200 * SEC + k * 300);
+	seen_half(30, n);
+	for (int k = 0; k < 60; k++)
+		visit(40, 1, true, T0 + (100 + k * 50) * SEC);
+	n = visit(40, 1, true, T0 + 700 * SEC);
+	add_click(H->rec[n + 1].ts_ms + 300, n);
+	nat_address(0x64400188, 1000, 3000, 40, 1);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++)
+		if (H->bits[i] & IVT_ONE_SHOT) {
+			assert_int_equal(H->rec[i].pub, 40);
+			assert_false(cb_addr_seen_before(H,
+					rules_addr_key(&H->rec[i])));
+		}
+	n = count_bits(IVT_ONE_SHOT);
+	finish();
+	return n;
+}
+
+static void test_one_shot_seen_before(void **state)
+{
+	(void)state;
+	/* without the look-back the people's one-shot clicks everywhere
+	 * make the excess less than oneshot_precision of them */
+	assert_int_equal(one_shot_seen(false), 0);
+	/* with it: the 60 and the 5 new people's clicks, their impressions */
+	assert_int_equal(one_shot_seen(true), 130);
+}
+
 /* ---- hot addresses of a publisher ---- */
 
 static void test_hot_addr(void **state)
@@ -1014,14 +1116,7 @@ static void test_hot_addr_people_not(void **state)
 		add_click(H->rec[i + 3].ts_ms + 9 * SEC, i + 3);
 		add_click(H->rec[i + 6].ts_ms + 9 * SEC, i + 6);
 	}
-	for (int k = 0; k < 2000; k++) {
-		size_t i = add_imp(T0 + 100 + (int64_t)k * 1500, 0x64400177,
-				   (uint32_t)(70000 + k % 400), 3, 5);
-
-		H->rec[i].pub = 60;
-		if (k % 100 == 7)
-			add_click(H->rec[i].ts_ms + 6 * SEC, i);
-	}
+	nat_address(0x64400177, 2000, 1500, 60, 1);
 	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
 	run();
 	assert_int_equal(count_bits(IVT_HOT_ADDR), 0);
@@ -1041,8 +1136,6 @@ static void before(size_t i, uint32_t k, uint32_t n)
 
 static void test_hot_addr_before(void **state)
 {
-	size_t nat = 0;
-
 	(void)state;
 	start(oneshot_params());
 	honest_publishers();
@@ -1067,16 +1160,7 @@ static void test_hot_addr_before(void **state)
 		before(visit(50 + (uint32_t)k, 4, true,
 			     T0 + (600 + k * 60) * SEC), 1, 40);
 	}
-	for (int k = 0; k < 2000; k++) {
-		size_t i = add_imp(T0 + 100 + (int64_t)k * 1500, 0x64400177,
-				   (uint32_t)(70000 + k % 400), 3, 5);
-
-		H->rec[i].pub = 50 + (uint32_t)(k % 3);
-		nat = i;
-		if (k % 100 == 7)
-			add_click(H->rec[i].ts_ms + 6 * SEC, i);
-	}
-	before(nat, 20, 2000);
+	before(nat_address(0x64400177, 2000, 1500, 50, 3), 20, 2000);
 	/* a viral spike on publisher 61: 6,000 people seen once, 40 click */
 	for (int k = 0; k < 6000; k++)
 		visit(61, 1, k % 150 == 0, T0 + 1200 * SEC + k * 300);
@@ -1189,7 +1273,7 @@ static void test_bad_params(void **state)
 	struct rules_params p;
 	struct rules r;
 	struct rules_lookback lb = { NULL, cb_impression, cb_saw_ad, NULL,
-				     NULL };
+				     NULL, NULL };
 
 	(void)state;
 	rules_params_default(&p);
@@ -1225,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_addr_ctr),
 		cmocka_unit_test(test_one_shot),
 		cmocka_unit_test(test_hot_addr_before),
+		cmocka_unit_test(test_one_shot_seen_before),
 		cmocka_unit_test(test_hot_addr_before_alone_not),
 		cmocka_unit_test(test_one_shot_viral_not),
 		cmocka_unit_test(test_one_shot_precision),
