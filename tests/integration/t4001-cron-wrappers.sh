@@ -8,9 +8,6 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/mariadb.sh"
 . "$(dirname "$0")/lib/pipeline.sh"
-for p in gen ingest analyze admin; do
-	[ -x "$BUILD/adlog-$p" ] || { echo "skip: adlog-$p not built"; exit 0; }
-done
 CRON=$ROOT/cron/adlog-cron
 pipeline_bin
 

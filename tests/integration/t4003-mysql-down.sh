@@ -11,10 +11,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/mariadb.sh"
 . "$(dirname "$0")/lib/pipeline.sh"
-for p in gen ingest analyze admin; do
-	[ -x "$BUILD/adlog-$p" ] || { echo "skip: adlog-$p not built"; exit 0; }
-done
-command -v jq >/dev/null || { echo "skip: jq not installed (make deps)"; exit 0; }
+command -v jq >/dev/null || fail "jq is not installed (make deps)"
 CRON=$ROOT/cron/adlog-cron
 pipeline_bin
 

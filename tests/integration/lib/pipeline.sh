@@ -33,6 +33,7 @@ report_dir = $1/reports
 CONF
 }
 
+# pipeline_bin: copy the programs into $T/bin (fails when one is not built)
 pipeline_bin() {
 	mkdir -p "$T/bin" && cp "$BUILD"/adlog-{gen,ingest,analyze,admin} "$T/bin/"
 	BUILD=$T/bin
