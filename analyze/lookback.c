@@ -39,7 +39,9 @@ struct lb_addr {
 	uint64_t last_imp;          /* impression of its last click */
 	uint32_t distinct;          /* clicks on another impression than the
 				       click before */
-	uint32_t imps;
+	uint32_t imps;              /* in the earlier hours it clicked in */
+	uint16_t click_hours;       /* earlier hours it clicked in */
+	uint16_t seen_hours;        /* earlier hours it had an impression in */
 	bool now;                   /* clicks in the hour judged */
 	bool seen_before;           /* had an impression in an earlier hour */
 };
@@ -325,6 +327,21 @@ static bool cb_clicked_before(void *ctx, uint64_t imp)
 	return x && x->clicked_before;
 }
 
+/* An address's impressions over the earlier hours: exact in the hours it
+ * clicked in (their summaries), and in each other hour it was seen in (the
+ * hour's filter) as many as its mean in the hours it clicked in, or one
+ * when it clicked in none.  The hours with a click are its busier ones, so
+ * the estimate leans high: toward an address not looking hot. */
+static uint32_t addr_imps_estimate(const struct lb_addr *a)
+{
+	uint32_t quiet = a->seen_hours > a->click_hours ?
+			 (uint32_t)(a->seen_hours - a->click_hours) : 0;
+	uint32_t per = a->click_hours ?
+		       (a->imps + a->click_hours - 1) / a->click_hours : 1;
+
+	return a->imps + quiet * (per ? per : 1);
+}
+
 static void cb_addr_before(void *ctx, uint64_t akey, uint32_t *distinct,
 			   uint32_t *imps)
 {
@@ -332,7 +349,7 @@ static void cb_addr_before(void *ctx, uint64_t akey, uint32_t *distinct,
 	const struct lb_addr *a = addr_find(&lb->addrs, akey);
 
 	*distinct = a ? a->distinct : 0;
-	*imps = a ? a->imps : 0;
+	*imps = a ? addr_imps_estimate(a) : 0;
 }
 
 static bool cb_addr_seen_before(void *ctx, uint64_t akey)
@@ -653,10 +670,19 @@ static size_t seen_map(const struct lookback *lb, const struct hour_set *e,
 	return len;
 }
 
-/* Ask hour h's filter about every unsigned click not answered yet (when
- * left) and about every clicking address not seen yet (when aleft):
- * counts down both.  A pair found is taken as shown at the hour's start
- * (before any click of this hour). */
+/* An address whose hours seen the filters count: one clicking now (one_shot
+ * asks whether it was seen; hot_addr how often), or one with clicks on two
+ * impressions before (hot_addr asks of its impressions now). */
+static bool addr_probed(const struct lb_addr *a)
+{
+	return a->akey && (a->now || a->distinct >= 2);
+}
+
+/* Ask hour h's filter about every unsigned click not answered yet (counts
+ * down left) and, when aleft (the addresses probed), about every probed
+ * address: seen in it or not.  A pair found is taken as shown at the
+ * hour's start (before any click of this hour). */
+
 static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
 		     size_t *aleft, char *err, size_t errlen)
 {
@@ -709,10 +735,10 @@ static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
 	for (size_t i = 0; i < lb->addrs.cap && *aleft; i++) {
 		struct lb_addr *a = &lb->addrs.v[i];
 
-		if (a->akey && a->now && !a->seen_before &&
+		if (addr_probed(a) &&
 		    sketch_bloom_has(&b, addr_seen_key(a->akey))) {
 			a->seen_before = true;
-			(*aleft)--;
+			a->seen_hours++;
 		}
 	}
 	if (built)
@@ -734,7 +760,7 @@ static int seen_resolve(struct lookback *lb, uint32_t hour, char *err,
 	for (size_t i = 0; i < lb->scap; i++)
 		left += lb->saw[i].key && lb->saw[i].first_ts == NOT_FOUND;
 	for (size_t i = 0; i < lb->addrs.cap; i++)
-		aleft += lb->addrs.v[i].now && !lb->addrs.v[i].imps;
+		aleft += addr_probed(&lb->addrs.v[i]);
 	for (int d = 1; d <= hours && (left || aleft); d++) {
 		/* the unsigned clicks' first hours were read exactly */
 		size_t *l = d > LOOKBACK_UNSIGNED_HOURS ? &left : &none;
@@ -846,6 +872,7 @@ static int addr_add_counts(struct lookback *lb, const struct addr_rec *r,
 			return -ENOMEM;
 		a->distinct += r[i].distinct;
 		a->imps += r[i].imps;
+		a->click_hours++;
 	}
 	return 0;
 }

@@ -232,7 +232,8 @@ static void addr_counts(const struct seg_record *a, size_t n, uint32_t *k,
 
 static void test_addr_summaries(void **state)
 {
-	struct seg_record now[4], h2[6], h3[5], h5[1], h30[3], late[1], who[6];
+	struct seg_record now[4], h2[6], h3[5], h5[1], h7[3], h9[1], h30[3];
+	struct seg_record late[1], who[6];
 	uint32_t k[6], imps[6], built, read;
 	bool seen[6];
 	char cmd[128];
@@ -273,6 +274,12 @@ static void test_addr_summaries(void **state)
 	h3[4].imp = h3[3].id;
 	h3[4].flags = EVENT_F_TOKEN_VALID;
 	write_seg(hour_minus(3), "a.seg", h3, 5);
+	/* H0-7 and H0-9: address 1 seen, no click (3 and 1 impressions) */
+	for (int i = 0; i < 3; i++)
+		h7[i] = rec('i', H0_MS - 7 * HOUR_MS + 1000 + i, 1, 7);
+	write_seg(hour_minus(7), "a.seg", h7, 3);
+	h9[0] = rec('i', H0_MS - 9 * HOUR_MS + 1000, 1, 7);
+	write_seg(hour_minus(9), "a.seg", h9, 1);
 	/* 30 hours before: outside the look-back */
 	h30[0] = rec('i', H0_MS - 30 * HOUR_MS + 1000, 1, 7);
 	h30[1] = rec('c', H0_MS - 30 * HOUR_MS + 2000, 1, 7);
@@ -290,24 +297,32 @@ static void test_addr_summaries(void **state)
 	 * 60 (never), 70 (30 hours before) */
 	assert_true(seen[0] && seen[3]);
 	assert_false(seen[4] || seen[5]);
+	/* address 1: 3 clicks; 3 impressions in the 2 hours it clicked in,
+	 * and 2 hours seen without a click at its mean of 2 (rounded up) */
 	assert_int_equal(k[0], 3);
-	assert_int_equal(imps[0], 3);
+	assert_int_equal(imps[0], 3 + 2 * 2);
+	/* address 9 clicks on one impression: not asked how often seen */
 	assert_int_equal(k[1], 1);
 	assert_int_equal(imps[1], 2);
 	assert_int_equal(k[2] + imps[2], 0);
-	assert_int_equal(built, 3);
-	assert_int_equal(read, 3);
+	/* address 50 clicks now, seen in one earlier hour: one impression */
+	assert_int_equal(k[3], 0);
+	assert_int_equal(imps[3], 1);
+	assert_int_equal(k[4] + imps[4], 0);
+	assert_int_equal(built, 5);      /* the hours with segments */
+	assert_int_equal(read, 5);
 	assert_int_equal(files_of(hour_minus(2), "\\.addr"), 1);
 
 	/* again, from the saved summaries: the same counts */
 	addr_counts(who, 6, k, imps, seen, &built, &read);
 	assert_int_equal(k[0], 3);
-	assert_int_equal(imps[0], 3);
+	assert_int_equal(imps[0], 7);
+	assert_int_equal(imps[3], 1);
 	assert_int_equal(k[1], 1);
 	assert_true(seen[0] && seen[3]);
 	assert_false(seen[4] || seen[5]);
 	assert_int_equal(built, 0);
-	assert_int_equal(read, 3);
+	assert_int_equal(read, 5);
 
 	/* a late segment of H0-2: one more click, a new summary */
 	late[0] = rec('c', H0_MS - 2 * HOUR_MS + 9000, 1, 7);
