@@ -61,7 +61,7 @@ void rules_params_default(struct rules_params *p)
 		.oneshot_ratio = 2.0,
 		.oneshot_alpha = 1e-6,
 		.oneshot_min_clicks = 20,
-		.oneshot_precision = 0.9,
+		.oneshot_precision = 0.95,
 		.hot_addr_alpha = 0.003,
 		.table_max = 1u << 19,
 		.sketch_log2 = 27,
@@ -378,6 +378,7 @@ struct pub_addr {
 	uint32_t distinct;           /* clicks on another impression than
 					the click before (hot_addr) */
 	uint32_t pub;
+	uint32_t zone;               /* of its last click */
 	uint32_t n;                  /* its clicks on the pub in the hour */
 	uint32_t bits;               /* IVT_ONE_SHOT, IVT_HOT_ADDR of its
 					events on the pub, after pass 1 */
@@ -388,15 +389,27 @@ struct pub_oneshot {
 	uint32_t imps, clicks;
 	uint32_t single;             /* impressions of addresses with one */
 	uint32_t oneshot;            /* clicks of those */
+	uint32_t multi;              /* clicks of addresses with two or more */
 	uint32_t hot;                /* clicks of addresses hot this hour */
 	uint32_t fired;              /* the bits its excess tests flag */
+};
+
+/* A zone's share of its publisher's one_shot counts: where in the
+ * publisher the excess is (judge_zones). */
+struct zone_oneshot {
+	uint32_t pub, zone;
+	uint32_t imps, clicks;
+	uint32_t single, oneshot;    /* as the publisher's */
+	uint32_t multi;
+	bool flag;                   /* its one-shot clicks are flagged */
+	double honest;               /* one-shot clicks expected of people */
 };
 
 /* An address's first impression this hour, until its second: which
  * publisher counts it as a single-impression address. */
 struct rules_first_slot {
 	uint32_t tag;                /* high half of the address key, | 1 */
-	uint32_t pub;
+	uint32_t pub, zone;
 };
 
 struct repeat_ring {
@@ -473,9 +486,10 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->stacked = calloc(1, sizeof(*r->stacked));
 	r->pub_addr = calloc(1, sizeof(*r->pub_addr));
 	r->pubs = calloc(1, sizeof(*r->pubs));
+	r->zones = calloc(1, sizeof(*r->zones));
 	r->first_mask = ((size_t)1 << (p->sketch_log2 - 8)) - 1;
 	r->first = calloc(r->first_mask + 1, sizeof(*r->first));
-	if (!r->first || !r->pubs || !r->pub_addr || !r->pend || !r->heavy || !r->bad || !r->stack1 || !r->stacked || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
+	if (!r->first || !r->pubs || !r->zones || !r->pub_addr || !r->pend || !r->heavy || !r->bad || !r->stack1 || !r->stacked || !r->net || !r->net_clicks || !r->seen || !r->addr || !r->fanout || !r->addr_clicks ||
 	    !r->uid_multi || !r->imp_clicked || !r->dup || !r->repeat ||
 	    !r->flood)
 		goto out_release;
@@ -491,6 +505,8 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	    tab_init(r->pub_addr, sizeof(struct pub_addr), max,
 		     &r->st.table_full) < 0 ||
 	    tab_init(r->pubs, sizeof(struct pub_oneshot), max,
+		     &r->st.table_full) < 0 ||
+	    tab_init(r->zones, sizeof(struct zone_oneshot), max,
 		     &r->st.table_full) < 0 ||
 
 	    tab_init(r->addr_clicks, sizeof(struct addr_clicks), max,
@@ -534,6 +550,8 @@ void rules_release(struct rules *r)
 		tab_release(r->pub_addr);
 	if (r->pubs)
 		tab_release(r->pubs);
+	if (r->zones)
+		tab_release(r->zones);
 
 	if (r->addr_clicks)
 		tab_release(r->addr_clicks);
@@ -564,6 +582,7 @@ void rules_release(struct rules *r)
 	free(r->stacked);
 	free(r->pub_addr);
 	free(r->pubs);
+	free(r->zones);
 	free(r->first);
 	free(r->stack1);
 	memset(r, 0, sizeof(*r));
@@ -582,7 +601,7 @@ size_t rules_memory(const struct rules *r)
 	for (int i = 0; i < 3; i++)
 		sum += tab_bytes(&w[i]->t[0]) + tab_bytes(&w[i]->t[1]);
 	sum += tab_bytes(r->stacked) + tab_bytes(r->pub_addr) +
-	       tab_bytes(r->pubs) +
+	       tab_bytes(r->pubs) + tab_bytes(r->zones) +
 	       (r->first_mask + 1) * sizeof(*r->first) +
 	       RULES_STACK_SLOTS * sizeof(*r->stack1);
 	return sum;
@@ -603,6 +622,7 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	tab_clear(r->pub_addr);
 	r->pub_flagged = 0;
 	tab_clear(r->pubs);
+	tab_clear(r->zones);
 	memset(r->first, 0, (r->first_mask + 1) * sizeof(*r->first));
 	memset(r->stack1, 0, RULES_STACK_SLOTS * sizeof(*r->stack1));
 	tab_clear(r->addr_clicks);
@@ -749,6 +769,23 @@ static struct pub_oneshot *pub_entry(struct rules *r, uint32_t pub)
 	return po;
 }
 
+static uint64_t zone_key(uint32_t pub, uint32_t z)
+{
+	return ((uint64_t)pub << 32 | z) + 1;
+}
+
+/* The one_shot counts of zone z of publisher pub; NULL when full. */
+static struct zone_oneshot *zone_entry(struct rules *r, uint32_t pub,
+				       uint32_t z)
+{
+	bool isnew;
+	struct zone_oneshot *zo = tab_put(r->zones, zone_key(pub, z), &isnew);
+
+	if (zo && isnew)
+		*zo = (struct zone_oneshot){ .pub = pub, .zone = z };
+	return zo;
+}
+
 static struct rules_first_slot *first_slot(const struct rules *r,
 					   uint64_t akey)
 {
@@ -760,20 +797,26 @@ static struct rules_first_slot *first_slot(const struct rules *r,
  * that back.  A slot taken over by another address leaves the first one
  * counted: an over-count, never an under-count, of single impressions. */
 static void count_single(struct rules *r, uint64_t akey,
-			 struct pub_oneshot *po, uint32_t n)
+			 struct pub_oneshot *po, struct zone_oneshot *zo,
+			 uint32_t n)
 {
 	struct rules_first_slot *f = first_slot(r, akey);
 	uint32_t tag = (uint32_t)(akey >> 32) | 1;
 
-	if (n == 1 && po) {
+	if (n == 1 && po && zo) {
 		po->single++;
+		zo->single++;
 		f->tag = tag;
 		f->pub = po->pub;
+		f->zone = zo->zone;
 	} else if (n == 2 && f->tag == tag) {
 		struct pub_oneshot *first = pub_entry(r, f->pub);
+		struct zone_oneshot *fz = zone_entry(r, f->pub, f->zone);
 
 		if (first && first->single)
 			first->single--;
+		if (fz && fz->single)
+			fz->single--;
 		f->tag = 0;
 	}
 }
@@ -829,13 +872,18 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 
 		if (pa) {
 			if (isnew)
-				*pa = (struct pub_addr){ akey, o->k.nkey,
-							 0, 0, o->pub, 0, 0 };
+				*pa = (struct pub_addr){ akey, o->k.nkey, 0, 0,
+							 o->pub, 0, 0, 0 };
 			pa->n++;
+			pa->zone = o->zone;
 			/* a double click is not a second click of a pool */
 			pa->distinct += !o->imp || o->imp != pa->last_imp;
 			pa->last_imp = o->imp;
 		}
+		struct zone_oneshot *zo = zone_entry(r, o->pub, o->zone);
+
+		if (zo)
+			zo->clicks++;
 		r->hour_clicks++;
 	} else {
 		uint64_t sk = stack_key(o->k.vkey, o->zone);
@@ -843,10 +891,13 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 			&r->stack1[sk & (RULES_STACK_SLOTS - 1)];
 
 		struct pub_oneshot *po = pub_entry(r, o->pub);
+		struct zone_oneshot *zo = zone_entry(r, o->pub, o->zone);
 		uint32_t n;
 
 		if (po)
 			po->imps++;
+		if (zo)
+			zo->imps++;
 		r->hour_imps++;
 		sketch_cms_add(r->net, o->k.nkey, 1);
 		/* a page shows a zone once: the same visitor given the zone
@@ -860,7 +911,7 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 		slot->ts = o->ts;
 		n = sketch_cms_add_in(r->addr, akey, Q_IMPS, 1);
 		if (n <= 2)
-			count_single(r, akey, po, n);
+			count_single(r, akey, po, zo, n);
 		if (n > r->p.burst_imps_base) {
 			bool isnew;
 
@@ -1074,6 +1125,88 @@ static bool excess_fires(const struct rules_params *p, uint32_t k,
 	return true;
 }
 
+/* The CTR of the addresses with two impressions or more (those with one
+ * make the one-shot clicks), pulled toward prior_ctr by ZONE_PRIOR_IMPS
+ * impressions of it. */
+#define ZONE_PRIOR_IMPS 200.0
+
+static double ctr_multi(uint32_t imps, uint32_t single, uint32_t clicks,
+			double prior_ctr)
+{
+	double i = imps > single ? imps - single : 0;
+
+	return (clicks + ZONE_PRIOR_IMPS * prior_ctr) / (i + ZONE_PRIOR_IMPS);
+}
+
+static int zone_cmp(const void *a, const void *b)
+{
+	const struct zone_oneshot *x = *(const struct zone_oneshot *const *)a;
+	const struct zone_oneshot *y = *(const struct zone_oneshot *const *)b;
+	double rx = x->honest / x->oneshot, ry = y->honest / y->oneshot;
+
+	return rx < ry ? -1 : rx > ry;
+}
+
+/* Where in publisher po its one-shot excess is.  People's one-shot clicks
+ * on a zone are its single-impression addresses' impressions at the
+ * zone's CTR of its other addresses, times how much rarer a one-shot
+ * click is than such a click on the other publishers (rest).  The zones with
+ * the fewest expected per one-shot click are flagged first, as many as
+ * keep the expected share of people's clicks among the flagged at most
+ * 1 - oneshot_precision.  Returns whether any zone is flagged. */
+static bool judge_zones(struct rules *r, const struct pub_oneshot *po,
+			const struct pub_oneshot *rest)
+{
+	double rest_ctr = ctr_multi(rest->imps, rest->single, rest->multi, 0);
+	double rarity = rest_ctr > 0 && rest->single ?
+			((double)rest->oneshot + 0.5) / rest->single / rest_ctr
+			: 1;
+	double pub_ctr = ctr_multi(po->imps, po->single, po->multi, rest_ctr);
+	double honest = 0, clicks = 0, allow = 1 - r->p.oneshot_precision;
+	struct zone_oneshot **z = malloc(po->oneshot * sizeof(*z));
+	size_t n = 0;
+
+	if (!z)
+		return false;
+	TAB_EACH(r->zones, i, s) {
+		struct zone_oneshot *zo = (void *)(s + 1);
+		uint32_t people = zo->single > zo->oneshot ?
+				  zo->single - zo->oneshot : 0;
+
+		if (zo->pub != po->pub || !zo->oneshot || n == po->oneshot)
+			continue;
+		zo->honest = people * rarity *
+			     ctr_multi(zo->imps, zo->single, zo->multi, pub_ctr);
+		z[n++] = zo;
+	}
+	qsort(z, n, sizeof(*z), zone_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (honest + z[i]->honest > allow * (clicks + z[i]->oneshot))
+			break;
+		honest += z[i]->honest;
+		clicks += z[i]->oneshot;
+		z[i]->flag = true;
+	}
+	free(z);
+	return clicks > 0;
+}
+
+/* Count pa's clicks in its zone (the zone of its last click): one-shot,
+ * or of an address with two impressions or more. */
+static void count_zone(struct rules *r, const struct pub_addr *pa,
+		       struct pub_oneshot *po)
+{
+	struct zone_oneshot *zo = zone_entry(r, pa->pub, pa->zone);
+	bool multi = sketch_cms_get_in(r->addr, pa->akey, Q_IMPS) >= 2;
+
+	if (zo) {
+		zo->oneshot += !!(pa->bits & IVT_ONE_SHOT);
+		zo->multi += multi ? pa->n : 0;
+	}
+	if (po)
+		po->multi += multi ? pa->n : 0;
+}
+
 /* The publisher excess rules (docs/rules.md), known after pass 1.
  * one_shot: a publisher whose one-shot clicks are improbable for its
  * single-impression addresses' impressions at the others' CTR of those.
@@ -1085,6 +1218,7 @@ static void judge_publishers(struct rules *r)
 {
 	const struct rules_params *p = &r->p;
 	uint64_t all_single = 0, all_one = 0, all_clicks = 0, all_hot = 0;
+	uint64_t all_imps = 0, all_multi = 0;
 	uint64_t rest_clicks = 0, rest_hot = 0;
 	size_t tested_one = 0, tested_hot = 0;
 	bool flag;
@@ -1107,6 +1241,7 @@ static void judge_publishers(struct rules *r)
 			po->oneshot += !!(pa->bits & IVT_ONE_SHOT);
 			po->hot += pa->bits & IVT_HOT_ADDR ? pa->n : 0;
 		}
+		count_zone(r, pa, po);
 	}
 	TAB_EACH(r->pubs, i, s) {
 		const struct pub_oneshot *po = (const void *)(s + 1);
@@ -1114,6 +1249,8 @@ static void judge_publishers(struct rules *r)
 		all_single += po->single;
 		all_one += po->oneshot;
 		all_clicks += po->clicks;
+		all_imps += po->imps;
+		all_multi += po->multi;
 		all_hot += po->hot;
 		tested_one += po->oneshot >= p->oneshot_min_clicks;
 		tested_hot += po->hot >= p->oneshot_min_clicks;
@@ -1123,8 +1260,17 @@ static void judge_publishers(struct rules *r)
 
 		if (excess_fires(p, po->oneshot, po->single, all_one,
 				 all_single, tested_one, &flag)) {
+			struct pub_oneshot rest = {
+				.imps = (uint32_t)(all_imps - po->imps),
+				.clicks = (uint32_t)(all_clicks - po->clicks),
+				.single = (uint32_t)(all_single - po->single),
+				.oneshot = (uint32_t)(all_one - po->oneshot),
+				.multi = (uint32_t)(all_multi - po->multi),
+			};
+
 			r->st.oneshot_pubs++;
-			po->fired |= flag ? IVT_ONE_SHOT : 0;
+			po->fired |= judge_zones(r, po, &rest) ?
+				     IVT_ONE_SHOT : 0;
 		}
 		if (excess_fires(p, po->hot, po->clicks, all_hot, all_clicks,
 				 tested_hot, &flag)) {
@@ -1153,6 +1299,13 @@ static void judge_publishers(struct rules *r)
 						      (uint64_t)pa->pub + 1);
 
 		pa->bits &= po ? po->fired : 0;
+		if (pa->bits & IVT_ONE_SHOT) {
+			const struct zone_oneshot *zo =
+				tab_find(r->zones, zone_key(pa->pub, pa->zone));
+
+			if (!zo || !zo->flag)
+				pa->bits &= ~(uint32_t)IVT_ONE_SHOT;
+		}
 		r->pub_flagged += pa->bits != 0;
 	}
 }

@@ -184,7 +184,8 @@ struct rules {
 					    gets this hour */
 	struct rules_table *pub_addr;    /* (address, pub) -> clicks */
 	struct rules_table *pubs;        /* pub -> one_shot counts */
-	struct rules_first_slot *first;  /* address -> pub of its first
+	struct rules_table *zones;       /* zone -> one_shot counts */
+	struct rules_first_slot *first;  /* address -> pub, zone of its first
 					    impression: direct-mapped */
 	size_t first_mask;
 	size_t pub_flagged;              /* pub_addr entries with bits */

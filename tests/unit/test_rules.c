@@ -981,6 +981,38 @@ static void test_one_shot_precision(void **state)
 	assert_int_equal(one_shot_big_publisher(0.6), 180);
 }
 
+/* A big publisher whose 3,000 single visitors all see its one popular
+ * zone and click there at its CTR (30 one-shot clicks), and 60 fresh
+ * addresses clicking once each on 30 quiet zones: the excess is on the
+ * quiet zones, so their clicks are flagged and the popular zone's not. */
+static void test_one_shot_zones(void **state)
+{
+	size_t n;
+
+	(void)state;
+	start(oneshot_params());
+	honest_publishers();
+	for (int k = 0; k < 200; k++)
+		visit(40, 4, k % 20 == 0, T0 + (k * 11 % 3000) * SEC);
+	for (int k = 0; k < 3000; k++)
+		visit(40, 1, k % 100 == 0, T0 + (k % 3000) * SEC);
+	n = H->n;
+	for (int k = 0; k < 60; k++)
+		H->rec[visit(40, 1, true, T0 + (100 + k * 50) * SEC)].zone =
+			(uint32_t)(100 + k % 30);
+	for (size_t i = n; i < H->n; i++)      /* the clicks' zones too */
+		if (H->rec[i].type == 'c')
+			H->rec[i].zone = H->rec[i - 1].zone;
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(H->r.st.oneshot_pubs, 1);
+	for (size_t i = 0; i < H->n; i++)
+		assert_int_equal(H->bits[i] & IVT_ONE_SHOT,
+				 H->rec[i].zone >= 100 ? IVT_ONE_SHOT : 0);
+	assert_int_equal(count_bits(IVT_ONE_SHOT), 120);
+	finish();
+}
+
 /* A carrier NAT address ip: n impressions from 400 people, gap_ms
  * apart, on publishers pub .. pub + npubs - 1, one in 100 clicked.
  * Returns the index of its last impression. */
@@ -1025,9 +1057,11 @@ static void seen_half(uint32_t pub, size_t from)
  * events flagged one_shot, with or without the look-back's answer. */
 static size_t one_shot_seen(bool lookback)
 {
+	struct rules_params *p = oneshot_params();
 	size_t n;
 
-	start(oneshot_params());
+	p->oneshot_precision = 0.8;   /* the 5 are 8% of the 65 */
+	start(p);
 	if (!lookback)
 		H->r.lb.addr_seen_before = NULL;
 	honest_publishers();
@@ -1312,6 +1346,7 @@ int main(void)
 		cmocka_unit_test(test_one_shot_seen_before),
 		cmocka_unit_test(test_hot_addr_before_alone_not),
 		cmocka_unit_test(test_one_shot_viral_not),
+		cmocka_unit_test(test_one_shot_zones),
 		cmocka_unit_test(test_one_shot_precision),
 		cmocka_unit_test(test_hot_addr),
 		cmocka_unit_test(test_hot_addr_people_not),
