@@ -73,6 +73,7 @@ static void feed_pubscore(struct analyzer *a, const struct segment_reader *r,
 
 	memset(&pe, 0, sizeof(pe));
 	pe.pub = rec->pub;
+	pe.zone = rec->zone;
 	pe.type = rec->type;
 	pe.hour = (uint8_t)(hour % 100);
 	if (rec->ref != SEG_NO_STRING && segment_string_get(r, rec->ref, &ref))

@@ -30,8 +30,18 @@ const char *pub_reason_name(unsigned r)
 	return r < PUB_R__COUNT ? pub_names[r] : NULL;
 }
 
+/* A zone of a publisher: its CTR and impressions by hour, so that the
+ * hourly test expects clicks where its zones' impressions are. */
+struct zone_acc {
+	uint32_t zone;
+	uint64_t imps, clicks;         /* valid or hot_addr alone, as _h */
+	uint64_t imps_h[24];
+	UT_hash_handle hh;
+};
+
 struct pub_acc {
 	uint32_t pub;
+	struct zone_acc *zones;        /* uthash by zone id */
 	uint64_t imps, clicks, valid_imps, valid_clicks;
 	uint64_t imps_h[24], clicks_h[24];
 	uint64_t cookieless_clicks;
@@ -92,6 +102,12 @@ int pubscore_init(struct pubscore *ps, const struct pubscore_params *p)
 
 static void acc_free(struct pub_acc *a)
 {
+	struct zone_acc *z, *tmp;
+
+	HASH_ITER(hh, a->zones, z, tmp) {
+		HASH_DEL(a->zones, z);
+		free(z);
+	}
 	for (size_t i = 0; i < a->ndomains; i++)
 		free(a->domains[i]);
 	free(a->domains);
@@ -220,6 +236,20 @@ static struct pub_acc *acc_get(struct pubscore *ps, uint32_t pub)
 	return a;
 }
 
+static struct zone_acc *zone_get(struct pub_acc *a, uint32_t zone)
+{
+	struct zone_acc *z;
+
+	HASH_FIND(hh, a->zones, &zone, sizeof(zone), z);
+	if (z)
+		return z;
+	if (!(z = calloc(1, sizeof(*z))))
+		return NULL;
+	z->zone = zone;
+	HASH_ADD(hh, a->zones, zone, sizeof(z->zone), z);
+	return z;
+}
+
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -325,6 +355,7 @@ enum pub_ref pubscore_ref_class(const struct pubscore *ps, uint32_t pub,
 int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 {
 	struct pub_acc *a;
+	struct zone_acc *z = NULL;
 	unsigned h = e->hour < 24 ? e->hour : 23;
 	/* valid, or flagged by hot_addr alone: an hour's view of what the
 	 * day-long tests see, so they count it as they did before it */
@@ -332,7 +363,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 
 	if (e->reasons & INGEST_BITS)
 		return 0;        /* declared bots say nothing of the publisher */
-	if (!(a = acc_get(ps, e->pub)))
+	if (!(a = acc_get(ps, e->pub)) ||
+	    (open && !(z = zone_get(a, e->zone))))
 		return -ENOMEM;
 	a->flagged += e->reasons != 0;
 	if (e->ref != PUB_REF_NONE) {
@@ -342,6 +374,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	if (e->type == EVENT_CLICK) {
 		a->clicks++;
 		a->clicks_h[h] += open;
+		if (z)
+			z->clicks++;
 		a->valid_clicks += e->reasons == 0;
 		a->pool_clicks += e->reasons == IVT_HOT_ADDR;
 		a->cookieless_clicks += !e->has_uid || e->uid_new;
@@ -350,6 +384,10 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	} else {
 		a->imps++;
 		a->imps_h[h] += open;
+		if (z) {
+			z->imps++;
+			z->imps_h[h]++;
+		}
 		a->valid_imps += e->reasons == 0;
 		a->pool_imps += e->reasons == IVT_HOT_ADDR;
 	}
@@ -365,6 +403,23 @@ int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t single,
 		return -ENOMEM;
 	a->single += single;
 	a->oneshot += oneshot;
+	return 0;
+}
+
+static int zones_merge(struct pub_acc *d, const struct pub_acc *s)
+{
+	const struct zone_acc *x, *tmp;
+
+	HASH_ITER(hh, s->zones, x, tmp) {
+		struct zone_acc *y = zone_get(d, x->zone);
+
+		if (!y)
+			return -ENOMEM;
+		y->imps += x->imps;
+		y->clicks += x->clicks;
+		for (int h = 0; h < 24; h++)
+			y->imps_h[h] += x->imps_h[h];
+	}
 	return 0;
 }
 
@@ -394,6 +449,8 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->pool_imps += s->pool_imps;
 		d->oneshot += s->oneshot;
 		sketch_topk_merge(&d->top, &s->top);
+		if (zones_merge(d, s))
+			return -ENOMEM;
 	}
 	for (size_t i = 0; i < src->acap; i++) {
 		const struct pub_addr *x = &src->addrs[i];
@@ -631,25 +688,44 @@ static void test_referer(const struct pubscore_params *p,
 		r->fired |= 1u << PUB_R_REFERER;
 }
 
-/* Clicks by hour against the publisher's own impressions by hour: the same
- * visitors click, so the profiles match unless clicks come from elsewhere
- * (a click farm's shift, a bot's schedule).  Comparing with its own
- * impressions, not with peers, keeps publishers in other time zones out. */
+/* The clicks a publisher's zones' impressions by hour make at each zone's
+ * CTR of the day (a zone without impressions: at the publisher's profile). */
+static void hourly_expected(const struct pub_acc *a, double imps,
+			    double exp_h[24])
+{
+	const struct zone_acc *z, *tmp;
+
+	memset(exp_h, 0, 24 * sizeof(*exp_h));
+	HASH_ITER(hh, a->zones, z, tmp)
+		for (int h = 0; h < 24; h++)
+			exp_h[h] += z->imps ?
+				    (double)z->imps_h[h] * z->clicks / z->imps :
+				    (double)a->imps_h[h] * z->clicks / imps;
+}
+
+/* Clicks by hour against what the publisher's own impressions by hour
+ * make, zone by zone: the same visitors click, so the profiles match
+ * unless clicks come from elsewhere (a click farm's shift, a bot's
+ * schedule).  Comparing with its own impressions, not with peers, keeps
+ * publishers in other time zones out; zone by zone, so does a publisher
+ * whose zones differ in CTR and in the time zones they are seen from. */
 static void test_hourly(const struct pubscore_params *p,
 			const struct pub_acc *a, struct pub_result *r)
 {
 	uint64_t imps = a->valid_imps + a->pool_imps;
 	uint64_t clicks = a->valid_clicks + a->pool_clicks;
-	double q[24], c[24], chi2 = 0, n = (double)clicks;
+	double q[24], c[24], exp_h[24], chi2 = 0, n = (double)clicks;
+	double ctr = n / (double)imps;
 
 	if (imps < p->min_imps || clicks < p->hourly_min_clicks)
 		return;
+	hourly_expected(a, (double)imps, exp_h);
 	for (int h = 0; h < 24; h++) {
 		/* add-one-half smoothing: a click in an hour without
 		 * impressions is very unlikely, not impossible */
 		double e;
 
-		q[h] = (a->imps_h[h] + 0.5) / ((double)imps + 12);
+		q[h] = (exp_h[h] + 0.5 * ctr) / (n + 12 * ctr);
 		c[h] = (double)a->clicks_h[h] / n;
 		e = n * q[h];
 		chi2 += (a->clicks_h[h] - e) * (a->clicks_h[h] - e) / e;

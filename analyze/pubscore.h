@@ -59,6 +59,7 @@ struct pub_event {
 	bool has_uid;
 	bool uid_new;           /* EVENT_F_UID_NEW */
 	uint32_t reasons;       /* seg_record.reasons with analyze's bits */
+	uint32_t zone;
 	uint64_t addr;          /* rules_addr_key() */
 	uint32_t addr_imps;     /* clicks: the address's impressions this
 				   hour (rules_addr_imps), 0 if unknown */

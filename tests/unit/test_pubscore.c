@@ -44,7 +44,7 @@ static unsigned pick_hour(const double *w)
 }
 
 struct day_spec {
-	uint32_t pub;
+	uint32_t pub, zone;
 	uint64_t imps, clicks;
 	uint32_t click_addrs;      /* distinct addresses clicks come from; 0: all */
 	double cookieless;         /* share of clicks without a cookie */
@@ -65,6 +65,7 @@ static void feed(struct pubscore *ps, const struct day_spec *d)
 
 		memset(&e, 0, sizeof(e));
 		e.pub = d->pub;
+		e.zone = d->zone;
 		e.type = click ? 'c' : 'i';
 		e.hour = (uint8_t)pick_hour(click && d->click_hours ?
 					    d->click_hours :
@@ -414,6 +415,14 @@ static void test_hourly_profile(void **state)
 	struct day_spec viral = { .pub = 91, .imps = 80000, .clicks = 400,
 				  .cookieless = 0.3, .imp_hours = spike,
 				  .click_hours = spike };
+	/* two zones of one publisher: one seen by day at 0.1%, one seen at
+	 * night (another time zone) at 3%: most clicks come at night, as
+	 * their zone's impressions do */
+	struct day_spec by_day = { .pub = 92, .zone = 1, .imps = 40000,
+				   .clicks = 40, .cookieless = 0.3 };
+	struct day_spec by_night = { .pub = 92, .zone = 2, .imps = 5000,
+				     .clicks = 150, .cookieless = 0.3,
+				     .imp_hours = night, .click_hours = night };
 
 	(void)state;
 	/* a viral story at 14:00: impressions and clicks spike together */
@@ -423,8 +432,12 @@ static void test_hourly_profile(void **state)
 	honest_peers(&ps);
 	feed(&ps, &farm);
 	feed(&ps, &viral);
+	feed(&ps, &by_day);
+	feed(&ps, &by_night);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(find(r, n, 90)->fired, 1u << PUB_R_HOURLY);
+	assert_false(find(r, n, 92)->fired & (1u << PUB_R_HOURLY));
+	assert_true(find(r, n, 92)->pvalue[PUB_R_HOURLY] > 1e-3);
 	assert_true(find(r, n, 90)->pvalue[PUB_R_HOURLY] < 1e-6);
 	assert_int_equal(find(r, n, 91)->fired, 0);
 	assert_true(find(r, n, 91)->score < 0.2);
