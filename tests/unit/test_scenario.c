@@ -176,6 +176,65 @@ static void test_all_scenarios(void **state)
 	free(s);
 }
 
+/* Valid impressions and double clicks by (zone, hour of day). */
+#define DAY_ZONES 2048
+struct by_hour {
+	uint32_t valid[DAY_ZONES][24], dbl[DAY_ZONES][24];
+};
+
+static int h_event(void *ctx, const struct event *ev, uint32_t node,
+		   uint32_t label)
+{
+	struct by_hour *b = ctx;
+	unsigned h = (unsigned)(ev->ts_ms / 3600000 % 24);
+
+	(void)node;
+	assert_true(ev->zone < DAY_ZONES);
+	if (label == GEN_LABEL_VALID && ev->type == EVENT_IMPRESSION)
+		b->valid[ev->zone][h]++;
+	if (label == GEN_LABEL_DOUBLE_CLICK)
+		b->dbl[ev->zone][h]++;
+	return 0;
+}
+
+/* The people of double_click read when the others of their region do: a
+ * double click lands in a zone's busy hours more than its quiet ones.
+ * The mean, over double clicks, of their zone-hour's valid impressions
+ * over the zone's hourly mean is about 1 for pairs spread alike over the
+ * hours and well above it for pairs that follow the daily curves. */
+static void test_people_follow_the_day(void **state)
+{
+	struct gen_opts o;
+	struct gen_stats st;
+	struct by_hour *b = calloc(1, sizeof(*b));
+	struct gen_sink sink = { b, s_open, h_event, s_close };
+	char err[256];
+	double sum = 0;
+	uint64_t n = 0;
+
+	(void)state;
+	assert_non_null(b);
+	gen_opts_default(&o);
+	o.seed = 7;
+	o.events = 2000000;
+	o.hours = 24;
+	o.scenarios = 1u << GEN_LABEL_DOUBLE_CLICK;
+	assert_int_equal(gen_run(&o, &sink, &st, err, sizeof(err)), 0);
+	for (unsigned z = 0; z < DAY_ZONES; z++) {
+		double mean = 0;
+
+		for (unsigned h = 0; h < 24; h++)
+			mean += b->valid[z][h] / 24.0;
+		for (unsigned h = 0; h < 24 && mean > 0; h++) {
+			sum += b->dbl[z][h] * (b->valid[z][h] / mean);
+			n += b->dbl[z][h];
+		}
+	}
+	assert_true(n > 500);
+	assert_true(sum / (double)n > 1.2);
+	free(b);
+}
+
 static void test_none_is_valid_only(void **state)
 {
 	struct gen_opts o;
@@ -203,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_parse_list),
 		cmocka_unit_test(test_all_scenarios),
 		cmocka_unit_test(test_none_is_valid_only),
+		cmocka_unit_test(test_people_follow_the_day),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
