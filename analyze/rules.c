@@ -61,7 +61,7 @@ void rules_params_default(struct rules_params *p)
 		.oneshot_ratio = 2.0,
 		.oneshot_alpha = 1e-6,
 		.oneshot_min_clicks = 20,
-		.oneshot_precision = 0.95,
+		.oneshot_precision = 0.96,
 		.hot_addr_alpha = 0.003,
 		.table_max = 1u << 19,
 		.sketch_log2 = 27,
@@ -1209,11 +1209,12 @@ static void count_zone(struct rules *r, const struct pub_addr *pa,
 
 /* The publisher excess rules (docs/rules.md), known after pass 1.
  * one_shot: a publisher whose one-shot clicks are improbable for its
- * single-impression addresses' impressions at the others' CTR of those.
+ * single-impression addresses' impressions at the others' CTR of those;
+ * its one-shot clicks on the zones judge_zones picks are flagged.
  * hot_addr: a publisher whose share of clicks from hot addresses is
- * improbable for the others' share.  Either flags the clicks that make
- * the excess, with the address's impressions on the publisher, when
- * they are at least oneshot_precision excess. */
+ * improbable for the others' share; its hot clicks are flagged when they
+ * are at least oneshot_precision excess.  Either flags the address's
+ * impressions on the publisher with its clicks. */
 static void judge_publishers(struct rules *r)
 {
 	const struct rules_params *p = &r->p;

@@ -117,7 +117,7 @@ static const struct conf_key keys[] = {
 	    "and fires when the binomial p-value is below this over the publishers tested"),
 	INT(analyze, oneshot_min_clicks, "20", 1, 1000000,
 	    "one-shot clicks a publisher needs in the hour before one_shot is tested"),
-	DBL(analyze, oneshot_precision, "0.95", 0, 1,
+	DBL(analyze, oneshot_precision, "0.96", 0, 1,
 	    "one_shot flags a publisher's zones while the clicks expected of people stay under 1 minus this share of the one-shot clicks flagged"),
 	DBL(analyze, hot_addr_alpha, "0.003", 0, 1,
 	    "an address's hour is hot (hot_addr) when its clicks have a binomial p-value below this"),
