@@ -480,8 +480,12 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 		if (!w)
 			snprintf(why, sizeof(why), "nothing fired");
 	}
-	fprintf(f, "| fraudulent publisher | scenario | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f: %s) | baseline |\n|---|---|---|---|---|---|\n",
-		nres, honest_rank, honest_max, why);
+	if (honest_rank)
+		fprintf(f, "| fraudulent publisher | scenario | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f: %s) | baseline |\n|---|---|---|---|---|---|\n",
+			nres, honest_rank, honest_max, why);
+	else
+		fprintf(f, "| fraudulent publisher | scenario | pubscore | rank of %zu | above every honest one (every honest one scores 0) | baseline |\n|---|---|---|---|---|---|\n",
+			nres);
 	fg->pubs_ok = 0;
 	fg->pubs_total = (int)e->L.npubs;
 	for (size_t j = 0; j < e->L.npubs; j++) {
