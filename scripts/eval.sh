@@ -5,14 +5,16 @@
 # markdown report, writes it and a small HTML copy under $EVAL_DIR, and
 # replaces the figures between the eval markers of docs/rules.md.
 #
-#   EVAL_EVENTS (2000000)  EVAL_HOURS (4)  EVAL_SEEDS ("1 2 3 4", the first
+#   EVAL_EVENTS (12000000)  EVAL_HOURS (24: a day, the span of the
+#   look-back and of the publisher scores; the first hours have no
+#   history, as after a fresh install)  EVAL_SEEDS ("1 2 3 4", the first
 #   is the default seed)  EVAL_DIR (build/eval)  EVAL_DOC (docs/rules.md;
 #   "-" leaves the doc alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-EVENTS=${EVAL_EVENTS:-2000000}
-HOURS=${EVAL_HOURS:-4}
+EVENTS=${EVAL_EVENTS:-12000000}
+HOURS=${EVAL_HOURS:-24}
 SEEDS=${EVAL_SEEDS:-1 2 3 4}
 DIR=${EVAL_DIR:-$BUILD/eval}
 DOC=${EVAL_DOC:-docs/rules.md}
