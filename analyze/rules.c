@@ -200,6 +200,12 @@ static int tab_grow(struct rules_table *t)
 	return 0;
 }
 
+/* Fetch the cache line key's slot starts at (if no other key took it). */
+static void tab_prefetch(const struct rules_table *t, uint64_t key)
+{
+	__builtin_prefetch(slot_at(t, fix_key(key) & (t->cap - 1)));
+}
+
 /* The value of key, inserted zeroed (*isnew true) when absent; NULL when
  * the table holds max entries already (counted in *full). */
 static void *tab_put(struct rules_table *t, uint64_t key, bool *isnew)
@@ -949,6 +955,7 @@ void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
 	sketch_cms_prefetch(r->net, o.k.nkey);
 	if (rec->type != EVENT_CLICK)
 		__builtin_prefetch(first_slot(r, o.k.akey));
+	tab_prefetch(r->zones, zone_key(rec->pub, rec->zone));
 	if (r->npend < OBSERVE_AHEAD) {
 		r->pend[r->npend++] = o;
 		return;
