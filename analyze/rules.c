@@ -804,17 +804,18 @@ static struct rules_first_slot *first_slot(const struct rules *r,
  * counted: an over-count, never an under-count, of single impressions. */
 static void count_single(struct rules *r, uint64_t akey,
 			 struct pub_oneshot *po, struct zone_oneshot *zo,
-			 uint32_t n)
+			 uint32_t zone, uint32_t n)
 {
 	struct rules_first_slot *f = first_slot(r, akey);
 	uint32_t tag = (uint32_t)(akey >> 32) | 1;
 
-	if (n == 1 && po && zo) {
+	if (n == 1 && po) {
 		po->single++;
-		zo->single++;
+		if (zo)          /* a zone table full only loses zone detail */
+			zo->single++;
 		f->tag = tag;
 		f->pub = po->pub;
-		f->zone = zo->zone;
+		f->zone = zone;
 	} else if (n == 2 && f->tag == tag) {
 		struct pub_oneshot *first = pub_entry(r, f->pub);
 		struct zone_oneshot *fz = zone_entry(r, f->pub, f->zone);
@@ -917,7 +918,7 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 		slot->ts = o->ts;
 		n = sketch_cms_add_in(r->addr, akey, Q_IMPS, 1);
 		if (n <= 2)
-			count_single(r, akey, po, zo, n);
+			count_single(r, akey, po, zo, o->zone, n);
 		if (n > r->p.burst_imps_base) {
 			bool isnew;
 
