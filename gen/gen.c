@@ -144,6 +144,16 @@ static int run_hours(struct gen *g, struct gen_source *src, uint32_t nsrc,
 	return 0;
 }
 
+#define GEN_HIDDEN_ZONES 2
+
+int gen_hide_zones(struct world *w, const struct scenario *sc,
+		   uint32_t scenarios)
+{
+	if (!(scenarios & (1u << GEN_LABEL_HIT_INFLATION)))
+		return 0;
+	return world_add_hidden_zones(w, sc->hit_pub, GEN_HIDDEN_ZONES);
+}
+
 int gen_run(const struct gen_opts *o, const struct gen_sink *sink,
 	    struct gen_stats *st, char *err, size_t errlen)
 {
@@ -200,6 +210,12 @@ int gen_run(const struct gen_opts *o, const struct gen_sink *sink,
 			if (rc == -EINVAL)
 				snprintf(err, errlen, "the network is too "
 					 "small for the scenarios");
+			goto out_scen;
+		}
+		if (!o->inventory &&
+		    (rc = gen_hide_zones(&w, &sc, o->scenarios))) {
+			snprintf(err, errlen, "cannot add the hidden zones: %s",
+				 strerror(-rc));
 			goto out_scen;
 		}
 		if (o->labels && scenario_write_pubs(&sc, o->labels)) {

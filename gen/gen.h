@@ -115,6 +115,13 @@ uint64_t gen_next_id(struct gen *g, uint32_t node, int64_t ts_ms);
 int gen_emit(struct gen *g, const struct event *ev, uint32_t node,
 	     uint32_t label);
 
+/* The hit-inflation publisher's hidden zones (world_add_hidden_zones), when
+ * scenarios include hit_inflation: the same in the traffic and in the
+ * inventory written for it.  Returns 0 or a negative errno. */
+struct scenario;
+int gen_hide_zones(struct world *w, const struct scenario *sc,
+		   uint32_t scenarios);
+
 /* Generate everything o asks for into sink.  Returns 0 or a negative errno
  * with a message in err. */
 int gen_run(const struct gen_opts *o, const struct gen_sink *sink,

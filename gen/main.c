@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "gen.h"
 #include "out.h"
+#include "scenario.h"
 #include "parse.h"
 #include "scenario.h"
 #include "verify.h"
@@ -130,6 +131,21 @@ static int write_inventory(const struct gen_opts *o, const char *path)
 	    world_build(&w, &wp, err, sizeof(err))) {
 		diag_err("%s", err);
 		return -EINVAL;
+	}
+	/* the hidden zones the traffic will load are the publisher's too */
+	if (!o->inventory && o->scenarios) {
+		struct scenario sc;
+
+		rc = scenario_init(&sc, &w, o->seed, o->nodes, o->hours,
+				   o->scenarios);
+		if (!rc)
+			rc = gen_hide_zones(&w, &sc, o->scenarios);
+		scenario_release(&sc);
+		if (rc) {
+			diag_err("cannot add the hidden zones: %s",
+				 strerror(-rc));
+			goto out_world;
+		}
 	}
 	f = fopen(path, "w");
 	if (!f) {

@@ -216,14 +216,14 @@ static uint32_t zone_pick(struct scenario *s, uint32_t pub)
 			z = w->region_zones[g][alias_pick(
 				&w->region_zone_alias[g], &s->rng)];
 		} else {
-			z = rng_below(&s->rng, w->nzones);
+			z = rng_below(&s->rng, w->nzones - w->nhidden);
 		}
 		if ((pub == UINT32_MAX || w->zones[z].pub == pub) &&
 		    w->size_ads[w->zones[z].size])
 			return z;
 	}
 	/* a publisher with few zones: scan */
-	for (uint32_t z = 0; z < w->nzones; z++)
+	for (uint32_t z = 0; z < w->nzones - w->nhidden; z++)
 		if ((pub == UINT32_MAX || w->zones[z].pub == pub) &&
 		    w->size_ads[w->zones[z].size])
 			return z;
@@ -460,6 +460,12 @@ static int draw_hour(struct scenario *s, int64_t h, uint64_t q)
 			const struct world_ua *u = ua_of(w, -1, v);
 			int64_t t = t_in(s, h);
 			uint32_t k = 3 + rng_below(&s->rng, 6), page = rng_below(&s->rng, 50);
+
+			/* its hidden zones, when the world has them */
+			if (w->nhidden)
+				z = w->nzones - w->nhidden +
+				    (uint32_t)(mix64(v ^ (uint64_t)page << 32) %
+					       w->nhidden);
 
 			addr_home(&ip, 0x417, v);
 			uid_of(uid, 0x417, v);

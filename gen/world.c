@@ -676,6 +676,31 @@ void world_release(struct world *w)
 	memset(w, 0, sizeof(*w));
 }
 
+int world_add_hidden_zones(struct world *w, uint32_t pub, uint32_t n)
+{
+	uint32_t size = UINT32_MAX, max_id = 0;
+	struct world_zone *z;
+
+	for (uint32_t i = 0; i < w->nzones; i++) {
+		if (w->zones[i].id > max_id)
+			max_id = w->zones[i].id;
+		if (size == UINT32_MAX && w->zones[i].pub == pub &&
+		    w->size_ads[w->zones[i].size])
+			size = w->zones[i].size;
+	}
+	if (size == UINT32_MAX)
+		return -EINVAL;
+	if (!(z = realloc(w->zones, (w->nzones + n) * sizeof(*z))))
+		return -ENOMEM;
+	w->zones = z;
+	for (uint32_t k = 0; k < n; k++)
+		w->zones[w->nzones++] = (struct world_zone){
+			.id = max_id + 1 + k, .pub = pub, .size = size,
+		};
+	w->nhidden += n;
+	return 0;
+}
+
 int world_write_inventory(const struct world *w, FILE *f)
 {
 	fprintf(f, "adlog-inventory\t1\n"

@@ -73,6 +73,8 @@ struct world {
 	struct world_camp *camps;
 	struct world_ad *ads;
 	uint32_t npubs, nzones, ncamps, nads;
+	uint32_t nhidden;        /* the last nhidden zones: hidden, no
+				    person ever sees them */
 	struct world_size *sizes;
 	uint32_t nsizes;
 
@@ -116,6 +118,12 @@ int world_from_inventory(struct world *w, const struct inventory *inv,
 			 uint64_t seed, int64_t from_ms, int64_t to_ms,
 			 char *err, size_t errlen);
 void world_release(struct world *w);
+
+/* Append n hidden zones to publisher pub (index): registered in the
+ * inventory like any zone, sized like its first zone with ads, with no
+ * valid traffic (hit_inflation loads them in hidden frames).  Returns 0,
+ * -EINVAL (pub has no zone with ads) or -ENOMEM. */
+int world_add_hidden_zones(struct world *w, uint32_t pub, uint32_t n);
 
 /* Print w as an inventory file (docs/inventory-format.md).  Returns 0 or
  * -EIO. */

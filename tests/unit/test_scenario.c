@@ -31,6 +31,7 @@ struct seen {
 	uint64_t spoof_not_dc, nat_other_addr;
 	uint32_t nat_addr;
 	int64_t last_ts;
+	uint32_t valid_zone_max, hit_zone_min;
 };
 
 static int s_open(void *ctx, int64_t h) { (void)ctx; (void)h; return 0; }
@@ -59,6 +60,11 @@ static int s_event(void *ctx, const struct event *ev, uint32_t node,
 	}
 	if (label == GEN_LABEL_VALID && ev->type == EVENT_CLICK)
 		s->last_valid_click_imp = ev->imp;
+	if (label == GEN_LABEL_VALID && ev->zone > s->valid_zone_max)
+		s->valid_zone_max = ev->zone;
+	if (label == GEN_LABEL_HIT_INFLATION &&
+	    (!s->hit_zone_min || ev->zone < s->hit_zone_min))
+		s->hit_zone_min = ev->zone;
 	if (label == GEN_LABEL_DOUBLE_CLICK) {
 		s->dbl_second++;
 		/* the first click of the pair is valid and came just before
@@ -148,6 +154,10 @@ static void test_all_scenarios(void **state)
 	assert_true(s->nreplay >= 16);
 	assert_int_equal(s->spoof_not_dc, 0);
 	assert_int_equal(s->nat_other_addr, 0);
+	/* hit inflation loads the two hidden zones appended to the 2,000,
+	 * which no person sees */
+	assert_true(s->valid_zone_max <= 2000);
+	assert_true(s->hit_zone_min > 2000);
 
 	/* the label file: fraudulent publishers, then every labelled event
 	 * in emission order, nothing else */
