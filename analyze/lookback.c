@@ -682,7 +682,6 @@ static bool addr_probed(const struct lb_addr *a)
  * down left) and, when aleft (the addresses probed), about every probed
  * address: seen in it or not.  A pair found is taken as shown at the
  * hour's start (before any click of this hour). */
-
 static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
 		     size_t *aleft, char *err, size_t errlen)
 {
