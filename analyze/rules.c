@@ -404,7 +404,7 @@ struct pub_oneshot {
  * publisher the excess is (judge_zones). */
 struct zone_oneshot {
 	uint32_t pub, zone;
-	uint32_t imps, clicks;
+	uint32_t imps;
 	uint32_t single, oneshot;    /* as the publisher's */
 	uint32_t multi;
 	bool flag;                   /* its one-shot clicks are flagged */
@@ -887,10 +887,6 @@ static void observe_keyed(struct rules *r, const struct rules_pending *o)
 			pa->distinct += !o->imp || o->imp != pa->last_imp;
 			pa->last_imp = o->imp;
 		}
-		struct zone_oneshot *zo = zone_entry(r, o->pub, o->zone);
-
-		if (zo)
-			zo->clicks++;
 		r->hour_clicks++;
 	} else {
 		uint64_t sk = stack_key(o->k.vkey, o->zone);
