@@ -679,11 +679,11 @@ static bool addr_probed(const struct lb_addr *a)
 }
 
 /* Ask hour h's filter about every unsigned click not answered yet (counts
- * down left) and, when aleft (the addresses probed), about every probed
- * address: seen in it or not.  A pair found is taken as shown at the
- * hour's start (before any click of this hour). */
+ * down left) and, when probe, about every probed address: seen in it or
+ * not.  A pair found is taken as shown at the hour's start (before any
+ * click of this hour). */
 static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
-		     size_t *aleft, char *err, size_t errlen)
+		     bool probe, char *err, size_t errlen)
 {
 	struct hour_set e;
 	struct sketch_bloom b;
@@ -731,7 +731,7 @@ static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
 			(*left)--;
 		}
 	}
-	for (size_t i = 0; i < lb->addrs.cap && *aleft; i++) {
+	for (size_t i = 0; i < lb->addrs.cap && probe; i++) {
 		struct lb_addr *a = &lb->addrs.v[i];
 
 		if (addr_probed(a) &&
@@ -754,18 +754,19 @@ static int seen_resolve(struct lookback *lb, uint32_t hour, char *err,
 			size_t errlen)
 {
 	int hours = (int)((lb->lookback_ms + 3599999) / 3600000);
-	size_t left = 0, aleft = 0, none = 0;
+	size_t left = 0, none = 0;
+	bool probe = false;
 
 	for (size_t i = 0; i < lb->scap; i++)
 		left += lb->saw[i].key && lb->saw[i].first_ts == NOT_FOUND;
-	for (size_t i = 0; i < lb->addrs.cap; i++)
-		aleft += addr_probed(&lb->addrs.v[i]);
-	for (int d = 1; d <= hours && (left || aleft); d++) {
+	for (size_t i = 0; i < lb->addrs.cap && !probe; i++)
+		probe = addr_probed(&lb->addrs.v[i]);
+	for (int d = 1; d <= hours && (left || probe); d++) {
 		/* the unsigned clicks' first hours were read exactly */
 		size_t *l = d > LOOKBACK_UNSIGNED_HOURS ? &left : &none;
 
-		if ((*l || aleft) &&
-		    seen_hour(lb, hour_add(hour, -d), l, &aleft, err, errlen))
+		if ((*l || probe) &&
+		    seen_hour(lb, hour_add(hour, -d), l, probe, err, errlen))
 			return -1;
 	}
 	return 0;
