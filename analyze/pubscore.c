@@ -43,7 +43,7 @@ struct pub_acc {
 	uint32_t pub;
 	struct zone_acc *zones;        /* uthash by zone id */
 	uint64_t imps, clicks, valid_imps, valid_clicks;
-	uint64_t imps_h[24], clicks_h[24];
+	uint64_t clicks_h[24];          /* its zones hold impressions by hour */
 	uint64_t cookieless_clicks;
 	uint64_t ref_known, ref_outside;
 	uint64_t flagged;              /* events with an analyze bit */
@@ -383,7 +383,6 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		addr_click(ps, e);
 	} else {
 		a->imps++;
-		a->imps_h[h] += open;
 		if (z) {
 			z->imps++;
 			z->imps_h[h]++;
@@ -437,7 +436,6 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->valid_imps += s->valid_imps;
 		d->valid_clicks += s->valid_clicks;
 		for (int h = 0; h < 24; h++) {
-			d->imps_h[h] += s->imps_h[h];
 			d->clicks_h[h] += s->clicks_h[h];
 		}
 		d->cookieless_clicks += s->cookieless_clicks;
@@ -694,13 +692,17 @@ static void hourly_expected(const struct pub_acc *a, double imps,
 			    double exp_h[24])
 {
 	const struct zone_acc *z, *tmp;
+	double pub_h[24] = { 0 };
 
+	HASH_ITER(hh, a->zones, z, tmp)
+		for (int h = 0; h < 24; h++)
+			pub_h[h] += (double)z->imps_h[h];
 	memset(exp_h, 0, 24 * sizeof(*exp_h));
 	HASH_ITER(hh, a->zones, z, tmp)
 		for (int h = 0; h < 24; h++)
 			exp_h[h] += z->imps ?
 				    (double)z->imps_h[h] * z->clicks / z->imps :
-				    (double)a->imps_h[h] * z->clicks / imps;
+				    pub_h[h] * z->clicks / imps;
 }
 
 /* Clicks by hour against what the publisher's own impressions by hour
