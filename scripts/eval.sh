@@ -26,6 +26,11 @@ cat >"$DIR/adlog.conf" <<X
 [common]
 host = eval
 [ingest]
+; the spool is generated and removed here: nothing into the machine's
+; archive and quarantine (runs side by side would overwrite each other's)
+after = delete
+archive_dir = $DIR/archive
+quarantine_dir = $DIR/quarantine
 bot_patterns = $ROOT/data/bots.txt
 bot_allow = $ROOT/data/bots-allow.txt
 datacenter_cidrs = $ROOT/data/datacenters.txt
