@@ -231,17 +231,13 @@ static void next_impression(struct model *m)
 static void model_hour_begin(void *self, int64_t hour_ms, uint64_t quota)
 {
 	struct model *m = self;
-	double rw[WORLD_REGIONS];
 
 	/* clicks that fell into the last hour after its quota ran out */
 	while (m->nheap && m->heap[0].ts < hour_ms) {
 		heap_pop(m);
 		m->dropped++;
 	}
-	for (int g = 0; g < WORLD_REGIONS; g++)
-		rw[g] = world_region_weight(m->w, g, hour_ms);
-	alias_release(&m->hour_regions);
-	alias_init(&m->hour_regions, rw, WORLD_REGIONS);  /* 4 weights > 0 */
+	world_hour_regions(m->w, hour_ms, &m->hour_regions);
 	m->hour_end = hour_ms + HOUR_MS;
 	m->t = (double)hour_ms;
 	m->remaining = quota;
@@ -336,12 +332,7 @@ static int emit_click(struct model *m, struct gen *g)
 static int emit_impression(struct model *m, struct gen *g)
 {
 	const struct world *w = m->w;
-	int region = (int)alias_pick(&m->hour_regions, &m->rng);
-
-	/* a region without traffic has weight 0; rounding in the alias
-	 * table must not pick it anyway */
-	while (!w->region_zones[region])
-		region = (region + 1) % WORLD_REGIONS;
+	int region = world_region_pick(w, &m->hour_regions, &m->rng);
 	uint32_t zi = w->region_zones[region][alias_pick(
 		&w->region_zone_alias[region], &m->rng)];
 	const struct world_zone *z = &w->zones[zi];

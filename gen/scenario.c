@@ -183,20 +183,6 @@ static void set_ref(struct scen_ev *e, const char *host, size_t hlen,
 	e->ref_len = n > 0 && (size_t)n < sizeof(e->ref) ? (uint8_t)n : 0;
 }
 
-/* A region, as much as its traffic this hour (alike before the first). */
-static int region_pick(struct scenario *s)
-{
-	double x;
-	int g;
-
-	if (s->region_sum <= 0)
-		return (int)rng_below(&s->rng, WORLD_REGIONS);
-	x = rng_unit(&s->rng) * s->region_sum;
-	for (g = 0; g < WORLD_REGIONS - 1 && x >= s->region_w[g]; g++)
-		x -= s->region_w[g];
-	return g;
-}
-
 /* A zone with an eligible ad: of publisher pub, or any when pub is
  * UINT32_MAX, from a region picked by its traffic this hour (people and
  * bots alike go where the pages are being read).  Returns UINT32_MAX
@@ -209,7 +195,8 @@ static uint32_t zone_pick(struct scenario *s, uint32_t pub)
 		uint32_t z;
 
 		if (pub == UINT32_MAX) {
-			int g = region_pick(s);
+			int g = world_region_pick(w, &s->hour_regions,
+						  &s->rng);
 
 			if (!w->region_zones[g])
 				continue;
@@ -581,13 +568,8 @@ static void scen_hour_begin(void *self, int64_t hour_ms, uint64_t quota)
 	struct scenario *s = self;
 
 	s->nev = s->next = 0;
-	s->region_sum = 0;
-	for (int g = 0; g < WORLD_REGIONS; g++) {
-		s->region_w[g] = s->w->region_zones[g] ?
-				 world_region_weight(s->w, g, hour_ms) : 0;
-		s->region_sum += s->region_w[g];
-	}
-	if (draw_hour(s, hour_ms, quota) == 0) {
+	if (world_hour_regions(s->w, hour_ms, &s->hour_regions) == 0 &&
+	    draw_hour(s, hour_ms, quota) == 0) {
 		/* clicks past the hour are dropped with what follows them */
 		qsort(s->ev, s->nev, sizeof(*s->ev), ev_cmp);
 		uint32_t *pos = realloc(s->pos, (s->nev + 1) * sizeof(*pos));
@@ -692,6 +674,7 @@ int scenario_init(struct scenario *s, const struct world *w, uint64_t seed,
 
 void scenario_release(struct scenario *s)
 {
+	alias_release(&s->hour_regions);
 	free(s->ev);
 	free(s->pos);
 	s->ev = NULL;

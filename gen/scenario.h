@@ -27,8 +27,8 @@ struct scenario {
 	/* fraudulent publishers (indexes into w->pubs) and an honest one
 	 * for the viral spike */
 	uint32_t self_pub, hit_pub, pool_pub[3], viral_pub;
-	double region_w[WORLD_REGIONS]; /* the hour's traffic by region */
-	double region_sum;       /* 0: pick regions alike */
+	struct alias hour_regions; /* the hour's traffic by region; empty
+				      before the first hour */
 	uint8_t replay_uid[16];
 	struct scen_ev *ev;      /* this hour's events, sorted by time */
 	uint32_t *pos;           /* draw order -> index in ev */

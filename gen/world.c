@@ -46,6 +46,30 @@ double world_region_weight(const struct world *w, int g, int64_t hour_ms)
 	return world_regions[g].share * local_curve[h] * 24.0 / sum;
 }
 
+int world_hour_regions(const struct world *w, int64_t hour_ms,
+		       struct alias *a)
+{
+	double rw[WORLD_REGIONS];
+
+	for (int g = 0; g < WORLD_REGIONS; g++)
+		rw[g] = world_region_weight(w, g, hour_ms);
+	alias_release(a);
+	return alias_init(a, rw, WORLD_REGIONS);  /* a world has traffic */
+}
+
+int world_region_pick(const struct world *w, const struct alias *a,
+		      struct rng *r)
+{
+	int g = a->n ? (int)alias_pick(a, r) :
+		       (int)rng_below(r, WORLD_REGIONS);
+
+	/* a region without traffic has weight 0; rounding in the alias
+	 * table must not pick it anyway */
+	for (int i = 0; i < WORLD_REGIONS && !w->region_zones[g]; i++)
+		g = (g + 1) % WORLD_REGIONS;
+	return g;
+}
+
 /* ---- user agents ---- */
 
 enum ua_family {

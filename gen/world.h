@@ -134,6 +134,17 @@ int world_write_inventory(const struct world *w, FILE *f);
  * with traffic there. */
 double world_region_weight(const struct world *w, int g, int64_t hour_ms);
 
+/* The regions of the UTC hour starting at hour_ms, drawn by their traffic
+ * (world_region_weight), into a (released first).  Returns 0 or
+ * -ENOMEM. */
+int world_hour_regions(const struct world *w, int64_t hour_ms,
+		       struct alias *a);
+
+/* A region with traffic, drawn from a (world_hour_regions); before any
+ * hour (a empty), every region alike. */
+int world_region_pick(const struct world *w, const struct alias *a,
+		      struct rng *r);
+
 /* Name of a user-agent family ("chrome-win", "wechat-ios", ...). */
 const char *world_ua_family_name(uint8_t family);
 
