@@ -12,6 +12,8 @@ cat >"$T/adlog.conf" <<X
 [common]
 host = ingest
 [ingest]
+archive_dir = $T/archive
+quarantine_dir = $T/quarantine
 bot_patterns = $ROOT/data/bots.txt
 bot_allow = $ROOT/data/bots-allow.txt
 datacenter_cidrs = $ROOT/data/datacenters.txt
@@ -22,4 +24,5 @@ cat "$T/summary"
 field() { grep -o "\"$1\": *[0-9]*" "$T/summary" | head -n 1 | grep -o '[0-9]*$'; }
 expect_eq "lines read" 120000 "$(field lines)"
 expect_eq "lines rejected" 0 "$(field rejected)"
+expect_eq "sources archived under the test's folder" 8 "$(ls "$T/archive" | wc -l)"
 expect_eq "datacenter flags" 0 "$(field datacenter || echo 0)"
