@@ -8,6 +8,8 @@
 #   make fuzz       libFuzzer targets (clang) into build/fuzz/
 #   make deps       install missing Debian packages (apt-get)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make hooks      use the repo's git hooks (.githooks/commit-msg); `make`
+#                   does it too when run in a git work tree
 #
 # Each program lives in a folder (serve/ -> build/adlog-serve); the folder's
 # main.c holds main() and every other .c goes into build/lib<folder>.a, which
@@ -49,8 +51,15 @@ REPLAY_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRCS))
 ALL_LIB_SRCS := $(foreach m,$(MODULES),$(call lib_srcs,$(m)))
 
 .PHONY: all check demo asan fuzz deps install clean unit integration \
-	fuzz-replay _check _demo
-all: $(PROGRAMS)
+	fuzz-replay _check _demo hooks
+all: $(PROGRAMS) hooks
+
+# the commit-msg hook (CONTRIBUTING.md), for whoever builds in a clone
+hooks:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && \
+	    [ "$$(git config core.hooksPath)" != .githooks ]; then \
+		git config core.hooksPath .githooks && \
+		echo "hooks: git config core.hooksPath .githooks"; fi
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
