@@ -41,7 +41,7 @@ expect_eq "out of hour" "out_of_hour: 0" "$(grep out_of_hour "$T/v.gz")"
 expect_eq "out of order" "out_of_order: 0" "$(grep out_of_order "$T/v.gz")"
 clicks=$(awk '/^total:/ {print $6}' "$T/v.plain")
 [ "$clicks" -ge 100 ] && [ "$clicks" -le 1000 ] || fail "clicks $clicks not in 0.1-1%"
-echo "ok: clicks = $clicks"
+pass "clicks = $clicks"
 
 # outside tools read it: gunzip gives the plain bytes, awk sees 14 fields
 for f in "$T"/plain/*; do
@@ -66,10 +66,10 @@ f=$(ls "$T"/one/* | head -n 1)
 printf '1\ti\tnot-a-ts\n' >>"$f"
 if "$GEN" --verify "$f" >"$T/v.bad"; then fail "--verify passed a bad line"; fi
 grep -q '^reject field_count: 1$' "$T/v.bad" || { cat "$T/v.bad"; fail "reason not counted"; }
-echo "ok: --verify names the reject"
+pass "--verify names the reject"
 
 # bad arguments stop before writing anything
 if "$GEN" --start 2026023000 --out "$T/bad" 2>"$T/err"; then fail "bad --start accepted"; fi
 grep -q "bad value for --start" "$T/err" || fail "no message for bad --start"
 [ ! -e "$T/bad" ] || fail "files written despite a bad argument"
-echo "ok: bad arguments refused"
+pass "bad arguments refused"

@@ -26,5 +26,5 @@ for threads in 0 2; do
 		fail "stdout to /dev/full succeeded"
 	fi
 	grep -q "No space left" "$T/err" || fail "no message for a full stdout"
-	echo "ok: full stdout reported ($threads)"
+	pass "full stdout reported ($threads)"
 done

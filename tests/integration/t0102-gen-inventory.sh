@@ -25,4 +25,4 @@ if "$GEN" --inventory "$T/broken" --out "$T/c" 2>"$T/err"; then
 fi
 grep -q "broken:2" "$T/err" || { cat "$T/err"; fail "no file:line in the message"; }
 [ ! -e "$T/c" ] || fail "files written despite a broken inventory"
-echo "ok: broken inventory refused"
+pass "broken inventory refused"

@@ -41,7 +41,7 @@ for path in "ad?zone=$inj" "ad?zone=1$inj" "ad?zone=1&x=$inj" \
 	c=$(code "$T/h")
 	case "$c" in 200|204|302|400|404) ;; *) fail "$path answered $c" ;; esac
 	if [ "$c" = 302 ]; then expect_eq "$path Location" "$LANDING2" "$(loc "$T/h")"; fi
-	echo "ok: $path -> $c"
+	pass "$path -> $c"
 done
 # header injection through request headers: cookie, UA, referer
 curl -s -D "$T/h" -o "$T/b" -b $'uid=AAAA\r\nX-Evil: 1' -A $'evil\x01agent' \

@@ -58,7 +58,7 @@ awk -F'\t' '$1 == "stats" { print substr($2,1,4) "-" substr($2,5,2) "-" substr($
 sql "SELECT hour, publisher_id, zone_id, campaign_id, ad_id, impressions, clicks, valid_impressions, valid_clicks, uniques_est FROM stats_hourly" |
 	sort >"$T/db.rows"
 expect_file_eq "$T/db.rows" "$T/dry.rows"
-echo "ok: --dry-run rows = MySQL rows ($(wc -l <"$T/db.rows"))"
+pass "--dry-run rows = MySQL rows ($(wc -l <"$T/db.rows"))"
 awk -F'\t' '$1 == "invalid" { n += $9 } END { print n }' "$T/dry.tsv" >"$T/dry.inv"
 expect_eq "dry-run invalid events" "$(sql 'SELECT SUM(events) FROM invalid_hourly')" "$(cat "$T/dry.inv")"
 

@@ -67,4 +67,4 @@ while [ "$landed" -lt "$KILLS" ]; do
 	echo "attempt $attempt at $at ms: $how, $done_hours hours were loaded; after rerun ${got:0:16}"
 	[ "$got" = "$clean" ] || fail "tables differ from the clean run after attempt $attempt at $at ms"
 done
-echo "ok: $landed kills -9 while analyze ran ($attempt attempts), tables identical to the clean run after each rerun"
+pass "$landed kills -9 while analyze ran ($attempt attempts), tables identical to the clean run after each rerun"

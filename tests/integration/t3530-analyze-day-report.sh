@@ -42,7 +42,7 @@ done
 if grep -Eiq '<script|<link|src=|https?://' "$T/day.html"; then
 	fail "report refers to something outside itself"
 fi
-echo "ok: report $(wc -c <"$T/day.html") bytes, self-contained"
+pass "report $(wc -c <"$T/day.html") bytes, self-contained"
 
 # --day --dry-run needs no MySQL and prints one line per publisher
 sed "s#^socket = .*#socket = $T/nobody.sock#" "$ADLOG_CONF" >"$T/nomysql.conf"

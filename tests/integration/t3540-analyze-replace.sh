@@ -54,4 +54,4 @@ expect_eq "spend at the new price" 0 \
 	"$(sql "SELECT COUNT(*) FROM stats_hourly WHERE campaign_id = $camp
 		AND spend_micros <> valid_impressions * 3000")"
 expect_eq "rows of the hour" "$rows" "$(sql "SELECT COUNT(*) FROM stats_hourly")"
-echo "ok: $rows rows; reruns wrote 0, 2 and $want of them"
+pass "$rows rows; reruns wrote 0, 2 and $want of them"

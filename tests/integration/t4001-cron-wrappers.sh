@@ -68,7 +68,7 @@ cron ingest || fail "a skipped run must exit 0"
 [ "$before" = "$(cat "$S/ingest.status")" ] || fail "status changed by a skipped run"
 grep -q "ingest: already running, skipped" "$T/cron.log" || fail "no 'already running' in the log"
 wait "$holder"
-echo "ok: run under a held lock skipped with exit 0"
+pass "run under a held lock skipped with exit 0"
 
 # --- all at once: 4 ingests and 4 analyses racing, with late files for
 # hours already analysed (batch 2 and 3 land in batch 1's hours) ---
@@ -97,7 +97,7 @@ for job in ingest analyze; do
 		fail "$job runs overlapped"
 done
 skipped=$(grep -c "already running, skipped" "$T/cron.log" || true)
-echo "ok: $skipped runs skipped as already running"
+pass "$skipped runs skipped as already running"
 
 # no double counting: segments hold exactly the generated events
 cat "$T"/gen/b*/*.log | cut -f4 | sort >"$T/ids.expect"

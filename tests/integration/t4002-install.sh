@@ -25,7 +25,7 @@ done
 for t in ingest analyze daily export purge; do
 	[ -f "$R/lib/systemd/system/adlog-$t.timer" ] || fail "no adlog-$t.timer"
 done
-echo "ok: files in place"
+pass "files in place"
 
 if grep -rl '@[A-Z]*@' "$R"/etc "$R"/lib; then fail "placeholders left"; fi
 grep -q '^\*/5 .* adlog /opt/adlog/bin/adlog-cron ingest$' "$R/etc/cron.d/adlog" ||

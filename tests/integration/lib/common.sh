@@ -1,5 +1,17 @@
 # common.sh - sourced by every integration test: a private temp folder that
-# is removed on exit, free local ports, waiting helpers and assertions.
+# is removed on exit, free local ports, waiting helpers and named cases.
+#
+# Cases: every check is a named case, counted, and the file ends with one
+# line `cases: N passed, N failed` that tests/run.sh adds up.
+#   expect_eq NAME EXPECTED ACTUAL   a case; a mismatch is counted, the file
+#                                    goes on and exits non-zero at the end
+#   expect_file_eq EXPECT ACTUAL     a case named after the two files
+#   expect NAME CMD...               a case: CMD must succeed
+#   test_expect_success NAME BODY    a case: BODY runs in a subshell under
+#                                    set -e (git's t/test-lib.sh form)
+#   pass NAME                        a case that passed (a check done inline)
+#   fail MSG                         a failed case named MSG; stops the file
+#                                    (for setup that later cases need)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 BUILD=${BUILD:-build}
@@ -7,11 +19,24 @@ case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/adlog-test.XXXXXX")
 CLEANUP=()
 
+# one line per case, written from subshells and pipelines alike
+CASES=$T/.cases
+: >"$CASES"
+
 at_exit() { CLEANUP+=("$*"); }
 run_cleanup() {
-	local i
+	local rc=$? i ok failed
 	for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[i]}" || true; done
+	ok=$(grep -c '^ok' "$CASES" 2>/dev/null) || true
+	failed=$(grep -c '^FAIL' "$CASES" 2>/dev/null) || true
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+	# a file that stopped outside any case still counts one failure
+	if [ "$rc" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
+		echo "FAIL: stopped with status $rc outside a case" >&2
+		failed=1
+	fi
+	echo "cases: ${ok:-0} passed, ${failed:-0} failed"
+	[ "${failed:-0}" -eq 0 ] || exit 1
 }
 trap run_cleanup EXIT
 
@@ -34,15 +59,33 @@ wait_for() {
 	done
 }
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok $*" >>"$CASES"; echo "ok: $*"; }
+case_failed() { echo "FAIL $*" >>"$CASES"; echo "FAIL: $*" >&2; }
+fail() { case_failed "$*"; exit 1; }
 
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq() {
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok: $1 = $3"
+	if [ "$2" = "$3" ]; then pass "$1 = $3"; else case_failed "$1: expected '$2', got '$3'"; fi
 }
 
 # expect_file_eq EXPECT_FILE ACTUAL_FILE: git-style comparison
 expect_file_eq() {
-	diff -u "$1" "$2" || fail "files differ: $1 $2"
+	if diff -u "$1" "$2"; then pass "${2##*/} equals ${1##*/}"
+	else case_failed "files differ: $1 $2"; fi
+}
+
+# expect NAME CMD...: CMD succeeds
+expect() {
+	local name=$1; shift
+	if "$@"; then pass "$name"; else case_failed "$name (failed: $*)"; fi
+}
+
+# test_expect_success NAME BODY: BODY (shell text) succeeds in a subshell
+# (not run as an `if` condition: bash ignores set -e inside one)
+test_expect_success() {
+	local st had_e=
+	case $- in *e*) had_e=1; set +e ;; esac
+	(set -e; eval "$2"); st=$?
+	[ -z "$had_e" ] || set -e
+	if [ "$st" -eq 0 ]; then pass "$1"; else case_failed "$1 (status $st)"; fi
 }
