@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t3005: every ```sql block of docs/analysts.md runs without error, as user
+# t6005: every ```sql block of docs/analysts.md runs without error, as user
 # adlog, against the real schema holding the sample inventory and a small
 # set of consistent rollups (yesterday, today, last month).  A block whose
 # introduction says "(no rows)" must return none, and must return some once
@@ -111,6 +111,6 @@ for q in "$T"/q*.sql; do
 	[ "$(cat "${q%.sql}.expect")" = none ] || continue
 	rows=$(sql_adlog <"$q" | grep -c . || true)
 	[ "$rows" -gt 0 ] || fail "check ${q##*/} does not see an inconsistent row"
-	echo "ok: ${q##*/} sees the inconsistent row"
+	pass "${q##*/} sees the inconsistent row"
 done
-echo "t3005 ok"
+echo "t6005 ok"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t3004: a transaction that meets a lock wait timeout (1205) is rolled back
+# t6004: a transaction that meets a lock wait timeout (1205) is rolled back
 # and run again (common/db.c db_transaction), so a writer blocked for a
 # moment by another session still succeeds; blocked for good, it gives up
 # after its tries with the server's message and exit status 1.
@@ -35,4 +35,4 @@ expect_eq "first statement rolled back" renamed "$(sql 'SELECT name FROM adverti
 id=$(sql "SELECT id FROM information_schema.processlist WHERE info LIKE 'DO SLEEP(15)%'")
 [ -z "$id" ] || sql "KILL $id"
 wait "$holder"
-echo "t3004 ok"
+echo "t6004 ok"

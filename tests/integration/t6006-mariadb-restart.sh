@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t3006: the test harness's private MariaDB (lib/mariadb.sh) keeps its data
+# t6006: the test harness's private MariaDB (lib/mariadb.sh) keeps its data
 # across a clean stop and across kill -9, and says how long start-up takes
 # (issue 7's "MySQL stopped mid-pipeline" tests rely on both).
 source "$(dirname "$0")/lib/common.sh"
@@ -32,4 +32,4 @@ t0=$(ms); start_mariadb; t1=$(ms)
 echo "restart after kill -9: $((t1 - t0)) ms"
 expect_eq "row committed before kill -9" "after crash" "$(sql 'SELECT name FROM advertisers WHERE id = 99')"
 "$A" migrate | grep -q '(0 applied now)' || fail "migrate after crash not a no-op"
-echo "t3006 ok"
+echo "t6006 ok"

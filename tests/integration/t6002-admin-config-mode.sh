@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t3002: the config file holds the MySQL password, so adlog-admin refuses to
+# t6002: the config file holds the MySQL password, so adlog-admin refuses to
 # connect when others may read or write it, and says why; owner and group
 # access is fine.  A wrong password is a clear error too.
 source "$(dirname "$0")/lib/common.sh"
@@ -25,7 +25,7 @@ done
 for mode in 0600 0640 0400; do
 	chmod "$mode" "$ADLOG_CONF"
 	"$A" migrate >/dev/null || fail "refused mode $mode"
-	echo "ok: mode $mode accepted"
+	pass "mode $mode accepted"
 done
 
 # -c and $ADLOG_CONF both name the file
@@ -50,4 +50,4 @@ rc=0; "$A" -c "$T/wrong.conf" migrate 2>"$T/err" || rc=$?
 cat "$T/err"
 expect_eq "wrong password exit status" 1 "$rc"
 grep -q "Access denied for user 'adlog'@'localhost'" "$T/err" || fail "wrong password message"
-echo "t3002 ok"
+echo "t6002 ok"

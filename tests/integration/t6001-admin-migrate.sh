@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t3001: adlog-admin migrate applies schema/ in order, records the versions,
+# t6001: adlog-admin migrate applies schema/ in order, records the versions,
 # and a second run changes nothing; a failing file is not recorded and runs
 # again from its start once fixed; --status tells applied from pending.
 source "$(dirname "$0")/lib/common.sh"
@@ -46,7 +46,7 @@ S=$T/schema
 cp -r "$ROOT/schema" "$S"
 cat >"$S/9001_test_extra.sql" <<'SQL'
 -- a test migration: the first statement works, the second fails
-CREATE TABLE IF NOT EXISTS t3001_a (id INT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS t6001_a (id INT PRIMARY KEY);
 INSERT INTO no_such_table
   VALUES (1);
 SQL
@@ -61,13 +61,13 @@ expect_eq "failed file not recorded" 0 "$(sql 'SELECT COUNT(*) FROM schema_migra
 
 # fixed: runs again from its start (the CREATE is safe to repeat)
 cat >"$S/9001_test_extra.sql" <<'SQL'
-CREATE TABLE IF NOT EXISTS t3001_a (id INT PRIMARY KEY);
-INSERT IGNORE INTO t3001_a
+CREATE TABLE IF NOT EXISTS t6001_a (id INT PRIMARY KEY);
+INSERT IGNORE INTO t6001_a
   VALUES (1);
 SQL
 "$A" migrate --schema "$S" | tee "$T/out4"
 grep -q '^applied 9001_test_extra.sql (2 statements' "$T/out4" || fail "9001 applied after fix"
-expect_eq "row of 9001" 1 "$(sql 'SELECT COUNT(*) FROM t3001_a')"
+expect_eq "row of 9001" 1 "$(sql 'SELECT COUNT(*) FROM t6001_a')"
 
 # editing an applied file is reported, not silently re-run
 echo "-- edited" >>"$S/9001_test_extra.sql"
@@ -76,26 +76,26 @@ echo "-- edited" >>"$S/9001_test_extra.sql"
 
 # a file of data changes only is all or nothing: the transaction rolls back
 cat >"$S/9002_data_only.sql" <<'SQL'
-INSERT INTO t3001_a VALUES (2);
-INSERT INTO t3001_a VALUES (1);
+INSERT INTO t6001_a VALUES (2);
+INSERT INTO t6001_a VALUES (1);
 SQL
 rc=0; "$A" migrate --schema "$S" >/dev/null 2>"$T/err" || rc=$?
 expect_eq "duplicate key migration exit status" 1 "$rc"
 grep -q "9002_data_only.sql:2: mysql: query failed: Duplicate entry '1'" "$T/err" || fail "duplicate key message"
-expect_eq "first insert of the failed file rolled back" 0 "$(sql 'SELECT COUNT(*) FROM t3001_a WHERE id = 2')"
+expect_eq "first insert of the failed file rolled back" 0 "$(sql 'SELECT COUNT(*) FROM t6001_a WHERE id = 2')"
 rm "$S/9002_data_only.sql"
 
 # a statement that never ends is refused before anything runs
-printf 'CREATE TABLE t3001_b (id INT);\nCREATE TABLE t3001_c (id INT)\n' >"$S/9002_unterminated.sql"
+printf 'CREATE TABLE t6001_b (id INT);\nCREATE TABLE t6001_c (id INT)\n' >"$S/9002_unterminated.sql"
 rc=0; "$A" migrate --schema "$S" 2>"$T/err" >/dev/null || rc=$?
 expect_eq "unterminated statement exit status" 1 "$rc"
 grep -q "9002_unterminated.sql:2: statement not ended by ';'" "$T/err" || fail "unterminated message"
-expect_eq "tables made by the refused file" 0 "$(sql "SHOW TABLES LIKE 't3001_b'" | wc -l)"
+expect_eq "tables made by the refused file" 0 "$(sql "SHOW TABLES LIKE 't6001_b'" | wc -l)"
 rm "$S/9002_unterminated.sql"
 
 # two migrate runs at once: both succeed, each version recorded once
 cat >"$S/9003_slow.sql" <<'SQL'
-CREATE TABLE IF NOT EXISTS t3001_c (id INT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS t6001_c (id INT PRIMARY KEY);
 DO SLEEP(1);
 SQL
 "$A" migrate --schema "$S" >"$T/c1" & p1=$!
@@ -111,4 +111,4 @@ rc=0; "$A" migrate 2>"$T/err" || rc=$?
 cat "$T/err"
 expect_eq "migrate without server exit status" 1 "$rc"
 grep -q "adlog-admin: mysql: cannot connect to '$MARIADB_SOCK'" "$T/err" || fail "no-server message"
-echo "t3001 ok"
+echo "t6001 ok"
