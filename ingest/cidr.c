@@ -164,6 +164,14 @@ static int cmp_v6(const void *a, const void *b)
 	return cmp128(x->lo_hi, x->lo_lo, y->lo_hi, y->lo_lo);
 }
 
+/* whether r starts at the address right after m's last */
+static bool follows(const struct cidr_v6 *m, const struct cidr_v6 *r)
+{
+	uint64_t lo = m->hi_lo + 1, hi = m->hi_hi + (lo == 0);
+
+	return !(lo == 0 && hi == 0) && r->lo_hi == hi && r->lo_lo == lo;
+}
+
 void cidr_finish(struct cidr_table *t)
 {
 	size_t o = 0;
@@ -186,8 +194,9 @@ void cidr_finish(struct cidr_table *t)
 	for (size_t i = 0; i < t->n6; i++) {
 		struct cidr_v6 *r = &t->v6[i];
 
-		if (o && cmp128(r->lo_hi, r->lo_lo, t->v6[o - 1].hi_hi,
-				t->v6[o - 1].hi_lo) <= 0) {
+		if (o && (cmp128(r->lo_hi, r->lo_lo, t->v6[o - 1].hi_hi,
+				 t->v6[o - 1].hi_lo) <= 0 ||
+			  follows(&t->v6[o - 1], r))) {
 			struct cidr_v6 *m = &t->v6[o - 1];
 
 			if (cmp128(r->hi_hi, r->hi_lo, m->hi_hi, m->hi_lo) > 0) {
@@ -233,4 +242,188 @@ bool cidr_contains(const struct cidr_table *t, const struct event_addr *a)
 			hi = mid;
 	}
 	return lo && cmp128(xh, xl, t->v6[lo - 1].hi_hi, t->v6[lo - 1].hi_lo) <= 0;
+}
+
+typedef unsigned __int128 u128;
+
+/* IANA's special-purpose registries (RFC 6890 and successors): private,
+ * shared, loopback, link-local, documentation, benchmarking, multicast and
+ * reserved space.  Feeds list some of it by mistake (documentation ranges
+ * as examples); no visitor comes from there. */
+static const char special_text[] =
+	"0.0.0.0/8\n10.0.0.0/8\n100.64.0.0/10\n127.0.0.0/8\n169.254.0.0/16\n"
+	"172.16.0.0/12\n192.0.0.0/24\n192.0.2.0/24\n192.168.0.0/16\n"
+	"198.18.0.0/15\n198.51.100.0/24\n203.0.113.0/24\n224.0.0.0/3\n"
+	"::/127\n64:ff9b:1::/48\n100::/64\n2001:db8::/32\nfc00::/7\nfe80::/10\n"
+	"ff00::/8\n";
+
+static u128 v6_lo(const struct cidr_v6 *r)
+{
+	return (u128)r->lo_hi << 64 | r->lo_lo;
+}
+
+static u128 v6_hi(const struct cidr_v6 *r)
+{
+	return (u128)r->hi_hi << 64 | r->hi_lo;
+}
+
+static struct cidr_v6 v6_make(u128 lo, u128 hi)
+{
+	return (struct cidr_v6){ (uint64_t)(lo >> 64), (uint64_t)lo,
+				 (uint64_t)(hi >> 64), (uint64_t)hi };
+}
+
+struct span128 {
+	u128 lo, hi;
+};
+
+/* a minus b, both sorted and disjoint, into out (room for na + nb);
+ * returns the number of ranges left */
+static size_t subtract(const struct span128 *a, size_t na,
+		       const struct span128 *b, size_t nb, struct span128 *out)
+{
+	size_t n = 0, j = 0;
+
+	for (size_t i = 0; i < na; i++) {
+		u128 cur = a[i].lo;
+		bool gone = false;
+
+		while (j < nb && b[j].hi < a[i].lo)
+			j++;
+		for (size_t k = j; k < nb && b[k].lo <= a[i].hi; k++) {
+			if (b[k].lo > cur)
+				out[n++] = (struct span128){ cur, b[k].lo - 1 };
+			if (b[k].hi >= a[i].hi) {
+				gone = true;
+				break;
+			}
+			cur = b[k].hi + 1;
+		}
+		if (!gone)
+			out[n++] = (struct span128){ cur, a[i].hi };
+	}
+	return n;
+}
+
+/* the ranges of one family of a table as span128 */
+static struct span128 *spans(const struct cidr_table *t, bool v6)
+{
+	size_t n = v6 ? t->n6 : t->n4;
+	struct span128 *s = malloc((n + 1) * sizeof(*s));
+
+	for (size_t i = 0; s && i < n; i++)
+		s[i] = v6 ? (struct span128){ v6_lo(&t->v6[i]), v6_hi(&t->v6[i]) }
+			  : (struct span128){ t->v4[i].lo, t->v4[i].hi };
+	return s;
+}
+
+static int remove_family(struct cidr_table *t, const struct cidr_table *sp,
+			 bool v6)
+{
+	size_t na = v6 ? t->n6 : t->n4, nb = v6 ? sp->n6 : sp->n4, n;
+	struct span128 *a = spans(t, v6), *b = spans(sp, v6);
+	struct span128 *o = malloc((na + nb + 1) * sizeof(*o));
+	int rc = -ENOMEM;
+
+	if (!a || !b || !o)
+		goto out;
+	n = subtract(a, na, b, nb, o);
+	if (v6) {
+		struct cidr_v6 *p = realloc(t->v6, (n + 1) * sizeof(*p));
+
+		if (!p)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			p[i] = v6_make(o[i].lo, o[i].hi);
+		t->v6 = p;
+		t->n6 = t->cap6 = n;
+	} else {
+		struct cidr_v4 *p = realloc(t->v4, (n + 1) * sizeof(*p));
+
+		if (!p)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			p[i] = (struct cidr_v4){ (uint32_t)o[i].lo, (uint32_t)o[i].hi };
+		t->v4 = p;
+		t->n4 = t->cap4 = n;
+	}
+	rc = 0;
+out:
+	free(a);
+	free(b);
+	free(o);
+	return rc;
+}
+
+int cidr_remove_special(struct cidr_table *t)
+{
+	struct cidr_table sp;
+	char err[64];
+	int rc;
+
+	cidr_init(&sp);
+	rc = cidr_add_text(&sp, special_text, sizeof(special_text) - 1, "special",
+			   err, sizeof(err)) ? -ENOMEM : 0;
+	cidr_finish(&sp);
+	if (!rc)
+		rc = remove_family(t, &sp, false);
+	if (!rc)
+		rc = remove_family(t, &sp, true);
+	cidr_release(&sp);
+	return rc;
+}
+
+
+/* the largest block starting at lo that ends at or before hi, as a prefix
+ * length of a bits-wide address */
+static unsigned block_len(u128 lo, u128 hi, unsigned bits)
+{
+	unsigned len = bits;
+
+	while (len > 0) {
+		u128 size = (u128)1 << (bits - len + 1);
+
+		if (bits - len + 1 >= 128 || (lo & (size - 1)) || hi - lo < size - 1)
+			break;
+		len--;
+	}
+	return len;
+}
+
+static int write_range(FILE *f, u128 lo, u128 hi, unsigned bits)
+{
+	for (;;) {
+		unsigned len = block_len(lo, hi, bits);
+		u128 last = len == 0 ? hi : lo + (((u128)1 << (bits - len)) - 1);
+		struct event_addr a = { .family = bits == 32 ? 4 : 6 };
+		char txt[64];
+
+		if (bits == 32) {
+			for (int i = 0; i < 4; i++)
+				a.bytes[i] = (uint8_t)(lo >> (24 - 8 * i));
+		} else {
+			for (int i = 0; i < 16; i++)
+				a.bytes[i] = (uint8_t)(lo >> (120 - 8 * i));
+		}
+		addr_format(&a, txt, sizeof(txt));
+		if (fprintf(f, "%s/%u\n", txt, len) < 0)
+			return -EIO;
+		if (last >= hi)
+			return 0;
+		lo = last + 1;
+	}
+}
+
+int cidr_write(const struct cidr_table *t, FILE *f)
+{
+	for (size_t i = 0; i < t->n4; i++)
+		if (write_range(f, t->v4[i].lo, t->v4[i].hi, 32))
+			return -EIO;
+	for (size_t i = 0; i < t->n6; i++) {
+		const struct cidr_v6 *r = &t->v6[i];
+
+		if (write_range(f, v6_lo(r), v6_hi(r), 128))
+			return -EIO;
+	}
+	return 0;
 }

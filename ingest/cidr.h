@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event.h"
 
@@ -46,6 +47,16 @@ void cidr_finish(struct cidr_table *t);
 
 /* Whether a is inside one of the ranges (IPv4-mapped IPv6 counts as IPv4). */
 bool cidr_contains(const struct cidr_table *t, const struct event_addr *a);
+
+/* Take IANA's special-purpose addresses (private, loopback, link-local,
+ * documentation, multicast, reserved; IPv4 and IPv6) out of a finished
+ * table.  Returns 0 or -ENOMEM (the table unchanged). */
+int cidr_remove_special(struct cidr_table *t);
+
+/* Write a finished table as the smallest set of CIDRs that covers exactly
+ * its addresses, one "ADDR/LEN" a line, IPv4 first, ascending.  Returns 0
+ * or -EIO. */
+int cidr_write(const struct cidr_table *t, FILE *f);
 
 void cidr_release(struct cidr_table *t);
 

@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"usage: adlog-ingest [-c FILE] [--spool DIR] [--data DIR] [--jobs N] [--json]\n"
 	"                    [--max-reject-ratio R] [FILE...]\n"
 	"       adlog-ingest --dump SEGMENT\n"
+	"       adlog-ingest --merge-cidrs FILE...\n"
 	"\n"
 	"Turns closed event files (*.log, *.log.gz in the spool, or the FILEs named,\n"
 	"- for stdin) into hourly segments under DATA/YYYYMMDDHH/.\n"
@@ -43,6 +44,9 @@ static const char usage_text[] =
 	"  --json                  print the summary as one JSON object\n"
 	"  --max-reject-ratio R    exit 4 when rejected/lines > R (ingest.max_reject_ratio)\n"
 	"  --dump SEGMENT          print a segment's events as TSV and exit\n"
+	"  --merge-cidrs FILE...   print the smallest CIDR set covering the ranges of\n"
+	"                          the FILEs (ingest.datacenter_cidrs format) less\n"
+	"                          private, documentation and reserved space, and exit\n"
 	"  --help, --version\n"
 	"\n"
 	"Exit status: 0 ok, 1 internal error, 2 usage or configuration,\n"
@@ -202,11 +206,40 @@ static void progress(uint64_t done, uint64_t total, double t0)
 		secs > 0 ? done / 1e6 / secs : 0.0);
 }
 
+/* --merge-cidrs: the union of the files' ranges, less special-purpose
+ * addresses, as the fewest CIDRs on stdout; the data-centre updater (cron/adlog-update-datacenters) builds
+ * the list with it, so that ingest's own reader checks every line */
+static int merge_cidrs(char **files, int n)
+{
+	struct cidr_table t;
+	char err[512];
+	int rc = EXIT_OK;
+
+	cidr_init(&t);
+	for (int i = 0; i < n && rc == EXIT_OK; i++)
+		if (cidr_load_file(&t, files[i], err, sizeof(err))) {
+			diag_err("%s", err);
+			rc = EXIT_USAGE;
+		}
+	if (rc == EXIT_OK) {
+		cidr_finish(&t);
+		if (cidr_remove_special(&t)) {
+			diag_err("out of memory");
+			rc = EXIT_INTERNAL;
+		} else if (cidr_write(&t, stdout) || fflush(stdout)) {
+			diag_err("cannot write the merged ranges: %s", strerror(errno));
+			rc = EXIT_IO;
+		}
+	}
+	cidr_release(&t);
+	return rc;
+}
+
 /* ---- main ---- */
 
 struct args {
 	const char *conf, *spool, *data, *jobs, *ratio, *dump;
-	bool json;
+	bool json, merge_cidrs;
 	char **files;
 	int nfiles;
 };
@@ -228,6 +261,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			exit(EXIT_OK);
 		} else if (!strcmp(s, "--json")) {
 			a->json = true;
+			continue;
+		} else if (!strcmp(s, "--merge-cidrs")) {
+			a->merge_cidrs = true;
 			continue;
 		} else if (!strcmp(s, "--")) {
 			i++;
@@ -418,10 +454,12 @@ int main(int argc, char **argv)
 	}
 	if (a.dump)
 		return dump_segment(a.dump);
+	if (a.merge_cidrs)
+		return merge_cidrs(a.files, a.nfiles);
 	if (setup(&a, &cfg, &o))
 		return EXIT_USAGE;
 	t0 = now_s();
-	if (givt_load(&rules, cfg.ingest.bot_patterns, cfg.ingest.bot_allow,
+	if (givt_load(&rules, cfg.ingest.bot_patterns, cfg.ingest.bot_local,
 		       cfg.ingest.datacenter_cidrs, err, sizeof(err))) {
 		diag_err("%s", err);
 		return EXIT_USAGE;
