@@ -150,15 +150,17 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schema/sample \
 		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/adlog \
 		$(DESTDIR)$(SYSCONFDIR)/cron.d $(DESTDIR)$(SYSTEMDDIR)
-	install -m 0755 $(PROGRAMS) cron/adlog-cron $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(PROGRAMS) cron/adlog-cron cron/adlog-update-datacenters $(DESTDIR)$(BINDIR)/
 	install -m 0644 schema/*.sql schema/README.md $(DESTDIR)$(DATADIR)/schema/
 	install -m 0644 schema/sample/*.sql $(DESTDIR)$(DATADIR)/schema/sample/
 	install -m 0644 data/*.txt conf/inventory.example $(DESTDIR)$(DATADIR)/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(SUBST) conf/adlog.conf.example >$(DESTDIR)$(SYSCONFDIR)/adlog/adlog.conf.example
+	$(SUBST) conf/datacenter-sources.example >$(DESTDIR)$(SYSCONFDIR)/adlog/datacenter-sources.example
 	$(if $(wildcard conf/nginx.conf),install -m 0644 conf/nginx.conf $(DESTDIR)$(SYSCONFDIR)/adlog/nginx.conf.example)
 	$(SUBST) cron/adlog.crontab >$(DESTDIR)$(SYSCONFDIR)/cron.d/adlog
-	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/adlog/adlog.conf.example $(DESTDIR)$(SYSCONFDIR)/cron.d/adlog
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/adlog/adlog.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/adlog/datacenter-sources.example $(DESTDIR)$(SYSCONFDIR)/cron.d/adlog
 	for u in $(UNITS); do \
 		$(SUBST) $$u >$(DESTDIR)$(SYSTEMDDIR)/$${u##*/} && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$${u##*/} || exit 1; done

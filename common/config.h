@@ -107,6 +107,7 @@ struct config_cron {
 	int64_t segment_days;
 	int64_t quarantine_days;
 	int64_t report_days;
+	char datacenter_sources[CONF_STR_MAX];
 };
 
 struct config_admin {

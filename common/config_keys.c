@@ -167,6 +167,8 @@ static const struct conf_key keys[] = {
 	    "purge quarantine files older than this many days; 0 keeps them"),
 	INT(cron, report_days, "400", 0, 36500,
 	    "purge daily reports older than this many days; 0 keeps them"),
+	STR(cron, datacenter_sources, "/etc/adlog/datacenter-sources",
+	    "the feeds the datacenters job builds ingest.datacenter_cidrs from"),
 
 	STR(admin, serve_status_url, "http://127.0.0.1/status",
 	    "serve's /status that adlog-admin status reads (plain http); empty skips it"),

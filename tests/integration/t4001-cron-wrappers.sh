@@ -14,7 +14,7 @@ pipeline_bin
 # --- defaults of the wrapper = defaults of the example file ---
 for key in common.spool_dir common.data_dir ingest.archive_dir ingest.quarantine_dir \
 	cron.status_dir cron.log cron.report_dir cron.archive_days cron.segment_days \
-	cron.quarantine_days cron.report_days; do
+	cron.quarantine_days cron.report_days cron.datacenter_sources ingest.datacenter_cidrs; do
 	expect_eq "default of $key" "$("$CRON" -c "$ROOT/conf/adlog.conf.example" get "$key")" \
 		"$("$CRON" -c "$T/none.conf" get "$key")"
 done

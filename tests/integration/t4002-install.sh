@@ -11,8 +11,9 @@ R=$T/root
 make --no-print-directory -s -o all BUILD="$BUILD" DESTDIR="$R" PREFIX=/opt/adlog install >"$T/make.log" 2>&1 ||
 	{ cat "$T/make.log"; fail "make install failed"; }
 
-for f in bin/adlog-cron share/adlog/schema/0001_inventory.sql share/adlog/schema/sample/inventory.sql \
+for f in bin/adlog-cron bin/adlog-update-datacenters share/adlog/schema/0001_inventory.sql share/adlog/schema/sample/inventory.sql \
 	share/adlog/bots.txt share/adlog/bots-allow.txt share/adlog/datacenters.txt \
+	share/adlog/datacenters-local.txt \
 	share/doc/adlog/operations.md; do
 	[ -f "$R/opt/adlog/$f" ] || fail "missing /opt/adlog/$f"
 done
@@ -22,7 +23,7 @@ done
 [ -f "$R/etc/adlog/adlog.conf.example" ] || fail "no example config"
 [ -f "$R/etc/cron.d/adlog" ] || fail "no crontab"
 [ -f "$R/lib/systemd/system/adlog-cron@.service" ] || fail "no adlog-cron@.service"
-for t in ingest analyze daily export purge; do
+for t in ingest analyze daily export purge datacenters; do
 	[ -f "$R/lib/systemd/system/adlog-$t.timer" ] || fail "no adlog-$t.timer"
 done
 pass "files in place"
@@ -39,6 +40,10 @@ fi
 expect_eq "installed example points at installed data" /opt/adlog/share/adlog/bots.txt \
 	"$("$R/opt/adlog/bin/adlog-cron" -c "$R/etc/adlog/adlog.conf.example" get ingest.bot_patterns)"
 [ "$(stat -c %a "$R/etc/cron.d/adlog")" = 644 ] || fail "crontab mode"
+grep -q '^local  *cidr  */opt/adlog/share/adlog/datacenters-local.txt$' "$R/etc/adlog/datacenter-sources.example" ||
+	fail "datacenter-sources.example does not name the installed local list"
+grep -q '^[0-9].* adlog /opt/adlog/bin/adlog-cron datacenters$' "$R/etc/cron.d/adlog" ||
+	fail "crontab does not run the datacenters job"
 grep -qF 'adlog s=$(/opt/adlog/bin/adlog-admin status 2>&1) || echo "$s"' "$R/etc/cron.d/adlog" ||
 	fail "crontab does not run the installed adlog-admin status"
 
