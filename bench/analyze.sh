@@ -81,7 +81,7 @@ after = keep
 archive_dir = $B/archive
 quarantine_dir = $B/quarantine
 bot_patterns = $lists/bots.txt
-bot_allow = $lists/bots-allow.txt
+bot_local = $lists/bots-local.txt
 datacenter_cidrs = $lists/datacenters.txt
 CONF
 

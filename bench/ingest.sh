@@ -36,7 +36,7 @@ after = keep
 archive_dir = $D/archive
 quarantine_dir = $D/quarantine
 bot_patterns = $PWD/data/bots.txt
-bot_allow = $PWD/data/bots-allow.txt
+bot_local = $PWD/data/bots-local.txt
 datacenter_cidrs = $PWD/data/datacenters.txt
 max_reject_ratio = 1
 CONF

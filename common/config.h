@@ -45,7 +45,7 @@ struct config_ingest {
 	double max_reject_ratio;
 	int64_t jobs;
 	char bot_patterns[CONF_STR_MAX];
-	char bot_allow[CONF_STR_MAX];
+	char bot_local[CONF_STR_MAX];
 	char datacenter_cidrs[CONF_STR_MAX];
 	int64_t clock_skew;
 	int64_t id_skew;

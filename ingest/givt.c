@@ -82,7 +82,7 @@ int givt_add_patterns(struct givt *r, const char *text, size_t len,
 				if (n - 2 == strlen(class_names[c]) &&
 				    !memcmp(p + 1, class_names[c], n - 2))
 					break;
-			if (c == GC__COUNT || c == GC_ALLOW) {
+			if (c == GC__COUNT) {
 				snprintf(err, errlen, "%s:%u: unknown section '%.*s'",
 					 name, line, (int)n, p);
 				return -1;
@@ -157,12 +157,12 @@ static int load_patterns(struct givt *r, const char *path,
 	return rc;
 }
 
-int givt_load(struct givt *r, const char *bots, const char *allow,
+int givt_load(struct givt *r, const char *bots, const char *local,
 	       const char *cidrs, char *err, size_t errlen)
 {
 	givt_init(r);
 	if (load_patterns(r, bots, GC_BOT, err, errlen) ||
-	    load_patterns(r, allow, GC_ALLOW, err, errlen) ||
+	    load_patterns(r, local, GC_BOT, err, errlen) ||
 	    (cidrs[0] && cidr_load_file(&r->dc, cidrs, err, errlen)) ||
 	    givt_compile(r, err, errlen)) {
 		givt_release(r);
@@ -200,21 +200,24 @@ static bool match(struct givt_ctx *c, enum givt_class cls, const char *s,
 	return re && pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, c->md, NULL) >= 0;
 }
 
+/* One reason per agent, the most specific class first: a link preview is a
+ * preview whatever else it matches (the lists' generic patterns also match
+ * "facebookexternalhit/1.1"), an allowed agent is a person, a tool is a
+ * tool ("curl/8.0" has a version like a bot's), and only then a bot.  The
+ * small classes run first; the large [bot] pattern only for what is left. */
 static uint32_t classify(struct givt_ctx *c, const char *ua, size_t len)
 {
-	uint32_t v = 0;
-
 	if (len == 0)
 		return SEG_R_NON_BROWSER;
 	if (match(c, GC_PREVIEW, ua, len))
-		v |= SEG_R_PREVIEW_UA;
+		return SEG_R_PREVIEW_UA;
 	if (match(c, GC_ALLOW, ua, len))
-		return v;   /* a person, whatever else matches */
-	if (match(c, GC_BOT, ua, len))
-		v |= SEG_R_BOT_UA;
+		return 0;
 	if (match(c, GC_TOOL, ua, len))
-		v |= SEG_R_NON_BROWSER;
-	return v;
+		return SEG_R_NON_BROWSER;
+	if (match(c, GC_BOT, ua, len))
+		return SEG_R_BOT_UA;
+	return 0;
 }
 
 uint32_t givt_ua(struct givt_ctx *c, const char *ua, size_t len,

@@ -46,9 +46,11 @@ struct givt_ctx {
 	uint64_t hits, misses;
 };
 
-/* Load the pattern files and the CIDR list (any path may be "" for none).
+/* Load the generated pattern file, the hand-kept local one (both in the
+ * bots.txt format, [bot] until a section says otherwise; their patterns of
+ * a class are merged) and the CIDR list.  Any path may be "" for none.
  * Returns 0, or -1 with "FILE:LINE: ..." in err. */
-int givt_load(struct givt *r, const char *bots, const char *allow,
+int givt_load(struct givt *r, const char *bots, const char *local,
 	       const char *cidrs, char *err, size_t errlen);
 
 /* Add patterns from text in the bots.txt format (tests); class_default is

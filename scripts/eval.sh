@@ -32,7 +32,7 @@ after = delete
 archive_dir = $DIR/archive
 quarantine_dir = $DIR/quarantine
 bot_patterns = $ROOT/data/bots.txt
-bot_allow = $ROOT/data/bots-allow.txt
+bot_local = $ROOT/data/bots-local.txt
 datacenter_cidrs = $ROOT/data/datacenters.txt
 X
 : >"$DIR/summary.md"
@@ -73,7 +73,7 @@ first=${SEEDS%% *}
 {
 	echo "Run by \`make eval\` ($(date -u +%Y-%m-%d)): adlog-gen --scenarios all,"
 	echo "$EVENTS events over $HOURS hours per seed, default rule thresholds,"
-	echo "ingest with data/bots.txt, bots-allow.txt and datacenters.txt."
+	echo "ingest with data/bots.txt, bots-local.txt and datacenters.txt."
 	echo "Each cell: adlog (Revive Adserver's floor in brackets).  Targets of"
 	echo "issue 6: GIVT >= 99, SIVT >= 85, valid clicks <= 0.5, traps <= 0.1,"
 	echo "every fraudulent publisher above every honest one."

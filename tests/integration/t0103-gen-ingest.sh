@@ -15,7 +15,7 @@ host = ingest
 archive_dir = $T/archive
 quarantine_dir = $T/quarantine
 bot_patterns = $ROOT/data/bots.txt
-bot_allow = $ROOT/data/bots-allow.txt
+bot_local = $ROOT/data/bots-local.txt
 datacenter_cidrs = $ROOT/data/datacenters.txt
 X
 "$BUILD/adlog-ingest" -c "$T/adlog.conf" --spool "$T/spool" --data "$T/data" \

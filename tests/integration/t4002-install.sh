@@ -12,7 +12,7 @@ make --no-print-directory -s -o all BUILD="$BUILD" DESTDIR="$R" PREFIX=/opt/adlo
 	{ cat "$T/make.log"; fail "make install failed"; }
 
 for f in bin/adlog-cron bin/adlog-update-datacenters share/adlog/schema/0001_inventory.sql share/adlog/schema/sample/inventory.sql \
-	share/adlog/bots.txt share/adlog/bots-allow.txt share/adlog/datacenters.txt \
+	share/adlog/bots.txt share/adlog/bots-local.txt share/adlog/datacenters.txt \
 	share/adlog/datacenters-local.txt \
 	share/doc/adlog/operations.md; do
 	[ -f "$R/opt/adlog/$f" ] || fail "missing /opt/adlog/$f"

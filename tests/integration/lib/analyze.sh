@@ -14,7 +14,7 @@ analyze_setup() {
 	: >"$empty"
 	mkdir -p "$SPOOL" "$DATA"
 	if [ -f "$lists/bots.txt" ]; then
-		bots=$lists/bots.txt allow=$lists/bots-allow.txt dc=$lists/datacenters.txt
+		bots=$lists/bots.txt allow=$lists/bots-local.txt dc=$lists/datacenters.txt
 	else
 		bots=$empty allow=$empty dc=$empty
 	fi
@@ -29,7 +29,7 @@ after = keep
 archive_dir = $T/archive
 quarantine_dir = $T/quarantine
 bot_patterns = $bots
-bot_allow = $allow
+bot_local = $allow
 datacenter_cidrs = $dc
 
 ; small tables: the tests' hours are small, and each hour clears them

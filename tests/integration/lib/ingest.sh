@@ -18,7 +18,7 @@ after = $2
 archive_dir = $T/archive
 quarantine_dir = $T/quarantine
 bot_patterns = $ROOT/data/bots.txt
-bot_allow = $ROOT/data/bots-allow.txt
+bot_local = $ROOT/data/bots-local.txt
 datacenter_cidrs = $ROOT/data/datacenters.txt
 max_reject_ratio = 0.5
 CONF

@@ -22,7 +22,7 @@ data_dir = $1/data
 archive_dir = $1/archive
 quarantine_dir = $1/quarantine
 bot_patterns = $ROOT/data/bots.txt
-bot_allow = $ROOT/data/bots-allow.txt
+bot_local = $ROOT/data/bots-local.txt
 datacenter_cidrs = $ROOT/data/datacenters.txt
 
 [cron]
