@@ -96,7 +96,7 @@ static const char *const script_uas[] = {
 /* data-centre blocks of data/datacenters.txt: 34.192.0.0/12, 3.208.0.0/12 */
 static const uint8_t dc_first[2][2] = { { 34, 192 }, { 3, 208 } };
 /* residential first octets the valid model uses too */
-static const uint8_t home_first[] = { 24, 65, 67, 71, 73, 75, 96, 98 };
+static const uint8_t home_first[] = { 12, 73, 179, 181, 186, 187, 189, 190 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

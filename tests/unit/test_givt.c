@@ -5,7 +5,9 @@
  * regular expressions once per user agent.  And the lists held to real
  * corpora (docs/rules.md), printing their figures and the agents they got
  * wrong: every crawler agent of crawler-user-agents flagged (at least 99%),
- * the browsers of npm user-agents at most 0.5%, in-app browsers never. */
+ * the browsers of npm user-agents at most 0.5%, in-app browsers never,
+ * addresses inside every cloud provider's ranges flagged datacenter and
+ * those just outside not. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -156,7 +158,7 @@ static void test_event_reasons(void **state)
 	/* data-centre addresses, v4, v6 and v4-mapped */
 	memcpy(ev.ip.bytes, (uint8_t[]){ 3, 0, 0, 1 }, 4);
 	assert_int_equal(givt_event(&c, &ev, k), SEG_R_DATACENTER);
-	assert_int_equal(addr_parse("2600:1f00::1", 12, &ev.ip), 0);
+	assert_int_equal(addr_parse("2600:1f00:1000::1", 17, &ev.ip), 0);
 	assert_int_equal(givt_event(&c, &ev, k), SEG_R_DATACENTER);
 	assert_int_equal(addr_parse("::ffff:3.0.0.1", 14, &ev.ip), 0);
 	assert_int_equal(givt_event(&c, &ev, k), SEG_R_DATACENTER);
@@ -278,6 +280,66 @@ static void test_inapp_never_flagged(void **state)
 	assert_int_equal(hit, 0);
 }
 
+static void test_datacenter_probes(void **state)
+{
+	size_t len;
+	char *text = fs_read_file("tests/lists/datacenter-probes.txt", &len);
+	char provs[16][24];
+	unsigned nprov = 0, in = 0, in_hit = 0, out = 0, out_hit = 0;
+	unsigned per[16] = { 0 };
+
+	(void)state;
+	assert_non_null(text);
+	for (char *p = text, *end = text + len; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *prov = NULL, *ip = NULL;
+		struct event_addr a;
+		bool hit;
+
+		if (nl)
+			*nl = '\0';
+		if (p[0] != '#' && (prov = strchr(p, ' ')))
+			ip = strchr(++prov, ' ');
+		if (ip) {
+			const char *kind = p;
+			unsigned k;
+
+			*ip++ = '\0';
+			prov[-1] = '\0';
+			assert_int_equal(addr_parse(ip, strlen(ip), &a), 0);
+			hit = cidr_contains(&g.dc, &a);
+			if (!strcmp(kind, "in")) {
+				for (k = 0; k < nprov && strcmp(provs[k], prov); k++)
+					;
+				if (k == nprov) {
+					assert_true(nprov < 16);
+					snprintf(provs[nprov++], sizeof(provs[0]), "%s", prov);
+				}
+				per[k]++;
+				in++;
+				in_hit += hit;
+				if (!hit)
+					printf("  missed: %s %s\n", prov, ip);
+			} else {
+				out++;
+				out_hit += hit;
+				if (hit)
+					printf("  flagged outside: %s\n", ip);
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	free(text);
+	printf("datacenter: %u of %u addresses inside %u provider lists flagged, "
+	       "%u of %u just outside\n", in_hit, in, nprov, out_hit, out);
+	assert_true(nprov >= 7);
+	for (unsigned k = 0; k < nprov; k++)
+		assert_true(per[k] > 0);
+	assert_int_equal(in_hit, in);
+	assert_true(out > 100);
+	assert_int_equal(out_hit, 0);
+}
+
 static int setup(void **state)
 {
 	char err[256];
@@ -314,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_crawler_recall),
 		cmocka_unit_test(test_browsers_not_flagged),
 		cmocka_unit_test(test_inapp_never_flagged),
+		cmocka_unit_test(test_datacenter_probes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
