@@ -724,6 +724,7 @@ void status_collect(struct status *s, const struct config *cfg)
 	free(hc);
 	collect_quarantine(s, cfg);
 	collect_serve(s, cfg);
+	status_lists_collect(s, cfg);
 	status_verdict(s);
 }
 

@@ -40,6 +40,19 @@ struct status_job {
 	unsigned ncounts;
 };
 
+/* One list of ingest's per-event rules, from its header (status_lists.c). */
+#define STATUS_LIST_SOURCES 16
+struct status_list {
+	char name[16], path[4096];
+	int err;                    /* errno reading it, 0 if read or unset */
+	unsigned long entries;      /* patterns or ranges */
+	int64_t as_of_ms;           /* "# as-of:", else the file's mtime */
+	bool age_from_mtime;
+	int64_t age_s;
+	char sources[STATUS_LIST_SOURCES][160];
+	unsigned nsources;
+};
+
 /* Where the hours waiting for analyze come from. */
 enum status_source {
 	STATUS_SRC_NONE,            /* nothing to compare with: unknown */
@@ -87,6 +100,8 @@ struct status {
 	int cron_err;
 	struct status_job jobs[STATUS_MAX_JOBS];
 	unsigned njobs;
+	/* ingest's lists: bots, bots_local, datacenters */
+	struct status_list lists[3];
 	/* verdict */
 	char attention[STATUS_MAX_ATTENTION][256];
 	unsigned nattention;
@@ -113,6 +128,13 @@ bool status_analyze_line(const char *line, size_t len, uint32_t *hour,
 
 /* Fill s->attention from the facts; true when all is well. */
 bool status_verdict(struct status *s);
+
+/* The facts of a list's text (its header's as-of and sources, its number
+ * of entries) into l; as_of_ms -1 when the header has none. */
+void status_list_parse(const char *text, size_t len, struct status_list *l);
+
+/* Read the three lists the config names into s->lists. */
+void status_lists_collect(struct status *s, const struct config *cfg);
 
 /* Add n to the count called name (len bytes) in v (at most max). */
 void status_count_add(struct status_count *v, unsigned *n, unsigned max,

@@ -246,6 +246,30 @@ static void text_cron(const struct status *s, const struct config *cfg,
 	}
 }
 
+static void text_lists(const struct status *s, FILE *f)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		const struct status_list *l = &s->lists[i];
+		char when[32], age[32];
+
+		fprintf(f, "%-11s %s", i ? "" : "lists", l->name);
+		if (!l->path[0]) {
+			fputs(": none\n", f);
+			continue;
+		}
+		if (l->err) {
+			fprintf(f, " %s: %s\n", l->path, strerror(l->err));
+			continue;
+		}
+		iso_time(l->as_of_ms, when, sizeof(when));
+		fprintf(f, " %s: %lu entries, %s %s (%s old)\n", l->path, l->entries,
+			l->age_from_mtime ? "written" : "as of", when,
+			status_duration(l->age_s, age, sizeof(age)));
+		for (unsigned k = 0; k < l->nsources; k++)
+			fprintf(f, "              source %s\n", l->sources[k]);
+	}
+}
+
 void status_print_text(const struct status *s, const struct config *cfg,
 		       FILE *f)
 {
@@ -267,6 +291,7 @@ void status_print_text(const struct status *s, const struct config *cfg,
 	text_quarantine(s, cfg, f);
 	text_serve(s, cfg, f);
 	text_cron(s, cfg, f);
+	text_lists(s, f);
 }
 
 /* ---- JSON ---- */
@@ -506,5 +531,29 @@ void status_print_json(const struct status *s, const struct config *cfg,
 		fputs(i ? "," : "", f);
 		json_job(&s->jobs[i], f);
 	}
-	fputs("]}}\n", f);
+	fputs("]}", f);
+	json_key(f, &first, "lists");
+	fputc('[', f);
+	for (unsigned i = 0; i < 3; i++) {
+		const struct status_list *l = &s->lists[i];
+		char when[32];
+
+		q = true;
+		fputs(i ? ",{" : "{", f);
+		json_kv_str(f, &q, "name", l->name);
+		json_kv_str(f, &q, "path", l->path);
+		json_kv_str(f, &q, "error", l->err ? strerror(l->err) : NULL);
+		json_kv_num(f, &q, "entries", (long long)l->entries);
+		iso_time(l->as_of_ms, when, sizeof(when));
+		json_kv_str(f, &q, "as_of", l->path[0] && !l->err ? when : NULL);
+		json_kv_num(f, &q, "age_seconds", (long long)l->age_s);
+		json_key(f, &q, "sources");
+		fputc('[', f);
+		for (unsigned k = 0; k < l->nsources; k++) {
+			fputs(k ? "," : "", f);
+			status_json_str(f, l->sources[k]);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}\n", f);
 }

@@ -126,4 +126,14 @@ expect_eq "job exit with a broken feed" 1 "$rc"
 expect_eq "job state" failed "$(st state)"
 case "$(st message)" in *"the list"*|*"azure:"*) ;; *) fail "message: $(st message)" ;; esac
 echo "ok: $(st message)"
+
+# --- adlog-admin status shows the list's age and sources ---
+printf '[admin]\nserve_status_url =\n' >>"$T/cron.conf"
+"$BUILD/adlog-admin" -c "$T/cron.conf" status >"$T/status.txt" 2>&1 || true
+grep -q "^ *datacenters $T/lists/cron-dc.txt: 31 entries, as of .* old)$" "$T/status.txt" ||
+	fail "status does not show the list: $(cat "$T/status.txt")"
+grep -q '^ *source azure ranges=[0-9]* stale-since=' "$T/status.txt" ||
+	fail "status does not show the stale feed"
+grep -q "cron job datacenters failed" "$T/status.txt" || fail "status does not flag the failed job"
+echo "ok: status shows the list's age and its stale feed"
 echo "t4005 ok"

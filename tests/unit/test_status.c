@@ -520,10 +520,42 @@ static void test_collect_mysql_down(void **state)
 	}
 }
 
+static void test_list_header(void **state)
+{
+	static const char dc[] =
+		"# datacenters.txt - ...\n"
+		"# as-of: 2026-08-22T06:05:04Z\n"
+		"# source: aws aws https://ip-ranges.amazonaws.com/ip-ranges.json ranges=1752\n"
+		"# source: azure azure /var/lib/x.json ranges=9 stale-since=2026-08-20T04:20:00Z\n"
+		"\n3.0.0.0/15\n2600:1f00::/40\n";
+	static const char bots[] =
+		"# Sources (fetched with npm pack):\n"
+		"#   crawler-user-agents 1.60.0, license MIT, https://x\n"
+		"#     pattern by its tags: social-preview -> [preview]; http-library,\n"
+		"#   isbot 5.2.4, license Unlicense, https://isbot.js.org\n"
+		"[bot]\nGooglebot\\/\n[wW]get\n[tool]\n^curl\n";
+	struct status_list l;
+
+	(void)state;
+	status_list_parse(dc, sizeof(dc) - 1, &l);
+	assert_int_equal(l.entries, 2);
+	assert_int_equal(l.as_of_ms, 1787378704000LL);
+	assert_int_equal(l.nsources, 2);
+	assert_string_equal(l.sources[0], "aws ranges=1752");
+	assert_string_equal(l.sources[1], "azure ranges=9 stale-since=2026-08-20T04:20:00Z");
+	status_list_parse(bots, sizeof(bots) - 1, &l);
+	assert_int_equal(l.entries, 3);
+	assert_int_equal(l.as_of_ms, -1);
+	assert_int_equal(l.nsources, 2);
+	assert_string_equal(l.sources[0], "crawler-user-agents 1.60.0 (MIT)");
+	assert_string_equal(l.sources[1], "isbot 5.2.4 (Unlicense)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_parse),
+		cmocka_unit_test(test_list_header),
 		cmocka_unit_test(test_job_parse_running_and_failed),
 		cmocka_unit_test(test_lag),
 		cmocka_unit_test(test_analyze_line),
