@@ -35,7 +35,7 @@ mkdir -p "$T/lists"
 expect_eq "no complaint" "" "$(cat "$T/err")"
 body "$T/lists/dc.txt" >"$T/actual"
 expect_file_eq "$F/expect-merged.txt" "$T/actual"
-echo "ok: the list is the smallest CIDR set of the 8 feeds"
+pass "the list is the smallest CIDR set of the 8 feeds"
 expect_eq "a source line per feed" 8 "$(grep -c '^# source: ' "$T/lists/dc.txt")"
 expect_eq "summary" '{"sources":8,"sources_failed":0,"ranges":31,"replaced":1}' "$(cat "$T/out")"
 expect_eq "documentation range of vultr's feed left out" "" "$(grep '^203\.0\.113\.' "$T/lists/dc.txt" || true)"
@@ -71,10 +71,10 @@ rc=0
 expect_eq "exit status with a broken feed" 1 "$rc"
 grep -q "^adlog-update-datacenters: azure: cannot read '$F/azure-servicetags-broken.json' as a azure feed: parse error: .*; keeping its last good ranges of " "$T/err" ||
 	fail "no clear error for the broken feed: $(cat "$T/err")"
-echo "ok: $(cat "$T/err")"
+pass "broken feed named: $(cat "$T/err")"
 body "$T/lists/dc.txt" >"$T/actual"
 expect_file_eq "$F/expect-merged.txt" "$T/actual"
-echo "ok: the broken feed's last good ranges kept"
+pass "the broken feed's last good ranges kept"
 grep -q '^# source: azure azure .* stale-since=' "$T/lists/dc.txt" || fail "header does not say azure is stale"
 expect_eq "summary" '{"sources":8,"sources_failed":1,"ranges":31,"replaced":1}' "$(cat "$T/out")"
 
@@ -87,7 +87,7 @@ expect_eq "exit status, no last good" 1 "$rc"
 grep -q "azure: .*; no earlier ranges of it" "$T/err" || fail "no message: $(cat "$T/err")"
 grep -q "the list '$T/lists/dc.txt' is left as it was" "$T/err" || fail "no message: $(cat "$T/err")"
 cmp -s "$T/before" "$T/lists/dc.txt" || fail "the list changed"
-echo "ok: the list left as it was"
+pass "the list left as it was"
 
 # --- unreadable source and bad line of a hand-kept list ---
 printf 'x cidr %s\n' "$T/nonexistent" >"$T/bad-sources"
@@ -125,7 +125,7 @@ rc=0; "$ROOT/cron/adlog-cron" -c "$T/cron.conf" datacenters 2>/dev/null || rc=$?
 expect_eq "job exit with a broken feed" 1 "$rc"
 expect_eq "job state" failed "$(st state)"
 case "$(st message)" in *"the list"*|*"azure:"*) ;; *) fail "message: $(st message)" ;; esac
-echo "ok: $(st message)"
+pass "job message: $(st message)"
 
 # --- adlog-admin status shows the list's age and sources ---
 printf '[admin]\nserve_status_url =\n' >>"$T/cron.conf"
@@ -135,5 +135,5 @@ grep -q "^ *datacenters $T/lists/cron-dc.txt: 31 entries, as of .* old)$" "$T/st
 grep -q '^ *source azure ranges=[0-9]* stale-since=' "$T/status.txt" ||
 	fail "status does not show the stale feed"
 grep -q "cron job datacenters failed" "$T/status.txt" || fail "status does not flag the failed job"
-echo "ok: status shows the list's age and its stale feed"
-echo "t4005 ok"
+pass "status shows the list's age and its stale feed"
+
