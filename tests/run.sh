@@ -6,7 +6,8 @@
 # line `cases: N passed, N failed`, tests/integration/lib/common.sh).  The
 # last line is the total:
 #   check: N passed, N failed
-# With FILEs after `integration`, only those integration files run.
+# With FILEs after `integration`, only those integration files run.  A unit
+# test's lines starting "figure: " (what it measured) are shown under it.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -40,6 +41,7 @@ run_unit() {
 		printf '== unit: %s ... ' "${t##*/}"
 		"$t" >"$log" 2>&1; st=$?
 		add "$log" "unit ${t##*/}" "$st"
+		sed -n 's/^figure: /    /p' "$log"   # what a test measured
 		[ "$st" -eq 0 ] || sed -n '/FAILED\|ERROR\|Failure/p' "$log" | head -n 20 | sed 's/^/    /'
 	done
 }

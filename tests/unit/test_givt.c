@@ -251,7 +251,7 @@ static void test_crawler_recall(void **state)
 
 	(void)state;
 	hit = corpus("tests/lists/crawlers.txt", any_ua, true, 20, &total);
-	printf("crawler recall: %u of %u crawler-user-agents instances flagged (%.2f%%)\n",
+	printf("figure: crawler recall: %u of %u crawler-user-agents instances flagged (%.2f%%)\n",
 	       hit, total, 100.0 * hit / total);
 	assert_true(total > 1000);
 	assert_true(hit * 100 >= total * 99);
@@ -263,7 +263,7 @@ static void test_browsers_not_flagged(void **state)
 
 	(void)state;
 	hit = corpus("tests/lists/browsers.txt", any_ua, false, 20, &total);
-	printf("browsers flagged: %u of %u npm user-agents agents (%.2f%%)\n",
+	printf("figure: browsers flagged: %u of %u npm user-agents agents (%.2f%%)\n",
 	       hit, total, 100.0 * hit / total);
 	assert_true(total > 500);
 	assert_true(hit * 1000 <= total * 5);
@@ -275,7 +275,7 @@ static void test_inapp_never_flagged(void **state)
 
 	(void)state;
 	hit = corpus("tests/lists/inapp.txt", any_ua, false, 50, &total);
-	printf("in-app browsers flagged: %u of %u\n", hit, total);
+	printf("figure: in-app browsers flagged: %u of %u\n", hit, total);
 	assert_true(total > 30);
 	assert_int_equal(hit, 0);
 }
@@ -330,7 +330,7 @@ static void test_datacenter_probes(void **state)
 		p = nl ? nl + 1 : end;
 	}
 	free(text);
-	printf("datacenter: %u of %u addresses inside %u provider lists flagged, "
+	printf("figure: datacenter: %u of %u addresses inside %u provider lists flagged, "
 	       "%u of %u just outside\n", in_hit, in, nprov, out_hit, out);
 	assert_true(nprov >= 7);
 	for (unsigned k = 0; k < nprov; k++)
