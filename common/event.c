@@ -1,4 +1,4 @@
-/* event.c - render and parse the v1 event line, the contract between serve,
+/* event.c - render and parse the event line (v1 and v2), the contract between serve,
  * every downstream reader and third-party tools (docs/log-format.md). */
 #include "event.h"
 
@@ -327,13 +327,20 @@ size_t event_unescape(struct span esc, char *dst, size_t cap)
 
 /* ---- render ---- */
 
+bool event_is_v2(const struct event *ev)
+{
+	return ev->type == EVENT_SERVED ||
+	       (ev->type == EVENT_IMPRESSION &&
+		(ev->flags & EVENT_F_TOKEN_MASK));
+}
+
 size_t event_render(const struct event *ev, char *buf, size_t cap)
 {
 	char *p = buf;
 
 	if (cap < EVENT_LINE_MAX)
 		return 0;
-	*p++ = '1';
+	*p++ = event_is_v2(ev) ? '2' : '1';
 	*p++ = '\t';
 	*p++ = ev->type;
 	*p++ = '\t';
@@ -425,14 +432,24 @@ static int split_fields(const char *line, size_t len,
 	return 0;
 }
 
-/* Token facts must agree with the type and the impression id. */
-static enum event_err check_token(const struct event *ev)
+/* Token facts must agree with the type, the impression id and the
+ * version: in v2 an impression may carry one token verdict (a render). */
+static enum event_err check_token(const struct event *ev, int version)
 {
 	uint32_t tok = ev->flags & EVENT_F_TOKEN_MASK;
 	uint32_t state = tok & ~(uint32_t)EVENT_F_UNSIGNED_DENY;
 
-	if (ev->type == EVENT_IMPRESSION)
-		return tok ? EVENT_E_FLAGS : ev->imp ? EVENT_E_IMP : EVENT_OK;
+	if (ev->type != EVENT_CLICK) {
+		if (ev->imp)
+			return EVENT_E_IMP;
+		if (!tok)
+			return EVENT_OK;
+		if (version < 2 || ev->type != EVENT_IMPRESSION ||
+		    (tok & ~(uint32_t)EVENT_F_RENDER_MASK) ||
+		    (tok & (tok - 1)))
+			return EVENT_E_FLAGS;
+		return EVENT_OK;
+	}
 	if (!state || (state & (state - 1)))
 		return EVENT_E_FLAGS;   /* exactly one token verdict */
 	if ((tok & EVENT_F_UNSIGNED_DENY) && state != EVENT_F_NO_TOKEN)
@@ -453,11 +470,14 @@ static enum event_err parse_fields(const char *line, const struct span *f,
 	uint64_t v;
 	enum event_err e;
 	size_t bad;
+	int version;
 
 	memset(ev, 0, sizeof(*ev));
-	if (f[0].len != 1 || f[0].ptr[0] != '1')
+	if (f[0].len != 1 || f[0].ptr[0] < '1' || f[0].ptr[0] > '0' + EVENT_VERSION)
 		FAIL(EVENT_E_VERSION, 0);
-	if (f[1].len != 1 || (f[1].ptr[0] != 'i' && f[1].ptr[0] != 'c'))
+	version = f[0].ptr[0] - '0';
+	if (f[1].len != 1 || (f[1].ptr[0] != 'i' && f[1].ptr[0] != 'c' &&
+			      (f[1].ptr[0] != 's' || version < 2)))
 		FAIL(EVENT_E_TYPE, 1);
 	ev->type = f[1].ptr[0];
 	if (parse_dec(f[2].ptr, f[2].len, EVENT_TS_MAX_MS - 1, &v) ||
@@ -477,7 +497,7 @@ static enum event_err parse_fields(const char *line, const struct span *f,
 	if (parse_hex_min(f[7].ptr, f[7].len, &v) || (v & ~(uint64_t)EVENT_F_ALL))
 		FAIL(EVENT_E_FLAGS, 7);
 	ev->flags = (uint32_t)v;
-	e = check_token(ev);
+	e = check_token(ev, version);
 	if (e)
 		FAIL(e, e == EVENT_E_IMP ? 4 : 7);
 	uint32_t *ids[4] = { &ev->ad, &ev->zone, &ev->pub, &ev->camp };

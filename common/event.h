@@ -1,5 +1,6 @@
-/* event.h - the v1 event line: the one definition of how an impression or a
- * click is written to the spool and read back (docs/log-format.md).
+/* event.h - the event line (formats v1 and v2): the one definition of how
+ * a served ad, an impression or a click is written to the spool and read
+ * back (docs/log-format.md).
  *
  * Ownership: nothing here allocates.  event_render() reads ua/ref as RAW
  * bytes and escapes them; event_parse() points ua/ref at the ESCAPED text
@@ -11,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EVENT_VERSION 1
+#define EVENT_VERSION 2       /* newest format this code reads and writes */
 #define EVENT_FIELDS 14
 #define EVENT_TEXT_MAX 512    /* ua/ref after escaping, in bytes */
 #define EVENT_LINE_MAX 2048   /* longest valid line, LF included */
@@ -36,10 +37,16 @@ enum event_flag {
 #define EVENT_F_TOKEN_MASK (EVENT_F_TOKEN_VALID | EVENT_F_TOKEN_BAD | \
 			    EVENT_F_TOKEN_EXPIRED | EVENT_F_NO_TOKEN | \
 			    EVENT_F_UNSIGNED_DENY)
+/* v2: the token verdicts an impression may carry when it is the render of
+ * a served ad (/r); such an impression has the served ad's id */
+#define EVENT_F_RENDER_MASK (EVENT_F_TOKEN_VALID | EVENT_F_TOKEN_BAD | \
+			     EVENT_F_TOKEN_EXPIRED)
 
-enum event_type { EVENT_IMPRESSION = 'i', EVENT_CLICK = 'c' };
+/* 's' (v2): an ad was answered to /ad or /f and may be rendered; not billed.
+ * 'i': an impression (rendered, or a pixel); 'c': a click. */
+enum event_type { EVENT_IMPRESSION = 'i', EVENT_CLICK = 'c', EVENT_SERVED = 's' };
 
-/* Why a line is not a valid v1 event.  0 is success. */
+/* Why a line is not a valid event.  0 is success. */
 enum event_err {
 	EVENT_OK = 0,
 	EVENT_E_EMPTY,       /* zero-length line */
@@ -75,7 +82,7 @@ struct event_addr {
 };
 
 struct event {
-	char type;               /* EVENT_IMPRESSION or EVENT_CLICK */
+	char type;               /* enum event_type */
 	int64_t ts_ms;           /* Unix epoch milliseconds, UTC */
 	uint64_t id;
 	uint64_t imp;            /* impression id of a click, 0 for '-' */
@@ -88,11 +95,17 @@ struct event {
 };
 
 /* Render ev as one line ending in LF into buf (cap >= EVENT_LINE_MAX is
- * always enough).  Returns the line length, or 0 if cap is too small. */
+ * always enough), in the oldest format that can say it: v2 for a served ad
+ * or a render, v1 otherwise.  Returns the line length, or 0 if cap is too
+ * small. */
 size_t event_render(const struct event *ev, char *buf, size_t cap);
 
-/* Parse one line (without its LF).  Returns EVENT_OK, or the reason the line
- * is bad with *err_off set to the byte offset where the fault starts. */
+/* Does ev need format v2 (a served ad, or an impression with a token)? */
+bool event_is_v2(const struct event *ev);
+
+/* Parse one line (without its LF), v1 or v2.  Returns EVENT_OK, or the
+ * reason the line is bad with *err_off set to the byte offset where the
+ * fault starts. */
 enum event_err event_parse(const char *line, size_t len, struct event *ev,
 			   size_t *err_off);
 

@@ -524,7 +524,8 @@ static int check_records(const struct segment_reader *r,
 	for (uint32_t i = 0; i < count; i++, x++)
 		if ((x->ua != SEG_NO_STRING && x->ua >= r->strings) ||
 		    (x->ref != SEG_NO_STRING && x->ref >= r->strings) ||
-		    (x->type != 'i' && x->type != 'c') ||
+		    (x->type != 'i' && x->type != 'c' &&
+		     (x->type != 's' || r->version < 2)) ||
 		    (x->ip_family != 4 && x->ip_family != 6) ||
 		    x->has_uid > 1)
 			return SEG_E_CORRUPT;
@@ -548,7 +549,8 @@ static int parse_blocks(struct segment_reader *r, struct seg_src *src)
 		return SEG_E_MAGIC;
 	if (get64(p + 56) != XXH3_64bits(p, 56))
 		return SEG_E_CHECKSUM;
-	if (get32(p + 8) != SEG_VERSION)
+	r->version = get32(p + 8);
+	if (r->version < 1 || r->version > SEG_VERSION)
 		return SEG_E_VERSION;
 	if (get32(p + 12) != SEG_HEADER_SIZE ||
 	    get32(p + 16) != sizeof(struct seg_record))

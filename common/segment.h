@@ -14,7 +14,7 @@
 #include "event.h"
 
 #define SEG_MAGIC "ADLOGSEG"
-#define SEG_VERSION 1
+#define SEG_VERSION 2        /* written; 1 is still read (no 's' records) */
 #define SEG_HEADER_SIZE 64
 #define SEG_BLOCK_HEADER_SIZE 32
 #define SEG_BLOCK_EVENTS 4096     /* records per event block, at most */
@@ -49,7 +49,7 @@ struct seg_record {
 	uint8_t ip[16];
 	uint8_t uid[16];     /* all zero when has_uid is 0 */
 	uint16_t flags;      /* enum event_flag, as logged */
-	uint8_t type;        /* 'i' or 'c' */
+	uint8_t type;        /* 'i', 'c', or (version 2) 's' */
 	uint8_t ip_family;   /* 4 or 6 */
 	uint8_t has_uid;
 	uint8_t pad[3];
@@ -135,6 +135,7 @@ struct segment_reader {
 	bool mapped;                /* map came from mmap, not the caller */
 	int fd;                     /* the file (segment_open), else -1 */
 	uint32_t hour;
+	uint32_t version;           /* of the file: 1 or 2 */
 	uint64_t events, strings, checksum;
 	uint32_t dict_resets;
 	struct seg_strblock *sblocks;

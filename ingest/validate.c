@@ -31,7 +31,11 @@ unsigned validate_event(const struct validate_cfg *c, const struct event *ev)
 		if (ev->ts_ms >= c->hour_start_ms + HOUR_MS + c->skew_ms)
 			return REJ_TS_NEW;
 	}
-	if (d > c->id_skew_ms || d < -c->id_skew_ms)
+	/* a render carries the id of the ad served before it, so its id may
+	 * be older than its time (the token's age is serve's to judge) */
+	if (d > c->id_skew_ms ||
+	    (d < -c->id_skew_ms &&
+	     !(ev->type == EVENT_IMPRESSION && (ev->flags & EVENT_F_RENDER_MASK))))
 		return REJ_ID_TS;
 	return 0;
 }

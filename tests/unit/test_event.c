@@ -205,6 +205,35 @@ static void test_golden_good(void **state)
 	assert_true(count >= 6);
 }
 
+/* Each line is written in the oldest format that can say it, and reads
+ * back as it was written: a served ad and a render need v2. */
+static void test_version_written(void **state)
+{
+	static const struct { char type; uint32_t flags; uint64_t imp; char v; } c[] = {
+		{ EVENT_SERVED, EVENT_F_UID_NEW, 0, '2' },
+		{ EVENT_IMPRESSION, EVENT_F_TOKEN_VALID, 0, '2' },
+		{ EVENT_IMPRESSION, EVENT_F_TOKEN_BAD | EVENT_F_UNKNOWN, 0, '2' },
+		{ EVENT_IMPRESSION, EVENT_F_NO_ACCEPT_LANG, 0, '1' },
+		{ EVENT_CLICK, EVENT_F_TOKEN_VALID, 7, '1' },
+	};
+	char buf[EVENT_LINE_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct event ev = { .type = c[i].type, .ts_ms = EVENT_ID_EPOCH_MS + 5,
+				    .id = 9, .imp = c[i].imp, .flags = c[i].flags,
+				    .ip = { .family = 4 } }, back;
+		size_t n = event_render(&ev, buf, sizeof(buf)), off;
+
+		assert_true(n > 2);
+		assert_int_equal(buf[0], c[i].v);
+		assert_int_equal(event_parse(buf, n - 1, &back, &off), EVENT_OK);
+		assert_int_equal(back.type, c[i].type);
+		assert_int_equal(back.flags, c[i].flags);
+		assert_int_equal(event_is_v2(&back), c[i].v == '2');
+	}
+}
+
 static void test_golden_bad(void **state)
 {
 	FILE *f = open_golden("event-bad.txt");
@@ -323,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_unescape_rejects),
 		cmocka_unit_test(test_golden_good),
 		cmocka_unit_test(test_golden_bad),
+		cmocka_unit_test(test_version_written),
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_eventid),
 		cmocka_unit_test(test_numbers),
