@@ -56,6 +56,8 @@ static int warm(struct analyzer *a, struct hour_set *p, uint32_t hour)
 	if (hour_merge_init(&m, p, start - rules_warmup_ms(&a->rules)))
 		return -1;
 	while ((rec = hour_merge_next(&m, &seg)) && rec->ts_ms < start) {
+		if (rec->type == EVENT_SERVED)
+			continue;
 		rules_warm(&a->rules, rec,
 			   hour_ua_hash(&p->segs[seg], rec->ua));
 		a->warmed++;
@@ -75,6 +77,7 @@ static void feed_pubscore(struct analyzer *a, const struct segment_reader *r,
 	pe.pub = rec->pub;
 	pe.zone = rec->zone;
 	pe.type = rec->type;
+	pe.render = (rec->flags & EVENT_F_RENDER_MASK) != 0;
 	pe.hour = (uint8_t)(hour % 100);
 	if (rec->ref != SEG_NO_STRING && segment_string_get(r, rec->ref, &ref))
 		pe.ref = (uint8_t)pubscore_ref_class(a->ps, rec->pub, ref);
@@ -125,6 +128,8 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 	if (hour_merge_init(&m, h, INT64_MIN))
 		goto out_nomem;
 	while ((rec = hour_merge_next(&m, &seg))) {
+		if (rec->type == EVENT_SERVED)
+			continue;       /* counted, never judged: not billed */
 		rules_observe(&a->rules, rec, hour_ua_hash(&h->segs[seg], rec->ua));
 		lookback_observe(&a->lb, rec, &h->segs[seg]);
 	}
@@ -145,7 +150,8 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 		while (n < ROLLUP_BATCH && (rec = hour_merge_next(&m, &seg))) {
 			const struct segment_reader *r = &h->segs[seg].r;
 			uint64_t ua = hour_ua_hash(&h->segs[seg], rec->ua);
-			uint32_t reasons = rec->reasons |
+			bool served = rec->type == EVENT_SERVED;
+			uint32_t reasons = served ? 0 : rec->reasons |
 					   rules_event(&a->rules, rec, ua);
 
 			copy[n] = *rec;

@@ -230,20 +230,21 @@ struct hour_txn {
 	struct load_timing *timing;
 };
 
-#define STATS_COLS 12
+#define STATS_COLS 14
 #define INV_COLS 8
 
 static const char STATS_SQL[] =
 	"INSERT INTO stats_hourly (hour, publisher_id, zone_id, campaign_id, "
 	"ad_id, impressions, clicks, valid_impressions, valid_clicks, "
-	"uniques_est, spend_micros, earnings_micros) "
-	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"uniques_est, spend_micros, earnings_micros, served, rendered) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char STATS_UPSERT[] =
 	" ON DUPLICATE KEY UPDATE impressions = VALUES(impressions), "
 	"clicks = VALUES(clicks), valid_impressions = VALUES(valid_impressions), "
 	"valid_clicks = VALUES(valid_clicks), uniques_est = VALUES(uniques_est), "
 	"spend_micros = VALUES(spend_micros), "
-	"earnings_micros = VALUES(earnings_micros)";
+	"earnings_micros = VALUES(earnings_micros), served = VALUES(served), "
+	"rendered = VALUES(rendered)";
 
 /* Every parameter is a number (db_execute_rows): the hour as
  * YYYYMMDDhh0000, the type as its ENUM index (1 impression, 2 click), the
@@ -291,6 +292,8 @@ static void fill_stats(const void *ctx, size_t i, uint64_t *o)
 	o[9] = x->uniques;
 	o[10] = x->spend;
 	o[11] = x->earnings;
+	o[12] = x->served;
+	o[13] = x->rendered;
 }
 
 static void fill_inv(const void *ctx, size_t i, uint64_t *o)
@@ -359,11 +362,11 @@ struct stats_diff {
 	size_t nold;                /* rows stored before */
 };
 
-static bool row_same(const struct rollup_row *x, const uint64_t v[7])
+static bool row_same(const struct rollup_row *x, const uint64_t v[9])
 {
 	return x->imps == v[0] && x->clicks == v[1] && x->vimps == v[2] &&
 	       x->vclicks == v[3] && x->uniques == v[4] && x->spend == v[5] &&
-	       x->earnings == v[6];
+	       x->earnings == v[6] && x->served == v[7] && x->rendered == v[8];
 }
 
 /* Fill d from the stored rows of hour hs.  Returns 0, DB_ERR / DB_RETRY,
@@ -381,8 +384,8 @@ static int stats_diff(struct db *db, const char *hs, const struct rollup *r,
 	rc = db_prepare(db, &s,
 			"SELECT publisher_id, zone_id, campaign_id, ad_id, "
 			"impressions, clicks, valid_impressions, valid_clicks, "
-			"uniques_est, spend_micros, earnings_micros "
-			"FROM stats_hourly WHERE hour = ? "
+			"uniques_est, spend_micros, earnings_micros, served, "
+			"rendered FROM stats_hourly WHERE hour = ? "
 			"ORDER BY publisher_id, zone_id, campaign_id, ad_id "
 			"FOR UPDATE", err, errlen);
 	if (rc)
@@ -399,7 +402,7 @@ static int stats_diff(struct db *db, const char *hs, const struct rollup *r,
 	}
 	while ((f = db_fetch(&s, err, errlen)) == 1) {
 		struct rollup_key k;
-		uint64_t v[7];
+		uint64_t v[9];
 		int c = 1;
 
 		if (col_u32(&s, 0, &k.pub) || col_u32(&s, 1, &k.zone) ||
@@ -408,7 +411,7 @@ static int stats_diff(struct db *db, const char *hs, const struct rollup *r,
 			rc = DB_ERR;
 			goto out_stmt;
 		}
-		for (unsigned j = 0; j < 7; j++)
+		for (unsigned j = 0; j < 9; j++)
 			if (db_col_u64(&s, 4 + j, &v[j]))
 				v[j] = UINT64_MAX;    /* never equal: rewritten */
 		if (d->nold++ && rollup_key_cmp(&k, &last) <= 0) {
@@ -663,11 +666,12 @@ static int day_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 			"INSERT INTO stats_daily (day, publisher_id, zone_id, "
 			"campaign_id, ad_id, impressions, clicks, "
 			"valid_impressions, valid_clicks, uniques_est, "
-			"spend_micros, earnings_micros) "
+			"spend_micros, earnings_micros, served, rendered) "
 			"SELECT ?, publisher_id, zone_id, campaign_id, ad_id, "
 			"SUM(impressions), SUM(clicks), SUM(valid_impressions), "
 			"SUM(valid_clicks), MAX(uniques_est), SUM(spend_micros), "
-			"SUM(earnings_micros) FROM stats_hourly "
+			"SUM(earnings_micros), SUM(served), SUM(rendered) "
+			"FROM stats_hourly "
 			"WHERE hour >= ? AND hour < ? "
 			"GROUP BY publisher_id, zone_id, campaign_id, ad_id",
 			err, errlen);

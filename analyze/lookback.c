@@ -492,7 +492,7 @@ static void see_impression(struct lookback *lb, const struct seg_record *x,
 void lookback_observe(struct lookback *lb, const struct seg_record *x,
 		      struct hour_seg *sg)
 {
-	if (x->type != 'c')
+	if (x->type == 'i')
 		see_impression(lb, x, sg);
 }
 
@@ -510,7 +510,7 @@ static void scan(struct lookback *lb, struct hour_set *h)
 		struct lb_imp *m;
 
 		lb->records_scanned++;
-		if (x->type != 'c')
+		if (x->type == 'i')
 			see_impression(lb, x, sg);
 		else if (x->imp && (m = imp_find(lb, x->imp)))
 			m->clicked_before = true;
@@ -558,7 +558,7 @@ static int seen_build(struct hour_set *e, struct sketch_bloom *b,
 		uint64_t k[2];
 		unsigned nk;
 
-		if (x->type == 'c')
+		if (x->type != 'i')
 			continue;
 		nk = rules_saw_keys(x, hour_ua_hash(sg, x->ua), k);
 		for (unsigned q = 0; q < nk; q++)
@@ -809,7 +809,7 @@ static int addr_build(struct hour_set *e, struct lb_addrs *t)
 	while ((x = iter_next(&it, &sg))) {
 		struct lb_addr *a;
 
-		if (x->type != 'c' && !(x->reasons & 0xffffu) &&
+		if (x->type == 'i' && !(x->reasons & 0xffffu) &&
 		    (a = addr_find(t, rules_addr_key(x))))
 			a->imps++;
 	}

@@ -43,6 +43,7 @@ struct pub_acc {
 	uint32_t pub;
 	struct zone_acc *zones;        /* uthash by zone id */
 	uint64_t imps, clicks, valid_imps, valid_clicks;
+	uint64_t served, rendered;     /* ads served, renders reported */
 	uint64_t clicks_h[24];          /* its zones hold impressions by hour */
 	uint64_t cookieless_clicks;
 	uint64_t ref_known, ref_outside;
@@ -361,6 +362,15 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	 * day-long tests see, so they count it as they did before it */
 	bool open = !(e->reasons & ~(uint32_t)IVT_HOT_ADDR);
 
+	if (e->type == EVENT_SERVED || (e->type == EVENT_IMPRESSION && e->render)) {
+		/* every one, bots' too: bots fetch ads, people render them */
+		if (!(a = acc_get(ps, e->pub)))
+			return -ENOMEM;
+		a->served += e->type == EVENT_SERVED;
+		a->rendered += e->type != EVENT_SERVED;
+		if (e->type == EVENT_SERVED)
+			return 0;
+	}
 	if (e->reasons & INGEST_BITS)
 		return 0;        /* declared bots say nothing of the publisher */
 	if (!(a = acc_get(ps, e->pub)) ||
@@ -435,6 +445,8 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->clicks += s->clicks;
 		d->valid_imps += s->valid_imps;
 		d->valid_clicks += s->valid_clicks;
+		d->served += s->served;
+		d->rendered += s->rendered;
 		for (int h = 0; h < 24; h++) {
 			d->clicks_h[h] += s->clicks_h[h];
 		}
@@ -977,6 +989,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		r->clicks = a->clicks;
 		r->valid_imps = a->valid_imps;
 		r->valid_clicks = a->valid_clicks;
+		r->served = a->served;
+		r->rendered = a->rendered;
 		for (int k = 0; k < PUB_R__COUNT; k++)
 			r->pvalue[k] = 1;
 		test_ctr(&ps->p, a, &t, r);

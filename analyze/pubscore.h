@@ -53,7 +53,8 @@ enum pub_ref {
 /* One event, as pubscore needs it. */
 struct pub_event {
 	uint32_t pub;
-	uint8_t type;           /* 'i' or 'c' */
+	uint8_t type;           /* 'i', 'c' or 's' (served: only counted) */
+	bool render;            /* an impression reported by /r */
 	uint8_t hour;           /* hour of day, UTC, 0..23 */
 	uint8_t ref;            /* enum pub_ref (pubscore_ref_class) */
 	bool has_uid;
@@ -103,6 +104,10 @@ struct pub_result {
 	uint32_t pub;
 	uint64_t imps, clicks;          /* not flagged by ingest (GIVT) */
 	uint64_t valid_imps, valid_clicks; /* no reason bit at all */
+	uint64_t served, rendered;      /* every ad served (/ad, /f) and every
+					   render reported (/r), bots' too:
+					   evidence for the rules, no test
+					   of its own yet */
 	double score;                   /* 0..1: noisy-or of the components */
 	uint32_t fired;                 /* bit r set: reason r fired */
 	double stat[PUB_R__COUNT];      /* the statistic of each test */

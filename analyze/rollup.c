@@ -164,10 +164,11 @@ void rollup_release(struct rollup *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* rows are used when imps + clicks > 0 (a row is made by its first event) */
+/* rows are used when they counted anything (a row is made by its first
+ * event) */
 static bool row_used(const struct rollup_row *x)
 {
-	return x->imps || x->clicks;
+	return x->imps || x->clicks || x->served;
 }
 
 static int rows_resize(struct rollup *r, size_t nc)
@@ -291,6 +292,15 @@ static int count(struct rollup *r, struct rollup_row *row,
 	struct rollup_key k = row->k;
 	bool click = rec->type == 'c';
 
+	if (rec->type == EVENT_SERVED) {
+		row->served++;
+		r->served++;
+		return 0;
+	}
+	if (!click && (rec->flags & EVENT_F_RENDER_MASK)) {
+		row->rendered++;
+		r->rendered++;
+	}
 	r->events++;
 	if (click) {
 		row->clicks++;
@@ -364,8 +374,9 @@ int rollup_add_batch(struct rollup *r, const struct rollup_ev *ev, size_t n)
 			r->nrows++;
 			/* used from its first count on: mark it now so a later
 			 * event of the batch with the same key finds it */
-			r->rows[j].imps = x->type != 'c';
+			r->rows[j].imps = x->type == 'i';
 			r->rows[j].clicks = x->type == 'c';
+			r->rows[j].served = x->type == 's';
 			r->rows[j].hll = (struct rollup_hll *)1;
 		}
 		row[i] = &r->rows[j];
@@ -376,7 +387,7 @@ int rollup_add_batch(struct rollup *r, const struct rollup_ev *ev, size_t n)
 		if (row[i]->hll == (struct rollup_hll *)1) {
 			/* new row: undo the mark, count its first event */
 			row[i]->hll = NULL;
-			row[i]->imps = row[i]->clicks = 0;
+			row[i]->imps = row[i]->clicks = row[i]->served = 0;
 		}
 		if (count(r, row[i], ev[i].rec, ev[i].visitor, ev[i].reasons))
 			return -ENOMEM;
@@ -505,7 +516,7 @@ int rollup_write_tsv(const struct rollup *r, FILE *f)
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct rollup_row *x = &r->rows[i];
 
-		fprintf(f, "stats\t%010u\t%u\t%u\t%u\t%u\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\n",
+		fprintf(f, "stats\t%010u\t%u\t%u\t%u\t%u\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\n",
 			r->hour, x->k.pub, x->k.zone, x->k.camp, x->k.ad,
 			(unsigned long long)x->imps,
 			(unsigned long long)x->clicks,
@@ -513,7 +524,9 @@ int rollup_write_tsv(const struct rollup *r, FILE *f)
 			(unsigned long long)x->vclicks,
 			(unsigned long long)x->uniques,
 			(unsigned long long)x->spend,
-			(unsigned long long)x->earnings);
+			(unsigned long long)x->earnings,
+			(unsigned long long)x->served,
+			(unsigned long long)x->rendered);
 	}
 	for (size_t i = 0; i < r->ninv; i++) {
 		const struct rollup_inv *x = &r->inv[i];

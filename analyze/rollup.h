@@ -25,6 +25,8 @@ struct rollup_hll;
 struct rollup_row {
 	struct rollup_key k;
 	uint64_t imps, clicks, vimps, vclicks;
+	uint64_t served;            /* ads answered to /ad or /f ('s') */
+	uint64_t rendered;          /* impressions reported by a render (/r) */
 	uint64_t uniques;           /* after rollup_finish */
 	uint64_t spend, earnings;   /* micros, after rollup_money */
 	struct rollup_hll *hll;
@@ -45,6 +47,7 @@ struct rollup {
 	size_t ninv, icap;
 	bool finished;
 	uint64_t events, imps, clicks, vimps, vclicks;
+	uint64_t served, rendered;  /* not in events: served is not billed */
 	/* events of each type (0 i, 1 c) with reason bit b set, counting every
 	 * bit, and the same with each event under its first bit only */
 	uint64_t by_bit[2][32];
@@ -65,8 +68,9 @@ void rollup_release(struct rollup *r);
  * anyway when needed).  Returns 0 or -ENOMEM. */
 int rollup_reserve(struct rollup *r, size_t n);
 
-/* Count one event.  visitor: a hash naming the visitor (uid, else address
- * and user agent).  reasons: why it is not billable (bits 0..15 from
+/* Count one event.  A served ad ('s') only adds to served: it is neither
+ * an impression nor invalid.  visitor: a hash naming the visitor (uid,
+ * else address and user agent).  reasons: why it is not billable (bits 0..15 from
  * ingest, 16..31 from analyze), 0 when valid.  An invalid event is counted
  * once in the invalid table, under its lowest reason bit (the first rule
  * in documented order).  Returns 0 or -ENOMEM. */
@@ -113,6 +117,7 @@ const char *rollup_reason_name(unsigned bit, char *buf, size_t cap);
 
 /* The rows as TSV, one per line, first field the table:
  *   stats  HOUR PUB ZONE CAMP AD IMPS CLICKS VIMPS VCLICKS UNIQ SPEND EARN
+ *          SERVED RENDERED
  *   invalid HOUR PUB ZONE CAMP AD TYPE REASON EVENTS
  * HOUR is YYYYMMDDHH.  Returns 0 or -EIO. */
 int rollup_write_tsv(const struct rollup *r, FILE *f);

@@ -32,12 +32,13 @@ INSERT INTO fx_keys VALUES
   (3, 5, 2, 3, 600, 90, 420, 12);
 INSERT INTO stats_hourly (hour, publisher_id, zone_id, campaign_id, ad_id,
   impressions, clicks, valid_impressions, valid_clicks, uniques_est,
-  spend_micros, earnings_micros)
+  spend_micros, earnings_micros, served, rendered)
 SELECT h.hour, k.publisher_id, k.zone_id, k.campaign_id, k.ad_id,
   k.imps, k.clicks, k.vimps, k.vclicks, k.vimps DIV 3,
   IF(c.pricing = 'CPM', k.vimps * c.price_micros DIV 1000, k.vclicks * c.price_micros),
   IF(c.pricing = 'CPM', k.vimps * c.price_micros DIV 1000, k.vclicks * c.price_micros)
-    * p.revenue_share_bp DIV 10000
+    * p.revenue_share_bp DIV 10000,
+  IF(k.publisher_id = 3, 3 * k.imps, k.imps + 10), k.imps
 FROM fx_hours h CROSS JOIN fx_keys k
 JOIN campaigns c ON c.id = k.campaign_id JOIN publishers p ON p.id = k.publisher_id;
 INSERT INTO invalid_hourly (hour, publisher_id, zone_id, campaign_id, ad_id, type, reason, events)
@@ -49,7 +50,8 @@ SELECT hour, publisher_id, zone_id, campaign_id, ad_id, 'click', 'dup_click',
 INSERT INTO stats_daily
 SELECT CAST(hour AS DATE), publisher_id, zone_id, campaign_id, ad_id,
   SUM(impressions), SUM(clicks), SUM(valid_impressions), SUM(valid_clicks),
-  MAX(uniques_est), SUM(spend_micros), SUM(earnings_micros)
+  MAX(uniques_est), SUM(spend_micros), SUM(earnings_micros), SUM(served),
+  SUM(rendered)
 FROM stats_hourly GROUP BY CAST(hour AS DATE), publisher_id, zone_id, campaign_id, ad_id;
 INSERT INTO analysed_hours (hour, segments_checksum, segments, events, invalid_events, analysed_at)
 SELECT hour, 'fixture', 'fixture', SUM(impressions + clicks),
@@ -104,6 +106,10 @@ expect_eq "publisher 1 earnings yesterday" "7910000" \
 	"$(sql "SELECT earnings_micros FROM publisher_earnings_daily WHERE publisher_id = 1 AND day = CURDATE() - INTERVAL 1 DAY")"
 expect_eq "invalid clicks of publisher 3 yesterday" "click	dup_click	156" \
 	"$(sql "SELECT type, reason, events FROM invalid_by_reason_daily WHERE publisher_id = 3 AND type = 'click' AND day = CURDATE() - INTERVAL 1 DAY")"
+
+# publisher 3 yesterday: 600 rendered of 1800 served, 2 hours
+expect_eq "unrendered of zone 5 yesterday" "3600	1200	2400	0.6667" \
+	"$(sql "SELECT served, rendered, unrendered, ROUND(unrendered_share, 4) FROM unrendered_daily WHERE zone_id = 5 AND day = CURDATE() - INTERVAL 1 DAY")"
 
 # the consistency checks can fail: one hourly row off by one
 sql "UPDATE stats_hourly SET impressions = impressions + 1, valid_impressions = valid_impressions + 1 WHERE publisher_id = 2 ORDER BY hour LIMIT 1"

@@ -78,6 +78,42 @@ static char *tsv(struct rollup *r)
 
 /* many keys (so the table grows inside batches), repeated keys inside a
  * batch, reasons: batch and single give the same rows */
+/* A served ad only adds to served: not an event, never invalid; a render
+ * is an impression that also counts as rendered; a pixel does not. */
+static void test_served_rendered(void **state)
+{
+	struct rollup r;
+	struct seg_record s1 = rec('s', 1, 10, 100, 1000);
+	struct seg_record s2 = rec('s', 1, 11, 100, 1000);
+	struct seg_record rd = rec('i', 1, 10, 100, 1000);
+	struct seg_record px = rec('i', 1, 10, 100, 1000);
+	struct seg_record rb = rec('i', 1, 10, 100, 1000);
+
+	(void)state;
+	rd.flags = EVENT_F_TOKEN_VALID;
+	rb.flags = EVENT_F_TOKEN_BAD;
+	assert_int_equal(rollup_init(&r, 2026010112u), 0);
+	assert_int_equal(rollup_add(&r, &s1, 1, 0), 0);
+	assert_int_equal(rollup_add(&r, &s1, 2, 0), 0);
+	assert_int_equal(rollup_add(&r, &s2, 3, SEG_R_BOT_UA), 0);
+	assert_int_equal(rollup_add(&r, &rd, 1, 0), 0);
+	assert_int_equal(rollup_add(&r, &px, 4, 0), 0);
+	assert_int_equal(rollup_add(&r, &rb, 5, SEG_R_TOKEN_BAD), 0);
+	rollup_finish(&r);
+	assert_int_equal(r.nrows, 2);
+	assert_int_equal(r.rows[0].served, 2);
+	assert_int_equal(r.rows[0].rendered, 2);
+	assert_int_equal(r.rows[0].imps, 3);
+	assert_int_equal(r.rows[0].vimps, 2);
+	assert_int_equal(r.rows[0].uniques, 3);   /* visitors of events only */
+	assert_int_equal(r.rows[1].served, 1);    /* a row of served ads alone */
+	assert_int_equal(r.rows[1].imps, 0);
+	assert_int_equal(r.events, 3);
+	assert_int_equal(r.served, 3);
+	assert_int_equal(r.ninv, 1);              /* the forged render */
+	rollup_release(&r);
+}
+
 static void test_batch_equals_single(void **state)
 {
 	struct rollup a, b;
@@ -89,7 +125,7 @@ static void test_batch_equals_single(void **state)
 	(void)state;
 	assert_non_null(recs);
 	for (int i = 0; i < 20000; i++)
-		recs[i] = rec(i % 50 ? 'i' : 'c', (uint32_t)i % 13,
+		recs[i] = rec(i % 50 ? i % 7 ? 'i' : 's' : 'c', (uint32_t)i % 13,
 			      (uint32_t)(i * 7) % 3001, 5, (uint32_t)i % 3);
 	assert_int_equal(rollup_init(&a, 2026010112u), 0);
 	assert_int_equal(rollup_init(&b, 2026010112u), 0);
@@ -108,7 +144,8 @@ static void test_batch_equals_single(void **state)
 	ta = tsv(&a);
 	tb = tsv(&b);
 	assert_string_equal(ta, tb);
-	assert_int_equal(a.events, 20000);
+	assert_int_equal(a.events + a.served, 20000);
+	assert_true(a.served > 2000);
 	free(ta);
 	free(tb);
 	free(recs);
@@ -187,6 +224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_and_reasons),
+		cmocka_unit_test(test_served_rendered),
 		cmocka_unit_test(test_batch_equals_single),
 		cmocka_unit_test(test_uniques),
 		cmocka_unit_test(test_money),
