@@ -157,10 +157,12 @@ install: all
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	$(SUBST) conf/adlog.conf.example >$(DESTDIR)$(SYSCONFDIR)/adlog/adlog.conf.example
 	$(SUBST) conf/datacenter-sources.example >$(DESTDIR)$(SYSCONFDIR)/adlog/datacenter-sources.example
-	$(if $(wildcard conf/nginx.conf),install -m 0644 conf/nginx.conf $(DESTDIR)$(SYSCONFDIR)/adlog/nginx.conf.example)
+	$(if $(wildcard conf/nginx.conf),$(SUBST) conf/nginx.conf >$(DESTDIR)$(SYSCONFDIR)/adlog/nginx.conf.example)
+	cd www && find . -type f -exec install -D -m 0644 {} $(DESTDIR)$(DATADIR)/www/{} \;
 	$(SUBST) cron/adlog.crontab >$(DESTDIR)$(SYSCONFDIR)/cron.d/adlog
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/adlog/adlog.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/adlog/datacenter-sources.example $(DESTDIR)$(SYSCONFDIR)/cron.d/adlog
+	$(if $(wildcard conf/nginx.conf),chmod 0644 $(DESTDIR)$(SYSCONFDIR)/adlog/nginx.conf.example)
 	for u in $(UNITS); do \
 		$(SUBST) $$u >$(DESTDIR)$(SYSTEMDDIR)/$${u##*/} && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$${u##*/} || exit 1; done

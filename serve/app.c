@@ -1,8 +1,9 @@
 /* app.c - the request handler of adlog-serve: route on DOCUMENT_URI, read
  * the query, cookie and hint headers, queue the event line and render the
  * answer; the caller writes the queued lines with one write(2) (app_flush)
- * before it sends any of their answers.  Nothing from the request is ever copied
- * into a response header: the redirect target comes from the inventory. */
+ * before it sends any of their answers.  Nothing from the request is copied
+ * into a response header but an Origin the zone's publisher owns (CORS);
+ * the redirect target comes from the inventory. */
 #include "app.h"
 
 #include <errno.h>
@@ -76,6 +77,21 @@ static void put_json_str(struct buf *b, const char *s, size_t n)
 		if (s[i] == '\\' || s[i] == '"')
 			put_mem(b, "\\", 1);
 		put_mem(b, s + i, 1);
+	}
+}
+
+/* HTML attribute value; inventory URLs hold no quotes, but '&' is usual. */
+static void put_html_attr(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': put_str(b, "&amp;"); break;
+		case '<': put_str(b, "&lt;"); break;
+		case '>': put_str(b, "&gt;"); break;
+		case '"': put_str(b, "&quot;"); break;
+		case '\'': put_str(b, "&#39;"); break;
+		default: put_mem(b, s + i, 1);
+		}
 	}
 }
 
@@ -443,44 +459,117 @@ static size_t do_pixel(struct ctx *c, struct buf *b, int *status)
 	return b->len;
 }
 
-static size_t do_ad(struct ctx *c, struct buf *b, int *status)
+/* The CORS headers of an /ad answer: the Origin echoed only when it is a
+ * domain of the zone's publisher (checked byte by byte, so only a plain
+ * scheme://host[:port] is ever echoed); others are counted. */
+static void put_cors(struct ctx *c, struct buf *b, const struct inv_zone *z)
+{
+	const char *o = c->r->origin;
+	const struct inv_pub *p;
+
+	put_str(b, "Vary: Origin\r\n");
+	if (!o)
+		return;         /* same origin, or not a browser's fetch */
+	p = z ? inventory_pub(c->inv, z->pub) : NULL;
+	if (!p || !origin_allowed(o, strlen(o), p->domains)) {
+		stats_add(&c->st->cors_refused, 1);
+		return;
+	}
+	put_str(b, "Access-Control-Allow-Origin: ");
+	put_str(b, o);
+	put_str(b, "\r\nAccess-Control-Allow-Credentials: true\r\n");
+}
+
+/* An ad picked for the zone of ?zone=, logged as served ('s'), with the
+ * token its render report and its click carry.  Returns NULL with the
+ * answer written (400, 404, 204 or 500) when there is none. */
+static const struct inv_ad *serve_pick(struct ctx *c, struct buf *b,
+				       int *status, bool cors,
+				       char tok[TOKEN_LEN])
 {
 	struct serve_worker *w = c->w;
 	const struct inv_zone *z;
 	const struct inv_ad *ad;
 	uint32_t zone_id;
-	char tok[TOKEN_LEN];
 	int e = query_get_id(&c->q, "zone", &zone_id);
 
 	if (e) {
 		*status = 400;
-		return answer_text(c, b, 400, query_err_name(e));
+		answer_text(c, b, 400, query_err_name(e));
+		return NULL;
 	}
 	z = inventory_zone(c->inv, zone_id);
 	if (!z) {
 		*status = 404;
-		return answer_text(c, b, 404, "unknown zone");
+		answer_text(c, b, 404, "unknown zone");
+		return NULL;
 	}
 	ad = inventory_pick(c->inv, z, c->now, rand64(w));
 	if (!ad) {
 		stats_add(&c->st->no_fill, 1);
 		*status = 204;
 		put_str(b, status_line(204));
+		if (cors)
+			put_cors(c, b, z);
 		put_str(b, "Cache-Control: no-store\r\n\r\n");
-		return b->len;
+		return NULL;
 	}
-	event_base(c, EVENT_IMPRESSION);
+	event_base(c, EVENT_SERVED);
 	c->ev.ad = ad->id;
 	c->ev.zone = z->id;
 	c->ev.pub = z->pub;
 	c->ev.camp = ad->camp;
 	if (token_make(&w->mac, c->ev.id, ad->id, z->id, tok)) {
 		*status = 500;
-		return answer_text(c, b, 500, "cannot sign");
+		answer_text(c, b, 500, "cannot sign");
+		return NULL;
 	}
 	event_log(c);
+	*status = 200;
+	head_common(c, b, 200);
+	if (cors)
+		put_cors(c, b, z);
+	return ad;
+}
+
+/* The end of an answer whose headers are written: its type, its length
+ * and (not for HEAD) the body. */
+static size_t put_body(struct ctx *c, struct buf *b, const char *type,
+		       const struct buf *body)
+{
+	put_str(b, "Content-Type: ");
+	put_str(b, type);
+	put_str(b, "\r\nContent-Length: ");
+	put_dec(b, body->len);
+	put_str(b, "\r\n\r\n");
+	if (!c->head)
+		put_mem(b, body->p, body->len);
+	return b->len;
+}
+
+/* click_base + path + token */
+static void put_signed_url(struct buf *b, const struct serve_app *app,
+			   const char *path, const char tok[TOKEN_LEN],
+			   bool html)
+{
+	if (html)
+		put_html_attr(b, app->click_base, strlen(app->click_base));
+	else
+		put_json_str(b, app->click_base, strlen(app->click_base));
+	put_str(b, path);
+	put_mem(b, tok, TOKEN_LEN);
+}
+
+static size_t do_ad(struct ctx *c, struct buf *b, int *status)
+{
+	struct serve_app *app = c->w->app;
+	char tok[TOKEN_LEN];
+	const struct inv_ad *ad = serve_pick(c, b, status, true, tok);
+
+	if (!ad)
+		return b->len;
 	/* body first, so the header can carry its exact length */
-	char body[INVENTORY_URL_MAX + CONF_STR_MAX + 256];
+	char body[2 * INVENTORY_URL_MAX + 3 * CONF_STR_MAX + 256];
 	struct buf j = { body, 0, sizeof(body) };
 
 	put_str(&j, "{\"id\":\"");
@@ -493,34 +582,111 @@ static size_t do_ad(struct ctx *c, struct buf *b, int *status)
 	put_dec(&j, ad->height);
 	put_str(&j, ",\"image\":\"");
 	put_json_str(&j, ad->image, ad->image_len);
-	put_str(&j, "\",\"click\":\"");
-	put_json_str(&j, w->app->click_base, strlen(w->app->click_base));
-	put_str(&j, "/c?t=");
-	put_mem(&j, tok, sizeof(tok));
+	put_str(&j, "\",\"alt\":\"" APP_AD_ALT "\",\"click\":\"");
+	put_signed_url(&j, app, "/c?t=", tok, false);
+	put_str(&j, "\",\"render\":\"");
+	put_signed_url(&j, app, "/r?t=", tok, false);
 	put_str(&j, "\"}\n");
+	return put_body(c, b, "application/json", &j);
+}
+
+/* The iframe form: a page that shows the ad and reports its render once
+ * the creative has loaded (or, with scripts off, as the page is read). */
+static size_t do_frame(struct ctx *c, struct buf *b, int *status)
+{
+	struct serve_app *app = c->w->app;
+	char tok[TOKEN_LEN];
+	const struct inv_ad *ad = serve_pick(c, b, status, false, tok);
+
+	if (!ad)
+		return b->len;
+	char body[3 * INVENTORY_URL_MAX + 9 * CONF_STR_MAX + 1024];
+	struct buf h = { body, 0, sizeof(body) };
+
+	put_str(&h, "<!doctype html><html><head><meta charset=\"utf-8\">"
+		"<title>ad</title><style>html,body{margin:0;overflow:hidden}"
+		"img{display:block;border:0}</style></head><body>"
+		"<a href=\"");
+	put_signed_url(&h, app, "/c?t=", tok, true);
+	put_str(&h, "\" target=\"_top\"><img src=\"");
+	put_html_attr(&h, ad->image, ad->image_len);
+	put_str(&h, "\" width=\"");
+	put_dec(&h, ad->width);
+	put_str(&h, "\" height=\"");
+	put_dec(&h, ad->height);
+	put_str(&h, "\" alt=\"" APP_AD_ALT "\" onload=\"new Image().src=this.dataset.r\" data-r=\"");
+	put_signed_url(&h, app, "/r?t=", tok, true);
+	put_str(&h, "\"></a><noscript><img src=\"");
+	put_signed_url(&h, app, "/r?t=", tok, true);
+	put_str(&h, "\" width=\"1\" height=\"1\" alt=\"\"></noscript></body></html>\n");
+	return put_body(c, b, "text/html; charset=utf-8", &h);
+}
+
+/* Check ?t= of a render or click into the event: its verdict flag, and
+ * for a signed token the served id, ad and zone.  Returns the verdict, or
+ * a QUERY_E_* below 0 when t is absent or given twice. */
+static int token_event(struct ctx *c, struct token_info *ti)
+{
+	struct serve_worker *w = c->w;
+	char t[QUERY_VALUE_MAX];
+	int tl = query_get(&c->q, "t", t, sizeof(t));
+	enum token_verdict v;
+
+	if (tl == QUERY_E_DUP || tl == QUERY_E_ABSENT)
+		return tl;
+	v = tl < 0 ? TOKEN_MALFORMED :
+		token_check(&w->mac, t, (size_t)tl, c->now,
+			    w->app->cfg->serve.token_max_age * 1000, ti);
+	c->ev.flags |= v == TOKEN_VALID ? EVENT_F_TOKEN_VALID :
+		       v == TOKEN_EXPIRED ? EVENT_F_TOKEN_EXPIRED :
+		       EVENT_F_TOKEN_BAD;
+	if (v == TOKEN_MALFORMED)
+		c->ev.flags |= EVENT_F_UNKNOWN;
+	return (int)v;
+}
+
+/* The render report of a served ad: an impression under the served id
+ * when the token is signed, under a new id when it is not (a forged
+ * token must not take the id of a real ad).  Answered with the GIF. */
+static size_t do_render(struct ctx *c, struct buf *b, int *status)
+{
+	const struct inv_ad *ad;
+	struct token_info ti;
+	int v;
+
+	event_base(c, EVENT_IMPRESSION);
+	v = token_event(c, &ti);
+	if (v < 0) {
+		*status = 400;
+		return answer_text(c, b, 400, query_err_name(v));
+	}
+	if (v == TOKEN_VALID || v == TOKEN_EXPIRED)
+		c->ev.id = ti.imp;
+	if (v != TOKEN_MALFORMED)
+		set_ids(c, ti.ad, ti.zone, &ad);
+	event_log(c);
 	*status = 200;
 	head_common(c, b, 200);
-	put_str(b, "Content-Type: application/json\r\nContent-Length: ");
-	put_dec(b, j.len);
-	put_str(b, "\r\n\r\n");
+	put_str(b, "Content-Type: image/gif\r\nContent-Length: 43\r\n\r\n");
 	if (!c->head)
-		put_mem(b, body, j.len);
+		put_mem(b, gif, sizeof(gif));
 	return b->len;
 }
 
 static size_t do_click(struct ctx *c, struct buf *b, int *status)
 {
-	struct serve_worker *w = c->w;
 	const struct inv_ad *ad;
-	char t[QUERY_VALUE_MAX];
-	int tl = query_get(&c->q, "t", t, sizeof(t));
+	struct token_info ti;
 	uint32_t ad_id = 0, zone_id = 0;
+	int v;
 
-	if (tl == QUERY_E_DUP) {
+	event_base(c, EVENT_CLICK);
+	v = token_event(c, &ti);
+	if (v == QUERY_E_DUP) {
 		*status = 400;
-		return answer_text(c, b, 400, query_err_name(tl));
+		return answer_text(c, b, 400, query_err_name(v));
 	}
-	if (tl == QUERY_E_ABSENT) {
+	if (v == QUERY_E_ABSENT) {
 		/* unsigned click from a creative delivered elsewhere */
 		int e = query_get_id(&c->q, "ad", &ad_id);
 
@@ -529,27 +695,15 @@ static size_t do_click(struct ctx *c, struct buf *b, int *status)
 			*status = 400;
 			return answer_text(c, b, 400, query_err_name(e));
 		}
-		event_base(c, EVENT_CLICK);
 		c->ev.flags |= EVENT_F_NO_TOKEN;
 		set_ids(c, ad_id, zone_id, &ad);
 		if (ad && !ad->unsigned_ok)
 			c->ev.flags |= EVENT_F_UNSIGNED_DENY;
+	} else if (v == TOKEN_MALFORMED) {
+		event_log(c);
+		*status = 400;
+		return answer_text(c, b, 400, "bad token");
 	} else {
-		struct token_info ti;
-		enum token_verdict v = tl < 0 ? TOKEN_MALFORMED :
-			token_check(&w->mac, t, (size_t)tl, c->now,
-				    w->app->cfg->serve.token_max_age * 1000, &ti);
-
-		event_base(c, EVENT_CLICK);
-		if (v == TOKEN_MALFORMED) {
-			c->ev.flags |= EVENT_F_TOKEN_BAD | EVENT_F_UNKNOWN;
-			event_log(c);
-			*status = 400;
-			return answer_text(c, b, 400, "bad token");
-		}
-		c->ev.flags |= v == TOKEN_VALID ? EVENT_F_TOKEN_VALID :
-			       v == TOKEN_EXPIRED ? EVENT_F_TOKEN_EXPIRED :
-			       EVENT_F_TOKEN_BAD;
 		c->ev.imp = ti.imp;
 		set_ids(c, ti.ad, ti.zone, &ad);
 	}
@@ -599,7 +753,7 @@ static size_t do_status(struct ctx *c, struct buf *b, int *status)
 	return b->len;
 }
 
-enum route { R_AD, R_I, R_C, R_STATUS, R_NONE };
+enum route { R_AD, R_I, R_C, R_STATUS, R_NONE, R_R, R_F };
 
 static enum route route_of(const char *uri)
 {
@@ -611,6 +765,10 @@ static enum route route_of(const char *uri)
 		return R_AD;
 	if (!strcmp(uri, "/c"))
 		return R_C;
+	if (!strcmp(uri, "/r"))
+		return R_R;
+	if (!strcmp(uri, "/f"))
+		return R_F;
 	if (!strcmp(uri, "/status") || !strncmp(uri, "/status/", 8))
 		return R_STATUS;
 	return R_NONE;
@@ -620,7 +778,7 @@ size_t app_handle(struct serve_worker *w, const struct serve_request *r,
 		  char *out, int *status)
 {
 	static const enum stats_ep eps[] = { EP_AD, EP_I, EP_C, EP_STATUS,
-					     EP_OTHER };
+					     EP_OTHER, EP_R, EP_F };
 	struct ctx c;
 	struct buf b = { out, 0, APP_OUT_MAX };
 	enum route rt = route_of(r->uri);
@@ -651,6 +809,10 @@ size_t app_handle(struct serve_worker *w, const struct serve_request *r,
 		n = do_ad(&c, &b, status);
 	} else if (rt == R_C) {
 		n = do_click(&c, &b, status);
+	} else if (rt == R_R) {
+		n = do_render(&c, &b, status);
+	} else if (rt == R_F) {
+		n = do_frame(&c, &b, status);
 	} else {
 		n = do_status(&c, &b, status);
 	}

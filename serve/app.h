@@ -24,6 +24,7 @@
 
 #define APP_OUT_MAX 16384     /* one response, headers and body */
 #define APP_BATCH_MAX 16      /* requests whose lines share one write(2) */
+#define APP_AD_ALT "Advertisement" /* alt text of a creative (tag, /f) */
 
 struct serve_app {
 	const struct config *cfg;
@@ -62,7 +63,7 @@ struct serve_worker {
 /* A request as nginx passes it; absent parameters are NULL. */
 struct serve_request {
 	const char *method, *uri, *query, *addr;
-	const char *cookie, *ua, *referer, *accept_lang;
+	const char *cookie, *ua, *referer, *accept_lang, *origin;
 	const char *purpose, *sec_purpose, *x_purpose, *x_moz;
 };
 

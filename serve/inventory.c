@@ -349,6 +349,11 @@ const struct inv_camp *inventory_camp(const struct inventory *inv, uint32_t id)
 	return find(inv->camps, inv->ncamps, sizeof(*inv->camps), id);
 }
 
+const struct inv_pub *inventory_pub(const struct inventory *inv, uint32_t id)
+{
+	return find(inv->pubs, inv->npubs, sizeof(*inv->pubs), id);
+}
+
 /* Resolve references and build each zone's slice of same-size ads. */
 static int link_tables(struct parser *p)
 {

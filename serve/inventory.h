@@ -73,6 +73,7 @@ void inventory_free(struct inventory *inv);
 const struct inv_ad *inventory_ad(const struct inventory *inv, uint32_t id);
 const struct inv_zone *inventory_zone(const struct inventory *inv, uint32_t id);
 const struct inv_camp *inventory_camp(const struct inventory *inv, uint32_t id);
+const struct inv_pub *inventory_pub(const struct inventory *inv, uint32_t id);
 
 /* Is the campaign running at now_ms? */
 bool inventory_camp_running(const struct inv_camp *c, int64_t now_ms);

@@ -158,6 +158,7 @@ static const struct {
 	P("QUERY_STRING", query), P("REMOTE_ADDR", addr),
 	P("HTTP_COOKIE", cookie), P("HTTP_USER_AGENT", ua),
 	P("HTTP_REFERER", referer), P("HTTP_ACCEPT_LANGUAGE", accept_lang),
+	P("HTTP_ORIGIN", origin),
 	P("HTTP_PURPOSE", purpose), P("HTTP_SEC_PURPOSE", sec_purpose),
 	P("HTTP_X_PURPOSE", x_purpose), P("HTTP_X_MOZ", x_moz),
 #undef P

@@ -175,3 +175,71 @@ bool purpose_is_prefetch(const char *v, size_t len)
 	       contains_ci(v, len, "prerender") ||
 	       contains_ci(v, len, "preview");
 }
+
+/* Host of a well-formed origin, or len 0. */
+static size_t origin_host(const char *o, size_t len, const char **host)
+{
+	size_t i, start, end, label = 0;
+
+	if (len > ORIGIN_MAX)
+		return 0;
+	if (len > 7 && !memcmp(o, "http://", 7))
+		start = 7;
+	else if (len > 8 && !memcmp(o, "https://", 8))
+		start = 8;
+	else
+		return 0;
+	for (i = start; i < len && o[i] != ':'; i++) {
+		char c = o[i];
+
+		if (c == '.') {
+			if (!label)
+				return 0;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			   c == '-') {
+			label++;
+		} else {
+			return 0;
+		}
+	}
+	if (!label)
+		return 0;       /* empty host, or a trailing dot */
+	end = i;
+	if (i < len) {
+		uint32_t port = 0;
+
+		if (++i == len || i + 5 < len || o[i] == '0')
+			return 0;
+		for (; i < len; i++) {
+			if (o[i] < '0' || o[i] > '9')
+				return 0;
+			port = port * 10 + (uint32_t)(o[i] - '0');
+		}
+		if (port > 65535)
+			return 0;
+	}
+	*host = o + start;
+	return end - start;
+}
+
+bool origin_allowed(const char *origin, size_t len, const char *domains)
+{
+	const char *host, *d = domains;
+	size_t hl = origin_host(origin, len, &host);
+
+	if (!hl || !strcmp(domains, "-"))
+		return false;
+	while (*d) {
+		const char *comma = strchr(d, ',');
+		size_t dl = comma ? (size_t)(comma - d) : strlen(d);
+
+		if (dl && (hl == dl || (hl > dl && host[hl - dl - 1] == '.')) &&
+		    !memcmp(host + hl - dl, d, dl))
+			return true;
+		if (!comma)
+			break;
+		d = comma + 1;
+	}
+	return false;
+}

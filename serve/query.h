@@ -1,5 +1,5 @@
 /* query.h - bounded readers of the untrusted parts of a request: the query
- * string, the Cookie header and the prefetch hint headers.
+ * string, the Cookie header, the prefetch hint headers and the Origin.
  *
  * Ownership: nothing here allocates; a struct query points into the
  * caller's query string, which must outlive it. */
@@ -60,5 +60,15 @@ bool cookie_find(const char *hdr, size_t len, const char *name,
 /* Does a Purpose / Sec-Purpose / X-Purpose / X-Moz header value ask for a
  * prefetch, prerender or preview?  (case-insensitive substring) */
 bool purpose_is_prefetch(const char *v, size_t len);
+
+#define ORIGIN_MAX 255       /* longer Origin headers are never granted */
+
+/* Is an Origin header value exactly "http[s]://HOST[:PORT]" (HOST of
+ * lowercase letters, digits, '-' and '.', no empty label; PORT 1..65535
+ * without leading zero) and HOST one of the comma-separated registered
+ * domains, or a name under one (www.example.com under example.com)?  An
+ * origin that passes holds only those bytes, so it may be echoed in a
+ * header.  domains "-" matches nothing. */
+bool origin_allowed(const char *origin, size_t len, const char *domains);
 
 #endif

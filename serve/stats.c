@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ep_names[EP__N] = { "ad", "i", "c", "status", "other" };
+static const char *const ep_names[EP__N] = { "ad", "i", "c", "status", "other", "r", "f" };
 static const int codes[SC__N] = { 200, 204, 302, 400, 404, 405, 500 };
 
 int stats_init(struct stats *s, size_t nthreads)
@@ -44,6 +44,7 @@ void stats_sum(const struct stats *s, struct stats_view *v)
 {
 	memset(v->req, 0, sizeof(v->req));
 	v->events = v->bytes = v->dropped = v->no_fill = v->in_flight = 0;
+	v->cors_refused = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct stats_thread *t = &s->t[i];
 
@@ -55,6 +56,8 @@ void stats_sum(const struct stats *s, struct stats_view *v)
 		v->bytes += atomic_load_explicit(&t->bytes, memory_order_relaxed);
 		v->dropped += atomic_load_explicit(&t->dropped, memory_order_relaxed);
 		v->no_fill += atomic_load_explicit(&t->no_fill, memory_order_relaxed);
+		v->cors_refused += atomic_load_explicit(&t->cors_refused,
+						       memory_order_relaxed);
 		v->in_flight += atomic_load_explicit(&t->busy, memory_order_relaxed);
 	}
 }
@@ -102,6 +105,7 @@ static void render_plain(const struct stats_view *v, struct out *o)
 		put(o, "\n");
 	}
 	put(o, "no_fill %llu\n", (unsigned long long)v->no_fill);
+	put(o, "cors_refused %llu\n", (unsigned long long)v->cors_refused);
 	put(o, "events_written %llu\n", (unsigned long long)v->events);
 	put(o, "bytes_written %llu\n", (unsigned long long)v->bytes);
 	put(o, "write_errors %llu\n", (unsigned long long)v->write_errors);
@@ -146,6 +150,9 @@ static void render_prom(const struct stats_view *v, struct out *o)
 	prom(o, "in_flight", "gauge", "Requests being handled.", v->in_flight);
 	prom(o, "no_fill_total", "counter", "Ad requests with no eligible ad.",
 	     v->no_fill);
+	prom(o, "cors_refused_total", "counter",
+	     "Ad requests from an origin not of the zone's publisher.",
+	     v->cors_refused);
 	prom(o, "events_written_total", "counter", "Event lines written.",
 	     v->events);
 	prom(o, "bytes_written_total", "counter", "Bytes of event lines written.",

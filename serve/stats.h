@@ -9,13 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum stats_ep { EP_AD, EP_I, EP_C, EP_STATUS, EP_OTHER, EP__N };
+enum stats_ep { EP_AD, EP_I, EP_C, EP_STATUS, EP_OTHER, EP_R, EP_F, EP__N };
 enum stats_code { SC_200, SC_204, SC_302, SC_400, SC_404, SC_405, SC_500,
 		  SC__N };
 
 struct stats_thread {
 	_Atomic uint64_t req[EP__N][SC__N];
 	_Atomic uint64_t events, bytes, dropped, no_fill;
+	_Atomic uint64_t cors_refused;     /* /ad Origin not the zone's publisher's */
 	_Atomic uint64_t busy;             /* 1 while handling a request */
 } __attribute__((aligned(64)));
 
@@ -27,7 +28,7 @@ struct stats {
 /* Everything /status shows, summed. */
 struct stats_view {
 	uint64_t req[EP__N][SC__N];
-	uint64_t events, bytes, dropped, no_fill, in_flight;
+	uint64_t events, bytes, dropped, no_fill, in_flight, cors_refused;
 	uint64_t write_errors, files_closed, open_files;
 	uint64_t inv_reloads, inv_errors, inv_ads, inv_zones;
 	int64_t uptime_s, inv_age_s;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# t1000-serve-endpoints: /ad, /i, /c, /status through a real nginx: status,
-# headers, body, cookie, and the event line each one leaves in the spool.
+# t1000-serve-endpoints: /ad, /r, /f, /i, /c, /status through a real nginx:
+# status, headers, body, cookie, and the event line each one leaves in the
+# spool.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/nginx.sh"
 
@@ -26,17 +27,37 @@ cookie=$(hdr "$T/h" Set-Cookie)
 [[ "$cookie" =~ ^uid=[A-Za-z0-9_-]{22}\;\ Max-Age=31536000\;\ Path=/\;\ SameSite=None\;\ Secure$ ]] ||
 	fail "cookie: $cookie"
 uid=${cookie#uid=}; uid=${uid%%;*}
-grep -Eq '^\{"id":"[0-9a-f]{16}","ad":[12],"width":300,"height":250,"image":"https://cdn.example.com/ads/[12].png","click":"/c\?t=[A-Za-z0-9_-]{39}"\}$' "$T/b" ||
+grep -Eq '^\{"id":"[0-9a-f]{16}","ad":[12],"width":300,"height":250,"image":"https://cdn.example.com/ads/[12].png","alt":"Advertisement","click":"/c\?t=[A-Za-z0-9_-]{39}","render":"/r\?t=[A-Za-z0-9_-]{39}"\}$' "$T/b" ||
 	fail "/ad body: $(cat "$T/b")"
 id=$(grep -o '"id":"[0-9a-f]*"' "$T/b" | cut -d'"' -f4)
-tok=$(grep -o 't=[A-Za-z0-9_-]*' "$T/b" | cut -c3-)
-expect_eq "/ad event type" i "$(field 2)"
+tok=$(grep -o 'c?t=[A-Za-z0-9_-]*' "$T/b" | cut -c5-)
+expect_eq "/ad event version, type (served)" "2 s" "$(field 1) $(field 2)"
 expect_eq "/ad event id" "$id" "$(field 4)"
 expect_eq "/ad event uid" "$uid" "$(field 7)"
 expect_eq "/ad event flags (UID_NEW)" 1 "$(field 8)"
 expect_eq "/ad event zone,pub,camp" "1 1 10" "$(field 10) $(field 11) $(field 12)"
 expect_eq "/ad event ua" "Mozilla/5.0 test" "$(field 13)"
 expect_eq "/ad event ref" "https://news.example.com/page" "$(field 14)"
+
+# /r: the render of that ad, an impression under the served id; with the
+# cookie set by /ad sent back
+curl -s -D "$T/h" -o "$T/b" -b "uid=$uid" -H 'Accept-Language: en' -A 'Mozilla/5.0 test' \
+	-e 'https://news.example.com/page' "$(url "r?t=$tok")"
+expect_eq "/r status" 200 "$(code "$T/h")"
+expect_eq "/r gif" "image/gif 43" "$(hdr "$T/h" Content-Type) $(wc -c <"$T/b")"
+expect_eq "/r no new cookie" "" "$(hdr "$T/h" Set-Cookie)"
+expect_eq "/r event" "2 i $id - $uid 10 1 1 10" "$(last_event | cut -f1,2,4,5,7,8,10-12 | tr '\t' ' ')"
+curl -s -o /dev/null "$(url "r?t=${tok%?}A")"
+expect_eq "/r forged token: its own id, TOKEN_BAD" "no 29" \
+	"$([ "$(field 4)" = "$id" ] && echo same || echo no) $(field 8)"
+# /f: the iframe page of zone 2 (728x90), a served event
+curl -s -D "$T/h" -o "$T/b" "$(url 'f?zone=2')"
+expect_eq "/f status" 200 "$(code "$T/h")"
+expect_eq "/f type" "text/html; charset=utf-8" "$(hdr "$T/h" Content-Type)"
+grep -q 'width="728" height="90" alt="Advertisement"' "$T/b" || fail "/f body: $(cat "$T/b")"
+expect_eq "/f event" "s 2" "$(field 2) $(field 10)"
+curl -s -D "$T/h" -o "$T/b" "$(url 'f?zone=99')"
+expect_eq "/f unknown zone" 404 "$(code "$T/h")"
 
 # /ad edge cases: no eligible ad (ended campaign), unknown zone, bad zone
 curl -s -D "$T/h" -o "$T/b" "$(url 'ad?zone=4')"
@@ -97,6 +118,8 @@ expect_eq "/c nothing" 400 "$(code "$T/h")"
 curl -s -D "$T/h" -o "$T/b" "$(url status)"
 expect_eq "/status" 200 "$(code "$T/h")"
 grep -q '^requests ad 9 200=1 204=1 400=6 404=1$' "$T/b" || { cat "$T/b"; fail "/status ad counts"; }
+grep -q '^requests r 2 200=2$' "$T/b" || { cat "$T/b"; fail "/status r counts"; }
+grep -q '^requests f 2 200=1 404=1$' "$T/b" || { cat "$T/b"; fail "/status f counts"; }
 grep -q '^inventory_version example-1$' "$T/b" || fail "/status version"
 grep -q "^events_written $(spool_lines | wc -l)\$" "$T/b" || fail "/status events"
 grep -q '^events_dropped 0$' "$T/b" || fail "/status dropped"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # t2004-ingest-serve: real traffic through nginx and adlog-serve, then
 # adlog-ingest on serve's closed spool files: the impressions and clicks in
-# the segments are exactly what the client was answered (200 with an ad or
-# a pixel = one impression, 302 = one click, 204 = nothing), and the
+# the segments are exactly what the client was answered (200 with an ad =
+# one served, 200 to a render or a pixel = one impression, 302 = one click,
+# 204 = nothing), and the
 # per-event reasons match the requests (curl's agent, HEAD, bad tokens,
 # unknown ads, unsigned clicks on an ad that needs a token).
 . "$(dirname "$0")/lib/common.sh"
@@ -36,6 +37,11 @@ for i in $(seq 1 20); do
 	[ -n "$click" ] || fail "no click URL in /ad answer $i"
 	echo "c?${click#*/c\?}"
 done | batch click-valid "${B[@]}"
+# 2b. renders of 10 of them (the tag's report)
+for i in $(seq 21 30); do
+	r=$(grep -o '"render":"[^"]*"' "$T/ad.$i" | cut -d'"' -f4)
+	echo "r?${r#*/r\?}"
+done | batch render "${B[@]}"
 # 3. forged tags (8) on a well-formed token of ad 1, zone 1; unsigned
 #    clicks on ad 2 (allowed: 5) and on ad 1 (needs a token: 4)
 for i in $(seq 1 8); do
@@ -55,10 +61,12 @@ echo 'nothing' | batch not-found
 
 sort "$S" | uniq -c
 answered() { awk -v n="$1" -v c="$2" '$1 == n && $2 == c' "$S" | wc -l; }
-imps=$(( $(answered ad 200) + $(answered ad-curl 200) + $(answered pixel 200) +
+served=$(( $(answered ad 200) + $(answered ad-curl 200) ))
+imps=$(( $(answered render 200) + $(answered pixel 200) +
 	 $(answered pixel-unknown 200) + $(answered pixel-head 200) + $(answered pixel-prefetch 200) ))
 clicks=$(awk '$1 ~ /^click/ && $2 == 302' "$S" | wc -l)
-[ "$imps" -gt 60 ] || fail "too few impressions answered: $imps"
+[ "$served" -gt 50 ] || fail "too few ads answered: $served"
+expect_eq "every render answered" 10 "$(answered render 200)"
 expect_eq "every click answered 302" $((20 + 8 + 5 + 4)) "$clicks"
 expect_eq "bad request answered 400" 1 "$(answered bad-request 400)"
 
@@ -73,7 +81,10 @@ echo "$out"
 expect_eq "rejected" 0 "$(json_num "$out" rejected)"
 expect_eq "spool emptied" "" "$(ls "$T/spool")"
 dump_all "$T/data" | grep -v '	#' >"$T/events"
-expect_eq "impressions = answered 200s" "$imps" "$(awk -F'\t' '$2 == "i"' "$T/events" | wc -l)"
+expect_eq "served = answered ads" "$served" "$(awk -F'\t' '$2 == "s"' "$T/events" | wc -l)"
+expect_eq "impressions = answered renders and pixels" "$imps" "$(awk -F'\t' '$2 == "i"' "$T/events" | wc -l)"
+ids() { awk -F'\t' -v t="$1" '$2 == t { print $4 }' "$T/events" | sort; }
+expect_eq "each render under a served id" 10 "$(comm -12 <(ids s) <(ids i) | wc -l)"
 expect_eq "clicks = answered 302s" "$clicks" "$(awk -F'\t' '$2 == "c"' "$T/events" | wc -l)"
 
 # reasons (field 9 of dump_all = reasons hex): bits per docs/rules.md

@@ -61,12 +61,14 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-static const char *run(const char *method, const char *uri, const char *query,
-		       const char *cookie, int *status, size_t *len)
+static const char *run_from(const char *method, const char *uri,
+			    const char *query, const char *cookie,
+			    const char *origin, int *status, size_t *len)
 {
 	struct serve_request r = { .method = method, .uri = uri, .query = query,
 				   .addr = "192.0.2.7", .cookie = cookie,
-				   .ua = "UA", .accept_lang = "en" };
+				   .ua = "UA", .accept_lang = "en",
+				   .origin = origin };
 
 	static char out[APP_OUT_MAX];
 
@@ -74,6 +76,12 @@ static const char *run(const char *method, const char *uri, const char *query,
 	app_flush(&w);
 	out[*len < APP_OUT_MAX ? *len : APP_OUT_MAX - 1] = '\0';
 	return out;
+}
+
+static const char *run(const char *method, const char *uri, const char *query,
+		       const char *cookie, int *status, size_t *len)
+{
+	return run_from(method, uri, query, cookie, NULL, status, len);
 }
 
 /* the last line of the spool file */
@@ -108,12 +116,134 @@ static void test_ad_answer_framing(void **state)
 	assert_int_equal(strtol(cl + 16, NULL, 10), (long)(out + len - body));
 	assert_non_null(strstr(body, "\"click\":\"https://ads.example/c?t="));
 	last_line(line, sizeof(line));
-	assert_true(!strncmp(line, "1\ti\t1800000000000\t", 18));
+	assert_true(!strncmp(line, "2\ts\t1800000000000\t", 18));
 	assert_non_null(strstr(line, "\t192.0.2.7\t"));
 	/* HEAD: same headers, no body */
 	out = run("HEAD", "/ad", "zone=1", NULL, &status, &len);
 	assert_int_equal(status, 200);
 	assert_true(len >= 4 && !memcmp(out + len - 4, "\r\n\r\n", 4));
+}
+
+/* the value of "key":"..." in a JSON answer, into dst */
+static void json_str(const char *body, const char *key, char *dst, size_t cap)
+{
+	char pat[32];
+	const char *p, *q;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(body, pat);
+	assert_non_null(p);
+	p += strlen(pat);
+	q = strchr(p, '"');
+	assert_non_null(q);
+	assert_true((size_t)(q - p) < cap);
+	memcpy(dst, p, (size_t)(q - p));
+	dst[q - p] = '\0';
+}
+
+/* CORS: the Origin comes back only when the zone's publisher owns it
+ * (example.com and example.org own zone 1; recipes.example.net zone 3);
+ * every other origin is refused and counted. */
+static void test_ad_cors(void **state)
+{
+	static const struct { const char *origin; bool grant; } c[] = {
+		{ "https://www.example.com", true },
+		{ "https://example.org:8443", true },
+		{ "http://example.com", true },
+		{ "https://evil.example.net", false },
+		{ "https://notexample.com", false },
+		{ "https://example.com.evil.net", false },
+		{ "https://example.com\r\nSet-Cookie: x=1", false },
+		{ "https://recipes.example.net", false },   /* zone 3's, not 1's */
+		{ "null", false },
+	};
+	char want[128];
+	int status;
+	size_t len;
+	const char *out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		out = run_from("GET", "/ad", "zone=1", NULL, c[i].origin, &status, &len);
+		assert_int_equal(status, 200);
+		assert_non_null(strstr(out, "\r\nVary: Origin\r\n"));
+		snprintf(want, sizeof(want), "\r\nAccess-Control-Allow-Origin: %s\r\n"
+			 "Access-Control-Allow-Credentials: true\r\n", c[i].origin);
+		if (c[i].grant)
+			assert_non_null(strstr(out, want));
+		else
+			assert_null(strstr(out, "Access-Control-"));
+	}
+	out = run_from("GET", "/ad", "zone=3", NULL, "https://recipes.example.net",
+		       &status, &len);
+	assert_non_null(strstr(out, "Access-Control-Allow-Origin: https://recipes.example.net\r\n"));
+	/* no Origin (same origin, or not a fetch): no grant, not refused */
+	out = run("GET", "/ad", "zone=1", NULL, &status, &len);
+	assert_null(strstr(out, "Access-Control-"));
+	out = run("GET", "/status", "", NULL, &status, &len);
+	assert_non_null(strstr(out, "\ncors_refused 6\n"));
+}
+
+/* The render report of a served ad is an impression under the served
+ * id; a forged token gets an id of its own and its flag. */
+static void test_render(void **state)
+{
+	char body[4096], id[20], render[256], click[256], line[2048], want[64];
+	int status;
+	size_t len;
+	const char *out = run("GET", "/ad", "zone=1", NULL, &status, &len);
+
+	(void)state;
+	assert_int_equal(status, 200);
+	snprintf(body, sizeof(body), "%s", strstr(out, "\r\n\r\n") + 4);
+	json_str(body, "id", id, sizeof(id));
+	json_str(body, "render", render, sizeof(render));
+	json_str(body, "click", click, sizeof(click));
+	assert_non_null(strstr(body, "\"alt\":\"Advertisement\""));
+	assert_true(!strncmp(render, "https://ads.example/r?t=", 24));
+	/* one token for the render and the click */
+	assert_string_equal(render + 24, click + 24);
+	clock_set_fake(NOW + 1500);
+	out = run("GET", "/r", render + 22, NULL, &status, &len);
+	assert_int_equal(status, 200);
+	assert_non_null(strstr(out, "Content-Type: image/gif\r\n"));
+	last_line(line, sizeof(line));
+	snprintf(want, sizeof(want), "2\ti\t1800000001500\t%s\t-\t", id);
+	assert_true(!strncmp(line, want, strlen(want)));
+	assert_non_null(strstr(line, "\t11\t"));       /* VALID | UID_NEW */
+	assert_non_null(strstr(line, "\t1\t1\t10\tUA\t"));  /* zone, pub, camp */
+	/* a forged tag: same served id inside, but not under it */
+	render[strlen(render) - 2] = render[strlen(render) - 2] == 'A' ? 'B' : 'A';
+	out = run("GET", "/r", render + 22, NULL, &status, &len);
+	assert_int_equal(status, 200);
+	last_line(line, sizeof(line));
+	assert_true(!strncmp(line, "2\ti\t1800000001500\t", 18));
+	assert_null(strstr(line, id));
+	assert_non_null(strstr(line, "\t21\t"));   /* TOKEN_BAD | UID_NEW */
+	out = run("GET", "/r", "t=nonsense", NULL, &status, &len);
+	last_line(line, sizeof(line));
+	assert_non_null(strstr(line, "\ta1\t0\t0\t0\t0\t"));  /* BAD|UNKNOWN */
+	clock_set_fake(NOW);
+}
+
+/* The iframe form: a page with the creative (size, alt, signed click
+ * link) that reports its render once the image loaded. */
+static void test_frame(void **state)
+{
+	char line[2048];
+	int status;
+	size_t len;
+	const char *out = run("GET", "/f", "zone=2", NULL, &status, &len);
+
+	(void)state;
+	assert_int_equal(status, 200);
+	assert_non_null(strstr(out, "Content-Type: text/html; charset=utf-8\r\n"));
+	assert_non_null(strstr(out, "<a href=\"https://ads.example/c?t="));
+	assert_non_null(strstr(out, "target=\"_top\"><img src=\"https://cdn.example.com/ads/3.png\" width=\"728\" height=\"90\" alt=\"Advertisement\""));
+	assert_non_null(strstr(out, "data-r=\"https://ads.example/r?t="));
+	last_line(line, sizeof(line));
+	assert_true(!strncmp(line, "2\ts\t", 4));
+	assert_non_null(strstr(line, "\t3\t2\t1\t10\tUA\t"));
 }
 
 static void test_pixel_click_status(void **state)
@@ -207,6 +337,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ad_answer_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pixel_click_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ad_cors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frame, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,14 +52,10 @@ start_serve() {
 	wait_for 10 test -S "$(serve_socket "$idx")" || { cat "$log"; fail "serve did not start"; }
 }
 
-start_nginx() {
-	NGX=$T/nginx
-	mkdir -p "$NGX/tmp"
-	NGINX_PORT=$(free_port)
-	local s servers="" user=""
-	for s in "$@"; do servers+="        server unix:$s max_fails=0;"$'\n'; done
-	[ "$(id -u)" = 0 ] && user="user root;"
-	cat >"$NGX/fastcgi.inc" <<EOT
+# nginx_fastcgi_inc FILE: the FastCGI settings of conf/nginx.conf, for an
+# include in each location that passes to adlog_serve
+nginx_fastcgi_inc() {
+	cat >"$1" <<EOT
 fastcgi_pass adlog_serve;
 fastcgi_keep_conn on;
 fastcgi_buffering off;
@@ -76,11 +72,22 @@ fastcgi_param HTTP_COOKIE \$http_cookie if_not_empty;
 fastcgi_param HTTP_USER_AGENT \$http_user_agent if_not_empty;
 fastcgi_param HTTP_REFERER \$http_referer if_not_empty;
 fastcgi_param HTTP_ACCEPT_LANGUAGE \$http_accept_language if_not_empty;
+fastcgi_param HTTP_ORIGIN \$http_origin if_not_empty;
 fastcgi_param HTTP_PURPOSE \$http_purpose if_not_empty;
 fastcgi_param HTTP_SEC_PURPOSE \$http_sec_purpose if_not_empty;
 fastcgi_param HTTP_X_PURPOSE \$http_x_purpose if_not_empty;
 fastcgi_param HTTP_X_MOZ \$http_x_moz if_not_empty;
 EOT
+}
+
+start_nginx() {
+	NGX=$T/nginx
+	mkdir -p "$NGX/tmp"
+	NGINX_PORT=$(free_port)
+	local s servers="" user=""
+	for s in "$@"; do servers+="        server unix:$s max_fails=0;"$'\n'; done
+	[ "$(id -u)" = 0 ] && user="user root;"
+	nginx_fastcgi_inc "$NGX/fastcgi.inc"
 	cat >"$NGX/nginx.conf" <<EOT
 daemon off;
 $user
@@ -103,6 +110,8 @@ $servers        keepalive ${NGINX_KEEPALIVE:-8};
         location = /ad { include $NGX/fastcgi.inc; }
         location = /i  { include $NGX/fastcgi.inc; }
         location = /c  { include $NGX/fastcgi.inc; }
+        location = /r  { include $NGX/fastcgi.inc; }
+        location = /f  { include $NGX/fastcgi.inc; }
         location = /status {
             allow 127.0.0.1;
             deny all;
@@ -142,7 +151,8 @@ load_ids()   { grep -o '"id":"[0-9a-f]*"' "$1" | cut -d'"' -f4 | sort -u; }
 load_count() { grep -c "^status $2\$" "$1" || true; }
 load_5xx()   { grep -c '^status 5' "$1" || true; }
 
-# spool_check: every event file ends in LF and every line has 14 fields;
+# spool_check: every event file ends in LF and every line has 14 fields
+# and a known version;
 # prints the ids (field 4) of all lines, sorted
 spool_check() {
 	local f
@@ -150,7 +160,7 @@ spool_check() {
 		[ -s "$f" ] || continue
 		[ "$(tail -c1 "$f" | od -An -c | tr -d ' ')" = '\n' ] || fail "torn last line in $f"
 	done
-	spool_lines | awk -F'\t' 'NF != 14 || $1 != "1" { print "torn or bad line: " $0 > "/dev/stderr"; bad = 1 }
+	spool_lines | awk -F'\t' 'NF != 14 || ($1 != "1" && $1 != "2") { print "torn or bad line: " $0 > "/dev/stderr"; bad = 1 }
 		END { exit bad }' || fail "bad lines in the spool"
 	spool_lines | cut -f4 | sort -u
 }
@@ -167,6 +177,7 @@ start_nginx_prod() {
 	    -e "s|/run/nginx.pid|$NGX/nginx.pid|" \
 	    -e "s|/var/log/nginx/|$NGX/|g" \
 	    -e "s|/run/adlog/serve.sock|$T/serve.sock|g" \
+	    -e "s|@DATADIR@|$ROOT|g" \
 	    -e "s|listen 80 |listen 127.0.0.1:$NGINX_PORT |" \
 	    -e "s|^http {|http {\n    client_body_temp_path $NGX/tmp/body;\n    fastcgi_temp_path $NGX/tmp/fastcgi;\n    proxy_temp_path $NGX/tmp/proxy;\n    uwsgi_temp_path $NGX/tmp/uwsgi;\n    scgi_temp_path $NGX/tmp/scgi;|" \
 	    "$ROOT/conf/nginx.conf" >"$NGX/nginx.conf"
