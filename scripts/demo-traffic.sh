@@ -7,15 +7,17 @@
 #   people       PEOPLE visitors (default 40) with their own cookie jar,
 #                browser user agent, Accept-Language, a residential address
 #                (documentation ranges 192.0.2.0/24, 203.0.113.0/24) and the
-#                publisher's page as referer; 3-7 page views each, about 1 in
-#                12 ads clicked 1.2-2.5 s after it was shown
+#                publisher's page as referer; 3-7 page views each, each ad
+#                rendered (its render report, as the tag sends it), about 1
+#                in 12 clicked 1.2-2.5 s after it was shown
 #   crawler      Googlebot from a cloud address fetching every zone, no
-#                cookies, plus link prefetches
+#                cookies, plus link prefetches: ads served, never rendered
 #   clickspam    a script with a browser user agent, aimed at publisher 1
 #                (Daily News): one click token replayed 40 times, unsigned
 #                clicks on an ad that needs a token, and forged tokens
 #   selfclick    publisher 3 (Game Forum) and two friends on three addresses
-#                viewing its own zones and clicking nearly every ad
+#                viewing its own zones (rendering the ads) and clicking
+#                nearly every ad
 #
 # Addresses reach serve through nginx's realip module (X-Forwarded-For from
 # 127.0.0.1).  The sample inventory of schema/sample/inventory.sql is assumed
@@ -72,12 +74,13 @@ get_many() {
 }
 
 click_of() { [[ $1 =~ \"click\":\"([^\"]+)\" ]] && printf '%s' "${BASH_REMATCH[1]//\\\//\/}"; }
+render_of() { [[ $1 =~ \"render\":\"([^\"]+)\" ]] && printf '%s' "${BASH_REMATCH[1]//\\\//\/}"; }
 
 # sleep_ms MS: MS below 1000
 sleep_ms() { sleep "0.$(printf '%03d' "$1")"; }
 
 person() {
-	local n=$1 pub ua ip jar ref page zone body click pages
+	local n=$1 pub ua ip jar ref page zone body click render pages
 	RANDOM=$((n * 7919 + 17))
 	pub=$((n % 3 + 1))
 	ua=${BROWSERS[n % ${#BROWSERS[@]}]}
@@ -89,6 +92,8 @@ person() {
 		zone=$((pub * 2 - 1 + RANDOM % 2))
 		ref="https://${DOMAINS[pub - 1]}/article/$((RANDOM % 500))"
 		body=$(get people "$ip" "$ua" "$ref" "$jar" "/ad?zone=$zone" -H "Accept-Language: en-GB,en;q=0.8")
+		render=$(render_of "$body") || render=
+		[ -z "$render" ] || get people "$ip" "$ua" "$ref" "$jar" "$render" -H "Accept-Language: en-GB,en;q=0.8" >/dev/null
 		click=$(click_of "$body") || click=
 		if [ -n "$click" ] && ((RANDOM % 12 == 0)); then
 			sleep "1.$((2 + RANDOM % 9))"
@@ -145,12 +150,14 @@ clickspam() {
 }
 
 selfclick() {
-	local who=$1 ip=198.51.100.$((10 + $1)) ua=${BROWSERS[$1 + 3]} jar=$W/jars/self.$1 page zone body click
+	local who=$1 ip=198.51.100.$((10 + $1)) ua=${BROWSERS[$1 + 3]} jar=$W/jars/self.$1 page zone body click render
 	RANDOM=$((who * 31 + 5))
 	for ((page = 1; page <= 14; page++)); do
 		stopped && return
 		zone=$((5 + RANDOM % 2))
 		body=$(get selfclick "$ip" "$ua" "https://gameforum.example/thread/$page" "$jar" "/ad?zone=$zone" -H "Accept-Language: de-DE,de;q=0.9")
+		render=$(render_of "$body") || render=
+		[ -z "$render" ] || get selfclick "$ip" "$ua" "https://gameforum.example/thread/$page" "$jar" "$render" -H "Accept-Language: de-DE,de;q=0.9" >/dev/null
 		click=$(click_of "$body") || click=
 		if [ -n "$click" ] && ((RANDOM % 10 < 8)); then
 			sleep "1.$((1 + RANDOM % 5))"

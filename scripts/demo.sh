@@ -4,7 +4,9 @@
 # inventory loaded and exported for serve), two adlog-serve processes behind
 # nginx on a free local port, real HTTP traffic from people, a crawler, a
 # click-spamming script and a self-clicking publisher
-# (scripts/demo-traffic.sh), then the hour's files closed (SIGUSR1), ingest,
+# (scripts/demo-traffic.sh), a publisher's page with the tag and the iframe
+# in headless Chromium over TLS (screenshot: build/demo-publisher.png),
+# then the hour's files closed (SIGUSR1), ingest,
 # analyze and the daily report run through the cron wrapper
 # (cron/adlog-cron), and a per-publisher table of valid and invalid events.
 # Every server is stopped on exit, whatever happens; running it again starts
@@ -14,9 +16,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=../tests/integration/lib/common.sh
 . tests/integration/lib/common.sh   # at_exit, free_port, wait_for
-rmdir "$T"
+rm -rf "$T"
+CASES=/dev/null                     # the demo checks no cases
 T=$ROOT/var/demo
 DEMO=$T
+# shellcheck source=../tests/integration/lib/nginx.sh
+. tests/integration/lib/nginx.sh    # nginx_fastcgi_inc
+# shellcheck source=../tests/integration/lib/web.sh
+. tests/integration/lib/web.sh      # the browser's sites: web_cert, start_web
+WEB_PORT=$(free_port)
 KEEP_TMP=1                          # var/demo stays for a look afterwards
 STARTED=$SECONDS
 trap 'exit 130' INT TERM            # run the EXIT cleanup on ^C too
@@ -44,6 +52,7 @@ stop_pid() {
 for f in "$DEMO"/serve.*.pid; do stop_pid "$f" adlog-serve; done
 stop_pid "$DEMO/nginx/nginx.pid" nginx
 stop_pid "$DEMO/mariadb/pid" mariadbd
+stop_pid "$DEMO/web/nginx/nginx.pid" nginx
 rm -rf "$DEMO"
 mkdir -p "$DEMO"/{spool,data,archive,quarantine,status,reports,traffic,nginx/tmp}
 say "working folder $DEMO"
@@ -91,6 +100,10 @@ mv "$ADLOG_CONF.new" "$ADLOG_CONF"
 )
 "$BUILD/adlog-admin" -c "$ADLOG_CONF" migrate | sed 's/^/  /'
 "$BUILD/adlog-admin" -c "$ADLOG_CONF" load-sample | sed 's/^/  /'
+# the creatives the browser shows come from the demo's own ads.test, and
+# Daily News also owns pub.test, the page the browser opens (step 3b)
+sql "UPDATE ads SET image_url = CONCAT('https://ads.test:$WEB_PORT/img/ad', id, '.svg') WHERE width > 1;
+     INSERT IGNORE INTO publisher_domains (publisher_id, domain) VALUES (1, 'pub.test')"
 cron export || { say "inventory export failed"; exit 1; }
 say "inventory exported for serve: $(grep -c '^zone' "$DEMO/inventory") zones, $(grep -c '^ad' "$DEMO/inventory") ads ($DEMO/inventory)"
 
@@ -134,7 +147,7 @@ http {
     }
     server {
         listen 127.0.0.1:$PORT;
-        location ~ ^/(ad|i|c|status)\$ {
+        location ~ ^/(ad|r|f|i|c|status)\$ {
             include /etc/nginx/fastcgi_params;
             fastcgi_pass adlog_serve;
             fastcgi_keep_conn on;
@@ -165,11 +178,48 @@ curl -s "http://127.0.0.1:$PORT/status" >"$DEMO/serve-status.txt" || true
 curl -s "http://127.0.0.1:$PORT/nginx_status" |
 	awk 'NR == 3 { printf "  nginx: %d requests on %d connections\n", $3, $1 }'
 
+# ---- 3b. a publisher's page in a real browser ----
+say "Daily News's page with the tag and the iframe, in headless Chromium over TLS"
+web_cert
+start_web "$DEMO/serve.sock.0" "$DEMO/serve.sock.1"
+at_exit 'say "nginx (TLS) stopped"'
+sql "SELECT id, width, height, name FROM ads WHERE width > 1" |
+while IFS=$'\t' read -r id w h name; do
+	printf '<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s"><rect width="100%%" height="100%%" fill="#%06x"/><text x="50%%" y="55%%" font-family="sans-serif" font-size="%s" fill="#fff" text-anchor="middle">%s</text></svg>\n' \
+		"$w" "$h" $((0x2a6f97 + id * 0x151515 & 0x7f7f7f)) $((h < 100 ? 28 : 26)) "$name" >"$WEB/img/ad$id.svg"
+done
+cat >"$WEB/pub/index.html" <<HTML
+<!doctype html><html><head><meta charset="utf-8"><title>Daily News</title>
+<style>body{font-family:serif;max-width:760px;margin:16px auto;color:#222}
+aside{float:right;margin:0 0 8px 16px}small{color:#888}</style></head><body>
+<ins class="adlog" data-zone="2"></ins>
+<h1>Daily News</h1><aside><ins class="adlog" data-zone="1"></ins><br><small>the tag</small><br>
+<iframe src="https://ads.test:$WEB_PORT/f?zone=1" width="300" height="250" style="border:0"
+ scrolling="no" title="Advertisement"></iframe><br><small>the iframe</small></aside>
+<h2>Local team wins the cup</h2>
+<p>$(printf 'The match was decided in the last minute. %.0s' $(seq 1 30))</p>
+<script async src="https://ads.test:$WEB_PORT/tag/1/tag.js"></script>
+</body></html>
+HTML
+mkdir -p "$BUILD"
+if python3 tests/integration/lib/browser.py \
+	--ua "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" \
+	--lang en-GB goto "$(web_url pub index.html)" \
+	wait 'ins.adlog[data-zone="2"]' data-adlog-state rendered \
+	wait 'ins.adlog[data-zone="1"]' data-adlog-state rendered \
+	sleep 1 shot "$BUILD/demo-publisher.png" >"$DEMO/browser.out" 2>&1; then
+	say "screenshot of the page: $BUILD/demo-publisher.png"
+else
+	say "the browser could not show the page:"; sed 's/^/  /' "$DEMO/browser.out"
+fi
+# what the browser's requests logged: ads served, renders, nothing else
+browser_events=$(awk '$3 ~ /^\/(ad|f|r)\?/ && $5 == 200' "$WEB/nginx/access.log" | wc -l)
+
 # ---- 4. close the hour's files ----
 kill -USR1 "${SERVE_PIDS[@]}"
 closed_all() { ! ls "$DEMO"/spool/*.open >/dev/null 2>&1 || [ -z "$(find "$DEMO/spool" -name '*.open' -size +0)" ]; }
 wait_for 10 closed_all || { say "serve did not close its files"; ls -l "$DEMO/spool"; exit 1; }
-answered=$(awk '$2 != "000" && $2 !~ /^5/' "$DEMO/traffic/requests" | wc -l)
+answered=$(( $(awk '$2 != "000" && $2 !~ /^5/' "$DEMO/traffic/requests" | wc -l) + browser_events ))
 events=$(cat "$DEMO"/spool/*.log | wc -l)
 say "closed spool files (SIGUSR1): $(find "$DEMO/spool" -maxdepth 1 -name '*.log' | wc -l), $events events for $answered answered requests"
 [ "$events" = "$answered" ] || say "WARNING: events and answered requests differ"
@@ -210,6 +260,11 @@ sql "SELECT s.publisher_id, COALESCE(p.name, IF(s.publisher_id = 0, '(no ad know
 		if ($9 != "-") printf "%-24s publisher rules: %s\n", "", $9
 	}'
 echo "(score: publisher_daily.fraud_score for $DAY, * = flagged)"
+echo
+echo "ads served and rendered (bots fetch ads, people render them):"
+sql "SELECT publisher_id, SUM(served), SUM(rendered) FROM stats_hourly
+     GROUP BY publisher_id HAVING SUM(served) > 0 ORDER BY publisher_id" |
+	awk -F'\t' '{ printf "  publisher %-3s served %5d rendered %5d never rendered %5d\n", $1, $2, $3, $2 - $3 }'
 echo
 say "HTML report: $DEMO/reports/$DAY.html"
 say "adlog-admin status (the operator's page; exit 1 when something needs attention):"
