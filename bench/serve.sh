@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # serve.sh - adlog-serve against nginx's own empty_gif, same nginx, same wrk
 # client, one run: requests/s, p99 latency and errors for each, the ratio to
-# empty_gif, and the resident memory of the responders.
+# empty_gif, and the resident memory of the responders.  Targets: the pixel
+# /i, the tag's render report /r (one signed token, checked each time) and
+# /ad.
 #   bench/serve.sh [SECONDS]   (default 10 s per target and round)
 # Knobs: PROCS (2) THREADS (1) NGINX_KEEPALIVE (64) CONNS (64) ROUNDS (3)
 # PROFILE=1 also counts system calls per request (perf stat).
@@ -75,20 +77,24 @@ total()  { awk '{ s += $1 } END { print s + 0 }' "$1"; }
 echo "wrk -t2 -c$CONNS -d${DUR}s x $ROUNDS rounds; nginx workers ${NGINX_WORKERS:-2}," \
      "upstream keepalive $NGINX_KEEPALIVE; adlog-serve $PROCS processes x $THREADS threads;" \
      "$(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+render=$(curl -s "$(url 'ad?zone=1')" | grep -o 'r?t=[A-Za-z0-9_-]*')
+[ -n "$render" ] || fail "no render URL in the /ad answer"
 for ((r = 1; r <= ROUNDS; r++)); do
 	echo "round $r"
 	run empty_gif "empty.gif"
 	run serve_i "i?ad=1&zone=1"
+	run serve_r "$render"
 	run serve_ad "ad?zone=1"
 done
 echo "medians over $ROUNDS rounds:"
-for n in empty_gif serve_i serve_ad; do
+for n in empty_gif serve_i serve_r serve_ad; do
 	printf '%-10s %10s req/s  p99 %6s ms  errors %s\n' "$n" "$(median "$T/$n.rps")" \
 		"$(median "$T/$n.p99")" "$(total "$T/$n.err")"
 done
 awk -v g="$(median "$T/empty_gif.rps")" -v i="$(median "$T/serve_i.rps")" \
-    -v a="$(median "$T/serve_ad.rps")" 'BEGIN {
+    -v a="$(median "$T/serve_ad.rps")" -v r="$(median "$T/serve_r.rps")" 'BEGIN {
 	printf "ratio /i : empty_gif  = %.2f  (goal >= 0.5)\n", i / g
+	printf "ratio /r : empty_gif  = %.2f  (goal >= 0.45)\n", r / g
 	printf "ratio /ad: empty_gif  = %.2f  (goal >= 0.4)\n", a / g }'
 for p in $pids; do
 	printf 'adlog-serve pid %s: VmRSS %s kB, threads %s\n' "$p" \
