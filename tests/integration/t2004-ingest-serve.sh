@@ -42,6 +42,12 @@ for i in $(seq 21 30); do
 	r=$(grep -o '"render":"[^"]*"' "$T/ad.$i" | cut -d'"' -f4)
 	echo "r?${r#*/r\?}"
 done | batch render "${B[@]}"
+# ... and 3 renders with a forged tag: impressions flagged token_bad
+for i in $(seq 31 33); do
+	r=$(grep -o '"render":"[^"]*"' "$T/ad.$i" | cut -d'"' -f4)
+	r=${r%?}; [ "${r: -1}" = A ] && r=${r%?}BB || r=${r}A
+	echo "r?${r#*/r\?}"
+done | batch render-forged "${B[@]}"
 # 3. forged tags (8) on a well-formed token of ad 1, zone 1; unsigned
 #    clicks on ad 2 (allowed: 5) and on ad 1 (needs a token: 4)
 for i in $(seq 1 8); do
@@ -62,7 +68,7 @@ echo 'nothing' | batch not-found
 sort "$S" | uniq -c
 answered() { awk -v n="$1" -v c="$2" '$1 == n && $2 == c' "$S" | wc -l; }
 served=$(( $(answered ad 200) + $(answered ad-curl 200) ))
-imps=$(( $(answered render 200) + $(answered pixel 200) +
+imps=$(( $(answered render 200) + $(answered render-forged 200) + $(answered pixel 200) +
 	 $(answered pixel-unknown 200) + $(answered pixel-head 200) + $(answered pixel-prefetch 200) ))
 clicks=$(awk '$1 ~ /^click/ && $2 == 302' "$S" | wc -l)
 [ "$served" -gt 50 ] || fail "too few ads answered: $served"
@@ -94,7 +100,9 @@ if ! awk 'BEGIN { exit !and(1, 1) }' 2>/dev/null; then
 fi
 expect_eq "non_browser = curl's requests" "$(answered ad-curl 200)" "$(has 2)"
 expect_eq "prefetch = HEAD + prefetch" 7 "$(has 8)"
-expect_eq "token_bad = forged tokens" 8 "$(has 32)"
+expect_eq "token_bad = forged tokens (clicks and renders)" 11 "$(has 32)"
+expect_eq "forged renders: impressions with TOKEN_BAD, flagged token_bad" "3 3" \
+	"$(awk -F'\t' '$2 == "i" && ($8 == "20" || $8 == "21")' "$T/events" | wc -l) $(awk -F'\t' '$2 == "i" && ($8 == "20" || $8 == "21") && $9 == "20"' "$T/events" | wc -l)"
 expect_eq "unsigned_deny = unsigned clicks on ad 1" 4 "$(has 128)"
 expect_eq "unknown_ad_zone = unknown ad" 3 "$(has 256)"
 expect_eq "datacenter (127.0.0.1 is not)" 0 "$(has 4)"
