@@ -603,7 +603,11 @@ static size_t do_frame(struct ctx *c, struct buf *b, int *status)
 	char body[3 * INVENTORY_URL_MAX + 9 * CONF_STR_MAX + 1024];
 	struct buf h = { body, 0, sizeof(body) };
 
+	/* no referer from inside the frame: it would be the frame's URL on
+	 * adlog, which the publisher rules would count as a referer outside
+	 * the publisher's domains; the served event carries the page */
 	put_str(&h, "<!doctype html><html><head><meta charset=\"utf-8\">"
+		"<meta name=\"referrer\" content=\"no-referrer\">"
 		"<title>ad</title><style>html,body{margin:0;overflow:hidden}"
 		"img{display:block;border:0}</style></head><body>"
 		"<a href=\"");

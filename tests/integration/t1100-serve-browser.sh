@@ -106,8 +106,8 @@ expect_eq "render: id, cookie sent back, TOKEN_VALID" "$id $uid 10 1 $UA" \
 	"$(spool_lines | awk -F'\t' -v r="$PAGE" '$2 == "i" && $14 == r { print $4, $7, $8, $10, $13 }')"
 expect_eq "click names the impression, same cookie" "$id $uid 10" \
 	"$(ev c "$PAGE" | awk -F'\t' '{ print $5, $7, $8 }')"
-expect_eq "the iframe's ad rendered (zone 2)" "1 1" \
-	"$(awk -F'\t' '$10 == 2 && $2 == "s"' "$T/events" | wc -l) $(awk -F'\t' '$10 == 2 && $2 == "i" && $8 == "10"' "$T/events" | wc -l)"
+expect_eq "the iframe's ad served from the page, rendered without referer" \
+	"1 1" "$(ev s "$(web_url pub frame.html)" | awk -F'\t' '$10 == 2' | wc -l) $(ev i - | awk -F'\t' '$10 == 2 && $8 == "10"' | wc -l)"
 lang=$(awk '/"GET \/ad\?zone=1 / && /origin=https:\/\/pub.test/ { sub(/.*lang=/, ""); print; exit }' "$WEB/nginx/access.log")
 expect_eq "Accept-Language of the ad request" "$LANG_WANT" "${lang%%,*}"
 # evil.test: asked, answered without a grant, refused by the browser

@@ -241,6 +241,7 @@ static void test_frame(void **state)
 	assert_non_null(strstr(out, "<a href=\"https://ads.example/c?t="));
 	assert_non_null(strstr(out, "target=\"_top\"><img src=\"https://cdn.example.com/ads/3.png\" width=\"728\" height=\"90\" alt=\"Advertisement\""));
 	assert_non_null(strstr(out, "data-r=\"https://ads.example/r?t="));
+	assert_non_null(strstr(out, "<meta name=\"referrer\" content=\"no-referrer\">"));
 	last_line(line, sizeof(line));
 	assert_true(!strncmp(line, "2\ts\t", 4));
 	assert_non_null(strstr(line, "\t3\t2\t1\t10\tUA\t"));
