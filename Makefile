@@ -34,7 +34,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DADLOG_VERSION='"$(VERSION)"' \
 	     -Icommon $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 
 # common first: it is linked into everything and depends on nothing else
-MODULES  := common serve ingest analyze admin gen eval
+MODULES  := common serve ingest analyze admin gen eval redteam
 PROGRAMS := $(foreach m,$(filter-out common,$(MODULES)),\
 	$(if $(wildcard $(m)/main.c),$(BUILD)/adlog-$(m)))
 # link order: later archives serve earlier ones (admin's status reads
@@ -71,6 +71,11 @@ $(BUILD)/lib$(1).a: $(call lib_objs,$(1))
 	rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
+
+# the red team links common/ only: it must not share code with the rules
+# or with the generator they were tuned on
+$(BUILD)/adlog-redteam: $(BUILD)/obj/redteam/main.o $(BUILD)/libredteam.a $(BUILD)/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/adlog-%: $(BUILD)/obj/%/main.o $(LINK_LIBS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(PKG_LIBS)
