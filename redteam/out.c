@@ -7,7 +7,6 @@
 
 #include "diag.h"
 #include "eventid.h"
-#include "fsutil.h"
 #include "utchour.h"
 
 #define SLOTS 3
