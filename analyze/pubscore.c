@@ -11,8 +11,9 @@
 
 #include <uthash.h>
 
+#include "excess.h"
 #include "pubscore.h"
-#include "rules.h"
+#include "reason.h"
 #include "sketch.h"
 
 #define INGEST_BITS 0xffffu
@@ -479,68 +480,6 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 
 /* ---- statistics ---- */
 
-/* Continued fraction of the incomplete beta (modified Lentz). */
-static double betacf(double a, double b, double x)
-{
-	const double tiny = 1e-300;
-	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
-
-	d = fabs(d) < tiny ? tiny : d;
-	d = 1 / d;
-	h = d;
-	for (int m = 1; m < 200000; m++) {
-		double m2 = 2.0 * m, aa, del;
-
-		aa = m * (b - m) * x / ((a - 1 + m2) * (a + m2));
-		d = 1 + aa * d;
-		d = fabs(d) < tiny ? tiny : d;
-		c = 1 + aa / c;
-		c = fabs(c) < tiny ? tiny : c;
-		d = 1 / d;
-		h *= d * c;
-		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2));
-		d = 1 + aa * d;
-		d = fabs(d) < tiny ? tiny : d;
-		c = 1 + aa / c;
-		c = fabs(c) < tiny ? tiny : c;
-		d = 1 / d;
-		del = d * c;
-		h *= del;
-		if (fabs(del - 1) < 1e-13)
-			break;
-	}
-	return h;
-}
-
-/* Regularized incomplete beta I_x(a, b). */
-static double betai(double a, double b, double x)
-{
-	double lbt;
-
-	if (x <= 0)
-		return 0;
-	if (x >= 1)
-		return 1;
-	lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) +
-	      b * log1p(-x);
-	if (x < (a + 1) / (a + b + 2))
-		return exp(lbt) * betacf(a, b, x) / a;
-	return 1 - exp(lbt) * betacf(b, a, 1 - x) / b;
-}
-
-/* P(X >= k) for X ~ Binomial(n, p): the one-sided p-value of seeing k or
- * more successes in n trials at rate p. */
-double pubscore_binom_sf(uint64_t k, uint64_t n, double p)
-{
-	if (k == 0)
-		return 1;
-	if (k > n || p <= 0)
-		return 0;
-	if (p >= 1)
-		return 1;
-	return betai((double)k, (double)(n - k + 1), p);
-}
-
 /* Upper regularized gamma Q(a, x), series or continued fraction. */
 static double gammq(double a, double x)
 {
@@ -643,7 +582,7 @@ static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
 		return;
 	ratio = ((double)a->clicks / (double)a->imps) / peer;
 	ratio_verdict(p, r, PUB_R_CTR, ratio,
-		      pubscore_binom_sf(a->clicks, a->imps, peer));
+		      excess_binom_sf(a->clicks, a->imps, peer));
 }
 
 static void test_concentration(const struct pubscore_params *p,
@@ -676,7 +615,7 @@ static void test_cookieless(const struct pubscore_params *p,
 	excess = share - peer;
 	r->stat[PUB_R_COOKIELESS] = share;
 	r->pvalue[PUB_R_COOKIELESS] =
-		pubscore_binom_sf(a->cookieless_clicks, a->clicks, peer);
+		excess_binom_sf(a->cookieless_clicks, a->clicks, peer);
 	if (r->pvalue[PUB_R_COOKIELESS] < p->alpha)
 		r->comp[PUB_R_COOKIELESS] = ramp(excess, p->cookieless_excess);
 	if (r->pvalue[PUB_R_COOKIELESS] < p->alpha &&
@@ -770,7 +709,7 @@ static void test_invalid(const struct pubscore_params *p,
 	peer = (double)(t->flagged - a->flagged) / (double)(tn - n);
 	ratio = ((double)a->flagged / (double)n) / peer;
 	ratio_verdict(p, r, PUB_R_INVALID, ratio,
-		      pubscore_binom_sf(a->flagged, n, peer));
+		      excess_binom_sf(a->flagged, n, peer));
 }
 
 /* The CTR of the publisher's single-impression addresses against the
@@ -792,7 +731,7 @@ static void test_one_shot(const struct pubscore_params *p,
 		return;
 	ratio = ((double)a->oneshot / (double)n) / peer;
 	ratio_verdict(p, r, PUB_R_ONE_SHOT, ratio,
-		      pubscore_binom_sf(a->oneshot, n, peer));
+		      excess_binom_sf(a->oneshot, n, peer));
 }
 
 /* Valid clicks credited to one publisher (below). */
@@ -830,7 +769,7 @@ static int credit_hot_addrs(const struct pubscore *ps, struct totals *t,
 		const struct pub_addr *x = &ps->addrs[i];
 
 		if (!x->addr || x->clicks < min ||
-		    pubscore_binom_sf(x->clicks, x->imps > x->clicks ?
+		    excess_binom_sf(x->clicks, x->imps > x->clicks ?
 				      x->imps : x->clicks, p0) >= ps->p.alpha)
 			continue;
 		for (int k = 0; k < ADDR_PUBS && x->pub_clicks[k]; k++) {
@@ -878,7 +817,7 @@ static void test_hot_addrs(const struct pubscore_params *p,
 	peer = ((double)(t->hot - hot) + 0.5) / (double)(tn - n);
 	ratio = ((double)hot / (double)n) / peer;
 	ratio_verdict(p, r, PUB_R_HOT_ADDRS, ratio,
-		      pubscore_binom_sf(hot, n, peer));
+		      excess_binom_sf(hot, n, peer));
 }
 
 /* Publishers sharing one pool are each other's peers: test high_ctr_addrs

@@ -140,9 +140,8 @@ int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t single,
  * or -ENOMEM. */
 int pubscore_merge(struct pubscore *dst, const struct pubscore *src);
 
-/* P(X >= k) for X ~ Binomial(n, p), and P(chi-square(dof) >= x): the
- * p-values the tests use (exact incomplete beta and gamma functions). */
-double pubscore_binom_sf(uint64_t k, uint64_t n, double p);
+/* P(chi-square(dof) >= x): the hourly profile test's p-value (exact
+ * incomplete gamma function; the binomial tests use excess_binom_sf). */
 double pubscore_chi2_sf(double x, double dof);
 
 /* Score every publisher with events.  *out (malloc'd, sorted by score, highest

@@ -15,7 +15,8 @@
 
 #include <xxhash.h>
 
-#include "pubscore.h"           /* pubscore_binom_sf */
+#include "excess.h"
+#include "pubscore.h"             /* rules_pubscore */
 #include "rules.h"
 #include "sketch.h"
 
@@ -989,7 +990,7 @@ static bool ctr_high(const struct rules *r, uint32_t clicks, uint32_t imps)
 		return false;
 	p0 = p->addr_ctr_ratio * (double)r->hour_clicks / (double)r->hour_imps;
 	return p0 < 1 && clicks > imps * p0 &&
-	       pubscore_binom_sf(clicks, imps > clicks ? imps : clicks, p0) <
+	       excess_binom_sf(clicks, imps > clicks ? imps : clicks, p0) <
 	       p->addr_ctr_alpha;
 }
 
@@ -1080,7 +1081,7 @@ static bool addr_hot(const struct rules *r, const struct pub_addr *pa)
 	k = ac->distinct + k0;
 	n = imps + n0;
 	return k >= 2 &&
-	       pubscore_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
+	       excess_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
 }
 
 /* Pass 2, an impression of an address that did not click at its
@@ -1103,30 +1104,7 @@ static bool addr_hot_before(const struct rules *r, uint32_t pub,
 	if (k < 2)
 		return false;
 	n += sketch_cms_get_in(r->addr, akey, Q_IMPS);
-	return pubscore_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
-}
-
-/* Does a publisher's k of n fire against the others' all_k of all_n
- * (add-one-half) at oneshot_ratio, one-sided binomial p-value under
- * oneshot_alpha / tested?  *flag: and is the excess over the others'
- * rate at least oneshot_precision of k, so that k may be flagged? */
-static bool excess_fires(const struct rules_params *p, uint32_t k,
-			 uint32_t n, uint64_t all_k, uint64_t all_n,
-			 size_t tested, bool *flag)
-{
-	double p0, expect;
-
-	*flag = false;
-	n = n > k ? n : k;
-	if (k < p->oneshot_min_clicks || all_n <= n)
-		return false;
-	p0 = ((double)(all_k - k) + 0.5) / ((double)(all_n - n) + 1);
-	expect = p0 * n;
-	if (p->oneshot_ratio * p0 >= 1 || k < expect * p->oneshot_ratio ||
-	    pubscore_binom_sf(k, n, p0) >= p->oneshot_alpha / (double)tested)
-		return false;
-	*flag = k - expect >= p->oneshot_precision * k;
-	return true;
+	return excess_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
 }
 
 /* The CTR of the addresses with two impressions or more (those with one
@@ -1222,6 +1200,10 @@ static void count_zone(struct rules *r, const struct pub_addr *pa,
 static void judge_publishers(struct rules *r)
 {
 	const struct rules_params *p = &r->p;
+	const struct excess_test t = {
+		.ratio = p->oneshot_ratio, .alpha = p->oneshot_alpha,
+		.precision = p->oneshot_precision, .min = p->oneshot_min_clicks,
+	};
 	uint64_t all_single = 0, all_one = 0, all_clicks = 0, all_hot = 0;
 	uint64_t all_imps = 0, all_multi = 0;
 	uint64_t rest_clicks = 0, rest_hot = 0;
@@ -1263,7 +1245,7 @@ static void judge_publishers(struct rules *r)
 	TAB_EACH(r->pubs, i, s) {
 		struct pub_oneshot *po = (void *)(s + 1);
 
-		if (excess_fires(p, po->oneshot, po->single, all_one,
+		if (excess_fires(&t, po->oneshot, po->single, all_one,
 				 all_single, tested_one, &flag)) {
 			struct pub_oneshot rest = {
 				.imps = (uint32_t)(all_imps - po->imps),
@@ -1277,7 +1259,7 @@ static void judge_publishers(struct rules *r)
 			po->fired |= judge_zones(r, po, &rest) ?
 				     IVT_ONE_SHOT : 0;
 		}
-		if (excess_fires(p, po->hot, po->clicks, all_hot, all_clicks,
+		if (excess_fires(&t, po->hot, po->clicks, all_hot, all_clicks,
 				 tested_hot, &flag)) {
 			r->st.hot_pubs++;
 			po->fired |= IVT_HOT_ADDR;
@@ -1293,7 +1275,7 @@ static void judge_publishers(struct rules *r)
 
 		if (!(po->fired & IVT_HOT_ADDR))
 			continue;
-		excess_fires(p, po->hot, po->clicks, rest_hot + po->hot,
+		excess_fires(&t, po->hot, po->clicks, rest_hot + po->hot,
 			     rest_clicks + po->clicks, tested_hot, &flag);
 		if (!flag)
 			po->fired &= ~(uint32_t)IVT_HOT_ADDR;

@@ -28,53 +28,8 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "reason.h"
 #include "segment.h"
-
-/* Reason bits set by analyze, in seg_record.reasons bits 16..31 (ingest owns
- * 0..15).  Values are part of the contract with MySQL rows and reports. */
-enum ivt_reason {
-	IVT_DUP_CLICK     = 1u << 16, /* same impression, or same visitor and
-					 ad within dup_click_window */
-	IVT_REPEAT_CLICK  = 1u << 17, /* Nth+ click of one address on one ad
-					 within repeat_click_window */
-	IVT_NO_IMPRESSION = 1u << 18, /* click whose impression is not logged */
-	IVT_FAST_CLICK    = 1u << 19, /* click under min_click_delay_ms after
-					 its impression (or before it) */
-	IVT_STALE_CLICK   = 1u << 20, /* click more than lookback after it */
-	IVT_IMP_FLOOD     = 1u << 21, /* same visitor, zone and ad again within
-					 imp_flood_window_ms */
-	IVT_ADDR_BURST    = 1u << 22, /* address over its size-scaled allowance
-					 of clicks or impressions in the hour:
-					 all its events */
-	IVT_UID_FANOUT    = 1u << 23, /* uid seen from too many addresses or
-					 user agents in the hour */
-	IVT_ADDR_CTR      = 1u << 24, /* address clicking far more of its
-					 impressions than people do: all its
-					 events */
-	IVT_NET_CTR       = 1u << 25, /* the same test on an IPv4 /24 (IPv6
-					 /48): all events of the network */
-	IVT_IMP_STACK     = 1u << 26, /* a visitor given a zone again within
-					 imp_flood_window_ms, any ad (stacked
-					 frames): all its impressions in that
-					 zone this hour */
-	IVT_ONE_SHOT      = 1u << 27, /* a one-shot click (its address saw one
-					 impression this hour and clicked it),
-					 and that impression, at a publisher
-					 whose share of one-shot clicks is
-					 improbable for its peers' share */
-	IVT_HOT_ADDR      = 1u << 28, /* the clicks of addresses whose hour is
-					 improbable, and their impressions, at
-					 a publisher with an improbable share
-					 of such clicks */
-};
-#define IVT_FIRST_BIT 16
-#define IVT__COUNT 13
-#define IVT_MASK 0x1fff0000u
-
-/* Stable snake_case name of reason bit number bit (0..31) of
- * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit
- * no one defines. */
-const char *ivt_reason_name(unsigned bit);
 
 /* What the driver knows about the look-back (the hours before this one and
  * this hour itself).  Called only from rules_event(), only for clicks. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../analyze/excess.h"
 #include "../../analyze/pubscore.h"
 
 static uint64_t rng = 88172645463325252ull;
@@ -119,14 +120,14 @@ static void test_names_and_math(void **state)
 	assert_string_equal(pub_reason_name(PUB_R_CTR), "ctr_high");
 	assert_string_equal(pub_reason_name(PUB_R_HOURLY), "hourly_profile");
 	assert_null(pub_reason_name(PUB_R__COUNT));
-	assert_true(fabs(pubscore_binom_sf(0, 10, 0.3) - 1) < 1e-12);
-	assert_true(fabs(pubscore_binom_sf(3, 3, 0.5) - 0.125) < 1e-9);
-	assert_true(fabs(pubscore_binom_sf(2, 10, 0.1) - 0.2639010709) < 1e-8);
-	assert_true(pubscore_binom_sf(11, 10, 0.1) == 0);
+	assert_true(fabs(excess_binom_sf(0, 10, 0.3) - 1) < 1e-12);
+	assert_true(fabs(excess_binom_sf(3, 3, 0.5) - 0.125) < 1e-9);
+	assert_true(fabs(excess_binom_sf(2, 10, 0.1) - 0.2639010709) < 1e-8);
+	assert_true(excess_binom_sf(11, 10, 0.1) == 0);
 	/* mean 500, sd 22.3: 600 or more is about 4.5 sd out */
-	assert_true(pubscore_binom_sf(600, 100000, 0.005) < 1e-4);
-	assert_true(pubscore_binom_sf(600, 100000, 0.005) > 1e-8);
-	assert_true(pubscore_binom_sf(500, 100000, 0.005) > 0.4);
+	assert_true(excess_binom_sf(600, 100000, 0.005) < 1e-4);
+	assert_true(excess_binom_sf(600, 100000, 0.005) > 1e-8);
+	assert_true(excess_binom_sf(500, 100000, 0.005) > 0.4);
 	assert_true(fabs(pubscore_chi2_sf(2, 2) - exp(-1)) < 1e-9);
 	assert_true(fabs(pubscore_chi2_sf(22.337, 23) - 0.5) < 0.01);
 }

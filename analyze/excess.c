@@ -1,0 +1,83 @@
+/* excess.c - the binomial tail and the peer excess test (excess.h), shared
+ * by the publisher rules and the publisher scores. */
+#include <math.h>
+
+#include "excess.h"
+
+/* Continued fraction of the incomplete beta (modified Lentz). */
+static double betacf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+
+	d = fabs(d) < tiny ? tiny : d;
+	d = 1 / d;
+	h = d;
+	for (int m = 1; m < 200000; m++) {
+		double m2 = 2.0 * m, aa, del;
+
+		aa = m * (b - m) * x / ((a - 1 + m2) * (a + m2));
+		d = 1 + aa * d;
+		d = fabs(d) < tiny ? tiny : d;
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		d = 1 / d;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2));
+		d = 1 + aa * d;
+		d = fabs(d) < tiny ? tiny : d;
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		d = 1 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-13)
+			break;
+	}
+	return h;
+}
+
+/* Regularized incomplete beta I_x(a, b). */
+static double betai(double a, double b, double x)
+{
+	double lbt;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) +
+	      b * log1p(-x);
+	if (x < (a + 1) / (a + b + 2))
+		return exp(lbt) * betacf(a, b, x) / a;
+	return 1 - exp(lbt) * betacf(b, a, 1 - x) / b;
+}
+
+double excess_binom_sf(uint64_t k, uint64_t n, double p)
+{
+	if (k == 0)
+		return 1;
+	if (k > n || p <= 0)
+		return 0;
+	if (p >= 1)
+		return 1;
+	return betai((double)k, (double)(n - k + 1), p);
+}
+
+bool excess_fires(const struct excess_test *t, uint32_t k, uint32_t n,
+		  uint64_t all_k, uint64_t all_n, size_t tested, bool *flag)
+{
+	double p0, expect;
+
+	*flag = false;
+	n = n > k ? n : k;
+	if (k < t->min || all_n <= n)
+		return false;
+	p0 = ((double)(all_k - k) + 0.5) / ((double)(all_n - n) + 1);
+	expect = p0 * n;
+	if (t->ratio * p0 >= 1 || k < expect * t->ratio ||
+	    excess_binom_sf(k, n, p0) >= t->alpha / (double)tested)
+		return false;
+	*flag = k - expect >= t->precision * k;
+	return true;
+}

@@ -1,0 +1,34 @@
+/* excess.h - the binomial tail and the peer excess test that analyze's
+ * publisher rules (one_shot, hot_addr) and the publisher scores share: is
+ * one member's k of n improbable at the rate of the others (one-sided
+ * binomial, Bonferroni over the members tested)?  Pure functions, no
+ * state. */
+#ifndef ADLOG_EXCESS_H
+#define ADLOG_EXCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* P(X >= k) for X ~ Binomial(n, p): the one-sided p-value of seeing k or
+ * more successes in n trials at rate p (exact, by the regularized
+ * incomplete beta function).  1 when k is 0; 0 when k > n or p <= 0. */
+double excess_binom_sf(uint64_t k, uint64_t n, double p);
+
+/* The thresholds of one excess test. */
+struct excess_test {
+	double ratio;       /* k must be at least ratio times the peers' rate */
+	double alpha;       /* p-value under alpha / tested fires */
+	double precision;   /* *flag when the excess is this share of k */
+	uint32_t min;       /* k below this is not tested */
+};
+
+/* Does a member's k of n fire against all members' all_k of all_n (the
+ * others' rate add-one-half) at t->ratio, with a one-sided binomial
+ * p-value under t->alpha / tested?  *flag: and is k's excess over the
+ * others' rate at least t->precision of k, so that k may be flagged?
+ * false (and *flag false) below t->min or without others. */
+bool excess_fires(const struct excess_test *t, uint32_t k, uint32_t n,
+		  uint64_t all_k, uint64_t all_n, size_t tested, bool *flag);
+
+#endif

@@ -1,0 +1,32 @@
+/* reason.h - the reason bits analyze sets in seg_record.reasons, bits
+ * 16..31 (ingest owns 0..15).  Their values are part of the contract with
+ * MySQL rows and reports; ivt_reason_name() gives their names (rules.c),
+ * docs/rules.md the rule behind each. */
+#ifndef ADLOG_REASON_H
+#define ADLOG_REASON_H
+
+enum ivt_reason {
+	IVT_DUP_CLICK     = 1u << 16,
+	IVT_REPEAT_CLICK  = 1u << 17,
+	IVT_NO_IMPRESSION = 1u << 18,
+	IVT_FAST_CLICK    = 1u << 19,
+	IVT_STALE_CLICK   = 1u << 20,
+	IVT_IMP_FLOOD     = 1u << 21,
+	IVT_ADDR_BURST    = 1u << 22,
+	IVT_UID_FANOUT    = 1u << 23,
+	IVT_ADDR_CTR      = 1u << 24,
+	IVT_NET_CTR       = 1u << 25,
+	IVT_IMP_STACK     = 1u << 26,
+	IVT_ONE_SHOT      = 1u << 27,
+	IVT_HOT_ADDR      = 1u << 28,
+};
+#define IVT_FIRST_BIT 16
+#define IVT__COUNT 13
+#define IVT_MASK 0x1fff0000u
+
+/* Stable snake_case name of reason bit number bit (0..31) of
+ * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit
+ * no one defines. */
+const char *ivt_reason_name(unsigned bit);
+
+#endif
