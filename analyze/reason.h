@@ -1,10 +1,11 @@
 /* reason.h - the reason bits analyze sets in seg_record.reasons, bits
  * 16..31 (ingest owns 0..15).  Their values are part of the contract with
- * MySQL rows and reports; ivt_reason_name() gives their names (rules.c),
- * docs/rules.md the rule behind each. */
+ * MySQL rows and reports; their names, and the rule family that sets each,
+ * come from the table of rules (rules_table.c, ivt_reason_name()). */
 #ifndef ADLOG_REASON_H
 #define ADLOG_REASON_H
 
+/* One line each in the table of rules; docs/rules.md gives the whole rule. */
 enum ivt_reason {
 	IVT_DUP_CLICK     = 1u << 16,
 	IVT_REPEAT_CLICK  = 1u << 17,

@@ -2,7 +2,11 @@
  * sequence of events reveals (duplicate and repeated clicks, clicks without
  * an impression, impossible time to click, impression flooding, address
  * bursts scaled by the visitors behind the address, addresses clicking far
- * more than people do, one uid fanned out over many addresses).  docs/rules.md gives every rule, default and source.
+ * more than people do, one uid fanned out over many addresses, publishers
+ * with an improbable excess of one-shot or hot-address clicks).  Each
+ * family of rules is one file, analyze/rule_<family>.c, listed in the
+ * table of rules_table.c; docs/rules.md gives every rule, default and
+ * source.
  *
  * Ownership: the caller owns struct rules storage; rules_init() allocates
  * every table with a fixed cap, rules_release() frees them.  Nothing the
@@ -61,37 +65,38 @@ struct rules_lookback {
 	bool (*addr_seen_before)(void *ctx, uint64_t akey);
 };
 
-/* Thresholds, from [analyze] (rules_params_from_config) or set by tests. */
+/* Thresholds, from [analyze] (rules_params_from_config) or set by tests.
+ * Each field is one key of [analyze] (times in ms here); its default, range
+ * and meaning are the key's in conf/adlog.conf.example, and the rule family
+ * that reads it is named in the table of rules (rules_table.c). */
 struct rules_params {
-	int64_t lookback_ms;             /* 24 h */
-	int64_t dup_click_window_ms;     /* 60 s */
-	int64_t repeat_click_window_ms;  /* 10 min */
-	uint32_t repeat_click_count;     /* 3 */
-	uint32_t repeat_visitors_per_extra; /* 20: allowance +1 per 20 visitors */
-	int64_t min_click_delay_ms;      /* 1000 */
-	int64_t imp_flood_window_ms;     /* 1000 */
-	double burst_clicks_base;        /* 10 clicks per hour */
-	double burst_clicks_per_visitor; /* 1.0 */
-	double burst_imps_base;          /* 2000 impressions per hour */
-	double burst_imps_per_visitor;   /* 200 */
-	double fresh_visitor_weight;     /* 0.25 */
-	uint32_t fanout_addrs;           /* 8 distinct addresses per hour */
-	uint32_t fanout_uas;             /* 4 distinct user agents per hour */
-	double addr_ctr_ratio;           /* 5.0 times the hour's CTR */
-	double addr_ctr_alpha;           /* 1e-9 */
-	uint32_t addr_ctr_min_clicks;    /* 5 */
-	double oneshot_ratio;            /* 2.0 times the peers' share */
-	double oneshot_alpha;            /* 1e-6, before Bonferroni over the
-					    publishers tested */
-	uint32_t oneshot_min_clicks;     /* 20 one-shot clicks of one pub */
-	double hot_addr_alpha;           /* 1e-3: an address's hour is hot */
-	double oneshot_precision;        /* 0.9: flag when the excess is at
-					    least this share of them */
-	uint32_t table_max;              /* cap on entries of each exact table */
-	uint32_t sketch_log2;            /* Bloom 2^N bits, count-min 2^(N-3) bytes */
+	int64_t lookback_ms;             /* lookback */
+	int64_t dup_click_window_ms;     /* dup_click_window */
+	int64_t repeat_click_window_ms;  /* repeat_click_window */
+	uint32_t repeat_click_count;
+	uint32_t repeat_visitors_per_extra;
+	int64_t min_click_delay_ms;
+	int64_t imp_flood_window_ms;
+	double burst_clicks_base;
+	double burst_clicks_per_visitor;
+	double burst_imps_base;
+	double burst_imps_per_visitor;
+	double fresh_visitor_weight;
+	uint32_t fanout_addrs;
+	uint32_t fanout_uas;
+	double addr_ctr_ratio;
+	double addr_ctr_alpha;
+	uint32_t addr_ctr_min_clicks;
+	double oneshot_ratio;
+	double oneshot_alpha;
+	uint32_t oneshot_min_clicks;
+	double hot_addr_alpha;
+	double oneshot_precision;
+	uint32_t table_max;
+	uint32_t sketch_log2;
 };
 
-/* Fill p with the documented defaults. */
+/* Fill p with the defaults of the [analyze] keys (config_keys()). */
 void rules_params_default(struct rules_params *p);
 
 /* Fill p from c->analyze. */
@@ -108,15 +113,15 @@ struct rules_stats {
 	uint64_t hot_pubs;               /* publishers whose hot share fired */
 };
 
-struct rules_table;      /* open-addressing hash table, rules.c */
+struct rules_table;      /* capped open-addressing table, rule_family.h */
 struct rules_pending;    /* a pass-1 record waiting for its cache lines */
-struct rules_window;     /* two tables rotated every window: expiry */
-struct rules_stack_slot; /* pass 1's last impression of a (visitor, zone) */
-struct rules_first_slot; /* pass 1's first impression of an address */
-#define RULES_STACK_SLOTS (1u << 12)
+struct rules_hooks;
 struct sketch_cms;
 struct sketch_bloom;
+#define RULES_FAMILY_MAX 16      /* families in the table of rules */
 
+/* The facts every family may read (rule_family.h) and each family's own
+ * state, fam[i] for the i-th family of the table. */
 struct rules {
 	struct rules_params p;
 	struct rules_lookback lb;
@@ -125,33 +130,15 @@ struct rules {
 	/* pass 1, hour-wide facts */
 	struct sketch_bloom *seen;       /* (addr, visitor); (uid, addr), (uid, ua), uid */
 	struct sketch_cms *addr;         /* address -> impressions; visitors in 1/100 */
-	struct sketch_cms *net;          /* /24 (/48) -> impressions */
-	struct rules_table *net_clicks;  /* clicking /24 (/48) -> clicks */
 	struct rules_table *addr_clicks; /* clicking address -> clicks */
-	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
-	struct rules_table *fanout;      /* the uids over a fan-out threshold */
-	struct rules_table *heavy;       /* addresses past burst_imps_base */
-	struct rules_stack_slot *stack1; /* (visitor, zone) -> last impression:
-					    direct-mapped, RULES_STACK_SLOTS */
-	struct rules_table *stacked;     /* (visitor, zone) pairs stacked */
 	struct rules_table *bad;         /* flagged addresses (and /24s) ->
 					    the bits every event of theirs
 					    gets this hour */
-	struct rules_table *pub_addr;    /* (address, pub) -> clicks */
-	struct rules_table *pubs;        /* pub -> one_shot counts */
-	struct rules_table *zones;       /* zone -> one_shot counts */
-	struct rules_first_slot *first;  /* address -> pub, zone of its first
-					    impression: direct-mapped */
-	size_t first_mask;
-	size_t pub_flagged;              /* pub_addr entries with bits */
-	/* pass 2, windows */
-	struct rules_table *imp_clicked; /* impression ids clicked this hour */
-	struct rules_window *dup;        /* (visitor, ad) -> last click */
-	struct rules_window *repeat;     /* (address, ad) -> recent clicks */
-	struct rules_window *flood;      /* (visitor, zone, ad) -> last impression */
 	uint64_t hour_imps, hour_clicks; /* counted in pass 1 (not GIVT) */
 	struct rules_pending *pend;      /* pass-1 queue, rules.c */
 	unsigned npend, pend_head;
+	void *fam[RULES_FAMILY_MAX];
+	struct rules_hooks *hooks;       /* pass 2's hooks by kind, rules.c */
 	struct rules_stats st;
 };
 

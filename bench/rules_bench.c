@@ -1,5 +1,6 @@
 /* rules_bench.c - per-event cost and memory of analyze's activity rules
- * (analyze/rules.c) on a synthetic hour, in batches (rules) or one record
+ * (analyze/rules.c and its rule_*.c families) on a synthetic hour, in
+ * batches (rules) or one record
  * at a time (rules1), against the obvious exact
  * alternative: the same pass-1 facts (visitors per address, addresses and
  * user agents per uid, impressions per address) kept exactly in uthash

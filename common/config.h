@@ -54,7 +54,7 @@ struct config_ingest {
 struct config_analyze {
 	int64_t lookback;
 	int64_t dup_click_window;
-	/* activity rules (analyze/rules.h) */
+	/* activity rules: read by the rule families of analyze/rules_table.c */
 	int64_t repeat_click_window;
 	int64_t repeat_click_count;
 	int64_t repeat_visitors_per_extra;

@@ -1,5 +1,7 @@
 /* config_keys.c - every configuration key with its default and one line of
- * documentation.  conf/adlog.conf.example must list each (a unit test checks). */
+ * documentation.  conf/adlog.conf.example is this table written out
+ * (test_config checks); the rule families of analyze/rules_table.c read
+ * the [analyze] keys of the rules (test_rules checks). */
 #include <float.h>
 #include <stddef.h>
 

@@ -1,0 +1,139 @@
+/* rule_addr_ctr.c - rule family addr_ctr (docs/rules.md): an address
+ * (addr_ctr), or its IPv4 /24 or IPv6 /48 (net_ctr), clicking far more of
+ * its impressions than people do this hour: every event of the address
+ * or network carries the bit. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "excess.h"
+#include "rule_family.h"
+
+struct addr_ctr {
+	struct sketch_cms *net;          /* /24 (/48) -> impressions */
+	struct rules_table *net_clicks;  /* clicking /24 (/48) -> clicks */
+};
+
+static void release(void *state)
+{
+	struct addr_ctr *a = state;
+
+	if (a->net)
+		sketch_cms_release(a->net);
+	free(a->net);
+	tab_free(a->net_clicks);
+	free(a);
+}
+
+static int init(struct rules *r, void **state)
+{
+	struct addr_ctr *a = calloc(1, sizeof(*a));
+
+	*state = a;
+	if (!a || !(a->net = calloc(1, sizeof(*a->net))) ||
+	    sketch_cms_init(a->net, r->p.sketch_log2 - 12, 3, 1) < 0)
+		return -ENOMEM;
+	a->net_clicks = tab_new(sizeof(struct addr_clicks), r->p.table_max,
+				&r->st.table_full);
+	return a->net_clicks ? 0 : -ENOMEM;
+}
+
+static size_t memory(const void *state)
+{
+	const struct addr_ctr *a = state;
+
+	return sketch_cms_bytes(a->net) + tab_bytes(a->net_clicks);
+}
+
+static void begin_hour(struct rules *r, void *state)
+{
+	struct addr_ctr *a = state;
+
+	(void)r;
+	sketch_cms_clear(a->net);
+	tab_clear(a->net_clicks);
+}
+
+static void prefetch(const struct rules *r, const void *state,
+		     const struct rules_pending *o, size_t n)
+{
+	const struct addr_ctr *a = state;
+
+	(void)r;
+	for (size_t i = 0; i < n; i++)
+		sketch_cms_prefetch(a->net, o[i].k.nkey);
+}
+
+static void observe(struct rules *r, void *state,
+		    const struct rules_pending *o, size_t n)
+{
+	struct addr_ctr *a = state;
+	struct addr_clicks *c;
+	bool isnew;
+
+	(void)r;
+	for (size_t i = 0; i < n; i++)
+		if (o[i].type != EVENT_CLICK)
+			sketch_cms_add(a->net, o[i].k.nkey, 1);
+		else if ((c = tab_put(a->net_clicks, o[i].k.nkey, &isnew)))
+			c->n++;
+}
+
+/* Are clicks improbable for imps impressions at addr_ctr_ratio times the
+ * hour's CTR (one-sided binomial p-value under addr_ctr_alpha)? */
+static bool ctr_high(const struct rules *r, uint32_t clicks, uint32_t imps)
+{
+	const struct rules_params *p = &r->p;
+	double p0;
+
+	if (clicks < p->addr_ctr_min_clicks || !r->hour_imps)
+		return false;
+	p0 = p->addr_ctr_ratio * (double)r->hour_clicks / (double)r->hour_imps;
+	return p0 < 1 && clicks > imps * p0 &&
+	       excess_binom_sf(clicks, imps > clicks ? imps : clicks, p0) <
+	       p->addr_ctr_alpha;
+}
+
+static void end_observe(struct rules *r, void *state)
+{
+	const struct addr_ctr *a = state;
+
+	TAB_EACH(r->addr_clicks, i, s) {
+		const struct addr_clicks *ac = (const void *)(s + 1);
+
+		if (ctr_high(r, ac->n, addr_imps(r, *s)))
+			rules_flag_key(r, *s, IVT_ADDR_CTR);
+	}
+	TAB_EACH(a->net_clicks, i, s) {
+		const struct addr_clicks *nc = (const void *)(s + 1);
+
+		if (ctr_high(r, nc->n, sketch_cms_get(a->net, *s)))
+			rules_flag_key(r, *s, IVT_NET_CTR);
+	}
+}
+
+static const struct rule_reason reasons[] = {
+	{ IVT_ADDR_CTR, "addr_ctr" },
+	{ IVT_NET_CTR, "net_ctr" },
+	{ 0, NULL },
+};
+
+static const struct rule_param params[] = {
+	RULE_PARAM(addr_ctr_ratio, addr_ctr_ratio, RULE_DBL),
+	RULE_PARAM(addr_ctr_alpha, addr_ctr_alpha, RULE_DBL),
+	RULE_PARAM(addr_ctr_min_clicks, addr_ctr_min_clicks, RULE_U32),
+	{ NULL, 0, RULE_I64 },
+};
+
+const struct rule_family rule_addr_ctr = {
+	.name = "addr_ctr",
+	.doc = "an address or its network clicking far more of its impressions than people do",
+	.reasons = reasons,
+	.params = params,
+	.init = init,
+	.release = release,
+	.memory = memory,
+	.begin_hour = begin_hour,
+	.prefetch = prefetch,
+	.observe = observe,
+	.end_observe = end_observe,
+};

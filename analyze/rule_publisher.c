@@ -1,0 +1,557 @@
+/* rule_publisher.c - rule family publisher (docs/rules.md): the clicks a
+ * publisher's own traffic adds.  one_shot: a publisher whose one-shot
+ * clicks (an address seen once this hour, clicking that impression) are
+ * improbable for its peers' share; its one-shot clicks on the zones that
+ * hold the excess are flagged.  hot_addr: a publisher whose share of
+ * clicks from hot addresses (an hour improbable at the hour's CTR) is
+ * improbable for its peers'; their clicks are flagged when they are
+ * mostly excess.  Either flags the address's impressions on the
+ * publisher with its clicks.  Both use the excess test (excess.h). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "excess.h"
+#include "pubscore.h"
+#include "rule_family.h"
+
+struct pub_addr {
+	uint64_t akey, nkey;
+	uint64_t last_imp;           /* impression of its last click */
+	uint32_t distinct;           /* clicks on another impression than
+					the click before (hot_addr) */
+	uint32_t pub;
+	uint32_t zone;               /* of its last click */
+	uint32_t n;                  /* its clicks on the pub in the hour */
+	uint32_t bits;               /* IVT_ONE_SHOT, IVT_HOT_ADDR of its
+					events on the pub, after pass 1 */
+};
+
+struct pub_oneshot {
+	uint32_t pub;
+	uint32_t imps, clicks;
+	uint32_t single;             /* impressions of addresses with one */
+	uint32_t oneshot;            /* clicks of those */
+	uint32_t multi;              /* clicks of addresses with two or more */
+	uint32_t hot;                /* clicks of addresses hot this hour */
+	uint32_t fired;              /* the bits its excess tests flag */
+};
+
+/* A zone's share of its publisher's one_shot counts: where in the
+ * publisher the excess is (judge_zones). */
+struct zone_oneshot {
+	uint32_t pub, zone;
+	uint32_t imps;
+	uint32_t single, oneshot;    /* as the publisher's */
+	uint32_t multi;
+	bool flag;                   /* its one-shot clicks are flagged */
+	double honest;               /* one-shot clicks expected of people */
+};
+
+/* An address's first impression this hour, until its second: which
+ * publisher counts it as a single-impression address. */
+struct rules_first_slot {
+	uint32_t tag;                /* high half of the address key, | 1 */
+	uint32_t pub, zone;
+};
+
+extern const struct rule_family rule_publisher;
+
+struct publisher {
+	struct rules_table *pub_addr;    /* (address, pub) -> clicks */
+	struct rules_table *pubs;        /* pub -> one_shot counts */
+	struct rules_table *zones;       /* zone -> one_shot counts */
+	struct rules_first_slot *first;  /* address -> pub, zone of its first
+					    impression: direct-mapped */
+	size_t first_mask;
+	size_t pub_flagged;              /* pub_addr entries with bits */
+};
+
+/* The one_shot counts of publisher pub this hour; NULL when full. */
+static struct pub_oneshot *pub_entry(struct publisher *pb, uint32_t pub)
+{
+	bool isnew;
+	struct pub_oneshot *po = tab_put(pb->pubs, (uint64_t)pub + 1, &isnew);
+
+	if (po && isnew)
+		*po = (struct pub_oneshot){ .pub = pub };
+	return po;
+}
+
+static uint64_t zone_key(uint32_t pub, uint32_t z)
+{
+	return ((uint64_t)pub << 32 | z) + 1;
+}
+
+/* The one_shot counts of zone z of publisher pub; NULL when full. */
+static struct zone_oneshot *zone_entry(struct publisher *pb, uint32_t pub,
+				       uint32_t z)
+{
+	bool isnew;
+	struct zone_oneshot *zo = tab_put(pb->zones, zone_key(pub, z), &isnew);
+
+	if (zo && isnew)
+		*zo = (struct zone_oneshot){ .pub = pub, .zone = z };
+	return zo;
+}
+
+static struct rules_first_slot *first_slot(const struct publisher *pb,
+					   uint64_t akey)
+{
+	return &pb->first[(akey ^ (akey >> 29)) & pb->first_mask];
+}
+
+/* Keep each publisher's impressions of single-impression addresses: an
+ * address's first impression counts for its publisher, its second takes
+ * that back.  A slot taken over by another address leaves the first one
+ * counted: an over-count, never an under-count, of single impressions. */
+static void count_single(struct publisher *pb, uint64_t akey,
+			 struct pub_oneshot *po, struct zone_oneshot *zo,
+			 uint32_t zone, uint32_t n)
+{
+	struct rules_first_slot *f = first_slot(pb, akey);
+	uint32_t tag = (uint32_t)(akey >> 32) | 1;
+
+	if (n == 1 && po) {
+		po->single++;
+		if (zo)          /* a zone table full only loses zone detail */
+			zo->single++;
+		f->tag = tag;
+		f->pub = po->pub;
+		f->zone = zone;
+	} else if (n == 2 && f->tag == tag) {
+		struct pub_oneshot *first = pub_entry(pb, f->pub);
+		struct zone_oneshot *fz = zone_entry(pb, f->pub, f->zone);
+
+		if (first && first->single)
+			first->single--;
+		if (fz && fz->single)
+			fz->single--;
+		f->tag = 0;
+	}
+}
+
+/* A one-shot click: its address saw one impression this hour, made one
+ * click and nothing else, and was not seen in the look-back's earlier
+ * hours (the mark of a fresh address per click; a household is seen). */
+static bool one_shot(const struct rules *r, const struct pub_addr *pa)
+{
+	const struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+
+	return pa->n == 1 && ac && ac->n == 1 &&
+	       addr_imps(r, pa->akey) == 1 &&
+	       !(r->lb.addr_seen_before &&
+		 r->lb.addr_seen_before(r->lb.ctx, pa->akey));
+}
+
+/* A hot address: two clicks or more this hour, improbable for its
+ * impressions at the hour's CTR (p < hot_addr_alpha): alone, a member
+ * of a pool that clicks a quarter of what it sees, or a keen person. */
+static bool addr_hot(const struct rules *r, const struct pub_addr *pa)
+{
+	const struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+	uint32_t imps = addr_imps(r, pa->akey);
+	double ctr = rules_hour_ctr(r);
+	uint32_t k, n, k0 = 0, n0 = 0;
+
+	/* an address the address rules flagged is theirs, not a pool's */
+	if (rules_flagged(r, pa->akey, pa->nkey))
+		return false;
+	if (!ac || !ac->distinct || ctr >= 1)
+		return false;
+	/* the hours before and this one: a pool address is improbable
+	 * over the day long before it is in any one hour, and clicks in
+	 * most hours only once */
+	if (r->lb.addr_before)
+		r->lb.addr_before(r->lb.ctx, pa->akey, &k0, &n0);
+	k = ac->distinct + k0;
+	n = imps + n0;
+	return k >= 2 &&
+	       excess_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
+}
+
+/* Pass 2, an impression of an address that did not click at its
+ * publisher this hour: is the publisher's hot_addr excess flagged, and
+ * is the address hot over the look-back hours (it clicked there) with
+ * this hour's impressions? */
+static bool addr_hot_before(const struct rules *r,
+			    const struct publisher *pb, uint32_t pub,
+			    uint64_t akey, uint64_t nkey)
+{
+	const struct pub_oneshot *po = tab_find(pb->pubs, (uint64_t)pub + 1);
+	double ctr = rules_hour_ctr(r);
+	uint32_t k = 0, n = 0;
+
+	if (!po || !(po->fired & IVT_HOT_ADDR) || !r->lb.addr_before ||
+	    ctr >= 1 || rules_flagged(r, akey, nkey))
+		return false;
+	r->lb.addr_before(r->lb.ctx, akey, &k, &n);
+	if (k < 2)
+		return false;
+	n += addr_imps(r, akey);
+	return excess_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
+}
+
+/* The CTR of the addresses with two impressions or more (those with one
+ * make the one-shot clicks), pulled toward prior_ctr by ZONE_PRIOR_IMPS
+ * impressions of it. */
+#define ZONE_PRIOR_IMPS 200.0
+
+static double ctr_multi(uint32_t imps, uint32_t single, uint32_t clicks,
+			double prior_ctr)
+{
+	double i = imps > single ? imps - single : 0;
+
+	return (clicks + ZONE_PRIOR_IMPS * prior_ctr) / (i + ZONE_PRIOR_IMPS);
+}
+
+static int zone_cmp(const void *a, const void *b)
+{
+	const struct zone_oneshot *x = *(const struct zone_oneshot *const *)a;
+	const struct zone_oneshot *y = *(const struct zone_oneshot *const *)b;
+	double rx = x->honest / x->oneshot, ry = y->honest / y->oneshot;
+
+	return rx < ry ? -1 : rx > ry;
+}
+
+/* Where in publisher po its one-shot excess is.  People's one-shot clicks
+ * on a zone are its single-impression addresses' impressions at the
+ * zone's CTR of its other addresses, times how much rarer a one-shot
+ * click is than such a click on the other publishers (rest).  The zones with
+ * the fewest expected per one-shot click are flagged first, as many as
+ * keep the expected share of people's clicks among the flagged at most
+ * 1 - oneshot_precision.  Returns whether any zone is flagged. */
+static bool judge_zones(struct rules *r, struct publisher *pb,
+			const struct pub_oneshot *po,
+			const struct pub_oneshot *rest)
+{
+	double rest_ctr = ctr_multi(rest->imps, rest->single, rest->multi, 0);
+	double rarity = rest_ctr > 0 && rest->single ?
+			((double)rest->oneshot + 0.5) / rest->single / rest_ctr
+			: 1;
+	double pub_ctr = ctr_multi(po->imps, po->single, po->multi, rest_ctr);
+	double honest = 0, clicks = 0, allow = 1 - r->p.oneshot_precision;
+	struct zone_oneshot **z = malloc(po->oneshot * sizeof(*z));
+	size_t n = 0;
+
+	if (!z)
+		return false;
+	TAB_EACH(pb->zones, i, s) {
+		struct zone_oneshot *zo = (void *)(s + 1);
+		uint32_t people = zo->single > zo->oneshot ?
+				  zo->single - zo->oneshot : 0;
+
+		if (zo->pub != po->pub || !zo->oneshot || n == po->oneshot)
+			continue;
+		zo->honest = people * rarity *
+			     ctr_multi(zo->imps, zo->single, zo->multi, pub_ctr);
+		z[n++] = zo;
+	}
+	qsort(z, n, sizeof(*z), zone_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (honest + z[i]->honest > allow * (clicks + z[i]->oneshot))
+			break;
+		honest += z[i]->honest;
+		clicks += z[i]->oneshot;
+		z[i]->flag = true;
+	}
+	free(z);
+	return clicks > 0;
+}
+
+/* Count pa's clicks in its zone (the zone of its last click): one-shot,
+ * or of an address with two impressions or more. */
+static void count_zone(const struct rules *r, struct publisher *pb,
+		       const struct pub_addr *pa,
+		       struct pub_oneshot *po)
+{
+	struct zone_oneshot *zo = zone_entry(pb, pa->pub, pa->zone);
+	bool multi = addr_imps(r, pa->akey) >= 2;
+
+	if (zo) {
+		zo->oneshot += !!(pa->bits & IVT_ONE_SHOT);
+		zo->multi += multi ? pa->n : 0;
+	}
+	if (po)
+		po->multi += multi ? pa->n : 0;
+}
+
+/* The publisher excess rules (docs/rules.md), known after pass 1.
+ * one_shot: a publisher whose one-shot clicks are improbable for its
+ * single-impression addresses' impressions at the others' CTR of those;
+ * its one-shot clicks on the zones judge_zones picks are flagged.
+ * hot_addr: a publisher whose share of clicks from hot addresses is
+ * improbable for the others' share; its hot clicks are flagged when they
+ * are at least oneshot_precision excess.  Either flags the address's
+ * impressions on the publisher with its clicks. */
+static void end_observe(struct rules *r, void *state)
+{
+	const struct rules_params *p = &r->p;
+	const struct excess_test t = {
+		.ratio = p->oneshot_ratio, .alpha = p->oneshot_alpha,
+		.precision = p->oneshot_precision, .min = p->oneshot_min_clicks,
+	};
+	struct publisher *pb = state;
+	uint64_t all_single = 0, all_one = 0, all_clicks = 0, all_hot = 0;
+	uint64_t all_imps = 0, all_multi = 0;
+	uint64_t rest_clicks = 0, rest_hot = 0;
+	size_t tested_one = 0, tested_hot = 0;
+	bool flag;
+
+	TAB_EACH(pb->pub_addr, i, s) {
+		const struct pub_addr *pa = (const void *)(s + 1);
+		struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+
+		if (ac)
+			ac->distinct += pa->distinct;
+	}
+	TAB_EACH(pb->pub_addr, i, s) {
+		struct pub_addr *pa = (void *)(s + 1);
+		struct pub_oneshot *po = pub_entry(pb, pa->pub);
+
+		pa->bits = (one_shot(r, pa) ? IVT_ONE_SHOT : 0) |
+			   (addr_hot(r, pa) ? IVT_HOT_ADDR : 0);
+		if (po) {
+			po->clicks += pa->n;
+			po->oneshot += !!(pa->bits & IVT_ONE_SHOT);
+			po->hot += pa->bits & IVT_HOT_ADDR ? pa->n : 0;
+		}
+		count_zone(r, pb, pa, po);
+	}
+	TAB_EACH(pb->pubs, i, s) {
+		const struct pub_oneshot *po = (const void *)(s + 1);
+
+		all_single += po->single;
+		all_one += po->oneshot;
+		all_clicks += po->clicks;
+		all_imps += po->imps;
+		all_multi += po->multi;
+		all_hot += po->hot;
+		tested_one += po->oneshot >= p->oneshot_min_clicks;
+		tested_hot += po->hot >= p->oneshot_min_clicks;
+	}
+	TAB_EACH(pb->pubs, i, s) {
+		struct pub_oneshot *po = (void *)(s + 1);
+
+		if (excess_fires(&t, po->oneshot, po->single, all_one,
+				 all_single, tested_one, &flag)) {
+			struct pub_oneshot rest = {
+				.imps = (uint32_t)(all_imps - po->imps),
+				.clicks = (uint32_t)(all_clicks - po->clicks),
+				.single = (uint32_t)(all_single - po->single),
+				.oneshot = (uint32_t)(all_one - po->oneshot),
+				.multi = (uint32_t)(all_multi - po->multi),
+			};
+
+			r->st.oneshot_pubs++;
+			po->fired |= judge_zones(r, pb, po, &rest) ?
+				     IVT_ONE_SHOT : 0;
+		}
+		if (excess_fires(&t, po->hot, po->clicks, all_hot, all_clicks,
+				 tested_hot, &flag)) {
+			r->st.hot_pubs++;
+			po->fired |= IVT_HOT_ADDR;
+		} else {
+			rest_clicks += po->clicks;
+			rest_hot += po->hot;
+		}
+	}
+	/* publishers sharing one pool are each other's peers: the excess
+	 * is measured against the publishers that did not fire */
+	TAB_EACH(pb->pubs, i, s) {
+		struct pub_oneshot *po = (void *)(s + 1);
+
+		if (!(po->fired & IVT_HOT_ADDR))
+			continue;
+		excess_fires(&t, po->hot, po->clicks, rest_hot + po->hot,
+			     rest_clicks + po->clicks, tested_hot, &flag);
+		if (!flag)
+			po->fired &= ~(uint32_t)IVT_HOT_ADDR;
+	}
+	TAB_EACH(pb->pub_addr, i, s) {
+		struct pub_addr *pa = (void *)(s + 1);
+		const struct pub_oneshot *po = tab_find(pb->pubs,
+						      (uint64_t)pa->pub + 1);
+
+		pa->bits &= po ? po->fired : 0;
+		if (pa->bits & IVT_ONE_SHOT) {
+			const struct zone_oneshot *zo =
+				tab_find(pb->zones, zone_key(pa->pub, pa->zone));
+
+			if (!zo || !zo->flag)
+				pa->bits &= ~(uint32_t)IVT_ONE_SHOT;
+		}
+		pb->pub_flagged += pa->bits != 0;
+	}
+}
+
+int rules_pubscore(const struct rules *r, struct pubscore *ps)
+{
+	const struct publisher *pb = rules_state(r, &rule_publisher);
+
+	TAB_EACH(pb->pubs, i, s) {
+		const struct pub_oneshot *po = (const void *)(s + 1);
+
+		if ((po->single || po->oneshot) &&
+		    pubscore_one_shot(ps, po->pub, po->single, po->oneshot))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+
+static bool params_ok(const struct rules_params *p)
+{
+	return p->oneshot_ratio >= 1 && p->oneshot_min_clicks >= 1 &&
+	       p->oneshot_precision >= 0 && p->oneshot_precision <= 1;
+}
+
+static void release(void *state)
+{
+	struct publisher *pb = state;
+
+	tab_free(pb->pub_addr);
+	tab_free(pb->pubs);
+	tab_free(pb->zones);
+	free(pb->first);
+	free(pb);
+}
+
+static int init(struct rules *r, void **state)
+{
+	struct publisher *pb = calloc(1, sizeof(*pb));
+	size_t max = r->p.table_max;
+
+	*state = pb;
+	if (!pb)
+		return -ENOMEM;
+	pb->pub_addr = tab_new(sizeof(struct pub_addr), max, &r->st.table_full);
+	pb->pubs = tab_new(sizeof(struct pub_oneshot), max, &r->st.table_full);
+	pb->zones = tab_new(sizeof(struct zone_oneshot), max,
+			    &r->st.table_full);
+	pb->first_mask = ((size_t)1 << (r->p.sketch_log2 - 8)) - 1;
+	pb->first = calloc(pb->first_mask + 1, sizeof(*pb->first));
+	return pb->pub_addr && pb->pubs && pb->zones && pb->first ?
+	       0 : -ENOMEM;
+}
+
+static size_t memory(const void *state)
+{
+	const struct publisher *pb = state;
+
+	return tab_bytes(pb->pub_addr) + tab_bytes(pb->pubs) +
+	       tab_bytes(pb->zones) + (pb->first_mask + 1) * sizeof(*pb->first);
+}
+
+static void begin_hour(struct rules *r, void *state)
+{
+	struct publisher *pb = state;
+
+	(void)r;
+	tab_clear(pb->pub_addr);
+	pb->pub_flagged = 0;
+	tab_clear(pb->pubs);
+	tab_clear(pb->zones);
+	memset(pb->first, 0, (pb->first_mask + 1) * sizeof(*pb->first));
+}
+
+static void prefetch(const struct rules *r, const void *state,
+		     const struct rules_pending *o, size_t n)
+{
+	const struct publisher *pb = state;
+
+	(void)r;
+	for (size_t i = 0; i < n; i++) {
+		if (o[i].type != EVENT_CLICK)
+			__builtin_prefetch(first_slot(pb, o[i].k.akey));
+		tab_prefetch(pb->zones, zone_key(o[i].pub, o[i].zone));
+	}
+}
+
+static void observe_one(struct publisher *pb, const struct rules_pending *o)
+{
+	bool isnew;
+
+	if (o->type == EVENT_CLICK) {
+		struct pub_addr *pa = tab_put(pb->pub_addr,
+				hash2(o->k.akey, o->pub, TAG_PUB_ADDR), &isnew);
+
+		if (!pa)
+			return;
+		if (isnew)
+			*pa = (struct pub_addr){ o->k.akey, o->k.nkey, 0, 0,
+						 o->pub, 0, 0, 0 };
+		pa->n++;
+		pa->zone = o->zone;
+		/* a double click is not a second click of a pool */
+		pa->distinct += !o->imp || o->imp != pa->last_imp;
+		pa->last_imp = o->imp;
+	} else {
+		struct pub_oneshot *po = pub_entry(pb, o->pub);
+		struct zone_oneshot *zo = zone_entry(pb, o->pub, o->zone);
+
+		if (po)
+			po->imps++;
+		if (zo)
+			zo->imps++;
+		if (o->addr_imps <= 2)
+			count_single(pb, o->k.akey, po, zo, o->zone,
+				     o->addr_imps);
+	}
+}
+
+static void observe(struct rules *r, void *state,
+		    const struct rules_pending *o, size_t n)
+{
+	(void)r;
+	for (size_t i = 0; i < n; i++)
+		observe_one(state, &o[i]);
+}
+
+static uint32_t judge(struct rules *r, void *state,
+		      const struct seg_record *rec, const struct rules_keys *k)
+{
+	const struct publisher *pb = state;
+	const struct pub_addr *pa;
+
+	if (!pb->pub_flagged)
+		return 0;
+	pa = tab_find(pb->pub_addr, hash2(k->akey, rec->pub, TAG_PUB_ADDR));
+	if (pa)
+		return pa->bits;
+	if (rec->type != EVENT_CLICK &&
+	    addr_hot_before(r, pb, rec->pub, k->akey, k->nkey))
+		return IVT_HOT_ADDR;
+	return 0;
+}
+
+static const struct rule_reason reasons[] = {
+	{ IVT_ONE_SHOT, "one_shot" },
+	{ IVT_HOT_ADDR, "hot_addr" },
+	{ 0, NULL },
+};
+
+static const struct rule_param params[] = {
+	RULE_PARAM(oneshot_ratio, oneshot_ratio, RULE_DBL),
+	RULE_PARAM(oneshot_alpha, oneshot_alpha, RULE_DBL),
+	RULE_PARAM(oneshot_min_clicks, oneshot_min_clicks, RULE_U32),
+	RULE_PARAM(oneshot_precision, oneshot_precision, RULE_DBL),
+	RULE_PARAM(hot_addr_alpha, hot_addr_alpha, RULE_DBL),
+	{ NULL, 0, RULE_I64 },
+};
+
+const struct rule_family rule_publisher = {
+	.name = "publisher",
+	.doc = "a publisher with improbably many one-shot clicks or clicks from hot addresses",
+	.reasons = reasons,
+	.params = params,
+	.params_ok = params_ok,
+	.init = init,
+	.release = release,
+	.memory = memory,
+	.begin_hour = begin_hour,
+	.prefetch = prefetch,
+	.observe = observe,
+	.end_observe = end_observe,
+	.judges = RULE_IMPS | RULE_CLICKS,
+	.judge = judge,
+};

@@ -1,0 +1,136 @@
+/* rule_uid_fanout.c - rule family uid_fanout (docs/rules.md): one uid seen
+ * from fanout_addrs addresses or more, or with fanout_uas user agents or
+ * more, in the hour (a replayed or shared cookie): all its events. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "rule_family.h"
+
+struct uid_multi {
+	uint32_t addrs, uas;
+};
+
+struct uid_fanout {
+	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
+	struct rules_table *fanout;      /* the uids over a threshold */
+};
+
+static bool params_ok(const struct rules_params *p)
+{
+	return p->fanout_addrs >= 2 && p->fanout_uas >= 2;
+}
+
+static void release(void *state)
+{
+	struct uid_fanout *u = state;
+
+	tab_free(u->uid_multi);
+	tab_free(u->fanout);
+	free(u);
+}
+
+static int init(struct rules *r, void **state)
+{
+	struct uid_fanout *u = calloc(1, sizeof(*u));
+
+	*state = u;
+	if (!u)
+		return -ENOMEM;
+	u->uid_multi = tab_new(sizeof(struct uid_multi), r->p.table_max,
+			       &r->st.table_full);
+	u->fanout = tab_new(0, r->p.table_max, &r->st.table_full);
+	return u->uid_multi && u->fanout ? 0 : -ENOMEM;
+}
+
+static size_t memory(const void *state)
+{
+	const struct uid_fanout *u = state;
+
+	return tab_bytes(u->uid_multi) + tab_bytes(u->fanout);
+}
+
+static void begin_hour(struct rules *r, void *state)
+{
+	struct uid_fanout *u = state;
+
+	(void)r;
+	tab_clear(u->uid_multi);
+	tab_clear(u->fanout);
+}
+
+/* A uid seen before with a new address or user agent (the core's Bloom
+ * facts): count it. */
+static void observe(struct rules *r, void *state,
+		    const struct rules_pending *o, size_t n)
+{
+	struct uid_fanout *u = state;
+	struct uid_multi *m;
+	bool isnew;
+
+	(void)r;
+	for (size_t i = 0; i < n; i++) {
+		if (!o[i].has_uid || !o[i].uid_seen ||
+		    !(o[i].new_pair || o[i].new_ua))
+			continue;
+		m = tab_put(u->uid_multi, o[i].k.ukey, &isnew);
+		if (!m)
+			continue;
+		if (isnew)
+			*m = (struct uid_multi){ 1, 1 };
+		m->addrs += o[i].new_pair;
+		m->uas += o[i].new_ua;
+	}
+}
+
+/* Pass 2 asks about every uid: keep the few offenders in a table small
+ * enough to stay in cache. */
+static void end_observe(struct rules *r, void *state)
+{
+	struct uid_fanout *u = state;
+
+	TAB_EACH(u->uid_multi, i, s) {
+		const struct uid_multi *m = (const void *)(s + 1);
+		bool isnew;
+
+		if (m->addrs >= r->p.fanout_addrs || m->uas >= r->p.fanout_uas)
+			tab_put(u->fanout, *s, &isnew);
+	}
+	r->st.uid_multi = u->uid_multi->n;
+}
+
+static uint32_t judge(struct rules *r, void *state,
+		      const struct seg_record *rec, const struct rules_keys *k)
+{
+	const struct uid_fanout *u = state;
+
+	(void)r;
+	return rec->has_uid && u->fanout->n && tab_find(u->fanout, k->ukey) ?
+	       IVT_UID_FANOUT : 0;
+}
+
+static const struct rule_reason reasons[] = {
+	{ IVT_UID_FANOUT, "uid_fanout" },
+	{ 0, NULL },
+};
+
+static const struct rule_param params[] = {
+	RULE_PARAM(fanout_addrs, fanout_addrs, RULE_U32),
+	RULE_PARAM(fanout_uas, fanout_uas, RULE_U32),
+	{ NULL, 0, RULE_I64 },
+};
+
+const struct rule_family rule_uid_fanout = {
+	.name = "uid_fanout",
+	.doc = "one uid from too many addresses or user agents in the hour",
+	.reasons = reasons,
+	.params = params,
+	.params_ok = params_ok,
+	.init = init,
+	.release = release,
+	.memory = memory,
+	.begin_hour = begin_hour,
+	.observe = observe,
+	.end_observe = end_observe,
+	.judges = RULE_IMPS | RULE_CLICKS,
+	.judge = judge,
+};
