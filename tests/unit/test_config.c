@@ -139,6 +139,49 @@ static void test_example_complete(void **state)
 	assert_int_equal(found, n);
 }
 
+/* Every key's line in the example comes right after its doc line from the
+ * key table, and the example has no key the table does not: the file is
+ * the table written out (for the rules' keys, the table of rules reads the
+ * same entries: test_rules' test_table). */
+static void test_example_docs(void **state)
+{
+	char line[1024], prev[1024] = "", sec[64] = "";
+	size_t n, keys = 0, bad = 0;
+	const struct conf_key *k = config_keys(&n);
+	FILE *f = fopen("conf/adlog.conf.example", "r");
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		const char *eq = strstr(line, " =");
+		const struct conf_key *key = NULL;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '[') {
+			snprintf(sec, sizeof(sec), "%.*s",
+				 (int)strcspn(line + 1, "]"), line + 1);
+		} else if (line[0] != ';' && eq) {
+			for (size_t i = 0; i < n; i++)
+				if (!strcmp(sec, k[i].section) &&
+				    strlen(k[i].name) == (size_t)(eq - line) &&
+				    !strncmp(line, k[i].name, eq - line))
+					key = &k[i];
+			keys++;
+			if (!key || strncmp(prev, "; ", 2) ||
+			    strcmp(prev + 2, key->doc)) {
+				print_error("example: '%s' after '%s' is not "
+					    "in the key table with that doc\n",
+					    line, prev);
+				bad++;
+			}
+		}
+		memcpy(prev, line, sizeof(prev));
+	}
+	fclose(f);
+	assert_int_equal(bad, 0);
+	assert_int_equal(keys, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_example_complete),
+		cmocka_unit_test(test_example_docs),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

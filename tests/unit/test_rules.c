@@ -6,9 +6,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../analyze/rule_family.h"
 #include "../../analyze/rules.h"
 
 #define T0 1767229200000LL       /* 2026-01-01T01:00:00Z, an hour start */
@@ -1321,6 +1323,128 @@ static void test_bad_params(void **state)
 	assert_int_equal(rules_init(&r, &p, &lb), -EINVAL);
 }
 
+/* Every reason of the table has its row in docs/rules.md's event rules
+ * and in its table of families. */
+static void names_in_doc(const struct rule_family *const *f, size_t nf)
+{
+	FILE *d = fopen("docs/rules.md", "r");
+	char *doc = calloc(1, 1 << 20);
+	size_t len;
+
+	assert_non_null(d);
+	assert_non_null(doc);
+	len = fread(doc, 1, (1 << 20) - 1, d);
+	fclose(d);
+	doc[len] = '\0';
+	for (size_t i = 0; i < nf; i++) {
+		char want[128];
+
+		snprintf(want, sizeof(want), "| `%s` | `", f[i]->name);
+		if (!strstr(doc, want))
+			print_error("docs/rules.md: no family row %s\n", want);
+		assert_non_null(strstr(doc, want));
+		for (const struct rule_reason *x = f[i]->reasons; x->bit; x++) {
+			unsigned b = 0;
+
+			while (!(x->bit & (1u << b)))
+				b++;
+			snprintf(want, sizeof(want), "| %u | `%s` |", b, x->name);
+			if (!strstr(doc, want))
+				print_error("docs/rules.md: no row %s\n", want);
+			assert_non_null(strstr(doc, want));
+		}
+	}
+	free(doc);
+}
+
+/* The table of rules: every analyze reason bit set by exactly one family
+ * under the name ivt_reason_name gives; every [analyze] key of the rules
+ * (all but pub_*) read by exactly one family or the core, with a field of
+ * its type; the defaults are the keys' defaults. */
+static void test_table(void **state)
+{
+	size_t nf, nk, claimed = 0, rule_keys = 0, params = 0;
+	char err[256];
+	const struct rule_family *const *f = rules_families(&nf);
+	const struct conf_key *k = config_keys(&nk);
+	uint32_t bits = 0;
+	struct rules_params def, conf;
+	struct config *c = calloc(1, sizeof(*c));
+
+	(void)state;
+	assert_non_null(c);
+	assert_true(nf <= RULES_FAMILY_MAX);
+	for (size_t i = 0; i < nf; i++) {
+		assert_non_null(f[i]->name);
+		assert_non_null(f[i]->doc);
+		assert_non_null(strchr(f[i]->doc, ' '));
+		assert_null(strchr(f[i]->doc, '\n'));
+		assert_true(f[i]->reasons[0].bit != 0);
+		for (const struct rule_reason *x = f[i]->reasons; x->bit; x++) {
+			unsigned b = 0;
+
+			while (!(x->bit & (1u << b)))
+				b++;
+			assert_int_equal(x->bit & ~IVT_MASK, 0);
+			assert_int_equal(bits & x->bit, 0);
+			bits |= x->bit;
+			assert_string_equal(ivt_reason_name(b), x->name);
+		}
+	}
+	assert_int_equal(bits, IVT_MASK);
+	names_in_doc(f, nf);
+	assert_int_equal(IVT_MASK >> IVT_FIRST_BIT, (1u << IVT__COUNT) - 1);
+	for (size_t j = 0; j < nk; j++) {
+		size_t owners = 0;
+
+		if (strcmp(k[j].section, "analyze") ||
+		    !strncmp(k[j].name, "pub_", 4))
+			continue;
+		rule_keys++;
+		for (size_t i = 0; i <= nf; i++) {
+			const struct rule_param *x = i < nf ? f[i]->params :
+						     rules_core_params;
+
+			for (; x->key; x++) {
+				if (strcmp(x->key, k[j].name))
+					continue;
+				owners++;
+				assert_int_equal(x->kind == RULE_DBL,
+						 k[j].type == CONF_DOUBLE);
+			}
+		}
+		if (owners != 1)
+			print_error("[analyze] %s read by %zu families\n",
+				    k[j].name, owners);
+		assert_int_equal(owners, 1);
+		claimed++;
+	}
+	/* and no family reads a key the file does not have */
+	for (size_t i = 0; i <= nf; i++) {
+		const struct rule_param *x = i < nf ? f[i]->params :
+					     rules_core_params;
+
+		for (; x->key; x++)
+			params++;
+	}
+	assert_int_equal(claimed, rule_keys);
+	assert_int_equal(params, claimed);
+	assert_true(claimed > 0);
+	rules_params_default(&def);
+	config_defaults(c);
+	rules_params_from_config(&conf, c);
+	assert_memory_equal(&def, &conf, sizeof(def));
+	/* a value set in the file reaches the rules */
+	assert_int_equal(config_set(c, "analyze", "min_click_delay_ms", "250",
+				    err, sizeof(err)), 0);
+	assert_int_equal(config_set(c, "analyze", "dup_click_window", "7",
+				    err, sizeof(err)), 0);
+	rules_params_from_config(&conf, c);
+	assert_int_equal(conf.min_click_delay_ms, 250);
+	assert_int_equal(conf.dup_click_window_ms, 7000);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1360,6 +1484,7 @@ int main(void)
 		cmocka_unit_test(test_batch_same_bits),
 		cmocka_unit_test(test_tables_capped),
 		cmocka_unit_test(test_bad_params),
+		cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL);
