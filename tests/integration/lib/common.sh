@@ -30,6 +30,8 @@ run_cleanup() {
 	ok=$(grep -c '^ok' "$CASES" 2>/dev/null) || true
 	failed=$(grep -c '^FAIL' "$CASES" 2>/dev/null) || true
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$T"
+	# a script that counts no cases (CASES=/dev/null, scripts/demo.sh)
+	[ "$CASES" != /dev/null ] || exit "$rc"
 	# a file that stopped outside any case still counts one failure
 	if [ "$rc" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
 		echo "FAIL: stopped with status $rc outside a case" >&2
