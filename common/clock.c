@@ -39,6 +39,11 @@ int64_t clock_now_ms(void)
 		       atomic_load_explicit(&shift_ms, memory_order_relaxed);
 }
 
+int64_t clock_real_ms(void)
+{
+	return ts_ms(CLOCK_REALTIME);
+}
+
 int64_t clock_mono_ms(void)
 {
 	return ts_ms(CLOCK_MONOTONIC);

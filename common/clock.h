@@ -10,6 +10,10 @@
 /* Unix epoch milliseconds, UTC. */
 int64_t clock_now_ms(void);
 
+/* Unix epoch milliseconds from the system clock, never faked: for comparing
+ * with a time another program took from it (nginx's $msec). */
+int64_t clock_real_ms(void);
+
 /* Monotonic milliseconds, for durations and rate limits. */
 int64_t clock_mono_ms(void);
 

@@ -35,6 +35,7 @@ struct config_serve {
 	int64_t cookie_max_age;
 	bool cookie_secure;
 	char cookie_domain[256];
+	int64_t request_max_age_ms;
 };
 
 struct config_ingest {

@@ -8,7 +8,11 @@
  * that sends part of a request and stops holds the thread for one read
  * timeout (IO_TIMEOUT_MS) and is closed; one that trickles bytes holds it
  * longer, and libfcgi itself can be crashed by a hostile peer (docs/serve.md
- * "Trust").  No socket access, no such peer. */
+ * "Trust").  No socket access, no such peer.
+ *
+ * Counted once: a request nginx has given up on (its connection closed) or
+ * passed on more than request_max_age_ms ago is neither logged nor handled
+ * (docs/serve.md "Stalls and retries"). */
 #define _GNU_SOURCE
 #include "loop.h"
 
@@ -21,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -28,6 +33,7 @@
 
 #include "clock.h"
 #include "diag.h"
+#include "parse.h"
 
 #define STACK_BYTES (256 * 1024)
 #define ACCEPT_BURST 64
@@ -135,7 +141,7 @@ static void accept_burst(struct loop_thread *t)
 		}
 		c = malloc(sizeof(*c));
 		if (!c || FCGX_InitRequest(&c->rq, -1, 0) || set_timeouts(fd) ||
-		    watch(t->ep, fd, c, EPOLLIN)) {
+		    watch(t->ep, fd, c, EPOLLIN | EPOLLRDHUP)) {
 			diag_err("cannot take a connection: %s", strerror(errno));
 			free(c);
 			close(fd);
@@ -164,6 +170,51 @@ static const struct {
 #undef P
 };
 
+/* nginx's $msec ("1733340000.123") as Unix ms, or -1. */
+static int64_t msec_parse(const char *s)
+{
+	const char *dot = s ? strchr(s, '.') : NULL;
+	uint64_t sec;
+	int64_t ms = 0;
+
+	if (!dot || strlen(dot) != 4 ||
+	    parse_dec(s, (size_t)(dot - s), 99999999999ULL, &sec))
+		return -1;
+	for (int i = 1; i < 4; i++) {
+		if (dot[i] < '0' || dot[i] > '9')
+			return -1;
+		ms = ms * 10 + (dot[i] - '0');
+	}
+	return (int64_t)sec * 1000 + ms;
+}
+
+/* Whether nginx passed the request on more than max_ms ago (REQUEST_START,
+ * its $msec): nginx may give up on it before the answer is back. */
+static bool too_old(FCGX_Request *rq, int64_t max_ms)
+{
+	int64_t start;
+
+	if (!max_ms)
+		return false;
+	start = msec_parse(FCGX_GetParam("REQUEST_START", rq->envp));
+	return start >= 0 && clock_real_ms() - start > max_ms;
+}
+
+static const char late_answer[] =
+	"Status: 503 Service Unavailable\r\nCache-Control: no-store\r\n"
+	"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nlate\n";
+
+/* nginx closed the connection: it has stopped waiting for the answer and
+ * may have sent the request elsewhere.  Count it if a request was there. */
+static void abandon(struct loop_thread *t, struct conn *c)
+{
+	int pending = 0;
+
+	if (ioctl(c->rq.ipcFd, FIONREAD, &pending) == 0 && pending > 0)
+		stats_add(&t->w.app->stats.t[t->w.idx].abandoned, 1);
+	conn_drop(t, c);
+}
+
 /* Read the connection's next request and handle it into answer slot k.
  * False when the connection is gone: libfcgi found EOF or a protocol error
  * and closed it (with no listening socket of its own to fall back on, its
@@ -178,6 +229,12 @@ static bool take_request(struct loop_thread *t, struct conn *c, size_t k)
 	if (FCGX_Accept_r(rq) < 0 || FCGX_GetError(rq->in)) {
 		conn_drop(t, c);
 		return false;
+	}
+	if (too_old(rq, t->l->app->cfg->serve.request_max_age_ms)) {
+		stats_add(&t->w.app->stats.t[t->w.idx].late, 1);
+		memcpy(t->out + k * APP_OUT_MAX, late_answer, sizeof(late_answer) - 1);
+		t->len[k] = sizeof(late_answer) - 1;
+		return true;
 	}
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
 		*(const char **)((char *)&r + params[i].off) =
@@ -214,7 +271,11 @@ static void *thread_main(void *arg)
 
 			if (ptr == &listen_tag)
 				accept_burst(t);
-			else if (ptr != &wake_tag && take_request(t, ptr, k))
+			else if (ptr == &wake_tag)
+				continue;
+			else if (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				abandon(t, ptr);
+			else if (take_request(t, ptr, k))
 				t->ready[k++] = ptr;
 		}
 		app_flush(&t->w);          /* the lines first, then the answers */

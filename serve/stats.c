@@ -45,6 +45,7 @@ void stats_sum(const struct stats *s, struct stats_view *v)
 	memset(v->req, 0, sizeof(v->req));
 	v->events = v->bytes = v->dropped = v->no_fill = v->in_flight = 0;
 	v->cors_refused = 0;
+	v->late = v->abandoned = v->clock_bad = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct stats_thread *t = &s->t[i];
 
@@ -59,6 +60,11 @@ void stats_sum(const struct stats *s, struct stats_view *v)
 		v->cors_refused += atomic_load_explicit(&t->cors_refused,
 						       memory_order_relaxed);
 		v->in_flight += atomic_load_explicit(&t->busy, memory_order_relaxed);
+		v->late += atomic_load_explicit(&t->late, memory_order_relaxed);
+		v->abandoned += atomic_load_explicit(&t->abandoned,
+						     memory_order_relaxed);
+		v->clock_bad += atomic_load_explicit(&t->clock_bad,
+						     memory_order_relaxed);
 	}
 }
 
@@ -106,10 +112,13 @@ static void render_plain(const struct stats_view *v, struct out *o)
 	}
 	put(o, "no_fill %llu\n", (unsigned long long)v->no_fill);
 	put(o, "cors_refused %llu\n", (unsigned long long)v->cors_refused);
+	put(o, "requests_late %llu\n", (unsigned long long)v->late);
+	put(o, "requests_abandoned %llu\n", (unsigned long long)v->abandoned);
 	put(o, "events_written %llu\n", (unsigned long long)v->events);
 	put(o, "bytes_written %llu\n", (unsigned long long)v->bytes);
 	put(o, "write_errors %llu\n", (unsigned long long)v->write_errors);
 	put(o, "events_dropped %llu\n", (unsigned long long)v->dropped);
+	put(o, "events_dropped_clock %llu\n", (unsigned long long)v->clock_bad);
 	put(o, "open_log_files %llu\n", (unsigned long long)v->open_files);
 	put(o, "closed_log_files %llu\n", (unsigned long long)v->files_closed);
 	put(o, "inventory_version %s\n", v->inv_version);
@@ -153,6 +162,12 @@ static void render_prom(const struct stats_view *v, struct out *o)
 	prom(o, "cors_refused_total", "counter",
 	     "Ad requests from an origin not of the zone's publisher.",
 	     v->cors_refused);
+	prom(o, "requests_late_total", "counter",
+	     "Requests refused with 503 and no event: nginx passed them on too long ago.",
+	     v->late);
+	prom(o, "requests_abandoned_total", "counter",
+	     "Requests not handled: nginx had closed the connection.",
+	     v->abandoned);
 	prom(o, "events_written_total", "counter", "Event lines written.",
 	     v->events);
 	prom(o, "bytes_written_total", "counter", "Bytes of event lines written.",
@@ -161,6 +176,9 @@ static void render_prom(const struct stats_view *v, struct out *o)
 	     v->write_errors);
 	prom(o, "events_dropped_total", "counter",
 	     "Events answered but not written.", v->dropped);
+	prom(o, "events_dropped_clock_total", "counter",
+	     "Events answered but not written: the clock read before 2020 or from 2100.",
+	     v->clock_bad);
 	prom(o, "open_log_files", "gauge", "Event files open.", v->open_files);
 	prom(o, "closed_log_files_total", "counter", "Event files closed.",
 	     v->files_closed);
