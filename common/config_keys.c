@@ -57,7 +57,7 @@ static const struct conf_key keys[] = {
 	BOOL(serve, cookie_secure, "true",
 	     "mark the visitor cookie Secure; false only for plain-HTTP development"),
 	STR(serve, cookie_domain, "", "visitor cookie Domain; empty means host-only"),
-	INT(serve, request_max_age_ms, "500", 0, 60000,
+	INT(serve, request_max_age_ms, "2500", 0, 60000,
 	    "refuse (503, no event) a request nginx passed on longer ago than this, in ms; below nginx's fastcgi_read_timeout; 0 never refuses"),
 
 	STR(ingest, archive_dir, "/var/spool/adlog/archive",

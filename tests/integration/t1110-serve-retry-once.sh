@@ -6,8 +6,8 @@
 #    requests wait on it; nginx answers them through responder 1, and
 #    responder 0, once resumed, logs none of them (nginx closed those
 #    connections: requests_abandoned).
-#  - late: responder 0 stopped for less than fastcgi_read_timeout but more
-#    than request_max_age_ms; once resumed it refuses what waited too long
+#  - late: responder 0 stopped for less than fastcgi_read_timeout (5 s) but
+#    more than request_max_age_ms (2.5 s); once resumed it refuses what waited too long
 #    (503, no event) and nginx passes it on afresh.
 #  - a FastCGI peer sending REQUEST_START: older than request_max_age_ms
 #    gets 503 "late" and no event; a fresh one an answer and an event.
@@ -55,13 +55,17 @@ echo "responder 0: $n requests abandoned"
 [ "$n" -ge 1 ] || fail "no request waited on the stopped responder"
 
 # late: once a request waits on the stopped responder 0 (a connection or
-# data queued on its socket), resume it 0.7 s later
+# data queued on its socket), resume it 3.5 s later
 queued_at_0() { ss -xan | awk -v p="$(serve_socket 0)" '$5 == p && $3 > 0 { f = 1 } END { exit !f }'; }
+# nginx tries responder 0 again once its fail_timeout (5 s) has run out
+w0=$(counter events_written)
+took_one() { curl -s -o /dev/null -A probe "$(url "i?ad=1&zone=1")"; [ "$(counter events_written)" -gt "$w0" ]; }
+wait_for 20 took_one || fail "responder 0 not used again after the stop"
 kill -STOP "$r0"
 burst late 40 &
 B=$!
 wait_for 10 queued_at_0 || fail "no request reached the stopped responder"
-sleep 0.7
+sleep 3.5
 kill -CONT "$r0"
 wait "$B"
 sleep 1
@@ -94,8 +98,8 @@ while True:
     out += got
 print(out.split(b"\r\n")[0][8:].decode())
 PY
-expect_eq "peer, started 2 s ago" "Status: 503 Service Unavailable" \
-	"$(python3 "$T/peer.py" "$(serve_socket 1)" 2000 peer-old)"
+expect_eq "peer, started 4 s ago" "Status: 503 Service Unavailable" \
+	"$(python3 "$T/peer.py" "$(serve_socket 1)" 4000 peer-old)"
 expect_eq "peer, started now" "Status: 200 OK" \
 	"$(python3 "$T/peer.py" "$(serve_socket 1)" 0 peer-new)"
 expect_eq "peer events" "peer-new" "$(spool_lines | cut -f13 | grep '^peer-' | sort | tr '\n' ' ' | sed 's/ $//')"
