@@ -21,6 +21,10 @@ ls "$T"/spool/*.open | grep -q '\.test-host\.0011\.' || fail "node 11 file"
 
 curl -s "$(url status/0)" | grep -q '^adlog-serve node 10 ' || fail "/status/0"
 curl -s "$(url status/1)" | grep -q '^adlog-serve node 11 ' || fail "/status/1"
+for p in status/00 status/2 status/01; do
+	expect_eq "/$p" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$(url "$p")")"
+done
+expect_eq "[crit] lines in nginx's error log" 0 "$(grep -c '\[crit\]' "$NGX/error.log" || true)"
 expect_eq "status/0 + status/1 events" 40 $(( $(curl -s "$(url status/0)" | sed -n 's/^events_written //p') + $(curl -s "$(url status/1)" | sed -n 's/^events_written //p') ))
 
 # SIGUSR1 (passed on by the parent): both files closed, new ones on demand
