@@ -144,6 +144,25 @@ static char *read_line(char *buf, int size, void *user)
 	return r;
 }
 
+/* Rules between keys, and key values a single range cannot say. */
+static int check_keys(const struct config *c, char *err, size_t errlen)
+{
+	const struct config_serve *s = &c->serve;
+
+	if (*s->click_base && strncmp(s->click_base, "https://", 8) &&
+	    strncmp(s->click_base, "http://", 7)) {
+		snprintf(err, errlen, "%s: click_base '%s' in [serve] must start with https:// or http://",
+			 c->path, s->click_base);
+		return -1;
+	}
+	if (*s->token_old_key && s->token_old_key_id == s->token_key_id) {
+		snprintf(err, errlen, "%s: token_old_key_id in [serve] must differ from token_key_id (%lld)",
+			 c->path, (long long)s->token_key_id);
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(struct config *c, const char *path, bool missing_ok,
 		char *err, size_t errlen)
 {
@@ -163,7 +182,7 @@ int config_load(struct config *c, const char *path, bool missing_ok,
 	fclose(x.f);
 	if (line == 0) {
 		snprintf(c->path, sizeof(c->path), "%s", path);
-		return 0;
+		return check_keys(c, err, errlen);
 	}
 	if (x.failed_line && x.failed_line <= line)
 		snprintf(err, errlen, "%s:%d: %s", path, x.failed_line, x.why);

@@ -50,7 +50,7 @@ static const struct conf_key keys[] = {
 	INT(serve, token_max_age, "86400", 1, 31536000,
 	    "seconds after the impression a click token expires"),
 	STR(serve, click_base, "",
-	    "scheme and host put before /c?t= and /r?t= in /ad and /f answers; empty means relative (the tag resolves it against its own host)"),
+	    "scheme and host put before /c?t= and /r?t= in /ad and /f answers (https:// or http://); empty means relative (the tag resolves it against its own host)"),
 	STR(serve, cookie_name, "uid", "visitor cookie name"),
 	INT(serve, cookie_max_age, "31536000", 0, 34560000,
 	    "visitor cookie Max-Age in seconds"),

@@ -96,6 +96,31 @@ static void test_missing(void **state)
 }
 
 /* Every key appears in its section as "name = default". */
+/* click_base becomes the start of every click URL; the old key's id picks
+ * the key a token is checked with */
+static void test_cross_checks(void **state)
+{
+	static const char key[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+	struct config c;
+	char err[512], text[512];
+
+	(void)state;
+	assert_int_equal(config_load(&c, write_tmp("[serve]\nclick_base = javascript:alert(1)//\n"),
+				     false, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "click_base"));
+	assert_int_equal(config_load(&c, write_tmp("[serve]\nclick_base = //evil.example\n"),
+				     false, err, sizeof(err)), -1);
+	assert_int_equal(config_load(&c, write_tmp("[serve]\nclick_base = https://ads.example\n"),
+				     false, err, sizeof(err)), 0);
+	snprintf(text, sizeof(text), "[serve]\ntoken_key_id = 3\ntoken_key = %s\n"
+		 "token_old_key_id = 3\ntoken_old_key = %s\n", key, key);
+	assert_int_equal(config_load(&c, write_tmp(text), false, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "token_old_key_id"));
+	snprintf(text, sizeof(text), "[serve]\ntoken_key_id = 3\ntoken_key = %s\n"
+		 "token_old_key_id = 2\ntoken_old_key = %s\n", key, key);
+	assert_int_equal(config_load(&c, write_tmp(text), false, err, sizeof(err)), 0);
+}
+
 static void test_example_complete(void **state)
 {
 	struct config c;
@@ -189,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_cross_checks),
 		cmocka_unit_test(test_example_complete),
 		cmocka_unit_test(test_example_docs),
 	};
