@@ -311,6 +311,12 @@ static size_t slen(const char *s)
 	return s ? strlen(s) : 0;
 }
 
+/* Whether an event at ms fits the event line (2020 to before 2100). */
+static bool clock_in_range(int64_t ms)
+{
+	return ms >= EVENT_ID_EPOCH_MS && ms < EVENT_TS_MAX_MS;
+}
+
 /* Facts every event of this request shares; a new uid when none is valid. */
 static void event_base(struct ctx *c, char type)
 {
@@ -322,7 +328,8 @@ static void event_base(struct ctx *c, char type)
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
 	ev->ts_ms = c->now;
-	ev->id = eventid_next(&c->w->app->ids, c->now);
+	/* a clock outside the format's years would also poison the generator */
+	ev->id = clock_in_range(c->now) ? eventid_next(&c->w->app->ids, c->now) : 0;
 	if (!r->addr || addr_parse(r->addr, strlen(r->addr), &ev->ip))
 		ev->ip.family = 4;     /* 0.0.0.0: nginx always sends one */
 	if (r->cookie &&
@@ -370,8 +377,17 @@ void app_flush(struct serve_worker *w)
  * happens to it. */
 static void event_log(struct ctx *c)
 {
+	static struct ratelimit rl = { .interval_ms = 10000 };
 	struct serve_worker *w = c->w;
 	size_t n;
+
+	if (!clock_in_range(c->ev.ts_ms)) {   /* ingest would refuse the line */
+		stats_add(&c->st->dropped, 1);
+		stats_add(&c->st->clock_bad, 1);
+		diag_ratelimited(&rl, "clock reads %lld ms, outside 2020..2099: events dropped",
+				 (long long)c->ev.ts_ms);
+		return;
+	}
 
 	if (w->lines_n && (w->lines_n == APP_BATCH_MAX ||
 			   w->lines_ts / HOUR_MS != c->ev.ts_ms / HOUR_MS))
