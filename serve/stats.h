@@ -31,7 +31,6 @@ struct stats {
 struct stats_view {
 	uint64_t req[EP__N][SC__N];
 	uint64_t events, bytes, dropped, no_fill, in_flight, cors_refused;
-	uint64_t events, bytes, dropped, no_fill, in_flight;
 	uint64_t late, abandoned, clock_bad;
 	uint64_t write_errors, files_closed, open_files;
 	uint64_t inv_reloads, inv_errors, inv_ads, inv_zones;

@@ -59,15 +59,18 @@ nginx_fastcgi_inc() {
 fastcgi_pass adlog_serve;
 fastcgi_keep_conn on;
 fastcgi_buffering off;
-fastcgi_next_upstream error timeout invalid_header;
+fastcgi_next_upstream error invalid_header;
 fastcgi_next_upstream_tries 3;
+fastcgi_intercept_errors on;
 fastcgi_connect_timeout 2s;
-fastcgi_read_timeout 10s;
+fastcgi_send_timeout 5s;
+fastcgi_read_timeout 5s;
 fastcgi_pass_request_headers off;
 fastcgi_param REQUEST_METHOD \$request_method;
 fastcgi_param QUERY_STRING \$query_string;
 fastcgi_param DOCUMENT_URI \$document_uri;
 fastcgi_param REMOTE_ADDR \$remote_addr;
+fastcgi_param REQUEST_START \$msec;
 fastcgi_param HTTP_COOKIE \$http_cookie if_not_empty;
 fastcgi_param HTTP_USER_AGENT \$http_user_agent if_not_empty;
 fastcgi_param HTTP_REFERER \$http_referer if_not_empty;
@@ -85,7 +88,8 @@ start_nginx() {
 	mkdir -p "$NGX/tmp"
 	NGINX_PORT=$(free_port)
 	local s servers="" user=""
-	for s in "$@"; do servers+="        server unix:$s max_fails=0;"$'\n'; done
+	for s in "$@"; do servers+="        server unix:$s max_fails=1 fail_timeout=5s;"$'\n'; done
+	for s in "$@"; do servers+="        server unix:$s max_fails=0 backup;"$'\n'; done
 	[ "$(id -u)" = 0 ] && user="user root;"
 	nginx_fastcgi_inc "$NGX/fastcgi.inc"
 	cat >"$NGX/nginx.conf" <<EOT
@@ -103,15 +107,18 @@ http {
     uwsgi_temp_path $NGX/tmp/uwsgi;
     scgi_temp_path $NGX/tmp/scgi;
     upstream adlog_serve {
+        zone adlog_serve 64k;
+        least_conn;
 $servers        keepalive ${NGINX_KEEPALIVE:-8};
     }
     server {
         listen 127.0.0.1:$NGINX_PORT backlog=4096;
-        location = /ad { include $NGX/fastcgi.inc; }
-        location = /i  { include $NGX/fastcgi.inc; }
-        location = /c  { include $NGX/fastcgi.inc; }
-        location = /r  { include $NGX/fastcgi.inc; }
-        location = /f  { include $NGX/fastcgi.inc; }
+        location = /ad { include $NGX/fastcgi.inc; error_page 503 504 = @again; }
+        location = /i  { include $NGX/fastcgi.inc; error_page 503 504 = @again; }
+        location = /c  { include $NGX/fastcgi.inc; error_page 503 504 = @again; }
+        location = /r  { include $NGX/fastcgi.inc; error_page 503 504 = @again; }
+        location = /f  { include $NGX/fastcgi.inc; error_page 503 504 = @again; }
+        location @again { include $NGX/fastcgi.inc; }
         location = /status {
             allow 127.0.0.1;
             deny all;

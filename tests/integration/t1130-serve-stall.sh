@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1100-serve-stall: one of the two responders stopped (kill -STOP) for 5 s
+# t1130-serve-stall: one of the two responders stopped (kill -STOP) for 5 s
 # and then for 12 s under wrk load through the shipped conf/nginx.conf.
 # The other keeps answering: over the whole seconds of each stop after the
 # first, its events per second are at least half of what it wrote per
@@ -75,4 +75,4 @@ expect_eq "requests logged twice" 0 "$(uniq -d "$T/ua.events" | wc -l)"
 expect_eq "200 answers without an event" 0 "$(comm -23 "$T/ua.200" "$T/ua.events" | wc -l)"
 expect_eq "events without a 200 or 499 answer" 0 \
 	"$(sort -m "$T/ua.200" "$T/ua.499" | comm -13 - "$T/ua.events" | wc -l)"
-echo "t1100 ok"
+echo "t1130 ok"
