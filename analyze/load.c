@@ -70,6 +70,96 @@ static int grow(void **arr, size_t n, size_t *cap, size_t elem)
 	return 0;
 }
 
+/* One number from a one-row query with one text parameter (or none);
+ * *isnull when the value is SQL NULL. */
+static int query_u64(struct db *db, const char *sql, int64_t arg, bool with_arg,
+		     uint64_t *out, bool *isnull, char *err, size_t errlen)
+{
+	struct db_stmt s;
+	int rc;
+
+	*isnull = true;
+	if ((rc = db_prepare(db, &s, sql, err, errlen)))
+		return rc;
+	if (with_arg)
+		db_bind_i64(&s, 0, arg);
+	if (!(rc = db_execute(&s, NULL, err, errlen)) &&
+	    (rc = db_fetch(&s, err, errlen)) == 1) {
+		*isnull = db_col(&s, 0, NULL) == NULL;
+		rc = *isnull ? 0 : db_col_u64(&s, 0, out);
+		while (rc == 0 && (rc = db_fetch(&s, err, errlen)) == 1)
+			rc = 0;
+	}
+	db_stmt_close(&s);
+	return rc < 0 ? rc : 0;
+}
+
+/* "connection N (user@host, T s in its state)" of the lock's holder. */
+static void lock_holder(struct loader *l, char *out, size_t cap)
+{
+	struct db_stmt s;
+	char e[256];
+	uint64_t id = 0;
+	bool isnull;
+
+	snprintf(out, cap, "another connection");
+	if (query_u64(&l->db, "SELECT IS_USED_LOCK(CONCAT('" LOAD_LOCK_NAME
+		      "', DATABASE()))", 0, false, &id, &isnull, e, sizeof(e)) ||
+	    isnull)
+		return;
+	snprintf(out, cap, "connection %llu", (unsigned long long)id);
+	if (db_prepare(&l->db, &s, "SELECT USER, HOST, TIME FROM "
+		       "information_schema.PROCESSLIST WHERE ID = ?", e,
+		       sizeof(e)))
+		return;
+	db_bind_u64(&s, 0, id);
+	if (!db_execute(&s, NULL, e, sizeof(e)) && db_fetch(&s, e, sizeof(e)) == 1) {
+		const char *u = db_col(&s, 0, NULL), *h = db_col(&s, 1, NULL),
+			   *t = db_col(&s, 2, NULL);
+
+		snprintf(out, cap, "connection %llu (%s@%s, %s s in its state)",
+			 (unsigned long long)id, u ? u : "?", h ? h : "?",
+			 t ? t : "?");
+		while (db_fetch(&s, e, sizeof(e)) == 1)
+			;
+	}
+	db_stmt_close(&s);
+}
+
+int load_lock(struct loader *l, int64_t wait_s, char *err, size_t errlen)
+{
+	static const char get[] = "SELECT GET_LOCK(CONCAT('" LOAD_LOCK_NAME
+				  "', DATABASE()), ?)";
+	char who[512];
+	int64_t waited = 0;
+	uint64_t got = 0;
+	bool isnull;
+	int rc;
+
+	if ((rc = query_u64(&l->db, get, 0, true, &got, &isnull, err, errlen)))
+		return rc;
+	if (!isnull && got == 1)
+		return 0;
+	lock_holder(l, who, sizeof(who));
+	fprintf(stderr, "analyze: another run holds the analyze lock: %s; "
+		"waiting up to %lld s\n", who, (long long)wait_s);
+	/* in steps, each well inside the connection's read timeout */
+	while (waited < wait_s) {
+		int64_t step = wait_s - waited < 60 ? wait_s - waited : 60;
+
+		if ((rc = query_u64(&l->db, get, step, true, &got, &isnull, err,
+				    errlen)))
+			return rc;
+		if (!isnull && got == 1)
+			return 0;
+		waited += step;
+	}
+	lock_holder(l, who, sizeof(who));
+	snprintf(err, errlen, "another run still holds the analyze lock after "
+		 "%lld s: %s; nothing done", (long long)wait_s, who);
+	return LOAD_BUSY;
+}
+
 int load_inventory(struct loader *l, char *err, size_t errlen)
 {
 	struct db_stmt s;

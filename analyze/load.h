@@ -42,6 +42,16 @@ int load_connect(struct loader *l, const struct config *cfg, char *err,
 		 size_t errlen);
 void load_close(struct loader *l);
 
+/* Take the database's analyze lock (GET_LOCK, one name per database, so
+ * it holds across batch boxes; MariaDB releases it when the connection
+ * ends, also after kill -9) before anything is read or written.  When
+ * another connection holds it, say once on stderr who (connection id,
+ * user@host, for how long) and wait up to wait_s seconds.  Returns 0,
+ * LOAD_BUSY (the wait ran out; nothing was done) or a db.h code. */
+#define LOAD_BUSY 3
+#define LOAD_LOCK_NAME "adlog.analyze."   /* + DATABASE() */
+int load_lock(struct loader *l, int64_t wait_s, char *err, size_t errlen);
+
 /* Read campaigns' pricing and publishers' revenue shares and domains. */
 int load_inventory(struct loader *l, char *err, size_t errlen);
 

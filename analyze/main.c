@@ -41,7 +41,8 @@ static const char usage[] =
 	"  --report FILE     write an HTML report of the hours (and day) analysed\n"
 	"  --help, --version\n"
 	"\n"
-	"Exit status: 0 done, 1 a failure (MySQL, a bad segment), 2 bad usage.\n";
+	"Exit status: 0 done, 1 a failure (MySQL, a bad segment), 2 bad usage,\n"
+	"3 another run held the analyze lock for [analyze] lock_wait seconds.\n";
 
 struct opts {
 	const char *conf, *data, *report;
@@ -491,6 +492,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		r.connected = true;
+		rc = load_lock(&r.ld, r.cfg.analyze.lock_wait, err, sizeof(err));
+		if (rc) {
+			diag_err("%s", err);
+			load_close(&r.ld);
+			return rc == LOAD_BUSY ? 3 : 1;
+		}
 		if (load_inventory(&r.ld, err, sizeof(err))) {
 			diag_err("cannot read the inventory: %s", err);
 			load_close(&r.ld);

@@ -53,6 +53,7 @@ struct config_ingest {
 };
 
 struct config_analyze {
+	int64_t lock_wait;
 	int64_t lookback;
 	int64_t dup_click_window;
 	/* activity rules: read by the rule families of analyze/rules_table.c */

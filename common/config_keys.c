@@ -81,6 +81,8 @@ static const struct conf_key keys[] = {
 	INT(ingest, id_skew, "60", 1, 86400,
 	    "seconds an event id's time may differ from the event's timestamp"),
 
+	INT(analyze, lock_wait, "3600", 0, 86400,
+	    "seconds a run waits for another analyze run (any box) to finish"),
 	INT(analyze, lookback, "86400", 60, 604800,
 	    "seconds a click may follow its impression"),
 	INT(analyze, dup_click_window, "60", 1, 86400,
