@@ -208,9 +208,19 @@ int rollup_reserve(struct rollup *r, size_t n)
 	return cap == r->cap ? 0 : rows_resize(r, cap);
 }
 
+/* The row of an event.  Ids serve did not know (flag UNKNOWN, reason
+ * unknown_ad_zone) are whatever a client sent: they all share the key 0,
+ * so the hour's rows stay bounded by the inventory, whatever arrives. */
+static struct rollup_key rec_key(const struct seg_record *x)
+{
+	if (x->reasons & SEG_R_UNKNOWN)
+		return (struct rollup_key){ 0, 0, 0, 0 };
+	return (struct rollup_key){ x->pub, x->zone, x->camp, x->ad };
+}
+
 void rollup_prefetch(const struct rollup *r, const struct seg_record *x)
 {
-	struct rollup_key k = { x->pub, x->zone, x->camp, x->ad };
+	struct rollup_key k = rec_key(x);
 
 	__builtin_prefetch(&r->rows[key_hash(&k) & (r->cap - 1)], 1);
 }
@@ -334,7 +344,7 @@ static int count(struct rollup *r, struct rollup_row *row,
 int rollup_add(struct rollup *r, const struct seg_record *rec,
 	       uint64_t visitor, uint32_t reasons)
 {
-	struct rollup_key k = { rec->pub, rec->zone, rec->camp, rec->ad };
+	struct rollup_key k = rec_key(rec);
 	struct rollup_row *row = row_get(r, &k);
 
 	if (!row)
@@ -357,14 +367,14 @@ int rollup_add_batch(struct rollup *r, const struct rollup_ev *ev, size_t n)
 			return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct seg_record *x = ev[i].rec;
-		struct rollup_key k = { x->pub, x->zone, x->camp, x->ad };
+		struct rollup_key k = rec_key(x);
 
 		h[i] = key_hash(&k);
 		__builtin_prefetch(&r->rows[h[i] & (r->cap - 1)], 1);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct seg_record *x = ev[i].rec;
-		struct rollup_key k = { x->pub, x->zone, x->camp, x->ad };
+		struct rollup_key k = rec_key(x);
 		size_t j = h[i] & (r->cap - 1);
 
 		while (row_used(&r->rows[j]) && !key_eq(&r->rows[j].k, &k))

@@ -68,9 +68,12 @@ void rollup_release(struct rollup *r);
  * anyway when needed).  Returns 0 or -ENOMEM. */
 int rollup_reserve(struct rollup *r, size_t n);
 
-/* Count one event.  A served ad ('s') only adds to served: it is neither
- * an impression nor invalid.  visitor: a hash naming the visitor (uid,
- * else address and user agent).  reasons: why it is not billable (bits 0..15 from
+/* Count one event under its (publisher, zone, campaign, ad), or under the
+ * key 0, 0, 0, 0 when ingest marked its ids unknown to the inventory
+ * (SEG_R_UNKNOWN): client-chosen ids never make rows of their own.  A
+ * served ad ('s') only adds to served: it is neither an impression nor
+ * invalid.  visitor: a hash naming the visitor (uid, else address and
+ * user agent).  reasons: why it is not billable (bits 0..15 from
  * ingest, 16..31 from analyze), 0 when valid.  An invalid event is counted
  * once in the invalid table, under its lowest reason bit (the first rule
  * in documented order).  Returns 0 or -ENOMEM. */
