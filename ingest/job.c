@@ -490,7 +490,9 @@ int job_run(const struct ingest_opts *o, struct givt_ctx *rc,
 	j->f = f;
 	j->rc = rc;
 	j->q.fd = -1;
-	j->fd = strcmp(f->path, "-") ? open(f->path, O_RDONLY | O_CLOEXEC) : 0;
+	/* a spool file swapped for a link after the scan is not followed */
+	j->fd = strcmp(f->path, "-") ?
+		open(f->path, O_RDONLY | O_CLOEXEC | (f->spool ? O_NOFOLLOW : 0)) : 0;
 	if (j->fd < 0) {
 		e = -errno;
 		goto out_fail;

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "event.h"
 #include "fsutil.h"
 #include "job.h"
 #include "parse.h"
@@ -167,7 +168,24 @@ static int scan_spool(const char *dir, char ***out, size_t *n)
 		if (!source_closed_name(e->d_name))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
-		    (int)sizeof(path) || stat(path, &st) || !S_ISREG(st.st_mode))
+		    (int)sizeof(path) || lstat(path, &st))
+			continue;
+		/* serve writes plain files with plain names: anything else
+		 * was put there by someone else and is left for a person */
+		if (name_has_control(e->d_name)) {
+			char shown[1024];
+
+			shown[event_escape(e->d_name, strlen(e->d_name), shown,
+					   sizeof(shown) - 1)] = '\0';
+			diag_err("skipped '%s' in the spool: a control character in its name",
+				 shown);
+			continue;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			diag_err("skipped '%s' in the spool: a symbolic link", e->d_name);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
 			continue;
 		if (*n == cap) {
 			char **p = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*p));

@@ -47,6 +47,14 @@ static bool ends_with(const char *s, size_t n, const char *suf)
 	return n > k && !memcmp(s + n - k, suf, k);
 }
 
+bool name_has_control(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
 size_t source_stem(const char *path, char *dst, size_t cap)
 {
 	const char *base = strrchr(path, '/');
@@ -61,7 +69,7 @@ size_t source_stem(const char *path, char *dst, size_t cap)
 		n -= 3;
 	if (ends_with(base, n, ".log"))
 		n -= 4;
-	if (n == 0 || base[0] == '.' || n >= cap)
+	if (n == 0 || base[0] == '.' || n >= cap || name_has_control(base))
 		return 0;
 	memcpy(dst, base, n);
 	dst[n] = '\0';

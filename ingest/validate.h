@@ -37,9 +37,14 @@ struct validate_cfg {
 /* 0 if ev is acceptable, else an enum ingest_rej. */
 unsigned validate_event(const struct validate_cfg *c, const struct event *ev);
 
+/* Whether name holds a control byte (0x00-0x1f, 0x7f): a TAB or newline
+ * in a source name would break the manifest's TSV lines. */
+bool name_has_control(const char *name);
+
 /* The stem of a source: its base name without ".log" / ".log.gz" / ".gz"
  * ("-" gives "stdin").  Returns the length copied into dst (cap > 0), 0 if
- * the name does not fit or is unusable ("", ".", "..", ".hidden"). */
+ * the name does not fit or is unusable ("", ".", "..", ".hidden", a
+ * control byte in it). */
 size_t source_stem(const char *path, char *dst, size_t cap);
 
 /* Whether a spool directory entry is a closed source ingest reads:
