@@ -456,7 +456,7 @@ static long done_from_mysql(struct status *s, const struct config *cfg,
 	if (db_prepare(&db, &st,
 		       "SELECT DATE_FORMAT(hour, '%Y%m%d%H'), segments_checksum, "
 		       "analyzer_version, DATE_FORMAT(analysed_at, "
-		       "'%Y-%m-%dT%H:%i:%sZ') FROM analysed_hours ORDER BY hour",
+		       "'%Y-%m-%dT%H:%i:%sZ'), copies FROM analysed_hours ORDER BY hour",
 		       err, errlen))
 		goto out_fail;
 	rc = db_execute(&st, NULL, err, errlen);
@@ -470,6 +470,12 @@ static long done_from_mysql(struct status *s, const struct config *cfg,
 			continue;
 		snprintf(d.digest, sizeof(d.digest), "%s", dg ? dg : "");
 		d.current = ver && !strcmp(ver, ADLOG_VERSION);
+		if (status_hour_lag(d.hour, s->now_ms) <= 86400) {
+			uint64_t c;
+
+			if (!db_col_u64(&st, 4, &c))
+				s->copies_24h += c;
+		}
 		snprintf(s->last_analysed_at, sizeof(s->last_analysed_at), "%s",
 			 at ? at : "");
 		if (push_done(&v, &n, &cap, &d)) {

@@ -80,6 +80,8 @@ struct status {
 	uint32_t *waiting;          /* hours --pending would analyse */
 	size_t nwaiting;
 	int64_t analyze_lag_s;      /* since the oldest waiting hour ended */
+	uint64_t copies_24h;        /* events met twice and counted once in
+				     * the hours of the last 24 h (MySQL) */
 	/* MySQL */
 	bool mysql_ok;              /* connected and read analysed_hours */
 	bool mysql_connected;

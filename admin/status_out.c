@@ -147,6 +147,10 @@ static void text_analyze(const struct status *s, const struct config *cfg,
 	if (s->last_analysed_at[0])
 		fprintf(f, " (run at %s)", s->last_analysed_at);
 	fputc('\n', f);
+	if (s->copies_24h)
+		fprintf(f, "  copies    %llu events met twice in the last 24 h, "
+			"counted once (a file shipped twice, doubled lines)\n",
+			(unsigned long long)s->copies_24h);
 	if (s->waiting_from == STATUS_SRC_NONE) {
 		fprintf(f, "  waiting   unknown: MySQL is down and there is no "
 			"analyze.ok.json from adlog-cron (%lu hours have segments)\n",
@@ -385,6 +389,7 @@ static void json_analyze(const struct status *s, FILE *f)
 		fputc(']', f);
 	}
 	json_kv_num(f, &first, "lag_seconds", (long long)s->analyze_lag_s);
+	json_kv_num(f, &first, "copies_24h", (long long)s->copies_24h);
 	fputc('}', f);
 }
 

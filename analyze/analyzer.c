@@ -62,6 +62,10 @@ static int warm(struct analyzer *a, struct hour_set *p, uint32_t hour)
 			   hour_ua_hash(&p->segs[seg], rec->ua));
 		a->warmed++;
 	}
+	if (m.nomem) {
+		hour_merge_release(&m);
+		return -1;
+	}
 	hour_merge_release(&m);
 	return 0;
 }
@@ -134,6 +138,10 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 		lookback_observe(&a->lb, rec, &h->segs[seg]);
 	}
 	a->out_of_order = m.out_of_order;
+	if (m.nomem) {
+		hour_merge_release(&m);
+		goto out_nomem;
+	}
 	hour_merge_release(&m);
 	rules_end_observe(&a->rules);
 	if (a->ps && rules_pubscore(&a->rules, a->ps))
@@ -168,6 +176,11 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			hour_merge_release(&m);
 			goto out_nomem;
 		}
+	}
+	a->copies = out->copies = m.copies;
+	if (m.nomem) {
+		hour_merge_release(&m);
+		goto out_nomem;
 	}
 	hour_merge_release(&m);
 	if (hour_read_error(h, err, errlen))

@@ -27,6 +27,7 @@ struct analyzer {
 	struct pubscore *ps;        /* NULL, or fed every event (--day) */
 	/* of the last hour */
 	uint64_t warmed, out_of_order;
+	uint64_t copies;            /* events met again (hour_merge_next) */
 	int64_t ms_lookback, ms_passes;
 };
 

@@ -430,6 +430,7 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 	memset(m, 0, sizeof(*m));
 	m->h = h;
 	m->last_ts = INT64_MIN;
+	m->max_ts = INT64_MIN / 2;
 	m->cur = calloc(h->n ? h->n : 1, sizeof(*m->cur));
 	m->heap = calloc(h->n ? h->n : 1, sizeof(*m->heap));
 	if (!m->cur || !m->heap) {
@@ -450,7 +451,71 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 	return 0;
 }
 
-const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
+/* ---- copies ---- */
+
+static size_t seen_slot(const struct hour_seen *v, size_t cap, uint64_t id,
+			int64_t click)
+{
+	uint64_t x = (id ^ (uint64_t)click << 63) * 0x9e3779b97f4a7c15ull;
+	size_t j = (size_t)(x ^ x >> 29) & (cap - 1);
+
+	while (v[j].tk && (v[j].id != id || (v[j].tk & 1) != click))
+		j = (j + 1) & (cap - 1);
+	return j;
+}
+
+/* Drop ids older than the window; make the table at most a quarter full. */
+static int seen_rebuild(struct hour_merge *m)
+{
+	int64_t lim = m->max_ts - HOUR_COPY_WINDOW_MS;
+	size_t keep = 0, nc = 1024;
+	struct hour_seen *n;
+
+	for (size_t i = 0; i < m->seencap; i++)
+		keep += m->seen[i].tk && (m->seen[i].tk >> 1) >= lim;
+	while ((keep + 1) * 4 > nc)
+		nc *= 2;
+	if (!(n = calloc(nc, sizeof(*n))))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->seencap; i++) {
+		const struct hour_seen *x = &m->seen[i];
+
+		if (x->tk && (x->tk >> 1) >= lim)
+			n[seen_slot(n, nc, x->id, x->tk & 1)] = *x;
+	}
+	free(m->seen);
+	m->seen = n;
+	m->seencap = nc;
+	m->nseen = keep;
+	return 0;
+}
+
+/* true when rec's type and id were met within the window; else remember
+ * them.  -ENOMEM as a negative. */
+static int seen_before(struct hour_merge *m, const struct seg_record *rec)
+{
+	int64_t click = rec->type == 'c';
+	size_t j;
+
+	if (rec->ts_ms > m->max_ts)
+		m->max_ts = rec->ts_ms;
+	if ((m->nseen + 1) * 2 > m->seencap && seen_rebuild(m))
+		return -ENOMEM;
+	j = seen_slot(m->seen, m->seencap, rec->id, click);
+	if (m->seen[j].tk) {
+		/* an entry past the window is a different event */
+		if ((m->seen[j].tk >> 1) >= m->max_ts - HOUR_COPY_WINDOW_MS)
+			return 1;
+		m->seen[j].tk = rec->ts_ms << 1 | click;
+		return 0;
+	}
+	m->seen[j] = (struct hour_seen){ rec->id, rec->ts_ms << 1 | click };
+	m->nseen++;
+	return 0;
+}
+
+/* The next record of the heap, copies included. */
+static const struct seg_record *merge_pop(struct hour_merge *m, uint32_t *seg)
 {
 	const struct seg_record *out, *nx;
 	uint32_t s;
@@ -474,11 +539,31 @@ const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 	return out;
 }
 
+const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
+{
+	const struct seg_record *rec;
+	int e;
+
+	while ((rec = merge_pop(m, seg))) {
+		if (!(e = seen_before(m, rec)))
+			return rec;
+		if (e < 0) {
+			m->nomem = true;
+			return NULL;
+		}
+		m->copies++;
+	}
+	return NULL;
+}
+
 void hour_merge_release(struct hour_merge *m)
 {
 	free(m->cur);
 	free(m->heap);
+	free(m->seen);
 	m->cur = NULL;
 	m->heap = NULL;
+	m->seen = NULL;
+	m->seencap = m->nseen = 0;
 	m->nheap = 0;
 }

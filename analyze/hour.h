@@ -125,13 +125,33 @@ struct hour_merge_cur {
 	size_t block;
 };
 
+/* An event id met in the stream's last HOUR_COPY_WINDOW_MS of time. */
+struct hour_seen {
+	uint64_t id;
+	int64_t tk;                 /* ts_ms << 1 | click; 0 = empty slot */
+};
+
+/* A copy of an event (the same type and id again: a spool file shipped
+ * twice under two names, a doubled line) has the same ts as the event, so
+ * the merge, ordered by (ts, id), brings it right after the event; ids are
+ * remembered for this much stream time, which also covers segments a
+ * little out of time order (serve's threads).  Memory: the events of the
+ * window (16 bytes each, a table at most half full), not of the hour: an
+ * exact set of an hour's ids would be 83 M x 16 bytes at the seed's
+ * scale. */
+#define HOUR_COPY_WINDOW_MS 5000
+
 struct hour_merge {
 	struct hour_set *h;
 	struct hour_merge_cur *cur;  /* one per segment */
 	struct hour_merge_head *heap;
 	size_t nheap;
 	uint64_t out_of_order;       /* records older than their predecessor */
-	int64_t last_ts;
+	int64_t last_ts, max_ts;
+	struct hour_seen *seen;      /* open addressing, cap a power of 2 */
+	size_t nseen, seencap;
+	uint64_t copies;             /* records skipped as copies */
+	bool nomem;
 };
 
 /* Start a merge over an opened set at its first record with ts >= from_ts
@@ -142,7 +162,11 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts);
  * index of the segment it came from (for its strings).  The record lives
  * in a read buffer until the next call (copy it to keep it).  Each segment
  * must be in time order for the whole stream to be; if one is not, the
- * stream is still deterministic and out_of_order counts the inversions. */
+ * stream is still deterministic and out_of_order counts the inversions.
+ * A record with the type and id of one already returned within
+ * HOUR_COPY_WINDOW_MS is a copy: it is skipped and counted in copies (the
+ * first in segment-name order is kept).  NULL also when out of memory
+ * (m->nomem). */
 const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg);
 
 void hour_merge_release(struct hour_merge *m);

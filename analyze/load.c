@@ -657,8 +657,8 @@ static int hour_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 	rc = db_prepare(db, &s,
 			"REPLACE INTO analysed_hours (hour, segments_checksum, "
 			"segments, events, invalid_events, analysed_at, "
-			"duration_ms, analyzer_version) "
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+			"duration_ms, analyzer_version, copies) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
 	if (rc)
 		return rc;
 	now_sql(now, sizeof(now));
@@ -670,6 +670,7 @@ static int hour_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 	db_bind_text(&s, 5, now, strlen(now));
 	db_bind_u64(&s, 6, (uint64_t)(t->duration_ms > 0 ? t->duration_ms : 0));
 	db_bind_text(&s, 7, ADLOG_VERSION, strlen(ADLOG_VERSION));
+	db_bind_u64(&s, 8, r->copies);
 	rc = db_execute(&s, NULL, err, errlen);
 	db_stmt_close(&s);
 	return rc;

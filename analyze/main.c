@@ -174,7 +174,7 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 		       "\"valid_impressions\":%llu,\"valid_clicks\":%llu,"
 		       "\"stats_rows\":%zu,\"invalid_rows\":%zu,\"ms\":%lld,"
 		       "\"lookback_ms\":%lld,\"passes_ms\":%lld,\"load_ms\":%lld,"
-		       "\"warmed\":%llu,\"out_of_order\":%llu,"
+		       "\"warmed\":%llu,\"out_of_order\":%llu,\"copies\":%llu,"
 		       "\"lookback_hours\":%u,\"rules_bytes\":%zu,"
 		       "\"sketch_bytes\":%zu,\"peak_rss_kb\":%ld,"
 		       "\"invalid_by_reason\":{",
@@ -187,6 +187,7 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 		       (long long)r->an.ms_passes, (long long)load_ms,
 		       (unsigned long long)r->an.warmed,
 		       (unsigned long long)r->an.out_of_order,
+		       (unsigned long long)ru->copies,
 		       r->an.lb.hours_scanned, rules_memory(&r->an.rules),
 		       ru->hll_peak, peak_rss_kb());
 		print_reasons(ru->by_first);

@@ -52,6 +52,8 @@ struct rollup {
 	 * bit, and the same with each event under its first bit only */
 	uint64_t by_bit[2][32];
 	uint64_t by_first[2][32];
+	uint64_t copies;            /* events met again, not counted (set by
+				     * the analyzer, not by rollup_add) */
 	size_t hll_bytes;           /* memory held by the unique-visitor sketches */
 	size_t hll_peak;            /* its largest value */
 };
