@@ -574,8 +574,9 @@ static bool rej_entry(const char *name)
 	return name[0] != '.' && ends_with(name, ".rej");
 }
 
-/* Lines "OFFSET<TAB>REASON<TAB>raw" of one quarantine file, by reason,
- * reading at most *budget bytes (decremented). */
+/* Records "OFFSET<TAB>REASON<TAB>raw[<TAB>COUNT]" of one quarantine file
+ * (COUNT: a run of that many identical rejected lines), rejected lines by
+ * reason, reading at most *budget bytes (decremented). */
 static void count_rejects(struct status *s, const char *path,
 			  uint64_t *budget)
 {
@@ -595,15 +596,28 @@ static void count_rejects(struct status *s, const char *path,
 			break;
 		}
 		*budget -= (uint64_t)n;
-		s->quar_lines++;
 		t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(line + n - t1 - 1)) : NULL;
-		if (t2)
+		if (t2) {
+			const char *t3 = memchr(t2 + 1, '\t',
+						(size_t)(line + n - t2 - 1));
+			uint64_t count = 1;
+			size_t cl;
+
+			if (t3) {
+				cl = (size_t)(line + n - t3 - 1);
+				cl -= cl && t3[cl] == '\n';
+				if (parse_dec(t3 + 1, cl, UINT64_MAX, &count))
+					count = 1;
+			}
+			s->quar_lines += count;
 			status_count_add(s->reasons, &s->nreasons,
 					 STATUS_MAX_REASONS, t1 + 1,
-					 (size_t)(t2 - t1 - 1), 1);
-		else
+					 (size_t)(t2 - t1 - 1), count);
+		} else {
+			s->quar_lines++;
 			status_count_add(s->reasons, &s->nreasons,
 					 STATUS_MAX_REASONS, "unreadable", 10, 1);
+		}
 	}
 	free(line);
 	fclose(f);

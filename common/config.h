@@ -42,6 +42,8 @@ struct config_ingest {
 	char archive_dir[CONF_STR_MAX];
 	char quarantine_dir[CONF_STR_MAX];
 	char after[16];            /* archive | delete | keep */
+	int64_t quarantine_max_bytes;
+	int64_t quarantine_max_lines;
 	int64_t late_window;
 	double max_reject_ratio;
 	int64_t jobs;

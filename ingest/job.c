@@ -21,6 +21,7 @@
 
 #define QBUF_SIZE (64u << 10)
 #define QRAW_MAX 8192          /* escaped bytes of a quarantined line */
+#define QCLOSE_MAX 64          /* the closing quarantine_full record */
 
 struct hour_out {
 	uint32_t hour;
@@ -32,12 +33,24 @@ struct hour_out {
 	bool named;                /* the source's own hour, maybe empty */
 };
 
+/* The source's quarantine file.  A run of identical rejects (the same
+ * reason and bytes, line after line) is one record with a count; records
+ * stop at the configured bytes and lines, and one last record counts what
+ * was not kept. */
 struct quarantine {
 	int fd;
 	char tmp[4096], final[4096];
 	char *buf;
 	size_t len;
 	int err;
+	uint64_t bytes, recs;      /* written or buffered */
+	/* the run waiting to be written: its first line, escaped, in pend */
+	bool run;
+	unsigned run_why;
+	uint64_t run_off, run_next, run_count, run_hash;
+	size_t run_len, pend_len;
+	char *pend;
+	uint64_t dropped, drop_off; /* rejects not kept, from drop_off on */
 };
 
 struct job {
@@ -73,43 +86,114 @@ static int q_open(struct job *j)
 		return e;
 	if (snprintf(q->final, sizeof(q->final), "%s/%s.rej",
 		     j->o->quarantine_dir, j->f->stem) >= (int)sizeof(q->final) ||
-	    snprintf(q->tmp, sizeof(q->tmp), "%s/.%s.rej.tmp",
+	    snprintf(q->tmp, sizeof(q->tmp), "%s/.%s" QUARANTINE_TMP_SUFFIX,
 		     j->o->quarantine_dir, j->f->stem) >= (int)sizeof(q->tmp))
 		return -ENAMETOOLONG;
 	q->buf = malloc(QBUF_SIZE);
-	if (!q->buf)
+	q->pend = malloc(QRAW_MAX);
+	if (!q->buf || !q->pend) {
+		free(q->buf);
+		free(q->pend);
+		q->buf = q->pend = NULL;
 		return -ENOMEM;
+	}
 	q->fd = open(q->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (q->fd < 0) {
 		free(q->buf);
-		q->buf = NULL;
+		free(q->pend);
+		q->buf = q->pend = NULL;
 		return -errno;
 	}
+	return 0;
+}
+
+/* Append "OFFSET<TAB>REASON<TAB>TEXT[<TAB>COUNT]" (COUNT when > 1) unless
+ * the caps are reached (then it is counted as not kept; the closing
+ * record of q_close_runs always goes in, in the room kept for it). */
+static int q_record(struct job *j, uint64_t off, const char *reason,
+		    const char *text, size_t tlen, uint64_t count, bool closing)
+{
+	struct quarantine *q = &j->q;
+	char head[64], tail[32];
+	int hn, tn = 0;
+	size_t n;
+
+	hn = snprintf(head, sizeof(head), "%llu\t%s\t",
+		      (unsigned long long)off, reason);
+	if (count > 1)
+		tn = snprintf(tail, sizeof(tail), "\t%llu", (unsigned long long)count);
+	n = (size_t)hn + tlen + (size_t)tn + 1;
+	if (!closing && (q->dropped || q->recs + 2 > j->o->quar_max_lines ||
+			 q->bytes + n + QCLOSE_MAX > j->o->quar_max_bytes)) {
+		if (!q->dropped)
+			q->drop_off = off;
+		q->dropped += count;
+		return 0;
+	}
+	if (q->len + n > QBUF_SIZE && q_flush(q))
+		return q->err;
+	memcpy(q->buf + q->len, head, (size_t)hn);
+	memcpy(q->buf + q->len + hn, text, tlen);
+	memcpy(q->buf + q->len + hn + tlen, tail, (size_t)tn);
+	q->len += n;
+	q->buf[q->len - 1] = '\n';
+	q->bytes += n;
+	q->recs++;
+	return 0;
+}
+
+static int q_end_run(struct job *j)
+{
+	struct quarantine *q = &j->q;
+
+	if (!q->run)
+		return 0;
+	q->run = false;
+	return q_record(j, q->run_off, rej_name(q->run_why), q->pend,
+			q->pend_len, q->run_count, false);
+}
+
+/* The run in progress, then what the caps kept out. */
+static int q_close_runs(struct job *j)
+{
+	struct quarantine *q = &j->q;
+	int e;
+
+	if ((e = q_end_run(j)))
+		return e;
+	if (q->dropped)
+		return q_record(j, q->drop_off, "quarantine_full", "-", 1,
+				q->dropped, true);
 	return 0;
 }
 
 static int reject(struct job *j, unsigned why, const struct lr_line *l)
 {
 	struct quarantine *q = &j->q;
-	char num[24];
-	int e, n;
+	uint64_t h;
+	int e;
 
 	j->st.rejected++;
 	j->st.rej[why]++;
 	if (!q->buf && (e = q_open(j)))
 		return q->err = e;
-	if (q->len + QRAW_MAX + 64 > QBUF_SIZE && q_flush(q))
+	h = XXH3_64bits(l->ptr, l->len);
+	if (q->run && why == q->run_why && l->offset == q->run_next &&
+	    l->len == q->run_len && h == q->run_hash) {
+		q->run_count++;
+		q->run_next = l->offset + l->len + 1;
 		return q->err;
-	n = snprintf(num, sizeof(num), "%llu", (unsigned long long)l->offset);
-	memcpy(q->buf + q->len, num, (size_t)n);
-	q->len += (size_t)n;
-	q->buf[q->len++] = '\t';
-	n = (int)strlen(rej_name(why));
-	memcpy(q->buf + q->len, rej_name(why), (size_t)n);
-	q->len += (size_t)n;
-	q->buf[q->len++] = '\t';
-	q->len += event_escape(l->ptr, l->len, q->buf + q->len, QRAW_MAX);
-	q->buf[q->len++] = '\n';
+	}
+	if ((e = q_end_run(j)))
+		return e;
+	q->run = true;
+	q->run_why = why;
+	q->run_off = l->offset;
+	q->run_next = l->offset + l->len + 1;
+	q->run_len = l->len;
+	q->run_hash = h;
+	q->run_count = 1;
+	q->pend_len = event_escape(l->ptr, l->len, q->pend, QRAW_MAX);
 	return q->err;
 }
 
@@ -276,8 +360,8 @@ static int finish_segments(struct job *j)
 			return -errno;
 	}
 	if (j->q.buf) {
-		if (q_flush(&j->q))
-			return j->q.err;
+		if ((e = q_close_runs(j)) || q_flush(&j->q))
+			return j->q.err ? j->q.err : e;
 		if (fsync(j->q.fd))
 			return -errno;
 	}
@@ -555,6 +639,7 @@ out_free:
 			unlink(j->q.tmp);
 	}
 	free(j->q.buf);
+	free(j->q.pend);
 	lr_close(&j->lr);
 	if (j->fd > 0)
 		close(j->fd);

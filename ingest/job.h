@@ -18,11 +18,13 @@
 enum after_action { AFTER_ARCHIVE, AFTER_DELETE, AFTER_KEEP };
 
 #define JOB_MAX_HOURS 16   /* segments one source may open */
+#define QUARANTINE_TMP_SUFFIX ".rej.tmp"   /* after "." + the stem */
 
 struct ingest_opts {
 	const char *data_dir, *quarantine_dir, *archive_dir;
 	enum after_action after;
 	int64_t late_ms, skew_ms, id_skew_ms;
+	uint64_t quar_max_bytes, quar_max_lines;  /* per source's .rej */
 	pthread_mutex_t *manifest_mu;       /* serialises manifest updates */
 	_Atomic uint64_t *progress;         /* raw bytes read, all jobs */
 };

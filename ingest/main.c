@@ -350,6 +350,8 @@ static int setup(const struct args *a, struct config *cfg, struct ingest_opts *o
 	o->late_ms = cfg->ingest.late_window * 1000;
 	o->skew_ms = cfg->ingest.clock_skew * 1000;
 	o->id_skew_ms = cfg->ingest.id_skew * 1000;
+	o->quar_max_bytes = (uint64_t)cfg->ingest.quarantine_max_bytes;
+	o->quar_max_lines = (uint64_t)cfg->ingest.quarantine_max_lines;
 	return 0;
 }
 
@@ -401,6 +403,32 @@ static int collect(const struct args *a, const struct config *cfg,
 		(*n)++;
 	}
 	return EXIT_OK;
+}
+
+/* Quarantine temporaries of a run that was stopped (kill -9, a crash, a
+ * signal): every run writes its own afresh, so under the data lock any
+ * left is stale. */
+static void clean_quarantine_tmp(const char *dir)
+{
+	size_t sl = strlen(QUARANTINE_TMP_SUFFIX);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char path[4096];
+
+		if (e->d_name[0] != '.' || n <= sl + 1 ||
+		    strcmp(e->d_name + n - sl, QUARANTINE_TMP_SUFFIX) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		if (unlink(path) == 0)
+			diag_err("removed '%s', left by a run that was stopped", path);
+	}
+	closedir(d);
 }
 
 static int lock_data(const char *data)
@@ -489,6 +517,7 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
+	clean_quarantine_tmp(o.quarantine_dir);
 	o.manifest_mu = &manifest_mu;
 	o.progress = &progress_bytes;
 	memset(&p, 0, sizeof(p));
