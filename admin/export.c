@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "diag.h"
 #include "fsutil.h"
 
 #define EXPORT_MAX (256u << 20)
@@ -24,6 +25,8 @@ struct query {
 	const char *tag;
 	const char *sql;
 	const char *kinds;         /* i id, n number, s name, d domains, u url, t status */
+	const char *cols[8];       /* the columns' names, for messages */
+	char parent;               /* column 1 names a 'p'ub or a 'c'amp, or 0 */
 	unsigned int *count;
 };
 
@@ -84,53 +87,76 @@ static void put_name(FILE *f, const char *p, size_t len)
 	}
 }
 
-static int put_field(FILE *f, const struct query *q, char kind,
-		     const char *p, size_t len, const char *row_id,
-		     char *err, size_t errlen)
+/* Whether serve would take the value p (NULL for SQL NULL) of a column of
+ * this kind; names always go (put_name cleans them). */
+static bool field_ok(char kind, const char *p, size_t len)
 {
-	bool ok = true;
-
 	switch (kind) {
 	case 'i':
-		ok = p && id_ok(p, len);
-		break;
+		return p && id_ok(p, len);
 	case 'n':
-		ok = p && num_ok(p, len);
-		break;
+		return p && num_ok(p, len);
 	case 'u':
-		ok = p && url_ok(p, len);
-		break;
+		return p && url_ok(p, len);
 	case 't':
-		ok = p && (!strcmp(p, "active") || !strcmp(p, "paused"));
-		break;
-	case 's':
-		put_name(f, p ? p : "", p ? len : 0);
-		return 0;
+		return p && (!strcmp(p, "active") || !strcmp(p, "paused"));
 	case 'd':
-		if (!p || !len) {
-			fputc('-', f);
-			return 0;
-		}
-		for (size_t i = 0; i < len; i++) {
-			unsigned char c = (unsigned char)p[i];
+		for (size_t i = 0; p && i < len; i++)
+			if ((unsigned char)p[i] <= 0x20 || p[i] == 0x7f)
+				return false;
+		return true;
+	}
+	return true;
+}
 
-			if (c <= 0x20 || c == 0x7f)
-				ok = false;
-		}
-		break;
+static void put_field(FILE *f, char kind, const char *p, size_t len)
+{
+	if (kind == 's')
+		put_name(f, p ? p : "", p ? len : 0);
+	else if (kind == 'd' && (!p || !len))
+		fputc('-', f);
+	else
+		fwrite(p, 1, len, f);
+}
+
+/* Ids of rows left out, whose children go too (a zone of a publisher left
+ * out, an ad of a campaign left out, would make serve refuse the file). */
+struct left_out {
+	char (*ids)[24];
+	char *tags;
+	size_t n, cap;
+};
+
+static bool is_left_out(const struct left_out *lo, char tag, const char *id)
+{
+	for (size_t i = 0; id && i < lo->n; i++)
+		if (lo->tags[i] == tag && !strcmp(lo->ids[i], id))
+			return true;
+	return false;
+}
+
+static int leave_out(struct left_out *lo, char tag, const char *id)
+{
+	if (lo->n == lo->cap) {
+		size_t c = lo->cap ? lo->cap * 2 : 16;
+		void *a = realloc(lo->ids, c * sizeof(*lo->ids));
+
+		if (!a)
+			return -ENOMEM;
+		lo->ids = a;
+		if (!(a = realloc(lo->tags, c)))
+			return -ENOMEM;
+		lo->tags = a;
+		lo->cap = c;
 	}
-	if (!ok) {
-		snprintf(err, errlen,
-			 "export-inventory: %s %s has a value serve would refuse: '%.200s'",
-			 q->tag, row_id ? row_id : "?", p ? p : "NULL");
-		return DB_ERR;
-	}
-	fwrite(p, 1, len, f);
+	snprintf(lo->ids[lo->n], sizeof(lo->ids[0]), "%s", id ? id : "?");
+	lo->tags[lo->n++] = tag;
 	return 0;
 }
 
 static int run_query(struct db *db, const struct query *q, FILE *f,
-		     char *err, size_t errlen)
+		     struct left_out *lo, unsigned int *skipped, char *err,
+		     size_t errlen)
 {
 	struct db_stmt s;
 	int rc = db_prepare(db, &s, q->sql, err, errlen);
@@ -140,15 +166,45 @@ static int run_query(struct db *db, const struct query *q, FILE *f,
 	rc = db_execute(&s, NULL, err, errlen);
 	while (!rc && (rc = db_fetch(&s, err, errlen)) == 1) {
 		const char *row_id = db_col(&s, 0, NULL);
+		const char *parent = q->parent ? db_col(&s, 1, NULL) : NULL;
+		unsigned int bad = 0;
 
 		rc = 0;
+		while (q->kinds[bad]) {
+			size_t len = 0;
+			const char *p = db_col(&s, bad, &len);
+
+			if (!field_ok(q->kinds[bad], p, len)) {
+				diag_err("export-inventory: %s %s left out: its "
+					 "%s '%.200s' is a value serve would refuse",
+					 q->tag, row_id ? row_id : "?",
+					 q->cols[bad], p ? p : "NULL");
+				break;
+			}
+			bad++;
+		}
+		if (!q->kinds[bad] && q->parent &&
+		    is_left_out(lo, q->parent, parent)) {
+			diag_err("export-inventory: %s %s left out: its %s %s "
+				 "was left out", q->tag, row_id ? row_id : "?",
+				 q->parent == 'p' ? "pub" : "camp", parent);
+			bad = 0;
+		}
+		if (q->kinds[bad]) {
+			(*skipped)++;
+			if (leave_out(lo, q->tag[0], row_id)) {
+				snprintf(err, errlen, "export-inventory: out of memory");
+				rc = DB_ERR;
+			}
+			continue;
+		}
 		fputs(q->tag, f);
-		for (unsigned int i = 0; !rc && q->kinds[i]; i++) {
+		for (unsigned int i = 0; q->kinds[i]; i++) {
 			size_t len = 0;
 			const char *p = db_col(&s, i, &len);
 
 			fputc('\t', f);
-			rc = put_field(f, q, q->kinds[i], p, len, row_id, err, errlen);
+			put_field(f, q->kinds[i], p, len);
 		}
 		fputc('\n', f);
 		(*q->count)++;
@@ -168,24 +224,29 @@ static int render(struct db *db, struct export_counts *c, char **body,
 		  " FROM publishers p"
 		  " LEFT JOIN publisher_domains d ON d.publisher_id = p.id"
 		  " GROUP BY p.id, p.name ORDER BY p.id",
-		  "isd", &c->pubs },
+		  "isd", { "id", "name", "domains" }, 0, &c->pubs },
 		{ "camp",
 		  "SELECT id, advertiser_id, UNIX_TIMESTAMP(start_at),"
 		  " COALESCE(UNIX_TIMESTAMP(end_at), 0), status"
 		  " FROM campaigns WHERE status IN ('active', 'paused')"
 		  " ORDER BY id",
-		  "iinnt", &c->camps },
+		  "iinnt", { "id", "advertiser_id", "start_at", "end_at", "status" },
+		  0, &c->camps },
 		{ "zone",
 		  "SELECT id, publisher_id, width, height FROM zones ORDER BY id",
-		  "iinn", &c->zones },
+		  "iinn", { "id", "publisher_id", "width", "height" }, 'p',
+		  &c->zones },
 		{ "ad",
 		  "SELECT a.id, a.campaign_id, a.width, a.height, a.weight,"
 		  " a.unsigned_ok, a.image_url, a.landing_url"
 		  " FROM ads a JOIN campaigns c ON c.id = a.campaign_id"
 		  " WHERE c.status IN ('active', 'paused') ORDER BY a.id",
-		  "iinnnnuu", &c->ads },
+		  "iinnnnuu", { "id", "campaign_id", "width", "height", "weight",
+				"unsigned_ok", "image_url", "landing_url" }, 'c',
+		  &c->ads },
 	};
 	FILE *f = open_memstream(body, len);
+	struct left_out lo = { 0 };
 	int rc = 0;
 
 	if (!f) {
@@ -193,7 +254,9 @@ static int render(struct db *db, struct export_counts *c, char **body,
 		return DB_ERR;
 	}
 	for (size_t i = 0; !rc && i < sizeof qs / sizeof qs[0]; i++)
-		rc = run_query(db, &qs[i], f, err, errlen);
+		rc = run_query(db, &qs[i], f, &lo, &c->skipped, err, errlen);
+	free(lo.ids);
+	free(lo.tags);
 	if (fclose(f) && !rc) {
 		snprintf(err, errlen, "export-inventory: out of memory");
 		rc = DB_ERR;

@@ -32,7 +32,8 @@ static void usage(FILE *f)
 	      "  export-inventory [--out FILE]\n"
 	      "                              write serve's inventory file from MySQL\n"
 	      "                              (default: [serve] inventory), atomically;\n"
-	      "                              --out - prints it instead\n"
+	      "                              --out - prints it instead; rows serve\n"
+	      "                              would refuse are left out, named (exit 3)\n"
 	      "  load-sample [--schema DIR]  load schema/sample/inventory.sql (tests, demo)\n"
 	      "  status [--json]             the pipeline's lag at a glance: closed spool\n"
 	      "                              files waiting, segment hours, hours waiting\n"
@@ -54,7 +55,7 @@ static void usage(FILE *f)
 	      "The config file holds the MySQL password: adlog-admin refuses to\n"
 	      "connect when others may read it.\n"
 	      "Exit status: 0 done, 1 failed (status: needs attention), 2 bad usage\n"
-	      "or config.\n", f);
+	      "or config, 3 exported with rows left out.\n", f);
 }
 
 static int connect_db(const struct opts *o, struct config *cfg,
@@ -121,10 +122,15 @@ static int cmd_export(const struct opts *o, struct config *cfg,
 		return 1;
 	}
 	if (!strcmp(path, "-"))
-		return 0;
+		return c.skipped ? 3 : 0;
 	printf("%s '%s': %u publishers, %u campaigns, %u zones, %u ads, version %s\n",
 	       c.unchanged ? "unchanged" : "wrote", path, c.pubs, c.camps,
 	       c.zones, c.ads, c.version);
+	if (c.skipped) {
+		diag_err("export-inventory: %u row%s left out (above); fix them "
+			 "in MySQL", c.skipped, c.skipped == 1 ? "" : "s");
+		return 3;
+	}
 	return 0;
 }
 

@@ -111,14 +111,26 @@ cat "$T/err"
 expect_eq "export into a missing folder" 1 "$rc"
 grep -q "export-inventory: cannot create '$T/no/such/dir/inv.tmp." "$T/err" || fail "missing folder message"
 
-# a URL serve would refuse (CHECK bypassed by root): refused, old file kept
-cp "$INV" "$T/before"
+# a URL serve would refuse (CHECK bypassed by root): that ad is left out,
+# named, and the rest exported (one bad row must not freeze every change);
+# a publisher with a bad domain is left out with its zones; exit 3
 sql "SET SESSION check_constraint_checks = 0; UPDATE ads SET landing_url = 'https://x.example/a b' WHERE id = 5"
-rc=0; "$A" export-inventory 2>"$T/err" || rc=$?
-cat "$T/err"
-expect_eq "export of a bad URL" 1 "$rc"
-grep -q "export-inventory: ad 5 has a value serve would refuse: 'https://x.example/a b'" "$T/err" || fail "bad URL message"
-expect_file_eq "$T/before" "$INV"
+pz=$(sql "SELECT publisher_id FROM zones ORDER BY id LIMIT 1")
+nz=$(sql "SELECT COUNT(*) FROM zones WHERE publisher_id = $pz")
+sql "INSERT INTO publisher_domains (publisher_id, domain) VALUES ($pz, 'bad domain.example')" 2>/dev/null ||
+	sql "SET SESSION check_constraint_checks = 0; INSERT INTO publisher_domains (publisher_id, domain) VALUES ($pz, 'bad domain.example')"
+sql "UPDATE campaigns SET status = 'paused' WHERE id = (SELECT campaign_id FROM ads WHERE id = 1)"
+rc=0; "$A" export-inventory >"$T/out" 2>"$T/err" || rc=$?
+cat "$T/out" "$T/err"
+expect_eq "export with bad rows" 3 "$rc"
+grep -q "export-inventory: ad 5 left out: its landing_url 'https://x.example/a b' is a value serve would refuse" "$T/err" || fail "bad URL message"
+grep -q "export-inventory: pub $pz left out: its domains '.*bad domain.example.*' is a value serve would refuse" "$T/err" || fail "bad domain message"
+expect_eq "zones left out with their publisher" "$nz" "$(grep -c "^adlog-admin: export-inventory: zone [0-9]* left out: its pub $pz was left out" "$T/err")"
+grep -q "$((nz + 2)) rows left out" "$T/err" || fail "no count of the rows left out"
+! grep -q "^ad	5	" "$INV" || fail "ad 5 was exported"
+! grep -q "^pub	$pz	" "$INV" || fail "pub $pz was exported"
+grep -q "^camp	$(sql "SELECT campaign_id FROM ads WHERE id = 1")	.*paused" "$INV" || fail "the paused campaign did not reach the file"
+"$BUILD/adlog-serve" --check-inventory "$INV" || fail "adlog-serve refuses the file with rows left out"
 
 # the CHECK constraints keep such values out in the first place
 rc=0; sql "UPDATE ads SET image_url = 'javascript:alert(1)' WHERE id = 1" 2>/dev/null || rc=$?
