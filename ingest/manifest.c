@@ -58,9 +58,11 @@ size_t manifest_format(const struct manifest_entry *e, char *buf, size_t cap)
 		if (s->rej[i])
 			put(&o, "\trej.%s=%llu", rej_name(i),
 			    (unsigned long long)s->rej[i]);
-	put(&o, "\tbytes=%llu\tdamage=%s\tnul_runs=%llu\tnul_bytes=%llu\n",
+	put(&o, "\tbytes=%llu\tdamage=%s\tnul_runs=%llu\tnul_bytes=%llu"
+	    "\tid_repeats=%llu\n",
 	    (unsigned long long)s->bytes, e->damage,
-	    (unsigned long long)s->nul_runs, (unsigned long long)s->nul_bytes);
+	    (unsigned long long)s->nul_runs, (unsigned long long)s->nul_bytes,
+	    (unsigned long long)s->id_repeats);
 	return o.over ? 0 : o.len;
 }
 

@@ -44,6 +44,9 @@ void stats_print_text(FILE *f, const struct ingest_stats *s, double secs,
 		fprintf(f, "nul runs   %llu (%llu bytes)\n",
 			(unsigned long long)s->nul_runs,
 			(unsigned long long)s->nul_bytes);
+	if (s->id_repeats)
+		fprintf(f, "id repeats %llu (analyze counts each event once)\n",
+			(unsigned long long)s->id_repeats);
 	fprintf(f, "segments   %llu\n", (unsigned long long)s->segments);
 	fprintf(f, "time       %.3f s (rules loaded in %.1f ms)\n", secs, load_ms);
 	fprintf(f, "speed      %.0f lines/s\n", secs > 0 ? s->lines / secs : 0.0);
@@ -57,14 +60,16 @@ void stats_print_json(FILE *f, const struct ingest_stats *s, double secs,
 	fprintf(f, "{\"files\":%llu,\"files_failed\":%llu,\"files_damaged\":%llu,"
 		"\"lines\":%llu,\"accepted\":%llu,\"rejected\":%llu,"
 		"\"flagged\":%llu,\"bytes_in\":%llu,\"bytes\":%llu,"
-		"\"segments\":%llu,\"nul_runs\":%llu,\"nul_bytes\":%llu,",
+		"\"segments\":%llu,\"nul_runs\":%llu,\"nul_bytes\":%llu,"
+		"\"id_repeats\":%llu,",
 		(unsigned long long)s->files, (unsigned long long)s->files_failed,
 		(unsigned long long)s->files_damaged,
 		(unsigned long long)s->lines, (unsigned long long)s->accepted,
 		(unsigned long long)s->rejected, (unsigned long long)s->flagged,
 		(unsigned long long)s->bytes_in, (unsigned long long)s->bytes,
 		(unsigned long long)s->segments,
-		(unsigned long long)s->nul_runs, (unsigned long long)s->nul_bytes);
+		(unsigned long long)s->nul_runs, (unsigned long long)s->nul_bytes,
+		(unsigned long long)s->id_repeats);
 	fputs("\"rejected_by\":{", f);
 	for (unsigned i = 1; i < REJ__COUNT; i++)
 		if (s->rej[i]) {

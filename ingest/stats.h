@@ -19,6 +19,9 @@ struct ingest_stats {
 	uint64_t flag[SEG_R__COUNT];
 	uint64_t nul_runs, nul_bytes;
 	uint64_t segments;
+	/* accepted events whose id is not above the last one of its node and
+	 * type in the source (doubled lines): analyze counts them once */
+	uint64_t id_repeats;
 };
 
 void stats_add(struct ingest_stats *to, const struct ingest_stats *from);

@@ -51,6 +51,10 @@ for f in "$SPOOL"/*.log; do
 	awk '{ print; print }' "$f" >"$f.2" && mv "$f.2" "$f"
 done
 ingest_files "$SPOOL"/*.log
+expect_eq "id repeats in the manifests" "$events" \
+	"$(cat "$DATA"/*/manifest.tsv | awk -F'\t' '/^source=/ {
+		for (i = 1; i <= NF; i++) if ($i ~ /^id_repeats=/) n[$1] = substr($i, 12)
+	} END { for (k in n) s += n[k]; print s }')"
 analyze_all
 rollups >"$T/actual"
 expect_file_eq "$T/expect" "$T/actual"
