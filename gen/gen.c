@@ -50,8 +50,8 @@ uint64_t gen_next_id(struct gen *g, uint32_t node, int64_t ts_ms)
 
 	/* same rule as eventid_next: past 4096 ids in one ms, run ahead */
 	*s = *s < floor ? floor : *s + 1;
-	return eventid_make((int64_t)(*s >> 12) + EVENT_ID_EPOCH_MS, node,
-			    (uint32_t)(*s & 0xfff));
+	return eventid_make((int64_t)(*s >> 12) + EVENT_ID_EPOCH_MS,
+			    g->o->node_base + node, (uint32_t)(*s & 0xfff));
 }
 
 int gen_emit(struct gen *g, const struct event *ev, uint32_t node,

@@ -53,6 +53,8 @@ struct gen_opts {
 	uint32_t hours;          /* >= 1 */
 	int64_t start_ms;        /* first hour, Unix ms, a multiple of 3600000 */
 	uint32_t nodes;          /* 1..GEN_NODES_MAX: nodes 0..nodes-1 */
+	uint32_t node_base;      /* added to the node in ids (hosts of one
+				  * network have distinct node ids) */
 	struct world_params world;
 	/* publishers, zones, campaigns, ads from here instead (serve's
 	 * parsed inventory, not owned); NULL: generate them from world */

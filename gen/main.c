@@ -38,6 +38,8 @@ static const char usage[] =
 "                       (default 1, or one per CPU with --gzip, at most 8)\n"
 "  --host NAME          HOST part of file names (default gen)\n"
 "  --nodes K            nodes 0..K-1, one file per node per hour (default 1)\n"
+"  --node-base B        number the nodes B..B+K-1 in ids and file names,\n"
+"                       as distinct hosts of one network are (default 0)\n"
 "  --pubs N --zones N --camps N --ads N\n"
 "                       size of the generated network (200 2000 100 1000)\n"
 "  --inventory FILE     take publishers, zones, campaigns and ads from an\n"
@@ -246,6 +248,7 @@ int main(int argc, char **argv)
 		TAKE("--events", UINT64_MAX / 2, o.events)
 		TAKE("--hours", 24 * 366 * 10, o.hours)
 		TAKE("--nodes", GEN_NODES_MAX, o.nodes)
+		TAKE("--node-base", GEN_NODES_MAX - 1, o.node_base)
 		TAKE("--gzip-level", 9, oo.level)
 		TAKE("--threads", 64, threads)
 		TAKE("--pubs", 1000000, o.world.pubs)
@@ -307,7 +310,13 @@ int main(int argc, char **argv)
 		}
 		o.inventory = inv;
 	}
+	if (o.node_base + o.nodes > GEN_NODES_MAX) {
+		diag_err("--node-base %u with --nodes %u passes node %u",
+			 o.node_base, o.nodes, GEN_NODES_MAX - 1);
+		return 2;
+	}
 	oo.nodes = o.nodes;
+	oo.node_base = o.node_base;
 	oo.end_ms = o.start_ms + (int64_t)o.hours * 3600000;
 	oo.threads = threads == UINT64_MAX ? out_default_threads(oo.gzip)
 					   : (uint32_t)threads;

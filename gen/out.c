@@ -382,7 +382,8 @@ static int file_open(struct out *o, int64_t hour_ms, uint32_t node,
 		return -ENOMEM;
 	out_hour_format(hour_ms, hour);
 	n = snprintf(f->path, sizeof(f->path), "%s/adlog.%s.%s.%04u.%lld",
-		     o->o.dir, hour, o->host, node, (long long)hour_ms);
+		     o->o.dir, hour, o->host, o->o.node_base + node,
+		     (long long)hour_ms);
 	if (n < 0 || (size_t)n + 8 >= sizeof(f->path)) {
 		free(f);
 		return -ENAMETOOLONG;

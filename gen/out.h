@@ -26,6 +26,7 @@ struct out_opts {
 	const char *dir;         /* ignored with to_stdout */
 	const char *host;        /* sanitised to [A-Za-z0-9-] */
 	uint32_t nodes;
+	uint32_t node_base;      /* added to the node in file names */
 	bool gzip;
 	int level;               /* 1..9 with gzip */
 	bool to_stdout;

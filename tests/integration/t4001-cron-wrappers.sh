@@ -35,9 +35,10 @@ expect_eq "inline comment stripped" "$S" "$(cron get cron.status_dir)"
 mkdir -p "$T/spool" "$T/gen"
 
 # batch N: generated files kept in $T/gen (ingest moves the spool copies)
+# (each batch is a host of its own: its nodes, and so its event ids, are its own)
 batch() {
 	"$BUILD/adlog-gen" --quiet --seed "$1" --events "$2" --hours 3 --start 2026010100 \
-		--host "b$1" --nodes 2 --out "$T/gen/b$1"
+		--host "b$1" --nodes 2 --node-base $((2 * $1)) --out "$T/gen/b$1"
 	cp "$T/gen/b$1"/*.log "$T/spool/"
 }
 status_of() { sed -n "s/^$2=//p" "$S/$1.status"; }
