@@ -454,12 +454,12 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 /* ---- copies ---- */
 
 static size_t seen_slot(const struct hour_seen *v, size_t cap, uint64_t id,
-			int64_t click)
+			int64_t type)
 {
-	uint64_t x = (id ^ (uint64_t)click << 63) * 0x9e3779b97f4a7c15ull;
+	uint64_t x = (id ^ (uint64_t)type << 61) * 0x9e3779b97f4a7c15ull;
 	size_t j = (size_t)(x ^ x >> 29) & (cap - 1);
 
-	while (v[j].tk && (v[j].id != id || (v[j].tk & 1) != click))
+	while (v[j].tk && (v[j].id != id || (v[j].tk & 3) != type))
 		j = (j + 1) & (cap - 1);
 	return j;
 }
@@ -472,7 +472,7 @@ static int seen_rebuild(struct hour_merge *m)
 	struct hour_seen *n;
 
 	for (size_t i = 0; i < m->seencap; i++)
-		keep += m->seen[i].tk && (m->seen[i].tk >> 1) >= lim;
+		keep += m->seen[i].tk && (m->seen[i].tk >> 2) >= lim;
 	while ((keep + 1) * 4 > nc)
 		nc *= 2;
 	if (!(n = calloc(nc, sizeof(*n))))
@@ -480,8 +480,8 @@ static int seen_rebuild(struct hour_merge *m)
 	for (size_t i = 0; i < m->seencap; i++) {
 		const struct hour_seen *x = &m->seen[i];
 
-		if (x->tk && (x->tk >> 1) >= lim)
-			n[seen_slot(n, nc, x->id, x->tk & 1)] = *x;
+		if (x->tk && (x->tk >> 2) >= lim)
+			n[seen_slot(n, nc, x->id, x->tk & 3)] = *x;
 	}
 	free(m->seen);
 	m->seen = n;
@@ -494,22 +494,23 @@ static int seen_rebuild(struct hour_merge *m)
  * them.  -ENOMEM as a negative. */
 static int seen_before(struct hour_merge *m, const struct seg_record *rec)
 {
-	int64_t click = rec->type == 'c';
+	/* an impression may carry the id of the served event it renders */
+	int64_t type = rec->type == 'c' ? 1 : rec->type == 's' ? 2 : 0;
 	size_t j;
 
 	if (rec->ts_ms > m->max_ts)
 		m->max_ts = rec->ts_ms;
 	if ((m->nseen + 1) * 2 > m->seencap && seen_rebuild(m))
 		return -ENOMEM;
-	j = seen_slot(m->seen, m->seencap, rec->id, click);
+	j = seen_slot(m->seen, m->seencap, rec->id, type);
 	if (m->seen[j].tk) {
 		/* an entry past the window is a different event */
-		if ((m->seen[j].tk >> 1) >= m->max_ts - HOUR_COPY_WINDOW_MS)
+		if ((m->seen[j].tk >> 2) >= m->max_ts - HOUR_COPY_WINDOW_MS)
 			return 1;
-		m->seen[j].tk = rec->ts_ms << 1 | click;
+		m->seen[j].tk = rec->ts_ms << 2 | type;
 		return 0;
 	}
-	m->seen[j] = (struct hour_seen){ rec->id, rec->ts_ms << 1 | click };
+	m->seen[j] = (struct hour_seen){ rec->id, rec->ts_ms << 2 | type };
 	m->nseen++;
 	return 0;
 }

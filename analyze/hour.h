@@ -128,7 +128,8 @@ struct hour_merge_cur {
 /* An event id met in the stream's last HOUR_COPY_WINDOW_MS of time. */
 struct hour_seen {
 	uint64_t id;
-	int64_t tk;                 /* ts_ms << 1 | click; 0 = empty slot */
+	int64_t tk;                 /* ts_ms << 2 | type (0 i, 1 c, 2 s);
+				       0 = empty slot */
 };
 
 /* A copy of an event (the same type and id again: a spool file shipped

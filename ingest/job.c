@@ -64,7 +64,7 @@ struct job {
 	struct hour_out *last;
 	struct quarantine q;
 	struct ingest_stats st;
-	uint64_t last_id[2][1024];  /* per type and node: ids only increase */
+	uint64_t last_id[3][1024];  /* last id per type (i, c, s) and node */
 	int fd;
 };
 
@@ -286,14 +286,16 @@ static void start_writeback(int fd)
 #endif
 }
 
-/* Ids of one node only increase (docs/log-format.md): one not above the
- * last of its node and type in this source is a repeat (a doubled line),
- * counted for the manifest; analyze counts the event once. */
+/* A line whose id equals the last of its node and type in this source
+ * is a repeat (a doubled line), counted for the manifest; analyze counts
+ * the event once.  (Equal, not "not above": a render carries the older
+ * id of the ad served.) */
 static void note_id(struct job *j, const struct event *ev)
 {
-	uint64_t *last = &j->last_id[ev->type == EVENT_CLICK][(ev->id >> 12) & 1023];
+	unsigned t = ev->type == EVENT_CLICK ? 1 : ev->type == EVENT_IMPRESSION ? 0 : 2;
+	uint64_t *last = &j->last_id[t][(ev->id >> 12) & 1023];
 
-	if (ev->id <= *last)
+	if (ev->id == *last)
 		j->st.id_repeats++;
 	else
 		*last = ev->id;

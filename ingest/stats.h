@@ -19,8 +19,8 @@ struct ingest_stats {
 	uint64_t flag[SEG_R__COUNT];
 	uint64_t nul_runs, nul_bytes;
 	uint64_t segments;
-	/* accepted events whose id is not above the last one of its node and
-	 * type in the source (doubled lines): analyze counts them once */
+	/* accepted events whose id equals the last one of its node and type
+	 * in the source (doubled lines): analyze counts them once */
 	uint64_t id_repeats;
 };
 
