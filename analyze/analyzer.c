@@ -169,6 +169,14 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			n++;
 			if (a->ps)
 				feed_pubscore(a, r, rec, h->hour, reasons);
+			if (a->on_event &&
+			    a->on_event(a->on_event_ctx, r, rec, reasons)) {
+				hour_merge_release(&m);
+				snprintf(err, errlen, "hour %010u: the verdict of "
+					 "event %016llx was not taken", h->hour,
+					 (unsigned long long)rec->id);
+				return -1;
+			}
 		}
 		if (!n)
 			break;

@@ -25,6 +25,13 @@ struct analyzer {
 	struct rules rules;
 	struct lookback lb;
 	struct pubscore *ps;        /* NULL, or fed every event (--day) */
+	/* NULL, or told every event of the hour with its verdict (ingest's
+	 * and analyze's reason bits, what the rollup counts), in the merged
+	 * order; r holds the event's strings.  Returns 0, or non-zero to
+	 * fail the hour (analyzer_hour then returns -1). */
+	int (*on_event)(void *ctx, const struct segment_reader *r,
+			const struct seg_record *rec, uint32_t reasons);
+	void *on_event_ctx;
 	/* of the last hour */
 	uint64_t warmed, out_of_order;
 	uint64_t copies;            /* events met again (hour_merge_next) */

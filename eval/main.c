@@ -1,8 +1,9 @@
 /* main.c - adlog-eval: how well the anti-cheating rules do on adlog-gen's
  * labelled traffic.  Reads the label side file (adlog-gen --labels), the
- * segments ingest wrote, judges every hour with analyze's own rules and
- * look-back (libanalyze: the calls analyzer_hour makes, but keeping each
- * event's verdict), scores publishers with pubscore, scores the same events
+ * segments ingest wrote, judges every hour with analyze's own code path
+ * (analyzer_hour, each event's verdict taken from its per-event hook, the
+ * one adlog-analyze --events writes), scores publishers with pubscore,
+ * scores the same events
  * with Revive Adserver's floor, and prints the figures as markdown
  * (docs/rules.md, "Measured on labelled traffic"). */
 #define _GNU_SOURCE     /* strcasestr */
@@ -243,7 +244,7 @@ static void tally_event(struct tally *t, struct revive *rv,
 	}
 }
 
-/* ---- one hour, as analyzer_hour judges it, verdict by verdict ---- */
+/* ---- one hour: analyzer_hour's own verdicts, event by event ---- */
 
 struct evalrun {
 	struct analyzer an;
@@ -251,88 +252,50 @@ struct evalrun {
 	struct labels L;
 	struct revive rv;
 	struct tally t;
+	uint64_t invalid;           /* of the hour, told by the hook */
 };
+
+/* analyzer_hour's per-event hook: the verdict analyze bills by. */
+static int eval_event(void *ctx, const struct segment_reader *r,
+		      const struct seg_record *rec, uint32_t reasons)
+{
+	struct evalrun *e = ctx;
+	struct span ua = { "", 0 };
+
+	if (rec->ua != SEG_NO_STRING)
+		segment_string_get(r, rec->ua, &ua);
+	tally_event(&e->t, &e->rv, rec, ua, label_of(&e->L, rec->id), reasons);
+	e->invalid += reasons != 0;
+	return 0;
+}
 
 static int eval_hour(struct evalrun *e, const char *data, uint32_t hour)
 {
 	struct analyzer *a = &e->an;
-	struct hour_set h, prev;
-	struct hour_merge m;
-	const struct seg_record *rec;
-	uint32_t seg;
-	uint64_t invalid = 0;
-	char err[1024];
-	int rc = -1;
-
-	if (hour_scan(&h, data, hour, err, sizeof(err)) ||
-	    hour_open(&h, err, sizeof(err))) {
-		diag_err("%s", err);
-		return -1;
-	}
-	if (hour_scan(&prev, data, hour_add(hour, -1), err, sizeof(err)) ||
-	    hour_open(&prev, err, sizeof(err)) ||
-	    lookback_prepare(&a->lb, &h, &prev, err, sizeof(err))) {
-		diag_err("%s", err);
-		goto out_prev;
-	}
-	rules_begin_hour(&a->rules, hour_start_ms(hour));
-	if (prev.n) {
-		int64_t start = hour_start_ms(hour);
-
-		if (hour_merge_init(&m, &prev, start - rules_warmup_ms(&a->rules)))
-			goto out_prev;
-		while ((rec = hour_merge_next(&m, &seg)) && rec->ts_ms < start)
-			rules_warm(&a->rules, rec,
-				   hour_ua_hash(&prev.segs[seg], rec->ua));
-		hour_merge_release(&m);
-	}
-	if (hour_merge_init(&m, &h, INT64_MIN))
-		goto out_prev;
-	while ((rec = hour_merge_next(&m, &seg))) {
-		rules_observe(&a->rules, rec, hour_ua_hash(&h.segs[seg], rec->ua));
-		lookback_observe(&a->lb, rec, &h.segs[seg]);
-	}
-	hour_merge_release(&m);
-	rules_end_observe(&a->rules);
-	if (hour_merge_init(&m, &h, INT64_MIN))
-		goto out_prev;
-	while ((rec = hour_merge_next(&m, &seg))) {
-		const struct segment_reader *r = &h.segs[seg].r;
-		uint32_t reasons = rec->reasons |
-			rules_event(&a->rules, rec, hour_ua_hash(&h.segs[seg], rec->ua));
-		struct span ua = { "", 0 };
-
-		if (rec->ua != SEG_NO_STRING)
-			segment_string_get(r, rec->ua, &ua);
-		tally_event(&e->t, &e->rv, rec, ua, label_of(&e->L, rec->id),
-			    reasons);
-		invalid += reasons != 0;
-	}
-	hour_merge_release(&m);
-	rc = 0;
-out_prev:
-	hour_release(&prev);
-	hour_release(&h);
-	if (rc)
-		return rc;
-	/* the driver's own run of the hour feeds the publisher scores, and
-	 * its rollup must agree with the verdicts counted above */
+	struct hour_set h;
 	struct rollup ro;
+	char err[1024];
+	int rc;
+
 	if (rollup_init(&ro, hour) ||
 	    hour_scan(&h, data, hour, err, sizeof(err))) {
 		diag_err("cannot set up hour %010u", hour);
 		return -1;
 	}
+	e->invalid = 0;
 	a->ps = &e->ps;
+	a->on_event = eval_event;
+	a->on_event_ctx = e;
 	rc = analyzer_hour(a, &h, &ro, err, sizeof(err));
 	a->ps = NULL;
+	a->on_event = NULL;
 	if (rc)
 		diag_err("%s", err);
-	else if (ro.events - ro.vimps - ro.vclicks != invalid) {
-		diag_err("hour %010u: analyze counts %llu invalid events, "
-			 "the per-event pass %llu", hour,
+	else if (ro.events - ro.vimps - ro.vclicks != e->invalid) {
+		diag_err("hour %010u: the rollup counts %llu invalid events, "
+			 "the verdicts %llu", hour,
 			 (unsigned long long)(ro.events - ro.vimps - ro.vclicks),
-			 (unsigned long long)invalid);
+			 (unsigned long long)e->invalid);
 		rc = -1;
 	}
 	hour_release(&h);
