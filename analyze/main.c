@@ -22,6 +22,7 @@ static const char usage[] =
 	"usage: adlog-analyze [-c FILE] [--data DIR]\n"
 	"                     (--pending | --hour YYYYMMDDHH | --day YYYYMMDD)\n"
 	"                     [--force] [--dry-run] [--json] [--report FILE.html]\n"
+	"                     [--events FILE]\n"
 	"\n"
 	"Judge each hour's events with the activity rules and replace its rows\n"
 	"in MySQL (stats_hourly, invalid_hourly, analysed_hours) in one\n"
@@ -39,19 +40,30 @@ static const char usage[] =
 	"  --dry-run         print the rollups as TSV on stdout; no MySQL at all\n"
 	"  --json            one JSON object per hour (and day) on stdout\n"
 	"  --report FILE     write an HTML report of the hours (and day) analysed\n"
+	"  --events FILE     one line per event judged (- for stdout):\n"
+	"                    ID TYPE REASONS_HEX NAMES, tab-separated; with\n"
+	"                    --hour an unchanged hour is judged (not reloaded)\n"
 	"  --help, --version\n"
 	"\n"
 	"Exit status: 0 done, 1 a failure (MySQL, a bad segment), 2 bad usage,\n"
 	"3 another run held the analyze lock for [analyze] lock_wait seconds.\n";
 
 struct opts {
-	const char *conf, *data, *report;
+	const char *conf, *data, *report, *events;
 	bool pending, dry_run, json, force;
 	uint32_t hour, day;
 };
 
+/* --events: the names of the 32 reason bits, rendered once */
+struct verdicts {
+	FILE *f;
+	char names[32][32];
+	uint64_t lines;
+};
+
 struct run {
 	struct opts o;
+	struct verdicts vd;
 	struct config cfg;
 	const char *data;
 	struct analyzer an;
@@ -91,6 +103,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->data = v, i++;
 		} else if (!strcmp(a, "--report")) {
 			o->report = v, i++;
+		} else if (!strcmp(a, "--events")) {
+			o->events = v, i++;
 		} else if (!strcmp(a, "--hour")) {
 			if (hour_parse(v, strlen(v), &o->hour)) {
 				diag_err("bad hour '%s' (want YYYYMMDDHH)", v);
@@ -231,6 +245,75 @@ static int keep_for_report(struct run *r, const struct rollup *ru)
 	x->vimps = ru->vimps;
 	x->vclicks = ru->vclicks;
 	memcpy(x->by_reason, ru->by_first, sizeof(x->by_reason));
+	return 0;
+}
+
+/* analyzer_hour's per-event hook for --events:
+ * ID<TAB>TYPE<TAB>REASONS_HEX<TAB>NAMES (docs/analyze.md). */
+static int verdict_line(void *ctx, const struct segment_reader *r,
+			const struct seg_record *rec, uint32_t reasons)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct verdicts *v = ctx;
+	char line[32 + 32 * 32];
+	size_t n = 0;
+
+	(void)r;
+	for (int i = 15; i >= 0; i--)
+		line[n++] = hex[(rec->id >> (i * 4)) & 15];
+	line[n++] = '\t';
+	line[n++] = rec->type == EVENT_CLICK ? 'c' : 'i';
+	line[n++] = '\t';
+	for (int i = 7; i >= 0; i--)
+		line[n++] = hex[(reasons >> (i * 4)) & 15];
+	line[n++] = '\t';
+	if (!reasons)
+		line[n++] = '-';
+	for (unsigned b = 0, k = 0; b < 32; b++) {
+		if (!(reasons & (1u << b)))
+			continue;
+		size_t l = strlen(v->names[b]);
+
+		if (k++)
+			line[n++] = ',';
+		memcpy(line + n, v->names[b], l);
+		n += l;
+	}
+	line[n++] = '\n';
+	v->lines++;
+	return fwrite(line, 1, n, v->f) == n ? 0 : -1;
+}
+
+static int verdicts_open(struct run *r)
+{
+	struct verdicts *v = &r->vd;
+
+	for (unsigned b = 0; b < 32; b++)
+		rollup_reason_name(b, v->names[b], sizeof(v->names[b]));
+	if (!strcmp(r->o.events, "-")) {
+		v->f = stdout;
+	} else if (!(v->f = fopen(r->o.events, "w"))) {
+		diag_err("cannot open '%s': %s", r->o.events, strerror(errno));
+		return -1;
+	}
+	r->an.on_event = verdict_line;
+	r->an.on_event_ctx = v;
+	return 0;
+}
+
+static int verdicts_close(struct run *r)
+{
+	struct verdicts *v = &r->vd;
+	int bad = ferror(v->f);
+
+	if (v->f != stdout)
+		bad |= fclose(v->f);
+	else
+		bad |= fflush(v->f);
+	if (bad) {
+		diag_err("cannot write '%s'", r->o.events);
+		return -1;
+	}
 	return 0;
 }
 
@@ -510,10 +593,15 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out_close;
 	}
+	if (r.o.events && verdicts_open(&r)) {
+		rc = 1;
+		goto out_release;
+	}
 	if (r.o.pending) {
 		rc = do_pending(&r);
 	} else if (r.o.hour) {
-		rc = do_hour(&r, r.o.hour, true, false);
+		/* --events judges the hour even when it is loaded already */
+		rc = do_hour(&r, r.o.hour, true, r.o.events != NULL);
 	} else {
 		rc = do_day(&r);
 	}
@@ -524,6 +612,9 @@ int main(int argc, char **argv)
 			rc = 1;
 		}
 	}
+	if (r.o.events && verdicts_close(&r) && rc == 0)
+		rc = 1;
+out_release:
 	analyzer_release(&r.an);
 out_close:
 	free(r.rh);
