@@ -45,6 +45,8 @@ static const char usage[] =
 "  --datacenters FILE the baseline's address list (data/datacenters.txt)\n"
 "  --name TEXT        title of the run (e.g. \"seed 1\")\n"
 "  --summary FILE     append one markdown row of the headline figures\n"
+"  --curve FILE       append one line per family: run, family, class,\n"
+"                     events a day, events, events caught (TSV)\n"
 "  --html FILE        also write the report as a small HTML file\n"
 "  --help, --version\n";
 
@@ -59,13 +61,62 @@ struct label_ent {
 	uint8_t label;
 };
 
+#define LABELS_MAX 64      /* adlog-gen's and any other generator's */
+#define PUBS_MAX 16
+
 struct labels {
 	struct label_ent *e;
 	size_t n, cap;
-	uint32_t pubs[16];
-	uint8_t pub_label[16];
+	uint32_t pubs[PUBS_MAX];
+	uint8_t pub_label[PUBS_MAX];
+	uint64_t pub_fraud[PUBS_MAX];   /* its GIVT/SIVT events in the data */
 	size_t npubs;
+	/* label names and classes: adlog-gen's first, then those the file
+	 * names or declares ("class<TAB>NAME<TAB>givt|sivt|trap|valid") */
+	char names[LABELS_MAX][32];
+	uint8_t cls[LABELS_MAX];
+	unsigned nlabels;
 };
+
+static void labels_init(struct labels *L)
+{
+	for (unsigned l = 0; l < GEN_LABEL__COUNT; l++) {
+		snprintf(L->names[l], sizeof(L->names[l]), "%s", gen_label_name(l));
+		L->cls[l] = (uint8_t)gen_label_class(l);
+	}
+	L->nlabels = GEN_LABEL__COUNT;
+}
+
+/* The label named s (len bytes); when new, added with class cls (-1:
+ * SIVT, with a warning: the file did not declare it).  -1 when the table
+ * is full or the name is not snake_case. */
+static int label_find(struct labels *L, const char *s, size_t len, int cls)
+{
+	for (unsigned l = 0; l < L->nlabels; l++)
+		if (strlen(L->names[l]) == len && !memcmp(L->names[l], s, len)) {
+			if (cls >= 0)
+				L->cls[l] = (uint8_t)cls;
+			return (int)l;
+		}
+	if (!len || len >= sizeof(L->names[0]) || L->nlabels == LABELS_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return -1;
+	memcpy(L->names[L->nlabels], s, len);
+	L->names[L->nlabels][len] = 0;
+	L->cls[L->nlabels] = (uint8_t)(cls >= 0 ? cls : GEN_CLASS_SIVT);
+	if (cls < 0)
+		diag_err("label '%s' has no class line: counted as SIVT",
+			 L->names[L->nlabels]);
+	return (int)L->nlabels++;
+}
+
+static bool label_fraud(const struct labels *L, unsigned l)
+{
+	return L->cls[l] == GEN_CLASS_GIVT || L->cls[l] == GEN_CLASS_SIVT;
+}
 
 static int label_cmp(const void *a, const void *b)
 {
@@ -93,21 +144,36 @@ static int labels_load(struct labels *L, const char *path)
 		no++;
 		if (!tab)
 			goto bad;
+		if (tab - line == 5 && !memcmp(line, "class", 5)) {
+			static const char *const cn[] = { "valid", "givt",
+							   "sivt", "trap" };
+			char *t2 = memchr(tab + 1, '\t', len - 6);
+			size_t cl = t2 ? len - (size_t)(t2 + 1 - line) : 0;
+			int c = -1;
+
+			for (int k = 0; t2 && k < 4; k++)
+				if (strlen(cn[k]) == cl && !memcmp(t2 + 1, cn[k], cl))
+					c = k;
+			if (c < 0 || label_find(L, tab + 1,
+						(size_t)(t2 - tab - 1), c) < 0)
+				goto bad;
+			continue;
+		}
 		if (tab - line == 3 && !memcmp(line, "pub", 3)) {
 			char *t2 = memchr(tab + 1, '\t', len - 4);
 
 			if (!t2 || parse_dec(tab + 1, (size_t)(t2 - tab - 1),
 					     UINT32_MAX, &v) ||
-			    (l = gen_label_parse(t2 + 1, len - (size_t)(t2 + 1 - line))) < 0)
+			    (l = label_find(L, t2 + 1, len - (size_t)(t2 + 1 - line), -1)) < 0)
 				goto bad;
-			if (L->npubs < 16) {
+			if (L->npubs < PUBS_MAX) {
 				L->pubs[L->npubs] = (uint32_t)v;
 				L->pub_label[L->npubs++] = (uint8_t)l;
 			}
 			continue;
 		}
 		if (parse_hex16(line, (size_t)(tab - line), &v) ||
-		    (l = gen_label_parse(tab + 1, len - (size_t)(tab + 1 - line))) < 0)
+		    (l = label_find(L, tab + 1, len - (size_t)(tab + 1 - line), -1)) < 0)
 			goto bad;
 		if (L->n == L->cap) {
 			size_t cap = L->cap ? L->cap * 2 : 65536;
@@ -200,10 +266,10 @@ static bool revive_filters(struct revive *rv, const struct seg_record *rec,
 /* ---- the tallies ---- */
 
 struct tally {
-	uint64_t ev[GEN_LABEL__COUNT][2];          /* [label][imp, click] */
-	uint64_t caught[GEN_LABEL__COUNT][2];
-	uint64_t base[GEN_LABEL__COUNT][2];
-	uint64_t bit[GEN_LABEL__COUNT][32];        /* events with bit set */
+	uint64_t ev[LABELS_MAX][2];                /* [label][imp, click] */
+	uint64_t caught[LABELS_MAX][2];
+	uint64_t base[LABELS_MAX][2];
+	uint64_t bit[LABELS_MAX][32];              /* events with bit set */
 	uint64_t spend_caught, spend_invalid, spend_base;
 	uint64_t prefetch, prefetch_caught;        /* valid, HEAD or prefetch */
 	uint64_t unlabelled_missing;
@@ -214,13 +280,12 @@ static uint64_t price(const struct seg_record *rec)
 	return rec->type == 'c' ? CPC_MICROS : CPM_MICROS / 1000;
 }
 
-static void tally_event(struct tally *t, struct revive *rv,
+static void tally_event(struct tally *t, struct labels *L, struct revive *rv,
 			const struct seg_record *rec, struct span ua,
 			unsigned label, uint32_t reasons)
 {
 	int c = rec->type == 'c';
-	bool fraud = gen_label_class(label) == GEN_CLASS_GIVT ||
-		     gen_label_class(label) == GEN_CLASS_SIVT;
+	bool fraud = label_fraud(L, label);
 	bool base = revive_filters(rv, rec, ua);
 
 	/* a prefetch or HEAD request is not a view: ingest flags it on
@@ -238,6 +303,8 @@ static void tally_event(struct tally *t, struct revive *rv,
 		if (reasons & (1u << b))
 			t->bit[label][b]++;
 	if (fraud) {
+		for (size_t j = 0; j < L->npubs; j++)
+			L->pub_fraud[j] += L->pubs[j] == rec->pub;
 		t->spend_invalid += price(rec);
 		t->spend_caught += reasons ? price(rec) : 0;
 		t->spend_base += base ? price(rec) : 0;
@@ -253,6 +320,7 @@ struct evalrun {
 	struct revive rv;
 	struct tally t;
 	uint64_t invalid;           /* of the hour, told by the hook */
+	long hours;                 /* hours of data judged */
 };
 
 /* analyzer_hour's per-event hook: the verdict analyze bills by. */
@@ -264,7 +332,8 @@ static int eval_event(void *ctx, const struct segment_reader *r,
 
 	if (rec->ua != SEG_NO_STRING)
 		segment_string_get(r, rec->ua, &ua);
-	tally_event(&e->t, &e->rv, rec, ua, label_of(&e->L, rec->id), reasons);
+	tally_event(&e->t, &e->L, &e->rv, rec, ua, label_of(&e->L, rec->id),
+		    reasons);
 	e->invalid += reasons != 0;
 	return 0;
 }
@@ -310,49 +379,90 @@ static double pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
-static const char *class_name(unsigned l)
+static const char *class_name(const struct labels *L, unsigned l)
 {
 	static const char *const n[] = { "valid", "GIVT", "SIVT", "trap" };
 
-	return n[gen_label_class(l)];
+	return n[L->cls[l]];
 }
 
 struct figures {
 	double givt_min, sivt_min, vclick_fp, vimp_fp, trap_max;
 	double b_givt_min, b_sivt_min, b_vclick_fp, b_vimp_fp, b_trap_max;
-	int pubs_ok, pubs_total;
+	int pubs_ok, pubs_total, pubs_listed;
+	double auc;                 /* -1: no fraudulent or no honest one */
 };
+
+static bool pub_fraudulent(const struct labels *L, uint32_t pub, size_t *j)
+{
+	for (size_t k = 0; k < L->npubs; k++)
+		if (L->pubs[k] == pub) {
+			if (j)
+				*j = k;
+			return true;
+		}
+	return false;
+}
+
+/* ROC AUC over publishers: the chance that a fraudulent publisher with
+ * fraud in the data scores above an honest one (ties count half). */
+static double pub_auc(const struct labels *L, const struct pub_result *res,
+		      size_t nres)
+{
+	double above = 0, pairs = 0;
+	size_t j;
+
+	for (size_t i = 0; i < nres; i++) {
+		if (!pub_fraudulent(L, res[i].pub, &j) || !L->pub_fraud[j])
+			continue;
+		for (size_t k = 0; k < nres; k++) {
+			if (pub_fraudulent(L, res[k].pub, NULL))
+				continue;
+			pairs++;
+			above += res[i].score > res[k].score ? 1 :
+				 res[i].score == res[k].score ? 0.5 : 0;
+		}
+	}
+	return pairs ? above / pairs : -1;
+}
 
 static void report(FILE *f, struct evalrun *e, const char *name,
 		   struct pub_result *res, size_t nres, struct figures *fg)
 {
 	struct tally *t = &e->t;
+	struct labels *L = &e->L;
 	char rb[32];
 
 	fprintf(f, "### %s\n\n", name);
-	fprintf(f, "| scenario | class | events (imps/clicks) | adlog caught %% | baseline caught %% | by rules (events with each bit) |\n");
-	fprintf(f, "|---|---|---|---|---|---|\n");
+	fprintf(f, "| scenario | class | events (imps/clicks) | events a day | adlog caught %% | baseline caught %% | by rules (events with each bit) |\n");
+	fprintf(f, "|---|---|---|---|---|---|---|\n");
 	fg->givt_min = fg->sivt_min = fg->b_givt_min = fg->b_sivt_min = 100;
 	fg->trap_max = fg->b_trap_max = 0;
-	for (unsigned l = 1; l < GEN_LABEL__COUNT; l++) {
+	for (unsigned l = 1; l < L->nlabels; l++) {
 		uint64_t n = t->ev[l][0] + t->ev[l][1];
 		uint64_t c = t->caught[l][0] + t->caught[l][1];
 		uint64_t b = t->base[l][0] + t->base[l][1];
 		double p = pct(c, n), pb = pct(b, n);
+		/* a trap's budget is 0.1%: two decimals */
+		int dec = L->cls[l] == GEN_CLASS_TRAP ? 2 : 1;
 
-		if (!n)
+		if (!n) {
+			fprintf(f, "| %s | %s | 0 | 0 | - | - | (none this run) |\n",
+				L->names[l], class_name(L, l));
 			continue;
-		fprintf(f, "| %s | %s | %llu (%llu/%llu) | %.1f | %.1f | ",
-			gen_label_name(l), class_name(l), (unsigned long long)n,
+		}
+		fprintf(f, "| %s | %s | %llu (%llu/%llu) | %.0f | %.*f | %.*f | ",
+			L->names[l], class_name(L, l), (unsigned long long)n,
 			(unsigned long long)t->ev[l][0],
-			(unsigned long long)t->ev[l][1], p, pb);
+			(unsigned long long)t->ev[l][1],
+			(double)n * 24 / (double)e->hours, dec, p, dec, pb);
 		for (unsigned bit = 0, k = 0; bit < 32; bit++)
 			if (t->bit[l][bit] * 100 >= n)   /* bits on >= 1% */
 				fprintf(f, "%s%s %.0f%%", k++ ? ", " : "",
 					rollup_reason_name(bit, rb, sizeof(rb)),
 					pct(t->bit[l][bit], n));
 		fprintf(f, " |\n");
-		switch (gen_label_class(l)) {
+		switch (L->cls[l]) {
 		case GEN_CLASS_GIVT:
 			fg->givt_min = p < fg->givt_min ? p : fg->givt_min;
 			fg->b_givt_min = pb < fg->b_givt_min ? pb : fg->b_givt_min;
@@ -373,26 +483,25 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 	fg->vclick_fp = pct(t->caught[0][1], t->ev[0][1]);
 	fg->b_vimp_fp = pct(t->base[0][0], t->ev[0][0]);
 	fg->b_vclick_fp = pct(t->base[0][1], t->ev[0][1]);
-	fprintf(f, "| valid impressions wrongly filtered | valid | %llu | %.3f | %.3f | ",
+	fprintf(f, "| valid impressions wrongly filtered | valid | %llu | | %.3f | %.3f | ",
 		(unsigned long long)t->ev[0][0], fg->vimp_fp, fg->b_vimp_fp);
 	for (unsigned bit = 0, k = 0; bit < 32; bit++)
 		if (t->bit[0][bit])
 			fprintf(f, "%s%s %llu", k++ ? ", " : "",
 				rollup_reason_name(bit, rb, sizeof(rb)),
 				(unsigned long long)t->bit[0][bit]);
-	fprintf(f, " |\n| valid clicks wrongly filtered | valid | %llu | %.3f | %.3f | (events of both types above) |\n",
+	fprintf(f, " |\n| valid clicks wrongly filtered | valid | %llu | | %.3f | %.3f | (events of both types above) |\n",
 		(unsigned long long)t->ev[0][1], fg->vclick_fp, fg->b_vclick_fp);
-	fprintf(f, "| prefetches and HEAD requests (not views, not counted above) | valid | %llu | %.1f | - | prefetch |\n\n",
+	fprintf(f, "| prefetches and HEAD requests (not views, not counted above) | valid | %llu | | %.1f | - | prefetch |\n\n",
 		(unsigned long long)t->prefetch, pct(t->prefetch_caught, t->prefetch));
 
 	fprintf(f, "| rule | events flagged | precision %% (flagged that are GIVT/SIVT) |\n|---|---|---|\n");
 	for (unsigned bit = 0; bit < 32; bit++) {
 		uint64_t all = 0, fraud = 0;
 
-		for (unsigned l = 0; l < GEN_LABEL__COUNT; l++) {
+		for (unsigned l = 0; l < L->nlabels; l++) {
 			all += t->bit[l][bit];
-			if (gen_label_class(l) == GEN_CLASS_GIVT ||
-			    gen_label_class(l) == GEN_CLASS_SIVT)
+			if (label_fraud(L, l))
 				fraud += t->bit[l][bit];
 		}
 		if (all)
@@ -401,12 +510,11 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 				(unsigned long long)all, pct(fraud, all));
 	}
 	uint64_t ball = 0, bfraud = 0;
-	for (unsigned l = 0; l < GEN_LABEL__COUNT; l++) {
+	for (unsigned l = 0; l < L->nlabels; l++) {
 		uint64_t b = t->base[l][0] + t->base[l][1];
 
 		ball += b;
-		if (gen_label_class(l) == GEN_CLASS_GIVT ||
-		    gen_label_class(l) == GEN_CLASS_SIVT)
+		if (label_fraud(L, l))
 			bfraud += b;
 	}
 	fprintf(f, "| baseline (Revive floor, all filters) | %llu | %.1f |\n\n",
@@ -420,16 +528,12 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 	/* publishers: fraudulent ones must all score above every honest one */
 	double honest_max = 0;
 	size_t honest_rank = 0;
-	for (size_t i = 0; i < nres; i++) {
-		bool fraud = false;
-
-		for (size_t j = 0; j < e->L.npubs; j++)
-			fraud |= e->L.pubs[j] == res[i].pub;
-		if (!fraud && res[i].score > honest_max) {
+	for (size_t i = 0; i < nres; i++)
+		if (!pub_fraudulent(L, res[i].pub, NULL) &&
+		    res[i].score > honest_max) {
 			honest_max = res[i].score;
 			honest_rank = i + 1;
 		}
-	}
 	char why[256] = "";
 	if (honest_rank) {
 		const struct pub_result *h = &res[honest_rank - 1];
@@ -444,37 +548,70 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 			snprintf(why, sizeof(why), "nothing fired");
 	}
 	if (honest_rank)
-		fprintf(f, "| fraudulent publisher | scenario | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f: %s) | baseline |\n|---|---|---|---|---|---|\n",
+		fprintf(f, "| fraudulent publisher | scenario | its fraudulent events | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f: %s) | baseline |\n|---|---|---|---|---|---|---|\n",
 			nres, honest_rank, honest_max, why);
 	else
-		fprintf(f, "| fraudulent publisher | scenario | pubscore | rank of %zu | above every honest one (every honest one scores 0) | baseline |\n|---|---|---|---|---|---|\n",
+		fprintf(f, "| fraudulent publisher | scenario | its fraudulent events | pubscore | rank of %zu | above every honest one (every honest one scores 0) | baseline |\n|---|---|---|---|---|---|---|\n",
 			nres);
-	fg->pubs_ok = 0;
-	fg->pubs_total = (int)e->L.npubs;
-	for (size_t j = 0; j < e->L.npubs; j++) {
+	fg->pubs_ok = fg->pubs_total = 0;
+	fg->pubs_listed = (int)L->npubs;
+	for (size_t j = 0; j < L->npubs; j++) {
 		size_t rank = 0;
 		double score = 0;
 
 		for (size_t i = 0; i < nres; i++)
-			if (res[i].pub == e->L.pubs[j]) {
+			if (res[i].pub == L->pubs[j]) {
 				rank = i + 1;
 				score = res[i].score;
 			}
 		bool ok = rank && score > honest_max;
-		fg->pubs_ok += ok;
-		fprintf(f, "| %u | %s | %.3f | %zu | %s | no publisher ranking |\n",
-			e->L.pubs[j], gen_label_name(e->L.pub_label[j]), score,
-			rank, ok ? "yes" : "NO");
+		/* a publisher whose family wrote nothing this run is listed,
+		 * not counted */
+		if (L->pub_fraud[j]) {
+			fg->pubs_total++;
+			fg->pubs_ok += ok;
+		}
+		fprintf(f, "| %u | %s | %llu | %.3f | %zu | %s | no publisher ranking |\n",
+			L->pubs[j], L->names[L->pub_label[j]],
+			(unsigned long long)L->pub_fraud[j], score, rank,
+			!L->pub_fraud[j] ? "(no fraud this run)" :
+			ok ? "yes" : "NO");
 	}
-	fprintf(f, "\n");
+	fg->auc = pub_auc(L, res, nres);
+	if (fg->auc >= 0)
+		fprintf(f, "\nPublisher ranking: %d of %d fraudulent publishers with fraud in the data above every honest one; ROC AUC over publishers %.3f.\n\n",
+			fg->pubs_ok, fg->pubs_total, fg->auc);
+	else
+		fprintf(f, "\nPublisher ranking: no fraudulent publisher with fraud in the data.\n\n");
 }
 
 static void summary_row(FILE *f, const char *name, const struct figures *g)
 {
-	fprintf(f, "| %s | %.1f (%.1f) | %.1f (%.1f) | %.3f (%.3f) | %.3f (%.3f) | %.2f (%.2f) | %d of %d |\n",
+	char auc[16] = "-";
+
+	if (g->auc >= 0)
+		snprintf(auc, sizeof(auc), "%.3f", g->auc);
+	fprintf(f, "| %s | %.1f (%.1f) | %.1f (%.1f) | %.2f (%.2f) | %.2f (%.2f) | %.2f (%.2f) | %d of %d | %s |\n",
 		name, g->givt_min, g->b_givt_min, g->sivt_min, g->b_sivt_min,
 		g->vclick_fp, g->b_vclick_fp, g->vimp_fp, g->b_vimp_fp,
-		g->trap_max, g->b_trap_max, g->pubs_ok, g->pubs_total);
+		g->trap_max, g->b_trap_max, g->pubs_ok, g->pubs_total, auc);
+}
+
+/* One line per family for the intensity curve (scripts/eval.sh). */
+static void curve_lines(FILE *f, const struct evalrun *e, const char *name)
+{
+	const struct tally *t = &e->t;
+	static const char *const cn[] = { "valid", "GIVT", "SIVT", "trap" };
+
+	for (unsigned l = 1; l < e->L.nlabels; l++) {
+		uint64_t n = t->ev[l][0] + t->ev[l][1];
+
+		fprintf(f, "%s\t%s\t%s\t%.1f\t%llu\t%llu\n", name,
+			e->L.names[l], cn[e->L.cls[l]],
+			(double)n * 24 / (double)e->hours,
+			(unsigned long long)n,
+			(unsigned long long)(t->caught[l][0] + t->caught[l][1]));
+	}
 }
 
 static int html_write(const char *path, const char *md)
@@ -502,6 +639,7 @@ int main(int argc, char **argv)
 	static struct evalrun e;     /* the rules keep pointers into it */
 	const char *conf = NULL, *data = NULL, *labels = NULL, *inv_path = NULL;
 	const char *dc = NULL, *name = "run", *summary = NULL, *html = NULL;
+	const char *curve = NULL;
 	struct config cfg;
 	struct pubscore_params pp;
 	struct inventory *inv = NULL;
@@ -527,7 +665,8 @@ int main(int argc, char **argv)
 			!strcmp(a, "--datacenters") ? &dc :
 			!strcmp(a, "--name") ? &name :
 			!strcmp(a, "--summary") ? &summary :
-			!strcmp(a, "--html") ? &html : NULL;
+			!strcmp(a, "--html") ? &html :
+			!strcmp(a, "--curve") ? &curve : NULL;
 		if (!dst || !v) {
 			diag_err("unknown or incomplete option '%s'", a);
 			fputs(usage, stderr);
@@ -544,6 +683,7 @@ int main(int argc, char **argv)
 		diag_err("%s", err);
 		return 2;
 	}
+	labels_init(&e.L);
 	if (labels_load(&e.L, labels))
 		return 1;
 	cidr_init(&e.rv.dc);
@@ -572,6 +712,7 @@ int main(int argc, char **argv)
 		diag_err("%s", err);
 		goto out;
 	}
+	e.hours = nh > 0 ? nh : 1;
 	for (long i = 0; i < nh; i++)
 		if (eval_hour(&e, data, hours[i]))
 			goto out;
@@ -604,6 +745,17 @@ int main(int argc, char **argv)
 		} else {
 			summary_row(sf, name, &fg);
 			fclose(sf);
+		}
+	}
+	if (curve) {
+		FILE *cf = fopen(curve, "a");
+
+		if (!cf) {
+			diag_err("cannot open '%s': %s", curve, strerror(errno));
+			rc = 1;
+		} else {
+			curve_lines(cf, &e, name);
+			fclose(cf);
 		}
 	}
 	free(md);
