@@ -14,18 +14,14 @@
 #include "utchour.h"
 
 
-/* Shares of the model, documented in docs/gen.md. */
-#define COOKIELESS      0.10   /* visitors whose browser keeps no cookie */
-#define IPV6_HOMES      0.15   /* households on IPv6 */
-#define CARRIER_NAT     0.35   /* mobile visitors behind carrier NAT */
-#define CGNAT_VISITORS  300    /* visitors per carrier NAT address pool slot */
-#define HOME_SHARE      0.6    /* households per visitor (1.7 visitors each) */
+/* Shares of the model, documented in docs/gen.md (those that vary by
+ * seed are in struct model_people). */
 #define UNSIGNED_CLICK  0.30   /* of clicks on ads that allow unsigned ones */
 #define PREFETCH        0.002  /* impressions that were prerendered */
 #define NO_LANG_INAPP   0.02   /* in-app requests without Accept-Language */
 #define NO_REF_BROWSER  0.04
 #define NO_REF_INAPP    0.30
-#define CLICK_FLOOR_MS  800    /* notice, decide, point: see click_delay */
+#define CLICK_SLOW      0.07   /* clicks after minutes: median 2 min */
 #define CLICK_MAX_MS    (30 * 60 * 1000)
 
 struct model_pending {
@@ -100,25 +96,25 @@ static void visitor_get(const struct model *m, uint32_t n, struct visitor *v)
 		g++;
 	v->n = n;
 	v->region = (uint8_t)g;
-	v->cookie = (double)(h & 0xffff) >= COOKIELESS * 65536;
+	v->cookie = (double)(h & 0xffff) >= m->pp.cookieless * 65536;
 	v->ua = &m->w->uas[alias_pick_bits(&m->w->region_ua_alias[g],
 					   mix64(h ^ 0x7561))];
 	uint64_t a = mix64(h ^ 0x6970);
 	uint32_t cnt = m->region_count[g];
 	if (v->ua->kind != UA_DESKTOP &&
-	    (double)(a & 0xffff) < CARRIER_NAT * 65536) {
-		uint32_t pool = cnt / CGNAT_VISITORS + 1;
+	    (double)(a & 0xffff) < m->pp.carrier_nat * 65536) {
+		uint32_t pool = cnt / m->pp.cgnat_visitors + 1;
 		uint64_t slot = rng_scale(a, pool);
 
 		make_addr(&v->ip, g, mix64(m->vseed ^ (slot << 8) ^ 0xc6 ^
 					   ((uint64_t)g << 40)), false);
 	} else {
-		uint32_t homes = (uint32_t)(cnt * HOME_SHARE) + 1;
+		uint32_t homes = (uint32_t)(cnt * m->pp.home_share) + 1;
 		uint64_t home = rng_scale(mix64(a), homes);
 		uint64_t hh = mix64(m->vseed ^ (home << 8) ^ 0x40 ^
 				    ((uint64_t)g << 40));
 
-		make_addr(&v->ip, g, hh, (double)(hh & 0xffff) < IPV6_HOMES * 65536);
+		make_addr(&v->ip, g, hh, (double)(hh & 0xffff) < m->pp.ipv6_homes * 65536);
 	}
 	uint64_t u0 = mix64(h ^ 0x75696430), u1 = mix64(h ^ 0x75696431);
 	memcpy(v->uid, &u0, 8);
@@ -259,17 +255,51 @@ static int64_t model_peek(void *self)
 
 static int64_t click_delay(struct model *m)
 {
-	/* A person needs about a second to notice an ad, decide and point
-	 * (visual reaction ~0.25 s plus a Fitts's-law movement of 0.5 s and
-	 * more), so the delay is that floor plus a log-normal: most clicks
-	 * within seconds, a long tail of minutes; under 1 s for about 0.06%
-	 * of clicks (docs/gen.md). */
-	double med = rng_chance(&m->rng, 0.93) ? 5000.0 : 120000.0;
-	double d = CLICK_FLOOR_MS + med * exp(rng_normal(&m->rng) * 1.0);
+	/* Log-normal with no floor: most clicks within seconds, a tail of
+	 * minutes, and the seed's share (1-3%) within a second - people's
+	 * fast and accidental clicks (docs/gen.md). */
+	double d = rng_chance(&m->rng, CLICK_SLOW) ?
+		   120000.0 * exp(rng_normal(&m->rng)) :
+		   m->pp.click_med_ms * exp(rng_normal(&m->rng) *
+					    m->pp.click_sigma);
 
 	if (d > CLICK_MAX_MS)
 		d = CLICK_MAX_MS - rng_below(&m->rng, 60000);
-	return (int64_t)d;
+	return d < 1 ? 1 : (int64_t)d;
+}
+
+/* z with P(Z > z) = p for a standard normal Z (bisection on erfc). */
+static double normal_upper(double p)
+{
+	double lo = -10, hi = 10;
+
+	for (int i = 0; i < 80; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (0.5 * erfc(mid / sqrt(2.0)) > p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+/* The seed's people, from the ranges of docs/gen.md. */
+static void people_draw(struct model_people *pp, uint64_t seed)
+{
+	struct rng r;
+
+	rng_seed(&r, mix64(seed ^ 0x706f706c65ull));   /* "pople" */
+	pp->cookieless = rng_uniform(&r, 0.05, 0.30);
+	pp->ipv6_homes = rng_uniform(&r, 0.10, 0.45);
+	pp->carrier_nat = rng_uniform(&r, 0.20, 0.90);
+	pp->cgnat_visitors = (uint32_t)rng_log_uniform(&r, 30, 3000);
+	pp->home_share = 1.0 / rng_uniform(&r, 1.3, 3.0);
+	pp->fast_clicks = rng_uniform(&r, 0.01, 0.03);
+	pp->click_med_ms = rng_log_uniform(&r, 2000, 10000);
+	/* the fast share comes from the main component alone */
+	pp->click_sigma = (log(pp->click_med_ms) - log(1000.0)) /
+			  normal_upper(pp->fast_clicks / (1 - CLICK_SLOW));
 }
 
 /* Address, browser and uid of v.  As serve does, a request without a
@@ -419,6 +449,7 @@ int model_init(struct model *m, const struct world *w, uint64_t seed,
 
 	memset(m, 0, sizeof(*m));
 	m->w = w;
+	people_draw(&m->pp, seed);
 	rng_seed(&m->rng, mix64(seed ^ 0x6d6f64656cull));  /* "model" */
 	m->vseed = mix64(seed ^ 0x7669736974ull);           /* "visit" */
 	m->nodes = nodes ? nodes : 1;

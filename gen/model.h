@@ -17,9 +17,22 @@
 
 struct model_pending;
 
+/* People of a seed, drawn at model_init from the ranges of docs/gen.md
+ * ("People vary by seed"). */
+struct model_people {
+	double cookieless;       /* visitors whose browser keeps no cookie */
+	double ipv6_homes;       /* households on IPv6 */
+	double carrier_nat;      /* mobile visitors behind a carrier NAT */
+	uint32_t cgnat_visitors; /* visitors per carrier NAT address */
+	double home_share;       /* households per visitor */
+	double fast_clicks;      /* share of clicks within 1 s */
+	double click_med_ms, click_sigma;  /* log-normal time to click */
+};
+
 struct model {
 	const struct world *w;
 	struct rng rng;
+	struct model_people pp;
 	uint64_t vseed;          /* per-visitor facts are hashes of this */
 	uint32_t nodes;
 	uint32_t nvisitors;

@@ -23,6 +23,16 @@ double rng_normal(struct rng *r)
 	return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
+double rng_uniform(struct rng *r, double lo, double hi)
+{
+	return lo + (hi - lo) * rng_unit(r);
+}
+
+double rng_log_uniform(struct rng *r, double lo, double hi)
+{
+	return lo * exp(log(hi / lo) * rng_unit(r));
+}
+
 int alias_init(struct alias *a, const double *w, uint32_t n)
 {
 	double sum = 0, *p = NULL;

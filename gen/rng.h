@@ -72,6 +72,9 @@ static inline int rng_chance(struct rng *r, double p)
 
 /* Standard normal deviate (Box-Muller, one of the pair). */
 double rng_normal(struct rng *r);
+/* Uniform in [lo, hi), and log-uniform (every factor of ten alike). */
+double rng_uniform(struct rng *r, double lo, double hi);
+double rng_log_uniform(struct rng *r, double lo, double hi);
 
 /* Vose's alias method over n weights. */
 struct alias {

@@ -4,6 +4,7 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,275 +283,312 @@ static int64_t t_in(struct scenario *s, int64_t h)
 	return h + rng_below(&s->rng, (uint32_t)(HOUR_MS - 120000));
 }
 
-static uint64_t share(uint64_t quota, double f, uint64_t min)
+/* Lines family f writes in the hour starting at h, whose valid quota is
+ * q: its share of an average hour, shaped by its time of day, rounded
+ * at random so that a few lines a day still happen. */
+static uint64_t fam_lines(struct scenario *s, const struct scen_fam *f,
+			  int64_t h, uint64_t q)
 {
-	uint64_t n = (uint64_t)((double)quota * f);
+	double wgt = gen_hour_weight(s->w, h);
+	double avg = wgt > 0 ? (double)q / wgt : (double)q;
+	double x = f->share;
+	int utc = (int)((h / HOUR_MS) % 24);
 
-	return n < min ? min : n;
+	switch (f->time) {
+	case SCEN_PEOPLE:
+		x *= (double)q;
+		break;
+	case SCEN_SHIFT:        /* 90% of the day in 9 hours */
+		x *= avg * ((utc - f->shift_start + 24) % 24 < 9 ?
+			    0.9 * 24 / 9 : 0.1 * 24 / 15);
+		break;
+	default:
+		x *= avg;
+		break;
+	}
+	uint64_t n = (uint64_t)x;
+
+	return n + (rng_chance(&s->rng, x - (double)n) ? 1 : 0);
 }
 
-/* Fill the hour.  Every scenario's quota is a share of the valid model's
- * quota for the hour, so a bigger run keeps the mix. */
+/* Who visits for family f: address, cookie and agent (kind -1: any). */
+struct who {
+	struct event_addr ip;
+	uint8_t uid[16];
+	bool uid_new;
+	const char *ua;
+	size_t ua_len;
+};
+
+static void fam_who(struct scenario *s, uint32_t l, int kind, struct who *o)
+{
+	const struct scen_fam *f = &s->fam[l];
+	uint64_t v = f->addr == SCEN_FRESH ? rng_next(&s->rng) :
+		     rng_below(&s->rng, f->naddr);
+	uint64_t d = v << 16 | rng_below(&s->rng, f->ndev);
+	const struct world_ua *u;
+
+	if (l == GEN_LABEL_SCRIPT_DC || l == GEN_LABEL_SPOOF_DC) {
+		addr_dc(&o->ip, f->key + v);
+	} else if (f->addr == SCEN_NET24) {
+		uint64_t b = mix64(f->key ^ 0x24);
+
+		addr_v4(&o->ip, home_first[b % N_ELEMS(home_first)],
+			(uint8_t)(b >> 8), (uint8_t)(b >> 16),
+			(uint8_t)(1 + v % 254));
+	} else {
+		addr_home(&o->ip, f->key, v);
+	}
+	o->uid_new = f->fresh_cookie;
+	uid_of(o->uid, f->fresh_cookie ? rng_next(&s->rng) : f->key, d);
+	u = ua_of(s->w, kind, f->uas ? f->key ^ (d % f->uas) :
+		  mix64(f->key ^ d));
+	o->ua = u->s;
+	o->ua_len = u->len;
+	if (l == GEN_LABEL_SCRIPT_DC) {
+		o->ua = script_uas[rng_below(&s->rng, N_ELEMS(script_uas))];
+		o->ua_len = strlen(o->ua);
+	} else if (l == GEN_LABEL_COOKIE_REPLAY) {
+		memcpy(o->uid, s->replay_uid, 16);
+		o->uid_new = false;
+	}
+}
+
+static void fam_ref(struct scenario *s, const struct scen_fam *f,
+		    struct scen_ev *e)
+{
+	if (f->ref == SCEN_REF_NONE) {
+		e->ref_len = 0;
+	} else if (f->ref == SCEN_REF_FOREIGN) {
+		set_ref(e, "cheap-traffic-exchange.example", 30,
+			rng_below(&s->rng, 50));
+	} /* own: imp_at set it */
+}
+
+static int64_t fam_delay(struct scenario *s, const struct scen_fam *f)
+{
+	double d = f->click_med_ms * exp(rng_normal(&s->rng) * f->click_sigma);
+
+	return d > 1800000 ? 1800000 : (int64_t)d;
+}
+
+/* One visit of family f (label l) to zone z at ts: an impression, and
+ * with f->ctr a click; with f->unshown, a click on an impression never
+ * logged instead.  Returns the lines written (0: out of memory). */
+static uint64_t fam_visit(struct scenario *s, const struct scen_fam *f,
+			  uint32_t l, uint32_t z, int64_t ts,
+			  const struct who *o, uint64_t left)
+{
+	struct scen_ev *e;
+	uint32_t i = s->nev;
+
+	if (z == UINT32_MAX)
+		return 1;        /* nowhere to go: count it as done */
+	if (!(e = imp_at(s, l, ts, z, f->ref == SCEN_REF_OWN)))
+		return 0;
+	visitor_set(e, &o->ip, o->uid, o->uid_new, o->ua, o->ua_len);
+	fam_ref(s, f, e);
+	if (f->unshown > 0 && rng_chance(&s->rng, f->unshown)) {
+		e->type = EVENT_CLICK;
+		e->imp_seq = -2;
+		e->flags |= EVENT_F_TOKEN_VALID;
+		return 1;
+	}
+	if (left > 1 && rng_chance(&s->rng, f->ctr)) {
+		if (!click_on(s, l, i, fam_delay(s, f)))
+			return 0;
+		return 2;
+	}
+	return 1;
+}
+
+/* A zone for family f: its publishers' when it has any, else where
+ * pages are read this hour. */
+static uint32_t fam_zone(struct scenario *s, uint32_t l)
+{
+	if (l == GEN_LABEL_SELF_CLICK)
+		return zone_pick(s, s->self_pub);
+	if (l == GEN_LABEL_PUB_POOL)
+		return zone_pick(s, s->pool_pub[rng_below(&s->rng, s->npool)]);
+	return zone_pick(s, UINT32_MAX);
+}
+
+/* The generic families: visits until the hour's lines are written. */
+static int draw_visits(struct scenario *s, uint32_t l, int64_t h, uint64_t q,
+		       int kind)
+{
+	const struct scen_fam *f = &s->fam[l];
+	struct who o;
+
+	for (uint64_t n = fam_lines(s, f, h, q); n > 0;) {
+		uint64_t k;
+
+		fam_who(s, l, kind, &o);
+		k = fam_visit(s, f, l, fam_zone(s, l), t_in(s, h), &o, n);
+		if (!k)
+			return -ENOMEM;
+		n -= k < n ? k : n;
+	}
+	return 0;
+}
+
+/* The botnet's bots each fire at their own period: a few bots a lot, or
+ * many bots now and then. */
+static int draw_botnet(struct scenario *s, int64_t h, uint64_t q)
+{
+	const struct scen_fam *f = &s->fam[GEN_LABEL_BOTNET];
+	uint64_t n = fam_lines(s, f, h, q);
+	struct who o;
+
+	while (n > 0) {
+		int64_t period = (int64_t)rng_log_uniform(&s->rng, 5000, 1800000);
+		int64_t t = h + (int64_t)rng_below(&s->rng, (uint32_t)period);
+
+		fam_who(s, GEN_LABEL_BOTNET, -1, &o);
+		for (; t < h + HOUR_MS - 60000 && n > 0; t += period) {
+			uint64_t k = fam_visit(s, f, GEN_LABEL_BOTNET,
+					       zone_pick(s, UINT32_MAX), t, &o, n);
+
+			if (!k)
+				return -ENOMEM;
+			n -= k < n ? k : n;
+			if (f->fresh_cookie)
+				uid_of(o.uid, rng_next(&s->rng), 0);
+		}
+	}
+	return 0;
+}
+
+/* Pages of hidden frames: frames impressions within a few ms (stacked)
+ * or one (plain) per page view. */
+static int draw_hits(struct scenario *s, int64_t h, uint64_t q)
+{
+	const struct world *w = s->w;
+	const struct scen_fam *f = &s->fam[GEN_LABEL_HIT_INFLATION];
+	struct scen_ev *e;
+	struct who o;
+
+	for (uint64_t n = fam_lines(s, f, h, q); n > 0;) {
+		uint32_t z = zone_pick(s, s->hit_pub);
+		uint32_t page = rng_below(&s->rng, 50);
+		int64_t t = t_in(s, h);
+
+		if (z == UINT32_MAX)
+			return 0;
+		fam_who(s, GEN_LABEL_HIT_INFLATION, -1, &o);
+		if (f->hidden && w->nhidden)
+			z = w->nzones - w->nhidden +
+			    (uint32_t)(mix64(f->key ^ (uint64_t)page << 32) %
+				       w->nhidden);
+		for (uint32_t j = 0; j < f->frames && n > 0; j++, n--) {
+			FAIL_IF(e = imp_at(s, GEN_LABEL_HIT_INFLATION,
+					   t + j * 3, z, f->ref == SCEN_REF_OWN));
+			visitor_set(e, &o.ip, o.uid, o.uid_new, o.ua, o.ua_len);
+			fam_ref(s, f, e);
+		}
+	}
+	return 0;
+}
+
+/* Fill the hour.  Every family's lines are a share of an average hour's
+ * valid lines, so a bigger run keeps the mix. */
 static int draw_hour(struct scenario *s, int64_t h, uint64_t q)
 {
 	const struct world *w = s->w;
-	uint64_t key = mix64(s->hour_no * 7919u + 1);
 	uint32_t m = s->mask;
 	struct scen_ev *e;
 	uint8_t uid[16];
 	struct event_addr ip;
 
 	if (m & (1u << GEN_LABEL_CRAWLER))
-		for (uint64_t n = share(q, 0.01, 20); n--;) {
+		for (uint64_t n = fam_lines(s, &s->fam[GEN_LABEL_CRAWLER], h, q); n--;) {
 			uint32_t z = zone_pick(s, UINT32_MAX);
 			const char *ua = crawler_uas[rng_below(&s->rng,
 						N_ELEMS(crawler_uas))];
 
+			if (z == UINT32_MAX)
+				break;
 			FAIL_IF(e = imp_at(s, GEN_LABEL_CRAWLER, t_in(s, h), z, true));
 			addr_v4(&ip, 66, 249, (uint8_t)(64 + rng_below(&s->rng, 32)),
 				(uint8_t)(1 + rng_below(&s->rng, 254)));
 			uid_of(uid, rng_next(&s->rng), 0);
 			visitor_set(e, &ip, uid, true, ua, strlen(ua));
 		}
-	if (m & (1u << GEN_LABEL_SCRIPT_DC))
-		for (uint64_t n = share(q, 0.005, 20); n > 0;) {
-			uint32_t z = zone_pick(s, UINT32_MAX);
-			const char *ua = script_uas[rng_below(&s->rng,
-						N_ELEMS(script_uas))];
-			uint32_t i = s->nev;
+	if ((m & (1u << GEN_LABEL_SCRIPT_DC)) &&
+	    draw_visits(s, GEN_LABEL_SCRIPT_DC, h, q, -1))
+		return -ENOMEM;
+	if ((m & (1u << GEN_LABEL_SPOOF_DC)) &&
+	    draw_visits(s, GEN_LABEL_SPOOF_DC, h, q, UA_DESKTOP))
+		return -ENOMEM;
+	if (m & (1u << GEN_LABEL_DOUBLE_CLICK)) {
+		const struct scen_fam *f = &s->fam[GEN_LABEL_DOUBLE_CLICK];
 
-			FAIL_IF(e = imp_at(s, GEN_LABEL_SCRIPT_DC, t_in(s, h), z, false));
-			addr_dc(&ip, rng_below(&s->rng, 40));
-			uid_of(uid, rng_next(&s->rng), 0);
-			visitor_set(e, &ip, uid, true, ua, strlen(ua));
-			n--;
-			if (n && rng_chance(&s->rng, 0.3)) {
-				FAIL_IF(click_on(s, GEN_LABEL_SCRIPT_DC, i,
-						 100 + rng_below(&s->rng, 5000)));
-				n--;
-			}
-		}
-	if (m & (1u << GEN_LABEL_SPOOF_DC))
-		for (uint64_t n = share(q, 0.005, 20); n > 0;) {
-			uint32_t z = zone_pick(s, UINT32_MAX);
-			uint32_t b = rng_below(&s->rng, 60), i = s->nev;
-			const struct world_ua *u = ua_of(w, UA_DESKTOP, b);
-
-			FAIL_IF(e = imp_at(s, GEN_LABEL_SPOOF_DC, t_in(s, h), z, true));
-			addr_dc(&ip, 1000 + b);
-			uid_of(uid, 0x5900f + b, 0);
-			visitor_set(e, &ip, uid, false, BROWSER(u));
-			n--;
-			if (n && rng_chance(&s->rng, 0.2)) {
-				FAIL_IF(click_on(s, GEN_LABEL_SPOOF_DC, i,
-						 2000 + rng_below(&s->rng, 20000)));
-				n--;
-			}
-		}
-	if (m & (1u << GEN_LABEL_DOUBLE_CLICK))
-		for (uint64_t n = share(q, 0.0005, 5); n--;) {
+		for (uint64_t n = fam_lines(s, f, h, q); n--;) {
 			uint32_t z = zone_pick(s, UINT32_MAX), i = s->nev;
 			uint64_t v = rng_next(&s->rng);
 			const struct world_ua *u = ua_of(w, -1, v);
 
+			if (z == UINT32_MAX)
+				break;
 			/* the impression and first click are valid */
 			FAIL_IF(e = imp_at(s, GEN_LABEL_VALID, t_in(s, h), z, true));
-			addr_home(&ip, 0xd0b1e, v);
-			uid_of(uid, 0xd0b1e, v);
+			addr_home(&ip, f->key, v);
+			uid_of(uid, f->key, v);
 			visitor_set(e, &ip, uid, false, BROWSER(u));
-			FAIL_IF(click_on(s, GEN_LABEL_VALID, i,
-					 2000 + rng_below(&s->rng, 30000)));
+			FAIL_IF(click_on(s, GEN_LABEL_VALID, i, fam_delay(s, f)));
 			FAIL_IF(click_on(s, GEN_LABEL_DOUBLE_CLICK, s->nev - 1,
-					 150 + rng_below(&s->rng, 550)));
+					 80 + rng_below(&s->rng, 920)));
 			s->ev[s->nev - 1].imp_seq = (int32_t)i;
 		}
-	if (m & (1u << GEN_LABEL_BOTNET)) {
-		/* bots firing at a fixed period each, fresh cookie every time */
-		uint64_t n = share(q, 0.005, 30);
-		uint32_t bots = (uint32_t)(n / 150) + 1;
+	}
+	if ((m & (1u << GEN_LABEL_BOTNET)) && draw_botnet(s, h, q))
+		return -ENOMEM;
+	if ((m & (1u << GEN_LABEL_CLICK_FARM)) &&
+	    draw_visits(s, GEN_LABEL_CLICK_FARM, h, q, UA_MOBILE))
+		return -ENOMEM;
+	if ((m & (1u << GEN_LABEL_SELF_CLICK)) &&
+	    draw_visits(s, GEN_LABEL_SELF_CLICK, h, q, -1))
+		return -ENOMEM;
+	if ((m & (1u << GEN_LABEL_HIT_INFLATION)) && draw_hits(s, h, q))
+		return -ENOMEM;
+	if ((m & (1u << GEN_LABEL_PUB_POOL)) &&
+	    draw_visits(s, GEN_LABEL_PUB_POOL, h, q, -1))
+		return -ENOMEM;
+	if ((m & (1u << GEN_LABEL_COOKIE_REPLAY)) &&
+	    draw_visits(s, GEN_LABEL_COOKIE_REPLAY, h, q, UA_DESKTOP))
+		return -ENOMEM;
+	/* traps: people, however odd they look, clicking at the zone's CTR
+	 * after people's delays (trap_nat: naddr carrier addresses, ndev
+	 * people behind each) */
+	for (uint32_t l = GEN_LABEL_TRAP_NAT; l <= GEN_LABEL_TRAP_VIRAL; l++) {
+		struct scen_fam *f = &s->fam[l];
+		int kind = l == GEN_LABEL_TRAP_NAT ? UA_MOBILE :
+			   l == GEN_LABEL_TRAP_INAPP ? UA_INAPP : -1;
+		struct who o;
 
-		for (uint32_t b = 0; b < bots && n > 0; b++) {
-			uint64_t bk = key ^ (b * 0x1234567ull);
-			int64_t period = 20000 + (int64_t)(mix64(bk) % 20000);
-			int64_t t = h + (int64_t)(mix64(bk ^ 1) % (uint64_t)period);
-			const struct world_ua *u = ua_of(w, -1, bk);
+		if (!(m & (1u << l)))
+			continue;
+		if (l == GEN_LABEL_TRAP_VIRAL &&
+		    (s->hour_no < s->hours / 2 ||
+		     s->hour_no >= s->hours / 2 + f->hours))
+			continue;
+		for (uint64_t n = fam_lines(s, f, h, q); n > 0;) {
+			uint32_t z = l == GEN_LABEL_TRAP_VIRAL ?
+				     zone_pick(s, s->viral_pub) :
+				     zone_pick(s, UINT32_MAX);
+			uint64_t k;
 
-			addr_home(&ip, 0xb07, b + s->hour_no * 7);
-			for (; t < h + HOUR_MS - 60000 && n > 0; t += period) {
-				uint32_t z = zone_pick(s, UINT32_MAX), i = s->nev;
-
-				uid_of(uid, rng_next(&s->rng), 0);
-				if (rng_chance(&s->rng, 0.5)) {
-					/* a click on an impression never shown */
-					FAIL_IF(e = imp_at(s, GEN_LABEL_BOTNET, t, z, false));
-					e->type = EVENT_CLICK;
-					e->imp_seq = -2;
-					e->flags = EVENT_F_TOKEN_VALID;
-					visitor_set(e, &ip, uid, true, BROWSER(u));
-					n--;
-					continue;
-				}
-				FAIL_IF(e = imp_at(s, GEN_LABEL_BOTNET, t, z, true));
-				visitor_set(e, &ip, uid, true, BROWSER(u));
-				n--;
-				if (n) {
-					FAIL_IF(click_on(s, GEN_LABEL_BOTNET, i,
-							 100 + rng_below(&s->rng, 300)));
-					n--;
-				}
-			}
+			if (z == UINT32_MAX)
+				break;
+			fam_who(s, l, kind, &o);
+			f->ctr = w->zones[z].ctr;
+			k = fam_visit(s, f, l, z, t_in(s, h), &o, n);
+			FAIL_IF(k);
+			if (l == GEN_LABEL_TRAP_INAPP && rng_chance(&s->rng, 0.3))
+				s->ev[s->nev - k].flags |= EVENT_F_NO_ACCEPT_LANG;
+			n -= k < n ? k : n;
 		}
 	}
-	/* the click farm's shift: 09:00-18:00 at UTC+8, the night of the
-	 * American pages it clicks; a skeleton crew the rest of the day */
-	int farm_local = (int)((h / HOUR_MS + 8) % 24);
-	double farm_share = farm_local >= 9 && farm_local < 18 ? 0.004 : 0.001;
-
-	if (m & (1u << GEN_LABEL_CLICK_FARM))
-		for (uint64_t n = share(q, farm_share, 20); n > 0;) {
-			uint32_t z = zone_pick(s, UINT32_MAX), i = s->nev;
-			uint32_t net = rng_below(&s->rng, 3);
-			uint64_t c = rng_below(&s->rng, 3000);
-			const struct world_ua *u = ua_of(w, UA_MOBILE, c);
-
-			FAIL_IF(e = imp_at(s, GEN_LABEL_CLICK_FARM, t_in(s, h), z, true));
-			addr_v4(&ip, 96, (uint8_t)(40 + net), 17,
-				(uint8_t)(1 + rng_below(&s->rng, 60)));
-			uid_of(uid, 0xfa53, c);
-			visitor_set(e, &ip, uid, false, BROWSER(u));
-			n--;
-			if (n && rng_chance(&s->rng, 0.4)) {
-				FAIL_IF(click_on(s, GEN_LABEL_CLICK_FARM, i,
-						 3000 + rng_below(&s->rng, 12000)));
-				n--;
-			}
-		}
-	if (m & (1u << GEN_LABEL_SELF_CLICK))
-		for (uint64_t n = share(q, 0.001, 10); n > 1; n -= 2) {
-			uint32_t z = zone_pick(s, s->self_pub), i = s->nev;
-			uint64_t v = rng_next(&s->rng);
-			const struct world_ua *u = ua_of(w, -1, v);
-
-			FAIL_IF(e = imp_at(s, GEN_LABEL_SELF_CLICK, t_in(s, h), z, true));
-			addr_home(&ip, 0x5e1f, v);
-			uid_of(uid, 0x5e1f, v);
-			visitor_set(e, &ip, uid, false, BROWSER(u));
-			FAIL_IF(click_on(s, GEN_LABEL_SELF_CLICK, i,
-					 5000 + rng_below(&s->rng, 35000)));
-		}
-	if (m & (1u << GEN_LABEL_HIT_INFLATION))
-		for (uint64_t n = share(q, 0.01, 20); n > 0;) {
-			/* a page of stacked hidden frames: several impressions
-			 * within a few ms, referer elsewhere */
-			uint32_t z = zone_pick(s, s->hit_pub);
-			uint64_t v = rng_below(&s->rng, 400);
-			const struct world_ua *u = ua_of(w, -1, v);
-			int64_t t = t_in(s, h);
-			uint32_t k = 3 + rng_below(&s->rng, 6), page = rng_below(&s->rng, 50);
-
-			/* its hidden zones, when the world has them */
-			if (w->nhidden)
-				z = w->nzones - w->nhidden +
-				    (uint32_t)(mix64(v ^ (uint64_t)page << 32) %
-					       w->nhidden);
-
-			addr_home(&ip, 0x417, v);
-			uid_of(uid, 0x417, v);
-			for (uint32_t j = 0; j < k && n > 0; j++, n--) {
-				FAIL_IF(e = imp_at(s, GEN_LABEL_HIT_INFLATION,
-						   t + j * 3, z, false));
-				visitor_set(e, &ip, uid, false, BROWSER(u));
-				set_ref(e, "cheap-traffic-exchange.example", 30, page);
-			}
-		}
-	if (m & (1u << GEN_LABEL_PUB_POOL))
-		for (uint64_t n = share(q, 0.003, 20); n > 0;) {
-			uint32_t z = zone_pick(s, s->pool_pub[rng_below(&s->rng, 3)]);
-			uint64_t b = rng_below(&s->rng, 200);
-			const struct world_ua *u = ua_of(w, -1, b ^ 0x9001);
-			uint32_t i = s->nev;
-
-			FAIL_IF(e = imp_at(s, GEN_LABEL_PUB_POOL, t_in(s, h), z, true));
-			addr_home(&ip, 0x9001, b);
-			uid_of(uid, 0x9001, b);
-			visitor_set(e, &ip, uid, false, BROWSER(u));
-			n--;
-			if (n && rng_chance(&s->rng, 0.25)) {
-				FAIL_IF(click_on(s, GEN_LABEL_PUB_POOL, i,
-						 1000 + rng_below(&s->rng, 7000)));
-				n--;
-			}
-		}
-	if (m & (1u << GEN_LABEL_COOKIE_REPLAY)) {
-		const struct world_ua *u = ua_of(w, UA_DESKTOP, 0xc00c);
-
-		for (uint64_t n = share(q, 0.001, 20); n > 0;) {
-			uint32_t z = zone_pick(s, UINT32_MAX), i = s->nev;
-
-			FAIL_IF(e = imp_at(s, GEN_LABEL_COOKIE_REPLAY, t_in(s, h), z, true));
-			addr_home(&ip, 0xc00c, rng_next(&s->rng));
-			visitor_set(e, &ip, s->replay_uid, false, BROWSER(u));
-			n--;
-			if (n && rng_chance(&s->rng, 0.3)) {
-				FAIL_IF(click_on(s, GEN_LABEL_COOKIE_REPLAY, i,
-						 2000 + rng_below(&s->rng, 8000)));
-				n--;
-			}
-		}
-	}
-	/* traps: people, however odd they look */
-	if (m & (1u << GEN_LABEL_TRAP_NAT))
-		for (uint64_t n = share(q, 0.004, 20); n > 0;) {
-			uint32_t z = zone_pick(s, UINT32_MAX), i = s->nev;
-			uint64_t v = rng_below(&s->rng, 600);
-			const struct world_ua *u = ua_of(w, UA_MOBILE, v);
-
-			FAIL_IF(e = imp_at(s, GEN_LABEL_TRAP_NAT, t_in(s, h), z, true));
-			addr_v4(&ip, 172, 56, 21, 7);
-			uid_of(uid, 0x4a7, v);
-			visitor_set(e, &ip, uid, false, BROWSER(u));
-			n--;
-			if (n && rng_chance(&s->rng, w->zones[z].ctr)) {
-				FAIL_IF(click_on(s, GEN_LABEL_TRAP_NAT, i,
-						 3000 + rng_below(&s->rng, 60000)));
-				n--;
-			}
-		}
-	if (m & (1u << GEN_LABEL_TRAP_INAPP))
-		for (uint64_t n = share(q, 0.01, 20); n > 0;) {
-			uint32_t z = zone_pick(s, UINT32_MAX), i = s->nev;
-			uint64_t v = rng_below(&s->rng, 20000);
-			const struct world_ua *u = ua_of(w, UA_INAPP, v);
-
-			FAIL_IF(e = imp_at(s, GEN_LABEL_TRAP_INAPP, t_in(s, h), z, true));
-			addr_home(&ip, 0x1a99, v);
-			uid_of(uid, 0x1a99, v);
-			visitor_set(e, &ip, uid, false, BROWSER(u));
-			e->flags |= rng_chance(&s->rng, 0.3) ? EVENT_F_NO_ACCEPT_LANG : 0;
-			n--;
-			if (n && rng_chance(&s->rng, w->zones[z].ctr)) {
-				FAIL_IF(click_on(s, GEN_LABEL_TRAP_INAPP, i,
-						 2000 + rng_below(&s->rng, 60000)));
-				n--;
-			}
-		}
-	if ((m & (1u << GEN_LABEL_TRAP_VIRAL)) && s->hour_no == s->hours / 2)
-		for (uint64_t n = share(q, 0.03, 50); n > 0;) {
-			uint32_t z = zone_pick(s, s->viral_pub), i = s->nev;
-			uint64_t v = rng_next(&s->rng);
-			const struct world_ua *u = ua_of(w, -1, v);
-
-			FAIL_IF(e = imp_at(s, GEN_LABEL_TRAP_VIRAL, t_in(s, h), z, true));
-			addr_home(&ip, 0x7172, v);
-			uid_of(uid, 0x7172, v);
-			visitor_set(e, &ip, uid, false, BROWSER(u));
-			n--;
-			if (n && rng_chance(&s->rng, w->zones[z].ctr)) {
-				FAIL_IF(click_on(s, GEN_LABEL_TRAP_VIRAL, i,
-						 2000 + rng_below(&s->rng, 60000)));
-				n--;
-			}
-		}
 	return 0;
 }
 
@@ -637,10 +675,150 @@ struct gen_source scenario_source(struct scenario *s)
 	};
 }
 
+/* Address reuse for a family that may use any: fresh, a few, a /24 or a
+ * pool, with lo..hi addresses (log-uniform) for the last three. */
+static void draw_addr(struct rng *r, struct scen_fam *f, uint32_t few_max,
+		      double pool_lo, double pool_hi)
+{
+	f->addr = (uint8_t)rng_below(r, 4);
+	f->naddr = f->addr == SCEN_FEW ? 1 + rng_below(r, few_max) :
+		   f->addr == SCEN_NET24 ? 10 + rng_below(r, 245) :
+		   (uint32_t)rng_log_uniform(r, pool_lo, pool_hi);
+}
+
+static void draw_click(struct rng *r, struct scen_fam *f, double ctr_lo,
+		       double ctr_hi, double med_lo, double med_hi)
+{
+	f->ctr = rng_uniform(r, ctr_lo, ctr_hi);
+	f->click_med_ms = rng_log_uniform(r, med_lo, med_hi);
+	f->click_sigma = rng_uniform(r, 0.1, 1.2);
+}
+
+/* Every family's parameters for this seed: the ranges of docs/gen.md. */
+static void draw_families(struct scenario *s, uint64_t seed)
+{
+	struct rng r;
+
+	rng_seed(&r, mix64(seed ^ 0xfa3111e5ull));
+	for (unsigned l = 1; l < GEN_LABEL__COUNT; l++) {
+		struct scen_fam *f = &s->fam[l];
+
+		memset(f, 0, sizeof(*f));
+		f->key = rng_next(&r);
+		f->ndev = 1;
+		f->naddr = 1;
+		f->frames = 1;
+		f->time = SCEN_FLAT;
+		/* intensity: SIVT from a few lines a day to thousands an
+		 * hour (at 12 M valid lines a day) */
+		f->share = rng_log_uniform(&r, 5e-7, 5e-3);
+		f->ref = (uint8_t)rng_below(&r, 3);
+		f->uas = (uint8_t)(rng_chance(&r, 0.5) ? 0 : 1 + rng_below(&r, 3));
+		f->fresh_cookie = (uint8_t)rng_chance(&r, 0.3);
+		f->click_med_ms = rng_log_uniform(&r, 2000, 10000);  /* people */
+		f->click_sigma = rng_uniform(&r, 0.5, 1.2);
+		switch (l) {
+		case GEN_LABEL_CRAWLER:
+			f->share = rng_log_uniform(&r, 1e-3, 3e-2);
+			break;
+		case GEN_LABEL_SCRIPT_DC:
+		case GEN_LABEL_SPOOF_DC:
+			f->share = rng_log_uniform(&r, 1e-4, 1e-2);
+			f->addr = SCEN_FEW;
+			f->naddr = (uint32_t)rng_log_uniform(&r, 1, 200);
+			f->key %= 1u << 20;
+			f->fresh_cookie = l == GEN_LABEL_SCRIPT_DC;
+			f->ref = l == GEN_LABEL_SCRIPT_DC ? SCEN_REF_NONE :
+							    SCEN_REF_OWN;
+			draw_click(&r, f, 0, 0.5, 100, 20000);
+			break;
+		case GEN_LABEL_DOUBLE_CLICK:
+			f->share = rng_log_uniform(&r, 1e-5, 1e-3);
+			f->ref = SCEN_REF_OWN;
+			break;
+		case GEN_LABEL_BOTNET:
+			draw_addr(&r, f, 5, 5, 5000);
+			f->unshown = rng_uniform(&r, 0, 0.7);
+			f->time = (uint8_t)rng_below(&r, 2);
+			draw_click(&r, f, 0.05, 1, 50, 20000);
+			break;
+		case GEN_LABEL_CLICK_FARM:
+			draw_addr(&r, f, 5, 20, 2000);
+			if (f->addr == SCEN_FRESH)
+				f->addr = SCEN_NET24, f->naddr = 60;
+			f->ndev = (uint32_t)rng_log_uniform(&r, 1, 50);
+			f->fresh_cookie = 0;
+			f->ref = (uint8_t)(rng_chance(&r, 0.5) ? SCEN_REF_OWN :
+					   SCEN_REF_NONE);
+			f->uas = 0;
+			f->time = rng_chance(&r, 0.7) ? SCEN_SHIFT : SCEN_PEOPLE;
+			f->shift_start = (uint8_t)rng_below(&r, 24);
+			draw_click(&r, f, 0.1, 0.8, 1000, 30000);
+			break;
+		case GEN_LABEL_SELF_CLICK:
+			draw_addr(&r, f, 3, 20, 2000);
+			f->ndev = 1 + rng_below(&r, 3);
+			f->ref = (uint8_t)(rng_chance(&r, 0.5) ? SCEN_REF_OWN :
+					   SCEN_REF_NONE);
+			f->time = (uint8_t)rng_below(&r, 2);
+			draw_click(&r, f, 0.2, 1, 300, 60000);
+			break;
+		case GEN_LABEL_HIT_INFLATION:
+			draw_addr(&r, f, 5, 50, 5000);
+			f->frames = (uint8_t)(rng_chance(&r, 0.5) ? 1 :
+					      2 + rng_below(&r, 7));
+			f->hidden = (uint8_t)rng_chance(&r, 0.5);
+			f->time = (uint8_t)rng_below(&r, 2);
+			f->fresh_cookie = 0;
+			break;
+		case GEN_LABEL_PUB_POOL:
+			draw_addr(&r, f, 5, 20, 2000);
+			if (f->addr == SCEN_FRESH)
+				f->addr = SCEN_POOL, f->naddr = 200;
+			f->ndev = 1 + rng_below(&r, 5);
+			f->time = (uint8_t)rng_below(&r, 2);
+			draw_click(&r, f, 0.05, 0.6, 300, 20000);
+			break;
+		case GEN_LABEL_COOKIE_REPLAY:
+			f->addr = rng_chance(&r, 0.5) ? SCEN_FRESH : SCEN_POOL;
+			f->naddr = (uint32_t)rng_log_uniform(&r, 20, 2000);
+			f->uas = 1;         /* the replayed browser */
+			f->ref = (uint8_t)(rng_chance(&r, 0.5) ? SCEN_REF_OWN :
+					   SCEN_REF_NONE);
+			draw_click(&r, f, 0.05, 0.5, 1000, 20000);
+			break;
+		case GEN_LABEL_TRAP_NAT:
+			f->share = rng_log_uniform(&r, 5e-4, 1e-2);
+			f->addr = SCEN_FEW;
+			f->naddr = 1 + rng_below(&r, 4);
+			f->ndev = (uint32_t)rng_log_uniform(&r, 100, 3000);
+			break;
+		case GEN_LABEL_TRAP_INAPP:
+			f->share = rng_log_uniform(&r, 2e-3, 3e-2);
+			f->addr = SCEN_POOL;
+			f->naddr = (uint32_t)rng_log_uniform(&r, 1000, 50000);
+			break;
+		case GEN_LABEL_TRAP_VIRAL:
+			f->share = rng_log_uniform(&r, 5e-3, 1e-1);
+			f->hours = 1 + rng_below(&r, 3);
+			f->addr = SCEN_FRESH;
+			break;
+		}
+		if (gen_label_class(l) == GEN_CLASS_TRAP) {
+			/* people: own pages, their cookies and browsers */
+			f->ref = SCEN_REF_OWN;
+			f->fresh_cookie = 0;
+			f->uas = 0;
+			f->time = SCEN_PEOPLE;
+		}
+	}
+	s->npool = 2 + rng_below(&r, SCEN_POOL_PUBS_MAX - 1);
+}
+
 int scenario_init(struct scenario *s, const struct world *w, uint64_t seed,
 		  uint32_t nodes, uint32_t hours, uint32_t mask)
 {
-	uint32_t picked[6], np = 0;
+	uint32_t picked[3 + SCEN_POOL_PUBS_MAX], np = 0, want;
 
 	memset(s, 0, sizeof(*s));
 	s->w = w;
@@ -650,8 +828,10 @@ int scenario_init(struct scenario *s, const struct world *w, uint64_t seed,
 	rng_seed(&s->rng, seed ^ 0x5ce7a7105ull);
 	if (!w->nzones || !w->npubs || !w->nuas)
 		return -EINVAL;
-	/* six distinct publishers with traffic: self, hit, 3 pool, viral */
-	for (int tries = 0; np < 6 && tries < 100000; tries++) {
+	draw_families(s, seed);
+	want = 3 + s->npool;
+	/* distinct publishers with traffic: self, hit, viral, the pool */
+	for (int tries = 0; np < want && tries < 100000; tries++) {
 		uint32_t z = zone_pick(s, UINT32_MAX), p, j;
 
 		if (z == UINT32_MAX)
@@ -662,12 +842,12 @@ int scenario_init(struct scenario *s, const struct world *w, uint64_t seed,
 		if (j == np)
 			picked[np++] = p;
 	}
-	if (np < 6)
+	if (np < want)
 		return -EINVAL;
 	s->self_pub = picked[0];
 	s->hit_pub = picked[1];
-	memcpy(s->pool_pub, picked + 2, 3 * sizeof(*picked));
-	s->viral_pub = picked[5];
+	s->viral_pub = picked[2];
+	memcpy(s->pool_pub, picked + 3, s->npool * sizeof(*picked));
 	uid_of(s->replay_uid, seed, 0xc00c1e);
 	return 0;
 }
@@ -691,7 +871,7 @@ int scenario_write_pubs(const struct scenario *s, FILE *f)
 	if (s->mask & (1u << GEN_LABEL_HIT_INFLATION))
 		rc |= fprintf(f, "pub\t%u\thit_inflation\n", p[s->hit_pub].id) < 0;
 	if (s->mask & (1u << GEN_LABEL_PUB_POOL))
-		for (int i = 0; i < 3; i++)
+		for (uint32_t i = 0; i < s->npool; i++)
 			rc |= fprintf(f, "pub\t%u\tpub_pool\n",
 				      p[s->pool_pub[i]].id) < 0;
 	return rc ? -EIO : 0;

@@ -18,6 +18,34 @@
 
 struct scen_ev;
 
+/* A family's parameters for one seed, drawn at scenario_init from the
+ * ranges of docs/gen.md.  Addresses: a fresh one per visit, a few fixed
+ * ones, hosts of one /24, or a pool (shared by the publishers of
+ * pub_pool); time: flat over the day, people's curve, or a 9-hour
+ * shift. */
+enum scen_addr { SCEN_FRESH, SCEN_FEW, SCEN_NET24, SCEN_POOL };
+enum scen_ref { SCEN_REF_OWN, SCEN_REF_FOREIGN, SCEN_REF_NONE };
+enum scen_time { SCEN_FLAT, SCEN_PEOPLE, SCEN_SHIFT };
+
+struct scen_fam {
+	double share;            /* lines, of an average hour's valid lines */
+	uint8_t addr, ref, time; /* enum scen_addr, scen_ref, scen_time */
+	uint8_t shift_start;     /* SCEN_SHIFT: first UTC hour */
+	uint8_t fresh_cookie;    /* a new cookie on every visit */
+	uint8_t frames;          /* impressions per page: 1 plain, more stacked */
+	uint8_t hidden;          /* hit_inflation: into its hidden zones */
+	uint8_t uas;             /* user agents: 0 the region mix, else that many */
+	uint32_t naddr;          /* SCEN_FEW, SCEN_POOL: addresses; SCEN_NET24: hosts */
+	uint32_t ndev;           /* devices (cookies, agents) per address */
+	uint32_t hours;          /* trap_viral: length of the spike */
+	double ctr;              /* impressions clicked */
+	double unshown;          /* clicks on an impression never logged */
+	double click_med_ms, click_sigma;  /* log-normal time to click */
+	uint64_t key;            /* names its addresses, cookies, agents */
+};
+
+#define SCEN_POOL_PUBS_MAX 5
+
 struct scenario {
 	const struct world *w;
 	struct rng rng;
@@ -26,7 +54,9 @@ struct scenario {
 	uint32_t hours, hour_no; /* span, and the hour being made */
 	/* fraudulent publishers (indexes into w->pubs) and an honest one
 	 * for the viral spike */
-	uint32_t self_pub, hit_pub, pool_pub[3], viral_pub;
+	uint32_t self_pub, hit_pub, viral_pub;
+	uint32_t pool_pub[SCEN_POOL_PUBS_MAX], npool;
+	struct scen_fam fam[GEN_LABEL__COUNT];
 	struct alias hour_regions; /* the hour's traffic by region; empty
 				      before the first hour */
 	uint8_t replay_uid[16];

@@ -42,8 +42,9 @@ double world_region_weight(const struct world *w, int g, int64_t hour_ms)
 	int h = (int)((utc_h + world_regions[g].utc_offset_h + 48) % 24);
 
 	for (int i = 0; i < 24; i++)
-		sum += local_curve[i];
-	return world_regions[g].share * local_curve[h] * 24.0 / sum;
+		sum += pow(local_curve[i], w->curve_k);
+	return world_regions[g].share * pow(local_curve[h], w->curve_k) *
+	       24.0 / sum;
 }
 
 int world_hour_regions(const struct world *w, int64_t hour_ms,
@@ -481,13 +482,26 @@ static int build_uas(struct world *w, struct rng *r)
 		/* within a family, newer versions (lower variant) dominate */
 		for (uint32_t i = 0; i < w->nuas; i++)
 			uw[i] = families[i / UA_VARIANTS].mix[g] / sum *
-				zipf(i % UA_VARIANTS, 1.0);
+				zipf(i % UA_VARIANTS, 1.0) *
+				(families[i / UA_VARIANTS].kind == UA_INAPP ?
+				 w->inapp_scale : 1.0);
 		if ((rc = alias_init(&w->region_ua_alias[g], uw, w->nuas)))
 			goto out;
 	}
 out:
 	free(uw);
 	return rc;
+}
+
+/* The seed's people (docs/gen.md, "People vary by seed"): how deep the
+ * night is and how much of the traffic comes through in-app browsers. */
+static void draw_people(struct world *w, uint64_t seed)
+{
+	struct rng r;
+
+	rng_seed(&r, mix64(seed ^ 0x70656f706c65ull));  /* "people" */
+	w->curve_k = rng_uniform(&r, 0.6, 1.3);
+	w->inapp_scale = rng_log_uniform(&r, 0.5, 2.0);
 }
 
 /* Allocate the tables of w for the given counts; arena for domains. */
@@ -537,6 +551,7 @@ int world_build(struct world *w, const struct world_params *p,
 	if ((rc = build_pubs_zones(w, p, &r, &pubw)))
 		goto fail;
 	build_ads(w, &r);
+	draw_people(w, p->seed);
 	if ((rc = build_uas(w, &r)) || (rc = world_finish(w, pubw, &r)))
 		goto fail;
 	free(pubw);
@@ -654,6 +669,7 @@ int world_from_inventory(struct world *w, const struct inventory *inv,
 			       c->start_s * 1000 <= from_ms &&
 			       (c->end_s == 0 || c->end_s * 1000 >= to_ms);
 	}
+	draw_people(w, seed);
 	if ((rc = build_uas(w, &r)))
 		goto fail;
 	if ((rc = world_finish(w, pubw, &r)) == -EINVAL) {

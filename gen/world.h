@@ -92,6 +92,11 @@ struct world {
 	uint32_t nuas;
 	struct alias region_ua_alias[WORLD_REGIONS];
 
+	/* people of this seed (docs/gen.md): the local daily curve raised
+	 * to curve_k (deeper or flatter nights), in-app browsers' weight in
+	 * every region's mix times inapp_scale */
+	double curve_k, inapp_scale;
+
 	char *arena;             /* domains and user agents */
 	size_t arena_len, arena_cap;
 };
