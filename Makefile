@@ -39,7 +39,7 @@ PROGRAMS := $(foreach m,$(filter-out common,$(MODULES)),\
 	$(if $(wildcard $(m)/main.c),$(BUILD)/adlog-$(m)))
 # link order: later archives serve earlier ones (admin's status reads
 # analyze's and ingest's on-disk formats)
-LINK_LIBS := $(foreach m,admin analyze ingest serve gen common,$(BUILD)/lib$(m).a)
+LINK_LIBS := $(foreach m,eval admin analyze ingest serve gen common,$(BUILD)/lib$(m).a)
 
 lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))

@@ -29,6 +29,7 @@
 #include "../ingest/cidr.h"
 #include "utchour.h"
 #include "../serve/inventory.h"
+#include "labels.h"
 
 static const char usage[] =
 "usage: adlog-eval --data DIR --labels FILE [options]\n"
@@ -55,156 +56,6 @@ static const char usage[] =
 #define CPC_MICROS 500000ull
 /* The baseline's click window per visitor and ad, kept in the cookie. */
 #define REVIVE_CLICK_WINDOW_MS 60000
-
-struct label_ent {
-	uint64_t id;
-	uint8_t label;
-};
-
-#define LABELS_MAX 64      /* adlog-gen's and any other generator's */
-#define PUBS_MAX 16
-
-struct labels {
-	struct label_ent *e;
-	size_t n, cap;
-	uint32_t pubs[PUBS_MAX];
-	uint8_t pub_label[PUBS_MAX];
-	uint64_t pub_fraud[PUBS_MAX];   /* its GIVT/SIVT events in the data */
-	size_t npubs;
-	/* label names and classes: adlog-gen's first, then those the file
-	 * names or declares ("class<TAB>NAME<TAB>givt|sivt|trap|valid") */
-	char names[LABELS_MAX][32];
-	uint8_t cls[LABELS_MAX];
-	unsigned nlabels;
-};
-
-static void labels_init(struct labels *L)
-{
-	for (unsigned l = 0; l < GEN_LABEL__COUNT; l++) {
-		snprintf(L->names[l], sizeof(L->names[l]), "%s", gen_label_name(l));
-		L->cls[l] = (uint8_t)gen_label_class(l);
-	}
-	L->nlabels = GEN_LABEL__COUNT;
-}
-
-/* The label named s (len bytes); when new, added with class cls (-1:
- * SIVT, with a warning: the file did not declare it).  -1 when the table
- * is full or the name is not snake_case. */
-static int label_find(struct labels *L, const char *s, size_t len, int cls)
-{
-	for (unsigned l = 0; l < L->nlabels; l++)
-		if (strlen(L->names[l]) == len && !memcmp(L->names[l], s, len)) {
-			if (cls >= 0)
-				L->cls[l] = (uint8_t)cls;
-			return (int)l;
-		}
-	if (!len || len >= sizeof(L->names[0]) || L->nlabels == LABELS_MAX)
-		return -1;
-	for (size_t i = 0; i < len; i++)
-		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9')))
-			return -1;
-	memcpy(L->names[L->nlabels], s, len);
-	L->names[L->nlabels][len] = 0;
-	L->cls[L->nlabels] = (uint8_t)(cls >= 0 ? cls : GEN_CLASS_SIVT);
-	if (cls < 0)
-		diag_err("label '%s' has no class line: counted as SIVT",
-			 L->names[L->nlabels]);
-	return (int)L->nlabels++;
-}
-
-static bool label_fraud(const struct labels *L, unsigned l)
-{
-	return L->cls[l] == GEN_CLASS_GIVT || L->cls[l] == GEN_CLASS_SIVT;
-}
-
-static int label_cmp(const void *a, const void *b)
-{
-	const struct label_ent *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int labels_load(struct labels *L, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[256];
-	unsigned no = 0;
-
-	if (!f) {
-		diag_err("cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strcspn(line, "\n");
-		char *tab = memchr(line, '\t', len);
-		uint64_t v;
-		int l;
-
-		no++;
-		if (!tab)
-			goto bad;
-		if (tab - line == 5 && !memcmp(line, "class", 5)) {
-			static const char *const cn[] = { "valid", "givt",
-							   "sivt", "trap" };
-			char *t2 = memchr(tab + 1, '\t', len - 6);
-			size_t cl = t2 ? len - (size_t)(t2 + 1 - line) : 0;
-			int c = -1;
-
-			for (int k = 0; t2 && k < 4; k++)
-				if (strlen(cn[k]) == cl && !memcmp(t2 + 1, cn[k], cl))
-					c = k;
-			if (c < 0 || label_find(L, tab + 1,
-						(size_t)(t2 - tab - 1), c) < 0)
-				goto bad;
-			continue;
-		}
-		if (tab - line == 3 && !memcmp(line, "pub", 3)) {
-			char *t2 = memchr(tab + 1, '\t', len - 4);
-
-			if (!t2 || parse_dec(tab + 1, (size_t)(t2 - tab - 1),
-					     UINT32_MAX, &v) ||
-			    (l = label_find(L, t2 + 1, len - (size_t)(t2 + 1 - line), -1)) < 0)
-				goto bad;
-			if (L->npubs < PUBS_MAX) {
-				L->pubs[L->npubs] = (uint32_t)v;
-				L->pub_label[L->npubs++] = (uint8_t)l;
-			}
-			continue;
-		}
-		if (parse_hex16(line, (size_t)(tab - line), &v) ||
-		    (l = label_find(L, tab + 1, len - (size_t)(tab + 1 - line), -1)) < 0)
-			goto bad;
-		if (L->n == L->cap) {
-			size_t cap = L->cap ? L->cap * 2 : 65536;
-			struct label_ent *e = realloc(L->e, cap * sizeof(*e));
-
-			if (!e) {
-				fclose(f);
-				diag_err("out of memory");
-				return -1;
-			}
-			L->e = e;
-			L->cap = cap;
-		}
-		L->e[L->n++] = (struct label_ent){ v, (uint8_t)l };
-	}
-	fclose(f);
-	qsort(L->e, L->n, sizeof(*L->e), label_cmp);
-	return 0;
-bad:
-	fclose(f);
-	diag_err("bad label line '%s:%u'", path, no);
-	return -1;
-}
-
-static unsigned label_of(const struct labels *L, uint64_t id)
-{
-	struct label_ent k = { id, 0 };
-	const struct label_ent *e = bsearch(&k, L->e, L->n, sizeof(k), label_cmp);
-
-	return e ? e->label : GEN_LABEL_VALID;
-}
 
 /* ---- Revive Adserver's floor ---- */
 
@@ -285,7 +136,7 @@ static void tally_event(struct tally *t, struct labels *L, struct revive *rv,
 			unsigned label, uint32_t reasons)
 {
 	int c = rec->type == 'c';
-	bool fraud = label_fraud(L, label);
+	bool fraud = labels_fraud(L, label);
 	bool base = revive_filters(rv, rec, ua);
 
 	/* a prefetch or HEAD request is not a view: ingest flags it on
@@ -332,7 +183,7 @@ static int eval_event(void *ctx, const struct segment_reader *r,
 
 	if (rec->ua != SEG_NO_STRING)
 		segment_string_get(r, rec->ua, &ua);
-	tally_event(&e->t, &e->L, &e->rv, rec, ua, label_of(&e->L, rec->id),
+	tally_event(&e->t, &e->L, &e->rv, rec, ua, labels_of(&e->L, rec->id),
 		    reasons);
 	e->invalid += reasons != 0;
 	return 0;
@@ -501,7 +352,7 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 
 		for (unsigned l = 0; l < L->nlabels; l++) {
 			all += t->bit[l][bit];
-			if (label_fraud(L, l))
+			if (labels_fraud(L, l))
 				fraud += t->bit[l][bit];
 		}
 		if (all)
@@ -514,7 +365,7 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 		uint64_t b = t->base[l][0] + t->base[l][1];
 
 		ball += b;
-		if (label_fraud(L, l))
+		if (labels_fraud(L, l))
 			bfraud += b;
 	}
 	fprintf(f, "| baseline (Revive floor, all filters) | %llu | %.1f |\n\n",
@@ -683,9 +534,14 @@ int main(int argc, char **argv)
 		diag_err("%s", err);
 		return 2;
 	}
-	labels_init(&e.L);
-	if (labels_load(&e.L, labels))
+	if (labels_load(&e.L, labels, err, sizeof(err))) {
+		diag_err("%s", err);
 		return 1;
+	}
+	for (unsigned l = 0; l < e.L.nlabels; l++)
+		if (e.L.undeclared & (1ull << l))
+			diag_err("label '%s' has no class line: counted as SIVT",
+				 e.L.names[l]);
 	cidr_init(&e.rv.dc);
 	if (dc && cidr_load_file(&e.rv.dc, dc, err, sizeof(err))) {
 		diag_err("%s", err);
@@ -766,7 +622,7 @@ out:
 	analyzer_release(&e.an);
 	pubscore_release(&e.ps);
 	cidr_release(&e.rv.dc);
-	free(e.L.e);
+	labels_release(&e.L);
 	struct click_slot *s, *tmp;
 	HASH_ITER(hh, e.rv.clicks, s, tmp) {
 		HASH_DEL(e.rv.clicks, s);
