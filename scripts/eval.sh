@@ -136,10 +136,9 @@ curve() {
 first=${SEEDS%% *}
 target="make $MARK"
 {
-	echo "Run by \`$target\` with the default thresholds: generators"
-	echo "$GENS, seeds $SEEDS, $EVENTS valid events over $HOURS hours per seed,"
-	echo "ingest with"
-	echo "data/bots.txt, bots-local.txt and datacenters.txt."
+	echo "Run by \`$target\` with the default thresholds: generators $GENS,"
+	echo "seeds $SEEDS, $EVENTS valid events over $HOURS hours per seed, ingest"
+	echo "with data/bots.txt, bots-local.txt and datacenters.txt."
 	[ -z "$skipped" ] || echo "$skipped"
 	echo "Each cell: adlog (Revive Adserver's floor in brackets).  Budgets:"
 	echo "GIVT >= 99, SIVT >= 85, valid clicks <= 0.5, valid impressions and"
