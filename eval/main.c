@@ -154,8 +154,10 @@ static void tally_event(struct tally *t, struct labels *L, struct revive *rv,
 		if (reasons & (1u << b))
 			t->bit[label][b]++;
 	if (fraud) {
+		/* a publisher's fraud is its own family's events on it */
 		for (size_t j = 0; j < L->npubs; j++)
-			L->pub_fraud[j] += L->pubs[j] == rec->pub;
+			L->pub_fraud[j] += L->pubs[j] == rec->pub &&
+					   L->pub_label[j] == label;
 		t->spend_invalid += price(rec);
 		t->spend_caught += reasons ? price(rec) : 0;
 		t->spend_base += base ? price(rec) : 0;
