@@ -14,7 +14,10 @@
 #   "gen redteam" for both generators)  EVAL_DIR (build/eval)  EVAL_DOC
 #   (docs/rules.md; "-" leaves the doc alone)  EVAL_MARK ("eval"; the doc
 #   section's marker: "eval-heldout" for the held-out report, which runs
-#   only on committed rules and thresholds)
+#   only on committed rules and thresholds)  EVAL_REJUDGE (1: judge the
+#   segments and labels a previous run kept under EVAL_DIR again, without
+#   generating and ingesting: minutes instead of half an hour after a
+#   change to the rules or to adlog-eval)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -37,7 +40,8 @@ if [ "$MARK" = eval-heldout ] && ! git diff --quiet HEAD -- $rules_paths; then
 	exit 1
 fi
 
-rm -rf "$DIR"
+REJUDGE=${EVAL_REJUDGE:-0}
+[ "$REJUDGE" = 1 ] || rm -rf "$DIR"
 mkdir -p "$DIR"
 cat >"$DIR/adlog.conf" <<X
 [common]
@@ -52,19 +56,11 @@ bot_patterns = $ROOT/data/bots.txt
 bot_local = $ROOT/data/bots-local.txt
 datacenter_cidrs = $ROOT/data/datacenters.txt
 X
-: >"$DIR/summary.md"
-: >"$DIR/report.md"
-: >"$DIR/curve.tsv"
-skipped=
-for gen in $GENS; do
-if [ "$gen" = redteam ] && [ ! -x "$BUILD/adlog-redteam" ]; then
-	skipped="$BUILD/adlog-redteam is not built (the red-team generator is not on this branch yet): its seeds were skipped."
-	echo "eval: $skipped" >&2
-	continue
-fi
-for seed in $SEEDS; do
-	if [ "$gen" = gen ]; then d=$DIR/seed$seed name="seed $seed"
-	else d=$DIR/$gen$seed name="$gen seed $seed"; fi
+# make_segments: generate seed $seed of $gen into $d, ingest it (the
+# segments and labels stay for a second look, the spool goes) and write
+# the run's line counts into $d/lines.md
+make_segments() {
+	rm -rf "$d"
 	mkdir -p "$d"
 	if [ "$gen" = gen ]; then
 		# --imperfect: late, out-of-order and malformed lines, as in
@@ -93,20 +89,41 @@ for seed in $SEEDS; do
 			exit 1
 		fi
 	fi
+	if [ "$gen" = gen ]; then
+		printf 'Lines: %s generated (%s), %s accepted by ingest + %s rejected (the malformed ones).\n\n' \
+			"$lines" "$imperfect" "$accepted" "$rejected" >"$d/lines.md"
+	else
+		printf 'Lines: %s accepted by ingest + %s rejected.\n\n' \
+			"$accepted" "$rejected" >"$d/lines.md"
+	fi
+	rm -rf "$d/spool"
+}
+
+: >"$DIR/summary.md"
+: >"$DIR/report.md"
+: >"$DIR/curve.tsv"
+skipped=
+for gen in $GENS; do
+if [ "$gen" = redteam ] && [ ! -x "$BUILD/adlog-redteam" ]; then
+	skipped="$BUILD/adlog-redteam is not built (the red-team generator is not on this branch yet): its seeds were skipped."
+	echo "eval: $skipped" >&2
+	continue
+fi
+for seed in $SEEDS; do
+	if [ "$gen" = gen ]; then d=$DIR/seed$seed name="seed $seed"
+	else d=$DIR/$gen$seed name="$gen seed $seed"; fi
+	if [ "$REJUDGE" = 1 ] && [ -f "$d/lines.md" ]; then
+		:       # the segments and labels of the last run
+	else
+		make_segments
+	fi
 	"$BUILD/adlog-eval" -c "$DIR/adlog.conf" --data "$d/data" \
 		--labels "$d/labels" --inventory "$d/inventory" \
 		--datacenters data/datacenters.txt --name "$name" \
 		--summary "$DIR/summary.md" --curve "$DIR/curve.tsv" \
 		--html "$d/eval.html" >"$d/report.md"
-	if [ "$gen" = gen ]; then
-		printf 'Lines: %s generated (%s), %s accepted by ingest + %s rejected (the malformed ones).\n\n' \
-			"$lines" "$imperfect" "$accepted" "$rejected" >>"$d/report.md"
-	else
-		printf 'Lines: %s accepted by ingest + %s rejected.\n\n' \
-			"$accepted" "$rejected" >>"$d/report.md"
-	fi
+	cat "$d/lines.md" >>"$d/report.md"
 	cat "$d/report.md" >>"$DIR/report.md"
-	rm -rf "$d/spool"       # the segments stay for a second look
 done
 done
 

@@ -10,7 +10,7 @@
 
 printf '# rules\n\nkept text\n' >"$T/rules.md"
 run() {
-	EVAL_EVENTS=60000 EVAL_HOURS=2 EVAL_SEEDS="3 4" EVAL_DIR="$T/eval" \
+	EVAL_REJUDGE=${EVAL_REJUDGE:-0} EVAL_EVENTS=60000 EVAL_HOURS=2 EVAL_SEEDS="3 4" EVAL_DIR="$T/eval" \
 		EVAL_DOC="$T/rules.md" BUILD="$BUILD" "$ROOT/scripts/eval.sh" \
 		>"$T/out" 2>"$T/err" || { cat "$T/err"; fail "eval.sh failed"; }
 }
@@ -67,6 +67,11 @@ test ! -e "$T/held" || fail "the refused run did work"
 
 expect_eq "kept text" 1 "$(grep -c '^kept text$' "$T/rules.md")"
 n1=$(wc -l <"$T/rules.md")
-run
+cp "$T/rules.md" "$T/rules.first"
+# judging the kept segments again gives the same figures, without a
+# generator: its spool and gen.log are not looked at
+rm -f "$T"/eval/seed*/gen.log
+EVAL_REJUDGE=1 run
 expect_eq "doc lines after a second run" "$n1" "$(wc -l <"$T/rules.md")"
+expect_file_eq "$T/rules.first" "$T/rules.md"
 expect_eq "markers" 1 "$(grep -c 'eval:begin' "$T/rules.md")"
