@@ -40,6 +40,7 @@ static int label_find(struct labels *L, const char *s, size_t len, int cls)
 				L->cls[l] = (uint8_t)cls;
 				L->undeclared &= ~(1ull << l);
 			}
+			L->used |= 1ull << l;
 			return (int)l;
 		}
 	if (!len || len > LABELS_NAME_MAX || L->nlabels == LABELS_MAX)
@@ -53,6 +54,7 @@ static int label_find(struct labels *L, const char *s, size_t len, int cls)
 	L->cls[L->nlabels] = (uint8_t)(cls >= 0 ? cls : GEN_CLASS_SIVT);
 	if (cls < 0)
 		L->undeclared |= 1ull << L->nlabels;
+	L->used |= 1ull << L->nlabels;
 	return (int)L->nlabels++;
 }
 
@@ -170,6 +172,14 @@ unsigned labels_of(const struct labels *L, uint64_t id)
 						   ent_cmp) : NULL;
 
 	return e ? e->label : GEN_LABEL_VALID;
+}
+
+bool labels_shown(const struct labels *L, unsigned l)
+{
+	uint64_t gen = (1ull << GEN_LABEL__COUNT) - 2;   /* not valid */
+
+	return l < L->nlabels && ((L->used >> l & 1) ||
+				  (l < GEN_LABEL__COUNT && (L->used & gen)));
 }
 
 bool labels_fraud(const struct labels *L, unsigned l)

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define LABELS_MAX 64            /* adlog-gen's and another generator's */
-#define LABELS_PUBS_MAX 16
+#define LABELS_PUBS_MAX 64
 #define LABELS_NAME_MAX 31
 #define LABELS_LINE_MAX 4096
 
@@ -39,6 +39,7 @@ struct labels {
 	uint8_t cls[LABELS_MAX];  /* enum gen_label_class */
 	uint64_t undeclared;      /* bit l: named before any class line,
 				     counted as SIVT */
+	uint64_t used;            /* bit l: named by the file */
 	unsigned nlabels;
 };
 
@@ -61,6 +62,11 @@ int labels_load(struct labels *L, const char *path, char *err,
 
 /* The label of event id (GEN_LABEL_VALID when not listed). */
 unsigned labels_of(const struct labels *L, uint64_t id);
+
+/* Does label l belong in a report of this file: named by it, or one of
+ * adlog-gen's when the file names any of those (a family that wrote
+ * nothing this run is still a row)? */
+bool labels_shown(const struct labels *L, unsigned l);
 
 /* Is label l GIVT or SIVT? */
 bool labels_fraud(const struct labels *L, unsigned l);

@@ -299,6 +299,8 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 		/* a trap's budget is 0.1%: two decimals */
 		int dec = L->cls[l] == GEN_CLASS_TRAP ? 2 : 1;
 
+		if (!labels_shown(L, l))
+			continue;
 		if (!n) {
 			fprintf(f, "| %s | %s | 0 | 0 | - | - | (none this run) |\n",
 				L->names[l], class_name(L, l));
@@ -459,6 +461,8 @@ static void curve_lines(FILE *f, const struct evalrun *e, const char *name)
 	for (unsigned l = 1; l < e->L.nlabels; l++) {
 		uint64_t n = t->ev[l][0] + t->ev[l][1];
 
+		if (!labels_shown(&e->L, l))
+			continue;
 		fprintf(f, "%s\t%s\t%s\t%.1f\t%llu\t%llu\n", name,
 			e->L.names[l], cn[e->L.cls[l]],
 			(double)n * 24 / (double)e->hours,

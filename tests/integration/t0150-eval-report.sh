@@ -48,6 +48,12 @@ expect_eq "declared class" "$(grep '^| trap_nat | trap |' "$d/report.md" | cut -
 	"$(grep '^| nat_people | trap |' "$T/other.md" | cut -d'|' -f4)"
 grep -q '^| replayed | SIVT |' "$T/other.md" || fail "undeclared label not SIVT"
 grep -q "label 'replayed' has no class line" "$T/other.err" || fail "no warning"
+# a file of its own names only: no rows for adlog-gen's families
+grep -v $'\tbotnet$' "$T/labels2" | grep -E $'^class|\tnat_people$' >"$T/labels3"
+"$BUILD/adlog-eval" -c "$T/eval/adlog.conf" --data "$d/data" --labels "$T/labels3" \
+	--name own >"$T/own.md" 2>/dev/null || fail "adlog-eval on its own names"
+expect_eq "rows of a file with its own names" 1 \
+	"$(grep -c '^| [a-z_]* | \(GIVT\|SIVT\|trap\) |' "$T/own.md")"
 
 # the held-out run reads figures only on committed rules: a tree whose
 # threshold file differs from its commit is refused before any work
