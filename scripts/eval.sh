@@ -173,7 +173,7 @@ target="make $MARK"
 	curve
 	echo
 	echo "Default seed in detail (the other seeds: \`$DIR/report.md\` after"
-	echo "\`make eval\`; HTML copies \`$DIR/seed*/eval.html\`):"
+	echo "\`$target\`; HTML copies \`$DIR/seed*/eval.html\`):"
 	echo
 	cat "$DIR/seed$first/report.md"
 } >"$DIR/doc.md"
