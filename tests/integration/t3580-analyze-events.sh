@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t3550: adlog-analyze --events against a real MariaDB: one line per event
+# t3580: adlog-analyze --events against a real MariaDB: one line per event
 # of the generated hours (ids as in the segments), each event's first
 # reason counted per type equals invalid_hourly's rows, a loaded run and a
 # dry run give the same lines, --hour judges an hour already loaded, and
