@@ -16,9 +16,15 @@
 #                       print the result as TSV without a header
 #   sql_adlog [QUERY]   the same as user adlog
 #   mariadb_running     true while the server answers ping
+#   start_mariadb_more DIR [OPTION...]
+#                       a further server (a replica) on datadir DIR, socket
+#                       DIR/sock, the OPTIONs after the defaults; stopped on
+#                       exit; its pid in MARIADB_MORE_PID
 #
 # Variables: MARIADB_DIR, MARIADB_SOCK, MARIADB_PASSWORD (of user adlog),
-# ADLOG_CONF (the config file).  Startup is about 0.5 s plus, the first time
+# ADLOG_CONF (the config file).  Set after sourcing, before the start:
+# MARIADB_NET (default --skip-networking; e.g. --bind-address=A --port=P)
+# and MARIADB_EXEC, a command prefix (e.g. ip netns exec NS).  Startup is about 0.5 s plus, the first time
 # on a machine, about 2 s for mariadb-install-db.
 
 # always under $T: never a file or folder named by the caller's environment
@@ -28,6 +34,8 @@ MARIADB_PASSWORD=pw-$RANDOM$RANDOM$RANDOM
 ADLOG_CONF=$T/adlog.conf
 export ADLOG_CONF
 MARIADB_PID=
+MARIADB_NET=(--skip-networking)
+MARIADB_EXEC=()
 _MARIADB_CLEANUP=
 
 # options for a small, fast test server; durability stays as in production
@@ -63,44 +71,62 @@ _mariadb_template() {
 
 _mariadb_cli() { mariadb --no-defaults --socket="$MARIADB_SOCK" "$@"; }
 
-mariadb_running() {
-	mariadb-admin --no-defaults --socket="$MARIADB_SOCK" -uroot ping >/dev/null 2>&1
-}
+mariadb_running() { _mariadb_ping "$MARIADB_SOCK"; }
+_mariadb_ping() { mariadb-admin --no-defaults --socket="$1" -uroot ping >/dev/null 2>&1; }
 
+# _mariadb_wait_up PID DIR: until the server of DIR answers on DIR/sock
 _mariadb_wait_up() {
 	local deadline=$((SECONDS + 30))
-	until mariadb_running; do
-		if ! kill -0 "$MARIADB_PID" 2>/dev/null; then
+	until _mariadb_ping "$2/sock"; do
+		if ! kill -0 "$1" 2>/dev/null; then
 			echo "mariadbd exited during start-up:" >&2
-			tail -n 20 "$MARIADB_DIR/err.log" >&2
+			tail -n 20 "$2/err.log" >&2
 			return 1
 		fi
-		[ $SECONDS -lt $deadline ] || { echo "mariadbd not up after 30 s" >&2; tail -n 20 "$MARIADB_DIR/err.log" >&2; return 1; }
+		[ $SECONDS -lt $deadline ] || { echo "mariadbd not up after 30 s" >&2; tail -n 20 "$2/err.log" >&2; return 1; }
 		sleep 0.05
 	done
 }
 
-start_mariadb() {
-	local first= tpl
-	if mariadb_running; then return 0; fi
-	if [ ! -d "$MARIADB_DIR/mysql" ]; then
-		first=1
+# _mariadb_spawn DIR OPTION...: start mariadbd (after MARIADB_EXEC) on DIR,
+# a copy of the template when new, in the background; pid in _MARIADB_SPAWNED
+_mariadb_spawn() {
+	local dir=$1 tpl
+	shift
+	if [ ! -d "$dir/mysql" ]; then
 		tpl=$(_mariadb_template) || return 1
-		mkdir -p "$MARIADB_DIR"
-		cp -a "$tpl/." "$MARIADB_DIR/"
-		rm -f "$MARIADB_DIR/.done"
+		mkdir -p "$dir"
+		cp -a "$tpl/." "$dir/"
+		rm -f "$dir/.done"
 	fi
-	rm -f "$MARIADB_SOCK" "$MARIADB_DIR/pid"
-	mariadbd --no-defaults --datadir="$MARIADB_DIR" --socket="$MARIADB_SOCK" \
-		--skip-networking --user=root --log-error="$MARIADB_DIR/err.log" \
-		--pid-file="$MARIADB_DIR/pid" "${_MARIADB_OPTS[@]}" </dev/null >/dev/null 2>&1 &
-	MARIADB_PID=$!
-	disown "$MARIADB_PID" 2>/dev/null || true
+	rm -f "$dir/sock" "$dir/pid"
+	"${MARIADB_EXEC[@]}" mariadbd --no-defaults --datadir="$dir" --socket="$dir/sock" \
+		--user=root --log-error="$dir/err.log" --pid-file="$dir/pid" \
+		"${_MARIADB_OPTS[@]}" "$@" </dev/null >/dev/null 2>&1 &
+	_MARIADB_SPAWNED=$!
+	disown "$_MARIADB_SPAWNED" 2>/dev/null || true
+}
+
+start_mariadb_more() {
+	local dir=$1
+	shift
+	_mariadb_spawn "$dir" "$@" || return 1
+	MARIADB_MORE_PID=$_MARIADB_SPAWNED
+	at_exit "kill -9 $MARIADB_MORE_PID 2>/dev/null"
+	_mariadb_wait_up "$MARIADB_MORE_PID" "$dir"
+}
+
+start_mariadb() {
+	local first=
+	if mariadb_running; then return 0; fi
+	[ -d "$MARIADB_DIR/mysql" ] || first=1
+	_mariadb_spawn "$MARIADB_DIR" "${MARIADB_NET[@]}" || return 1
+	MARIADB_PID=$_MARIADB_SPAWNED
 	if [ -z "$_MARIADB_CLEANUP" ]; then
 		_MARIADB_CLEANUP=1
 		at_exit '_mariadb_kill_quiet'
 	fi
-	_mariadb_wait_up || return 1
+	_mariadb_wait_up "$MARIADB_PID" "$MARIADB_DIR" || return 1
 	[ -n "$first" ] || return 0
 	_mariadb_cli -uroot <<SQL || return 1
 CREATE DATABASE IF NOT EXISTS adlog CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
