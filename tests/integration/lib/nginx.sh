@@ -172,22 +172,29 @@ spool_check() {
 	spool_lines | cut -f4 | sort -u
 }
 
+# nginx_prod_conf DIR SOCKET LISTEN: conf/nginx.conf with only its paths
+# (under DIR), responder sockets (SOCKET.N), listen address and user
+# changed for a test
+nginx_prod_conf() {
+	local user="user nobody;"
+	[ "$(id -u)" = 0 ] && user="user root;"
+	sed -e "s|^user .*|$user\ndaemon off;|" \
+	    -e "s|/run/nginx.pid|$1/nginx.pid|" \
+	    -e "s|/var/log/nginx/|$1/|g" \
+	    -e "s|/run/adlog/serve.sock|$2|g" \
+	    -e "s|@DATADIR@|$ROOT|g" \
+	    -e "s|listen 80 |listen $3 |" \
+	    -e "s|^http {|http {\n    client_body_temp_path $1/tmp/body;\n    fastcgi_temp_path $1/tmp/fastcgi;\n    proxy_temp_path $1/tmp/proxy;\n    uwsgi_temp_path $1/tmp/uwsgi;\n    scgi_temp_path $1/tmp/scgi;|" \
+	    "$ROOT/conf/nginx.conf"
+}
+
 # start_nginx_prod: conf/nginx.conf itself, with only its paths, port and
 # user changed for the test (sockets $T/serve.sock.N)
 start_nginx_prod() {
 	NGX=$T/nginx
 	mkdir -p "$NGX/tmp"
 	NGINX_PORT=$(free_port)
-	local user="user nobody;"
-	[ "$(id -u)" = 0 ] && user="user root;"
-	sed -e "s|^user .*|$user\ndaemon off;|" \
-	    -e "s|/run/nginx.pid|$NGX/nginx.pid|" \
-	    -e "s|/var/log/nginx/|$NGX/|g" \
-	    -e "s|/run/adlog/serve.sock|$T/serve.sock|g" \
-	    -e "s|@DATADIR@|$ROOT|g" \
-	    -e "s|listen 80 |listen 127.0.0.1:$NGINX_PORT |" \
-	    -e "s|^http {|http {\n    client_body_temp_path $NGX/tmp/body;\n    fastcgi_temp_path $NGX/tmp/fastcgi;\n    proxy_temp_path $NGX/tmp/proxy;\n    uwsgi_temp_path $NGX/tmp/uwsgi;\n    scgi_temp_path $NGX/tmp/scgi;|" \
-	    "$ROOT/conf/nginx.conf" >"$NGX/nginx.conf"
+	nginx_prod_conf "$NGX" "$T/serve.sock" "127.0.0.1:$NGINX_PORT" >"$NGX/nginx.conf"
 	nginx -c "$NGX/nginx.conf" -p "$NGX" 2>>"$NGX/error.log" &
 	NGINX_PID=$!
 	at_exit "kill -QUIT $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null"
