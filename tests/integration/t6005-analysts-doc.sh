@@ -7,8 +7,8 @@
 # block must return rows.  The views' figures are checked by hand too.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/mariadb.sh"
+source "$(dirname "$0")/lib/analysts.sh"
 A=$BUILD/adlog-admin
-DOC=$ROOT/docs/analysts.md
 
 start_mariadb
 "$A" migrate >/dev/null
@@ -66,32 +66,9 @@ SELECT day, publisher_id, SUM(impressions), SUM(clicks), SUM(valid_impressions),
 FROM stats_daily GROUP BY day, publisher_id;
 SQL
 
-# the blocks, each with whether its introduction promises no rows
-awk -v dir="$T" '
-	/^```sql$/ { n++; f = dir "/q" n ".sql"; printf "%s\n", (intro ~ /\(no rows\)/ ? "none" : "some") > (dir "/q" n ".expect"); inblk = 1; next }
-	inblk && /^```/ { inblk = 0; next }
-	inblk { print > f; next }
-	/[^ ]/ { intro = $0 }
-' "$DOC"
-n=$(ls "$T"/q*.sql | wc -l)
+n=$(analysts_blocks "$T")
 [ "$n" -ge 10 ] || fail "found only $n sql blocks in docs/analysts.md"
-
-run_blocks() {
-	local q rows want bad=0
-	for q in $(ls "$T"/q*.sql | sort -V); do
-		want=$(cat "${q%.sql}.expect")
-		if ! rows=$(sql_adlog <"$q" 2>"$T/err"); then
-			echo "block ${q##*/} failed:"; cat "$q" "$T/err"; bad=1; continue
-		fi
-		rows=$(printf '%s' "$rows" | grep -c . || true)
-		case "$want:$rows" in
-		none:0 | some:[1-9]*) echo "ok: ${q##*/} ($want, $rows rows)" ;;
-		*) echo "block ${q##*/} returned $rows rows, wanted $want:"; cat "$q"; bad=1 ;;
-		esac
-	done
-	return $bad
-}
-run_blocks || fail "docs/analysts.md has queries that do not hold"
+analysts_run sql_adlog "$T" || fail "docs/analysts.md has queries that do not hold"
 
 # the views, by hand: campaign 2 yesterday (CPC 0.40): ads 4 and 3, 2 hours
 expect_eq "campaign 2 valid clicks yesterday" 40 \
