@@ -9,8 +9,9 @@
 #   pipeline_bin        (tests) copy adlog-{gen,ingest,analyze,admin} to
 #                       $T/bin, since other work may relink build/ meanwhile;
 #                       sets BUILD and exports ADLOG_BINDIR for adlog-cron
-#   pipeline_test_conf  (tests, after start_mariadb) replace $ADLOG_CONF,
-#                       mode 0600, with pipeline_conf $T, then the sections
+#   pipeline_test_conf [DIR]  (tests, after start_mariadb) replace
+#                       $ADLOG_CONF, mode 0600, with pipeline_conf DIR
+#                       (default $T), then the sections
 #                       on stdin, then the [mysql] section start_mariadb wrote
 pipeline_conf() {
 	cat <<CONF
@@ -43,7 +44,7 @@ pipeline_bin() {
 pipeline_test_conf() {
 	( umask 077
 	{
-		pipeline_conf "$T"
+		pipeline_conf "${1:-$T}"
 		cat
 		sed -n '/^\[mysql\]/,$p' "$ADLOG_CONF"
 	} >"$T/conf.new"
