@@ -4,6 +4,8 @@
 #   make check      install missing packages, then unit tests, fuzz-corpus
 #                   replay and integration tests (ends with a summary line)
 #   make demo       install missing packages, then the pipeline end to end
+#   make fleet      three serve hosts, a batch host and a MariaDB replica in
+#                   network namespaces (tests/integration/t5001-fleet.sh)
 #   make asan       unit tests under AddressSanitizer + UBSan
 #   make fuzz       libFuzzer targets (clang) into build/fuzz/
 #   make deps       install missing Debian packages (apt-get)
@@ -102,6 +104,11 @@ _check: all $(UNIT_BINS) $(REPLAY_BINS)
 
 _demo: all
 	@BUILD=$(BUILD) scripts/demo.sh
+
+# the fleet test on the terminal: serve hosts, shipping, replication
+.PHONY: fleet
+fleet: all
+	@BUILD=$(BUILD) bash tests/integration/t5001-fleet.sh
 
 # labelled traffic through ingest and the rules; figures into docs/rules.md
 .PHONY: eval eval-heldout
