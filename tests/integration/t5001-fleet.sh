@@ -84,6 +84,7 @@ CONF
 on_exec batch rsync --daemon --no-detach --config="$T/rsyncd.conf" \
 	--address="${ADDR[batch]}" --port="$RSYNC_PORT" &
 fleet_owns batch $!
+disown $!
 at_exit "kill $! 2>/dev/null"
 wait_for 10 on s1 rsync "rsync://${ADDR[batch]}:$RSYNC_PORT/" || fail "rsync daemon did not start"
 
@@ -264,6 +265,7 @@ for r in 0 1 2; do
 			[ -e "$T/s2/spool/${f%.open}.log" ] && [ ! -e "$T/s2/spool/$f" ] ||
 				fail "the restarted responders did not close $f"
 		done
+		pass "s2's restarted responders closed the files its crash left open"
 	fi
 	wait "$load"
 	cat "$T/load.$r".* >"$T/load.$r"
@@ -325,6 +327,7 @@ extra=$(wc -l <"$T/unanswered")
 echo "impressions written but not answered (in flight at s2's kill): $extra, nodes: $(node_of <"$T/unanswered" | sort -u | tr '\n' ' ')"
 [ "$extra" -le 12 ] || fail "more unanswered impressions ($extra) than requests in flight (12)"
 [ -z "$(node_of <"$T/unanswered" | grep -v '^2[01]$')" ] || fail "an unanswered impression not from s2"
+pass "unanswered impressions only from s2, at most the requests in flight"
 expect_eq "clicks in the segments = click answers" "$clicked" "$(awk -F'\t' '$1 == "c"' "$T/events" | wc -l)"
 expect_eq "events on the replica = answers + unanswered" $((answered + clicked + extra)) \
 	"$(rsql adlog -e 'SELECT SUM(impressions + clicks) FROM stats_hourly')"
@@ -337,6 +340,7 @@ for h in "${HOSTS[@]}"; do
 	e=$(awk -F'\t' '$1 == "i" { print $3 }' "$T/events" | node_of | awk -v a="${NODE[$h]}" '$1 == a || $1 == a + 1' | wc -l)
 	echo "host $h (nodes ${NODE[$h]}, $((NODE[$h] + 1))): $n answers, $e impressions"
 	[ "$n" -gt $((answered / 6)) ] || fail "the front sent $h only $n of $answered requests"
+	pass "the front spread requests to $h"
 	if [ "$h" = s2 ]; then
 		[ "$e" -ge "$n" ] && [ "$e" -le $((n + extra)) ] || fail "impressions of s2 ($e) not its answers ($n) plus at most the unanswered ($extra)"
 	else
@@ -355,11 +359,13 @@ cat "$T"/poll.* >"$T/poll"
 echo "replica polled $(for f in "$T"/poll.*; do cut -f1 "$f" | sort -u | wc -l; done | paste -sd+ | bc) times during $(ls "$T"/poll.* | wc -l) loads"
 awk -F'\t' '$3 != $4 { print "poll " $1 ": hour " $2 " bookkeeping " $3 " rows " $4; bad = 1 } END { exit bad }' "$T/poll" ||
 	fail "the replica showed an hour whose rows and bookkeeping differ"
+pass "the replica never showed an hour whose rows and bookkeeping differ"
 for f in "$T"/poll.*; do
 	last=$(cut -f1 "$f" | sort -n | tail -n 1)
 	[ "$(awk -F'\t' '$1 == 0 { print $2, $3 }' "$f")" != "$(awk -F'\t' -v l="$last" '$1 == l { print $2, $3 }' "$f")" ] ||
 		fail "the polls of ${f##*/poll.} did not span its load"
 done
+pass "the polls of each load saw the tables before and after it"
 mariadb-binlog --base64-output=decode-rows -v "$T"/mariadb/binlog.0* 2>/dev/null |
 	awk '/^#.*GTID [0-9]/ { end() } / `adlog`.`stats_hourly`/ { s = 1 } / `adlog`.`analysed_hours`/ { a = 1 }
 	     function end() { if (s) { n++; if (!a) bad++ } s = a = 0 }
@@ -379,6 +385,7 @@ mkdir -p "$T/q"
 n=$(analysts_blocks "$T/q")
 analysts_run rsql_adlog "$T/q" any || fail "docs/analysts.md has queries that fail or do not hold on the replica"
 echo "DELETE FROM stats_hourly" | rsql_adlog 2>/dev/null && fail "the replica took a write from adlog"
+pass "the replica refuses writes (read_only)"
 echo "ok: $n queries of docs/analysts.md on the replica; it refuses writes (read_only)"
 echo "the front had $(grep -c 'failed' "$F/error.log" || true) failed attempts at a serve host, each retried on another"
 echo "t5001 ok in $((SECONDS - started)) s ($FLEET_NET)"
