@@ -17,9 +17,12 @@
 #                                      would no longer be free, default 10)
 #   NODES=4                            serve nodes writing the spool (default 4)
 #   BUFFER_POOL=1G                     innodb_buffer_pool_size (docs/operations.md)
+#   PREPARE=1 bench/day.sh             only generate the hours' spool files, to
+#                                      be taken (moved) by the next timed run of
+#                                      the same DAY_EVENTS, HOURS and NODES
 #
 # Data lives under var/bench-day/run.PID (never committed), removed at the
-# end unless BENCH_KEEP=1.  Needs about 6.3 GB of spool (gzip) and the
+# end unless BENCH_KEEP=1; prepared spool files under var/bench-day/gen.*.  Needs about 6.3 GB of spool (gzip) and the
 # hour's segments per hour of 83 M events; the spool is deleted as ingest
 # takes it (after = delete), the segments stay for the look-back and --day.
 set -euo pipefail
@@ -35,6 +38,22 @@ for p in adlog-gen adlog-ingest adlog-analyze adlog-admin; do
 	[ -x "$BUILD/$p" ] || { echo "build first: $BUILD/$p missing" >&2; exit 2; }
 done
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package time)" >&2; exit 2; }
+
+# gen_hour H: hour H's spool files in $G/HOUR (kept from PREPARE=1)
+G=$ROOT/var/bench-day/gen.$HOUR_EVENTS.$NODES
+gen_hour() {
+	local hour=$DAY$(printf '%02d' "$1")
+	[ ! -f "$G/$hour/.ready" ] || return 0
+	rm -rf "$G/$hour" && mkdir -p "$G/$hour"
+	"$BUILD/adlog-gen" --seed $((100 + $1)) --events "$HOUR_EVENTS" --hours 1 --start "$hour" \
+		--nodes "$NODES" --gzip --out "$G/$hour" --write-inventory "$G/inventory" --quiet
+	touch "$G/$hour/.ready"
+}
+if [ -n "${PREPARE:-}" ]; then
+	for ((h = 0; h < HOURS; h++)); do gen_hour "$h"; done
+	du -sh "$G"
+	exit 0
+fi
 
 R=$ROOT/var/bench-day/run.$$
 DB=$R/mariadb
@@ -102,8 +121,10 @@ for ((h = 0; h < HOURS; h++)); do
 		break
 	fi
 	t0=$(date +%s)
-	"$BUILD/adlog-gen" --seed $((100 + h)) --events "$HOUR_EVENTS" --hours 1 --start "$hour" \
-		--nodes "$NODES" --gzip --out "$R/spool" --write-inventory "$R/inventory" --quiet
+	gen_hour "$h"
+	mv "$G/$hour"/adlog.* "$R/spool/"
+	cp "$G/inventory" "$R/inventory"
+	rm -rf "$G/$hour"
 	gen_s=$((gen_s + $(date +%s) - t0))
 	[ "$h" -gt 0 ] || load_prices "$R/inventory"
 	spool_mb=$(du -sm "$R/spool" | cut -f1)
