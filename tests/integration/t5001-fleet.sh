@@ -25,9 +25,6 @@ source "$(dirname "$0")/lib/nginx.sh"
 source "$(dirname "$0")/lib/mariadb.sh"
 source "$(dirname "$0")/lib/pipeline.sh"
 source "$(dirname "$0")/lib/analysts.sh"
-SRC_BUILD=$BUILD
-pipeline_bin
-cp "$SRC_BUILD/adlog-serve" "$BUILD/"
 HOSTS=(s1 s2 s3)
 declare -A NODE=([s1]=10 [s2]=20 [s3]=30)
 BROWSER='Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36'
@@ -49,6 +46,11 @@ sql "CREATE USER 'repl'@'%' IDENTIFIED BY '$REPL_PW'; GRANT REPLICATION SLAVE ON
 MARIADB_EXEC=(on_exec replica)
 start_mariadb_more "$T/replica" --server-id=2 --read-only=1 \
 	--bind-address="${ADDR[replica]}" --port="$(fleet_port mysql)"
+# the programs copied (others may relink build/ meanwhile); after the
+# servers' start, which keeps its datadir template under the real build/
+SRC_BUILD=$BUILD
+pipeline_bin
+cp "$SRC_BUILD/adlog-serve" "$BUILD/"
 rsql() { mariadb --no-defaults --socket="$T/replica/sock" -uroot -N -B "$@"; }
 rsql_adlog() { mariadb --no-defaults --socket="$T/replica/sock" -uadlog -p"$MARIADB_PASSWORD" -N -B adlog; }
 rsql -e "CHANGE MASTER TO MASTER_HOST='${ADDR[batch]}', MASTER_PORT=$PRIMARY_PORT,
