@@ -42,11 +42,13 @@ done
 # gen_hour H: hour H's spool files in $G/HOUR (kept from PREPARE=1)
 G=$ROOT/var/bench-day/gen.$HOUR_EVENTS.$NODES
 gen_hour() {
-	local hour=$DAY$(printf '%02d' "$1")
+	local hour=$DAY$(printf '%02d' "$1") net
 	[ ! -f "$G/$hour/.ready" ] || return 0
 	rm -rf "$G/$hour" && mkdir -p "$G/$hour"
+	# one network for the day: the first hour writes it, the others read it
+	if [ "$1" = 0 ]; then net=(--write-inventory "$G/inventory"); else net=(--inventory "$G/inventory"); fi
 	"$BUILD/adlog-gen" --seed $((100 + $1)) --events "$HOUR_EVENTS" --hours 1 --start "$hour" \
-		--nodes "$NODES" --gzip --out "$G/$hour" --write-inventory "$G/inventory" --quiet
+		--nodes "$NODES" --gzip --out "$G/$hour" "${net[@]}" --quiet
 	touch "$G/$hour/.ready"
 }
 if [ -n "${PREPARE:-}" ]; then
