@@ -287,7 +287,7 @@ done
 
 # ---- s3's files of hour 10 arrive two hours late ----
 h2_before=$(sql "SELECT segments_checksum, analysed_at FROM analysed_hours WHERE hour = '$(sqlhour 2)'")
-h0_events=$(sql "SELECT events FROM analysed_hours WHERE hour = '$(sqlhour 0)'")
+h0_events=$(sql "SELECT SUM(served + impressions + clicks) FROM stats_hourly WHERE hour = '$(sqlhour 0)'")
 late_lines=$(cat "$T/s3/spool/adlog.$(hour_of 0)".*.log | wc -l)
 ship s3 "$(hour_of 0)"
 ingest
@@ -298,7 +298,7 @@ grep -q "\"hour\":\"$(hour_of 0)\",\"action\":\"loaded\",\"segments\":6" "$T/lat
 grep -q "\"hour\":\"$(hour_of 1)\",\"action\":\"loaded\"" "$T/late.json" ||
 	fail "hour $(hour_of 1) (its look-back reads hour $(hour_of 0)) was not analysed again"
 expect_eq "hour $(hour_of 0): its events before + the late lines (replaced, not added to)" \
-	$((h0_events + late_lines)) "$(sql "SELECT SUM(impressions + clicks) FROM stats_hourly WHERE hour = '$(sqlhour 0)'")"
+	$((h0_events + late_lines)) "$(sql "SELECT SUM(served + impressions + clicks) FROM stats_hourly WHERE hour = '$(sqlhour 0)'")"
 expect_eq "hours analysed again" 2 "$(grep -o '"action":"loaded"' "$T/late.json" | wc -l)"
 expect_eq "hour $(hour_of 2) untouched" "$h2_before" \
 	"$(sql "SELECT segments_checksum, analysed_at FROM analysed_hours WHERE hour = '$(sqlhour 2)'")"
@@ -321,32 +321,33 @@ for s in "$T"/batch/data/*/*.seg; do "$BUILD/adlog-ingest" --dump "$s"; done | g
 cut -f3 "$T/events" | sort >"$T/event_ids"
 expect_eq "event ids seen twice" 0 "$(uniq -d "$T/event_ids" | wc -l)"
 expect_eq "answered ids missing from the segments" 0 "$(comm -23 "$T/answer_ids" "$T/event_ids" | wc -l)"
-# impressions with no answer: written by s2 while the front's request was in
+# served ads with no answer: written by s2 while the front's request was in
 # flight when it was killed (the front then had another host answer)
-comm -13 "$T/answer_ids" <(awk -F'\t' '$1 == "i" { print $3 }' "$T/events" | sort) >"$T/unanswered"
+comm -13 "$T/answer_ids" <(awk -F'\t' '$1 == "s" { print $3 }' "$T/events" | sort) >"$T/unanswered"
 node_of() { while read -r id; do echo $(( (0x$id >> 12) & 1023 )); done; }
 extra=$(wc -l <"$T/unanswered")
-echo "impressions written but not answered (in flight at s2's kill): $extra, nodes: $(node_of <"$T/unanswered" | sort -u | tr '\n' ' ')"
+echo "served ads written but not answered (in flight at s2's kill): $extra, nodes: $(node_of <"$T/unanswered" | sort -u | tr '\n' ' ')"
 [ "$extra" -le 12 ] || fail "more unanswered impressions ($extra) than requests in flight (12)"
 [ -z "$(node_of <"$T/unanswered" | grep -v '^2[01]$')" ] || fail "an unanswered impression not from s2"
 pass "unanswered impressions only from s2, at most the requests in flight"
 expect_eq "clicks in the segments = click answers" "$clicked" "$(awk -F'\t' '$1 == "c"' "$T/events" | wc -l)"
 expect_eq "events on the replica = answers + unanswered" $((answered + clicked + extra)) \
-	"$(rsql adlog -e 'SELECT SUM(impressions + clicks) FROM stats_hourly')"
-expect_eq "events in the replica's bookkeeping" $((answered + clicked + extra)) \
+	"$(rsql adlog -e 'SELECT SUM(served + impressions + clicks) FROM stats_hourly')"
+expect_eq "events in the replica's bookkeeping (impressions and clicks)" \
+	"$(rsql adlog -e 'SELECT SUM(impressions + clicks) FROM stats_hourly')" \
 	"$(rsql adlog -e 'SELECT SUM(events) FROM analysed_hours')"
 expect_eq "every event has the visitor's address (front's X-Forwarded-For)" "${ADDR[client]}" \
 	"$(cut -f5 "$T/events" | sort -u | tr '\n' ' ' | sed 's/ $//')"
 for h in "${HOSTS[@]}"; do
 	n=$(node_of <"$T/answer_ids" | awk -v a="${NODE[$h]}" '$1 == a || $1 == a + 1' | wc -l)
-	e=$(awk -F'\t' '$1 == "i" { print $3 }' "$T/events" | node_of | awk -v a="${NODE[$h]}" '$1 == a || $1 == a + 1' | wc -l)
-	echo "host $h (nodes ${NODE[$h]}, $((NODE[$h] + 1))): $n answers, $e impressions"
+	e=$(awk -F'\t' '$1 == "s" { print $3 }' "$T/events" | node_of | awk -v a="${NODE[$h]}" '$1 == a || $1 == a + 1' | wc -l)
+	echo "host $h (nodes ${NODE[$h]}, $((NODE[$h] + 1))): $n answers, $e served ads"
 	[ "$n" -gt $((answered / 6)) ] || fail "the front sent $h only $n of $answered requests"
 	pass "the front spread requests to $h"
 	if [ "$h" = s2 ]; then
-		[ "$e" -ge "$n" ] && [ "$e" -le $((n + extra)) ] || fail "impressions of s2 ($e) not its answers ($n) plus at most the unanswered ($extra)"
+		[ "$e" -ge "$n" ] && [ "$e" -le $((n + extra)) ] || fail "served ads of s2 ($e) not its answers ($n) plus at most the unanswered ($extra)"
 	else
-		expect_eq "impressions of $h = its answers" "$n" "$e"
+		expect_eq "served ads of $h = its answers" "$n" "$e"
 	fi
 	expect_eq "files of $h by node" "$(printf '%04d %04d' "${NODE[$h]}" $((NODE[$h] + 1)))" \
 		"$(ls "$T/batch/archive" | grep "^adlog\.[0-9]*\.$h\." | cut -d. -f4 | sort -u | tr '\n' ' ' | sed 's/ $//')"
