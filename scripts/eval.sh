@@ -17,7 +17,9 @@
 #   only on committed rules and thresholds)  EVAL_REJUDGE (1: judge the
 #   segments and labels a previous run kept under EVAL_DIR again, without
 #   generating and ingesting: minutes instead of half an hour after a
-#   change to the rules or to adlog-eval)
+#   change to the rules or to adlog-eval)  EVAL_PREPARE (1: generate and
+#   ingest the seeds' segments and labels for a later EVAL_REJUDGE=1 run,
+#   judge nothing and print no figures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -41,6 +43,9 @@ if [ "$MARK" = eval-heldout ] && ! git diff --quiet HEAD -- $rules_paths; then
 fi
 
 REJUDGE=${EVAL_REJUDGE:-0}
+PREPARE=${EVAL_PREPARE:-0}
+[ "$PREPARE" = 1 ] && [ "$REJUDGE" = 1 ] &&
+	{ echo "eval: EVAL_PREPARE and EVAL_REJUDGE exclude each other" >&2; exit 2; }
 [ "$REJUDGE" = 1 ] || rm -rf "$DIR"
 mkdir -p "$DIR"
 cat >"$DIR/adlog.conf" <<X
@@ -117,6 +122,7 @@ for seed in $SEEDS; do
 	else
 		make_segments
 	fi
+	[ "$PREPARE" = 1 ] && continue
 	"$BUILD/adlog-eval" -c "$DIR/adlog.conf" --data "$d/data" \
 		--labels "$d/labels" --inventory "$d/inventory" \
 		--datacenters data/datacenters.txt --name "$name" \
@@ -126,6 +132,10 @@ for seed in $SEEDS; do
 	cat "$d/report.md" >>"$DIR/report.md"
 done
 done
+if [ "$PREPARE" = 1 ]; then
+	echo "eval: segments and labels ready under $DIR (EVAL_REJUDGE=1 judges them)" >&2
+	exit 0
+fi
 
 # detection against intensity: each family's events of all runs pooled
 # by the run's events a day, caught % (runs)
