@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../analyze/hour.h"
-#include "../ingest/manifest.h"
-#include "../ingest/validate.h"
 #include "clock.h"
 #include "db.h"
 #include "fsutil.h"
+#include "hourdir.h"
 #include "httpget.h"
+#include "manifest.h"
 #include "parse.h"
+#include "spool.h"
 
 /* ---- pure parts ---- */
 
@@ -287,7 +287,7 @@ static void free_list(char **v, long n)
 
 static bool spool_entry(const char *name)
 {
-	return source_closed_name(name) ||
+	return spool_is_closed(name) ||
 	       (name[0] != '.' && ends_with(name, ".open"));
 }
 
@@ -322,8 +322,8 @@ static void collect_spool(struct status *s, const struct config *cfg)
 			s->open_files++;
 			continue;
 		}
-		if (source_stem(names[i], stem, sizeof(stem)) &&
-		    source_hour(stem, &hour)) {
+		if (spool_stem(names[i], stem, sizeof(stem)) &&
+		    spool_hour(stem, &hour)) {
 			if (hour != mhour) {
 				free(mtext);
 				snprintf(mpath, sizeof(mpath), "%s/%010u/%s",

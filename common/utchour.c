@@ -2,6 +2,11 @@
  * files, segment folders and rollups are named, for every stage. */
 #include "utchour.h"
 
+#include <errno.h>
+#include <stdio.h>
+
+#include "parse.h"
+
 /* Days since 1970-01-01 <-> civil date (H. Hinnant's algorithms). */
 static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 {
@@ -53,4 +58,33 @@ int64_t hour_start_ms(uint32_t v)
 	if (m2 != m || d2 != d)
 		return -1;    /* 31 April and the like */
 	return (days * 24 + hh) * HOUR_MS;
+}
+
+int hour_parse(const char *s, size_t len, uint32_t *hour)
+{
+	uint64_t v;
+
+	if (len != 10 || s[0] == '0' || parse_u64(s, len, &v) ||
+	    v < 1970010100 || hour_start_ms((uint32_t)v) < 0)
+		return -EINVAL;
+	*hour = (uint32_t)v;
+	return 0;
+}
+
+uint32_t hour_add(uint32_t hour, int delta)
+{
+	return hour_of_ms(hour_start_ms(hour) + (int64_t)delta * HOUR_MS);
+}
+
+void hour_sql(uint32_t hour, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%04u-%02u-%02u %02u:00:00", hour / 1000000,
+		 hour / 10000 % 100, hour / 100 % 100, hour % 100);
+}
+
+void hour_format(uint32_t hour, char buf[11])
+{
+	for (int i = 9; i >= 0; i--, hour /= 10)
+		buf[i] = (char)('0' + hour % 10);
+	buf[10] = '\0';
 }

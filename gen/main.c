@@ -16,7 +16,8 @@
 #include "parse.h"
 #include "scenario.h"
 #include "verify.h"
-#include "../serve/inventory.h"
+#include "inventory.h"
+#include "utchour.h"
 
 static const char usage[] =
 "usage: adlog-gen [options]\n"
@@ -256,11 +257,14 @@ int main(int argc, char **argv)
 		TAKE("--camps", 1000000, o.world.camps)
 		TAKE("--ads", 10000000, o.world.ads)
 		else if (OPT("--start")) {
-			if (!val || out_hour_parse(val, strlen(val), &o.start_ms)) {
+			uint32_t h;
+
+			if (!val || hour_parse(val, strlen(val), &h)) {
 				diag_err("bad value for --start '%s' (want YYYYMMDDHH)",
 					 val ? val : "");
 				return 2;
 			}
+			o.start_ms = hour_start_ms(h);
 			i++;
 		} else if (OPT("--out") && val) {
 			oo.dir = val;

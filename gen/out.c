@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "fsutil.h"
 #include "parse.h"
+#include "spool.h"
 #include "utchour.h"
 
 
@@ -86,29 +87,6 @@ struct out_pipe {
 };
 
 /* ---- hours as text ---- */
-
-void out_hour_format(int64_t ms, char buf[11])
-{
-	uint32_t v = hour_of_ms(ms);
-
-	for (int i = 9; i >= 0; i--, v /= 10)
-		buf[i] = (char)('0' + v % 10);
-	buf[10] = '\0';
-}
-
-int out_hour_parse(const char *s, size_t len, int64_t *ms)
-{
-	uint64_t v;
-	int64_t start;
-
-	if (len != 10 || parse_dec(s, len, UINT32_MAX, &v))
-		return -EINVAL;
-	start = hour_start_ms((uint32_t)v);
-	if (start < 0)
-		return -EINVAL;
-	*ms = start;
-	return 0;
-}
 
 /* ---- writing: the generating thread fills chunks, workers deflate and
  * write them ---- */
@@ -375,15 +353,13 @@ static int file_open(struct out *o, int64_t hour_ms, uint32_t node,
 		     struct ofile **out)
 {
 	struct ofile *f = calloc(1, sizeof(*f));
-	char hour[11];
 	int n;
 
 	if (!f)
 		return -ENOMEM;
-	out_hour_format(hour_ms, hour);
-	n = snprintf(f->path, sizeof(f->path), "%s/adlog.%s.%s.%04u.%lld",
-		     o->o.dir, hour, o->host, o->o.node_base + node,
-		     (long long)hour_ms);
+	n = spool_name_format(f->path, sizeof(f->path), o->o.dir,
+			      hour_of_ms(hour_ms), o->host,
+			      o->o.node_base + node, hour_ms, "");
 	if (n < 0 || (size_t)n + 8 >= sizeof(f->path)) {
 		free(f);
 		return -ENAMETOOLONG;

@@ -69,10 +69,4 @@ void out_release(struct out *o);
 /* The out as a sink for gen_run(). */
 struct gen_sink out_sink(struct out *o);
 
-/* "YYYYMMDDHH" of the UTC hour holding ms, into buf (11 bytes, NUL). */
-void out_hour_format(int64_t ms, char buf[11]);
-/* Parse "YYYYMMDDHH" (exactly 10 digits, a real date).  Returns 0 or
- * -EINVAL. */
-int out_hour_parse(const char *s, size_t len, int64_t *ms);
-
 #endif

@@ -8,6 +8,8 @@
 #include <zlib.h>
 
 #include "out.h"
+#include "spool.h"
+#include "utchour.h"
 
 #define HOUR_MS 3600000LL
 #define READ_CAP (1u << 20)
@@ -47,13 +49,12 @@ static void check_line(struct vstate *v, const char *line, size_t len)
 static int64_t name_hour(const char *path)
 {
 	const char *base = strrchr(path, '/');
-	int64_t ms;
+	uint32_t hour;
 
 	base = base ? base + 1 : path;
-	if (strncmp(base, "adlog.", 6) || strlen(base) < 17 || base[16] != '.' ||
-	    out_hour_parse(base + 6, 10, &ms))
+	if (!spool_hour(base, &hour))
 		return -1;
-	return ms;
+	return hour_start_ms(hour);
 }
 
 int verify_file(const char *path, struct verify_counts *c, char *err,

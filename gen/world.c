@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../serve/inventory.h"
+#include "inventory.h"
 
 const struct world_region world_regions[WORLD_REGIONS] = {
 	{ "asia-utc+8", 8, 0.20 },

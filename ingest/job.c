@@ -17,7 +17,8 @@
 #include "diag.h"
 #include "fsutil.h"
 #include "linereader.h"
-#include "manifest.h"
+#include "manifest_entry.h"
+#include "spool.h"
 
 #define QBUF_SIZE (64u << 10)
 #define QRAW_MAX 8192          /* escaped bytes of a quarantined line */
@@ -556,7 +557,7 @@ static void job_init_validate(struct job *j)
 	j->vc.late_ms = j->o->late_ms;
 	j->vc.skew_ms = j->o->skew_ms;
 	j->vc.id_skew_ms = j->o->id_skew_ms;
-	if (source_hour(j->f->stem, &hour)) {
+	if (spool_hour(j->f->stem, &hour)) {
 		j->vc.has_hour = true;
 		j->vc.hour_start_ms = hour_start_ms(hour);
 	}

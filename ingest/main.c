@@ -24,6 +24,7 @@
 #include "fsutil.h"
 #include "job.h"
 #include "parse.h"
+#include "spool.h"
 
 enum { EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2, EXIT_IO = 3,
        EXIT_REJECTS = 4 };
@@ -165,14 +166,14 @@ static int scan_spool(const char *dir, char ***out, size_t *n)
 		char path[4096];
 		struct stat st;
 
-		if (!source_closed_name(e->d_name))
+		if (!spool_is_closed(e->d_name))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
 		    (int)sizeof(path) || lstat(path, &st))
 			continue;
 		/* serve writes plain files with plain names: anything else
 		 * was put there by someone else and is left for a person */
-		if (name_has_control(e->d_name)) {
+		if (spool_has_control(e->d_name)) {
 			char shown[1024];
 
 			shown[event_escape(e->d_name, strlen(e->d_name), shown,
@@ -388,7 +389,7 @@ static int collect(const struct args *a, const struct config *cfg,
 			diag_err("refusing '%s': serve is still writing it", paths[i]);
 			return EXIT_USAGE;
 		}
-		if (!source_stem(paths[i], f->stem, sizeof(f->stem))) {
+		if (!spool_stem(paths[i], f->stem, sizeof(f->stem))) {
 			diag_err("unusable source name '%s'", paths[i]);
 			return EXIT_USAGE;
 		}

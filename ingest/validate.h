@@ -1,6 +1,6 @@
 /* validate.h - ingest's checks on top of event_parse(): is the event's time
- * sane for the file's hour, does its id agree with its time; plus the hour
- * arithmetic and source naming that decide where segments go.
+ * sane for the file's hour, does its id agree with its time.  The spool
+ * file name and its hour are spool.h's.
  *
  * Ownership: nothing here allocates. */
 #ifndef ADLOG_VALIDATE_H
@@ -36,23 +36,5 @@ struct validate_cfg {
 
 /* 0 if ev is acceptable, else an enum ingest_rej. */
 unsigned validate_event(const struct validate_cfg *c, const struct event *ev);
-
-/* Whether name holds a control byte (0x00-0x1f, 0x7f): a TAB or newline
- * in a source name would break the manifest's TSV lines. */
-bool name_has_control(const char *name);
-
-/* The stem of a source: its base name without ".log" / ".log.gz" / ".gz"
- * ("-" gives "stdin").  Returns the length copied into dst (cap > 0), 0 if
- * the name does not fit or is unusable ("", ".", "..", ".hidden", a
- * control byte in it). */
-size_t source_stem(const char *path, char *dst, size_t cap);
-
-/* Whether a spool directory entry is a closed source ingest reads:
- * "*.log" or "*.log.gz", not hidden.  (serve's "*.open" files are not.) */
-bool source_closed_name(const char *name);
-
-/* The hour of a spool name adlog.YYYYMMDDHH.HOST.NODE.START.log[.gz];
- * false when the stem does not follow that pattern. */
-bool source_hour(const char *stem, uint32_t *hour);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "diag.h"
 #include "eventid.h"
+#include "spool.h"
 #include "utchour.h"
 
 #define SLOTS 3
@@ -213,8 +214,8 @@ static int write_hour(struct rt_out *o, uint32_t h, size_t count)
 		goto out_free;
 	}
 	for (uint32_t k = 0; k < o->nodes; k++) {
-		snprintf(path[k], sizeof(path[k]), "%s/adlog.%010u.%s.%04u.%lld.open",
-			 o->dir, hour_of_ms(hs), o->host, k, (long long)hs);
+		spool_name_format(path[k], sizeof(path[k]), o->dir,
+				  hour_of_ms(hs), o->host, k, hs, SPOOL_OPEN);
 		if (!(f[k] = fopen(path[k], "w"))) {
 			rc = cannot_write(path[k], -errno);
 			goto out_close;

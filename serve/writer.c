@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "event.h"
+#include "spool.h"
 #include "utchour.h"
 
 
@@ -90,26 +91,20 @@ static int close_file(struct writer *w, struct writer_file *f)
 static struct writer_file *open_file(struct writer *w, int64_t hour)
 {
 	struct writer_file *f = calloc(1, sizeof(*f));
-	time_t secs = (time_t)(hour * 3600);
-	struct tm tm;
-	char stamp[16];
+	uint32_t yh = hour_of_ms(hour * HOUR_MS);
 	int64_t start = clock_now_ms();
 
 	if (!f)
 		return NULL;
 	pthread_mutex_init(&f->append, NULL);
-	gmtime_r(&secs, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d%H", &tm);
 	f->hour = hour;
 	for (int tries = 0; tries < 1000; tries++, start++) {
 		struct stat st;
 
-		snprintf(f->log_path, sizeof(f->log_path),
-			 "%s/adlog.%s.%s.%04u.%lld.log", w->dir, stamp, w->host,
-			 w->node, (long long)start);
-		snprintf(f->open_path, sizeof(f->open_path),
-			 "%s/adlog.%s.%s.%04u.%lld.open", w->dir, stamp, w->host,
-			 w->node, (long long)start);
+		spool_name_format(f->log_path, sizeof(f->log_path), w->dir, yh,
+				  w->host, w->node, start, SPOOL_LOG);
+		spool_name_format(f->open_path, sizeof(f->open_path), w->dir,
+				  yh, w->host, w->node, start, SPOOL_OPEN);
 		if (stat(f->log_path, &st) == 0)
 			continue;
 		f->fd = open(f->open_path,
@@ -299,23 +294,13 @@ bool writer_is_open(struct writer *w)
 /* adlog.YYYYMMDDHH.HOST.NODE.START.open of this host and node? */
 static bool own_open_file(const struct writer *w, const char *name)
 {
-	char want[128];
-	size_t n = strlen(name), wl;
+	size_t n = strlen(name), ol = strlen(SPOOL_OPEN);
+	struct spool_name sn;
 
-	if (n < 6 + 11 + 5 || strncmp(name, "adlog.", 6) ||
-	    strcmp(name + n - 5, ".open"))
-		return false;
-	for (int i = 6; i < 16; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-	snprintf(want, sizeof(want), ".%s.%04u.", w->host, w->node);
-	wl = strlen(want);
-	if (n < 16 + wl + 5 || strncmp(name + 16, want, wl))
-		return false;
-	for (size_t i = 16 + wl; i < n - 5; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-	return n - 5 > 16 + wl;
+	return n > ol && !strcmp(name + n - ol, SPOOL_OPEN) &&
+	       spool_name_parse(name, n - ol, &sn) && sn.node == w->node &&
+	       sn.host_len == strlen(w->host) &&
+	       !memcmp(sn.host, w->host, sn.host_len);
 }
 
 int writer_recover(struct writer *w)

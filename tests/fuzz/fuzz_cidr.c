@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../ingest/cidr.h"
+#include "cidr.h"
 
 static bool same(const struct cidr_table *a, const struct cidr_table *b)
 {

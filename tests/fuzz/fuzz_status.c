@@ -12,7 +12,7 @@
 #include "utchour.h"
 #include "../../admin/httpget.h"
 #include "../../admin/status.h"
-#include "../../ingest/manifest.h"
+#include "manifest.h"
 
 static void check_json(const char *in)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../ingest/cidr.h"
+#include "cidr.h"
 
 static bool has(const struct cidr_table *t, const char *ip)
 {

@@ -19,7 +19,9 @@
 #include "../../gen/gen.h"
 #include "../../gen/out.h"
 #include "../../gen/world.h"
-#include "../../serve/inventory.h"
+#include "inventory.h"
+#include "spool.h"
+#include "utchour.h"
 
 #define HOUR_MS 3600000LL
 #define IMP_SET (1u << 18)
@@ -268,19 +270,19 @@ static void test_daily_curve(void **state)
 static void test_hour_names(void **state)
 {
 	char buf[11];
-	int64_t ms;
+	uint32_t h;
 
 	(void)state;
-	out_hour_format(1767225600000LL, buf);
+	hour_format(hour_of_ms(1767225600000LL), buf);
 	assert_string_equal(buf, "2026010100");
-	out_hour_format(1709175600000LL + 123, buf);   /* 2024-02-29 03:00 */
+	hour_format(hour_of_ms(1709175600000LL + 123), buf); /* 2024-02-29 03:00 */
 	assert_string_equal(buf, "2024022903");
-	assert_int_equal(out_hour_parse("2024022903", 10, &ms), 0);
-	assert_true(ms == 1709175600000LL);
-	assert_int_equal(out_hour_parse("2023022903", 10, &ms), -EINVAL);
-	assert_int_equal(out_hour_parse("2026013124", 10, &ms), -EINVAL);
-	assert_int_equal(out_hour_parse("202601010", 9, &ms), -EINVAL);
-	assert_int_equal(out_hour_parse("20260101x0", 10, &ms), -EINVAL);
+	assert_int_equal(hour_parse("2024022903", 10, &h), 0);
+	assert_true(hour_start_ms(h) == 1709175600000LL);
+	assert_int_equal(hour_parse("2023022903", 10, &h), -EINVAL);
+	assert_int_equal(hour_parse("2026013124", 10, &h), -EINVAL);
+	assert_int_equal(hour_parse("202601010", 9, &h), -EINVAL);
+	assert_int_equal(hour_parse("20260101x0", 10, &h), -EINVAL);
 }
 
 static void test_bad_options(void **state)
@@ -466,12 +468,11 @@ static void test_imperfect_files(void **state)
 	for (uint32_t h = 0; h < o.hours; h++)
 		for (uint32_t n = 0; n < o.nodes; n++) {
 			int64_t hour_ms = o.start_ms + h * HOUR_MS, last = 0;
-			char name[11];
 			FILE *f;
 
-			out_hour_format(hour_ms, name);
-			snprintf(path, sizeof(path), "%s/adlog.%s.t.%04u.%lld.log",
-				 dir, name, n, (long long)hour_ms);
+			spool_name_format(path, sizeof(path), dir,
+					  hour_of_ms(hour_ms), "t", n, hour_ms,
+					  SPOOL_LOG);
 			assert_non_null(f = fopen(path, "r"));
 			while (fgets(line, sizeof(line), f)) {
 				struct event ev;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../serve/inventory.h"
+#include "inventory.h"
 
 #define HEAD "adlog-inventory\t1\n"
 #define BASE HEAD "version\tv7\npub\t1\tNews\texample.com\n" \

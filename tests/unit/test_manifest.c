@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
-#include "../../ingest/manifest.h"
+#include "../../ingest/manifest_entry.h"
 
 static char dir[] = "/tmp/adlog-test-manifest.XXXXXX";
 

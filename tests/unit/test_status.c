@@ -26,7 +26,7 @@
 #include "utchour.h"
 #include "../../admin/httpget.h"
 #include "../../admin/status.h"
-#include "../../ingest/manifest.h"
+#include "manifest.h"
 
 static const char job_ok[] =
 	"job=analyze\nstate=ok\npid=4242\nhost=box\n"

@@ -1,6 +1,7 @@
 /* test_validate.c - ingest's time checks (late window, clock skew, id
  * against timestamp), the hour arithmetic behind DATA/YYYYMMDDHH, and the
  * source names segments are named after. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "eventid.h"
+#include "spool.h"
 #include "../../ingest/validate.h"
 
 static void test_hours(void **state)
@@ -37,24 +39,56 @@ static void test_names(void **state)
 	uint32_t h;
 
 	(void)state;
-	assert_int_equal(source_stem("/sp/adlog.2026112704.web-1.0003.1795752000123.log",
+	assert_int_equal(spool_stem("/sp/adlog.2026112704.web-1.0003.1795752000123.log",
 				     s, sizeof(s)), 41);
 	assert_string_equal(s, "adlog.2026112704.web-1.0003.1795752000123");
-	assert_true(source_hour(s, &h));
+	assert_true(spool_hour(s, &h));
 	assert_int_equal(h, 2026112704);
-	assert_true(source_stem("x/adlog.2026112704.h.0.1.log.gz", s, sizeof(s)) > 0);
+	assert_true(spool_stem("x/adlog.2026112704.h.0.1.log.gz", s, sizeof(s)) > 0);
 	assert_string_equal(s, "adlog.2026112704.h.0.1");
-	assert_true(source_stem("-", s, sizeof(s)) > 0);
+	assert_true(spool_stem("-", s, sizeof(s)) > 0);
 	assert_string_equal(s, "stdin");
-	assert_false(source_hour(s, &h));
-	assert_true(source_stem("events.txt", s, sizeof(s)) > 0);
+	assert_false(spool_hour(s, &h));
+	assert_true(spool_stem("events.txt", s, sizeof(s)) > 0);
 	assert_string_equal(s, "events.txt");
-	assert_int_equal(source_stem("dir/.log", s, sizeof(s)), 0);
-	assert_int_equal(source_stem("dir/.hidden.log", s, sizeof(s)), 0);
-	assert_int_equal(source_stem("", s, sizeof(s)), 0);
-	assert_false(source_hour("adlog.2026133304.h.0.1", &h));
-	assert_false(source_hour("adlog.20261127.h", &h));
-	assert_false(source_hour("other.2026112704.h.0.1", &h));
+	assert_int_equal(spool_stem("dir/.log", s, sizeof(s)), 0);
+	assert_int_equal(spool_stem("dir/.hidden.log", s, sizeof(s)), 0);
+	assert_int_equal(spool_stem("", s, sizeof(s)), 0);
+	assert_false(spool_hour("adlog.2026133304.h.0.1", &h));
+	assert_false(spool_hour("adlog.20261127.h", &h));
+	assert_false(spool_hour("other.2026112704.h.0.1", &h));
+}
+
+/* The writer's names parse back; the host may hold dots; every field is
+ * checked. */
+static void test_spool_name(void **state)
+{
+	char buf[256];
+	struct spool_name sn;
+	int n;
+
+	(void)state;
+	n = spool_name_format(buf, sizeof(buf), "/sp", 2026112704,
+			      "web-1.dc.example", 3, 1795752000123LL, SPOOL_OPEN);
+	assert_int_equal(n, (int)strlen("/sp/adlog.2026112704.web-1.dc.example.0003.1795752000123.open"));
+	assert_string_equal(buf, "/sp/adlog.2026112704.web-1.dc.example.0003.1795752000123.open");
+	n = spool_name_format(buf, sizeof(buf), NULL, 2026112704, "h", 12345,
+			      7, "");
+	assert_string_equal(buf, "adlog.2026112704.h.12345.7");
+	assert_true(spool_name_parse(buf, (size_t)n, &sn));
+	assert_int_equal(sn.hour, 2026112704);
+	assert_int_equal(sn.host_len, 1);
+	assert_int_equal(sn.node, 12345);
+	assert_true(sn.start_ms == 7);
+	assert_true(spool_name_parse("adlog.2026112704.a.b.0001.99", 28, &sn));
+	assert_int_equal(sn.host_len, 3);
+	assert_false(spool_name_parse("adlog.2026112704.h.001.7", 24, &sn));
+	assert_false(spool_name_parse("adlog.2026112704..0001.7", 24, &sn));
+	assert_false(spool_name_parse("adlog.2026112704.h.0001.", 24, &sn));
+	assert_false(spool_name_parse("adlog.2026112799.h.0001.7", 25, &sn));
+	assert_false(spool_name_parse("adlog.2026112704.h.00x1.7", 25, &sn));
+	assert_int_equal(spool_name_format(buf, 20, "/sp", 2026112704, "h", 1,
+					   1, SPOOL_LOG), -ENAMETOOLONG);
 }
 
 static void test_window(void **state)
@@ -111,6 +145,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hours),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_spool_name),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_reason_names),
 	};

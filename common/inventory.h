@@ -4,8 +4,8 @@
  * Ownership: a struct inventory is immutable once parsed and owns every
  * string it points to; inventory_free() releases it all.  Readers in other
  * threads reach it through serve/hazard.h, never by a plain pointer copy. */
-#ifndef ADLOG_SERVE_INVENTORY_H
-#define ADLOG_SERVE_INVENTORY_H
+#ifndef ADLOG_INVENTORY_H
+#define ADLOG_INVENTORY_H
 
 #include <stdbool.h>
 #include <stddef.h>
