@@ -39,9 +39,16 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DADLOG_VERSION='"$(VERSION)"' \
 MODULES  := common serve ingest analyze admin gen eval redteam
 PROGRAMS := $(foreach m,$(filter-out common,$(MODULES)),\
 	$(if $(wildcard $(m)/main.c),$(BUILD)/adlog-$(m)))
-# link order: later archives serve earlier ones (admin's status reads
-# analyze's and ingest's on-disk formats)
-LINK_LIBS := $(foreach m,eval admin analyze ingest serve gen common,$(BUILD)/lib$(m).a)
+# A program links its own folder, the folders it names here and common/.
+# A folder uses another only through that one's public header (eval reads
+# analyze/analyzer.h and gen/gen.h), so a call into any other folder fails
+# to link.  The red team names none: it must not share code with the rules
+# or with the generator they were tuned on.
+USES_eval := analyze gen
+prog_libs = $(foreach m,$(1) $(USES_$(1)) common,$(BUILD)/lib$(m).a)
+# unit tests and replays link every folder, as one group (order-free)
+ALL_LIBS  := $(foreach m,$(MODULES),$(BUILD)/lib$(m).a)
+LINK_ALL  := -Wl,--start-group $(ALL_LIBS) -Wl,--end-group
 
 lib_srcs = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 lib_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))
@@ -74,21 +81,19 @@ $(BUILD)/lib$(1).a: $(call lib_objs,$(1))
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
 
-# the red team links common/ only: it must not share code with the rules
-# or with the generator they were tuned on
-$(BUILD)/adlog-redteam: $(BUILD)/obj/redteam/main.o $(BUILD)/libredteam.a $(BUILD)/libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+define program_rules
+$(BUILD)/adlog-$(1): $(BUILD)/obj/$(1)/main.o $(call prog_libs,$(1))
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach m,$(filter-out common,$(MODULES)),$(eval $(call program_rules,$(m))))
 
-$(BUILD)/adlog-%: $(BUILD)/obj/%/main.o $(LINK_LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(PKG_LIBS)
-
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LINK_LIBS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_ALL) $(PKG_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(LINK_LIBS)
+$(BUILD)/replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LINK_LIBS) $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/obj/tests/fuzz/replay_main.o $(LINK_ALL) $(PKG_LIBS)
 
 # ---- the two commands: install what is missing, then run ----
 check:
