@@ -6,19 +6,35 @@
  * reasons.  The result depends only on the segments read. */
 #include "analyzer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
+
+/* rules_referer.classify: the judged event's referer (its strings are
+ * a->cur's) against its publisher's domains. */
+static int referer_class(void *ctx, const struct seg_record *rec)
+{
+	const struct analyzer *a = ctx;
+	struct span ref;
+
+	if (!a->cur || !segment_string_get(a->cur, rec->ref, &ref))
+		return PUB_REF_NONE;
+	return (int)pub_domains_class(&a->dom, rec->pub, ref);
+}
 
 int analyzer_init(struct analyzer *a, const struct config *cfg,
 		  const char *data_dir, char *err, size_t errlen)
 {
 	struct rules_lookback cb;
+	struct rules_referer rc = { NULL, referer_class };
 	int e;
 
 	memset(a, 0, sizeof(*a));
 	a->data_dir = data_dir;
+	pub_domains_init(&a->dom);
 	rules_params_from_config(&a->rp, cfg);
 	if (lookback_init(&a->lb, data_dir, a->rp.lookback_ms)) {
 		snprintf(err, errlen, "out of memory");
@@ -32,6 +48,8 @@ int analyzer_init(struct analyzer *a, const struct config *cfg,
 		lookback_release(&a->lb);
 		return -1;
 	}
+	rc.ctx = a;
+	rules_set_referer(&a->rules, &rc);
 	return 0;
 }
 
@@ -39,6 +57,42 @@ void analyzer_release(struct analyzer *a)
 {
 	rules_release(&a->rules);
 	lookback_release(&a->lb);
+	pub_domains_release(&a->dom);
+}
+
+int analyzer_domains(struct analyzer *a, const struct inventory *inv,
+		     char *err, size_t errlen)
+{
+	for (size_t i = 0; i < inv->npubs; i++) {
+		int e = pub_domains_set(&a->dom, inv->pubs[i].id,
+					inv->pubs[i].domains);
+
+		if (e) {
+			snprintf(err, errlen, "publisher %u's domains: %s",
+				 inv->pubs[i].id, strerror(-e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int analyzer_domains_file(struct analyzer *a, const char *path, char *err,
+			  size_t errlen)
+{
+	struct inventory *inv;
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) && errno == ENOENT) {
+		snprintf(err, errlen, "no inventory file '%s': publishers' "
+			 "domains unknown, foreign_referer off", path);
+		return 1;
+	}
+	if (inventory_load(path, &inv, err, errlen))
+		return -1;
+	rc = analyzer_domains(a, inv, err, errlen);
+	inventory_free(inv);
+	return rc;
 }
 
 /* Feed the previous hour's (opened) last rules_warmup_ms into the
@@ -84,7 +138,7 @@ static void feed_pubscore(struct analyzer *a, const struct segment_reader *r,
 	pe.render = (rec->flags & EVENT_F_RENDER_MASK) != 0;
 	pe.hour = (uint8_t)(hour % 100);
 	if (rec->ref != SEG_NO_STRING && segment_string_get(r, rec->ref, &ref))
-		pe.ref = (uint8_t)pubscore_ref_class(a->ps, rec->pub, ref);
+		pe.ref = (uint8_t)pub_domains_class(&a->dom, rec->pub, ref);
 	pe.has_uid = rec->has_uid;
 	pe.uid_new = (rec->flags & EVENT_F_UID_NEW) != 0;
 	pe.reasons = reasons;
@@ -159,8 +213,11 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			const struct segment_reader *r = &h->segs[seg].r;
 			uint64_t ua = hour_ua_hash(&h->segs[seg], rec->ua);
 			bool served = rec->type == EVENT_SERVED;
-			uint32_t reasons = served ? 0 : rec->reasons |
-					   rules_event(&a->rules, rec, ua);
+			uint32_t reasons;
+
+			a->cur = r;
+			reasons = served ? 0 : rec->reasons |
+				  rules_event(&a->rules, rec, ua);
 
 			copy[n] = *rec;
 			rollup_prefetch(out, rec);
@@ -185,6 +242,7 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			goto out_nomem;
 		}
 	}
+	a->cur = NULL;
 	a->copies = out->copies = m.copies;
 	if (m.nomem) {
 		hour_merge_release(&m);

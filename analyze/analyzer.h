@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "domains.h"
 #include "hour.h"
+#include "inventory.h"
 #include "lookback.h"
 #include "pubscore.h"
 #include "rollup.h"
@@ -25,6 +27,8 @@ struct analyzer {
 	struct rules rules;
 	struct lookback lb;
 	struct pubscore *ps;        /* NULL, or fed every event (--day) */
+	struct pub_domains dom;     /* publishers' domains (analyzer_domains) */
+	const struct segment_reader *cur;  /* strings of the judged event */
 	/* NULL, or told every event of the hour with its verdict (ingest's
 	 * and analyze's reason bits, what the rollup counts), in the merged
 	 * order; r holds the event's strings.  Returns 0, or non-zero to
@@ -41,6 +45,18 @@ struct analyzer {
 int analyzer_init(struct analyzer *a, const struct config *cfg,
 		  const char *data_dir, char *err, size_t errlen);
 void analyzer_release(struct analyzer *a);
+
+/* Take every publisher's registered domains from inv, the inventory file
+ * serve answers from (the referer rule and the publisher score read
+ * them).  Returns 0, or -1 with a message in err. */
+int analyzer_domains(struct analyzer *a, const struct inventory *inv,
+		     char *err, size_t errlen);
+
+/* The same from the inventory file at path; a missing file is no domains
+ * (returns 1 with a message in err, for a warning).  Returns 0, 1, or -1
+ * with a message in err (a file serve would refuse, as serve says). */
+int analyzer_domains_file(struct analyzer *a, const char *path, char *err,
+			  size_t errlen);
 
 /* Analyse the scanned set h (opened here) into the initialised rollup out,
  * then rollup_finish it.  Returns 0, or -1 with a message in err. */

@@ -25,7 +25,6 @@ struct load_price {
 struct load_pub {
 	uint32_t id;
 	uint32_t share_bp;
-	char *domains;              /* comma-separated, or NULL */
 };
 
 int load_connect(struct loader *l, const struct config *cfg, char *err,
@@ -37,8 +36,6 @@ int load_connect(struct loader *l, const struct config *cfg, char *err,
 
 void load_close(struct loader *l)
 {
-	for (size_t i = 0; i < l->npubs; i++)
-		free(l->pubs[i].domains);
 	free(l->pubs);
 	free(l->camps);
 	if (l->db.conn)
@@ -197,10 +194,7 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 
 	cap = 0;
 	rc = db_prepare(&l->db, &s,
-			"SELECT p.id, p.revenue_share_bp, "
-			"GROUP_CONCAT(d.domain ORDER BY d.domain SEPARATOR ',') "
-			"FROM publishers p LEFT JOIN publisher_domains d "
-			"ON d.publisher_id = p.id GROUP BY p.id ORDER BY p.id",
+			"SELECT id, revenue_share_bp FROM publishers ORDER BY id",
 			err, errlen);
 	if (rc)
 		return rc;
@@ -208,7 +202,6 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 		goto out_stmt;
 	while ((rc = db_fetch(&s, err, errlen)) == 1) {
 		struct load_pub *p;
-		const char *d = db_col(&s, 2, NULL);
 
 		if (grow((void **)&l->pubs, l->npubs, &cap, sizeof(*l->pubs))) {
 			snprintf(err, errlen, "out of memory");
@@ -219,11 +212,6 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 		memset(p, 0, sizeof(*p));
 		if (col_u32(&s, 0, &p->id) || col_u32(&s, 1, &p->share_bp)) {
 			snprintf(err, errlen, "mysql: bad row in publishers");
-			rc = DB_ERR;
-			goto out_stmt;
-		}
-		if (d && !(p->domains = strdup(d))) {
-			snprintf(err, errlen, "out of memory");
 			rc = DB_ERR;
 			goto out_stmt;
 		}
@@ -269,15 +257,6 @@ void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
 	out->pricing = c ? c->pricing : 0;
 	out->price_micros = c ? c->price_micros : 0;
 	out->share_bp = p ? p->share_bp : 0;
-}
-
-int load_pub_domains(const struct loader *l, struct pubscore *ps)
-{
-	for (size_t i = 0; i < l->npubs; i++)
-		if (l->pubs[i].domains &&
-		    pubscore_set_domains(ps, l->pubs[i].id, l->pubs[i].domains))
-			return DB_ERR;
-	return 0;
 }
 
 int load_hour_state(struct loader *l, uint32_t hour, bool *found,

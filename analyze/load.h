@@ -52,15 +52,14 @@ void load_close(struct loader *l);
 #define LOAD_LOCK_NAME "adlog.analyze."   /* + DATABASE() */
 int load_lock(struct loader *l, int64_t wait_s, char *err, size_t errlen);
 
-/* Read campaigns' pricing and publishers' revenue shares and domains. */
+/* Read campaigns' pricing and publishers' revenue shares.  (Publishers'
+ * domains come from the inventory file: analyzer_domains_file.) */
 int load_inventory(struct loader *l, char *err, size_t errlen);
 
 /* rollup_money() callback over what load_inventory read (arg = loader). */
 void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
 		   struct rollup_price *out);
 
-/* Register every publisher's domains with ps. */
-int load_pub_domains(const struct loader *l, struct pubscore *ps);
 
 /* The bookkeeping row of hour: *found, and its segments checksum and
  * analyzer version into the buffers (cap >= 65, 33). */

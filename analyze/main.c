@@ -468,11 +468,6 @@ static int do_day(struct run *r)
 		diag_err("out of memory");
 		return -1;
 	}
-	if (r->connected && load_pub_domains(&r->ld, &ps)) {
-		diag_err("out of memory");
-		rc = -1;
-		goto out_ps;
-	}
 	/* every hour of the day feeds the scores; changed hours are loaded */
 	r->an.ps = &ps;
 	for (unsigned hh = 0; hh < 24; hh++) {
@@ -593,6 +588,17 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out_close;
 	}
+	/* the domains serve grants: the same file in a loaded and a dry run */
+	rc = analyzer_domains_file(&r.an, r.cfg.serve.inventory, err,
+				   sizeof(err));
+	if (rc > 0) {
+		diag_err("warning: %s", err);
+	} else if (rc < 0) {
+		diag_err("cannot read the inventory: %s", err);
+		rc = 1;
+		goto out_release;
+	}
+	rc = 0;
 	if (r.o.events && verdicts_open(&r)) {
 		rc = 1;
 		goto out_release;

@@ -17,8 +17,6 @@
 #include "sketch.h"
 
 #define INGEST_BITS 0xffffu
-#define DOMAINS_MAX 256
-#define DOMAIN_LEN 253
 
 static const char *const pub_names[PUB_R__COUNT] = {
 	"ctr_high", "click_addr_concentration", "cookieless_clicks",
@@ -53,8 +51,6 @@ struct pub_acc {
 					  impressions, clicks of those */
 	uint64_t pool_clicks, pool_imps; /* events flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
-	char **domains;                /* lower case */
-	size_t ndomains;
 	UT_hash_handle hh;
 };
 
@@ -110,9 +106,6 @@ static void acc_free(struct pub_acc *a)
 		HASH_DEL(a->zones, z);
 		free(z);
 	}
-	for (size_t i = 0; i < a->ndomains; i++)
-		free(a->domains[i]);
-	free(a->domains);
 	free(a);
 }
 
@@ -252,108 +245,6 @@ static struct zone_acc *zone_get(struct pub_acc *a, uint32_t zone)
 	return z;
 }
 
-static char lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-int pubscore_set_domains(struct pubscore *ps, uint32_t pub, const char *csv)
-{
-	struct pub_acc *a = acc_get(ps, pub);
-	const char *p = csv;
-
-	if (!a)
-		return -ENOMEM;
-	for (size_t i = 0; i < a->ndomains; i++)
-		free(a->domains[i]);
-	a->ndomains = 0;
-	if (!a->domains && !(a->domains = calloc(DOMAINS_MAX, sizeof(char *))))
-		return -ENOMEM;
-	if (!strcmp(csv, "-"))
-		return 0;
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len && *p == ' ') {
-			p++;
-			len--;
-		}
-		while (len && p[len - 1] == ' ')
-			len--;
-		if (len) {
-			char *d;
-
-			if (len > DOMAIN_LEN || a->ndomains == DOMAINS_MAX)
-				return -EINVAL;
-			if (!(d = malloc(len + 1)))
-				return -ENOMEM;
-			for (size_t i = 0; i < len; i++)
-				d[i] = lower(p[i]);
-			d[len] = '\0';
-			a->domains[a->ndomains++] = d;
-		}
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return 0;
-}
-
-/* The host of an absolute http(s) URL: *host, *len; false if none. */
-static bool url_host(struct span ref, const char **host, size_t *len)
-{
-	const char *s = ref.ptr, *e = ref.ptr + ref.len, *h;
-	size_t i;
-
-	for (i = 0; i + 2 < ref.len && i < 10; i++)
-		if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
-			break;
-	if (i + 2 >= ref.len || i >= 10)
-		return false;
-	h = s + i + 3;
-	*host = h;
-	for (const char *q = h; q < e && *q != '/' && *q != '?' && *q != '#';
-	     q++)
-		if (*q == '@')
-			*host = q + 1;
-	for (h = *host; h < e && *h != '/' && *h != '?' && *h != '#' &&
-	     *h != ':'; h++)
-		;
-	*len = (size_t)(h - *host);
-	return *len > 0;
-}
-
-static bool host_under(const char *host, size_t len, const char *dom)
-{
-	size_t dl = strlen(dom);
-
-	if (len < dl)
-		return false;
-	for (size_t i = 0; i < dl; i++)
-		if (lower(host[len - dl + i]) != dom[i])
-			return false;
-	return len == dl || host[len - dl - 1] == '.';
-}
-
-enum pub_ref pubscore_ref_class(const struct pubscore *ps, uint32_t pub,
-				struct span ref)
-{
-	const struct pub_acc *a;
-	const char *host;
-	size_t len;
-
-	HASH_FIND(hh, ps->pubs, &pub, sizeof(pub), a);
-	if (!a || !a->ndomains || !ref.len)
-		return PUB_REF_NONE;
-	if (!url_host(ref, &host, &len))
-		return PUB_REF_OUTSIDE;
-	for (size_t i = 0; i < a->ndomains; i++)
-		if (host_under(host, len, a->domains[i]))
-			return PUB_REF_INSIDE;
-	return PUB_REF_OUTSIDE;
-}
-
 int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 {
 	struct pub_acc *a;
@@ -380,7 +271,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	a->flagged += e->reasons != 0;
 	if (e->ref != PUB_REF_NONE) {
 		a->ref_known++;
-		a->ref_outside += e->ref == PUB_REF_OUTSIDE;
+		a->ref_outside += e->ref == PUB_REF_OUTSIDE ||
+				  e->ref == PUB_REF_NO_HOST;
 	}
 	if (e->type == EVENT_CLICK) {
 		a->clicks++;

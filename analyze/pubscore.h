@@ -7,12 +7,12 @@
  *
  * Ownership: the caller owns struct pubscore storage; pubscore_init()
  * allocates, pubscore_release() frees.  pubscore_finish() returns an array
- * the caller frees with free().  Domain strings are copied.
+ * the caller frees with free().
  *
- * Use: init, pubscore_set_domains() per publisher, pubscore_event() per
- * event of the day (any order, any number of hours) and rules_pubscore()
- * per hour, or one pubscore per hour joined with pubscore_merge(); then
- * pubscore_finish(). */
+ * Use: init, pubscore_event() per event of the day (any order, any number
+ * of hours; its referer classed by pub_domains_class, domains.h) and
+ * rules_pubscore() per hour, or one pubscore per hour joined with
+ * pubscore_merge(); then pubscore_finish(). */
 #ifndef ADLOG_PUBSCORE_H
 #define ADLOG_PUBSCORE_H
 
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "domains.h"
 #include "event.h"
 
 /* Why a publisher scored.  Values are part of the contract with MySQL. */
@@ -43,20 +44,13 @@ enum pub_reason {
 /* Stable snake_case name of reason r; NULL past the end. */
 const char *pub_reason_name(unsigned r);
 
-/* Where an event's referer points, relative to its publisher's domains. */
-enum pub_ref {
-	PUB_REF_NONE = 0,       /* empty, or publisher has no domains: unknown */
-	PUB_REF_INSIDE,         /* host is a registered domain or under one */
-	PUB_REF_OUTSIDE,
-};
-
 /* One event, as pubscore needs it. */
 struct pub_event {
 	uint32_t pub;
 	uint8_t type;           /* 'i', 'c' or 's' (served: only counted) */
 	bool render;            /* an impression reported by /r */
 	uint8_t hour;           /* hour of day, UTC, 0..23 */
-	uint8_t ref;            /* enum pub_ref (pubscore_ref_class) */
+	uint8_t ref;            /* enum pub_ref (pub_domains_class) */
 	bool has_uid;
 	bool uid_new;           /* EVENT_F_UID_NEW */
 	uint32_t reasons;       /* seg_record.reasons with analyze's bits */
@@ -118,15 +112,6 @@ struct pub_result {
 int pubscore_init(struct pubscore *ps, const struct pubscore_params *p);
 void pubscore_release(struct pubscore *ps);
 
-/* Register publisher pub's domains: comma-separated ("a.com,b.org") as in
- * the inventory file, or "-"/"" for none.  Returns 0 or -ENOMEM/-EINVAL. */
-int pubscore_set_domains(struct pubscore *ps, uint32_t pub, const char *csv);
-
-/* Classify a referer (escaped text as in the v1 line) for publisher pub:
- * its host against pub's registered domains. */
-enum pub_ref pubscore_ref_class(const struct pubscore *ps, uint32_t pub,
-				struct span ref);
-
 /* Count one event.  Returns 0 or -ENOMEM. */
 int pubscore_event(struct pubscore *ps, const struct pub_event *e);
 
@@ -136,7 +121,7 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e);
 int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t single,
 		      uint64_t oneshot);
 
-/* Add src's counts into dst (domains of src are not copied).  Returns 0
+/* Add src's counts into dst.  Returns 0
  * or -ENOMEM. */
 int pubscore_merge(struct pubscore *dst, const struct pubscore *src);
 

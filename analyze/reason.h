@@ -20,10 +20,11 @@ enum ivt_reason {
 	IVT_IMP_STACK     = 1u << 26,
 	IVT_ONE_SHOT      = 1u << 27,
 	IVT_HOT_ADDR      = 1u << 28,
+	IVT_FOREIGN_REFERER = 1u << 29,
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 13
-#define IVT_MASK 0x1fff0000u
+#define IVT__COUNT 14
+#define IVT_MASK 0x3fff0000u
 
 /* Stable snake_case name of reason bit number bit (0..31) of
  * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit

@@ -398,6 +398,11 @@ out_release:
 	return -ENOMEM;
 }
 
+void rules_set_referer(struct rules *r, const struct rules_referer *ref)
+{
+	r->ref = *ref;
+}
+
 void rules_release(struct rules *r)
 {
 	size_t nf;

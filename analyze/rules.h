@@ -65,6 +65,16 @@ struct rules_lookback {
 	bool (*addr_seen_before)(void *ctx, uint64_t akey);
 };
 
+/* What the driver knows of an event's referer: the segment's strings and
+ * the publishers' registered domains (domains.h).  classify gives the
+ * enum pub_ref of rec's referer for rec's publisher; called from
+ * rules_event() only, for impressions and clicks with a referer.  Unset
+ * (NULL), foreign_referer never fires. */
+struct rules_referer {
+	void *ctx;
+	int (*classify)(void *ctx, const struct seg_record *rec);
+};
+
 /* Thresholds, from [analyze] (rules_params_from_config) or set by tests.
  * Each field is one key of [analyze] (times in ms here); its default, range
  * and meaning are the key's in conf/adlog.conf.example, and the rule family
@@ -125,6 +135,7 @@ struct sketch_bloom;
 struct rules {
 	struct rules_params p;
 	struct rules_lookback lb;
+	struct rules_referer ref;        /* rules_set_referer */
 	int64_t hour_start_ms;
 	int64_t epoch_ms;                /* base of 32-bit times in tables */
 	/* pass 1, hour-wide facts */
@@ -148,6 +159,9 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	       const struct rules_lookback *lb);
 
 void rules_release(struct rules *r);
+
+/* Tell the rules how to class a referer (copied; NULL classify unsets). */
+void rules_set_referer(struct rules *r, const struct rules_referer *ref);
 
 /* Bytes allocated by rules_init(): the memory bound, whatever the hour. */
 size_t rules_memory(const struct rules *r);

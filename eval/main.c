@@ -561,9 +561,10 @@ int main(int argc, char **argv)
 			diag_err("%s", err);
 			goto out;
 		}
-		for (size_t i = 0; i < inv->npubs; i++)
-			pubscore_set_domains(&e.ps, inv->pubs[i].id,
-					     inv->pubs[i].domains);
+		if (analyzer_domains(&e.an, inv, err, sizeof(err))) {
+			diag_err("%s", err);
+			goto out;
+		}
 	}
 	long nh = hour_list(data, &hours, err, sizeof(err));
 	if (nh < 0) {

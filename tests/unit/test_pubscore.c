@@ -223,31 +223,6 @@ static void test_cookieless_clicks(void **state)
 	pubscore_release(&ps);
 }
 
-static void test_referer_class(void **state)
-{
-	struct pubscore ps;
-	struct span s;
-
-	(void)state;
-	start(&ps);
-	assert_int_equal(pubscore_set_domains(&ps, 7, "Example.com, news.example.org"), 0);
-	assert_int_equal(pubscore_set_domains(&ps, 8, "-"), 0);
-#define REF(x) (s.ptr = (x), s.len = strlen(x), s)
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://example.com/")), PUB_REF_INSIDE);
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://www.EXAMPLE.com/a?b")), PUB_REF_INSIDE);
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("http://news.example.org:8080/x")), PUB_REF_INSIDE);
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://example.com")), PUB_REF_INSIDE);
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://notexample.com/")), PUB_REF_OUTSIDE);
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://example.com.evil.io/")), PUB_REF_OUTSIDE);
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("https://example.com@evil.io/")), PUB_REF_OUTSIDE);
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("example.org.org")), PUB_REF_OUTSIDE);
-	assert_int_equal(pubscore_ref_class(&ps, 7, REF("")), PUB_REF_NONE);
-	assert_int_equal(pubscore_ref_class(&ps, 8, REF("https://x.com/")), PUB_REF_NONE);
-	assert_int_equal(pubscore_ref_class(&ps, 9, REF("https://x.com/")), PUB_REF_NONE);
-#undef REF
-	pubscore_release(&ps);
-}
-
 static void test_referer_outside(void **state)
 {
 	struct pubscore ps;
@@ -521,7 +496,6 @@ int main(void)
 		cmocka_unit_test(test_small_honest_not_flagged),
 		cmocka_unit_test(test_three_addresses),
 		cmocka_unit_test(test_cookieless_clicks),
-		cmocka_unit_test(test_referer_class),
 		cmocka_unit_test(test_referer_outside),
 		cmocka_unit_test(test_invalid_share),
 		cmocka_unit_test(test_high_ctr_addrs),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../analyze/domains.h"
 #include "../../analyze/rule_family.h"
 #include "../../analyze/rules.h"
 
@@ -249,7 +250,8 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(26), "imp_stack");
 	assert_string_equal(ivt_reason_name(27), "one_shot");
 	assert_string_equal(ivt_reason_name(28), "hot_addr");
-	assert_null(ivt_reason_name(29));
+	assert_string_equal(ivt_reason_name(29), "foreign_referer");
+	assert_null(ivt_reason_name(30));
 	assert_null(ivt_reason_name(31));
 	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
 }
@@ -1235,6 +1237,94 @@ static void test_hot_addr_before_alone_not(void **state)
 	finish();
 }
 
+/* ---- foreign referer ---- */
+
+/* The referers of the test's records: rec->ref indexes this list, as a
+ * segment's string table; the driver's classifier (analyzer.c) is the
+ * same call on the segment's string. */
+static const char *const test_refs[] = {
+	"https://www.news.example/article/1",    /* 0: publisher 1's */
+	"https://hidden-zones.example/p",         /* 1: another site */
+	"https://news.example.evil.example/",     /* 2: a look-alike */
+	"https://news-example.cdn.ampproject.org/c/s/news.example/a", /* 3 */
+	"https://webcache.googleusercontent.com/search?q=cache:x", /* 4 */
+	"not a url",                              /* 5 */
+	"https://other.example/",                 /* 6: publisher 2's own */
+};
+
+static int test_ref_class(void *ctx, const struct seg_record *rec)
+{
+	const struct pub_domains *d = ctx;
+	const char *s = test_refs[rec->ref];
+
+	return (int)pub_domains_class(d, rec->pub, (struct span){ s, strlen(s) });
+}
+
+static size_t ref_imp(int64_t ts, uint32_t ip, uint32_t pub, uint32_t ref)
+{
+	size_t i = add_imp(ts, ip, ip, 1, 1);
+
+	H->rec[i].pub = pub;
+	H->rec[i].ref = ref;
+	return i;
+}
+
+static void test_foreign_referer(void **state)
+{
+	struct pub_domains d;
+	struct rules_referer rr = { &d, test_ref_class };
+	size_t hidden, spoof, click, own, amp, cache, junk, empty, nodom;
+
+	(void)state;
+	pub_domains_init(&d);
+	assert_int_equal(pub_domains_set(&d, 1, "news.example"), 0);
+	assert_int_equal(pub_domains_set(&d, 2, "-"), 0);
+	start(NULL);
+	rules_set_referer(&H->r, &rr);
+	/* must fire: publisher 1's zone on another site, on a look-alike
+	 * host, and the click that follows such an impression */
+	hidden = ref_imp(T0 + 1 * SEC, 0x0a000001, 1, 1);
+	spoof = ref_imp(T0 + 2 * SEC, 0x0a000002, 1, 2);
+	click = add_click(T0 + 9 * SEC, hidden);
+	/* must not: its own page (a subdomain), through the AMP cache, a
+	 * cache that hides the page, a referer that is no URL, no referer
+	 * at all (no-referrer policy, https to http), and a publisher that
+	 * registered no domain */
+	own = ref_imp(T0 + 10 * SEC, 0x0a000003, 1, 0);
+	amp = ref_imp(T0 + 11 * SEC, 0x0a000004, 1, 3);
+	cache = ref_imp(T0 + 12 * SEC, 0x0a000005, 1, 4);
+	junk = ref_imp(T0 + 13 * SEC, 0x0a000006, 1, 5);
+	empty = ref_imp(T0 + 14 * SEC, 0x0a000007, 1, 0);
+	H->rec[empty].ref = SEG_NO_STRING;
+	nodom = ref_imp(T0 + 15 * SEC, 0x0a000008, 2, 1);
+	run();
+	assert_int_equal(H->bits[hidden] & IVT_FOREIGN_REFERER, IVT_FOREIGN_REFERER);
+	assert_int_equal(H->bits[spoof] & IVT_FOREIGN_REFERER, IVT_FOREIGN_REFERER);
+	assert_int_equal(H->bits[click] & IVT_FOREIGN_REFERER, IVT_FOREIGN_REFERER);
+	assert_int_equal(H->bits[own], 0);
+	assert_int_equal(H->bits[amp], 0);
+	assert_int_equal(H->bits[cache], 0);
+	assert_int_equal(H->bits[junk], 0);
+	assert_int_equal(H->bits[empty], 0);
+	assert_int_equal(H->bits[nodom], 0);
+	assert_int_equal(count_bits(IVT_FOREIGN_REFERER), 3);
+	finish();
+	pub_domains_release(&d);
+}
+
+static void test_foreign_referer_unset_not(void **state)
+{
+	size_t i;
+
+	(void)state;
+	start(NULL);
+	/* no classifier (no inventory file): the rule abstains */
+	i = ref_imp(T0 + SEC, 0x0a000001, 1, 1);
+	run();
+	assert_int_equal(H->bits[i], 0);
+	finish();
+}
+
 /* ---- batches give the same verdicts ---- */
 
 static void test_batch_same_bits(void **state)
@@ -1474,6 +1564,8 @@ int main(void)
 		cmocka_unit_test(test_hot_addr_before),
 		cmocka_unit_test(test_one_shot_seen_before),
 		cmocka_unit_test(test_hot_addr_before_alone_not),
+		cmocka_unit_test(test_foreign_referer),
+		cmocka_unit_test(test_foreign_referer_unset_not),
 		cmocka_unit_test(test_one_shot_viral_not),
 		cmocka_unit_test(test_one_shot_zones),
 		cmocka_unit_test(test_one_shot_precision),
