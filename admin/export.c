@@ -15,6 +15,7 @@
 
 #include "diag.h"
 #include "fsutil.h"
+#include "inventory.h"
 
 #define EXPORT_MAX (256u << 20)
 #define EXPORT_URL_MAX 2000    /* serve's INVENTORY_URL_MAX */
@@ -372,9 +373,8 @@ int export_inventory(struct db *db, const char *path,
 		snprintf(err, errlen, "export-inventory: out of memory");
 		return DB_ERR;
 	}
-	fprintf(f, "adlog-inventory\t1\n"
-		"# written by adlog-admin export-inventory from MySQL; edit the tables, not this file\n"
-		"version\t%s\n", counts->version);
+	inventory_write_header(f, counts->version,
+			       "written by adlog-admin export-inventory from MySQL; edit the tables, not this file");
 	fwrite(body, 1, blen, f);
 	free(body);
 	if (fclose(f)) {

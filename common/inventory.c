@@ -575,3 +575,52 @@ const struct inv_ad *inventory_pick(const struct inventory *inv,
 	}
 	return NULL;
 }
+
+/* ---- writing ---- */
+
+static int wrote(FILE *f, int n)
+{
+	return n < 0 || ferror(f) ? -EIO : 0;
+}
+
+int inventory_write_header(FILE *f, const char *version, const char *comment)
+{
+	int n = fprintf(f, "%s\n", INVENTORY_MAGIC);
+
+	if (n >= 0 && comment)
+		n = fprintf(f, "# %s\n", comment);
+	if (n >= 0)
+		n = fprintf(f, "version\t%s\n", version);
+	return wrote(f, n);
+}
+
+int inventory_write_pub(FILE *f, uint32_t id, const char *name,
+			const char *domains)
+{
+	return wrote(f, fprintf(f, "pub\t%u\t%s\t%s\n", id, name,
+				domains && *domains ? domains : "-"));
+}
+
+int inventory_write_camp(FILE *f, uint32_t id, uint32_t advertiser,
+			 int64_t start_s, int64_t end_s, bool active)
+{
+	return wrote(f, fprintf(f, "camp\t%u\t%u\t%lld\t%lld\t%s\n", id,
+				advertiser, (long long)start_s,
+				(long long)end_s, active ? "active" : "paused"));
+}
+
+int inventory_write_zone(FILE *f, uint32_t id, uint32_t pub, uint32_t width,
+			 uint32_t height)
+{
+	return wrote(f, fprintf(f, "zone\t%u\t%u\t%u\t%u\n", id, pub, width,
+				height));
+}
+
+int inventory_write_ad(FILE *f, uint32_t id, uint32_t camp, uint32_t width,
+		       uint32_t height, uint32_t weight, bool unsigned_ok,
+		       const char *image, const char *landing)
+{
+	return wrote(f, fprintf(f, "ad\t%u\t%u\t%u\t%u\t%u\t%d\t%s\t%s\n",
+				id, camp, width, height, weight,
+				unsigned_ok ? 1 : 0, image, landing));
+}

@@ -1,5 +1,7 @@
 /* inventory.h - the ads, zones, campaigns and publishers serve answers from,
- * parsed from the text file of docs/inventory-format.md.
+ * parsed from the text file of docs/inventory-format.md, and the one
+ * writer of its lines (adlog-admin export-inventory, adlog-gen,
+ * adlog-redteam).
  *
  * Ownership: a struct inventory is immutable once parsed and owns every
  * string it points to; inventory_free() releases it all.  Readers in other
@@ -10,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define INVENTORY_MAGIC "adlog-inventory\t1"
 #define INVENTORY_MAX_BYTES (256u << 20)  /* refuse larger files */
@@ -84,5 +87,22 @@ bool inventory_camp_running(const struct inv_camp *c, int64_t now_ms);
 const struct inv_ad *inventory_pick(const struct inventory *inv,
 				    const struct inv_zone *zone,
 				    int64_t now_ms, uint64_t rnd);
+
+/* ---- writing: the one renderer of the file's lines ---- */
+
+/* The first line, an optional comment line ("# " + comment) and the
+ * version record.  Each writer returns 0, or -EIO when f has an error. */
+int inventory_write_header(FILE *f, const char *version, const char *comment);
+/* domains: comma-separated, or "-" for none. */
+int inventory_write_pub(FILE *f, uint32_t id, const char *name,
+			const char *domains);
+/* end_s 0 = open-ended. */
+int inventory_write_camp(FILE *f, uint32_t id, uint32_t advertiser,
+			 int64_t start_s, int64_t end_s, bool active);
+int inventory_write_zone(FILE *f, uint32_t id, uint32_t pub, uint32_t width,
+			 uint32_t height);
+int inventory_write_ad(FILE *f, uint32_t id, uint32_t camp, uint32_t width,
+		       uint32_t height, uint32_t weight, bool unsigned_ok,
+		       const char *image, const char *landing);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -743,33 +744,43 @@ int world_add_hidden_zones(struct world *w, uint32_t pub, uint32_t n)
 
 int world_write_inventory(const struct world *w, FILE *f)
 {
-	fprintf(f, "adlog-inventory\t1\n"
-		"# written by adlog-gen; ids match its generated traffic\n"
-		"version\tgen-%u-%u-%u-%u\n",
-		w->npubs, w->nzones, w->ncamps, w->nads);
-	for (uint32_t i = 0; i < w->npubs; i++) {
+	char version[64], name[256], img[64], land[96];
+	int rc;
+
+	snprintf(version, sizeof(version), "gen-%u-%u-%u-%u", w->npubs,
+		 w->nzones, w->ncamps, w->nads);
+	rc = inventory_write_header(f, version,
+				    "written by adlog-gen; ids match its generated traffic");
+	for (uint32_t i = 0; i < w->npubs && !rc; i++) {
 		const struct world_pub *p = &w->pubs[i];
-		fprintf(f, "pub\t%u\t%.*s\t%s\n", p->id,
-			(int)(strchr(p->domain, '.') - p->domain), p->domain,
-			p->domain);
+
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(strchr(p->domain, '.') - p->domain), p->domain);
+		rc = inventory_write_pub(f, p->id, name, p->domain);
 	}
-	for (uint32_t i = 0; i < w->ncamps; i++)
-		fprintf(f, "camp\t%u\t%u\t1577836800\t0\tactive\n",
-			w->camps[i].id, w->camps[i].advertiser);
-	for (uint32_t i = 0; i < w->nzones; i++) {
+	for (uint32_t i = 0; i < w->ncamps && !rc; i++)
+		rc = inventory_write_camp(f, w->camps[i].id,
+					  w->camps[i].advertiser, 1577836800, 0,
+					  true);
+	for (uint32_t i = 0; i < w->nzones && !rc; i++) {
 		const struct world_zone *z = &w->zones[i];
-		fprintf(f, "zone\t%u\t%u\t%u\t%u\n", z->id, w->pubs[z->pub].id,
-			w->sizes[z->size].w, w->sizes[z->size].h);
+
+		rc = inventory_write_zone(f, z->id, w->pubs[z->pub].id,
+					  w->sizes[z->size].w,
+					  w->sizes[z->size].h);
 	}
-	for (uint32_t i = 0; i < w->nads; i++) {
+	for (uint32_t i = 0; i < w->nads && !rc; i++) {
 		const struct world_ad *a = &w->ads[i];
 		const struct world_camp *c = &w->camps[a->camp];
-		fprintf(f, "ad\t%u\t%u\t%u\t%u\t%u\t%d\t"
-			"https://cdn.adlog.example/img/%u.png\t"
-			"https://adv%u.example.com/landing?ad=%u\n",
-			a->id, c->id, w->sizes[a->size].w,
-			w->sizes[a->size].h, a->weight, a->unsigned_ok,
-			a->id, c->advertiser, a->id);
+
+		snprintf(img, sizeof(img), "https://cdn.adlog.example/img/%u.png",
+			 a->id);
+		snprintf(land, sizeof(land),
+			 "https://adv%u.example.com/landing?ad=%u", c->advertiser,
+			 a->id);
+		rc = inventory_write_ad(f, a->id, c->id, w->sizes[a->size].w,
+					w->sizes[a->size].h, a->weight,
+					a->unsigned_ok, img, land);
 	}
-	return fflush(f) || ferror(f) ? -EIO : 0;
+	return rc || fflush(f) || ferror(f) ? -EIO : 0;
 }

@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fsutil.h"
+#include "inventory.h"
 
 struct region_def {
 	const char *name;
@@ -494,37 +496,46 @@ void rt_ref_render(const struct rt_net *n, unsigned kind, uint32_t a,
 
 int rt_net_write_inventory(const struct rt_net *n, const char *path, uint64_t seed)
 {
-	size_t cap = 4096 + (size_t)n->npubs * 160 + (size_t)n->nzones * 40 +
-		     (size_t)n->ncamps * 48 + (size_t)n->nads * 200;
-	char *buf = malloc(cap);
-	size_t k = 0;
+	char *buf = NULL, version[64], name[32], dom[160], img[64], land[96];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 	int rc;
 
-	if (!buf)
+	if (!f)
 		return -ENOMEM;
-#define PUT(...) (k += k < cap ? (size_t)snprintf(buf + k, cap - k, __VA_ARGS__) : 0)
-	PUT("adlog-inventory\t1\nversion\tredteam-seed-%llu\n", (unsigned long long)seed);
-	for (uint32_t i = 0; i < n->npubs; i++) {
+	snprintf(version, sizeof(version), "redteam-seed-%llu",
+		 (unsigned long long)seed);
+	rc = inventory_write_header(f, version, NULL);
+	for (uint32_t i = 0; i < n->npubs && !rc; i++) {
 		const struct rt_pub *p = &n->pubs[i];
 
-		PUT("pub\t%u\tPublisher %u\t%s%s%s\n", p->id, p->id, p->domain,
-		    p->domain2[0] ? "," : "", p->domain2);
+		snprintf(name, sizeof(name), "Publisher %u", p->id);
+		snprintf(dom, sizeof(dom), "%s%s%s", p->domain,
+			 p->domain2[0] ? "," : "", p->domain2);
+		rc = inventory_write_pub(f, p->id, name, dom);
 	}
-	for (uint32_t c = 1; c <= n->ncamps; c++)
-		PUT("camp\t%u\t%u\t1577836800\t0\tactive\n", c, 1 + (c - 1) / 4);
-	for (uint32_t z = 0; z < n->nzones; z++)
-		PUT("zone\t%u\t%u\t%u\t%u\n", n->zones[z].id,
-		    n->pubs[n->zones[z].pub].id, n->zones[z].w, n->zones[z].h);
-	for (uint32_t i = 0; i < n->nads; i++) {
+	for (uint32_t c = 1; c <= n->ncamps && !rc; c++)
+		rc = inventory_write_camp(f, c, 1 + (c - 1) / 4, 1577836800, 0,
+					  true);
+	for (uint32_t z = 0; z < n->nzones && !rc; z++)
+		rc = inventory_write_zone(f, n->zones[z].id,
+					  n->pubs[n->zones[z].pub].id,
+					  n->zones[z].w, n->zones[z].h);
+	for (uint32_t i = 0; i < n->nads && !rc; i++) {
 		const struct rt_ad *a = &n->ads[i];
 
-		PUT("ad\t%u\t%u\t%u\t%u\t%u\t%d\thttps://cdn.adnet.example/cr/%u.png\t"
-		    "https://advertiser%u.example/landing?ad=%u\n", a->id, a->camp,
-		    a->w, a->h, a->weight, a->unsigned_ok, a->id,
-		    1 + (a->camp - 1) / 4, a->id);
+		snprintf(img, sizeof(img), "https://cdn.adnet.example/cr/%u.png",
+			 a->id);
+		snprintf(land, sizeof(land),
+			 "https://advertiser%u.example/landing?ad=%u",
+			 1 + (a->camp - 1) / 4, a->id);
+		rc = inventory_write_ad(f, a->id, a->camp, a->w, a->h,
+					a->weight, a->unsigned_ok, img, land);
 	}
-#undef PUT
-	rc = k < cap ? fs_replace_file(path, buf, k) : -EOVERFLOW;
+	if (fclose(f) && !rc)
+		rc = -ENOMEM;
+	if (!rc)
+		rc = fs_replace_file(path, buf, len);
 	free(buf);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "inventory.h"
@@ -141,6 +142,41 @@ static void test_pick_respects_eligibility(void **state)
 	inventory_free(inv);
 }
 
+/* What the writer writes, the reader takes back field for field. */
+static void test_writer_reads_back(void **state)
+{
+	char *buf = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct inventory *inv;
+	const struct inv_ad *a;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(inventory_write_header(f, "v-1", "a comment"), 0);
+	assert_int_equal(inventory_write_pub(f, 3, "News", "news.example,b.example"), 0);
+	assert_int_equal(inventory_write_pub(f, 4, "Bare", "-"), 0);
+	assert_int_equal(inventory_write_camp(f, 9, 2, 1577836800, 0, false), 0);
+	assert_int_equal(inventory_write_zone(f, 5, 3, 300, 250), 0);
+	assert_int_equal(inventory_write_ad(f, 11, 9, 300, 250, 7, true,
+					    "https://cdn.example/1.png",
+					    "https://adv.example/l"), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(inventory_parse(buf, len, "w", &inv, err, sizeof(err)), 0);
+	assert_string_equal(inv->version, "v-1");
+	assert_string_equal(inventory_pub(inv, 3)->domains, "news.example,b.example");
+	assert_string_equal(inventory_pub(inv, 4)->domains, "-");
+	assert_false(inventory_camp(inv, 9)->active);
+	assert_int_equal(inventory_zone(inv, 5)->pub, 3);
+	a = inventory_ad(inv, 11);
+	assert_non_null(a);
+	assert_true(a->unsigned_ok);
+	assert_int_equal(a->weight, 7);
+	assert_int_equal(a->landing_len, strlen("https://adv.example/l"));
+	inventory_free(inv);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_and_fields),
 		cmocka_unit_test(test_refusals_name_the_line),
 		cmocka_unit_test(test_pick_respects_eligibility),
+		cmocka_unit_test(test_writer_reads_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
