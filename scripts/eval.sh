@@ -161,6 +161,8 @@ curve() {
 }
 
 first=${SEEDS%% *}
+# the first run's folder: seedN for adlog-gen, redteamN for the red team
+case ${GENS%% *} in gen) firstdir=seed$first ;; *) firstdir=${GENS%% *}$first ;; esac
 target="make $MARK"
 {
 	echo "Run by \`$target\` with the default thresholds: generators $GENS,"
@@ -185,7 +187,7 @@ target="make $MARK"
 	echo "Default seed in detail (the other seeds: \`$DIR/report.md\` after"
 	echo "\`$target\`; HTML copies \`$DIR/seed*/eval.html\`):"
 	echo
-	cat "$DIR/seed$first/report.md"
+	cat "$DIR/$firstdir/report.md"
 } >"$DIR/doc.md"
 cat "$DIR/doc.md"
 if [ "$DOC" != - ]; then
