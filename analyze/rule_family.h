@@ -137,57 +137,6 @@ extern const struct rule_param rules_core_params[];
 /* The state family f's init() made for r; NULL if f is not in the table. */
 void *rules_state(const struct rules *r, const struct rule_family *f);
 
-/* ---- the tables: analyze's one table (table.h), keyed by hash ---- */
-
-/* Transitional names: the families move to table.h's functions one by
- * one, and these go with the last. */
-#define rules_table table
-
-static inline struct table *tab_new(size_t vsize, size_t max, uint64_t *full)
-{
-	return table_new(0, vsize, max, full);
-}
-
-static inline void tab_free(struct table *t)
-{
-	table_free(t);
-}
-
-static inline size_t tab_bytes(const struct table *t)
-{
-	return table_bytes(t);
-}
-
-static inline void tab_clear(struct table *t)
-{
-	table_clear(t);
-}
-
-static inline uint64_t *slot_at(const struct table *t, size_t i)
-{
-	return (uint64_t *)(void *)(t->slots + i * t->ssize);
-}
-
-static inline void *tab_find(const struct table *t, uint64_t key)
-{
-	return table_find(t, key, NULL);
-}
-
-static inline void tab_prefetch(const struct table *t, uint64_t key)
-{
-	table_prefetch(t, key);
-}
-
-static inline void *tab_put(struct table *t, uint64_t key, bool *isnew)
-{
-	return table_put(t, key, NULL, isnew);
-}
-
-/* Each slot of t holding a key, with its value. */
-#define TAB_EACH(t, i, s) \
-	for (size_t i = 0; i < (t)->cap; i++) \
-		for (const uint64_t *s = slot_at(t, i); s && *s; s = NULL)
-
 /* ---- sliding window: two tables, the older dropped every period ---- */
 
 struct rules_window {
@@ -265,12 +214,6 @@ static inline uint64_t hash3(uint64_t a, uint64_t b, uint64_t c,
 	uint64_t v[3] = { a, b, c };
 
 	return XXH3_64bits_withSeed(v, sizeof(v), tag);
-}
-
-/* Transitional name of mix_u64() (mix.h). */
-static inline uint64_t mix(uint64_t x)
-{
-	return mix_u64(x);
 }
 
 /* ---- what every family may read ---- */
