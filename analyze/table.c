@@ -152,22 +152,6 @@ bool table_remove(struct table *t, uint64_t hash, const void *key)
 	return true;
 }
 
-void *table_next(const struct table *t, size_t *cursor, uint64_t *hash)
-{
-	for (size_t i = *cursor; i < t->cap; i++) {
-		uint64_t *s = slot_at(t, i);
-
-		if (*s) {
-			*cursor = i + 1;
-			if (hash)
-				*hash = *s;
-			return s + 1;
-		}
-	}
-	*cursor = t->cap;
-	return NULL;
-}
-
 void *table_pack(struct table *t, size_t *n)
 {
 	size_t k = 0;

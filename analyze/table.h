@@ -1,7 +1,8 @@
 /* table.h - analyze's one hash table: open addressing with linear probing,
  * a hard cap on entries given at init, no allocation per entry, a whole
- * table cleared with one memset.  The rules, the look-back, the rollups
- * and the merge's copy window keep their state in it.
+ * table cleared with one memset.  The rules, the look-back, the rollups,
+ * the merge's copy window and the publisher scores' clicking addresses
+ * keep their state in it.
  *
  * Written here rather than taken from uthash: uthash allocates per entry
  * and has no cap, and the rules' per-event cost is mostly these lookups
@@ -68,7 +69,8 @@ bool table_remove(struct table *t, uint64_t hash, const void *key);
  * its hash in *hash when not NULL; *cursor moves past it.  NULL at the
  * end.  Entries come in slot order; inserting or removing while iterating
  * may skip or repeat entries. */
-void *table_next(const struct table *t, size_t *cursor, uint64_t *hash);
+static inline void *table_next(const struct table *t, size_t *cursor,
+				uint64_t *hash);
 
 /* Move every value to the front of the table's memory, vsize bytes apart
  * in slot order, and return them (*n of them): an array that lives until
@@ -142,6 +144,23 @@ static inline void *table_put(struct table *t, uint64_t hash,
 		memcpy(s + 1, key, t->ksize);
 	t->n++;
 	return s + 1;
+}
+
+static inline void *table_next(const struct table *t, size_t *cursor,
+				uint64_t *hash)
+{
+	for (size_t i = *cursor; i < t->cap; i++) {
+		uint64_t *s = (uint64_t *)(void *)(t->slots + i * t->ssize);
+
+		if (*s) {
+			*cursor = i + 1;
+			if (hash)
+				*hash = *s;
+			return s + 1;
+		}
+	}
+	*cursor = t->cap;
+	return NULL;
 }
 
 /* Fetch the cache line the slot of hash starts at. */
