@@ -467,7 +467,10 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 /* ---- copies ---- */
 
 /* Drop ids older than the window, before the table would grow: a table at
- * most a quarter full of the ids still in it. */
+ * most a quarter full of the ids still in it, and of room for SEEN_MIN
+ * ids at least (a small window would rebuild every few records). */
+#define SEEN_MIN 512
+
 static int seen_rebuild(struct hour_merge *m)
 {
 	int64_t lim = m->max_ts - HOUR_COPY_WINDOW_MS;
@@ -478,7 +481,9 @@ static int seen_rebuild(struct hour_merge *m)
 
 	for (size_t i = 0; (x = table_next(&m->seen, &i, NULL)); )
 		keep += x->ts >= lim;
-	if (seen_init(&n) || table_reserve(&n, 2 * (keep + 1))) {
+	if (seen_init(&n) ||
+	    table_reserve(&n, 2 * (keep + 1) > SEEN_MIN ? 2 * (keep + 1) :
+			  SEEN_MIN)) {
 		table_release(&n);
 		return -ENOMEM;
 	}
