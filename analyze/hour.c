@@ -85,6 +85,19 @@ static void seek(struct hour_merge *m, size_t i, int64_t from)
 			c->i++;
 }
 
+/* (id, type)'s hash: id and hash name one (id, type), as mix_u64 is a
+ * bijection. */
+static uint64_t seen_hash(uint64_t id, int64_t type)
+{
+	return mix_u64(id ^ (uint64_t)type << 61);
+}
+
+static int seen_init(struct table *t)
+{
+	return table_init(t, sizeof(uint64_t), sizeof(struct hour_seen),
+			  HOUR_SEEN_MAX, NULL);
+}
+
 int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 {
 	memset(m, 0, sizeof(*m));
@@ -93,7 +106,7 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 	m->max_ts = INT64_MIN / 2;
 	m->cur = calloc(h->n ? h->n : 1, sizeof(*m->cur));
 	m->heap = calloc(h->n ? h->n : 1, sizeof(*m->heap));
-	if (!m->cur || !m->heap) {
+	if (!m->cur || !m->heap || seen_init(&m->seen)) {
 		hour_merge_release(m);
 		return -ENOMEM;
 	}
@@ -113,40 +126,37 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 
 /* ---- copies ---- */
 
-static size_t seen_slot(const struct hour_seen *v, size_t cap, uint64_t id,
-			int64_t type)
-{
-	uint64_t x = (id ^ (uint64_t)type << 61) * 0x9e3779b97f4a7c15ull;
-	size_t j = (size_t)(x ^ x >> 29) & (cap - 1);
+/* Drop ids older than the window, before the table would grow: a table at
+ * most a quarter full of the ids still in it, and of room for SEEN_MIN
+ * ids at least (a small window would rebuild every few records). */
+#define SEEN_MIN 512
 
-	while (v[j].tk && (v[j].id != id || (v[j].tk & 3) != type))
-		j = (j + 1) & (cap - 1);
-	return j;
-}
-
-/* Drop ids older than the window; make the table at most a quarter full. */
 static int seen_rebuild(struct hour_merge *m)
 {
 	int64_t lim = m->max_ts - HOUR_COPY_WINDOW_MS;
-	size_t keep = 0, nc = 1024;
-	struct hour_seen *n;
+	const struct hour_seen *x;
+	struct table n;
+	uint64_t h;
+	size_t keep = 0;
 
-	for (size_t i = 0; i < m->seencap; i++)
-		keep += m->seen[i].tk && (m->seen[i].tk >> 2) >= lim;
-	while ((keep + 1) * 4 > nc)
-		nc *= 2;
-	if (!(n = calloc(nc, sizeof(*n))))
+	for (size_t i = 0; (x = table_next(&m->seen, &i, NULL)); )
+		keep += x->ts >= lim;
+	if (seen_init(&n) ||
+	    table_reserve(&n, 2 * (keep + 1) > SEEN_MIN ? 2 * (keep + 1) :
+			  SEEN_MIN)) {
+		table_release(&n);
 		return -ENOMEM;
-	for (size_t i = 0; i < m->seencap; i++) {
-		const struct hour_seen *x = &m->seen[i];
-
-		if (x->tk && (x->tk >> 2) >= lim)
-			n[seen_slot(n, nc, x->id, x->tk & 3)] = *x;
 	}
-	free(m->seen);
+	for (size_t i = 0; (x = table_next(&m->seen, &i, &h)); ) {
+		bool isnew;
+
+		struct hour_seen *y;
+
+		if (x->ts >= lim && (y = table_put(&n, h, &x->id, &isnew)))
+			*y = *x;
+	}
+	table_release(&m->seen);
 	m->seen = n;
-	m->seencap = nc;
-	m->nseen = keep;
 	return 0;
 }
 
@@ -156,22 +166,20 @@ static int seen_before(struct hour_merge *m, const struct seg_record *rec)
 {
 	/* an impression may carry the id of the served event it renders */
 	int64_t type = rec->type == 'c' ? 1 : rec->type == 's' ? 2 : 0;
-	size_t j;
+	struct hour_seen *x;
+	bool isnew;
 
 	if (rec->ts_ms > m->max_ts)
 		m->max_ts = rec->ts_ms;
-	if ((m->nseen + 1) * 2 > m->seencap && seen_rebuild(m))
+	if (2 * (m->seen.n + 1) > m->seen.cap && seen_rebuild(m))
 		return -ENOMEM;
-	j = seen_slot(m->seen, m->seencap, rec->id, type);
-	if (m->seen[j].tk) {
-		/* an entry past the window is a different event */
-		if ((m->seen[j].tk >> 2) >= m->max_ts - HOUR_COPY_WINDOW_MS)
-			return 1;
-		m->seen[j].tk = rec->ts_ms << 2 | type;
-		return 0;
-	}
-	m->seen[j] = (struct hour_seen){ rec->id, rec->ts_ms << 2 | type };
-	m->nseen++;
+	x = table_put(&m->seen, seen_hash(rec->id, type), &rec->id, &isnew);
+	if (!x)
+		return -ENOMEM;
+	/* an entry past the window is a different event */
+	if (!isnew && x->ts >= m->max_ts - HOUR_COPY_WINDOW_MS)
+		return 1;
+	x->ts = rec->ts_ms;
 	return 0;
 }
 
@@ -221,10 +229,8 @@ void hour_merge_release(struct hour_merge *m)
 {
 	free(m->cur);
 	free(m->heap);
-	free(m->seen);
+	table_release(&m->seen);
 	m->cur = NULL;
 	m->heap = NULL;
-	m->seen = NULL;
-	m->seencap = m->nseen = 0;
 	m->nheap = 0;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "hourdir.h"
+#include "table.h"
 
 /* ---- the merged stream ---- */
 
@@ -27,11 +28,11 @@ struct hour_merge_cur {
 	size_t block;
 };
 
-/* An event id met in the stream's last HOUR_COPY_WINDOW_MS of time. */
+/* An event id met in the stream's last HOUR_COPY_WINDOW_MS of time (a
+ * value of hour_merge.seen, keyed by id and, in its hash, type). */
 struct hour_seen {
 	uint64_t id;
-	int64_t tk;                 /* ts_ms << 2 | type (0 i, 1 c, 2 s);
-				       0 = empty slot */
+	int64_t ts;
 };
 
 /* A copy of an event (the same type and id again: a spool file shipped
@@ -39,10 +40,12 @@ struct hour_seen {
  * the merge, ordered by (ts, id), brings it right after the event; ids are
  * remembered for this much stream time, which also covers segments a
  * little out of time order (serve's threads).  Memory: the events of the
- * window (16 bytes each, a table at most half full), not of the hour: an
+ * window (24 bytes each, a table at most half full), not of the hour: an
  * exact set of an hour's ids would be 83 M x 16 bytes at the seed's
- * scale. */
+ * scale.  The table's cap only stops a runaway stream before it takes the
+ * machine's memory. */
 #define HOUR_COPY_WINDOW_MS 5000
+#define HOUR_SEEN_MAX (1u << 28)
 
 struct hour_merge {
 	struct hour_set *h;
@@ -51,8 +54,7 @@ struct hour_merge {
 	size_t nheap;
 	uint64_t out_of_order;       /* records older than their predecessor */
 	int64_t last_ts, max_ts;
-	struct hour_seen *seen;      /* open addressing, cap a power of 2 */
-	size_t nseen, seencap;
+	struct table seen;           /* of struct hour_seen */
 	uint64_t copies;             /* records skipped as copies */
 	bool nomem;
 };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "grow.h"
 #include "parse.h"
 
 struct load_price {
@@ -50,20 +51,6 @@ static int col_u32(const struct db_stmt *s, unsigned i, uint32_t *out)
 	if (db_col_u64(s, i, &v) || v > UINT32_MAX)
 		return DB_ERR;
 	*out = (uint32_t)v;
-	return 0;
-}
-
-static int grow(void **arr, size_t n, size_t *cap, size_t elem)
-{
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	*cap = *cap ? *cap * 2 : 256;
-	p = realloc(*arr, *cap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
 	return 0;
 }
 
@@ -173,8 +160,8 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 		struct load_price *p;
 		const char *pr = db_col(&s, 1, NULL);
 
-		if ((rc = grow((void **)&l->camps, l->ncamps, &cap,
-			       sizeof(*l->camps)))) {
+		if ((rc = grow_array((void **)&l->camps, &cap, l->ncamps,
+				     sizeof(*l->camps)))) {
 			snprintf(err, errlen, "out of memory");
 			rc = DB_ERR;
 			goto out_stmt;
@@ -203,7 +190,8 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 	while ((rc = db_fetch(&s, err, errlen)) == 1) {
 		struct load_pub *p;
 
-		if (grow((void **)&l->pubs, l->npubs, &cap, sizeof(*l->pubs))) {
+		if (grow_array((void **)&l->pubs, &cap, l->npubs,
+			       sizeof(*l->pubs))) {
 			snprintf(err, errlen, "out of memory");
 			rc = DB_ERR;
 			goto out_stmt;
@@ -496,7 +484,8 @@ static int stats_diff(struct db *db, const char *hs, const struct rollup *r,
 			continue;
 		}
 		if (d->ngone == d->gcap &&
-		    grow((void **)&d->gone, d->ngone, &d->gcap, sizeof(k))) {
+		    grow_array((void **)&d->gone, &d->gcap, d->ngone,
+			       sizeof(k))) {
 			snprintf(err, errlen, "out of memory");
 			rc = DB_ERR;
 			goto out_stmt;

@@ -21,21 +21,21 @@
 
 #define NOT_FOUND INT64_MAX
 
+/* The tables' values; each begins with its key. */
 struct lb_imp {
-	uint64_t imp;               /* 0 = empty slot */
+	uint64_t imp;               /* the key */
 	int64_t ts;                 /* impression time, NOT_FOUND */
 	bool clicked_before;
 };
 
 struct lb_saw {
-	uint64_t key;               /* hash of (visitor, ad); 0 = empty */
-	uint64_t visitor;
+	uint64_t visitor;           /* the key: visitor and ad */
 	uint32_t ad;
 	int64_t first_ts;           /* earliest impression seen, NOT_FOUND */
 };
+#define SAW_KEY_BYTES (offsetof(struct lb_saw, ad) + sizeof(uint32_t))
 
-struct lb_addr {
-	uint64_t akey;              /* 0 = empty slot */
+struct lb_addr {                /* keyed by the address key alone */
 	uint64_t last_imp;          /* impression of its last click */
 	uint32_t distinct;          /* clicks on another impression than the
 				       click before */
@@ -46,19 +46,10 @@ struct lb_addr {
 	bool seen_before;           /* had an impression in an earlier hour */
 };
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
+/* (visitor, ad)'s hash: its table's and its key in the hour filters. */
 static uint64_t saw_key(uint64_t visitor, uint32_t ad)
 {
-	uint64_t k = mix64(visitor ^ ((uint64_t)ad * 0x9e3779b97f4a7c15ull));
+	uint64_t k = mix_pair(visitor, ad);
 
 	return k ? k : 1;
 }
@@ -66,9 +57,24 @@ static uint64_t saw_key(uint64_t visitor, uint32_t ad)
 /* An address's key in the hour filters (apart from every saw_key). */
 static uint64_t addr_seen_key(uint64_t akey)
 {
-	uint64_t k = mix64(akey ^ 0x5ee9add7e55ee9adull) ^ 0xadd7ull;
+	uint64_t k = mix_u64(akey ^ 0x5ee9add7e55ee9adull) ^ 0xadd7ull;
 
 	return k ? k : 1;
+}
+
+/* Every table of the look-back. */
+static int lb_table_init(struct table *t, size_t ksize, size_t vsize)
+{
+	int rc = table_init(t, ksize, vsize, LOOKBACK_TABLE_MAX, NULL);
+
+	if (!rc)
+		table_dense(t);
+	return rc;
+}
+
+static int addrs_init(struct table *t)
+{
+	return lb_table_init(t, 0, sizeof(struct lb_addr));
 }
 
 int lookback_init(struct lookback *lb, const char *data_dir,
@@ -78,226 +84,102 @@ int lookback_init(struct lookback *lb, const char *data_dir,
 	lb->data_dir = data_dir;
 	lb->lookback_ms = lookback_ms;
 	lb->imp_bits = calloc(LOOKBACK_FILTER_BITS / 64, sizeof(uint64_t));
-	return lb->imp_bits ? 0 : -ENOMEM;
+	if (!lb->imp_bits ||
+	    lb_table_init(&lb->imps, sizeof(uint64_t), sizeof(struct lb_imp)) ||
+	    lb_table_init(&lb->saw, SAW_KEY_BYTES, sizeof(struct lb_saw)) ||
+	    lb_table_init(&lb->ads, sizeof(uint32_t), sizeof(uint32_t)) ||
+	    addrs_init(&lb->addrs)) {
+		lookback_release(lb);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void lookback_release(struct lookback *lb)
 {
-	free(lb->imps);
+	table_release(&lb->imps);
 	free(lb->imp_bits);
-	free(lb->saw);
-	free(lb->ads);
-	free(lb->addrs.v);
+	table_release(&lb->saw);
+	table_release(&lb->ads);
+	table_release(&lb->addrs);
 	memset(lb, 0, sizeof(*lb));
 }
 
-/* ---- the three sets; each grows at 3/4 full ---- */
+/* ---- the four sets ---- */
 
 static uint64_t filter_bit(uint64_t imp)
 {
-	return mix64(imp) >> (64 - 21);
+	return mix_u64(imp) >> (64 - 21);
 }
 
 static struct lb_imp *imp_find(const struct lookback *lb, uint64_t imp)
 {
-	size_t j;
-	uint64_t f;
+	uint64_t f = filter_bit(imp);
 
-	if (!lb->icap)
-		return NULL;
-	f = filter_bit(imp);
 	if (!(lb->imp_bits[f / 64] & (1ull << (f % 64))))
 		return NULL;
-	j = mix64(imp) & (lb->icap - 1);
-	while (lb->imps[j].imp) {
-		if (lb->imps[j].imp == imp)
-			return &lb->imps[j];
-		j = (j + 1) & (lb->icap - 1);
-	}
-	return NULL;
+	return table_find(&lb->imps, mix_u64(imp), &imp);
 }
 
 static int imp_add(struct lookback *lb, uint64_t imp)
 {
-	size_t j;
+	bool isnew;
+	struct lb_imp *m = table_put(&lb->imps, mix_u64(imp), &imp, &isnew);
+	uint64_t f = filter_bit(imp);
 
-	if ((lb->nimps + 1) * 4 > lb->icap * 3) {
-		size_t nc = lb->icap ? lb->icap * 2 : 1024;
-		struct lb_imp *n = calloc(nc, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		for (size_t i = 0; i < lb->icap; i++) {
-			if (!lb->imps[i].imp)
-				continue;
-			j = mix64(lb->imps[i].imp) & (nc - 1);
-			while (n[j].imp)
-				j = (j + 1) & (nc - 1);
-			n[j] = lb->imps[i];
-		}
-		free(lb->imps);
-		lb->imps = n;
-		lb->icap = nc;
+	if (!m)
+		return -ENOMEM;
+	if (isnew) {
+		m->ts = NOT_FOUND;
+		lb->imp_bits[f / 64] |= 1ull << (f % 64);
 	}
-	j = mix64(imp) & (lb->icap - 1);
-	while (lb->imps[j].imp) {
-		if (lb->imps[j].imp == imp)
-			return 0;
-		j = (j + 1) & (lb->icap - 1);
-	}
-	lb->imps[j] = (struct lb_imp){ imp, NOT_FOUND, false };
-	lb->nimps++;
-	j = filter_bit(imp);
-	lb->imp_bits[j / 64] |= 1ull << (j % 64);
 	return 0;
 }
 
 static struct lb_saw *saw_find(const struct lookback *lb, uint64_t visitor,
 			       uint32_t ad)
 {
-	uint64_t k = saw_key(visitor, ad);
-	size_t j;
+	struct lb_saw want = { .visitor = visitor, .ad = ad };
 
-	if (!lb->scap)
-		return NULL;
-	j = k & (lb->scap - 1);
-	while (lb->saw[j].key) {
-		struct lb_saw *s = &lb->saw[j];
-
-		if (s->key == k && s->visitor == visitor && s->ad == ad)
-			return s;
-		j = (j + 1) & (lb->scap - 1);
-	}
-	return NULL;
+	return table_find(&lb->saw, saw_key(visitor, ad), &want);
 }
 
 static int saw_add(struct lookback *lb, uint64_t visitor, uint32_t ad)
 {
-	uint64_t k = saw_key(visitor, ad);
-	size_t j;
+	struct lb_saw want = { .visitor = visitor, .ad = ad }, *w;
+	bool isnew;
 
-	if ((lb->nsaw + 1) * 4 > lb->scap * 3) {
-		size_t nc = lb->scap ? lb->scap * 2 : 256;
-		struct lb_saw *n = calloc(nc, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		for (size_t i = 0; i < lb->scap; i++) {
-			if (!lb->saw[i].key)
-				continue;
-			j = lb->saw[i].key & (nc - 1);
-			while (n[j].key)
-				j = (j + 1) & (nc - 1);
-			n[j] = lb->saw[i];
-		}
-		free(lb->saw);
-		lb->saw = n;
-		lb->scap = nc;
-	}
-	if (saw_find(lb, visitor, ad))
-		return 0;
-	j = k & (lb->scap - 1);
-	while (lb->saw[j].key)
-		j = (j + 1) & (lb->scap - 1);
-	lb->saw[j] = (struct lb_saw){ k, visitor, ad, NOT_FOUND };
-	lb->nsaw++;
+	w = table_put(&lb->saw, saw_key(visitor, ad), &want, &isnew);
+	if (!w)
+		return -ENOMEM;
+	if (isnew)
+		w->first_ts = NOT_FOUND;
 	return 0;
 }
 
 static bool ad_has(const struct lookback *lb, uint32_t ad)
 {
-	size_t j;
-
-	if (!lb->acap)
-		return false;
-	j = mix64(ad + 1) & (lb->acap - 1);
-	while (lb->ads[j]) {
-		if (lb->ads[j] == ad + 1)
-			return true;
-		j = (j + 1) & (lb->acap - 1);
-	}
-	return false;
+	return table_find(&lb->ads, mix_u64(ad), &ad) != NULL;
 }
 
 static int ad_add(struct lookback *lb, uint32_t ad)
 {
-	size_t j;
+	bool isnew;
 
-	if (ad_has(lb, ad))
-		return 0;
-	if ((lb->nads + 1) * 2 > lb->acap) {
-		size_t nc = lb->acap ? lb->acap * 2 : 64;
-		uint32_t *n = calloc(nc, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		for (size_t i = 0; i < lb->acap; i++) {
-			if (!lb->ads[i])
-				continue;
-			j = mix64(lb->ads[i]) & (nc - 1);
-			while (n[j])
-				j = (j + 1) & (nc - 1);
-			n[j] = lb->ads[i];
-		}
-		free(lb->ads);
-		lb->ads = n;
-		lb->acap = nc;
-	}
-	j = mix64(ad + 1) & (lb->acap - 1);
-	while (lb->ads[j])
-		j = (j + 1) & (lb->acap - 1);
-	lb->ads[j] = ad + 1;        /* ad 0 is legal (unknown); 0 marks empty */
-	lb->nads++;
-	return 0;
+	return table_put(&lb->ads, mix_u64(ad), &ad, &isnew) ? 0 : -ENOMEM;
 }
 
-static struct lb_addr *addr_find(const struct lb_addrs *t, uint64_t akey)
+static struct lb_addr *addr_find(const struct table *t, uint64_t akey)
 {
-	size_t j;
-
-	if (!t->cap || !akey)
-		return NULL;
-	j = mix64(akey) & (t->cap - 1);
-	while (t->v[j].akey) {
-		if (t->v[j].akey == akey)
-			return &t->v[j];
-		j = (j + 1) & (t->cap - 1);
-	}
-	return NULL;
+	return table_find(t, akey, NULL);
 }
 
 /* The entry of akey (made with zero counts); NULL when out of memory. */
-static struct lb_addr *addr_add(struct lb_addrs *t, uint64_t akey)
+static struct lb_addr *addr_add(struct table *t, uint64_t akey)
 {
-	struct lb_addr *a = addr_find(t, akey);
-	size_t j;
+	bool isnew;
 
-	if (a)
-		return a;
-	if ((t->n + 1) * 4 > t->cap * 3) {
-		size_t nc = t->cap ? t->cap * 2 : 256;
-		struct lb_addr *n = calloc(nc, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->v[i].akey)
-				continue;
-			j = mix64(t->v[i].akey) & (nc - 1);
-			while (n[j].akey)
-				j = (j + 1) & (nc - 1);
-			n[j] = t->v[i];
-		}
-		free(t->v);
-		t->v = n;
-		t->cap = nc;
-	}
-	j = mix64(akey) & (t->cap - 1);
-	while (t->v[j].akey)
-		j = (j + 1) & (t->cap - 1);
-	t->v[j] = (struct lb_addr){ .akey = akey };
-	t->n++;
-	return &t->v[j];
+	return table_put(t, akey, NULL, &isnew);
 }
 
 /* ---- the callbacks ---- */
@@ -374,21 +256,15 @@ void lookback_callbacks(struct lookback *lb, struct rules_lookback *out)
 
 static void reset(struct lookback *lb)
 {
-	if (lb->imps)
-		memset(lb->imps, 0, lb->icap * sizeof(*lb->imps));
+	table_clear(&lb->imps);
 	memset(lb->imp_bits, 0, LOOKBACK_FILTER_BITS / 8);
-	if (lb->saw)
-		memset(lb->saw, 0, lb->scap * sizeof(*lb->saw));
-	if (lb->ads)
-		memset(lb->ads, 0, lb->acap * sizeof(*lb->ads));
-	lb->nimps = lb->nsaw = lb->nads = 0;
+	table_clear(&lb->saw);
+	table_clear(&lb->ads);
 	lb->hours_scanned = 0;
 	lb->records_scanned = lb->imps_found = lb->unsigned_found = 0;
 	lb->seen_built = lb->seen_read = 0;
 	lb->unsigned_found_seen = 0;
-	if (lb->addrs.v)
-		memset(lb->addrs.v, 0, lb->addrs.cap * sizeof(*lb->addrs.v));
-	lb->addrs.n = 0;
+	table_clear(&lb->addrs);
 	lb->addr_built = lb->addr_read = 0;
 }
 
@@ -473,7 +349,7 @@ static void see_impression(struct lookback *lb, const struct seg_record *x,
 		m->ts = x->ts_ms;
 		lb->imps_found++;
 	}
-	if (lb->nsaw && x->ts_ms >= lb->unsigned_from && ad_has(lb, x->ad)) {
+	if (lb->saw.n && x->ts_ms >= lb->unsigned_from && ad_has(lb, x->ad)) {
 		uint64_t keys[2];
 		unsigned nk = rules_saw_keys(x, hour_ua_hash(sg, x->ua), keys);
 
@@ -521,7 +397,7 @@ static void scan(struct lookback *lb, struct hour_set *h)
 
 /* The file: this header, then the filter's blocks. */
 struct seen_header {
-	char magic[8];              /* "ADLSEEN2" */
+	char magic[8];              /* "ADLSEEN3" */
 	uint32_t log2_bits;
 	uint32_t spare;
 	char digest[40];            /* the hour's segment set it was made of */
@@ -621,7 +497,7 @@ static void seen_save(const struct lookback *lb, const struct hour_set *e,
 	while ((1ull << log2) < b->nblocks * 512)
 		log2++;
 	memset(&hd, 0, sizeof(hd));
-	memcpy(hd.magic, "ADLSEEN2", 8);
+	memcpy(hd.magic, "ADLSEEN3", 8);
 	hd.log2_bits = log2;
 	snprintf(hd.digest, sizeof(hd.digest), "%s", e->digest);
 	hd.keys = keys;
@@ -653,7 +529,7 @@ static size_t seen_map(const struct lookback *lb, const struct hour_set *e,
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
 	if (fstat(fd, &st) || read(fd, &hd, sizeof(hd)) != (ssize_t)sizeof(hd) ||
-	    memcmp(hd.magic, "ADLSEEN2", 8) || hd.log2_bits < 9 ||
+	    memcmp(hd.magic, "ADLSEEN3", 8) || hd.log2_bits < 9 ||
 	    hd.log2_bits > 36 || strncmp(hd.digest, e->digest, sizeof(hd.digest)) ||
 	    (uint64_t)st.st_size != sizeof(hd) + (1ull << hd.log2_bits) / 8) {
 		close(fd);
@@ -675,7 +551,7 @@ static size_t seen_map(const struct lookback *lb, const struct hour_set *e,
  * impressions before (hot_addr asks of its impressions now). */
 static bool addr_probed(const struct lb_addr *a)
 {
-	return a->akey && (a->now || a->distinct >= 2);
+	return a->now || a->distinct >= 2;
 }
 
 /* Ask hour h's filter about every unsigned click not answered yet (counts
@@ -687,6 +563,9 @@ static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
 {
 	struct hour_set e;
 	struct sketch_bloom b;
+	struct lb_saw *w;
+	struct lb_addr *a;
+	uint64_t key;
 	void *map = NULL;
 	size_t maplen;
 	bool built = false;
@@ -720,26 +599,19 @@ static int seen_hour(struct lookback *lb, uint32_t h, size_t *left,
 		lb->seen_built++;
 	}
 	lb->seen_read++;
-	for (size_t i = 0; i < lb->scap && *left; i++) {
-		struct lb_saw *w = &lb->saw[i];
-
-		if (w->key && w->first_ts == NOT_FOUND &&
-		    sketch_bloom_has(&b, w->key)) {
+	for (size_t i = 0; *left && (w = table_next(&lb->saw, &i, &key)); )
+		if (w->first_ts == NOT_FOUND && sketch_bloom_has(&b, key)) {
 			w->first_ts = hour_start_ms(h);
 			lb->unsigned_found++;
 			lb->unsigned_found_seen++;
 			(*left)--;
 		}
-	}
-	for (size_t i = 0; i < lb->addrs.cap && probe; i++) {
-		struct lb_addr *a = &lb->addrs.v[i];
-
+	for (size_t i = 0; probe && (a = table_next(&lb->addrs, &i, &key)); )
 		if (addr_probed(a) &&
-		    sketch_bloom_has(&b, addr_seen_key(a->akey))) {
+		    sketch_bloom_has(&b, addr_seen_key(key))) {
 			a->seen_before = true;
 			a->seen_hours++;
 		}
-	}
 	if (built)
 		sketch_bloom_release(&b);
 	else
@@ -757,10 +629,13 @@ static int seen_resolve(struct lookback *lb, uint32_t hour, char *err,
 	size_t left = 0, none = 0;
 	bool probe = false;
 
-	for (size_t i = 0; i < lb->scap; i++)
-		left += lb->saw[i].key && lb->saw[i].first_ts == NOT_FOUND;
-	for (size_t i = 0; i < lb->addrs.cap && !probe; i++)
-		probe = addr_probed(&lb->addrs.v[i]);
+	const struct lb_saw *w;
+	const struct lb_addr *a;
+
+	for (size_t i = 0; (w = table_next(&lb->saw, &i, NULL)); )
+		left += w->first_ts == NOT_FOUND;
+	for (size_t i = 0; !probe && (a = table_next(&lb->addrs, &i, NULL)); )
+		probe = addr_probed(a);
 	for (int d = 1; d <= hours && (left || probe); d++) {
 		/* the unsigned clicks' first hours were read exactly */
 		size_t *l = d > LOOKBACK_UNSIGNED_HOURS ? &left : &none;
@@ -788,7 +663,7 @@ struct addr_rec {
 /* Hour e's summary: every address that clicked (a click ingest did not
  * flag), its clicks on distinct impressions and its impressions, as the
  * rules count them in their own hour. */
-static int addr_build(struct hour_set *e, struct lb_addrs *t)
+static int addr_build(struct hour_set *e, struct table *t)
 {
 	const struct seg_record *x;
 	struct hour_seg *sg;
@@ -827,8 +702,10 @@ static int addr_path(const struct lookback *lb, const struct hour_set *e,
 
 /* A cache, like the seen filters: written aside and renamed. */
 static void addr_save(const struct lookback *lb, const struct hour_set *e,
-		      const struct lb_addrs *t)
+		      const struct table *t)
 {
+	const struct lb_addr *a;
+	uint64_t akey;
 	struct addr_header hd;
 	char path[4096], tmp[4200];
 	FILE *f;
@@ -846,12 +723,10 @@ static void addr_save(const struct lookback *lb, const struct hour_set *e,
 	if (!(f = fopen(tmp, "wbe")))
 		return;
 	bad |= fwrite(&hd, sizeof(hd), 1, f) != 1;
-	for (size_t i = 0; i < t->cap && !bad; i++) {
-		struct addr_rec r = { t->v[i].akey, t->v[i].distinct,
-				      t->v[i].imps };
+	for (size_t i = 0; !bad && (a = table_next(t, &i, &akey)); ) {
+		struct addr_rec r = { akey, a->distinct, a->imps };
 
-		if (r.akey)
-			bad |= fwrite(&r, sizeof(r), 1, f) != 1;
+		bad |= fwrite(&r, sizeof(r), 1, f) != 1;
 	}
 	if (fclose(f) || bad || rename(tmp, path)) {
 		unlink(tmp);
@@ -917,8 +792,10 @@ static int addr_resolve(struct lookback *lb, uint32_t hour, char *err,
 	int hours = (int)((lb->lookback_ms + 3599999) / 3600000);
 
 	for (int d = 1; d <= hours; d++) {
-		struct lb_addrs t = { 0 };
+		const struct lb_addr *a;
+		struct table t;
 		struct hour_set e;
+		uint64_t akey;
 		int rc;
 
 		if (hour_scan(&e, lb->data_dir, hour_add(hour, -d), err, errlen))
@@ -937,19 +814,21 @@ static int addr_resolve(struct lookback *lb, uint32_t hour, char *err,
 			hour_release(&e);
 			return -1;
 		}
-		rc = addr_build(&e, &t);
+		rc = addrs_init(&t);
+		if (!rc)
+			rc = addr_build(&e, &t);
 		if (!rc)
 			rc = hour_read_error(&e, err, errlen);
 		else
 			snprintf(err, errlen, "out of memory");
 		if (!rc) {
 			addr_save(lb, &e, &t);
-			for (size_t i = 0; i < t.cap && !rc; i++) {
-				struct addr_rec r = { t.v[i].akey,
-						      t.v[i].distinct,
-						      t.v[i].imps };
+			for (size_t i = 0;
+			     !rc && (a = table_next(&t, &i, &akey)); ) {
+				struct addr_rec r = { akey, a->distinct,
+						      a->imps };
 
-				if (r.akey && addr_add_counts(lb, &r, 1)) {
+				if (addr_add_counts(lb, &r, 1)) {
 					snprintf(err, errlen, "out of memory");
 					rc = -1;
 				}
@@ -957,7 +836,7 @@ static int addr_resolve(struct lookback *lb, uint32_t hour, char *err,
 			lb->addr_built++;
 			lb->addr_read++;
 		}
-		free(t.v);
+		table_release(&t);
 		hour_release(&e);
 		if (rc)
 			return -1;
@@ -968,6 +847,7 @@ static int addr_resolve(struct lookback *lb, uint32_t hour, char *err,
 int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 		     struct hour_set *prev, char *err, size_t errlen)
 {
+	const struct lb_imp *m;
 	int64_t first_ms;
 	uint32_t first, h;
 	int rc;
@@ -982,18 +862,15 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 	/* the earliest hour any click's impression id names, within reach */
 	first = cur->hour;
 	first_ms = lb->hour_start_ms - lb->lookback_ms;
-	for (size_t i = 0; i < lb->icap; i++) {
-		int64_t ms;
+	for (size_t i = 0; (m = table_next(&lb->imps, &i, NULL)); ) {
+		int64_t ms = eventid_ms(m->imp);
 
-		if (!lb->imps[i].imp)
-			continue;
-		ms = eventid_ms(lb->imps[i].imp);
 		if (ms < first_ms || ms >= lb->hour_start_ms)
 			continue;
 		if (hour_of_ms(ms) < first)
 			first = hour_of_ms(ms);
 	}
-	if (lb->nsaw) {
+	if (lb->saw.n) {
 		uint32_t u = hour_add(cur->hour, -LOOKBACK_UNSIGNED_HOURS);
 
 		if (u < first)
@@ -1027,6 +904,6 @@ int lookback_prepare(struct lookback *lb, struct hour_set *cur,
 		return -1;
 	/* the rest of the unsigned look-back, and the clicking addresses
 	 * seen before (one_shot), from the hours' filters */
-	return lb->nsaw || lb->addrs.n ?
+	return lb->saw.n || lb->addrs.n ?
 	       seen_resolve(lb, cur->hour, err, errlen) : 0;
 }

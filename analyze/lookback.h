@@ -17,6 +17,7 @@
 
 #include "hour.h"
 #include "rules.h"
+#include "table.h"
 
 /* Hours before the current one searched exactly for an unsigned click's
  * impression (it carries no id naming its hour).  The rest of the
@@ -34,31 +35,23 @@
  * once from the hour's segments, exact, one record per clicking address),
  * summed over the look-back hours for this hour's clicking addresses. */
 
-struct lb_imp;
-struct lb_saw;
-struct lb_addr;
-
-/* An open-addressing set of address keys with their counts. */
-struct lb_addrs {
-	struct lb_addr *v;
-	size_t n, cap;
-};
+/* The most entries of each table.  A table holds one entry per click of
+ * an hour at most: the cap only stops a runaway hour before it takes the
+ * machine's memory (the hour fails, as out of memory). */
+#define LOOKBACK_TABLE_MAX (1u << 28)
 
 struct lookback {
 	const char *data_dir;
 	uint32_t hour;
 	int64_t hour_start_ms, lookback_ms;
-	struct lb_imp *imps;        /* impression ids the clicks name */
-	size_t nimps, icap;
+	struct table imps;          /* impression ids the clicks name */
 	uint64_t *imp_bits;         /* LOOKBACK_FILTER_BITS: a one-hash filter
 				       of imps, so most impressions scanned
 				       miss without touching the table */
-	struct lb_saw *saw;         /* (visitor, ad) of unsigned clicks */
-	size_t nsaw, scap;
-	uint32_t *ads;              /* ads of unsigned clicks, a set */
-	size_t nads, acap;
+	struct table saw;           /* (visitor, ad) of unsigned clicks */
+	struct table ads;           /* ads of unsigned clicks, a set */
 	int64_t unsigned_from;      /* impressions older do not count */
-	struct lb_addrs addrs;      /* clicking addresses of this hour, with
+	struct table addrs;         /* clicking addresses of this hour, with
 				       their look-back hours' distinct clicks
 				       and impressions (hot_addr) */
 	/* what the last resolve did */

@@ -3,7 +3,8 @@
  * profile, a Space-Saving summary of clicking addresses); pubscore_finish()
  * tests each publisher against the pooled others (leave-one-out) and
  * combines the tests into a score.  Publishers are few (thousands), so
- * uthash is enough here. */
+ * uthash is enough for them; the day's clicking addresses, up to
+ * PUBSCORE_ADDR_MAX, are in analyze's capped table (table.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -113,9 +114,7 @@ void pubscore_release(struct pubscore *ps)
 {
 	struct pub_acc *a, *tmp;
 
-	free(ps->addrs);
-	ps->addrs = NULL;
-	ps->naddrs = ps->acap = 0;
+	table_release(&ps->addrs);
 	HASH_ITER(hh, ps->pubs, a, tmp) {
 		HASH_DEL(ps->pubs, a);
 		acc_free(a);
@@ -131,57 +130,26 @@ void pubscore_release(struct pubscore *ps)
  * impressions of the hours it clicked in, as the rules estimated them),
  * and its valid clicks on up to ADDR_PUBS publishers. */
 struct pub_addr {
-	uint64_t addr;                 /* 0: empty slot */
+	uint64_t addr;                 /* the key */
 	uint32_t clicks, imps;
 	uint32_t last_hour;            /* hour of day + 1 its imps were added */
 	uint32_t pub[ADDR_PUBS];
 	uint16_t pub_clicks[ADDR_PUBS];
 };
 
-static uint64_t addr_slot(uint64_t addr)
-{
-	addr ^= addr >> 33;
-	addr *= 0xff51afd7ed558ccdull;
-	return addr ^ (addr >> 33);
-}
-
-/* The entry of addr, added when absent; NULL when full or out of memory. */
+/* The entry of addr, added when absent; NULL when full or out of memory
+ * (counted in addrs_full). */
 static struct pub_addr *addr_get(struct pubscore *ps, uint64_t addr)
 {
-	size_t j;
+	bool isnew;
 
-	addr = addr ? addr : 1;
-	if ((ps->naddrs + 1) * 2 > ps->acap) {
-		size_t nc = ps->acap ? ps->acap * 2 : 1024;
-		struct pub_addr *n;
-
-		if (ps->naddrs >= PUBSCORE_ADDR_MAX)
-			goto full;
-		if (!(n = calloc(nc, sizeof(*n))))
-			goto full;
-		for (size_t i = 0; i < ps->acap; i++) {
-			if (!ps->addrs[i].addr)
-				continue;
-			j = addr_slot(ps->addrs[i].addr) & (nc - 1);
-			while (n[j].addr)
-				j = (j + 1) & (nc - 1);
-			n[j] = ps->addrs[i];
-		}
-		free(ps->addrs);
-		ps->addrs = n;
-		ps->acap = nc;
+	if (!ps->addrs.slots &&
+	    table_init(&ps->addrs, sizeof(addr), sizeof(struct pub_addr),
+		       PUBSCORE_ADDR_MAX, &ps->addrs_full)) {
+		ps->addrs_full++;
+		return NULL;
 	}
-	j = addr_slot(addr) & (ps->acap - 1);
-	while (ps->addrs[j].addr && ps->addrs[j].addr != addr)
-		j = (j + 1) & (ps->acap - 1);
-	if (!ps->addrs[j].addr) {
-		ps->addrs[j].addr = addr;
-		ps->naddrs++;
-	}
-	return &ps->addrs[j];
-full:
-	ps->addrs_full++;
-	return NULL;
+	return table_put(&ps->addrs, mix_u64(addr), &addr, &isnew);
 }
 
 /* Count n valid clicks of x on pub. */
@@ -328,6 +296,7 @@ static int zones_merge(struct pub_acc *d, const struct pub_acc *s)
 int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 {
 	const struct pub_acc *s, *tmp;
+	const struct pub_addr *x;
 
 	HASH_ITER(hh, src->pubs, s, tmp) {
 		struct pub_acc *d = acc_get(dst, s->pub);
@@ -355,11 +324,10 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		if (zones_merge(d, s))
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < src->acap; i++) {
-		const struct pub_addr *x = &src->addrs[i];
-		struct pub_addr *y;
+	for (size_t i = 0; (x = table_next(&src->addrs, &i, NULL)); ) {
+		struct pub_addr *y = addr_get(dst, x->addr);
 
-		if (!x->addr || !(y = addr_get(dst, x->addr)))
+		if (!y)
 			continue;
 		y->clicks += x->clicks;
 		y->imps += x->imps;
@@ -651,16 +619,15 @@ static int credit_hot_addrs(const struct pubscore *ps, struct totals *t,
 	double p0 = t->imps ? (double)t->clicks / (double)t->imps : 0;
 	uint64_t min = ps->p.min_clicks / 4 > 2 ? ps->p.min_clicks / 4 : 2;
 	struct hot_credit *c = NULL;
+	const struct pub_addr *x;
 	size_t n = 0, cap = 0, m = 0;
 
 	*out = NULL;
 	*nout = 0;
 	if (p0 <= 0 || p0 >= 1)
 		return 0;
-	for (size_t i = 0; i < ps->acap; i++) {
-		const struct pub_addr *x = &ps->addrs[i];
-
-		if (!x->addr || x->clicks < min ||
+	for (size_t i = 0; (x = table_next(&ps->addrs, &i, NULL)); ) {
+		if (x->clicks < min ||
 		    excess_binom_sf(x->clicks, x->imps > x->clicks ?
 				      x->imps : x->clicks, p0) >= ps->p.alpha)
 			continue;

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "domains.h"
 #include "event.h"
+#include "table.h"
 
 /* Why a publisher scored.  Values are part of the contract with MySQL. */
 enum pub_reason {
@@ -78,18 +79,18 @@ void pubscore_params_from_config(struct pubscore_params *p,
 				 const struct config *c);
 
 struct pub_acc;
-struct pub_addr;
 
-/* Clicking addresses of the day kept at most (each 48 bytes, two slots
- * per entry): further ones are not tested, counted in addrs_full. */
+/* Clicking addresses of the day kept at most (each a 56-byte slot of a
+ * table at most half full): further ones are not tested, counted in
+ * addrs_full. */
 #define PUBSCORE_ADDR_MAX (1u << 18)
 
 struct pubscore {
 	struct pubscore_params p;
 	struct pub_acc *pubs;       /* uthash by pub id */
 	size_t npubs;
-	struct pub_addr *addrs;     /* clicking addresses: open addressing */
-	size_t naddrs, acap;
+	struct table addrs;         /* clicking addresses (table.h), made
+				       by the first click */
 	uint64_t addrs_full;
 };
 

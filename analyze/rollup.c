@@ -1,6 +1,6 @@
 /* rollup.c - count an hour's events into the rows of stats_hourly and
  * invalid_hourly.  Keys are few (publisher x zone x campaign x ad seen in
- * the hour, ~10^5), so both tables are open-addressing arrays of rows; each
+ * the hour, ~10^5), so both tables are analyze's hash table of rows; each
  * stats row owns a small unique-visitor sketch (exact while small, then a
  * HyperLogLog), which keeps memory bounded by keys, not events. */
 #include "rollup.h"
@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "rules.h"
-#include "sketch.h"
 
 /* ---- unique visitors: exact list of 32-bit hashes up to SPARSE_MAX, then
  * HyperLogLog with 2^HLL_P one-byte registers (standard error
@@ -108,104 +107,52 @@ static uint64_t hll_estimate(const struct rollup_hll *x)
 
 /* ---- tables ---- */
 
-/* The stats table takes a lookup per event at a random row: at 5 M events
- * it is 42 MB, and with 4 KiB pages nearly every lookup also missed the
- * TLB (perf: the row prefetch alone 13 % of the CPU, 6 % with huge
- * pages): big tables come from sketch_mem_alloc. */
-static void *table_alloc(size_t n, size_t size)
-{
-	return sketch_mem_alloc(n * size);
-}
+/* The most rows of each table.  Rows are bounded by the inventory's keys
+ * (unknown ids share one key), so the cap only stops a runaway hour
+ * before it takes the machine's memory (rollup_add fails, -ENOMEM). */
+#define ROLLUP_ROWS_MAX (1u << 26)
 
-static void table_free(void *p, size_t n, size_t size)
-{
-	sketch_mem_free(p, n * size);
-}
+/* A row's key is its first bytes; an invalid row's, its key, type, bit. */
+#define INV_KEY_BYTES (offsetof(struct rollup_inv, bit) + 1)
 
 static uint64_t key_hash(const struct rollup_key *k)
 {
-	uint64_t a = ((uint64_t)k->pub << 32 | k->zone) * 0x9e3779b97f4a7c15ull;
-	uint64_t b = ((uint64_t)k->camp << 32 | k->ad) * 0xc2b2ae3d27d4eb4full;
-	uint64_t x = a ^ (b >> 29) ^ (b << 35);
-
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ull;
-	return x ^ (x >> 32);
-}
-
-static bool key_eq(const struct rollup_key *a, const struct rollup_key *b)
-{
-	return a->pub == b->pub && a->zone == b->zone && a->camp == b->camp &&
-	       a->ad == b->ad;
+	return mix_pair((uint64_t)k->pub << 32 | k->zone,
+			(uint64_t)k->camp << 32 | k->ad);
 }
 
 int rollup_init(struct rollup *r, uint32_t hour)
 {
 	memset(r, 0, sizeof(*r));
 	r->hour = hour;
-	r->cap = 1024;
-	r->icap = 256;
-	r->rows = table_alloc(r->cap, sizeof(*r->rows));
-	r->inv = table_alloc(r->icap, sizeof(*r->inv));
-	if (!r->rows || !r->inv) {
+	if (table_init(&r->rowt, sizeof(struct rollup_key),
+		       sizeof(struct rollup_row), ROLLUP_ROWS_MAX, NULL) ||
+	    table_init(&r->invt, INV_KEY_BYTES, sizeof(struct rollup_inv),
+		       ROLLUP_ROWS_MAX, NULL)) {
 		rollup_release(r);
 		return -ENOMEM;
 	}
+	table_dense(&r->rowt);
+	table_dense(&r->invt);
 	return 0;
 }
 
 void rollup_release(struct rollup *r)
 {
-	if (r->rows)
-		for (size_t i = 0; i < r->cap; i++)
-			free(r->rows[i].hll);
-	table_free(r->rows, r->cap, sizeof(*r->rows));
-	table_free(r->inv, r->icap, sizeof(*r->inv));
+	struct rollup_row *x;
+
+	if (!r->finished)
+		for (size_t i = 0; (x = table_next(&r->rowt, &i, NULL)); )
+			free(x->hll);
+	table_release(&r->rowt);
+	table_release(&r->invt);
 	memset(r, 0, sizeof(*r));
-}
-
-/* rows are used when they counted anything (a row is made by its first
- * event) */
-static bool row_used(const struct rollup_row *x)
-{
-	return x->imps || x->clicks || x->served;
-}
-
-static int rows_resize(struct rollup *r, size_t nc)
-{
-	struct rollup_row *n = table_alloc(nc, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->cap; i++) {
-		size_t j;
-
-		if (!row_used(&r->rows[i]))
-			continue;
-		j = key_hash(&r->rows[i].k) & (nc - 1);
-		while (row_used(&n[j]))
-			j = (j + 1) & (nc - 1);
-		n[j] = r->rows[i];
-	}
-	table_free(r->rows, r->cap, sizeof(*r->rows));
-	r->rows = n;
-	r->cap = nc;
-	return 0;
-}
-
-static int rows_grow(struct rollup *r)
-{
-	return rows_resize(r, r->cap * 2);
 }
 
 int rollup_reserve(struct rollup *r, size_t n)
 {
-	size_t cap = r->cap;
-
-	while (n * 4 > cap * 3)
-		cap *= 2;
 	/* straight to the size: no chain of doublings (3.8 % of the CPU) */
-	return cap == r->cap ? 0 : rows_resize(r, cap);
+	return table_reserve(&r->rowt, n);
 }
 
 /* The row of an event.  Ids serve did not know (flag UNKNOWN, reason
@@ -222,76 +169,28 @@ void rollup_prefetch(const struct rollup *r, const struct seg_record *x)
 {
 	struct rollup_key k = rec_key(x);
 
-	__builtin_prefetch(&r->rows[key_hash(&k) & (r->cap - 1)], 1);
+	table_prefetch(&r->rowt, key_hash(&k));
 }
 
 static struct rollup_row *row_get(struct rollup *r, const struct rollup_key *k)
 {
-	size_t j;
+	bool isnew;
 
-	if ((r->nrows + 1) * 4 > r->cap * 3 && rows_grow(r))
-		return NULL;
-	j = key_hash(k) & (r->cap - 1);
-	while (row_used(&r->rows[j])) {
-		if (key_eq(&r->rows[j].k, k))
-			return &r->rows[j];
-		j = (j + 1) & (r->cap - 1);
-	}
-	r->rows[j].k = *k;
-	r->nrows++;
-	return &r->rows[j];
-}
-
-static uint64_t inv_hash(const struct rollup_inv *x)
-{
-	return key_hash(&x->k) ^ ((uint64_t)x->type << 40) ^
-	       ((uint64_t)x->bit * 0x9e3779b97f4a7c15ull);
-}
-
-static int inv_grow(struct rollup *r)
-{
-	size_t nc = r->icap * 2;
-	struct rollup_inv *n = table_alloc(nc, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->icap; i++) {
-		size_t j;
-
-		if (!r->inv[i].events)
-			continue;
-		j = inv_hash(&r->inv[i]) & (nc - 1);
-		while (n[j].events)
-			j = (j + 1) & (nc - 1);
-		n[j] = r->inv[i];
-	}
-	table_free(r->inv, r->icap, sizeof(*r->inv));
-	r->inv = n;
-	r->icap = nc;
-	return 0;
+	return table_put(&r->rowt, key_hash(k), k, &isnew);
 }
 
 static int inv_add(struct rollup *r, const struct rollup_key *k, uint8_t type,
 		   uint8_t bit)
 {
-	struct rollup_inv want = { *k, type, bit, 0 };
-	size_t j;
+	struct rollup_inv want = { .k = *k, .type = type, .bit = bit }, *x;
+	bool isnew;
 
-	if ((r->ninv + 1) * 4 > r->icap * 3 && inv_grow(r))
+	x = table_put(&r->invt,
+		      mix_pair(key_hash(k), (uint64_t)type << 8 | bit), &want,
+		      &isnew);
+	if (!x)
 		return -ENOMEM;
-	j = inv_hash(&want) & (r->icap - 1);
-	while (r->inv[j].events) {
-		struct rollup_inv *x = &r->inv[j];
-
-		if (x->type == type && x->bit == bit && key_eq(&x->k, k)) {
-			x->events++;
-			return 0;
-		}
-		j = (j + 1) & (r->icap - 1);
-	}
-	want.events = 1;
-	r->inv[j] = want;
-	r->ninv++;
+	x->events++;
 	return 0;
 }
 
@@ -362,46 +261,27 @@ int rollup_add_batch(struct rollup *r, const struct rollup_ev *ev, size_t n)
 
 	if (n > ROLLUP_BATCH)
 		return -EINVAL;
-	while ((r->nrows + n) * 4 > r->cap * 3)
-		if (rows_grow(r))
-			return -ENOMEM;
+	/* no row moves while the batch holds pointers to rows */
+	if (table_reserve(&r->rowt, r->rowt.n + n))
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		const struct seg_record *x = ev[i].rec;
-		struct rollup_key k = rec_key(x);
+		struct rollup_key k = rec_key(ev[i].rec);
 
 		h[i] = key_hash(&k);
-		__builtin_prefetch(&r->rows[h[i] & (r->cap - 1)], 1);
+		table_prefetch(&r->rowt, h[i]);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct seg_record *x = ev[i].rec;
-		struct rollup_key k = rec_key(x);
-		size_t j = h[i] & (r->cap - 1);
+		struct rollup_key k = rec_key(ev[i].rec);
+		bool isnew;
 
-		while (row_used(&r->rows[j]) && !key_eq(&r->rows[j].k, &k))
-			j = (j + 1) & (r->cap - 1);
-		if (!row_used(&r->rows[j])) {
-			r->rows[j].k = k;
-			r->nrows++;
-			/* used from its first count on: mark it now so a later
-			 * event of the batch with the same key finds it */
-			r->rows[j].imps = x->type == 'i';
-			r->rows[j].clicks = x->type == 'c';
-			r->rows[j].served = x->type == 's';
-			r->rows[j].hll = (struct rollup_hll *)1;
-		}
-		row[i] = &r->rows[j];
-		if (row[i]->hll && row[i]->hll != (struct rollup_hll *)1)
+		if (!(row[i] = table_put(&r->rowt, h[i], &k, &isnew)))
+			return -ENOMEM;
+		if (row[i]->hll)
 			__builtin_prefetch(row[i]->hll, 1);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (row[i]->hll == (struct rollup_hll *)1) {
-			/* new row: undo the mark, count its first event */
-			row[i]->hll = NULL;
-			row[i]->imps = row[i]->clicks = row[i]->served = 0;
-		}
+	for (size_t i = 0; i < n; i++)
 		if (count(r, row[i], ev[i].rec, ev[i].visitor, ev[i].reasons))
 			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -421,10 +301,7 @@ int rollup_key_cmp(const struct rollup_key *a, const struct rollup_key *b)
 static int cmp_row(const void *a, const void *b)
 {
 	const struct rollup_row *x = a, *y = b;
-	bool ux = row_used(x), uy = row_used(y);
 
-	if (ux != uy)
-		return ux ? -1 : 1;
 	return rollup_key_cmp(&x->k, &y->k);
 }
 
@@ -433,40 +310,11 @@ static int cmp_inv(const void *a, const void *b)
 	const struct rollup_inv *x = a, *y = b;
 	int c;
 
-	if (!x->events != !y->events)
-		return x->events ? -1 : 1;
 	if ((c = rollup_key_cmp(&x->k, &y->k)))
 		return c;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
 	return x->bit < y->bit ? -1 : x->bit > y->bit;
-}
-
-/* Move the used entries of an open-addressing array to its front. */
-static size_t compact(void *arr, size_t cap, size_t size,
-		      bool (*used)(const void *))
-{
-	uint8_t *a = arr;
-	size_t n = 0;
-
-	for (size_t i = 0; i < cap; i++)
-		if (used(a + i * size)) {
-			if (i != n)
-				memcpy(a + n * size, a + i * size, size);
-			n++;
-		}
-	memset(a + n * size, 0, (cap - n) * size);
-	return n;
-}
-
-static bool row_used_v(const void *x)
-{
-	return row_used(x);
-}
-
-static bool inv_used_v(const void *x)
-{
-	return ((const struct rollup_inv *)x)->events != 0;
 }
 
 void rollup_finish(struct rollup *r)
@@ -476,7 +324,7 @@ void rollup_finish(struct rollup *r)
 	if (r->hll_bytes > r->hll_peak)
 		r->hll_peak = r->hll_bytes;
 	/* sketches go before the sort, which may take a copy of the rows */
-	compact(r->rows, r->cap, sizeof(*r->rows), row_used_v);
+	r->rows = table_pack(&r->rowt, &r->nrows);
 	for (size_t i = 0; i < r->nrows; i++) {
 		r->rows[i].uniques = hll_estimate(r->rows[i].hll);
 		free(r->rows[i].hll);
@@ -484,7 +332,7 @@ void rollup_finish(struct rollup *r)
 	}
 	r->hll_bytes = 0;
 	qsort(r->rows, r->nrows, sizeof(*r->rows), cmp_row);
-	compact(r->inv, r->icap, sizeof(*r->inv), inv_used_v);
+	r->inv = table_pack(&r->invt, &r->ninv);
 	qsort(r->inv, r->ninv, sizeof(*r->inv), cmp_inv);
 	r->finished = true;
 }

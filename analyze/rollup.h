@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "segment.h"
+#include "table.h"
 
 struct rollup_key {
 	uint32_t pub, zone, camp, ad;
@@ -41,10 +42,12 @@ struct rollup_inv {
 
 struct rollup {
 	uint32_t hour;
-	struct rollup_row *rows;    /* open-addressing table, then sorted */
-	size_t nrows, cap;
-	struct rollup_inv *inv;
-	size_t ninv, icap;
+	struct table rowt;          /* rows by key, until rollup_finish */
+	struct table invt;          /* invalid rows by key and reason */
+	struct rollup_row *rows;    /* after rollup_finish: sorted by key */
+	size_t nrows;
+	struct rollup_inv *inv;     /* after rollup_finish: sorted */
+	size_t ninv;
 	bool finished;
 	uint64_t events, imps, clicks, vimps, vclicks;
 	uint64_t served, rendered;  /* not in events: served is not billed */

@@ -8,25 +8,25 @@
 
 static void release(void *state)
 {
-	tab_free(state);
+	table_free(state);
 }
 
 /* The state: the addresses past burst_imps_base impressions. */
 static int init(struct rules *r, void **state)
 {
-	*state = tab_new(0, r->p.table_max, &r->st.table_full);
+	*state = table_new(0, 0, r->p.table_max, &r->st.table_full);
 	return *state ? 0 : -ENOMEM;
 }
 
 static size_t memory(const void *state)
 {
-	return tab_bytes(state);
+	return table_bytes(state);
 }
 
 static void begin_hour(struct rules *r, void *state)
 {
 	(void)r;
-	tab_clear(state);
+	table_clear(state);
 }
 
 static void observe(struct rules *r, void *state,
@@ -37,25 +37,27 @@ static void observe(struct rules *r, void *state,
 	for (size_t i = 0; i < n; i++)
 		if (o[i].type != EVENT_CLICK &&
 		    o[i].addr_imps > r->p.burst_imps_base)
-			tab_put(state, o[i].k.akey, &isnew);
+			table_put(state, o[i].k.akey, NULL, &isnew);
 }
 
 static void end_observe(struct rules *r, void *state)
 {
 	const struct rules_params *p = &r->p;
-	const struct rules_table *heavy = state;
+	const struct table *heavy = state;
+	const void *v;
+	uint64_t key;
 
-	TAB_EACH(r->addr_clicks, i, s) {
-		const struct addr_clicks *ac = (const void *)(s + 1);
+	for (size_t i = 0; (v = table_next(r->addr_clicks, &i, &key)); ) {
+		const struct addr_clicks *ac = v;
 
 		if (ac->n > p->burst_clicks_base +
-			    p->burst_clicks_per_visitor * addr_size(r, *s))
-			rules_flag_key(r, *s, IVT_ADDR_BURST);
+			    p->burst_clicks_per_visitor * addr_size(r, key))
+			rules_flag_key(r, key, IVT_ADDR_BURST);
 	}
-	TAB_EACH(heavy, i, s)
-		if (addr_imps(r, *s) > p->burst_imps_base +
-		    p->burst_imps_per_visitor * addr_size(r, *s))
-			rules_flag_key(r, *s, IVT_ADDR_BURST);
+	for (size_t i = 0; (v = table_next(heavy, &i, &key)); )
+		if (addr_imps(r, key) > p->burst_imps_base +
+		    p->burst_imps_per_visitor * addr_size(r, key))
+			rules_flag_key(r, key, IVT_ADDR_BURST);
 }
 
 static const struct rule_reason reasons[] = {

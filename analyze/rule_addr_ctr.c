@@ -10,7 +10,7 @@
 
 struct addr_ctr {
 	struct sketch_cms *net;          /* /24 (/48) -> impressions */
-	struct rules_table *net_clicks;  /* clicking /24 (/48) -> clicks */
+	struct table *net_clicks;        /* clicking /24 (/48) -> clicks */
 };
 
 static void release(void *state)
@@ -20,7 +20,7 @@ static void release(void *state)
 	if (a->net)
 		sketch_cms_release(a->net);
 	free(a->net);
-	tab_free(a->net_clicks);
+	table_free(a->net_clicks);
 	free(a);
 }
 
@@ -32,7 +32,7 @@ static int init(struct rules *r, void **state)
 	if (!a || !(a->net = calloc(1, sizeof(*a->net))) ||
 	    sketch_cms_init(a->net, r->p.sketch_log2 - 12, 3, 1) < 0)
 		return -ENOMEM;
-	a->net_clicks = tab_new(sizeof(struct addr_clicks), r->p.table_max,
+	a->net_clicks = table_new(0, sizeof(struct addr_clicks), r->p.table_max,
 				&r->st.table_full);
 	return a->net_clicks ? 0 : -ENOMEM;
 }
@@ -41,7 +41,7 @@ static size_t memory(const void *state)
 {
 	const struct addr_ctr *a = state;
 
-	return sketch_cms_bytes(a->net) + tab_bytes(a->net_clicks);
+	return sketch_cms_bytes(a->net) + table_bytes(a->net_clicks);
 }
 
 static void begin_hour(struct rules *r, void *state)
@@ -50,7 +50,7 @@ static void begin_hour(struct rules *r, void *state)
 
 	(void)r;
 	sketch_cms_clear(a->net);
-	tab_clear(a->net_clicks);
+	table_clear(a->net_clicks);
 }
 
 static void prefetch(const struct rules *r, const void *state,
@@ -74,7 +74,8 @@ static void observe(struct rules *r, void *state,
 	for (size_t i = 0; i < n; i++)
 		if (o[i].type != EVENT_CLICK)
 			sketch_cms_add(a->net, o[i].k.nkey, 1);
-		else if ((c = tab_put(a->net_clicks, o[i].k.nkey, &isnew)))
+		else if ((c = table_put(a->net_clicks, o[i].k.nkey, NULL,
+					&isnew)))
 			c->n++;
 }
 
@@ -96,18 +97,20 @@ static bool ctr_high(const struct rules *r, uint32_t clicks, uint32_t imps)
 static void end_observe(struct rules *r, void *state)
 {
 	const struct addr_ctr *a = state;
+	const void *v;
+	uint64_t key;
 
-	TAB_EACH(r->addr_clicks, i, s) {
-		const struct addr_clicks *ac = (const void *)(s + 1);
+	for (size_t i = 0; (v = table_next(r->addr_clicks, &i, &key)); ) {
+		const struct addr_clicks *ac = v;
 
-		if (ctr_high(r, ac->n, addr_imps(r, *s)))
-			rules_flag_key(r, *s, IVT_ADDR_CTR);
+		if (ctr_high(r, ac->n, addr_imps(r, key)))
+			rules_flag_key(r, key, IVT_ADDR_CTR);
 	}
-	TAB_EACH(a->net_clicks, i, s) {
-		const struct addr_clicks *nc = (const void *)(s + 1);
+	for (size_t i = 0; (v = table_next(a->net_clicks, &i, &key)); ) {
+		const struct addr_clicks *nc = v;
 
-		if (ctr_high(r, nc->n, sketch_cms_get(a->net, *s)))
-			rules_flag_key(r, *s, IVT_NET_CTR);
+		if (ctr_high(r, nc->n, sketch_cms_get(a->net, key)))
+			rules_flag_key(r, key, IVT_NET_CTR);
 	}
 }
 

@@ -8,7 +8,7 @@
 #include "rule_family.h"
 
 struct dup_click {
-	struct rules_table *imp_clicked; /* impression ids clicked this hour */
+	struct table *imp_clicked;       /* impression ids clicked this hour */
 	struct rules_window *dup;        /* (visitor, ad) -> last click */
 };
 
@@ -21,7 +21,7 @@ static void release(void *state)
 {
 	struct dup_click *d = state;
 
-	tab_free(d->imp_clicked);
+	table_free(d->imp_clicked);
 	win_free(d->dup);
 	free(d);
 }
@@ -33,7 +33,7 @@ static int init(struct rules *r, void **state)
 	*state = d;
 	if (!d)
 		return -ENOMEM;
-	d->imp_clicked = tab_new(0, r->p.table_max, &r->st.table_full);
+	d->imp_clicked = table_new(0, 0, r->p.table_max, &r->st.table_full);
 	d->dup = win_new(sizeof(int64_t), r->p.table_max / 4,
 			 r->p.dup_click_window_ms, &r->st.table_full);
 	return d->imp_clicked && d->dup ? rules_add_window(r, d->dup) : -ENOMEM;
@@ -43,7 +43,7 @@ static size_t memory(const void *state)
 {
 	const struct dup_click *d = state;
 
-	return tab_bytes(d->imp_clicked) + win_bytes(d->dup);
+	return table_bytes(d->imp_clicked) + win_bytes(d->dup);
 }
 
 static void begin_hour(struct rules *r, void *state)
@@ -51,7 +51,7 @@ static void begin_hour(struct rules *r, void *state)
 	struct dup_click *d = state;
 
 	(void)r;
-	tab_clear(d->imp_clicked);
+	table_clear(d->imp_clicked);
 }
 
 static uint32_t judge(struct rules *r, void *state,
@@ -62,7 +62,7 @@ static uint32_t judge(struct rules *r, void *state,
 	uint32_t bits = 0;
 
 	if (signed_click(rec) &&
-	    (tab_find(d->imp_clicked, hash2(rec->imp, 0, TAG_IMP)) ||
+	    (table_find(d->imp_clicked, hash2(rec->imp, 0, TAG_IMP), NULL) ||
 	     (r->lb.clicked_before &&
 	      r->lb.clicked_before(r->lb.ctx, rec->imp))))
 		bits |= IVT_DUP_CLICK;
@@ -81,7 +81,8 @@ static void remember(struct rules *r, void *state,
 
 	(void)r;
 	if (signed_click(rec))
-		tab_put(d->imp_clicked, hash2(rec->imp, 0, TAG_IMP), &isnew);
+		table_put(d->imp_clicked, hash2(rec->imp, 0, TAG_IMP), NULL,
+			  &isnew);
 	if ((last = win_put(d->dup, hash2(k->vkey, rec->ad, TAG_DUP))))
 		*last = rec->ts_ms;
 }

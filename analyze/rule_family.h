@@ -8,10 +8,10 @@
  * `const struct rule_family rule_<name>`, and one line in rules_table.c.
  * Its state is whatever its init() returns; every hook gets it back.
  *
- * The hash tables are written here rather than taken from uthash because
- * every one needs a hard entry cap, no allocation per entry and O(1) expiry
- * of a whole window (two tables swapped every window); bench/rules.sh
- * measures the whole per-event cost. */
+ * The tables are analyze's one table (table.h: a hard entry cap, no
+ * allocation per entry); a window is two of them, swapped every period,
+ * so a whole window expires in O(1).  bench/rules.sh measures the whole
+ * per-event cost. */
 #ifndef ADLOG_RULE_FAMILY_H
 #define ADLOG_RULE_FAMILY_H
 
@@ -24,6 +24,7 @@
 
 #include "rules.h"
 #include "sketch.h"
+#include "table.h"
 
 #define INGEST_BITS 0xffffu
 #define SIZE_UNIT 100            /* addr_size counts visitors in 1/100 */
@@ -136,112 +137,10 @@ extern const struct rule_param rules_core_params[];
 /* The state family f's init() made for r; NULL if f is not in the table. */
 void *rules_state(const struct rules *r, const struct rule_family *f);
 
-/* ---- capped open-addressing table: 64-bit key (never 0) -> value ---- */
-
-struct rules_table {
-	uint8_t *slots;
-	size_t cap, n, max;          /* slots, used, entry cap */
-	size_t ssize, vsize;         /* slot and value bytes */
-	uint64_t *full;              /* counter of refused inserts */
-};
-
-/* An empty table of values of vsize bytes, at most max entries; refused
- * inserts count in *full.  0 or -ENOMEM. */
-int tab_init(struct rules_table *t, size_t vsize, size_t max, uint64_t *full);
-void tab_release(struct rules_table *t);
-int tab_grow(struct rules_table *t);
-
-/* A calloc'd table (NULL on -ENOMEM) and its release. */
-struct rules_table *tab_new(size_t vsize, size_t max, uint64_t *full);
-void tab_free(struct rules_table *t);
-
-static inline size_t tab_bytes(const struct rules_table *t)
-{
-	return t->cap * t->ssize;
-}
-
-static inline void tab_clear(struct rules_table *t)
-{
-	if (t->n)
-		memset(t->slots, 0, tab_bytes(t));
-	t->n = 0;
-}
-
-static inline uint64_t *slot_at(const struct rules_table *t, size_t i)
-{
-	return (uint64_t *)(void *)(t->slots + i * t->ssize);
-}
-
-static inline uint64_t fix_key(uint64_t key)
-{
-	return key ? key : 1;
-}
-
-/* The slot holding key, or the empty slot where it would go. */
-static inline uint64_t *tab_slot(const struct rules_table *t, uint64_t key)
-{
-	size_t mask = t->cap - 1, i = key & mask;
-
-	for (;;) {
-		uint64_t *s = slot_at(t, i);
-
-		if (*s == key || *s == 0)
-			return s;
-		i = (i + 1) & mask;
-	}
-}
-
-static inline void *tab_find(const struct rules_table *t, uint64_t key)
-{
-	uint64_t *s;
-
-	key = fix_key(key);
-	s = tab_slot(t, key);
-	return *s ? s + 1 : NULL;
-}
-
-/* Fetch the cache line key's slot starts at (if no other key took it). */
-static inline void tab_prefetch(const struct rules_table *t, uint64_t key)
-{
-	__builtin_prefetch(slot_at(t, fix_key(key) & (t->cap - 1)));
-}
-
-/* The value of key, inserted zeroed (*isnew true) when absent; NULL when
- * the table holds max entries already (counted in *full). */
-static inline void *tab_put(struct rules_table *t, uint64_t key, bool *isnew)
-{
-	uint64_t *s;
-
-	key = fix_key(key);
-	s = tab_slot(t, key);
-	*isnew = *s == 0;
-	if (!*isnew)
-		return s + 1;
-	if (t->n >= t->max) {
-		(*t->full)++;
-		return NULL;
-	}
-	if (2 * (t->n + 1) > t->cap) {
-		if (tab_grow(t) < 0) {
-			(*t->full)++;
-			return NULL;
-		}
-		s = tab_slot(t, key);
-	}
-	*s = key;
-	t->n++;
-	return s + 1;
-}
-
-/* Each slot of t holding a key, with its value. */
-#define TAB_EACH(t, i, s) \
-	for (size_t i = 0; i < (t)->cap; i++) \
-		for (const uint64_t *s = slot_at(t, i); s && *s; s = NULL)
-
 /* ---- sliding window: two tables, the older dropped every period ---- */
 
 struct rules_window {
-	struct rules_table t[2];
+	struct table t[2];
 	unsigned cur;
 	int64_t period, start;
 };
@@ -255,13 +154,13 @@ void win_free(struct rules_window *w);
 
 static inline size_t win_bytes(const struct rules_window *w)
 {
-	return tab_bytes(&w->t[0]) + tab_bytes(&w->t[1]);
+	return table_bytes(&w->t[0]) + table_bytes(&w->t[1]);
 }
 
 static inline void win_clear(struct rules_window *w, int64_t now)
 {
-	tab_clear(&w->t[0]);
-	tab_clear(&w->t[1]);
+	table_clear(&w->t[0]);
+	table_clear(&w->t[1]);
 	w->start = now;
 }
 
@@ -271,25 +170,25 @@ static inline void win_rotate(struct rules_window *w, int64_t ts)
 	if (ts - w->start < w->period)
 		return;
 	w->cur ^= 1;
-	tab_clear(&w->t[w->cur]);
+	table_clear(&w->t[w->cur]);
 	w->start = ts;
 }
 
 static inline void *win_find(const struct rules_window *w, uint64_t key)
 {
-	void *v = tab_find(&w->t[w->cur], key);
+	void *v = table_find(&w->t[w->cur], key, NULL);
 
-	return v ? v : tab_find(&w->t[w->cur ^ 1], key);
+	return v ? v : table_find(&w->t[w->cur ^ 1], key, NULL);
 }
 
 /* The current-period value of key, carried over from the older table. */
 static inline void *win_put(struct rules_window *w, uint64_t key)
 {
 	bool isnew;
-	void *v = tab_put(&w->t[w->cur], key, &isnew);
+	void *v = table_put(&w->t[w->cur], key, NULL, &isnew);
 	const void *old;
 
-	if (v && isnew && (old = tab_find(&w->t[w->cur ^ 1], key)))
+	if (v && isnew && (old = table_find(&w->t[w->cur ^ 1], key, NULL)))
 		memcpy(v, old, w->t[w->cur].vsize);
 	return v;
 }
@@ -315,15 +214,6 @@ static inline uint64_t hash3(uint64_t a, uint64_t b, uint64_t c,
 	uint64_t v[3] = { a, b, c };
 
 	return XXH3_64bits_withSeed(v, sizeof(v), tag);
-}
-
-/* A 64-bit finaliser (SplitMix64): the keys derived on every event from a
- * key already hashed, or from a few bytes, without a call into xxhash. */
-static inline uint64_t mix(uint64_t x)
-{
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
 }
 
 /* ---- what every family may read ---- */
@@ -376,7 +266,8 @@ static inline uint32_t addr_imps(const struct rules *r, uint64_t akey)
 static inline bool rules_flagged(const struct rules *r, uint64_t akey,
 				 uint64_t nkey)
 {
-	return r->bad->n && (tab_find(r->bad, akey) || tab_find(r->bad, nkey));
+	return r->bad->n && (table_find(r->bad, akey, NULL) ||
+			     table_find(r->bad, nkey, NULL));
 }
 
 /* Every event of address (or network) key gets bits this hour: between

@@ -18,13 +18,13 @@ struct stack_slot {
 struct imp_flood {
 	struct rules_window *flood;  /* (visitor, zone, ad) -> last impression */
 	struct stack_slot *stack1;   /* (visitor, zone) -> last impression */
-	struct rules_table *stacked; /* (visitor, zone) pairs stacked */
+	struct table *stacked;       /* (visitor, zone) pairs stacked */
 };
 
 /* Key of a (visitor, zone) pair for imp_stack. */
 static inline uint64_t stack_key(uint64_t vkey, uint32_t zone)
 {
-	return mix(vkey ^ mix(zone ^ ((uint64_t)TAG_STACK << 56)));
+	return mix_u64(vkey ^ mix_u64(zone ^ ((uint64_t)TAG_STACK << 56)));
 }
 
 static bool params_ok(const struct rules_params *p)
@@ -37,7 +37,7 @@ static void release(void *state)
 	struct imp_flood *f = state;
 
 	win_free(f->flood);
-	tab_free(f->stacked);
+	table_free(f->stacked);
 	free(f->stack1);
 	free(f);
 }
@@ -52,7 +52,7 @@ static int init(struct rules *r, void **state)
 	f->flood = win_new(sizeof(int64_t), r->p.table_max / 4,
 			   r->p.imp_flood_window_ms, &r->st.table_full);
 	f->stack1 = calloc(STACK_SLOTS, sizeof(*f->stack1));
-	f->stacked = tab_new(0, r->p.table_max, &r->st.table_full);
+	f->stacked = table_new(0, 0, r->p.table_max, &r->st.table_full);
 	return f->flood && f->stack1 && f->stacked ?
 	       rules_add_window(r, f->flood) : -ENOMEM;
 }
@@ -61,7 +61,7 @@ static size_t memory(const void *state)
 {
 	const struct imp_flood *f = state;
 
-	return win_bytes(f->flood) + tab_bytes(f->stacked) +
+	return win_bytes(f->flood) + table_bytes(f->stacked) +
 	       STACK_SLOTS * sizeof(*f->stack1);
 }
 
@@ -69,7 +69,7 @@ static void begin_hour(struct rules *r, void *state)
 {
 	struct imp_flood *f = state;
 
-	tab_clear(f->stacked);
+	table_clear(f->stacked);
 	(void)r;
 	memset(f->stack1, 0, STACK_SLOTS * sizeof(*f->stack1));
 }
@@ -92,7 +92,7 @@ static void observe(struct rules *r, void *state,
 			continue;
 		if (slot->key == sk &&
 		    absdiff(o[i].ts, slot->ts) < r->p.imp_flood_window_ms)
-			tab_put(f->stacked, sk, &isnew);
+			table_put(f->stacked, sk, NULL, &isnew);
 		slot->key = sk;
 		slot->ts = o[i].ts;
 	}
@@ -110,7 +110,7 @@ static uint32_t judge(struct rules *r, void *state,
 	if (last && absdiff(rec->ts_ms, *last) < r->p.imp_flood_window_ms)
 		bits |= IVT_IMP_FLOOD;
 	if (f->stacked->n &&
-	    tab_find(f->stacked, stack_key(k->vkey, rec->zone)))
+	    table_find(f->stacked, stack_key(k->vkey, rec->zone), NULL))
 		bits |= IVT_IMP_STACK;
 	return bits;
 }

@@ -57,9 +57,9 @@ struct rules_first_slot {
 extern const struct rule_family rule_publisher;
 
 struct publisher {
-	struct rules_table *pub_addr;    /* (address, pub) -> clicks */
-	struct rules_table *pubs;        /* pub -> one_shot counts */
-	struct rules_table *zones;       /* zone -> one_shot counts */
+	struct table *pub_addr;          /* (address, pub) -> clicks */
+	struct table *pubs;              /* pub -> one_shot counts */
+	struct table *zones;             /* zone -> one_shot counts */
 	struct rules_first_slot *first;  /* address -> pub, zone of its first
 					    impression: direct-mapped */
 	size_t first_mask;
@@ -70,7 +70,8 @@ struct publisher {
 static struct pub_oneshot *pub_entry(struct publisher *pb, uint32_t pub)
 {
 	bool isnew;
-	struct pub_oneshot *po = tab_put(pb->pubs, (uint64_t)pub + 1, &isnew);
+	struct pub_oneshot *po = table_put(pb->pubs, (uint64_t)pub + 1, NULL,
+					   &isnew);
 
 	if (po && isnew)
 		*po = (struct pub_oneshot){ .pub = pub };
@@ -87,7 +88,8 @@ static struct zone_oneshot *zone_entry(struct publisher *pb, uint32_t pub,
 				       uint32_t z)
 {
 	bool isnew;
-	struct zone_oneshot *zo = tab_put(pb->zones, zone_key(pub, z), &isnew);
+	struct zone_oneshot *zo = table_put(pb->zones, zone_key(pub, z), NULL,
+					    &isnew);
 
 	if (zo && isnew)
 		*zo = (struct zone_oneshot){ .pub = pub, .zone = z };
@@ -135,7 +137,8 @@ static void count_single(struct publisher *pb, uint64_t akey,
  * hours (the mark of a fresh address per click; a household is seen). */
 static bool one_shot(const struct rules *r, const struct pub_addr *pa)
 {
-	const struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+	const struct addr_clicks *ac = table_find(r->addr_clicks, pa->akey,
+						  NULL);
 
 	return pa->n == 1 && ac && ac->n == 1 &&
 	       addr_imps(r, pa->akey) == 1 &&
@@ -148,7 +151,8 @@ static bool one_shot(const struct rules *r, const struct pub_addr *pa)
  * of a pool that clicks a quarter of what it sees, or a keen person. */
 static bool addr_hot(const struct rules *r, const struct pub_addr *pa)
 {
-	const struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+	const struct addr_clicks *ac = table_find(r->addr_clicks, pa->akey,
+						  NULL);
 	uint32_t imps = addr_imps(r, pa->akey);
 	double ctr = rules_hour_ctr(r);
 	uint32_t k, n, k0 = 0, n0 = 0;
@@ -177,7 +181,8 @@ static bool addr_hot_before(const struct rules *r,
 			    const struct publisher *pb, uint32_t pub,
 			    uint64_t akey, uint64_t nkey)
 {
-	const struct pub_oneshot *po = tab_find(pb->pubs, (uint64_t)pub + 1);
+	const struct pub_oneshot *po = table_find(pb->pubs, (uint64_t)pub + 1,
+						  NULL);
 	double ctr = rules_hour_ctr(r);
 	uint32_t k = 0, n = 0;
 
@@ -232,11 +237,12 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 	double honest = 0, clicks = 0, allow = 1 - r->p.oneshot_precision;
 	struct zone_oneshot **z = malloc(po->oneshot * sizeof(*z));
 	size_t n = 0;
+	void *v;
 
 	if (!z)
 		return false;
-	TAB_EACH(pb->zones, i, s) {
-		struct zone_oneshot *zo = (void *)(s + 1);
+	for (size_t i = 0; (v = table_next(pb->zones, &i, NULL)); ) {
+		struct zone_oneshot *zo = v;
 		uint32_t people = zo->single > zo->oneshot ?
 				  zo->single - zo->oneshot : 0;
 
@@ -296,16 +302,18 @@ static void end_observe(struct rules *r, void *state)
 	uint64_t rest_clicks = 0, rest_hot = 0;
 	size_t tested_one = 0, tested_hot = 0;
 	bool flag;
+	void *v;
 
-	TAB_EACH(pb->pub_addr, i, s) {
-		const struct pub_addr *pa = (const void *)(s + 1);
-		struct addr_clicks *ac = tab_find(r->addr_clicks, pa->akey);
+	for (size_t i = 0; (v = table_next(pb->pub_addr, &i, NULL)); ) {
+		const struct pub_addr *pa = v;
+		struct addr_clicks *ac = table_find(r->addr_clicks, pa->akey,
+						    NULL);
 
 		if (ac)
 			ac->distinct += pa->distinct;
 	}
-	TAB_EACH(pb->pub_addr, i, s) {
-		struct pub_addr *pa = (void *)(s + 1);
+	for (size_t i = 0; (v = table_next(pb->pub_addr, &i, NULL)); ) {
+		struct pub_addr *pa = v;
 		struct pub_oneshot *po = pub_entry(pb, pa->pub);
 
 		pa->bits = (one_shot(r, pa) ? IVT_ONE_SHOT : 0) |
@@ -317,8 +325,8 @@ static void end_observe(struct rules *r, void *state)
 		}
 		count_zone(r, pb, pa, po);
 	}
-	TAB_EACH(pb->pubs, i, s) {
-		const struct pub_oneshot *po = (const void *)(s + 1);
+	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
+		const struct pub_oneshot *po = v;
 
 		all_single += po->single;
 		all_one += po->oneshot;
@@ -329,8 +337,8 @@ static void end_observe(struct rules *r, void *state)
 		tested_one += po->oneshot >= p->oneshot_min_clicks;
 		tested_hot += po->hot >= p->oneshot_min_clicks;
 	}
-	TAB_EACH(pb->pubs, i, s) {
-		struct pub_oneshot *po = (void *)(s + 1);
+	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
+		struct pub_oneshot *po = v;
 
 		if (excess_fires(&t, po->oneshot, po->single, all_one,
 				 all_single, tested_one, &flag)) {
@@ -357,8 +365,8 @@ static void end_observe(struct rules *r, void *state)
 	}
 	/* publishers sharing one pool are each other's peers: the excess
 	 * is measured against the publishers that did not fire */
-	TAB_EACH(pb->pubs, i, s) {
-		struct pub_oneshot *po = (void *)(s + 1);
+	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
+		struct pub_oneshot *po = v;
 
 		if (!(po->fired & IVT_HOT_ADDR))
 			continue;
@@ -367,15 +375,16 @@ static void end_observe(struct rules *r, void *state)
 		if (!flag)
 			po->fired &= ~(uint32_t)IVT_HOT_ADDR;
 	}
-	TAB_EACH(pb->pub_addr, i, s) {
-		struct pub_addr *pa = (void *)(s + 1);
-		const struct pub_oneshot *po = tab_find(pb->pubs,
-						      (uint64_t)pa->pub + 1);
+	for (size_t i = 0; (v = table_next(pb->pub_addr, &i, NULL)); ) {
+		struct pub_addr *pa = v;
+		const struct pub_oneshot *po = table_find(pb->pubs,
+						(uint64_t)pa->pub + 1, NULL);
 
 		pa->bits &= po ? po->fired : 0;
 		if (pa->bits & IVT_ONE_SHOT) {
 			const struct zone_oneshot *zo =
-				tab_find(pb->zones, zone_key(pa->pub, pa->zone));
+				table_find(pb->zones,
+					   zone_key(pa->pub, pa->zone), NULL);
 
 			if (!zo || !zo->flag)
 				pa->bits &= ~(uint32_t)IVT_ONE_SHOT;
@@ -387,9 +396,10 @@ static void end_observe(struct rules *r, void *state)
 int rules_pubscore(const struct rules *r, struct pubscore *ps)
 {
 	const struct publisher *pb = rules_state(r, &rule_publisher);
+	const void *v;
 
-	TAB_EACH(pb->pubs, i, s) {
-		const struct pub_oneshot *po = (const void *)(s + 1);
+	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
+		const struct pub_oneshot *po = v;
 
 		if ((po->single || po->oneshot) &&
 		    pubscore_one_shot(ps, po->pub, po->single, po->oneshot))
@@ -409,9 +419,9 @@ static void release(void *state)
 {
 	struct publisher *pb = state;
 
-	tab_free(pb->pub_addr);
-	tab_free(pb->pubs);
-	tab_free(pb->zones);
+	table_free(pb->pub_addr);
+	table_free(pb->pubs);
+	table_free(pb->zones);
 	free(pb->first);
 	free(pb);
 }
@@ -424,10 +434,12 @@ static int init(struct rules *r, void **state)
 	*state = pb;
 	if (!pb)
 		return -ENOMEM;
-	pb->pub_addr = tab_new(sizeof(struct pub_addr), max, &r->st.table_full);
-	pb->pubs = tab_new(sizeof(struct pub_oneshot), max, &r->st.table_full);
-	pb->zones = tab_new(sizeof(struct zone_oneshot), max,
-			    &r->st.table_full);
+	pb->pub_addr = table_new(0, sizeof(struct pub_addr), max,
+				 &r->st.table_full);
+	pb->pubs = table_new(0, sizeof(struct pub_oneshot), max,
+			     &r->st.table_full);
+	pb->zones = table_new(0, sizeof(struct zone_oneshot), max,
+			      &r->st.table_full);
 	pb->first_mask = ((size_t)1 << (r->p.sketch_log2 - 8)) - 1;
 	pb->first = calloc(pb->first_mask + 1, sizeof(*pb->first));
 	return pb->pub_addr && pb->pubs && pb->zones && pb->first ?
@@ -438,8 +450,9 @@ static size_t memory(const void *state)
 {
 	const struct publisher *pb = state;
 
-	return tab_bytes(pb->pub_addr) + tab_bytes(pb->pubs) +
-	       tab_bytes(pb->zones) + (pb->first_mask + 1) * sizeof(*pb->first);
+	return table_bytes(pb->pub_addr) + table_bytes(pb->pubs) +
+	       table_bytes(pb->zones) +
+	       (pb->first_mask + 1) * sizeof(*pb->first);
 }
 
 static void begin_hour(struct rules *r, void *state)
@@ -447,10 +460,10 @@ static void begin_hour(struct rules *r, void *state)
 	struct publisher *pb = state;
 
 	(void)r;
-	tab_clear(pb->pub_addr);
+	table_clear(pb->pub_addr);
 	pb->pub_flagged = 0;
-	tab_clear(pb->pubs);
-	tab_clear(pb->zones);
+	table_clear(pb->pubs);
+	table_clear(pb->zones);
 	memset(pb->first, 0, (pb->first_mask + 1) * sizeof(*pb->first));
 }
 
@@ -463,7 +476,7 @@ static void prefetch(const struct rules *r, const void *state,
 	for (size_t i = 0; i < n; i++) {
 		if (o[i].type != EVENT_CLICK)
 			__builtin_prefetch(first_slot(pb, o[i].k.akey));
-		tab_prefetch(pb->zones, zone_key(o[i].pub, o[i].zone));
+		table_prefetch(pb->zones, zone_key(o[i].pub, o[i].zone));
 	}
 }
 
@@ -472,8 +485,9 @@ static void observe_one(struct publisher *pb, const struct rules_pending *o)
 	bool isnew;
 
 	if (o->type == EVENT_CLICK) {
-		struct pub_addr *pa = tab_put(pb->pub_addr,
-				hash2(o->k.akey, o->pub, TAG_PUB_ADDR), &isnew);
+		struct pub_addr *pa = table_put(pb->pub_addr,
+				hash2(o->k.akey, o->pub, TAG_PUB_ADDR), NULL,
+				&isnew);
 
 		if (!pa)
 			return;
@@ -515,7 +529,8 @@ static uint32_t judge(struct rules *r, void *state,
 
 	if (!pb->pub_flagged)
 		return 0;
-	pa = tab_find(pb->pub_addr, hash2(k->akey, rec->pub, TAG_PUB_ADDR));
+	pa = table_find(pb->pub_addr, hash2(k->akey, rec->pub, TAG_PUB_ADDR),
+			NULL);
 	if (pa)
 		return pa->bits;
 	if (rec->type != EVENT_CLICK &&

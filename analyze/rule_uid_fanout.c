@@ -11,8 +11,8 @@ struct uid_multi {
 };
 
 struct uid_fanout {
-	struct rules_table *uid_multi;   /* uid -> distinct addresses, UAs */
-	struct rules_table *fanout;      /* the uids over a threshold */
+	struct table *uid_multi;         /* uid -> distinct addresses, UAs */
+	struct table *fanout;            /* the uids over a threshold */
 };
 
 static bool params_ok(const struct rules_params *p)
@@ -24,8 +24,8 @@ static void release(void *state)
 {
 	struct uid_fanout *u = state;
 
-	tab_free(u->uid_multi);
-	tab_free(u->fanout);
+	table_free(u->uid_multi);
+	table_free(u->fanout);
 	free(u);
 }
 
@@ -36,9 +36,9 @@ static int init(struct rules *r, void **state)
 	*state = u;
 	if (!u)
 		return -ENOMEM;
-	u->uid_multi = tab_new(sizeof(struct uid_multi), r->p.table_max,
+	u->uid_multi = table_new(0, sizeof(struct uid_multi), r->p.table_max,
 			       &r->st.table_full);
-	u->fanout = tab_new(0, r->p.table_max, &r->st.table_full);
+	u->fanout = table_new(0, 0, r->p.table_max, &r->st.table_full);
 	return u->uid_multi && u->fanout ? 0 : -ENOMEM;
 }
 
@@ -46,7 +46,7 @@ static size_t memory(const void *state)
 {
 	const struct uid_fanout *u = state;
 
-	return tab_bytes(u->uid_multi) + tab_bytes(u->fanout);
+	return table_bytes(u->uid_multi) + table_bytes(u->fanout);
 }
 
 static void begin_hour(struct rules *r, void *state)
@@ -54,8 +54,8 @@ static void begin_hour(struct rules *r, void *state)
 	struct uid_fanout *u = state;
 
 	(void)r;
-	tab_clear(u->uid_multi);
-	tab_clear(u->fanout);
+	table_clear(u->uid_multi);
+	table_clear(u->fanout);
 }
 
 /* A uid seen before with a new address or user agent (the core's Bloom
@@ -72,7 +72,7 @@ static void observe(struct rules *r, void *state,
 		if (!o[i].has_uid || !o[i].uid_seen ||
 		    !(o[i].new_pair || o[i].new_ua))
 			continue;
-		m = tab_put(u->uid_multi, o[i].k.ukey, &isnew);
+		m = table_put(u->uid_multi, o[i].k.ukey, NULL, &isnew);
 		if (!m)
 			continue;
 		if (isnew)
@@ -87,13 +87,15 @@ static void observe(struct rules *r, void *state,
 static void end_observe(struct rules *r, void *state)
 {
 	struct uid_fanout *u = state;
+	const void *v;
+	uint64_t key;
 
-	TAB_EACH(u->uid_multi, i, s) {
-		const struct uid_multi *m = (const void *)(s + 1);
+	for (size_t i = 0; (v = table_next(u->uid_multi, &i, &key)); ) {
+		const struct uid_multi *m = v;
 		bool isnew;
 
 		if (m->addrs >= r->p.fanout_addrs || m->uas >= r->p.fanout_uas)
-			tab_put(u->fanout, *s, &isnew);
+			table_put(u->fanout, key, NULL, &isnew);
 	}
 	r->st.uid_multi = u->uid_multi->n;
 }
@@ -104,8 +106,8 @@ static uint32_t judge(struct rules *r, void *state,
 	const struct uid_fanout *u = state;
 
 	(void)r;
-	return rec->has_uid && u->fanout->n && tab_find(u->fanout, k->ukey) ?
-	       IVT_UID_FANOUT : 0;
+	return rec->has_uid && u->fanout->n &&
+	       table_find(u->fanout, k->ukey, NULL) ? IVT_UID_FANOUT : 0;
 }
 
 static const struct rule_reason reasons[] = {

@@ -140,71 +140,7 @@ void rules_params_from_config(struct rules_params *p, const struct config *c)
 	params_each(p, c);
 }
 
-/* ---- the tables every family uses ---- */
-
-static int tab_alloc(struct rules_table *t, size_t cap)
-{
-	t->slots = calloc(cap, t->ssize);
-	if (!t->slots)
-		return -ENOMEM;
-	t->cap = cap;
-	t->n = 0;
-	return 0;
-}
-
-int tab_init(struct rules_table *t, size_t vsize, size_t max, uint64_t *full)
-{
-	memset(t, 0, sizeof(*t));
-	t->vsize = vsize;
-	t->ssize = 8 + ((vsize + 7) & ~(size_t)7);
-	t->max = max < 16 ? 16 : max;
-	t->full = full;
-	return tab_alloc(t, 64);
-}
-
-void tab_release(struct rules_table *t)
-{
-	free(t->slots);
-	t->slots = NULL;
-}
-
-int tab_grow(struct rules_table *t)
-{
-	struct rules_table old = *t;
-
-	if (tab_alloc(t, old.cap * 2) < 0) {
-		*t = old;
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < old.cap; i++) {
-		uint64_t *s = slot_at(&old, i);
-
-		if (*s) {
-			memcpy(tab_slot(t, *s), s, t->ssize);
-			t->n++;
-		}
-	}
-	free(old.slots);
-	return 0;
-}
-
-struct rules_table *tab_new(size_t vsize, size_t max, uint64_t *full)
-{
-	struct rules_table *t = calloc(1, sizeof(*t));
-
-	if (t && tab_init(t, vsize, max, full) < 0) {
-		free(t);
-		return NULL;
-	}
-	return t;
-}
-
-void tab_free(struct rules_table *t)
-{
-	if (t)
-		tab_release(t);
-	free(t);
-}
+/* ---- the windows families keep ---- */
 
 struct rules_window *win_new(size_t vsize, size_t max, int64_t period,
 			     uint64_t *full)
@@ -214,12 +150,12 @@ struct rules_window *win_new(size_t vsize, size_t max, int64_t period,
 	if (!w)
 		return NULL;
 	w->period = period;
-	if (tab_init(&w->t[0], vsize, max, full) < 0) {
+	if (table_init(&w->t[0], 0, vsize, max, full) < 0) {
 		free(w);
 		return NULL;
 	}
-	if (tab_init(&w->t[1], vsize, max, full) < 0) {
-		tab_release(&w->t[0]);
+	if (table_init(&w->t[1], 0, vsize, max, full) < 0) {
+		table_release(&w->t[0]);
 		free(w);
 		return NULL;
 	}
@@ -230,8 +166,8 @@ void win_free(struct rules_window *w)
 {
 	if (!w)
 		return;
-	tab_release(&w->t[0]);
-	tab_release(&w->t[1]);
+	table_release(&w->t[0]);
+	table_release(&w->t[1]);
 	free(w);
 }
 
@@ -272,7 +208,7 @@ static void hooks_build(struct rules *r)
 void rules_flag_key(struct rules *r, uint64_t key, uint32_t bits)
 {
 	bool isnew;
-	uint32_t *v = tab_put(r->bad, key, &isnew);
+	uint32_t *v = table_put(r->bad, key, NULL, &isnew);
 
 	if (v)
 		*v |= bits;
@@ -293,10 +229,10 @@ uint64_t rules_net_key(const struct seg_record *rec)
 
 	if (rec->ip_family == 4) {
 		memcpy(&v, rec->ip + 12, 3);
-		return mix(v ^ ((uint64_t)TAG_NET4 << 56));
+		return mix_u64(v ^ ((uint64_t)TAG_NET4 << 56));
 	}
 	memcpy(&v, rec->ip, 6);
-	return mix(v ^ ((uint64_t)TAG_NET6 << 56));
+	return mix_u64(v ^ ((uint64_t)TAG_NET6 << 56));
 }
 
 uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua)
@@ -382,9 +318,10 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	    sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
 	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 2) < 0)
 		goto out_release;
-	r->addr_clicks = tab_new(sizeof(struct addr_clicks), p->table_max,
-				 &r->st.table_full);
-	r->bad = tab_new(sizeof(uint32_t), p->table_max, &r->st.table_full);
+	r->addr_clicks = table_new(0, sizeof(struct addr_clicks), p->table_max,
+				   &r->st.table_full);
+	r->bad = table_new(0, sizeof(uint32_t), p->table_max,
+			   &r->st.table_full);
 	if (!r->addr_clicks || !r->bad)
 		goto out_release;
 	for (size_t i = 0; i < nf; i++)
@@ -417,8 +354,8 @@ void rules_release(struct rules *r)
 		sketch_cms_release(r->addr);
 	free(r->seen);
 	free(r->addr);
-	tab_free(r->addr_clicks);
-	tab_free(r->bad);
+	table_free(r->addr_clicks);
+	table_free(r->bad);
 	free(r->pend);
 	free(r->hooks);
 	memset(r, 0, sizeof(*r));
@@ -429,7 +366,7 @@ size_t rules_memory(const struct rules *r)
 	size_t nf;
 	const struct rule_family *const *f = rules_families(&nf);
 	size_t sum = sketch_bloom_bytes(r->seen) + sketch_cms_bytes(r->addr) +
-		     tab_bytes(r->addr_clicks) + tab_bytes(r->bad);
+		     table_bytes(r->addr_clicks) + table_bytes(r->bad);
 
 	for (size_t i = 0; i < nf; i++)
 		if (f[i]->memory)
@@ -446,8 +383,8 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	r->epoch_ms = hour_start_ms - 86400000;
 	sketch_bloom_clear(r->seen);
 	sketch_cms_clear(r->addr);
-	tab_clear(r->addr_clicks);
-	tab_clear(r->bad);
+	table_clear(r->addr_clicks);
+	table_clear(r->bad);
 	for (unsigned i = 0; i < r->hooks->nwin; i++)
 		win_clear(r->hooks->win[i], hour_start_ms - rules_warmup_ms(r));
 	for (size_t i = 0; i < nf; i++)
@@ -531,7 +468,8 @@ static void observe_core(struct rules *r, struct rules_pending *o)
 	}
 	if (o->type == EVENT_CLICK) {
 		bool isnew;
-		struct addr_clicks *c = tab_put(r->addr_clicks, akey, &isnew);
+		struct addr_clicks *c = table_put(r->addr_clicks, akey, NULL,
+						  &isnew);
 
 		if (c)
 			c->n++;
@@ -667,11 +605,11 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 		bits |= h->judge[t][i].fn(r, h->judge[t][i].state, rec, k);
 	if (r->bad->n) {
 		/* the few flagged addresses: a small table, in cache */
-		const uint32_t *v = tab_find(r->bad, k->akey);
+		const uint32_t *v = table_find(r->bad, k->akey, NULL);
 
 		if (v)
 			bits |= *v;
-		if ((v = tab_find(r->bad, k->nkey)))
+		if ((v = table_find(r->bad, k->nkey, NULL)))
 			bits |= *v;
 	}
 	if (!(rec->reasons & INGEST_BITS))

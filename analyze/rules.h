@@ -123,7 +123,7 @@ struct rules_stats {
 	uint64_t hot_pubs;               /* publishers whose hot share fired */
 };
 
-struct rules_table;      /* capped open-addressing table, rule_family.h */
+struct table;            /* analyze's capped hash table, table.h */
 struct rules_pending;    /* a pass-1 record waiting for its cache lines */
 struct rules_hooks;
 struct sketch_cms;
@@ -141,8 +141,8 @@ struct rules {
 	/* pass 1, hour-wide facts */
 	struct sketch_bloom *seen;       /* (addr, visitor); (uid, addr), (uid, ua), uid */
 	struct sketch_cms *addr;         /* address -> impressions; visitors in 1/100 */
-	struct rules_table *addr_clicks; /* clicking address -> clicks */
-	struct rules_table *bad;         /* flagged addresses (and /24s) ->
+	struct table *addr_clicks;       /* clicking address -> clicks */
+	struct table *bad;               /* flagged addresses (and /24s) ->
 					    the bits every event of theirs
 					    gets this hour */
 	uint64_t hour_imps, hour_clicks; /* counted in pass 1 (not GIVT) */

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "sketch.h"
+#include "mix.h"
 
 #define HUGE_PAGE (2u << 20)
 
@@ -36,17 +37,6 @@ void sketch_mem_free(void *p, size_t bytes)
 		free(p);
 	else
 		munmap(p, bytes);
-}
-
-/* A second, independent 64-bit hash of a key (splitmix64's finaliser). */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
 }
 
 /* ---- blocked Bloom filter ---- */
@@ -85,7 +75,7 @@ static bool bloom_op(struct sketch_bloom *b, uint64_t block, uint64_t key,
 		     bool set)
 {
 	uint64_t *blk = b->bits + (block & (b->nblocks - 1)) * 8;
-	uint64_t g = mix64(key);
+	uint64_t g = mix_u64(key);
 	bool present = true;
 
 	for (int i = 0; i < BLOOM_K; i++) {
@@ -178,7 +168,7 @@ static void cms_cells(const struct sketch_cms *c, uint64_t h, unsigned part,
 {
 	unsigned width = CMS_LINE / c->parts;
 	uint32_t *base = c->cnt + (h & c->mask) * CMS_LINE + part * width;
-	uint64_t g = mix64(h ^ 0x2545f4914f6cdd1dull);
+	uint64_t g = mix_u64(h ^ 0x2545f4914f6cdd1dull);
 
 	for (unsigned i = 0; i < c->d; i++)
 		cell[i] = base + ((g >> (4 * i)) & (width - 1));

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "parse.h"
 
 #define MAX_FIELDS 10
@@ -42,23 +43,6 @@ static int fail(struct parser *p, unsigned line, const char *fmt, ...)
 	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Grow *arr (elements of size sz) so one more fits; 0 or -1. */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	void *a;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	a = realloc(*arr, ncap * sz);
-	if (!a)
-		return -1;
-	*arr = a;
-	*cap = ncap;
-	return 0;
 }
 
 static int get_id(struct parser *p, const char *f, const char *what,
@@ -143,7 +127,8 @@ static int rec_pub(struct parser *p, char **f, int nf)
 
 	if (nf != 4)
 		return fail(p, p->line, "pub needs 3 fields, has %d", nf - 1);
-	if (grow((void **)&inv->pubs, &p->cap_pubs, inv->npubs, sizeof(*pb)))
+	if (grow_array((void **)&inv->pubs, &p->cap_pubs, inv->npubs,
+		       sizeof(*pb)))
 		return fail(p, p->line, "out of memory");
 	pb = &inv->pubs[inv->npubs];
 	if (get_id(p, f[1], "pub id", &pb->id))
@@ -165,7 +150,8 @@ static int rec_camp(struct parser *p, char **f, int nf)
 
 	if (nf != 6)
 		return fail(p, p->line, "camp needs 5 fields, has %d", nf - 1);
-	if (grow((void **)&inv->camps, &p->cap_camps, inv->ncamps, sizeof(*c)))
+	if (grow_array((void **)&inv->camps, &p->cap_camps, inv->ncamps,
+		       sizeof(*c)))
 		return fail(p, p->line, "out of memory");
 	c = &inv->camps[inv->ncamps];
 	if (get_id(p, f[1], "camp id", &c->id) ||
@@ -196,7 +182,8 @@ static int rec_zone(struct parser *p, char **f, int nf)
 
 	if (nf != 5)
 		return fail(p, p->line, "zone needs 4 fields, has %d", nf - 1);
-	if (grow((void **)&inv->zones, &p->cap_zones, inv->nzones, sizeof(*z)))
+	if (grow_array((void **)&inv->zones, &p->cap_zones, inv->nzones,
+		       sizeof(*z)))
 		return fail(p, p->line, "out of memory");
 	z = &inv->zones[inv->nzones];
 	memset(z, 0, sizeof(*z));
@@ -217,7 +204,8 @@ static int rec_ad(struct parser *p, char **f, int nf)
 
 	if (nf != 9)
 		return fail(p, p->line, "ad needs 8 fields, has %d", nf - 1);
-	if (grow((void **)&inv->ads, &p->cap_ads, inv->nads, sizeof(*a)))
+	if (grow_array((void **)&inv->ads, &p->cap_ads, inv->nads,
+		       sizeof(*a)))
 		return fail(p, p->line, "out of memory");
 	a = &inv->ads[inv->nads];
 	memset(a, 0, sizeof(*a));
