@@ -1,29 +1,172 @@
 /* rule_imp_link.c - rule family imp_link (docs/rules.md): a click and the
  * impression it claims.  A signed click whose impression is not logged
- * (no_impression), came less than min_click_delay_ms before it
- * (fast_click) or more than lookback after it (stale_click); an unsigned
- * click whose visitor was shown no impression of the ad in the look-back
- * (no_impression).  Asks the look-back; keeps no state. */
+ * (no_impression), came before it or sooner after it than any person can
+ * react (min_click_delay_ms: fast_click) or more than lookback after it
+ * (stale_click); an unsigned click whose visitor was shown no impression
+ * of the ad in the look-back (no_impression).  Besides the hard cut,
+ * fast_click flags the fast clicks (within fast_click_window_ms) of an
+ * address or a publisher whose share of fast clicks is an improbable
+ * excess over the others' share this hour: people click fast now and
+ * then, a script clicks fast every time. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "excess.h"
 #include "rule_family.h"
+
+/* A source's clicks with a known time to click, and the fast ones. */
+struct fast_count {
+	uint32_t n, fast;
+	bool flag;                   /* its fast clicks are flagged */
+};
+
+struct imp_link {
+	struct rules_table *addr;    /* address -> fast_count */
+	struct rules_table *pub;     /* publisher + 1 -> fast_count */
+};
 
 static bool params_ok(const struct rules_params *p)
 {
-	return p->lookback_ms > 0;
+	return p->lookback_ms > 0 &&
+	       p->fast_click_window_ms >= p->min_click_delay_ms;
+}
+
+static void release(void *state)
+{
+	struct imp_link *l = state;
+
+	if (!l)
+		return;
+	tab_free(l->addr);
+	tab_free(l->pub);
+	free(l);
+}
+
+static int init(struct rules *r, void **state)
+{
+	struct imp_link *l = calloc(1, sizeof(*l));
+
+	*state = l;
+	if (!l)
+		return -ENOMEM;
+	l->addr = tab_new(sizeof(struct fast_count), r->p.table_max,
+			  &r->st.table_full);
+	l->pub = tab_new(sizeof(struct fast_count), r->p.table_max,
+			 &r->st.table_full);
+	return l->addr && l->pub ? 0 : -ENOMEM;
+}
+
+static size_t memory(const void *state)
+{
+	const struct imp_link *l = state;
+
+	return tab_bytes(l->addr) + tab_bytes(l->pub);
+}
+
+static void begin_hour(struct rules *r, void *state)
+{
+	struct imp_link *l = state;
+
+	(void)r;
+	tab_clear(l->addr);
+	tab_clear(l->pub);
+}
+
+static void count(struct rules_table *t, uint64_t key, bool fast)
+{
+	bool isnew;
+	struct fast_count *c = tab_put(t, key, &isnew);
+
+	if (c) {
+		c->n++;
+		c->fast += fast;
+	}
+}
+
+/* Pass 1: every signed click whose impression the look-back already
+ * knows (an impression of this hour is given to it before its clicks). */
+static void observe(struct rules *r, void *state,
+		    const struct rules_pending *o, size_t n)
+{
+	struct imp_link *l = state;
+	int64_t its;
+
+	for (size_t i = 0; i < n; i++) {
+		bool fast;
+
+		if (o[i].type != EVENT_CLICK || !o[i].imp ||
+		    !r->lb.impression(r->lb.ctx, o[i].imp, &its))
+			continue;
+		fast = o[i].ts - its < r->p.fast_click_window_ms;
+		count(l->addr, o[i].k.akey, fast);
+		if (o[i].pub)
+			count(l->pub, (uint64_t)o[i].pub + 1, fast);
+	}
+}
+
+/* Flag the sources of t whose fast clicks are an improbable excess over
+ * the others' share (Bonferroni over every source with a timed click),
+ * at least fast_click_precision of them excess. */
+static void judge_sources(const struct rules_params *p, struct rules_table *t)
+{
+	const struct excess_test x = {
+		.ratio = p->fast_click_ratio, .alpha = p->fast_click_budget,
+		.precision = p->fast_click_precision, .min = 2,
+	};
+	uint64_t all_n = 0, all_fast = 0;
+
+	TAB_EACH(t, i, s) {
+		const struct fast_count *c = (const void *)(s + 1);
+
+		all_n += c->n;
+		all_fast += c->fast;
+	}
+	TAB_EACH(t, i, s) {
+		struct fast_count *c = (void *)(s + 1);
+		bool flag;
+
+		if (excess_fires(&x, c->fast, c->n, all_fast, all_n, t->n,
+				 &flag))
+			c->flag = flag;
+	}
+}
+
+static void end_observe(struct rules *r, void *state)
+{
+	struct imp_link *l = state;
+
+	judge_sources(&r->p, l->addr);
+	judge_sources(&r->p, l->pub);
+}
+
+/* Is a fast click from a flagged source? */
+static bool fast_source(const struct imp_link *l,
+			const struct seg_record *rec,
+			const struct rules_keys *k)
+{
+	const struct fast_count *c = tab_find(l->addr, k->akey);
+
+	if (c && c->flag)
+		return true;
+	c = rec->pub ? tab_find(l->pub, (uint64_t)rec->pub + 1) : NULL;
+	return c && c->flag;
 }
 
 static uint32_t judge(struct rules *r, void *state,
 		      const struct seg_record *rec, const struct rules_keys *k)
 {
 	const struct rules_params *p = &r->p;
-	int64_t its;
+	int64_t its, d;
 
-	(void)state;
 	if (signed_click(rec)) {
 		if (!r->lb.impression(r->lb.ctx, rec->imp, &its))
 			return IVT_NO_IMPRESSION;
-		if (rec->ts_ms - its < p->min_click_delay_ms)
+		d = rec->ts_ms - its;
+		if (d < p->min_click_delay_ms)
 			return IVT_FAST_CLICK;
-		if (rec->ts_ms - its > p->lookback_ms)
+		if (d < p->fast_click_window_ms && fast_source(state, rec, k))
+			return IVT_FAST_CLICK;
+		if (d > p->lookback_ms)
 			return IVT_STALE_CLICK;
 		return 0;
 	}
@@ -42,6 +185,10 @@ static const struct rule_reason reasons[] = {
 static const struct rule_param params[] = {
 	RULE_PARAM(lookback, lookback_ms, RULE_SEC_MS),
 	RULE_PARAM(min_click_delay_ms, min_click_delay_ms, RULE_I64),
+	RULE_PARAM(fast_click_window_ms, fast_click_window_ms, RULE_I64),
+	RULE_PARAM(fast_click_ratio, fast_click_ratio, RULE_DBL),
+	RULE_PARAM(fast_click_budget, fast_click_budget, RULE_DBL),
+	RULE_PARAM(fast_click_precision, fast_click_precision, RULE_DBL),
 	{ NULL, 0, RULE_I64 },
 };
 
@@ -51,6 +198,12 @@ const struct rule_family rule_imp_link = {
 	.reasons = reasons,
 	.params = params,
 	.params_ok = params_ok,
+	.init = init,
+	.release = release,
+	.memory = memory,
+	.begin_hour = begin_hour,
+	.observe = observe,
+	.end_observe = end_observe,
 	.judges = RULE_CLICKS,
 	.judge = judge,
 };

@@ -36,11 +36,14 @@
 #include "segment.h"
 
 /* What the driver knows about the look-back (the hours before this one and
- * this hour itself).  Called only from rules_event(), only for clicks. */
+ * this hour itself).  Called only for clicks: from rules_event(), and
+ * impression() from rules_observe() too. */
 struct rules_lookback {
 	void *ctx;
 	/* Was impression id imp logged within the look-back or this hour?
-	 * If so set *imp_ts_ms to its time.  Required. */
+	 * If so set *imp_ts_ms to its time.  Required.  In pass 1 it may
+	 * answer no for an impression of this hour not yet observed (one
+	 * logged after the click). */
 	bool (*impression)(void *ctx, uint64_t imp, int64_t *imp_ts_ms);
 	/* For an unsigned click: was any impression of click->ad shown,
 	 * within the look-back before the click, to a record that has
@@ -86,6 +89,10 @@ struct rules_params {
 	uint32_t repeat_click_count;
 	uint32_t repeat_visitors_per_extra;
 	int64_t min_click_delay_ms;
+	int64_t fast_click_window_ms;
+	double fast_click_ratio;
+	double fast_click_budget;
+	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double burst_clicks_base;
 	double burst_clicks_per_visitor;

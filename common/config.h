@@ -63,6 +63,10 @@ struct config_analyze {
 	int64_t repeat_click_count;
 	int64_t repeat_visitors_per_extra;
 	int64_t min_click_delay_ms;
+	int64_t fast_click_window_ms;
+	double fast_click_ratio;
+	double fast_click_budget;
+	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double burst_clicks_base;
 	double burst_clicks_per_visitor;

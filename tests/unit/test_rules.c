@@ -517,12 +517,24 @@ static void test_cookie_issued_with_impression(void **state)
 
 static void test_time_to_click(void **state)
 {
-	size_t fast, fine, stale, c;
+	size_t fast, before, quick, fine, stale, c, i;
+	struct seg_record tmp;
 
 	(void)state;
 	start(NULL);
-	fast = add_click(T0 + 10 * SEC + 300,
+	/* under the human limit (100 ms), and before the impression */
+	fast = add_click(T0 + 10 * SEC + 50,
 			 add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9));
+	i = add_imp(T0 + 15 * SEC, 0x0a000004, 8, 1, 9);
+	c = add_click(T0 + 15 * SEC, i);
+	tmp = H->rec[i];             /* the click logged 400 ms before it */
+	H->rec[i] = H->rec[c];
+	H->rec[c] = tmp;
+	H->rec[c].ts_ms = T0 + 15 * SEC + 400;
+	before = i;
+	/* a person's fast click: kept */
+	quick = add_click(T0 + 16 * SEC + 300,
+			  add_imp(T0 + 16 * SEC, 0x0a000005, 9, 1, 9));
 	fine = add_click(T0 + 22 * SEC, add_imp(T0 + 20 * SEC, 0x0a000002, 6, 1, 9));
 	/* an impression from 25 hours ago, still answered by the look-back */
 	H->old_imp[0] = 77777;
@@ -535,8 +547,126 @@ static void test_time_to_click(void **state)
 	stale = c;
 	run();
 	assert_int_equal(H->bits[fast], IVT_FAST_CLICK);
+	assert_int_equal(H->bits[before], IVT_FAST_CLICK);
+	assert_int_equal(H->bits[quick], 0);
 	assert_int_equal(H->bits[fine], 0);
 	assert_int_equal(H->bits[stale], IVT_STALE_CLICK);
+	finish();
+}
+
+/* People on publishers 1-10: 3000 addresses, one click each, one in 33
+ * of them 300-780 ms after its impression (people's fast share), the
+ * rest 2-17 s after. */
+static void fast_people(void)
+{
+	for (uint32_t j = 0; j < 3000; j++) {
+		size_t i = add_imp(T0 + (int64_t)j * SEC, 0x0b000000 + j, j + 1,
+				   1, 9);
+		int64_t d = j % 33 == 0 ? 300 + (j % 7) * 80 :
+			    2000 + (j % 50) * 300;
+
+		H->rec[i].pub = 1 + j % 10;
+		add_click(H->rec[i].ts_ms + d, i);
+	}
+}
+
+/* The fast clicks among the clicks of publisher pub (0: any). */
+static size_t fast_flagged(uint32_t pub, int64_t under_ms)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < H->n; i++) {
+		const struct seg_record *c = &H->rec[i];
+
+		if (c->type != 'c' || (pub && c->pub != pub) ||
+		    !(H->bits[i] & IVT_FAST_CLICK))
+			continue;
+		for (size_t j = 0; j < H->n; j++)
+			if (H->rec[j].type == 'i' && H->rec[j].id == c->imp)
+				n += c->ts_ms - H->rec[j].ts_ms < under_ms;
+	}
+	return n;
+}
+
+static void test_fast_people_kept(void **state)
+{
+	size_t i;
+
+	(void)state;
+	start(NULL);
+	fast_people();
+	/* a quick person: two fast clicks of three in the hour */
+	for (int k = 0; k < 3; k++) {
+		i = add_imp(T0 + (100 + k * 900) * SEC + 500, 0x0c000001, 4001,
+			    1, 9);
+		add_click(H->rec[i].ts_ms + (k ? 350 : 4000), i);
+	}
+	/* publisher 12: twice the people's fast share, 300 clicks */
+	for (uint32_t j = 0; j < 300; j++) {
+		i = add_imp(T0 + (int64_t)j * 10 * SEC + 700, 0x0d000000 + j,
+			    5000 + j, 1, 9);
+		H->rec[i].pub = 12;
+		add_click(H->rec[i].ts_ms + (j % 15 == 0 ? 450 : 3000), i);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(count_bits(IVT_FAST_CLICK), 0);
+	finish();
+}
+
+static void test_fast_address(void **state)
+{
+	size_t i;
+	uint64_t akey = 0;
+
+	(void)state;
+	start(NULL);
+	fast_people();
+	/* one address clicking 400 ms after each of 20 impressions */
+	for (int k = 0; k < 20; k++) {
+		i = add_imp(T0 + (int64_t)k * 170 * SEC + 300, 0x0c0000aa, 4001,
+			    1, 9);
+		H->rec[i].pub = 1 + (uint32_t)(k % 10);
+		add_click(H->rec[i].ts_ms + 400, i);
+		akey = rules_addr_key(&H->rec[i]);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(count_bits(IVT_FAST_CLICK), 20);
+	for (size_t j = 0; j < H->n; j++)
+		if (H->bits[j] & IVT_FAST_CLICK)
+			assert_int_equal(rules_addr_key(&H->rec[j]), akey);
+	finish();
+}
+
+static void test_fast_publisher(void **state)
+{
+	size_t i, bot = 0;
+
+	(void)state;
+	start(NULL);
+	fast_people();
+	/* publisher 11: 150 people, and a bot clicking 300-800 ms after
+	 * 100 impressions, each from a fresh address */
+	for (uint32_t j = 0; j < 250; j++) {
+		bool b = j % 5 < 2;
+		int64_t d = b ? 300 + (j * 37) % 500 :
+			    j % 33 == 0 ? 500 : 2500 + j * 10;
+
+		i = add_imp(T0 + (int64_t)j * 14 * SEC + 200, 0x0e000000 + j,
+			    6000 + j, 1, 9);
+		H->rec[i].pub = 11;
+		add_click(H->rec[i].ts_ms + d, i);
+		bot += b;
+	}
+	assert_int_equal(bot, 100);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	/* the bot's clicks, and publisher 11's people's fast clicks: nothing
+	 * of the other publishers' people */
+	assert_true(fast_flagged(11, 1000) >= 100);
+	assert_int_equal(fast_flagged(0, 1000), fast_flagged(11, 1000));
+	assert_int_equal(fast_flagged(0, 100000), fast_flagged(11, 1000));
 	finish();
 }
 
@@ -1343,7 +1473,7 @@ static void test_batch_same_bits(void **state)
 				   uid, 1 + (uint32_t)(k % 3), 1 + (uint32_t)(k % 4));
 
 		if (k % 9 == 0)
-			add_click(T0 + (int64_t)k * 500 + 200 + (k % 2) * 100, i);
+			add_click(T0 + (int64_t)k * 500 + 50 + (k % 2) * 250, i);
 	}
 	run();
 	ptr = calloc(H->n, sizeof(*ptr));
@@ -1407,6 +1537,9 @@ static void test_bad_params(void **state)
 	(void)state;
 	rules_params_default(&p);
 	p.repeat_click_count = 1;
+	assert_int_equal(rules_init(&r, &p, &lb), -EINVAL);
+	rules_params_default(&p);
+	p.fast_click_window_ms = p.min_click_delay_ms - 1;
 	assert_int_equal(rules_init(&r, &p, &lb), -EINVAL);
 	rules_params_default(&p);
 	lb.impression = NULL;
@@ -1553,6 +1686,9 @@ int main(void)
 		cmocka_unit_test(test_no_impression),
 		cmocka_unit_test(test_cookie_issued_with_impression),
 		cmocka_unit_test(test_time_to_click),
+		cmocka_unit_test(test_fast_people_kept),
+		cmocka_unit_test(test_fast_address),
+		cmocka_unit_test(test_fast_publisher),
 		cmocka_unit_test(test_imp_flood),
 		cmocka_unit_test(test_imp_stack),
 		cmocka_unit_test(test_addr_burst_clicks),
