@@ -1,24 +1,42 @@
-/* rule_imp_flood.c - rule family imp_flood (docs/rules.md): one visitor
- * given the same zone and ad again within imp_flood_window (imp_flood),
- * or the same zone with any ad (imp_stack: stacked frames, all its
- * impressions in that zone this hour). */
+/* rule_imp_flood.c - rule family imp_flood (docs/rules.md): one ad call
+ * counted twice (imp_flood, a billing dedup), and views that load one
+ * zone more often than all but imp_stack_alpha of the other publishers'
+ * views do (imp_stack: stacked frames, an excess test against peers).
+ *
+ * A view is a visitor's loads of one zone, each within
+ * imp_flood_window_ms of the one before: the slots of that zone on one
+ * page, or a stack of frames.  Pass 1 counts each publisher's views by
+ * their loads; between the passes each publisher gets its cut from the
+ * others' views; pass 2 flags the repeated loads (all but the first of a
+ * view) of the (visitor, zone) pairs that had a view at the cut. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "rule_family.h"
 
-#define STACK_SLOTS (1u << 12)
+#define VIEW_SLOTS (1u << 12)
+#define VIEW_MAX 32              /* views of 32 loads or more share a bin */
+#define NO_CUT UINT32_MAX
 
-/* Pass 1's last impression of a (visitor, zone) pair: direct-mapped. */
-struct stack_slot {
+/* A (visitor, zone) pair's last load and its view so far: direct-mapped. */
+struct view_slot {
 	uint64_t key;
 	int64_t ts;
+	uint32_t pub, n;
+};
+
+/* A publisher's views of the hour by their loads, and its cut. */
+struct pub_views {
+	uint32_t hist[VIEW_MAX + 1]; /* hist[n]: views of n loads, n >= 1 */
+	uint32_t cut;                /* loads from which a view is a stack */
 };
 
 struct imp_flood {
-	struct rules_window *flood;  /* (visitor, zone, ad) -> last impression */
-	struct stack_slot *stack1;   /* (visitor, zone) -> last impression */
-	struct rules_table *stacked; /* (visitor, zone) pairs stacked */
+	struct rules_window *flood;  /* ad call -> last impression */
+	struct view_slot *view1;     /* pass 1: views being counted */
+	struct view_slot *view2;     /* pass 2: the pair's last load */
+	struct rules_table *pairs;   /* (visitor, zone) -> its largest view */
+	struct rules_table *pubs;    /* publisher -> struct pub_views */
 };
 
 /* Key of a (visitor, zone) pair for imp_stack. */
@@ -27,9 +45,27 @@ static inline uint64_t stack_key(uint64_t vkey, uint32_t zone)
 	return mix(vkey ^ mix(zone ^ ((uint64_t)TAG_STACK << 56)));
 }
 
+static inline uint64_t pub_key(uint32_t pub)
+{
+	return mix(pub ^ ((uint64_t)TAG_STACK << 48)) | 1;
+}
+
+/* Key of the ad call an impression reports.  A render carries the id of
+ * the ad served (docs/log-format.md, v2): the same id twice is the same
+ * ad call, and two slots are two calls whatever their ads.  A pixel names
+ * no call: the same visitor, zone and ad stand for it. */
+static uint64_t call_key(const struct seg_record *rec,
+			 const struct rules_keys *k)
+{
+	if (rec->flags & (EVENT_F_TOKEN_VALID | EVENT_F_TOKEN_EXPIRED))
+		return hash2(rec->id, 0, TAG_FLOOD);
+	return hash3(k->vkey, rec->zone, rec->ad, TAG_FLOOD);
+}
+
 static bool params_ok(const struct rules_params *p)
 {
-	return p->imp_flood_window_ms > 0;
+	return p->imp_flood_window_ms > 0 && p->imp_stack_alpha > 0 &&
+	       p->imp_stack_alpha < 1;
 }
 
 static void release(void *state)
@@ -37,8 +73,10 @@ static void release(void *state)
 	struct imp_flood *f = state;
 
 	win_free(f->flood);
-	tab_free(f->stacked);
-	free(f->stack1);
+	tab_free(f->pairs);
+	tab_free(f->pubs);
+	free(f->view1);
+	free(f->view2);
 	free(f);
 }
 
@@ -51,9 +89,13 @@ static int init(struct rules *r, void **state)
 		return -ENOMEM;
 	f->flood = win_new(sizeof(int64_t), r->p.table_max / 4,
 			   r->p.imp_flood_window_ms, &r->st.table_full);
-	f->stack1 = calloc(STACK_SLOTS, sizeof(*f->stack1));
-	f->stacked = tab_new(0, r->p.table_max, &r->st.table_full);
-	return f->flood && f->stack1 && f->stacked ?
+	f->view1 = calloc(VIEW_SLOTS, sizeof(*f->view1));
+	f->view2 = calloc(VIEW_SLOTS, sizeof(*f->view2));
+	f->pairs = tab_new(sizeof(uint32_t), r->p.table_max,
+			   &r->st.table_full);
+	f->pubs = tab_new(sizeof(struct pub_views), r->p.table_max,
+			  &r->st.table_full);
+	return f->flood && f->view1 && f->view2 && f->pairs && f->pubs ?
 	       rules_add_window(r, f->flood) : -ENOMEM;
 }
 
@@ -61,23 +103,35 @@ static size_t memory(const void *state)
 {
 	const struct imp_flood *f = state;
 
-	return win_bytes(f->flood) + tab_bytes(f->stacked) +
-	       STACK_SLOTS * sizeof(*f->stack1);
+	return win_bytes(f->flood) + tab_bytes(f->pairs) +
+	       tab_bytes(f->pubs) + 2 * VIEW_SLOTS * sizeof(*f->view1);
 }
 
 static void begin_hour(struct rules *r, void *state)
 {
 	struct imp_flood *f = state;
 
-	tab_clear(f->stacked);
 	(void)r;
-	memset(f->stack1, 0, STACK_SLOTS * sizeof(*f->stack1));
+	tab_clear(f->pairs);
+	tab_clear(f->pubs);
+	memset(f->view1, 0, VIEW_SLOTS * sizeof(*f->view1));
+	memset(f->view2, 0, VIEW_SLOTS * sizeof(*f->view2));
 }
 
-/* A page shows a zone once: the same visitor given the zone again within
- * the flood window is a stack of frames.  The slots are direct-mapped: a
- * pair evicted by another can only make a stack missed, never one
- * invented. */
+/* A view of slot s ended: count it for its publisher. */
+static void view_end(struct imp_flood *f, const struct view_slot *s)
+{
+	struct pub_views *pv;
+	bool isnew;
+
+	if (!s->key || !(pv = tab_put(f->pubs, pub_key(s->pub), &isnew)))
+		return;
+	pv->hist[s->n < VIEW_MAX ? s->n : VIEW_MAX]++;
+}
+
+/* The slots are direct-mapped: a pair evicted by another in the middle
+ * of a view splits it in two, which can only make a stack missed, never
+ * one invented. */
 static void observe(struct rules *r, void *state,
 		    const struct rules_pending *o, size_t n)
 {
@@ -86,15 +140,69 @@ static void observe(struct rules *r, void *state,
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t sk = stack_key(o[i].k.vkey, o[i].zone);
-		struct stack_slot *slot = &f->stack1[sk & (STACK_SLOTS - 1)];
+		struct view_slot *s = &f->view1[sk & (VIEW_SLOTS - 1)];
+		uint32_t *max;
 
 		if (o[i].type == EVENT_CLICK)
 			continue;
-		if (slot->key == sk &&
-		    absdiff(o[i].ts, slot->ts) < r->p.imp_flood_window_ms)
-			tab_put(f->stacked, sk, &isnew);
-		slot->key = sk;
-		slot->ts = o[i].ts;
+		if (s->key == sk &&
+		    absdiff(o[i].ts, s->ts) < r->p.imp_flood_window_ms) {
+			s->ts = o[i].ts;
+			if (s->n < UINT32_MAX)
+				s->n++;
+			if ((max = tab_put(f->pairs, sk, &isnew)) &&
+			    *max < s->n)
+				*max = s->n;
+			continue;
+		}
+		view_end(f, s);
+		*s = (struct view_slot){ sk, o[i].ts, o[i].pub, 1 };
+	}
+}
+
+/* The smallest number of loads that at most alpha of the views in h
+ * reach (at least 2); NO_CUT when h has too few views to measure a
+ * share that small, or when even the top bin holds more. */
+static uint32_t cut_of(const uint64_t *h, double alpha)
+{
+	uint64_t views = 0, tail;
+
+	for (unsigned i = 1; i <= VIEW_MAX; i++)
+		views += h[i];
+	if ((double)views * alpha < 1)
+		return NO_CUT;
+	tail = views - h[1];
+	for (unsigned t = 2; t <= VIEW_MAX; t++) {
+		if ((double)tail <= alpha * (double)views)
+			return t;
+		tail -= h[t];
+	}
+	return NO_CUT;
+}
+
+/* Each publisher's cut, from the views of every other publisher. */
+static void end_observe(struct rules *r, void *state)
+{
+	struct imp_flood *f = state;
+	uint64_t all[VIEW_MAX + 1] = { 0 };
+
+	for (unsigned i = 0; i < VIEW_SLOTS; i++)
+		view_end(f, &f->view1[i]);
+	if (!f->pairs->n)
+		return;
+	TAB_EACH(f->pubs, i, s) {
+		const struct pub_views *pv = (const void *)(s + 1);
+
+		for (unsigned b = 1; b <= VIEW_MAX; b++)
+			all[b] += pv->hist[b];
+	}
+	TAB_EACH(f->pubs, i, s) {
+		struct pub_views *pv = (void *)(s + 1);
+		uint64_t peers[VIEW_MAX + 1];
+
+		for (unsigned b = 1; b <= VIEW_MAX; b++)
+			peers[b] = all[b] - pv->hist[b];
+		pv->cut = cut_of(peers, r->p.imp_stack_alpha);
 	}
 }
 
@@ -103,14 +211,23 @@ static uint32_t judge(struct rules *r, void *state,
 {
 	struct imp_flood *f = state;
 	const int64_t *last;
+	const uint32_t *max;
+	const struct pub_views *pv;
+	const struct view_slot *s;
+	uint64_t sk;
 	uint32_t bits = 0;
 
-	last = win_find(f->flood, hash3(k->vkey, rec->zone, rec->ad,
-					TAG_FLOOD));
+	last = win_find(f->flood, call_key(rec, k));
 	if (last && absdiff(rec->ts_ms, *last) < r->p.imp_flood_window_ms)
 		bits |= IVT_IMP_FLOOD;
-	if (f->stacked->n &&
-	    tab_find(f->stacked, stack_key(k->vkey, rec->zone)))
+	if (!f->pairs->n)
+		return bits;
+	sk = stack_key(k->vkey, rec->zone);
+	s = &f->view2[sk & (VIEW_SLOTS - 1)];
+	if (s->key == sk &&
+	    absdiff(rec->ts_ms, s->ts) < r->p.imp_flood_window_ms &&
+	    (max = tab_find(f->pairs, sk)) &&
+	    (pv = tab_find(f->pubs, pub_key(rec->pub))) && *max >= pv->cut)
 		bits |= IVT_IMP_STACK;
 	return bits;
 }
@@ -122,10 +239,16 @@ static void remember(struct rules *r, void *state,
 	int64_t *last;
 
 	(void)r;
-	last = win_put(f->flood, hash3(k->vkey, rec->zone, rec->ad,
-				       TAG_FLOOD));
+	last = win_put(f->flood, call_key(rec, k));
 	if (last)
 		*last = rec->ts_ms;
+	if (f->pairs->n) {
+		uint64_t sk = stack_key(k->vkey, rec->zone);
+		struct view_slot *s = &f->view2[sk & (VIEW_SLOTS - 1)];
+
+		s->key = sk;
+		s->ts = rec->ts_ms;
+	}
 }
 
 static int64_t warmup_ms(const struct rules_params *p)
@@ -141,12 +264,13 @@ static const struct rule_reason reasons[] = {
 
 static const struct rule_param params[] = {
 	RULE_PARAM(imp_flood_window_ms, imp_flood_window_ms, RULE_I64),
+	RULE_PARAM(imp_stack_alpha, imp_stack_alpha, RULE_DBL),
 	{ NULL, 0, RULE_I64 },
 };
 
 const struct rule_family rule_imp_flood = {
 	.name = "imp_flood",
-	.doc = "one visitor given the same zone again at once: the same ad, or stacked frames",
+	.doc = "one ad call counted twice; a view loading a zone more often than the other publishers' views",
 	.reasons = reasons,
 	.params = params,
 	.params_ok = params_ok,
@@ -155,6 +279,7 @@ const struct rule_family rule_imp_flood = {
 	.memory = memory,
 	.begin_hour = begin_hour,
 	.observe = observe,
+	.end_observe = end_observe,
 	.judges = RULE_IMPS,
 	.judge = judge,
 	.remembers = RULE_IMPS,

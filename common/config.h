@@ -64,6 +64,7 @@ struct config_analyze {
 	int64_t repeat_visitors_per_extra;
 	int64_t min_click_delay_ms;
 	int64_t imp_flood_window_ms;
+	double imp_stack_alpha;
 	double burst_clicks_base;
 	double burst_clicks_per_visitor;
 	double burst_imps_base;
