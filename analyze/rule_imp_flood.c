@@ -1,17 +1,20 @@
 /* rule_imp_flood.c - rule family imp_flood (docs/rules.md): one ad call
- * counted twice (imp_flood, a billing dedup), and views that load one
- * zone more often than all but imp_stack_alpha of the other publishers'
- * views do (imp_stack: stacked frames, an excess test against peers).
+ * counted twice (imp_flood, a billing dedup), and publishers whose views
+ * load a zone more often than all but imp_stack_alpha of the other
+ * publishers' views do, improbably often (imp_stack: stacked frames, an
+ * excess test against peers).
  *
  * A view is a visitor's loads of one zone, each within
  * imp_flood_window_ms of the one before: the slots of that zone on one
  * page, or a stack of frames.  Pass 1 counts each publisher's views by
  * their loads; between the passes each publisher gets its cut from the
- * others' views; pass 2 flags the repeated loads (all but the first of a
- * view) of the (visitor, zone) pairs that had a view at the cut. */
+ * others' views and is tested; pass 2 flags, on the publishers that
+ * stack, the repeated loads (all but the first of a view) of the
+ * (visitor, zone) pairs that had a view at the cut. */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "excess.h"
 #include "rule_family.h"
 
 #define VIEW_SLOTS (1u << 12)
@@ -29,6 +32,7 @@ struct view_slot {
 struct pub_views {
 	uint32_t hist[VIEW_MAX + 1]; /* hist[n]: views of n loads, n >= 1 */
 	uint32_t cut;                /* loads from which a view is a stack */
+	uint32_t stacks;             /* its views reach the cut in excess */
 };
 
 struct imp_flood {
@@ -180,16 +184,24 @@ static uint32_t cut_of(const uint64_t *h, double alpha)
 	return NO_CUT;
 }
 
-/* Each publisher's cut, from the views of every other publisher. */
-static void end_observe(struct rules *r, void *state)
+static uint64_t views_from(const uint32_t *h, uint32_t t)
 {
-	struct imp_flood *f = state;
-	uint64_t all[VIEW_MAX + 1] = { 0 };
+	uint64_t n = 0;
 
-	for (unsigned i = 0; i < VIEW_SLOTS; i++)
-		view_end(f, &f->view1[i]);
-	if (!f->pairs->n)
-		return;
+	for (uint32_t b = t; b <= VIEW_MAX; b++)
+		n += h[b];
+	return n;
+}
+
+/* Give each publisher its cut from the views of every other publisher;
+ * a publisher stacks when the share of its views at its cut is
+ * improbable at alpha (binomial, p under alpha over the publishers
+ * tested).  Returns how many stack. */
+static size_t judge_pubs(struct imp_flood *f, double alpha)
+{
+	uint64_t all[VIEW_MAX + 1] = { 0 }, peers[VIEW_MAX + 1];
+	size_t tested = f->pubs->n, stacking = 0;
+
 	TAB_EACH(f->pubs, i, s) {
 		const struct pub_views *pv = (const void *)(s + 1);
 
@@ -198,12 +210,27 @@ static void end_observe(struct rules *r, void *state)
 	}
 	TAB_EACH(f->pubs, i, s) {
 		struct pub_views *pv = (void *)(s + 1);
-		uint64_t peers[VIEW_MAX + 1];
 
 		for (unsigned b = 1; b <= VIEW_MAX; b++)
 			peers[b] = all[b] - pv->hist[b];
-		pv->cut = cut_of(peers, r->p.imp_stack_alpha);
+		pv->cut = cut_of(peers, alpha);
+		pv->stacks = pv->cut != NO_CUT &&
+			     excess_binom_sf(views_from(pv->hist, pv->cut),
+					     views_from(pv->hist, 1), alpha) <
+			     alpha / (double)tested;
+		stacking += pv->stacks;
 	}
+	return stacking;
+}
+
+static void end_observe(struct rules *r, void *state)
+{
+	struct imp_flood *f = state;
+
+	for (unsigned i = 0; i < VIEW_SLOTS; i++)
+		view_end(f, &f->view1[i]);
+	if (f->pairs->n && !judge_pubs(f, r->p.imp_stack_alpha))
+		tab_clear(f->pairs);
 }
 
 static uint32_t judge(struct rules *r, void *state,
@@ -227,7 +254,8 @@ static uint32_t judge(struct rules *r, void *state,
 	if (s->key == sk &&
 	    absdiff(rec->ts_ms, s->ts) < r->p.imp_flood_window_ms &&
 	    (max = tab_find(f->pairs, sk)) &&
-	    (pv = tab_find(f->pubs, pub_key(rec->pub))) && *max >= pv->cut)
+	    (pv = tab_find(f->pubs, pub_key(rec->pub))) && pv->stacks &&
+	    *max >= pv->cut)
 		bits |= IVT_IMP_STACK;
 	return bits;
 }
