@@ -21,8 +21,8 @@ struct fast_count {
 };
 
 struct imp_link {
-	struct rules_table *addr;    /* address -> fast_count */
-	struct rules_table *pub;     /* publisher + 1 -> fast_count */
+	struct table *addr;    /* address -> fast_count */
+	struct table *pub;     /* publisher + 1 -> fast_count */
 };
 
 static bool params_ok(const struct rules_params *p)
@@ -37,8 +37,8 @@ static void release(void *state)
 
 	if (!l)
 		return;
-	tab_free(l->addr);
-	tab_free(l->pub);
+	table_free(l->addr);
+	table_free(l->pub);
 	free(l);
 }
 
@@ -49,9 +49,9 @@ static int init(struct rules *r, void **state)
 	*state = l;
 	if (!l)
 		return -ENOMEM;
-	l->addr = tab_new(sizeof(struct fast_count), r->p.table_max,
+	l->addr = table_new(0, sizeof(struct fast_count), r->p.table_max,
 			  &r->st.table_full);
-	l->pub = tab_new(sizeof(struct fast_count), r->p.table_max,
+	l->pub = table_new(0, sizeof(struct fast_count), r->p.table_max,
 			 &r->st.table_full);
 	return l->addr && l->pub ? 0 : -ENOMEM;
 }
@@ -60,7 +60,7 @@ static size_t memory(const void *state)
 {
 	const struct imp_link *l = state;
 
-	return tab_bytes(l->addr) + tab_bytes(l->pub);
+	return table_bytes(l->addr) + table_bytes(l->pub);
 }
 
 static void begin_hour(struct rules *r, void *state)
@@ -68,14 +68,14 @@ static void begin_hour(struct rules *r, void *state)
 	struct imp_link *l = state;
 
 	(void)r;
-	tab_clear(l->addr);
-	tab_clear(l->pub);
+	table_clear(l->addr);
+	table_clear(l->pub);
 }
 
-static void count(struct rules_table *t, uint64_t key, bool fast)
+static void count(struct table *t, uint64_t key, bool fast)
 {
 	bool isnew;
-	struct fast_count *c = tab_put(t, key, &isnew);
+	struct fast_count *c = table_put(t, key, NULL, &isnew);
 
 	if (c) {
 		c->n++;
@@ -107,22 +107,22 @@ static void observe(struct rules *r, void *state,
 /* Flag the sources of t whose fast clicks are an improbable excess over
  * the others' share (Bonferroni over every source with a timed click),
  * at least fast_click_precision of them excess. */
-static void judge_sources(const struct rules_params *p, struct rules_table *t)
+static void judge_sources(const struct rules_params *p, struct table *t)
 {
 	const struct excess_test x = {
 		.ratio = p->fast_click_ratio, .alpha = p->fast_click_budget,
 		.precision = p->fast_click_precision, .min = 2,
 	};
 	uint64_t all_n = 0, all_fast = 0;
+	size_t cur = 0;
+	struct fast_count *c;
 
-	TAB_EACH(t, i, s) {
-		const struct fast_count *c = (const void *)(s + 1);
-
+	while ((c = table_next(t, &cur, NULL))) {
 		all_n += c->n;
 		all_fast += c->fast;
 	}
-	TAB_EACH(t, i, s) {
-		struct fast_count *c = (void *)(s + 1);
+	cur = 0;
+	while ((c = table_next(t, &cur, NULL))) {
 		bool flag;
 
 		if (excess_fires(&x, c->fast, c->n, all_fast, all_n, t->n,
@@ -144,11 +144,11 @@ static bool fast_source(const struct imp_link *l,
 			const struct seg_record *rec,
 			const struct rules_keys *k)
 {
-	const struct fast_count *c = tab_find(l->addr, k->akey);
+	const struct fast_count *c = table_find(l->addr, k->akey, NULL);
 
 	if (c && c->flag)
 		return true;
-	c = rec->pub ? tab_find(l->pub, (uint64_t)rec->pub + 1) : NULL;
+	c = rec->pub ? table_find(l->pub, (uint64_t)rec->pub + 1, NULL) : NULL;
 	return c && c->flag;
 }
 

@@ -68,6 +68,7 @@ struct config_analyze {
 	double fast_click_budget;
 	double fast_click_precision;
 	int64_t imp_flood_window_ms;
+	double imp_stack_alpha;
 	double burst_clicks_base;
 	double burst_clicks_per_visitor;
 	double burst_imps_base;
