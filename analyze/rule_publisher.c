@@ -237,12 +237,13 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 		return false;
 	TAB_EACH(pb->zones, i, s) {
 		struct zone_oneshot *zo = (void *)(s + 1);
-		uint32_t people = zo->single > zo->oneshot ?
-				  zo->single - zo->oneshot : 0;
 
 		if (zo->pub != po->pub || !zo->oneshot || n == po->oneshot)
 			continue;
-		zo->honest = people * rarity *
+		/* every single impression, clicked or not, is a visit people
+		 * may have made: leaving out the clicked ones made a zone
+		 * whose few visitors all clicked look free of people */
+		zo->honest = zo->single * rarity *
 			     ctr_multi(zo->imps, zo->single, zo->multi, pub_ctr);
 		z[n++] = zo;
 	}
