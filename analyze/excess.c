@@ -1,6 +1,7 @@
 /* excess.c - the binomial tail and the peer excess test (excess.h), shared
  * by the publisher rules and the publisher scores. */
 #include <math.h>
+#include <stdint.h>
 
 #include "excess.h"
 
@@ -80,4 +81,52 @@ bool excess_fires(const struct excess_test *t, uint32_t k, uint32_t n,
 		return false;
 	*flag = k - expect >= t->precision * k;
 	return true;
+}
+
+uint32_t excess_min_k(double p, double alpha)
+{
+	double k;
+
+	if (p <= 0)
+		return 1;
+	if (p >= 1 || alpha <= 0)
+		return UINT32_MAX;
+	if (alpha >= 1)
+		return 1;
+	/* p^k < alpha: k > log(alpha) / log(p) */
+	k = floor(log(alpha) / log(p)) + 1;
+	return k > (double)UINT32_MAX ? UINT32_MAX : (uint32_t)k;
+}
+
+/* Members of hist with min successes or more; the last bin counts
+ * whenever min lies at or past it (over-counting tests is the safe side). */
+static size_t reaching(const uint32_t *hist, size_t nbins, uint32_t min)
+{
+	size_t m = 0;
+
+	for (size_t k = min < nbins ? min : nbins - 1; k < nbins; k++)
+		m += hist[k];
+	return m;
+}
+
+size_t excess_tarone(const uint32_t *hist, size_t nbins, double p,
+		     double budget, uint32_t *min)
+{
+	size_t lo = 1, hi, all = 0;
+
+	for (size_t k = 0; k < nbins; k++)
+		all += hist[k];
+	hi = all > 1 ? all : 1;
+	/* m(K) - K falls as K grows: the smallest K with m(K) <= K */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (reaching(hist, nbins, excess_min_k(p, budget / (double)mid))
+		    <= mid)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*min = excess_min_k(p, budget / (double)lo);
+	return lo;
 }

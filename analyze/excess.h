@@ -31,4 +31,19 @@ struct excess_test {
 bool excess_fires(const struct excess_test *t, uint32_t k, uint32_t n,
 		  uint64_t all_k, uint64_t all_n, size_t tested, bool *flag);
 
+/* The smallest k whose strongest outcome, k successes in k trials at rate
+ * p (p-value p^k), is under alpha: below it the test cannot fire at all.
+ * UINT32_MAX when p >= 1 or alpha <= 0; 1 when p <= 0. */
+uint32_t excess_min_k(double p, double alpha);
+
+/* Tarone's count of the tests an hour's budget is shared by (Tarone, "A
+ * modified Bonferroni method for discrete data", Biometrics 46, 1990):
+ * hist[k] members with k successes (the last bin: that many or more), each
+ * tested at rate p; the smallest K such that at most K members reach
+ * excess_min_k(p, budget / K).  Sets *min to that count; each member is
+ * then tested at budget / K.  1 (and *min = excess_min_k(p, budget)) when
+ * no member can fire. */
+size_t excess_tarone(const uint32_t *hist, size_t nbins, double p,
+		     double budget, uint32_t *min);
+
 #endif

@@ -79,37 +79,68 @@ static void observe(struct rules *r, void *state,
 			c->n++;
 }
 
-/* Are clicks improbable for imps impressions at addr_ctr_ratio times the
- * hour's CTR (one-sided binomial p-value under addr_ctr_alpha)? */
-static bool ctr_high(const struct rules *r, uint32_t clicks, uint32_t imps)
+/* The test of one kind of source (addresses or networks) this hour: the
+ * rate every source is tested at, the smallest count of clicks that can
+ * fire at all and the per-source alpha (Tarone, excess.h). */
+struct ctr_test {
+	double p0;
+	uint32_t min;
+	double alpha;
+};
+
+#define CTR_BINS 256
+
+/* The hour's test for the sources of t, each (its key then struct
+ * addr_clicks) with its clicks: addr_ctr_alpha shared by the sources
+ * whose clicks could reach it. */
+static struct ctr_test ctr_test(const struct rules *r,
+				const struct table *t)
 {
 	const struct rules_params *p = &r->p;
-	double p0;
+	struct ctr_test c = { 0, UINT32_MAX, 0 };
+	uint32_t hist[CTR_BINS] = { 0 };
+	const struct addr_clicks *ac;
+	size_t k, cur = 0;
 
-	if (clicks < p->addr_ctr_min_clicks || !r->hour_imps)
-		return false;
-	p0 = p->addr_ctr_ratio * (double)r->hour_clicks / (double)r->hour_imps;
-	return p0 < 1 && clicks > imps * p0 &&
-	       excess_binom_sf(clicks, imps > clicks ? imps : clicks, p0) <
-	       p->addr_ctr_alpha;
+	if (!r->hour_imps)
+		return c;
+	c.p0 = p->addr_ctr_ratio * (double)r->hour_clicks /
+	       (double)r->hour_imps;
+	while ((ac = table_next(t, &cur, NULL)))
+		hist[ac->n < CTR_BINS ? ac->n : CTR_BINS - 1]++;
+	k = excess_tarone(hist, CTR_BINS, c.p0, p->addr_ctr_alpha, &c.min);
+	c.alpha = p->addr_ctr_alpha / (double)k;
+	return c;
+}
+
+/* Are clicks improbable for imps impressions at c's rate (one-sided
+ * binomial p-value under c's alpha)? */
+static bool ctr_high(const struct ctr_test *c, uint32_t clicks, uint32_t imps)
+{
+	return clicks >= c->min && c->p0 > 0 && c->p0 < 1 &&
+	       clicks > imps * c->p0 &&
+	       excess_binom_sf(clicks, imps > clicks ? imps : clicks, c->p0) <
+	       c->alpha;
 }
 
 static void end_observe(struct rules *r, void *state)
 {
 	const struct addr_ctr *a = state;
+	struct ctr_test c = ctr_test(r, r->addr_clicks);
 	const void *v;
 	uint64_t key;
 
 	for (size_t i = 0; (v = table_next(r->addr_clicks, &i, &key)); ) {
 		const struct addr_clicks *ac = v;
 
-		if (ctr_high(r, ac->n, addr_imps(r, key)))
+		if (ctr_high(&c, ac->n, addr_imps(r, key)))
 			rules_flag_key(r, key, IVT_ADDR_CTR);
 	}
+	c = ctr_test(r, a->net_clicks);
 	for (size_t i = 0; (v = table_next(a->net_clicks, &i, &key)); ) {
 		const struct addr_clicks *nc = v;
 
-		if (ctr_high(r, nc->n, sketch_cms_get(a->net, key)))
+		if (ctr_high(&c, nc->n, sketch_cms_get(a->net, key)))
 			rules_flag_key(r, key, IVT_NET_CTR);
 	}
 }
@@ -123,7 +154,6 @@ static const struct rule_reason reasons[] = {
 static const struct rule_param params[] = {
 	RULE_PARAM(addr_ctr_ratio, addr_ctr_ratio, RULE_DBL),
 	RULE_PARAM(addr_ctr_alpha, addr_ctr_alpha, RULE_DBL),
-	RULE_PARAM(addr_ctr_min_clicks, addr_ctr_min_clicks, RULE_U32),
 	{ NULL, 0, RULE_I64 },
 };
 

@@ -243,12 +243,13 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 		return false;
 	for (size_t i = 0; (v = table_next(pb->zones, &i, NULL)); ) {
 		struct zone_oneshot *zo = v;
-		uint32_t people = zo->single > zo->oneshot ?
-				  zo->single - zo->oneshot : 0;
 
 		if (zo->pub != po->pub || !zo->oneshot || n == po->oneshot)
 			continue;
-		zo->honest = people * rarity *
+		/* every single impression, clicked or not, is a visit people
+		 * may have made: leaving out the clicked ones made a zone
+		 * whose few visitors all clicked look free of people */
+		zo->honest = zo->single * rarity *
 			     ctr_multi(zo->imps, zo->single, zo->multi, pub_ctr);
 		z[n++] = zo;
 	}
@@ -289,18 +290,37 @@ static void count_zone(const struct rules *r, struct publisher *pb,
  * improbable for the others' share; its hot clicks are flagged when they
  * are at least oneshot_precision excess.  Either flags the address's
  * impressions on the publisher with its clicks. */
+#define PUB_BINS 256
+
+/* The hour's excess test of the publishers' counts k (hist, PUB_BINS
+ * bins) at the pooled rate all_k / all_n: oneshot_alpha shared by the
+ * publishers whose k could reach it (Tarone, excess.h), *tested of
+ * them. */
+static struct excess_test pub_test(const struct rules_params *p,
+				   const uint32_t *hist, uint64_t all_k,
+				   uint64_t all_n, size_t *tested)
+{
+	struct excess_test t = {
+		.ratio = p->oneshot_ratio, .alpha = p->oneshot_alpha,
+		.precision = p->oneshot_precision,
+	};
+
+	*tested = excess_tarone(hist, PUB_BINS,
+				((double)all_k + 0.5) / ((double)all_n + 1),
+				p->oneshot_alpha, &t.min);
+	return t;
+}
+
 static void end_observe(struct rules *r, void *state)
 {
 	const struct rules_params *p = &r->p;
-	const struct excess_test t = {
-		.ratio = p->oneshot_ratio, .alpha = p->oneshot_alpha,
-		.precision = p->oneshot_precision, .min = p->oneshot_min_clicks,
-	};
+	struct excess_test t, th;
 	struct publisher *pb = state;
 	uint64_t all_single = 0, all_one = 0, all_clicks = 0, all_hot = 0;
 	uint64_t all_imps = 0, all_multi = 0;
 	uint64_t rest_clicks = 0, rest_hot = 0;
-	size_t tested_one = 0, tested_hot = 0;
+	uint32_t hist_one[PUB_BINS] = { 0 }, hist_hot[PUB_BINS] = { 0 };
+	size_t tested_one, tested_hot;
 	bool flag;
 	void *v;
 
@@ -334,9 +354,11 @@ static void end_observe(struct rules *r, void *state)
 		all_imps += po->imps;
 		all_multi += po->multi;
 		all_hot += po->hot;
-		tested_one += po->oneshot >= p->oneshot_min_clicks;
-		tested_hot += po->hot >= p->oneshot_min_clicks;
+		hist_one[po->oneshot < PUB_BINS ? po->oneshot : PUB_BINS - 1]++;
+		hist_hot[po->hot < PUB_BINS ? po->hot : PUB_BINS - 1]++;
 	}
+	t = pub_test(p, hist_one, all_one, all_single, &tested_one);
+	th = pub_test(p, hist_hot, all_hot, all_clicks, &tested_hot);
 	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
 		struct pub_oneshot *po = v;
 
@@ -354,7 +376,7 @@ static void end_observe(struct rules *r, void *state)
 			po->fired |= judge_zones(r, pb, po, &rest) ?
 				     IVT_ONE_SHOT : 0;
 		}
-		if (excess_fires(&t, po->hot, po->clicks, all_hot, all_clicks,
+		if (excess_fires(&th, po->hot, po->clicks, all_hot, all_clicks,
 				 tested_hot, &flag)) {
 			r->st.hot_pubs++;
 			po->fired |= IVT_HOT_ADDR;
@@ -370,7 +392,7 @@ static void end_observe(struct rules *r, void *state)
 
 		if (!(po->fired & IVT_HOT_ADDR))
 			continue;
-		excess_fires(&t, po->hot, po->clicks, rest_hot + po->hot,
+		excess_fires(&th, po->hot, po->clicks, rest_hot + po->hot,
 			     rest_clicks + po->clicks, tested_hot, &flag);
 		if (!flag)
 			po->fired &= ~(uint32_t)IVT_HOT_ADDR;
@@ -411,7 +433,7 @@ int rules_pubscore(const struct rules *r, struct pubscore *ps)
 
 static bool params_ok(const struct rules_params *p)
 {
-	return p->oneshot_ratio >= 1 && p->oneshot_min_clicks >= 1 &&
+	return p->oneshot_ratio >= 1 &&
 	       p->oneshot_precision >= 0 && p->oneshot_precision <= 1;
 }
 
@@ -548,7 +570,6 @@ static const struct rule_reason reasons[] = {
 static const struct rule_param params[] = {
 	RULE_PARAM(oneshot_ratio, oneshot_ratio, RULE_DBL),
 	RULE_PARAM(oneshot_alpha, oneshot_alpha, RULE_DBL),
-	RULE_PARAM(oneshot_min_clicks, oneshot_min_clicks, RULE_U32),
 	RULE_PARAM(oneshot_precision, oneshot_precision, RULE_DBL),
 	RULE_PARAM(hot_addr_alpha, hot_addr_alpha, RULE_DBL),
 	{ NULL, 0, RULE_I64 },

@@ -104,10 +104,8 @@ struct rules_params {
 	uint32_t fanout_uas;
 	double addr_ctr_ratio;
 	double addr_ctr_alpha;
-	uint32_t addr_ctr_min_clicks;
 	double oneshot_ratio;
 	double oneshot_alpha;
-	uint32_t oneshot_min_clicks;
 	double hot_addr_alpha;
 	double oneshot_precision;
 	uint32_t table_max;

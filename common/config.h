@@ -78,10 +78,8 @@ struct config_analyze {
 	int64_t fanout_uas;
 	double addr_ctr_ratio;
 	double addr_ctr_alpha;
-	int64_t addr_ctr_min_clicks;
 	double oneshot_ratio;
 	double oneshot_alpha;
-	int64_t oneshot_min_clicks;
 	double oneshot_precision;
 	double hot_addr_alpha;
 	int64_t table_max;
