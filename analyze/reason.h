@@ -20,10 +20,14 @@ enum ivt_reason {
 	IVT_IMP_STACK     = 1u << 26,
 	IVT_ONE_SHOT      = 1u << 27,
 	IVT_HOT_ADDR      = 1u << 28,
+	/* bit 29 belongs to another family (not on this branch) */
+	IVT_DAY_ADDR      = 1u << 30,   /* set by the day pass (daymarks.h) */
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 13
-#define IVT_MASK 0x1fff0000u
+#define IVT__COUNT 15               /* bits 16..30 */
+#define IVT_MASK 0x5fff0000u
+/* the bits the day pass sets, after the hours were judged */
+#define IVT_DAY_MASK IVT_DAY_ADDR
 
 /* Stable snake_case name of reason bit number bit (0..31) of
  * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit

@@ -1393,7 +1393,9 @@ static void test_table(void **state)
 	}
 	assert_int_equal(bits, IVT_MASK);
 	names_in_doc(f, nf);
-	assert_int_equal(IVT_MASK >> IVT_FIRST_BIT, (1u << IVT__COUNT) - 1);
+	/* the mask ends at the last bit counted (a bit may be another
+	 * branch's, not yet in this table) */
+	assert_int_equal(IVT_MASK >> IVT_FIRST_BIT >> (IVT__COUNT - 1), 1);
 	for (size_t j = 0; j < nk; j++) {
 		size_t owners = 0;
 
