@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "daymarks.h"
 #include "hour.h"
 #include "lookback.h"
 #include "pubscore.h"
@@ -25,6 +26,9 @@ struct analyzer {
 	struct rules rules;
 	struct lookback lb;
 	struct pubscore *ps;        /* NULL, or fed every event (--day) */
+	/* NULL, or the day pass's marks: an hour of their day has each
+	 * event's day bits (daymarks_event) added to its own verdict */
+	const struct daymarks *marks;
 	/* NULL, or told every event of the hour with its verdict (ingest's
 	 * and analyze's reason bits, what the rollup counts), in the merged
 	 * order; r holds the event's strings.  Returns 0, or non-zero to
@@ -35,6 +39,7 @@ struct analyzer {
 	/* of the last hour */
 	uint64_t warmed, out_of_order;
 	uint64_t copies;            /* events met again (hour_merge_next) */
+	uint64_t day_marked;        /* events with day bits */
 	int64_t ms_lookback, ms_passes;
 };
 
