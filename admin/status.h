@@ -82,6 +82,10 @@ struct status {
 	int64_t analyze_lag_s;      /* since the oldest waiting hour ended */
 	uint64_t copies_24h;        /* events met twice and counted once in
 				     * the hours of the last 24 h (MySQL) */
+	uint32_t *provisional;      /* hours analysed without their day's
+				     * marks: the day pass has not judged
+				     * them (MySQL), ascending */
+	size_t nprovisional;
 	/* MySQL */
 	bool mysql_ok;              /* connected and read analysed_hours */
 	bool mysql_connected;

@@ -86,6 +86,10 @@ expect_eq "hours without day marks (provisional)" 24 "$(sql 'SELECT COUNT(*) FRO
 self_verdicts >"$T/v.hourly"
 expect_eq "self-clicker events judged by the hours" 192 "$(wc -l <"$T/v.hourly")"
 expect_eq "self-clicker events billable after the hours" 192 "$(grep -c '^00000000$' "$T/v.hourly" || true)"
+status() { ADLOG_FAKE_NOW_MS=1767315600000 "$BUILD/adlog-admin" status "$@" 2>&1 || true; }
+status >"$T/status.hourly"
+expect "status lists 24 provisional hours" grep -q "provisional 24 hours" "$T/status.hourly"
+expect "status names the provisional day" grep -q "2026-01-01 00..23 (24 hours)" "$T/status.hourly"
 vc0=$(sumsql valid_clicks) vi0=$(sumsql valid_impressions)
 ev0=$(sql 'SELECT SUM(events) FROM analysed_hours')
 
@@ -106,6 +110,9 @@ expect_eq "valid impressions: only the self-clicker's unbilled" 96 "$((vi0 - $(s
 expect_eq "events read" "$ev0" "$(sql 'SELECT SUM(events) FROM analysed_hours')"
 expect_eq "day_addr rows in invalid_hourly" 192 "$(sql "SELECT SUM(events) FROM invalid_hourly WHERE reason = 'day_addr'")"
 expect "totals consistent after the day pass" totals_consistent
+status >"$T/status.day"
+expect "status: no provisional hour after the day pass" grep -q "provisional 0 hours" "$T/status.day"
+expect_eq "status --json: no provisional hour" 1 "$(status --json | grep -c '"hours_provisional":\[\]')"
 clean=$(tables_digest) cleanbook=$(book)
 
 "$AN" --day $DAY --json >"$T/day2.json" 2>/dev/null || fail "second --day failed"
