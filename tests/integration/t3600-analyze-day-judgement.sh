@@ -9,6 +9,8 @@
 # stop being billed; a second --day changes nothing.  Then kill -9 during
 # the day pass after 1, 7 and 23 hours replaced, and a rerun: the same
 # rows as the uninterrupted run, every hour replaced exactly once.
+# A late segment after the day pass: its hours are judged with the day's
+# marks as they stand, and the next day pass makes new marks.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/mariadb.sh"
 source "$(dirname "$0")/lib/analyze.sh"
@@ -137,3 +139,26 @@ for k in 1 7 23; do
 	expect_eq "each hour replaced once after kill at $k" "$cleanbook" "$(book)"
 	expect "totals consistent after kill at $k" totals_consistent
 done
+
+# ---- a late segment after the day pass: its hour takes the day's marks ----
+late=$SPOOL/adlog.2026010105.late.0901.1767243600000.log
+ts=$((1767243600000 + 50 * 60000))
+imp=$(printf %016x $((((ts - 1577836800000) << 22) | (901 << 12))))
+id=$(printf %016x $((((ts + 30000 - 1577836800000) << 22) | (901 << 12) | 1)))
+tpl=$(head -1 "$SPOOL"/adlog.2026010105.self.*.log)
+printf '%s\n' "$tpl" | awk -F'\t' -v OFS='\t' -v ts="$ts" -v imp="$imp" -v id="$id" '{
+	$3 = ts; $4 = imp; print
+	$2 = "c"; $3 = ts + 30000; $4 = id; $5 = imp; $8 = "10"; print }' >"$late"
+ingest_files "$late"
+"$AN" --pending --json >"$T/late.json" 2>/dev/null || fail "--pending after the late segment failed"
+expect_eq "hours analysed again (05, and 06 whose look-back it is)" "2026010105 2026010106" \
+	"$(grep -o '"hour":"[0-9]*","action":"loaded"' "$T/late.json" | cut -d'"' -f4 | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "late hour judged with the day's marks" "$marks" \
+	"$(sql "SELECT marks_digest FROM analysed_hours WHERE hour = '2026-01-01 05:00:00'")"
+expect_eq "the late click is day_addr" 40000000 \
+	"$("$AN" --hour 2026010105 --events - 2>/dev/null | awk -F'\t' -v id="$id" '$1 == id { print $3 }')"
+"$AN" --day $DAY --json >"$T/day3.json" 2>/dev/null || fail "--day after the late segment failed"
+marks3=$(sed -n 's/.*"action":"marks","marks":"\([0-9a-f]*\)".*/\1/p' "$T/day3.json")
+expect "a late segment makes new marks" [ -n "$marks3" -a "$marks3" != "$marks" ]
+expect_eq "every hour judged with the new marks" 24 "$(sql "SELECT COUNT(*) FROM analysed_hours WHERE marks_digest = '$marks3'")"
+expect "totals consistent after the late segment" totals_consistent
