@@ -170,7 +170,8 @@ bool status_analyze_line(const char *line, size_t len, uint32_t *hour,
 
 	if (!json_field(line, len, "action", &v, &vl) ||
 	    !((vl == 6 && !memcmp(v, "loaded", 6)) ||
-	      (vl == 9 && !memcmp(v, "unchanged", 9))))
+	      (vl == 9 && !memcmp(v, "unchanged", 9)) ||
+	      (vl == 13 && !memcmp(v, "marks-applied", 13))))
 		return false;
 	if (!json_field(line, len, "hour", &v, &vl) || hour_parse(v, vl, hour))
 		return false;
