@@ -170,7 +170,8 @@ bool status_analyze_line(const char *line, size_t len, uint32_t *hour,
 
 	if (!json_field(line, len, "action", &v, &vl) ||
 	    !((vl == 6 && !memcmp(v, "loaded", 6)) ||
-	      (vl == 9 && !memcmp(v, "unchanged", 9))))
+	      (vl == 9 && !memcmp(v, "unchanged", 9)) ||
+	      (vl == 13 && !memcmp(v, "marks-applied", 13))))
 		return false;
 	if (!json_field(line, len, "hour", &v, &vl) || hour_parse(v, vl, hour))
 		return false;
@@ -437,6 +438,26 @@ static int push_done(struct done_hour **v, size_t *n, size_t *cap,
 	return 0;
 }
 
+/* Add hour to s->provisional when column 5 (marks_digest IS NULL) says
+ * its day's marks were not applied.  -1 when out of memory. */
+static int provisional(struct status *s, struct db_stmt *st, uint32_t hour)
+{
+	uint64_t none;
+	uint32_t *p;
+
+	if (db_col_u64(st, 5, &none) || !none)
+		return 0;
+	if (s->nprovisional % 256 == 0) {
+		size_t c = s->nprovisional + 256;
+
+		if (!(p = realloc(s->provisional, c * sizeof(*p))))
+			return -1;
+		s->provisional = p;
+	}
+	s->provisional[s->nprovisional++] = hour;
+	return 0;
+}
+
 /* analysed_hours, ascending; -1 with s->mysql_err when MySQL fails. */
 static long done_from_mysql(struct status *s, const struct config *cfg,
 			    struct done_hour **out)
@@ -456,7 +477,8 @@ static long done_from_mysql(struct status *s, const struct config *cfg,
 	if (db_prepare(&db, &st,
 		       "SELECT DATE_FORMAT(hour, '%Y%m%d%H'), segments_checksum, "
 		       "analyzer_version, DATE_FORMAT(analysed_at, "
-		       "'%Y-%m-%dT%H:%i:%sZ'), copies FROM analysed_hours ORDER BY hour",
+		       "'%Y-%m-%dT%H:%i:%sZ'), copies, marks_digest IS NULL "
+		       "FROM analysed_hours ORDER BY hour",
 		       err, errlen))
 		goto out_fail;
 	rc = db_execute(&st, NULL, err, errlen);
@@ -478,7 +500,7 @@ static long done_from_mysql(struct status *s, const struct config *cfg,
 		}
 		snprintf(s->last_analysed_at, sizeof(s->last_analysed_at), "%s",
 			 at ? at : "");
-		if (push_done(&v, &n, &cap, &d)) {
+		if (provisional(s, &st, d.hour) || push_done(&v, &n, &cap, &d)) {
 			snprintf(err, errlen, "out of memory");
 			rc = DB_ERR;
 		}
@@ -752,6 +774,8 @@ void status_release(struct status *s)
 {
 	free(s->waiting);
 	free(s->serve_body);
+	free(s->provisional);
+	s->provisional = NULL;
 	s->waiting = NULL;
 	s->serve_body = NULL;
 }

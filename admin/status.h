@@ -82,6 +82,10 @@ struct status {
 	int64_t analyze_lag_s;      /* since the oldest waiting hour ended */
 	uint64_t copies_24h;        /* events met twice and counted once in
 				     * the hours of the last 24 h (MySQL) */
+	uint32_t *provisional;      /* hours analysed without their day's
+				     * marks: the day pass has not judged
+				     * them (MySQL), ascending */
+	size_t nprovisional;
 	/* MySQL */
 	bool mysql_ok;              /* connected and read analysed_hours */
 	bool mysql_connected;
@@ -124,7 +128,8 @@ int status_job_parse(const char *text, size_t len, struct status_job *j);
 int64_t status_hour_lag(uint32_t hour, int64_t now_ms);
 
 /* One JSON line of adlog-analyze --json: *hour and its digest (cap bytes)
- * when action is "loaded" or "unchanged".  false for any other line. */
+ * when action is "loaded", "unchanged" or "marks-applied" (the day pass
+ * set its marks' digest, rows unchanged).  false for any other line. */
 bool status_analyze_line(const char *line, size_t len, uint32_t *hour,
 			 char *digest, size_t cap);
 

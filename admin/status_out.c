@@ -125,6 +125,30 @@ static void text_spool(const struct status *s, const struct config *cfg,
 	fprintf(f, "\n  open      %lu (serve's current hours)\n", s->open_files);
 }
 
+/* The hours whose figures may still go down, a line's summary per day:
+ * "2026-01-01 00..23 (24 hours)" (docs/analysts.md, the billing cut-off). */
+static void text_provisional(const struct status *s, FILE *f)
+{
+	if (!s->mysql_ok)
+		return;
+	fprintf(f, "  provisional %zu hour%s", s->nprovisional,
+		s->nprovisional == 1 ? "" : "s");
+	if (s->nprovisional)
+		fprintf(f, " analysed but not judged by their day's pass "
+			"(adlog-analyze --day): their figures can still go down");
+	fputc('\n', f);
+	for (size_t i = 0, j; i < s->nprovisional; i = j) {
+		uint32_t day = s->provisional[i] / 100;
+
+		for (j = i; j < s->nprovisional && s->provisional[j] / 100 == day; j++)
+			;
+		fprintf(f, "    %04u-%02u-%02u %02u..%02u (%zu hour%s)\n",
+			day / 10000, day / 100 % 100, day % 100,
+			s->provisional[i] % 100, s->provisional[j - 1] % 100,
+			j - i, j - i == 1 ? "" : "s");
+	}
+}
+
 static void text_analyze(const struct status *s, const struct config *cfg,
 			 FILE *f)
 {
@@ -170,6 +194,7 @@ static void text_analyze(const struct status *s, const struct config *cfg,
 		fprintf(f, " (MySQL down: compared with the last good analyze "
 			"run of adlog-cron)");
 	fputc('\n', f);
+	text_provisional(s, f);
 }
 
 static void text_quarantine(const struct status *s, const struct config *cfg,
@@ -390,6 +415,16 @@ static void json_analyze(const struct status *s, FILE *f)
 	}
 	json_kv_num(f, &first, "lag_seconds", (long long)s->analyze_lag_s);
 	json_kv_num(f, &first, "copies_24h", (long long)s->copies_24h);
+	json_key(f, &first, "hours_provisional");
+	if (!s->mysql_ok) {
+		fputs("null", f);
+	} else {
+		fputc('[', f);
+		for (size_t i = 0; i < s->nprovisional; i++)
+			fprintf(f, "%s\"%010u\"", i ? "," : "",
+				s->provisional[i]);
+		fputc(']', f);
+	}
 	fputc('}', f);
 }
 

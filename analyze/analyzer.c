@@ -154,10 +154,13 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 	struct hour_merge m;
 	struct hour_set prev;
 	const struct seg_record *rec;
+	const struct daymarks *dm = daymarks_covers(a->marks, h->hour) ?
+				    a->marks : NULL;
 	uint32_t seg;
 	int64_t t0 = clock_mono_ms(), t1;
 	int rc;
 
+	a->day_marked = 0;
 	if (hour_open(h, err, errlen))
 		return -1;
 	/* keys grow far slower than events (~2 x 10^5 at 5 M and at 20 M) */
@@ -213,11 +216,14 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			const struct segment_reader *r = &h->segs[seg].r;
 			uint64_t ua = hour_ua_hash(&h->segs[seg], rec->ua);
 			bool served = rec->type == EVENT_SERVED;
-			uint32_t reasons;
+			uint32_t reasons, day;
 
 			a->cur = r;
 			reasons = served ? 0 : rec->reasons |
 				  rules_event(&a->rules, rec, ua);
+			day = dm ? daymarks_event(dm, rec) : 0;
+			a->day_marked += day != 0;
+			reasons |= day;
 
 			copy[n] = *rec;
 			rollup_prefetch(out, rec);

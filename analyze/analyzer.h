@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "domains.h"
+#include "daymarks.h"
 #include "hour.h"
 #include "inventory.h"
 #include "lookback.h"
@@ -29,6 +30,9 @@ struct analyzer {
 	struct pubscore *ps;        /* NULL, or fed every event (--day) */
 	struct pub_domains dom;     /* publishers' domains (analyzer_domains) */
 	const struct segment_reader *cur;  /* strings of the judged event */
+	/* NULL, or the day pass's marks: an hour of their day has each
+	 * event's day bits (daymarks_event) added to its own verdict */
+	const struct daymarks *marks;
 	/* NULL, or told every event of the hour with its verdict (ingest's
 	 * and analyze's reason bits, what the rollup counts), in the merged
 	 * order; r holds the event's strings.  Returns 0, or non-zero to
@@ -39,6 +43,7 @@ struct analyzer {
 	/* of the last hour */
 	uint64_t warmed, out_of_order;
 	uint64_t copies;            /* events met again (hour_merge_next) */
+	uint64_t day_marked;        /* events with day bits */
 	int64_t ms_lookback, ms_passes;
 };
 

@@ -248,7 +248,8 @@ void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
 }
 
 int load_hour_state(struct loader *l, uint32_t hour, bool *found,
-		    char *digest, char *version, char *err, size_t errlen)
+		    char *digest, char *version, char *marks, char *err,
+		    size_t errlen)
 {
 	struct db_stmt s;
 	char hs[24];
@@ -257,7 +258,8 @@ int load_hour_state(struct loader *l, uint32_t hour, bool *found,
 	*found = false;
 	hour_sql(hour, hs, sizeof(hs));
 	rc = db_prepare(&l->db, &s,
-			"SELECT segments_checksum, analyzer_version "
+			"SELECT segments_checksum, analyzer_version, "
+			"COALESCE(marks_digest, '') "
 			"FROM analysed_hours WHERE hour = ?", err, errlen);
 	if (rc)
 		return rc;
@@ -266,10 +268,12 @@ int load_hour_state(struct loader *l, uint32_t hour, bool *found,
 		goto out_stmt;
 	while ((rc = db_fetch(&s, err, errlen)) == 1) {
 		const char *d = db_col(&s, 0, NULL), *v = db_col(&s, 1, NULL);
+		const char *m = db_col(&s, 2, NULL);
 
 		*found = true;
 		snprintf(digest, 65, "%s", d ? d : "");
 		snprintf(version, 33, "%s", v ? v : "");
+		snprintf(marks, 33, "%s", m ? m : "");
 	}
 out_stmt:
 	db_stmt_close(&s);
@@ -285,6 +289,7 @@ struct hour_txn {
 	char hs[24];
 	char *segs;
 	struct load_timing *timing;
+	const char *marks;          /* "" = none */
 };
 
 #define STATS_COLS 14
@@ -623,10 +628,20 @@ static int hour_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 		return rc;
 	t->timing->invalid_ms = clock_mono_ms() - t2;
 	rc = db_prepare(db, &s,
-			"REPLACE INTO analysed_hours (hour, segments_checksum, "
+			"INSERT INTO analysed_hours (hour, segments_checksum, "
 			"segments, events, invalid_events, analysed_at, "
-			"duration_ms, analyzer_version, copies) "
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+			"duration_ms, analyzer_version, copies, marks_digest) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+			"ON DUPLICATE KEY UPDATE "
+			"segments_checksum = VALUES(segments_checksum), "
+			"segments = VALUES(segments), events = VALUES(events), "
+			"invalid_events = VALUES(invalid_events), "
+			"analysed_at = VALUES(analysed_at), "
+			"duration_ms = VALUES(duration_ms), "
+			"analyzer_version = VALUES(analyzer_version), "
+			"copies = VALUES(copies), "
+			"marks_digest = VALUES(marks_digest), loads = loads + 1",
+			err, errlen);
 	if (rc)
 		return rc;
 	now_sql(now, sizeof(now));
@@ -639,16 +654,21 @@ static int hour_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 	db_bind_u64(&s, 6, (uint64_t)(t->duration_ms > 0 ? t->duration_ms : 0));
 	db_bind_text(&s, 7, ADLOG_VERSION, strlen(ADLOG_VERSION));
 	db_bind_u64(&s, 8, r->copies);
+	if (*t->marks)
+		db_bind_text(&s, 9, t->marks, strlen(t->marks));
+	else
+		db_bind_null(&s, 9);
 	rc = db_execute(&s, NULL, err, errlen);
 	db_stmt_close(&s);
 	return rc;
 }
 
 int load_hour(struct loader *l, const struct hour_set *h,
-	      const struct rollup *r, int64_t duration_ms, char *err,
-	      size_t errlen)
+	      const struct rollup *r, const char *marks, int64_t duration_ms,
+	      char *err, size_t errlen)
 {
-	struct hour_txn t = { h, r, duration_ms, "", NULL, &l->last };
+	struct hour_txn t = { h, r, duration_ms, "", NULL, &l->last,
+			      marks ? marks : "" };
 	int64_t t0;
 	int rc;
 
@@ -800,4 +820,38 @@ int load_day(struct loader *l, uint32_t day, const struct pub_result *res,
 	t.res = res;
 	t.nres = nres;
 	return db_transaction(&l->db, LOAD_TRIES, day_txn_fn, &t, err, errlen);
+}
+
+struct stamp_txn {
+	char hs[24];
+	const char *context, *marks;
+};
+
+static int stamp_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
+{
+	struct stamp_txn *t = arg;
+	struct db_stmt s;
+	int rc = db_prepare(db, &s,
+			    "UPDATE analysed_hours SET marks_digest = ? "
+			    "WHERE hour = ? AND segments_checksum = ? "
+			    "AND marks_digest IS NULL", err, errlen);
+
+	if (rc)
+		return rc;
+	db_bind_text(&s, 0, t->marks, strlen(t->marks));
+	db_bind_text(&s, 1, t->hs, strlen(t->hs));
+	db_bind_text(&s, 2, t->context, strlen(t->context));
+	rc = db_execute(&s, NULL, err, errlen);
+	db_stmt_close(&s);
+	return rc;
+}
+
+int load_hour_stamp(struct loader *l, const struct hour_set *h,
+		    const char *marks, char *err, size_t errlen)
+{
+	struct stamp_txn t = { "", h->context, marks };
+
+	hour_sql(h->hour, t.hs, sizeof(t.hs));
+	return db_transaction(&l->db, LOAD_TRIES, stamp_txn_fn, &t, err,
+			      errlen);
 }

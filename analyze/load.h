@@ -61,19 +61,31 @@ void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
 		   struct rollup_price *out);
 
 
-/* The bookkeeping row of hour: *found, and its segments checksum and
- * analyzer version into the buffers (cap >= 65, 33). */
+/* The bookkeeping row of hour: *found, and its segments checksum, analyzer
+ * version and the digest of the day marks it applied ("" for none) into
+ * the buffers (cap >= 65, 33, 33). */
 int load_hour_state(struct loader *l, uint32_t hour, bool *found,
-		    char *digest, char *version, char *err, size_t errlen);
+		    char *digest, char *version, char *marks, char *err,
+		    size_t errlen);
 
 /* Replace hour h's rows of stats_hourly and invalid_hourly with r's, and
- * its analysed_hours row, in one transaction (retried on deadlock and lock
- * wait timeout).  Stored stats rows equal to r's are left as they are (the
- * end state is the same; l->last says how many were written).  r must be
- * finished and priced. */
+ * its analysed_hours row (with marks, the digest of the day marks r was
+ * judged with, NULL or "" for none; its loads counter goes up by one), in
+ * one transaction (retried on deadlock and lock wait timeout).  Stored
+ * stats rows equal to r's are left as they are (the end state is the
+ * same; l->last says how many were written).  r must be finished and
+ * priced. */
 int load_hour(struct loader *l, const struct hour_set *h,
-	      const struct rollup *r, int64_t duration_ms, char *err,
-	      size_t errlen);
+	      const struct rollup *r, const char *marks, int64_t duration_ms,
+	      char *err, size_t errlen);
+
+/* Record that hour h's rows, loaded from h's segments without day marks,
+ * stand as they are under the day marks named marks (the marks flag none
+ * of its events, so its rows would not change): its analysed_hours row
+ * gets the marks' digest, its rows and loads stay.  Returns 0 or a db.h
+ * code. */
+int load_hour_stamp(struct loader *l, const struct hour_set *h,
+		    const char *marks, char *err, size_t errlen);
 
 /* Replace day's rows: stats_daily from stats_hourly (INSERT ... SELECT ...
  * GROUP BY), publisher_daily from res, and analysed_days, in one

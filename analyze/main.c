@@ -3,6 +3,7 @@
  * report.  Every hour is replaced whole in one transaction with the list of
  * segments it came from, so reruns and crashes never count twice. */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "analyzer.h"
 #include "clock.h"
 #include "config.h"
+#include "daymarks.h"
 #include "diag.h"
 #include "hour.h"
 #include "load.h"
@@ -31,11 +33,14 @@ static const char usage[] =
 	"  -c FILE           config file (default $ADLOG_CONF or " CONF_PATH_DEFAULT ")\n"
 	"  --data DIR        segments folder (default [common] data_dir)\n"
 	"  --pending         every hour under DIR whose segments (names and\n"
-	"                    checksums) differ from what MySQL says was analysed\n"
+	"                    checksums) or day marks differ from what MySQL\n"
+	"                    says was analysed\n"
 	"  --hour H          one hour; skipped when unchanged unless --force\n"
-	"  --day D           publisher scores for day D (publisher_daily) and the\n"
-	"                    daily rollup (stats_daily); analyses the day's\n"
-	"                    changed hours first\n"
+	"  --day D           judge day D over a rolling day (D and the 24 hours\n"
+	"                    before: DATA/day/D.marks), replace the rows of\n"
+	"                    D's hours not judged with these marks yet, then\n"
+	"                    publisher scores (publisher_daily) and the daily\n"
+	"                    rollup (stats_daily)\n"
 	"  --force           analyse hours even when unchanged\n"
 	"  --dry-run         print the rollups as TSV on stdout; no MySQL at all\n"
 	"  --json            one JSON object per hour (and day) on stdout\n"
@@ -72,6 +77,9 @@ struct run {
 	struct report_hour *rh;
 	size_t nrh, rhcap;
 	int failures;
+	struct daymarks dm;         /* the marks of day dm_day, if any */
+	uint32_t dm_day;            /* 0: none looked up yet */
+	unsigned loaded;            /* hours loaded by this run */
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -189,6 +197,7 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 		       "\"stats_rows\":%zu,\"invalid_rows\":%zu,\"ms\":%lld,"
 		       "\"lookback_ms\":%lld,\"passes_ms\":%lld,\"load_ms\":%lld,"
 		       "\"warmed\":%llu,\"out_of_order\":%llu,\"copies\":%llu,"
+		       "\"day_marks\":\"%s\",\"day_marked\":%llu,"
 		       "\"lookback_hours\":%u,\"rules_bytes\":%zu,"
 		       "\"sketch_bytes\":%zu,\"peak_rss_kb\":%ld,"
 		       "\"invalid_by_reason\":{",
@@ -202,6 +211,8 @@ static void print_json_hour(const struct run *r, const struct hour_set *h,
 		       (unsigned long long)r->an.warmed,
 		       (unsigned long long)r->an.out_of_order,
 		       (unsigned long long)ru->copies,
+		       r->dm.day ? r->dm.digest : "",
+		       (unsigned long long)r->an.day_marked,
 		       r->an.lb.hours_scanned, rules_memory(&r->an.rules),
 		       ru->hll_peak, peak_rss_kb());
 		print_reasons(ru->by_first);
@@ -317,24 +328,49 @@ static int verdicts_close(struct run *r)
 	return 0;
 }
 
-/* Is the hour's bookkeeping row up to date with its segments? */
-static int unchanged(struct run *r, const struct hour_set *h, bool *same)
+/* Is the hour's bookkeeping row up to date with its segments and its
+ * day's marks (*same)?  *unmarked: with its segments, and loaded without
+ * day marks (so if the marks flag none of its events, its rows stand). */
+static int unchanged(struct run *r, const struct hour_set *h, bool *same,
+		     bool *unmarked)
 {
-	char digest[65], version[33], err[512];
+	char digest[65], version[33], marks[33], err[512];
 	bool found;
 	int rc;
 
-	*same = false;
+	*same = *unmarked = false;
 	if (r->o.dry_run || r->o.force)
 		return 0;
-	rc = load_hour_state(&r->ld, h->hour, &found, digest, version, err,
-			     sizeof(err));
+	rc = load_hour_state(&r->ld, h->hour, &found, digest, version, marks,
+			     err, sizeof(err));
 	if (rc) {
 		diag_err("%s", err);
 		return -1;
 	}
+	*unmarked = found && !strcmp(digest, h->context) &&
+		    !strcmp(version, ADLOG_VERSION) && !*marks;
 	*same = found && !strcmp(digest, h->context) &&
-		!strcmp(version, ADLOG_VERSION);
+		!strcmp(version, ADLOG_VERSION) &&
+		!strcmp(marks, r->dm.day ? r->dm.digest : "");
+	return 0;
+}
+
+/* The day marks an hour of day applies: DATA/day/day.marks when the day
+ * pass wrote it, else none.  Returns 0, or -1 (a damaged file). */
+static int marks_for(struct run *r, uint32_t day)
+{
+	char err[512];
+
+	if (r->dm_day == day)
+		return 0;
+	daymarks_release(&r->dm);
+	r->an.marks = NULL;
+	if (daymarks_load(&r->dm, r->data, day, err, sizeof(err)) < 0) {
+		diag_err("%s", err);
+		return -1;
+	}
+	r->dm_day = day;
+	r->an.marks = r->dm.day ? &r->dm : NULL;
 	return 0;
 }
 
@@ -347,7 +383,8 @@ static int do_hour(struct run *r, uint32_t hour, bool must_exist,
 	struct hour_set h;
 	struct rollup ru;
 	char err[1024];
-	bool same;
+	bool same, unmarked;
+	const char *action;
 	int64_t t0 = clock_mono_ms(), ms, load_ms = 0;
 	int rc = 1;
 
@@ -366,7 +403,7 @@ static int do_hour(struct run *r, uint32_t hour, bool must_exist,
 		hour_release(&h);
 		return must_exist ? 1 : 0;
 	}
-	if (unchanged(r, &h, &same)) {
+	if (marks_for(r, hour / 100) || unchanged(r, &h, &same, &unmarked)) {
 		hour_release(&h);
 		return -1;
 	}
@@ -394,29 +431,38 @@ static int do_hour(struct run *r, uint32_t hour, bool must_exist,
 			rc = -1;
 			goto out_rollup;
 		}
+	} else if (!same && unmarked && !r->an.day_marked) {
+		/* the day's marks leave the loaded rows as they are */
+		if (load_hour_stamp(&r->ld, &h, r->dm.digest, err, sizeof(err))) {
+			diag_err("hour %010u not stamped: %s", hour, err);
+			rc = -1;
+			goto out_rollup;
+		}
 	} else if (!same) {
 		int64_t t1 = clock_mono_ms();
 
 		rollup_money(&ru, load_price_fn, &r->ld);
-		if (load_hour(&r->ld, &h, &ru, t1 - t0, err, sizeof(err))) {
+		if (load_hour(&r->ld, &h, &ru, r->dm.day ? r->dm.digest : "",
+			      t1 - t0, err, sizeof(err))) {
 			diag_err("hour %010u not loaded: %s", hour, err);
 			rc = -1;
 			goto out_rollup;
 		}
 		load_ms = clock_mono_ms() - t1;
+		r->loaded++;
 	}
 	ms = clock_mono_ms() - t0;
+	action = r->o.dry_run ? "dry-run" : same ? "unchanged" :
+		 unmarked && !r->an.day_marked ? "marks-applied" : "loaded";
 	if (r->o.json)
-		print_json_hour(r, &h, &ru, r->o.dry_run ? "dry-run" :
-				same ? "unchanged" : "loaded", ms, load_ms);
+		print_json_hour(r, &h, &ru, action, ms, load_ms);
 	else
 		fprintf(stderr, "analyze: hour %010u: %llu events (%llu invalid) "
-			"from %zu segments, %zu + %zu rows%s, %lld ms\n", hour,
+			"from %zu segments, %zu + %zu rows%s%s, %lld ms\n", hour,
 			(unsigned long long)ru.events,
 			(unsigned long long)(ru.events - ru.vimps - ru.vclicks),
-			h.n, ru.nrows, ru.ninv,
-			r->o.dry_run ? "" : same ? " unchanged" : " loaded",
-			(long long)ms);
+			h.n, ru.nrows, ru.ninv, r->o.dry_run ? "" : " ",
+			r->o.dry_run ? "" : action, (long long)ms);
 	if (keep_for_report(r, &ru)) {
 		diag_err("out of memory");
 		rc = -1;
@@ -454,6 +500,54 @@ static int do_pending(struct run *r)
 	return rc;
 }
 
+/* The day pass's marks of r->o.day into r->dm: read again when the file's
+ * digest is the window's (a rerun, after a crash), else computed and
+ * written (not with --dry-run).  Returns 0 or -1. */
+static int day_marks(struct run *r, int64_t *ms, bool *reused)
+{
+	struct daymarks_params p = { r->an.rp.day_addr_ratio,
+				     r->an.rp.day_addr_alpha,
+				     r->an.rp.day_addr_min_clicks };
+	char digest[DAYMARKS_DIGEST_HEX + 1], err[1024];
+	int64_t t0 = clock_mono_ms();
+
+	*reused = false;
+	if (daymarks_digest(r->data, r->o.day, &p, digest, err, sizeof(err))) {
+		diag_err("%s", err);
+		return -1;
+	}
+	if (marks_for(r, r->o.day))
+		return -1;
+	if (r->dm.day && !strcmp(r->dm.digest, digest)) {
+		*reused = true;
+		*ms = clock_mono_ms() - t0;
+		return 0;
+	}
+	daymarks_release(&r->dm);
+	r->an.marks = NULL;
+	r->dm_day = 0;
+	if (daymarks_compute(&r->dm, r->data, r->o.day, &p, err, sizeof(err)) ||
+	    (!r->o.dry_run && daymarks_save(&r->dm, r->data, err, sizeof(err)))) {
+		diag_err("day %08u: %s", r->o.day, err);
+		return -1;
+	}
+	r->dm_day = r->o.day;
+	r->an.marks = &r->dm;
+	*ms = clock_mono_ms() - t0;
+	return 0;
+}
+
+/* A test's crash point (docs/analyze.md): ADLOG_TEST_DAY_KILL_AFTER=K
+ * makes the day pass kill itself (SIGKILL) once it has loaded K hours. */
+static void day_test_kill(const struct run *r, unsigned before)
+{
+	const char *k = getenv("ADLOG_TEST_DAY_KILL_AFTER");
+	uint64_t v;
+
+	if (k && *k && !parse_u64(k, strlen(k), &v) && r->loaded - before >= v)
+		raise(SIGKILL);
+}
+
 static int do_day(struct run *r)
 {
 	struct pubscore ps;
@@ -462,7 +556,29 @@ static int do_day(struct run *r)
 	size_t nres = 0;
 	char err[1024];
 	int rc = 0;
+	int64_t marks_ms = 0;
+	bool reused;
+	unsigned before = r->loaded;
 
+	if (day_marks(r, &marks_ms, &reused))
+		return -1;
+	if (r->o.json)
+		printf("{\"day\":\"%08u\",\"action\":\"marks\",\"marks\":\"%s\","
+		       "\"reused\":%s,\"events\":%llu,\"keys\":%llu,"
+		       "\"tested\":%llu,\"addrs_marked\":%llu,"
+		       "\"uids_marked\":%llu,\"ms\":%lld,\"peak_rss_kb\":%ld}\n",
+		       r->o.day, r->dm.digest, reused ? "true" : "false",
+		       (unsigned long long)r->dm.events,
+		       (unsigned long long)r->dm.keys,
+		       (unsigned long long)r->dm.tested,
+		       (unsigned long long)r->dm.addrs_marked,
+		       (unsigned long long)r->dm.uids_marked,
+		       (long long)marks_ms, peak_rss_kb());
+	else
+		fprintf(stderr, "analyze: day %08u: marks %s%s: %zu keys marked "
+			"(%llu tested), %lld ms\n", r->o.day, r->dm.digest,
+			reused ? " (read again)" : "", r->dm.n,
+			(unsigned long long)r->dm.tested, (long long)marks_ms);
 	pubscore_params_from_config(&pp, &r->cfg);
 	if (pubscore_init(&ps, &pp)) {
 		diag_err("out of memory");
@@ -479,6 +595,7 @@ static int do_day(struct run *r)
 		}
 		if (e > 0)
 			rc = 1;
+		day_test_kill(r, before);
 	}
 	r->an.ps = NULL;
 	if (rc)
@@ -621,6 +738,7 @@ int main(int argc, char **argv)
 	if (r.o.events && verdicts_close(&r) && rc == 0)
 		rc = 1;
 out_release:
+	daymarks_release(&r.dm);
 	analyzer_release(&r.an);
 out_close:
 	free(r.rh);

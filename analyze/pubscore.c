@@ -17,6 +17,11 @@
 #include "reason.h"
 #include "sketch.h"
 
+/* Bits of the day-long tests (hot_addr's look-back, the day pass): an
+ * event flagged by them alone is still what the publisher's day-long
+ * tests see, so they count it as they would without those rules. */
+#define PUB_OPEN_BITS ((uint32_t)(IVT_HOT_ADDR | IVT_DAY_MASK))
+
 #define INGEST_BITS 0xffffu
 
 static const char *const pub_names[PUB_R__COUNT] = {
@@ -176,7 +181,7 @@ static void addr_click(struct pubscore *ps, const struct pub_event *e)
 		x->last_hour = e->hour + 1u;
 		x->imps += e->addr_imps;
 	}
-	if (!(e->reasons & ~(uint32_t)IVT_HOT_ADDR))
+	if (!(e->reasons & ~PUB_OPEN_BITS))
 		addr_pub_add(x, e->pub, 1);      /* as pubscore_event's open */
 }
 
@@ -218,9 +223,10 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	struct pub_acc *a;
 	struct zone_acc *z = NULL;
 	unsigned h = e->hour < 24 ? e->hour : 23;
-	/* valid, or flagged by hot_addr alone: an hour's view of what the
-	 * day-long tests see, so they count it as they did before it */
-	bool open = !(e->reasons & ~(uint32_t)IVT_HOT_ADDR);
+	/* valid, or flagged by hot_addr or the day pass alone: an hour's
+	 * (or the day's) view of what the day-long tests see, so they count
+	 * it as they did before it */
+	bool open = !(e->reasons & ~PUB_OPEN_BITS);
 
 	if (e->type == EVENT_SERVED || (e->type == EVENT_IMPRESSION && e->render)) {
 		/* every one, bots' too: bots fetch ads, people render them */

@@ -21,10 +21,13 @@ enum ivt_reason {
 	IVT_ONE_SHOT      = 1u << 27,
 	IVT_HOT_ADDR      = 1u << 28,
 	IVT_FOREIGN_REFERER = 1u << 29,
+	IVT_DAY_ADDR      = 1u << 30,   /* set by the day pass (daymarks.h) */
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 14
-#define IVT_MASK 0x3fff0000u
+#define IVT__COUNT 15               /* bits 16..30 */
+#define IVT_MASK 0x7fff0000u
+/* the bits the day pass sets, after the hours were judged */
+#define IVT_DAY_MASK IVT_DAY_ADDR
 
 /* Stable snake_case name of reason bit number bit (0..31) of
  * seg_record.reasons, ingest's or analyze's ("dup_click"); NULL for a bit

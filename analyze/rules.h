@@ -108,6 +108,9 @@ struct rules_params {
 	double oneshot_alpha;
 	double hot_addr_alpha;
 	double oneshot_precision;
+	double day_addr_ratio;
+	double day_addr_alpha;
+	uint32_t day_addr_min_clicks;
 	uint32_t table_max;
 	uint32_t sketch_log2;
 };

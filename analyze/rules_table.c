@@ -19,7 +19,8 @@
 	F(addr_burst)    /* addr_burst */ \
 	F(addr_ctr)      /* addr_ctr, net_ctr */ \
 	F(publisher)     /* one_shot, hot_addr */ \
-	F(referer)       /* foreign_referer */
+	F(referer)       /* foreign_referer */ \
+	F(day)           /* day_addr: set by the day pass, no hourly hook */
 
 #define DECLARE(name) extern const struct rule_family rule_##name;
 #define ENTRY(name) &rule_##name,

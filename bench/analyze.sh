@@ -3,7 +3,9 @@
 # alternative measured in the same run: the same hour's events loaded raw
 # into MariaDB with LOAD DATA LOCAL INFILE, then rolled up with GROUP BY.
 #
-#   bench/analyze.sh [SIZES]      default SIZES="5000000 20000000"
+#   bench/analyze.sh [SIZES]      default SIZES="5000000 20000000"; "-": none
+#   BENCH_DAY=N                    events of the generated day for the day
+#                                  pass (default 12000000; 0 skips it)
 #   BENCH_PEER=0 bench/analyze.sh  skip the peer (it takes ~25 min at 20 M
 #                                  on a busy 2-core box); its columns print -
 #   BENCH_RUNS=N                   timed analyze runs a size (default 3; the
@@ -23,6 +25,13 @@
 #   peer      LOAD DATA LOCAL INFILE of the raw logs into an InnoDB table,
 #             then INSERT ... SELECT ... GROUP BY the same keys (impressions,
 #             clicks, distinct visitors); wall time
+# Then the day pass on a generated day of BENCH_DAY events (24 hours, 2
+# nodes): adlog-analyze --day D --dry-run --json (the judgement over the
+# rolling day, then the 24 hours judged with its marks and the publisher
+# scores; no MySQL), wall, CPU and peak RSS of the best of BENCH_RUNS, with
+# the marks' own time from its JSON; against the peer of the same run: the
+# day's 24 hours by adlog-analyze --hour H --dry-run, what cron's hourly
+# runs cost without the day pass (ratio = day pass CPU / hours' CPU).
 # Data lives under var/bench-analyze (never committed; reused when present,
 # BENCH_CLEAN=1 removes it at the end).  Needs ~12 GB of disk for 20 M.
 # Runs at the same time share the generated data (made under a lock) but
@@ -87,6 +96,7 @@ CONF
 
 echo "adlog-analyze bench, $(nproc) cores, $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-9s %12s %10s %10s %12s %12s %10s %10s %10s %12s %8s\n' events analyze_s cpu_s ev/s ev/s/core peak_rss_MB load_s replace_s peer_s peer_ev/s ratio
+[ "$SIZES" = - ] && SIZES=
 for n in $SIZES; do
 	d=$B/$n
 	(
@@ -193,5 +203,58 @@ for n in $SIZES; do
 	echo "  load: $rows stats rows + $irows invalid rows in${load_all} ms (new hour 3 times from empty tables, the median shown, then 2 replacements; LOAD DATA of the same stats rows ${bulk_ms} ms); stats rows written/phases ms:$phases"
 	[ -z "$peer_s" ] || echo "  peer: LOAD DATA $((t1 - t0)) ms, GROUP BY $((t2 - t1)) ms, $peer_rows rows"
 done
-echo "ratio = analyze events/s (wall) / peer events/s (wall); goals: >= 1,000,000 events/s per core, peak RSS < 256 MB, load < 2 s"
+[ -z "$SIZES" ] || echo "ratio = analyze events/s (wall) / peer events/s (wall); goals: >= 1,000,000 events/s per core, peak RSS < 256 MB, load < 2 s"
+
+# ---- the day pass on a generated day ----
+n=${BENCH_DAY:-12000000}
+if [ "$n" != 0 ]; then
+	d=$B/day-$n DAY=20260102
+	(
+		flock 9
+		if [ ! -f "$d/.ready" ]; then
+			rm -rf "$d"
+			mkdir -p "$d/spool" "$d/data"
+			"$BUILD/adlog-gen" --seed 11 --events "$n" --hours 24 --start ${DAY}00 --nodes 2 \
+				--out "$d/spool" --write-inventory "$d/inventory" --quiet
+			"$BUILD/adlog-ingest" -c "$icfg" --data "$d/data" --json "$d"/spool/*.log >"$d/ingest.json"
+			rm -rf "$d/spool"
+			touch "$d/.ready"
+		fi
+	) 9>"$B/.lock.day-$n"
+	o=$R/day
+	mkdir -p "$o"
+	# the peer first (it also warms the page cache and the look-back caches
+	# both read): the 24 hours, as the hourly runs judge them
+	/usr/bin/time -f '%e %U %S %M' -o "$o/hours.time" bash -c '
+		for h in $(seq -w 0 23); do
+			"$0" -c "$1" --data "$2" --hour "$3$h" --dry-run >/dev/null 2>&1
+		done' "$BUILD/adlog-analyze" "$CONF" "$d/data" $DAY
+	read -r hours_wall hours_user hours_sys hours_rss <"$o/hours.time"
+	hours_cpu=$(echo "$hours_user + $hours_sys" | bc -l)
+	cpu= all_cpu=
+	for _ in $(seq 1 "${BENCH_RUNS:-3}"); do
+		/usr/bin/time -f '%e %U %S %M' -o "$o/time" \
+			"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --day $DAY --dry-run --json >"$o/day1.json"
+		read -r wall1 user1 sys1 rss1 <"$o/time"
+		cpu1=$(echo "$user1 + $sys1" | bc -l)
+		all_cpu="$all_cpu $cpu1"
+		if [ -z "$cpu" ] || [ "$(echo "$cpu1 < $cpu" | bc -l)" = 1 ]; then
+			cpu=$cpu1 wall=$wall1 rss_kb=$rss1
+			cp "$o/day1.json" "$o/day.json"
+		fi
+	done
+	marks_line=$(grep '"action":"marks"' "$o/day.json")
+	marks_ms=$(echo "$marks_line" | grep -o '"ms":[0-9]*' | cut -d: -f2)
+	marks_rss=$(echo "$marks_line" | grep -o '"peak_rss_kb":[0-9]*' | cut -d: -f2)
+	events=$(grep -o '"events":[0-9]*' "$o/day.json" | sed -n '2,$p' | cut -d: -f2 | awk '{ s += $1 } END { print s }')
+	echo
+	echo "day pass: adlog-analyze --day $DAY --dry-run on a generated day of $n events ($events in its 24 hours)"
+	printf '%-9s %10s %10s %12s %12s %10s %12s %10s %11s %12s %8s\n' events day_s cpu_s ev/s/core peak_rss_MB marks_s marks_rss_MB hours_s hours_cpu_s hours_rss_MB ratio
+	printf '%-9s %10.2f %10.2f %12.0f %12.0f %10.2f %12.0f %10.2f %11.2f %12.0f %8.2f\n' "$n" "$wall" "$cpu" \
+		"$(echo "$events / $cpu" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)" \
+		"$(echo "$marks_ms / 1000" | bc -l)" "$(echo "$marks_rss / 1024" | bc -l)" \
+		"$hours_wall" "$hours_cpu" "$(echo "$hours_rss / 1024" | bc -l)" "$(echo "$cpu / $hours_cpu" | bc -l)"
+	echo "  marks: $(echo "$marks_line" | grep -o '"keys":[0-9]*,"tested":[0-9]*,"addrs_marked":[0-9]*,"uids_marked":[0-9]*'); CPU s of the ${BENCH_RUNS:-3} runs:$all_cpu (best shown)"
+	echo "ratio = day pass CPU / the 24 hourly runs' CPU (the peer: the hours without the day pass; CPU, not wall: the box is shared); marks_s is the judgement over the rolling day alone (wall)"
+fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -81,6 +81,9 @@ struct config_analyze {
 	double oneshot_ratio;
 	double oneshot_alpha;
 	double oneshot_precision;
+	double day_addr_ratio;
+	double day_addr_alpha;
+	int64_t day_addr_min_clicks;
 	double hot_addr_alpha;
 	int64_t table_max;
 	int64_t sketch_log2;

@@ -170,6 +170,7 @@ struct evalrun {
 	struct tally t;
 	uint64_t invalid;           /* of the hour, told by the hook */
 	long hours;                 /* hours of data judged */
+	struct daymarks dm;         /* the day pass's marks of dm.day */
 };
 
 /* analyzer_hour's per-event hook: the verdict analyze bills by. */
@@ -187,6 +188,27 @@ static int eval_event(void *ctx, const struct segment_reader *r,
 	return 0;
 }
 
+/* The marks adlog-analyze --day would apply to the hours of day: the
+ * figures are those of final hours (docs/analysts.md). */
+static int eval_marks(struct evalrun *e, const char *data, uint32_t day)
+{
+	const struct rules_params *p = &e->an.rp;
+	struct daymarks_params dp = { p->day_addr_ratio, p->day_addr_alpha,
+				      p->day_addr_min_clicks };
+	char err[1024];
+
+	if (e->dm.day == day)
+		return 0;
+	daymarks_release(&e->dm);
+	e->an.marks = NULL;
+	if (daymarks_compute(&e->dm, data, day, &dp, err, sizeof(err))) {
+		diag_err("%s", err);
+		return -1;
+	}
+	e->an.marks = &e->dm;
+	return 0;
+}
+
 static int eval_hour(struct evalrun *e, const char *data, uint32_t hour)
 {
 	struct analyzer *a = &e->an;
@@ -194,6 +216,9 @@ static int eval_hour(struct evalrun *e, const char *data, uint32_t hour)
 	struct rollup ro;
 	char err[1024];
 	int rc;
+
+	if (eval_marks(e, data, hour / 100))
+		return -1;
 
 	if (rollup_init(&ro, hour) ||
 	    hour_scan(&h, data, hour, err, sizeof(err))) {
@@ -622,6 +647,7 @@ int main(int argc, char **argv)
 out:
 	free(hours);
 	inventory_free(inv);
+	daymarks_release(&e.dm);
 	analyzer_release(&e.an);
 	pubscore_release(&e.ps);
 	cidr_release(&e.rv.dc);

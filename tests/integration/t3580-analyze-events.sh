@@ -3,7 +3,8 @@
 # of the generated hours (ids as in the segments), each event's first
 # reason counted per type equals invalid_hourly's rows, a loaded run and a
 # dry run give the same lines, --hour judges an hour already loaded, and
-# --day writes the lines of every hour of the day.
+# --day writes the lines of every hour of the day, with the day pass's
+# day_addr on the events it marks.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/mariadb.sh"
 source "$(dirname "$0")/lib/analyze.sh"
@@ -56,8 +57,21 @@ expect_eq "hour 01 events" "$(sql "SELECT events FROM analysed_hours WHERE hour 
 expect_eq "tables after --hour --events" "$before" "$(tables_digest)"
 
 # --day: every hour of the day, also those unchanged
+# (the day pass adds its own reason, day_addr, bit 30: the lines are the
+# hours' once it is taken off)
 "$AN" --day 20260101 --events "$T/day.tsv" 2>/dev/null || fail "--day --events failed"
-expect_file_eq "$T/loaded.tsv" "$T/day.tsv"
+awk -F'\t' -v OFS='\t' '{
+	d = index("0123456789abcdef", substr($3, 1, 1)) - 1
+	if (d >= 4 && d < 8 || d >= 12) {
+		$3 = substr("0123456789abcdef", d - 4 + 1, 1) substr($3, 2)
+		sub(/,?day_addr/, "", $4)
+		if ($4 == "") $4 = "-"
+	}
+	print }' "$T/day.tsv" >"$T/day.hours.tsv"
+expect_file_eq "$T/loaded.tsv" "$T/day.hours.tsv"
+expect_eq "events whose only reason is day_addr, in invalid_hourly" \
+	"$(awk -F'\t' '$4 == "day_addr"' "$T/day.tsv" | wc -l)" \
+	"$(sql "SELECT COALESCE(SUM(events), 0) FROM invalid_hourly WHERE reason = 'day_addr'")"
 
 # a file that cannot be written is an error, not silence
 rc=0

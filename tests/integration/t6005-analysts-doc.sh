@@ -57,6 +57,8 @@ INSERT INTO analysed_hours (hour, segments_checksum, segments, events, invalid_e
 SELECT hour, 'fixture', 'fixture', SUM(impressions + clicks),
   SUM(impressions + clicks - valid_impressions - valid_clicks), NOW(3)
 FROM stats_hourly GROUP BY hour;
+-- the day pass has judged every day before today: only today provisional
+UPDATE analysed_hours SET marks_digest = 'fixture' WHERE hour < CURDATE();
 INSERT INTO publisher_daily (day, publisher_id, impressions, clicks, valid_impressions,
   valid_clicks, fraud_score, flagged, reasons, details)
 SELECT day, publisher_id, SUM(impressions), SUM(clicks), SUM(valid_impressions),

@@ -252,7 +252,7 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(27), "one_shot");
 	assert_string_equal(ivt_reason_name(28), "hot_addr");
 	assert_string_equal(ivt_reason_name(29), "foreign_referer");
-	assert_null(ivt_reason_name(30));
+	assert_string_equal(ivt_reason_name(30), "day_addr");
 	assert_null(ivt_reason_name(31));
 	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
 }
@@ -1772,7 +1772,9 @@ static void test_table(void **state)
 	}
 	assert_int_equal(bits, IVT_MASK);
 	names_in_doc(f, nf);
-	assert_int_equal(IVT_MASK >> IVT_FIRST_BIT, (1u << IVT__COUNT) - 1);
+	/* the mask ends at the last bit counted (a bit may be another
+	 * branch's, not yet in this table) */
+	assert_int_equal(IVT_MASK >> IVT_FIRST_BIT >> (IVT__COUNT - 1), 1);
 	for (size_t j = 0; j < nk; j++) {
 		size_t owners = 0;
 

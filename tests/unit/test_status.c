@@ -125,6 +125,13 @@ static void test_analyze_line(void **state)
 					sizeof(d)));
 	assert_int_equal(h, 2026010100);
 	assert_string_equal(d, "ffff");
+	/* the day pass stamped its marks on a loaded hour */
+	const char *stamped = "{\"hour\":\"2026010102\",\"action\":"
+			      "\"marks-applied\",\"digest\":\"ab\"}";
+
+	assert_true(status_analyze_line(stamped, strlen(stamped), &h, d,
+					sizeof(d)));
+	assert_int_equal(h, 2026010102);
 	/* not an hour analysed into MySQL */
 	const char *no[] = {
 		"{\"hour\":\"2026010101\",\"action\":\"dry-run\",\"digest\":\"ab\"}",

@@ -1,0 +1,83 @@
+/* daymarks.h - the judgement over a rolling day (docs/rules.md, "Judgement
+ * over the day"): low-and-slow fraud that no hour shows.  adlog-analyze
+ * --day D counts, over day D and the 24 hours before, every address
+ * (rules_addr_key) and every kept uid: its clicks on distinct impressions
+ * and its impressions; a key whose clicks are improbable for its
+ * impressions at the window's CTR is marked, and every event of D's hours
+ * from a marked address or uid (not flagged by ingest) then carries
+ * day_addr.  The marks are a function of the window's segments and the
+ * thresholds, named by a digest over both, and kept in one file per day
+ * (DATA/day/YYYYMMDD.marks, replaced atomically) so an hour analysed later
+ * applies them too.
+ *
+ * Ownership: the caller owns struct daymarks; daymarks_release() frees its
+ * table. */
+#ifndef ADLOG_ANALYZE_DAYMARKS_H
+#define ADLOG_ANALYZE_DAYMARKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hour.h"
+#include "segment.h"
+
+/* The window: the day's 24 hours and the 24 before (an actor straddling
+ * midnight is seen whole). */
+#define DAYMARKS_BEFORE_HOURS 24
+#define DAYMARKS_DIGEST_HEX 32
+
+struct daymarks_params {
+	double ratio;               /* tested against ratio x the window's CTR */
+	double alpha;               /* expected false keys a day (Bonferroni) */
+	uint32_t min_clicks;        /* distinct clicks before a key is tested */
+};
+
+struct dm_key;
+
+struct daymarks {
+	uint32_t day;                      /* YYYYMMDD; 0 = no marks */
+	char digest[DAYMARKS_DIGEST_HEX + 1];
+	struct dm_key *v;                  /* marked keys, open addressing */
+	size_t n, cap;
+	/* of daymarks_compute */
+	uint64_t events, clicks, imps;     /* counted in the window */
+	uint64_t keys, tested;             /* clicking keys, tested */
+	uint64_t addrs_marked, uids_marked;
+};
+
+/* The digest of day's marks: of the window's segment sets and of p.  "" in
+ * *out and -1 with a message in err when a folder cannot be read. */
+int daymarks_digest(const char *data_dir, uint32_t day,
+		    const struct daymarks_params *p, char *out, char *err,
+		    size_t errlen);
+
+/* Count the window of day and judge it into m (initialised here).
+ * Returns 0, or -1 with a message in err (a segment unreadable: marks
+ * from part of the window would not be the window's). */
+int daymarks_compute(struct daymarks *m, const char *data_dir, uint32_t day,
+		     const struct daymarks_params *p, char *err,
+		     size_t errlen);
+
+/* Write m as DATA/day/YYYYMMDD.marks (aside, then renamed).  Returns 0 or
+ * -1 with a message in err. */
+int daymarks_save(const struct daymarks *m, const char *data_dir, char *err,
+		  size_t errlen);
+
+/* Read day's marks file into m (initialised here): 1, 0 when there is
+ * none (m->day = 0: no marks), -1 with a message in err when it is
+ * damaged. */
+int daymarks_load(struct daymarks *m, const char *data_dir, uint32_t day,
+		  char *err, size_t errlen);
+
+/* The day's bits of rec (IVT_DAY_ADDR or 0): rec's address or kept uid is
+ * marked and ingest did not flag it.  0 for every event when m is NULL or
+ * has no marks. */
+uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec);
+
+/* Is hour (YYYYMMDDHH) one of the hours m's marks apply to? */
+bool daymarks_covers(const struct daymarks *m, uint32_t hour);
+
+void daymarks_release(struct daymarks *m);
+
+#endif
