@@ -714,7 +714,7 @@ static void day_sql(uint32_t day, char *buf, size_t cap)
 		 day % 100);
 }
 
-/* "ctr_high,hourly_profile" and a line of figures per reason */
+/* "ctr_high,hourly_profile" and a line of figures per test that ran */
 static void pub_text(const struct pub_result *p, char *reasons, size_t rcap,
 		     char *details, size_t dcap)
 {
@@ -730,10 +730,13 @@ static void pub_text(const struct pub_result *p, char *reasons, size_t rcap,
 			ro = rcap - 1;
 	}
 	for (unsigned i = 0; i < PUB_R__COUNT; i++) {
+		if (!(p->tested & (1u << i)))
+			continue;
 		dof += (size_t)snprintf(details + dof, dcap - dof,
-					"%s%s stat=%.4g p=%.3g score=%.3f",
+					"%s%s stat=%.4g log10p=%.4g evidence=%.2f",
 					dof ? "; " : "", pub_reason_name(i),
-					p->stat[i], p->pvalue[i], p->comp[i]);
+					p->stat[i], p->log10p[i],
+					p->evidence[i]);
 		if (dof >= dcap)
 			dof = dcap - 1;
 	}

@@ -392,15 +392,10 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 	char why[256] = "";
 	if (honest_rank) {
 		const struct pub_result *h = &res[honest_rank - 1];
-		size_t w = 0;
 
-		for (unsigned k = 0; k < PUB_R__COUNT; k++)
-			if (h->fired & (1u << k) && w < sizeof(why))
-				w += (size_t)snprintf(why + w, sizeof(why) - w,
-						      "%s%s %.3g", w ? ", " : "",
-						      pub_reason_name(k), h->stat[k]);
-		if (!w)
-			snprintf(why, sizeof(why), "nothing fired");
+		/* the evidence its score rests on, strongest first */
+		if (!pubscore_evidence_text(h, why, sizeof(why)))
+			snprintf(why, sizeof(why), "no test at evidence 1");
 	}
 	if (honest_rank)
 		fprintf(f, "| fraudulent publisher | scenario | its fraudulent events | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f: %s) | baseline |\n|---|---|---|---|---|---|---|\n",
