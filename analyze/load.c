@@ -781,15 +781,18 @@ static int day_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 	rc = db_prepare(db, &s,
 			"INSERT INTO publisher_daily (day, publisher_id, "
 			"impressions, clicks, valid_impressions, valid_clicks, "
-			"fraud_score, flagged, reasons, details) "
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+			"fraud_score, flagged, reasons, details, evidence, "
+			"suffered) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < t->nres && !rc; i++) {
 		const struct pub_result *p = &t->res[i];
-		char reasons[1024], details[2048];
+		char reasons[1024], details[2048], ev[1024], suf[1024];
 
 		pub_text(p, reasons, sizeof(reasons), details, sizeof(details));
+		pubscore_evidence_text(p, ev, sizeof(ev));
+		pubscore_suffered_text(p, suf, sizeof(suf));
 		db_bind_text(&s, 0, t->day, strlen(t->day));
 		db_bind_u64(&s, 1, p->pub);
 		db_bind_u64(&s, 2, p->imps);
@@ -800,6 +803,8 @@ static int day_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 		db_bind_u64(&s, 7, p->fired != 0);
 		db_bind_text(&s, 8, reasons, strlen(reasons));
 		db_bind_text(&s, 9, details, strlen(details));
+		db_bind_text(&s, 10, ev, strlen(ev));
+		db_bind_text(&s, 11, suf, strlen(suf));
 		rc = db_execute(&s, NULL, err, errlen);
 	}
 	db_stmt_close(&s);
