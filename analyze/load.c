@@ -26,6 +26,7 @@ struct load_pub {
 	uint32_t id;
 	uint32_t share_bp;
 	char *domains;              /* comma-separated, or NULL */
+	char *name;                 /* publishers.name, or NULL */
 };
 
 int load_connect(struct loader *l, const struct config *cfg, char *err,
@@ -37,8 +38,10 @@ int load_connect(struct loader *l, const struct config *cfg, char *err,
 
 void load_close(struct loader *l)
 {
-	for (size_t i = 0; i < l->npubs; i++)
+	for (size_t i = 0; i < l->npubs; i++) {
 		free(l->pubs[i].domains);
+		free(l->pubs[i].name);
+	}
 	free(l->pubs);
 	free(l->camps);
 	if (l->db.conn)
@@ -198,8 +201,8 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 	cap = 0;
 	rc = db_prepare(&l->db, &s,
 			"SELECT p.id, p.revenue_share_bp, "
-			"GROUP_CONCAT(d.domain ORDER BY d.domain SEPARATOR ',') "
-			"FROM publishers p LEFT JOIN publisher_domains d "
+			"GROUP_CONCAT(d.domain ORDER BY d.domain SEPARATOR ','), "
+			"p.name FROM publishers p LEFT JOIN publisher_domains d "
 			"ON d.publisher_id = p.id GROUP BY p.id ORDER BY p.id",
 			err, errlen);
 	if (rc)
@@ -208,7 +211,7 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 		goto out_stmt;
 	while ((rc = db_fetch(&s, err, errlen)) == 1) {
 		struct load_pub *p;
-		const char *d = db_col(&s, 2, NULL);
+		const char *d = db_col(&s, 2, NULL), *nm = db_col(&s, 3, NULL);
 
 		if (grow((void **)&l->pubs, l->npubs, &cap, sizeof(*l->pubs))) {
 			snprintf(err, errlen, "out of memory");
@@ -222,7 +225,8 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 			rc = DB_ERR;
 			goto out_stmt;
 		}
-		if (d && !(p->domains = strdup(d))) {
+		if ((d && !(p->domains = strdup(d))) ||
+		    (nm && !(p->name = strdup(nm)))) {
 			snprintf(err, errlen, "out of memory");
 			rc = DB_ERR;
 			goto out_stmt;
@@ -269,6 +273,15 @@ void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
 	out->pricing = c ? c->pricing : 0;
 	out->price_micros = c ? c->price_micros : 0;
 	out->share_bp = p ? p->share_bp : 0;
+}
+
+const char *load_pub_name(void *arg, uint32_t pub)
+{
+	const struct loader *l = arg;
+	const struct load_pub *p = find_id(l->pubs, l->npubs,
+					   sizeof(*l->pubs), pub);
+
+	return p ? p->name : NULL;
 }
 
 int load_pub_domains(const struct loader *l, struct pubscore *ps)

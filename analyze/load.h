@@ -52,12 +52,17 @@ void load_close(struct loader *l);
 #define LOAD_LOCK_NAME "adlog.analyze."   /* + DATABASE() */
 int load_lock(struct loader *l, int64_t wait_s, char *err, size_t errlen);
 
-/* Read campaigns' pricing and publishers' revenue shares and domains. */
+/* Read campaigns' pricing and publishers' revenue shares, domains and
+ * names. */
 int load_inventory(struct loader *l, char *err, size_t errlen);
 
 /* rollup_money() callback over what load_inventory read (arg = loader). */
 void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
 		   struct rollup_price *out);
+
+/* The name of publisher pub as load_inventory read it, NULL when none
+ * (a report_name_fn, arg = loader). */
+const char *load_pub_name(void *arg, uint32_t pub);
 
 /* Register every publisher's domains with ps. */
 int load_pub_domains(const struct loader *l, struct pubscore *ps);

@@ -532,8 +532,14 @@ static int do_day(struct run *r)
 
 		snprintf(title, sizeof(title), "adlog day %04u-%02u-%02u",
 			 r->o.day / 10000, r->o.day / 100 % 100, r->o.day % 100);
+		/* names: the publishers table when connected; a dry run has
+		 * none yet (an inventory file's could fill names.fn) */
+		struct report_names names = {
+			r->connected ? load_pub_name : NULL, &r->ld
+		};
+
 		if (report_write(r->o.report, title, r->rh, r->nrh, res, nres,
-				 err, sizeof(err))) {
+				 &names, err, sizeof(err))) {
 			diag_err("%s", err);
 			rc = 1;
 		}
@@ -607,7 +613,7 @@ int main(int argc, char **argv)
 	}
 	if (rc >= 0 && r.o.report && !r.o.day) {
 		if (report_write(r.o.report, "adlog hours", r.rh, r.nrh, NULL, 0,
-				 err, sizeof(err))) {
+				 NULL, err, sizeof(err))) {
 			diag_err("%s", err);
 			rc = 1;
 		}
