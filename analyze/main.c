@@ -495,6 +495,8 @@ static int do_day(struct run *r)
 	}
 	if (r->o.dry_run && !r->o.json) {
 		for (size_t i = 0; i < nres; i++) {
+			char ev[1024], suf[1024];
+
 			printf("publisher\t%08u\t%u\t%llu\t%llu\t%llu\t%llu\t%.6f\t%d\t",
 			       r->o.day, res[i].pub,
 			       (unsigned long long)res[i].imps,
@@ -506,7 +508,9 @@ static int do_day(struct run *r)
 				if (res[i].fired & (1u << b))
 					printf("%s%s", k++ ? "," : "",
 					       pub_reason_name(b));
-			printf("\n");
+			pubscore_evidence_text(&res[i], ev, sizeof(ev));
+			pubscore_suffered_text(&res[i], suf, sizeof(suf));
+			printf("\t%s\t%s\n", ev, suf);
 		}
 	} else if (!r->o.dry_run) {
 		if (load_day(&r->ld, r->o.day, res, nres, err, sizeof(err))) {
