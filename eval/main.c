@@ -409,10 +409,13 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 		size_t rank = 0;
 		double score = 0;
 
+		char ev[256] = "";
+
 		for (size_t i = 0; i < nres; i++)
 			if (res[i].pub == L->pubs[j]) {
 				rank = i + 1;
 				score = res[i].score;
+				pubscore_evidence_text(&res[i], ev, sizeof(ev));
 			}
 		bool ok = rank && score > honest_max;
 		/* a publisher whose family wrote nothing this run is listed,
@@ -421,9 +424,10 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 			fg->pubs_total++;
 			fg->pubs_ok += ok;
 		}
-		fprintf(f, "| %u | %s | %llu | %.3f | %zu | %s | no publisher ranking |\n",
+		fprintf(f, "| %u | %s | %llu | %.3f%s%s%s | %zu | %s | no publisher ranking |\n",
 			L->pubs[j], L->names[L->pub_label[j]],
-			(unsigned long long)L->pub_fraud[j], score, rank,
+			(unsigned long long)L->pub_fraud[j], score,
+			*ev ? " (" : "", ev, *ev ? ")" : "", rank,
 			!L->pub_fraud[j] ? "(no fraud this run)" :
 			ok ? "yes" : "NO");
 	}
