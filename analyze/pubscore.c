@@ -68,7 +68,7 @@ struct pub_acc {
 					  impressions, clicks of those */
 	uint64_t pool_clicks, pool_imps; /* events flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
-	struct sketch_topk ftop;       /* addresses of flagged events */
+	struct sketch_topk ftop;       /* flagged events by address-hour */
 	char **domains;                /* lower case */
 	size_t ndomains;
 	UT_hash_handle hh;
@@ -411,7 +411,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		return -ENOMEM;
 	if (e->reasons & PUBSCORE_SHARE_BITS) {
 		a->flagged++;
-		sketch_topk_add(&a->ftop, e->addr, 1);
+		sketch_topk_add(&a->ftop, addr_slot(e->addr ^
+						    ((uint64_t)(h + 1) << 48)), 1);
 	}
 	if (e->ref != PUB_REF_NONE) {
 		a->ref_known++;
@@ -760,9 +761,10 @@ static void test_hourly(const struct pubscore_params *p,
 }
 
 /* invalid_share's events of the publisher's top_addrs heaviest flagged
- * addresses past one each (Space-Saving lower bound): one visitor's burst
- * is that visitor's behaviour, filtered event by event, not the
- * publisher's. */
+ * address-hours past one each (Space-Saving lower bound): one visitor's
+ * burst is that visitor's behaviour, filtered event by event, not the
+ * publisher's.  By the hour, so that a source flagged all day (a stacking
+ * page's few bots) is not taken for a visitor's burst. */
 static uint64_t acc_burst(const struct pubscore_params *p,
 			  const struct pub_acc *a)
 {

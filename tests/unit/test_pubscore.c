@@ -530,9 +530,10 @@ static void test_givt_ignored(void **state)
 }
 
 /* An honest small publisher that suffers: one visitor reloading a zone 200
- * times (the event rules flag the reloads imp_flood and imp_stack) and a
- * crawler (ingest's bit) score below a self-clicker, unflagged, with the
- * suffered traffic counted. */
+ * times in an hour (the event rules flag the reloads imp_flood and
+ * imp_stack) and a crawler (ingest's bit) score below a self-clicker,
+ * unflagged, with the suffered traffic counted; a publisher stacking
+ * frames for three bots all day is flagged. */
 static void test_suffered_below_self_clicker(void **state)
 {
 	struct pubscore ps;
@@ -578,13 +579,26 @@ static void test_suffered_below_self_clicker(void **state)
 		e.reasons = 0x1;
 		assert_int_equal(pubscore_event(&ps, &e), 0);
 	}
+	for (int i = 0; i < 600; i++) {    /* a stacker's 3 bots, all day */
+		memset(&e, 0, sizeof(e));
+		e.pub = 51;
+		e.type = 'i';
+		e.hour = (uint8_t)(i % 24);
+		e.has_uid = true;
+		e.addr = 900 + (uint64_t)(i % 3);
+		e.reasons = IVT_IMP_STACK;
+		assert_int_equal(pubscore_event(&ps, &e), 0);
+	}
+	victim.pub = 51;
+	feed(&ps, &victim);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 51)->fired & (1u << PUB_R_INVALID));
+	assert_true(find(r, n, 51)->suffered[PUB_S_BURST] < 100);
 	v = find(r, n, 50);
-	assert_int_equal(r[0].pub, 99);
-	assert_true(r[0].fired & (1u << PUB_R_CTR));
+	assert_true(find(r, n, 99)->fired & (1u << PUB_R_CTR));
 	assert_int_equal(v->fired, 0);
 	assert_true(v->score < pubscore_flag_score(&ps.p));
-	assert_true(v->score < r[0].score);
+	assert_true(v->score < find(r, n, 99)->score);
 	assert_true(v->evidence[PUB_R_INVALID] < 1);
 	assert_int_equal(v->suffered[PUB_S_GIVT], 3000);
 	assert_int_equal(v->suffered[PUB_S_DUP_CLICK], 40);
