@@ -63,7 +63,9 @@ struct pub_acc {
 	uint64_t clicks_h[24];          /* its zones hold impressions by hour */
 	uint64_t cookieless_clicks;
 	uint64_t ref_known, ref_outside;
-	uint64_t flagged;              /* events with a PUBSCORE_SHARE_BITS bit */
+	uint64_t flagged;              /* events with a PUBSCORE_SHARE_BITS bit,
+					  and dedup */
+	uint64_t dedup;                /* events of suffered bits alone */
 	uint64_t single, oneshot;      /* single-impression addresses'
 					  impressions, clicks of those */
 	uint64_t pool_clicks, pool_imps; /* events flagged hot_addr alone */
@@ -371,6 +373,12 @@ enum pub_ref pubscore_ref_class(const struct pubscore *ps, uint32_t pub,
 	return PUB_REF_OUTSIDE;
 }
 
+/* The key of an address-hour in pub_acc.ftop. */
+static uint64_t flag_key(uint64_t addr, unsigned h)
+{
+	return addr_slot(addr ^ ((uint64_t)(h + 1) << 48));
+}
+
 int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 {
 	struct pub_acc *a;
@@ -402,17 +410,20 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	a->valid_imps += e->reasons == 0 && e->type != EVENT_CLICK;
 	a->valid_clicks += e->reasons == 0 && e->type == EVENT_CLICK;
 	if (an && !(an & ~(uint32_t)PUBSCORE_SUFFERED_BITS)) {
-		/* one visitor's duplicates, filtered event by event */
+		/* a visitor's duplicates: out of the rates, but many
+		 * visitors' all day are invalid_share's, bursts out */
 		a->suffered[an & IVT_DUP_CLICK ? PUB_S_DUP_CLICK :
 			    PUB_S_IMP_FLOOD]++;
+		a->dedup++;
+		a->flagged++;
+		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);
 		return 0;
 	}
 	if (open && !(z = zone_get(a, e->zone)))
 		return -ENOMEM;
 	if (e->reasons & PUBSCORE_SHARE_BITS) {
 		a->flagged++;
-		sketch_topk_add(&a->ftop, addr_slot(e->addr ^
-						    ((uint64_t)(h + 1) << 48)), 1);
+		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);
 	}
 	if (e->ref != PUB_REF_NONE) {
 		a->ref_known++;
@@ -493,6 +504,7 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->ref_known += s->ref_known;
 		d->ref_outside += s->ref_outside;
 		d->flagged += s->flagged;
+		d->dedup += s->dedup;
 		d->single += s->single;
 		d->pool_clicks += s->pool_clicks;
 		d->pool_imps += s->pool_imps;
@@ -784,7 +796,8 @@ static void test_invalid(const struct pubscore_params *p,
 			 struct pub_result *r)
 {
 	uint64_t burst = acc_burst(p, a);
-	uint64_t k = a->flagged - burst, n = a->imps + a->clicks - burst;
+	uint64_t k = a->flagged - burst;
+	uint64_t n = a->imps + a->clicks + a->dedup - burst;
 	double peer, ratio;
 
 	r->suffered[PUB_S_BURST] = burst;
@@ -1039,7 +1052,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.clicks += a->clicks;
 		t.cookieless += a->cookieless_clicks;
 		t.flagged += a->flagged - acc_burst(&ps->p, a);
-		t.share_n += a->imps + a->clicks - acc_burst(&ps->p, a);
+		t.share_n += a->imps + a->clicks + a->dedup -
+			     acc_burst(&ps->p, a);
 		t.valid_clicks += a->valid_clicks;
 		t.single += a->single;
 		t.pool_clicks += a->pool_clicks;

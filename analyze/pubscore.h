@@ -51,11 +51,13 @@ const char *pub_reason_name(unsigned r);
 
 /* Analyze's bits of traffic a publisher suffers: one visitor's duplicate
  * click, one visitor's reloads.  An event whose analyze bits are all of
- * these (and any event ingest flagged) is counted as suffered and left out
- * of every test. */
+ * these is counted as suffered and left out of every rate; invalid_share
+ * counts it less one address-hour's burst (many visitors' duplicates all
+ * day are the publisher's).  Events ingest flagged are left out of all. */
 #define PUBSCORE_SUFFERED_BITS (IVT_DUP_CLICK | IVT_IMP_FLOOD)
-/* The bits invalid_share counts: analyze's bits of profit, less the two
- * with a publisher test of their own (one_shot_clicks, high_ctr_addrs). */
+/* The bits invalid_share counts besides the suffered ones: analyze's bits
+ * of profit, less the two with a publisher test of their own
+ * (one_shot_clicks, high_ctr_addrs). */
 #define PUBSCORE_SHARE_BITS (IVT_MASK & ~(PUBSCORE_SUFFERED_BITS | \
 					 IVT_ONE_SHOT | IVT_HOT_ADDR))
 

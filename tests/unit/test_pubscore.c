@@ -603,7 +603,7 @@ static void test_suffered_below_self_clicker(void **state)
 	assert_int_equal(v->suffered[PUB_S_GIVT], 3000);
 	assert_int_equal(v->suffered[PUB_S_DUP_CLICK], 40);
 	assert_int_equal(v->suffered[PUB_S_IMP_FLOOD], 0);  /* imp_stack too */
-	assert_int_equal(v->suffered[PUB_S_BURST], 197);
+	assert_int_equal(v->suffered[PUB_S_BURST], 237);
 	assert_int_equal(v->imps, 5200);
 	assert_int_equal(v->clicks, 62);
 	free(r);
