@@ -65,6 +65,31 @@ double excess_binom_sf(uint64_t k, uint64_t n, double p)
 	return betai((double)k, (double)(n - k + 1), p);
 }
 
+/* Natural log of betai(a, b, x), the same expansion kept in log space. */
+static double log_betai(double a, double b, double x)
+{
+	double lbt;
+
+	if (x <= 0)
+		return -INFINITY;
+	if (x >= 1)
+		return 0;
+	lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) +
+	      b * log1p(-x);
+	if (x < (a + 1) / (a + b + 2))
+		return lbt + log(betacf(a, b, x)) - log(a);
+	return log1p(-exp(lbt) * betacf(b, a, 1 - x) / b);
+}
+
+double excess_binom_log10sf(uint64_t k, uint64_t n, double p)
+{
+	if (k == 0 || p >= 1)
+		return 0;
+	if (k > n || p <= 0)
+		return -INFINITY;
+	return log_betai((double)k, (double)(n - k + 1), p) / log(10.0);
+}
+
 bool excess_fires(const struct excess_test *t, uint32_t k, uint32_t n,
 		  uint64_t all_k, uint64_t all_n, size_t tested, bool *flag)
 {

@@ -15,6 +15,12 @@
  * incomplete beta function).  1 when k is 0; 0 when k > n or p <= 0. */
 double excess_binom_sf(uint64_t k, uint64_t n, double p);
 
+/* log10 of excess_binom_sf(k, n, p), computed in log space so that tails
+ * far below the smallest double (a publisher's thousands of excess clicks)
+ * keep their order: 0 when k is 0 or p >= 1; -INFINITY when k > n or
+ * p <= 0. */
+double excess_binom_log10sf(uint64_t k, uint64_t n, double p);
+
 /* The thresholds of one excess test. */
 struct excess_test {
 	double ratio;       /* k must be at least ratio times the peers' rate */

@@ -26,6 +26,7 @@ struct load_price {
 struct load_pub {
 	uint32_t id;
 	uint32_t share_bp;
+	char *name;                 /* publishers.name, or NULL */
 };
 
 int load_connect(struct loader *l, const struct config *cfg, char *err,
@@ -37,6 +38,8 @@ int load_connect(struct loader *l, const struct config *cfg, char *err,
 
 void load_close(struct loader *l)
 {
+	for (size_t i = 0; i < l->npubs; i++)
+		free(l->pubs[i].name);
 	free(l->pubs);
 	free(l->camps);
 	if (l->db.conn)
@@ -181,7 +184,8 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 
 	cap = 0;
 	rc = db_prepare(&l->db, &s,
-			"SELECT id, revenue_share_bp FROM publishers ORDER BY id",
+			"SELECT id, revenue_share_bp, name FROM publishers "
+			"ORDER BY id",
 			err, errlen);
 	if (rc)
 		return rc;
@@ -189,6 +193,7 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 		goto out_stmt;
 	while ((rc = db_fetch(&s, err, errlen)) == 1) {
 		struct load_pub *p;
+		const char *nm = db_col(&s, 2, NULL);
 
 		if (grow_array((void **)&l->pubs, &cap, l->npubs,
 			       sizeof(*l->pubs))) {
@@ -200,6 +205,11 @@ int load_inventory(struct loader *l, char *err, size_t errlen)
 		memset(p, 0, sizeof(*p));
 		if (col_u32(&s, 0, &p->id) || col_u32(&s, 1, &p->share_bp)) {
 			snprintf(err, errlen, "mysql: bad row in publishers");
+			rc = DB_ERR;
+			goto out_stmt;
+		}
+		if (nm && !(p->name = strdup(nm))) {
+			snprintf(err, errlen, "out of memory");
 			rc = DB_ERR;
 			goto out_stmt;
 		}
@@ -245,6 +255,15 @@ void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
 	out->pricing = c ? c->pricing : 0;
 	out->price_micros = c ? c->price_micros : 0;
 	out->share_bp = p ? p->share_bp : 0;
+}
+
+const char *load_pub_name(void *arg, uint32_t pub)
+{
+	const struct loader *l = arg;
+	const struct load_pub *p = find_id(l->pubs, l->npubs,
+					   sizeof(*l->pubs), pub);
+
+	return p ? p->name : NULL;
 }
 
 int load_hour_state(struct loader *l, uint32_t hour, bool *found,
@@ -702,7 +721,7 @@ static void day_sql(uint32_t day, char *buf, size_t cap)
 		 day % 100);
 }
 
-/* "ctr_high,hourly_profile" and a line of figures per reason */
+/* "ctr_high,hourly_profile" and a line of figures per test that ran */
 static void pub_text(const struct pub_result *p, char *reasons, size_t rcap,
 		     char *details, size_t dcap)
 {
@@ -718,10 +737,13 @@ static void pub_text(const struct pub_result *p, char *reasons, size_t rcap,
 			ro = rcap - 1;
 	}
 	for (unsigned i = 0; i < PUB_R__COUNT; i++) {
+		if (!(p->tested & (1u << i)))
+			continue;
 		dof += (size_t)snprintf(details + dof, dcap - dof,
-					"%s%s stat=%.4g p=%.3g score=%.3f",
+					"%s%s stat=%.4g log10p=%.4g evidence=%.2f",
 					dof ? "; " : "", pub_reason_name(i),
-					p->stat[i], p->pvalue[i], p->comp[i]);
+					p->stat[i], p->log10p[i],
+					p->evidence[i]);
 		if (dof >= dcap)
 			dof = dcap - 1;
 	}
@@ -766,15 +788,18 @@ static int day_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 	rc = db_prepare(db, &s,
 			"INSERT INTO publisher_daily (day, publisher_id, "
 			"impressions, clicks, valid_impressions, valid_clicks, "
-			"fraud_score, flagged, reasons, details) "
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+			"fraud_score, flagged, reasons, details, evidence, "
+			"suffered) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < t->nres && !rc; i++) {
 		const struct pub_result *p = &t->res[i];
-		char reasons[1024], details[2048];
+		char reasons[1024], details[2048], ev[1024], suf[1024];
 
 		pub_text(p, reasons, sizeof(reasons), details, sizeof(details));
+		pubscore_evidence_text(p, ev, sizeof(ev));
+		pubscore_suffered_text(p, suf, sizeof(suf));
 		db_bind_text(&s, 0, t->day, strlen(t->day));
 		db_bind_u64(&s, 1, p->pub);
 		db_bind_u64(&s, 2, p->imps);
@@ -785,6 +810,8 @@ static int day_txn_fn(struct db *db, void *arg, char *err, size_t errlen)
 		db_bind_u64(&s, 7, p->fired != 0);
 		db_bind_text(&s, 8, reasons, strlen(reasons));
 		db_bind_text(&s, 9, details, strlen(details));
+		db_bind_text(&s, 10, ev, strlen(ev));
+		db_bind_text(&s, 11, suf, strlen(suf));
 		rc = db_execute(&s, NULL, err, errlen);
 	}
 	db_stmt_close(&s);

@@ -52,14 +52,18 @@ void load_close(struct loader *l);
 #define LOAD_LOCK_NAME "adlog.analyze."   /* + DATABASE() */
 int load_lock(struct loader *l, int64_t wait_s, char *err, size_t errlen);
 
-/* Read campaigns' pricing and publishers' revenue shares.  (Publishers'
- * domains come from the inventory file: analyzer_domains_file.) */
+/* Read campaigns' pricing, publishers' revenue shares and names.
+ * (Publishers' domains come from the inventory file:
+ * analyzer_domains_file.) */
 int load_inventory(struct loader *l, char *err, size_t errlen);
 
 /* rollup_money() callback over what load_inventory read (arg = loader). */
 void load_price_fn(void *arg, uint32_t camp, uint32_t pub,
 		   struct rollup_price *out);
 
+/* The name of publisher pub as load_inventory read it, NULL when none
+ * (a report_name_fn, arg = loader). */
+const char *load_pub_name(void *arg, uint32_t pub);
 
 /* The bookkeeping row of hour: *found, and its segments checksum, analyzer
  * version and the digest of the day marks it applied ("" for none) into

@@ -607,6 +607,8 @@ static int do_day(struct run *r)
 	}
 	if (r->o.dry_run && !r->o.json) {
 		for (size_t i = 0; i < nres; i++) {
+			char ev[1024], suf[1024];
+
 			printf("publisher\t%08u\t%u\t%llu\t%llu\t%llu\t%llu\t%.6f\t%d\t",
 			       r->o.day, res[i].pub,
 			       (unsigned long long)res[i].imps,
@@ -618,7 +620,9 @@ static int do_day(struct run *r)
 				if (res[i].fired & (1u << b))
 					printf("%s%s", k++ ? "," : "",
 					       pub_reason_name(b));
-			printf("\n");
+			pubscore_evidence_text(&res[i], ev, sizeof(ev));
+			pubscore_suffered_text(&res[i], suf, sizeof(suf));
+			printf("\t%s\t%s\n", ev, suf);
 		}
 	} else if (!r->o.dry_run) {
 		if (load_day(&r->ld, r->o.day, res, nres, err, sizeof(err))) {
@@ -644,8 +648,14 @@ static int do_day(struct run *r)
 
 		snprintf(title, sizeof(title), "adlog day %04u-%02u-%02u",
 			 r->o.day / 10000, r->o.day / 100 % 100, r->o.day % 100);
+		/* names: the publishers table when connected; a dry run has
+		 * none yet (an inventory file's could fill names.fn) */
+		struct report_names names = {
+			r->connected ? load_pub_name : NULL, &r->ld
+		};
+
 		if (report_write(r->o.report, title, r->rh, r->nrh, res, nres,
-				 err, sizeof(err))) {
+				 &names, err, sizeof(err))) {
 			diag_err("%s", err);
 			rc = 1;
 		}
@@ -730,7 +740,7 @@ int main(int argc, char **argv)
 	}
 	if (rc >= 0 && r.o.report && !r.o.day) {
 		if (report_write(r.o.report, "adlog hours", r.rh, r.nrh, NULL, 0,
-				 err, sizeof(err))) {
+				 NULL, err, sizeof(err))) {
 			diag_err("%s", err);
 			rc = 1;
 		}

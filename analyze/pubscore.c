@@ -1,12 +1,16 @@
 /* pubscore.c - publisher-per-day scoring (pubscore.h, docs/rules.md).
  * Events fold into one small accumulator per publisher (counts, a 24-bin
- * profile, a Space-Saving summary of clicking addresses); pubscore_finish()
- * tests each publisher against the pooled others (leave-one-out) and
- * combines the tests into a score.  Publishers are few (thousands), so
- * uthash is enough for them; the day's clicking addresses, up to
- * PUBSCORE_ADDR_MAX, are in analyze's capped table (table.h). */
+ * profile, Space-Saving summaries of clicking and flagged addresses);
+ * traffic the publisher suffers is counted aside.  pubscore_finish() tests
+ * each publisher against the pooled others (leave-one-out), each test
+ * against a null of the largest excess honest variation explains, and
+ * scores the strongest evidence, Sidak-corrected for the tests run.
+ * Publishers are few (thousands), so uthash is enough for them; the
+ * day's clicking addresses, up to PUBSCORE_ADDR_MAX, are in analyze's
+ * capped table (table.h). */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +39,15 @@ const char *pub_reason_name(unsigned r)
 	return r < PUB_R__COUNT ? pub_names[r] : NULL;
 }
 
+static const char *const suffered_names[PUB_S__COUNT] = {
+	"givt", "dup_click", "imp_flood", "one_address_burst",
+};
+
+const char *pub_suffered_name(unsigned s)
+{
+	return s < PUB_S__COUNT ? suffered_names[s] : NULL;
+}
+
 /* A zone of a publisher: its CTR and impressions by hour, so that the
  * hourly test expects clicks where its zones' impressions are. */
 struct zone_acc {
@@ -47,16 +60,22 @@ struct zone_acc {
 struct pub_acc {
 	uint32_t pub;
 	struct zone_acc *zones;        /* uthash by zone id */
-	uint64_t imps, clicks, valid_imps, valid_clicks;
+	uint64_t all_imps, all_clicks; /* not flagged by ingest */
+	uint64_t imps, clicks;         /* and not suffered: what tests see */
+	uint64_t valid_imps, valid_clicks;
 	uint64_t served, rendered;     /* ads served, renders reported */
+	uint64_t suffered[PUB_S__COUNT];
 	uint64_t clicks_h[24];          /* its zones hold impressions by hour */
 	uint64_t cookieless_clicks;
 	uint64_t ref_known, ref_outside;
-	uint64_t flagged;              /* events with an analyze bit */
+	uint64_t flagged;              /* events with a PUBSCORE_SHARE_BITS bit,
+					  and dedup */
+	uint64_t dedup;                /* events of suffered bits alone */
 	uint64_t single, oneshot;      /* single-impression addresses'
 					  impressions, clicks of those */
 	uint64_t pool_clicks, pool_imps; /* events flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
+	struct sketch_topk ftop;       /* flagged events by address-hour */
 	UT_hash_handle hh;
 };
 
@@ -199,6 +218,7 @@ static struct pub_acc *acc_get(struct pubscore *ps, uint32_t pub)
 	a->pub = pub;
 	/* 16 counters per reported address keep the top-k error small */
 	sketch_topk_init(&a->top, 16 * ps->p.top_addrs);
+	sketch_topk_init(&a->ftop, 16 * ps->p.top_addrs);
 	HASH_ADD(hh, ps->pubs, pub, sizeof(a->pub), a);
 	ps->npubs++;
 	return a;
@@ -218,6 +238,12 @@ static struct zone_acc *zone_get(struct pub_acc *a, uint32_t zone)
 	return z;
 }
 
+/* The key of an address-hour in pub_acc.ftop. */
+static uint64_t flag_key(uint64_t addr, unsigned h)
+{
+	return mix_u64(addr ^ ((uint64_t)(h + 1) << 48));
+}
+
 int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 {
 	struct pub_acc *a;
@@ -227,6 +253,7 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	 * (or the day's) view of what the day-long tests see, so they count
 	 * it as they did before it */
 	bool open = !(e->reasons & ~PUB_OPEN_BITS);
+	uint32_t an = e->reasons & IVT_MASK;
 
 	if (e->type == EVENT_SERVED || (e->type == EVENT_IMPRESSION && e->render)) {
 		/* every one, bots' too: bots fetch ads, people render them */
@@ -237,12 +264,33 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		if (e->type == EVENT_SERVED)
 			return 0;
 	}
-	if (e->reasons & INGEST_BITS)
-		return 0;        /* declared bots say nothing of the publisher */
-	if (!(a = acc_get(ps, e->pub)) ||
-	    (open && !(z = zone_get(a, e->zone))))
+	if (!(a = acc_get(ps, e->pub)))
 		return -ENOMEM;
-	a->flagged += e->reasons != 0;
+	if (e->reasons & INGEST_BITS) {
+		/* declared bots say nothing of the publisher */
+		a->suffered[PUB_S_GIVT]++;
+		return 0;
+	}
+	a->all_imps += e->type != EVENT_CLICK;
+	a->all_clicks += e->type == EVENT_CLICK;
+	a->valid_imps += e->reasons == 0 && e->type != EVENT_CLICK;
+	a->valid_clicks += e->reasons == 0 && e->type == EVENT_CLICK;
+	if (an && !(an & ~(uint32_t)PUBSCORE_SUFFERED_BITS)) {
+		/* a visitor's duplicates: out of the rates, but many
+		 * visitors' all day are invalid_share's, bursts out */
+		a->suffered[an & IVT_DUP_CLICK ? PUB_S_DUP_CLICK :
+			    PUB_S_IMP_FLOOD]++;
+		a->dedup++;
+		a->flagged++;
+		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);
+		return 0;
+	}
+	if (open && !(z = zone_get(a, e->zone)))
+		return -ENOMEM;
+	if (e->reasons & PUBSCORE_SHARE_BITS) {
+		a->flagged++;
+		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);
+	}
 	if (e->ref != PUB_REF_NONE) {
 		a->ref_known++;
 		a->ref_outside += e->ref == PUB_REF_OUTSIDE ||
@@ -253,7 +301,6 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		a->clicks_h[h] += open;
 		if (z)
 			z->clicks++;
-		a->valid_clicks += e->reasons == 0;
 		a->pool_clicks += e->reasons == IVT_HOT_ADDR;
 		a->cookieless_clicks += !e->has_uid || e->uid_new;
 		sketch_topk_add(&a->top, e->addr, 1);
@@ -264,7 +311,6 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 			z->imps++;
 			z->imps_h[h]++;
 		}
-		a->valid_imps += e->reasons == 0;
 		a->pool_imps += e->reasons == IVT_HOT_ADDR;
 	}
 	return 0;
@@ -309,8 +355,12 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 
 		if (!d)
 			return -ENOMEM;
+		d->all_imps += s->all_imps;
+		d->all_clicks += s->all_clicks;
 		d->imps += s->imps;
 		d->clicks += s->clicks;
+		for (int k = 0; k < PUB_S__COUNT; k++)
+			d->suffered[k] += s->suffered[k];
 		d->valid_imps += s->valid_imps;
 		d->valid_clicks += s->valid_clicks;
 		d->served += s->served;
@@ -322,11 +372,13 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->ref_known += s->ref_known;
 		d->ref_outside += s->ref_outside;
 		d->flagged += s->flagged;
+		d->dedup += s->dedup;
 		d->single += s->single;
 		d->pool_clicks += s->pool_clicks;
 		d->pool_imps += s->pool_imps;
 		d->oneshot += s->oneshot;
 		sketch_topk_merge(&d->top, &s->top);
+		sketch_topk_merge(&d->ftop, &s->ftop);
 		if (zones_merge(d, s))
 			return -ENOMEM;
 	}
@@ -346,13 +398,14 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 
 /* ---- statistics ---- */
 
-/* Upper regularized gamma Q(a, x), series or continued fraction. */
-static double gammq(double a, double x)
+/* Natural log of the upper regularized gamma Q(a, x), series or
+ * continued fraction. */
+static double log_gammq(double a, double x)
 {
 	double gln = lgamma(a);
 
 	if (x <= 0)
-		return 1;
+		return 0;
 	if (x < a + 1) {
 		double ap = a, sum = 1 / a, del = sum;
 
@@ -363,7 +416,7 @@ static double gammq(double a, double x)
 			if (fabs(del) < fabs(sum) * 1e-14)
 				break;
 		}
-		return 1 - sum * exp(-x + a * log(x) - gln);
+		return log1p(-sum * exp(-x + a * log(x) - gln));
 	} else {
 		double b = x + 1 - a, c = 1e300, d = 1 / b, h = d;
 
@@ -381,23 +434,75 @@ static double gammq(double a, double x)
 			if (fabs(del - 1) < 1e-14)
 				break;
 		}
-		return exp(-x + a * log(x) - gln) * h;
+		return -x + a * log(x) - gln + log(h);
 	}
 }
 
 /* P(chi-square with dof degrees of freedom >= x). */
 double pubscore_chi2_sf(double x, double dof)
 {
-	return gammq(dof / 2, x / 2);
+	return exp(log_gammq(dof / 2, x / 2));
 }
 
-/* A test's share of the score: 0 at half its threshold, 0.5 at the
- * threshold (where it fires), 1 at one and a half times it. */
-static double ramp(double x, double thr)
+double pubscore_chi2_log10sf(double x, double dof)
 {
-	double v = thr > 0 ? x / thr - 0.5 : 1;
+	return log_gammq(dof / 2, x / 2) / log(10.0);
+}
 
-	return v < 0 ? 0 : v > 1 ? 1 : v;
+double pubscore_sidak(double log10p, unsigned m)
+{
+	double p;
+
+	m = m ? m : 1;
+	if (!(log10p < 0))
+		return 0;
+	if (log10p < -8)        /* 1 - (1 - p)^m = m p to 1e-7 relative */
+		return -log10p - log10((double)m);
+	p = pow(10, log10p);
+	return -log10(-expm1((double)m * log1p(-p)));
+}
+
+double pubscore_flag_score(const struct pubscore_params *p)
+{
+	return -log10(p->alpha);
+}
+
+/* Test k ran: its statistic and the log10 of its p-value. */
+static void verdict(struct pub_result *r, unsigned k, double stat,
+		    double log10p)
+{
+	r->stat[k] = stat;
+	r->log10p[k] = log10p < 0 ? log10p : 0;
+	r->pvalue[k] = pow(10, r->log10p[k]);
+	r->tested |= 1u << k;
+}
+
+/* The score from the tests run: each test's evidence Sidak-corrected for
+ * their number, the score the strongest, fired where it reaches the
+ * flag score. */
+static void finalize(const struct pubscore_params *p, struct pub_result *r)
+{
+	double thr = pubscore_flag_score(p);
+	unsigned m = 0;
+
+	for (unsigned k = 0; k < PUB_R__COUNT; k++)
+		m += (r->tested >> k) & 1u;
+	r->score = 0;
+	r->fired = 0;
+	for (unsigned k = 0; k < PUB_R__COUNT; k++) {
+		r->evidence[k] = r->tested & (1u << k) ?
+				 pubscore_sidak(r->log10p[k], m) : 0;
+		if (r->evidence[k] > r->score)
+			r->score = r->evidence[k];
+		if (r->evidence[k] >= thr)
+			r->fired |= 1u << k;
+	}
+}
+
+/* The null rate of an excess test: ratio times the peers', at most 1. */
+static double null_rate(double ratio, double peer)
+{
+	return ratio * peer < 1 ? ratio * peer : 1;
 }
 
 /* Jensen-Shannon distance (square root of the divergence, base 2, so in
@@ -418,23 +523,10 @@ static double js_distance(const double *p, const double *q)
 }
 
 struct totals {
-	uint64_t imps, clicks, cookieless, flagged, valid_clicks, hot;
+	uint64_t imps, clicks, cookieless, valid_clicks, hot;
+	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
 	uint64_t single, oneshot, pool_clicks;
 };
-
-/* Reason k's verdict from a ratio to peers and its binomial p-value: a
- * component when significant, fired when also ratio >= ctr_ratio. */
-static void ratio_verdict(const struct pubscore_params *p,
-			  struct pub_result *r, unsigned k, double ratio,
-			  double pvalue)
-{
-	r->stat[k] = ratio;
-	r->pvalue[k] = pvalue;
-	if (pvalue < p->alpha)
-		r->comp[k] = ramp(ratio, p->ctr_ratio);
-	if (pvalue < p->alpha && ratio >= p->ctr_ratio)
-		r->fired |= 1u << k;
-}
 
 static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
 		     const struct totals *t, struct pub_result *r)
@@ -447,8 +539,8 @@ static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
 	if (peer <= 0)
 		return;
 	ratio = ((double)a->clicks / (double)a->imps) / peer;
-	ratio_verdict(p, r, PUB_R_CTR, ratio,
-		      excess_binom_sf(a->clicks, a->imps, peer));
+	verdict(r, PUB_R_CTR, ratio, excess_binom_log10sf(a->clicks, a->imps,
+			  null_rate(p->ctr_ratio, peer)));
 }
 
 static void test_concentration(const struct pubscore_params *p,
@@ -461,32 +553,25 @@ static void test_concentration(const struct pubscore_params *p,
 		return;
 	top = sketch_topk_top(&a->top, p->top_addrs, &err);
 	share = (double)(top - err) / (double)a->clicks;  /* a lower bound */
-	r->stat[PUB_R_ADDR_CONC] = share;
-	r->comp[PUB_R_ADDR_CONC] = ramp(share, p->top_share);
-	if (share >= p->top_share)
-		r->fired |= 1u << PUB_R_ADDR_CONC;
+	verdict(r, PUB_R_ADDR_CONC, share,
+		excess_binom_log10sf(top - err, a->clicks, p->top_share));
 }
 
 static void test_cookieless(const struct pubscore_params *p,
 			    const struct pub_acc *a, const struct totals *t,
 			    struct pub_result *r)
 {
-	double peer, share, excess;
+	double peer, share;
 
 	if (a->clicks < p->min_clicks || t->clicks <= a->clicks)
 		return;
 	peer = (double)(t->cookieless - a->cookieless_clicks) /
 	       (double)(t->clicks - a->clicks);
 	share = (double)a->cookieless_clicks / (double)a->clicks;
-	excess = share - peer;
-	r->stat[PUB_R_COOKIELESS] = share;
-	r->pvalue[PUB_R_COOKIELESS] =
-		excess_binom_sf(a->cookieless_clicks, a->clicks, peer);
-	if (r->pvalue[PUB_R_COOKIELESS] < p->alpha)
-		r->comp[PUB_R_COOKIELESS] = ramp(excess, p->cookieless_excess);
-	if (r->pvalue[PUB_R_COOKIELESS] < p->alpha &&
-	    excess >= p->cookieless_excess)
-		r->fired |= 1u << PUB_R_COOKIELESS;
+	verdict(r, PUB_R_COOKIELESS, share,
+		excess_binom_log10sf(a->cookieless_clicks, a->clicks,
+				     peer + p->cookieless_excess < 1 ?
+				     peer + p->cookieless_excess : 1));
 }
 
 static void test_referer(const struct pubscore_params *p,
@@ -497,10 +582,9 @@ static void test_referer(const struct pubscore_params *p,
 	if (a->ref_known < p->min_clicks)
 		return;
 	share = (double)a->ref_outside / (double)a->ref_known;
-	r->stat[PUB_R_REFERER] = share;
-	r->comp[PUB_R_REFERER] = ramp(share, p->ref_outside_share);
-	if (share >= p->ref_outside_share)
-		r->fired |= 1u << PUB_R_REFERER;
+	verdict(r, PUB_R_REFERER, share,
+		excess_binom_log10sf(a->ref_outside, a->ref_known,
+				     p->ref_outside_share));
 }
 
 /* The clicks a publisher's zones' impressions by hour make at each zone's
@@ -533,7 +617,7 @@ static void test_hourly(const struct pubscore_params *p,
 {
 	uint64_t imps = a->valid_imps + a->pool_imps;
 	uint64_t clicks = a->valid_clicks + a->pool_clicks;
-	double q[24], c[24], exp_h[24], chi2 = 0, n = (double)clicks;
+	double q[24], c[24], exp_h[24], chi2 = 0, n = (double)clicks, js;
 	double ctr = n / (double)imps;
 
 	if (imps < p->min_imps || clicks < p->hourly_min_clicks)
@@ -549,33 +633,47 @@ static void test_hourly(const struct pubscore_params *p,
 		e = n * q[h];
 		chi2 += (a->clicks_h[h] - e) * (a->clicks_h[h] - e) / e;
 	}
-	r->stat[PUB_R_HOURLY] = js_distance(c, q);
-	r->pvalue[PUB_R_HOURLY] = pubscore_chi2_sf(chi2, 23);
-	if (r->pvalue[PUB_R_HOURLY] < p->alpha)
-		r->comp[PUB_R_HOURLY] = ramp(r->stat[PUB_R_HOURLY],
-					     p->hourly_js);
-	if (r->pvalue[PUB_R_HOURLY] < p->alpha &&
-	    r->stat[PUB_R_HOURLY] >= p->hourly_js)
-		r->fired |= 1u << PUB_R_HOURLY;
+	js = js_distance(c, q);
+	/* a distance under the floor is no evidence, however many clicks */
+	verdict(r, PUB_R_HOURLY, js, js >= p->hourly_js ?
+		pubscore_chi2_log10sf(chi2, 23) : 0);
 }
 
-/* The share of the publisher's events that analyze's event rules flagged
- * (its traffic stacked, farmed, botted...) against the pooled others'
- * share: bots that land on every publisher by popularity raise every
- * share alike, traffic bought or made for one publisher raises its own. */
+/* invalid_share's events of the publisher's top_addrs heaviest flagged
+ * address-hours past one each (Space-Saving lower bound): one visitor's
+ * burst is that visitor's behaviour, filtered event by event, not the
+ * publisher's.  By the hour, so that a source flagged all day (a stacking
+ * page's few bots) is not taken for a visitor's burst. */
+static uint64_t acc_burst(const struct pubscore_params *p,
+			  const struct pub_acc *a)
+{
+	uint64_t err, top = sketch_topk_top(&a->ftop, p->top_addrs, &err);
+
+	top = top > err ? top - err : 0;
+	return top > p->top_addrs ? top - p->top_addrs : 0;
+}
+
+/* The share of the publisher's events that analyze's rules of profit
+ * flagged (PUBSCORE_SHARE_BITS: its traffic stacked, farmed, botted...),
+ * bursts of single addresses counted once, against the pooled others'
+ * share: bots that land on every publisher by popularity raise every share
+ * alike, traffic bought or made for one publisher raises its own. */
 static void test_invalid(const struct pubscore_params *p,
 			 const struct pub_acc *a, const struct totals *t,
 			 struct pub_result *r)
 {
-	uint64_t n = a->imps + a->clicks, tn = t->imps + t->clicks;
+	uint64_t burst = acc_burst(p, a);
+	uint64_t k = a->flagged - burst;
+	uint64_t n = a->imps + a->clicks + a->dedup - burst;
 	double peer, ratio;
 
-	if (a->imps < p->min_imps || tn <= n || t->flagged <= a->flagged)
+	r->suffered[PUB_S_BURST] = burst;
+	if (a->imps < p->min_imps || t->share_n <= n || t->flagged <= k)
 		return;
-	peer = (double)(t->flagged - a->flagged) / (double)(tn - n);
-	ratio = ((double)a->flagged / (double)n) / peer;
-	ratio_verdict(p, r, PUB_R_INVALID, ratio,
-		      excess_binom_sf(a->flagged, n, peer));
+	peer = (double)(t->flagged - k) / (double)(t->share_n - n);
+	ratio = ((double)k / (double)n) / peer;
+	verdict(r, PUB_R_INVALID, ratio, excess_binom_log10sf(k, n,
+			  null_rate(p->ctr_ratio, peer)));
 }
 
 /* The CTR of the publisher's single-impression addresses against the
@@ -596,8 +694,8 @@ static void test_one_shot(const struct pubscore_params *p,
 	if (peer >= 1)
 		return;
 	ratio = ((double)a->oneshot / (double)n) / peer;
-	ratio_verdict(p, r, PUB_R_ONE_SHOT, ratio,
-		      excess_binom_sf(a->oneshot, n, peer));
+	verdict(r, PUB_R_ONE_SHOT, ratio, excess_binom_log10sf(a->oneshot, n,
+			  null_rate(p->ctr_ratio, peer)));
 }
 
 /* Valid clicks credited to one publisher (below). */
@@ -681,8 +779,8 @@ static void test_hot_addrs(const struct pubscore_params *p,
 		return;
 	peer = ((double)(t->hot - hot) + 0.5) / (double)(tn - n);
 	ratio = ((double)hot / (double)n) / peer;
-	ratio_verdict(p, r, PUB_R_HOT_ADDRS, ratio,
-		      excess_binom_sf(hot, n, peer));
+	verdict(r, PUB_R_HOT_ADDRS, ratio, excess_binom_log10sf(hot, n,
+			  null_rate(p->ctr_ratio, peer)));
 }
 
 /* Publishers sharing one pool are each other's peers: test high_ctr_addrs
@@ -698,7 +796,7 @@ static void retest_hot_addrs(const struct pubscore *ps, const struct totals *t,
 	size_t i = 0;
 
 	HASH_ITER(hh, ps->pubs, a, tmp) {
-		if (!a->imps && !a->clicks)
+		if (!a->all_imps && !a->all_clicks)
 			continue;
 		if (!(res[i].fired & (1u << PUB_R_HOT_ADDRS))) {
 			key.pub = a->pub;
@@ -716,9 +814,8 @@ static void retest_hot_addrs(const struct pubscore *ps, const struct totals *t,
 		struct pub_result *r;
 		struct totals t2 = *t;
 		uint64_t own_hot, own_n = a->valid_clicks + a->pool_clicks;
-		double keep = 1;
 
-		if (!a->imps && !a->clicks)
+		if (!a->all_imps && !a->all_clicks)
 			continue;
 		r = &res[i++];
 		if (i > n)
@@ -732,15 +829,67 @@ static void retest_hot_addrs(const struct pubscore *ps, const struct totals *t,
 		t2.hot = rest_hot + (fired ? own_hot : 0);
 		t2.valid_clicks = rest_n + (fired ? own_n : 0);
 		t2.pool_clicks = 0;
-		r->fired &= ~(1u << PUB_R_HOT_ADDRS);
+		r->tested &= ~(1u << PUB_R_HOT_ADDRS);
 		r->stat[PUB_R_HOT_ADDRS] = 0;
+		r->log10p[PUB_R_HOT_ADDRS] = 0;
 		r->pvalue[PUB_R_HOT_ADDRS] = 1;
-		r->comp[PUB_R_HOT_ADDRS] = 0;
 		test_hot_addrs(&ps->p, a, own_hot, &t2, r);
-		for (int k = 0; k < PUB_R__COUNT; k++)
-			keep *= 1 - r->comp[k];
-		r->score = 1 - keep;
+		finalize(&ps->p, r);
 	}
+}
+
+/* Append "name=value" to buf at *off unless it would not fit whole. */
+static void text_add(char *buf, size_t cap, size_t *off, const char *name,
+		     int decimals, double v)
+{
+	char one[64];
+	int len = snprintf(one, sizeof(one), "%s%s=%.*f", *off ? "," : "",
+			   name, decimals, v);
+
+	if (len < 0 || (size_t)len >= sizeof(one) || *off + (size_t)len >= cap)
+		return;
+	memcpy(buf + *off, one, (size_t)len + 1);
+	*off += (size_t)len;
+}
+
+size_t pubscore_evidence_text(const struct pub_result *r, char *buf,
+			      size_t cap)
+{
+	bool done[PUB_R__COUNT] = { false };
+	size_t off = 0;
+
+	if (!cap)
+		return 0;
+	buf[0] = '\0';
+	for (;;) {                       /* strongest first: 8 tests */
+		unsigned best = PUB_R__COUNT;
+
+		for (unsigned k = 0; k < PUB_R__COUNT; k++)
+			if (!done[k] && r->evidence[k] >= 1 &&
+			    (best == PUB_R__COUNT ||
+			     r->evidence[k] > r->evidence[best]))
+				best = k;
+		if (best == PUB_R__COUNT)
+			return off;
+		done[best] = true;
+		text_add(buf, cap, &off, pub_names[best], 1,
+			 r->evidence[best]);
+	}
+}
+
+size_t pubscore_suffered_text(const struct pub_result *r, char *buf,
+			      size_t cap)
+{
+	size_t off = 0;
+
+	if (!cap)
+		return 0;
+	buf[0] = '\0';
+	for (unsigned k = 0; k < PUB_S__COUNT; k++)
+		if (r->suffered[k])
+			text_add(buf, cap, &off, suffered_names[k], 0,
+				 (double)r->suffered[k]);
+	return off;
 }
 
 static int cmp_score(const void *x, const void *y)
@@ -756,7 +905,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n)
 {
 	const struct pub_acc *a, *tmp;
-	struct totals t = { 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct totals t = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct hot_credit *hot, key, *hc;
 	size_t nhot;
 	struct pub_result *res;
@@ -768,7 +917,9 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.imps += a->imps;
 		t.clicks += a->clicks;
 		t.cookieless += a->cookieless_clicks;
-		t.flagged += a->flagged;
+		t.flagged += a->flagged - acc_burst(&ps->p, a);
+		t.share_n += a->imps + a->clicks + a->dedup -
+			     acc_burst(&ps->p, a);
 		t.valid_clicks += a->valid_clicks;
 		t.single += a->single;
 		t.pool_clicks += a->pool_clicks;
@@ -783,20 +934,21 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 	}
 	HASH_ITER(hh, ps->pubs, a, tmp) {
 		struct pub_result *r;
-		double keep = 1;
 
-		if (!a->imps && !a->clicks)
+		if (!a->all_imps && !a->all_clicks)
 			continue;
 		r = &res[i++];
 		r->pub = a->pub;
-		r->imps = a->imps;
-		r->clicks = a->clicks;
+		r->imps = a->all_imps;
+		r->clicks = a->all_clicks;
 		r->valid_imps = a->valid_imps;
 		r->valid_clicks = a->valid_clicks;
 		r->served = a->served;
 		r->rendered = a->rendered;
 		for (int k = 0; k < PUB_R__COUNT; k++)
 			r->pvalue[k] = 1;
+		for (int k = 0; k < PUB_S__COUNT; k++)
+			r->suffered[k] = a->suffered[k];
 		test_ctr(&ps->p, a, &t, r);
 		test_concentration(&ps->p, a, r);
 		test_cookieless(&ps->p, a, &t, r);
@@ -807,9 +959,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		hc = nhot ? bsearch(&key, hot, nhot, sizeof(key), cmp_credit) : NULL;
 		test_hot_addrs(&ps->p, a, hc ? hc->clicks : 0, &t, r);
 		test_one_shot(&ps->p, a, &t, r);
-		for (int k = 0; k < PUB_R__COUNT; k++)
-			keep *= 1 - r->comp[k];
-		r->score = 1 - keep;
+		finalize(&ps->p, r);
 	}
 	retest_hot_addrs(ps, &t, hot, nhot, res, i);
 	free(hot);

@@ -2,7 +2,11 @@
  * (CTR far above peers, clicks from few addresses, cookieless or fresh-cookie
  * clicks, referers outside its registered domains, clicks at hours its
  * impressions do not explain, single-impression visits clicked far more
- * often than peers').  Scores flag publishers; they never change an
+ * often than peers').  The score is the strength of the evidence that the
+ * publisher profits from invalid traffic: -log10 of the smallest p-value
+ * of its tests, Sidak-corrected for the tests run, uncapped.  Traffic it
+ * suffers (events ingest flagged, a visitor's duplicates) is counted and
+ * shown, never scored.  Scores flag publishers; they never change an
  * event's reasons.  docs/rules.md gives every test, default and source.
  *
  * Ownership: the caller owns struct pubscore storage; pubscore_init()
@@ -24,6 +28,7 @@
 #include "domains.h"
 #include "event.h"
 #include "table.h"
+#include "reason.h"
 
 /* Why a publisher scored.  Values are part of the contract with MySQL. */
 enum pub_reason {
@@ -32,7 +37,8 @@ enum pub_reason {
 	PUB_R_COOKIELESS,       /* "cookieless_clicks": no uid or fresh uid */
 	PUB_R_REFERER,          /* "referer_outside_domains" */
 	PUB_R_HOURLY,           /* "hourly_profile": clicks vs own impressions */
-	PUB_R_INVALID,          /* "invalid_share": events analyze flagged,
+	PUB_R_INVALID,          /* "invalid_share": events analyze's rules
+				   of profit flagged (PUBSCORE_SHARE_BITS),
 				   binomial test vs pooled peers */
 	PUB_R_HOT_ADDRS,        /* "high_ctr_addrs": clicks from addresses
 				   whose day's CTR is improbable */
@@ -44,6 +50,18 @@ enum pub_reason {
 
 /* Stable snake_case name of reason r; NULL past the end. */
 const char *pub_reason_name(unsigned r);
+
+/* Analyze's bits of traffic a publisher suffers: one visitor's duplicate
+ * click, one visitor's reloads.  An event whose analyze bits are all of
+ * these is counted as suffered and left out of every rate; invalid_share
+ * counts it less one address-hour's burst (many visitors' duplicates all
+ * day are the publisher's).  Events ingest flagged are left out of all. */
+#define PUBSCORE_SUFFERED_BITS (IVT_DUP_CLICK | IVT_IMP_FLOOD)
+/* The bits invalid_share counts besides the suffered ones: analyze's bits
+ * of profit, less the two with a publisher test of their own
+ * (one_shot_clicks, high_ctr_addrs). */
+#define PUBSCORE_SHARE_BITS (IVT_MASK & ~(PUBSCORE_SUFFERED_BITS | \
+					 IVT_ONE_SHOT | IVT_HOT_ADDR))
 
 /* One event, as pubscore needs it. */
 struct pub_event {
@@ -65,7 +83,9 @@ struct pubscore_params {
 	uint64_t min_imps;       /* 1000: below, CTR and hourly tests abstain */
 	uint64_t min_clicks;     /* 20: below, click-share tests abstain */
 	uint64_t hourly_min_clicks; /* 100: below, the hourly test abstains */
-	double alpha;            /* 1e-6: p-value under which a test fires */
+	double alpha;            /* 1e-6: a publisher is flagged when its
+				    corrected p-value is under it (score >=
+				    -log10 alpha) */
 	double ctr_ratio;        /* 3.0: and CTR at least this times peers' */
 	uint32_t top_addrs;      /* 3: k of the top-k address share */
 	double top_share;        /* 0.5 */
@@ -94,6 +114,21 @@ struct pubscore {
 	uint64_t addrs_full;
 };
 
+/* Suffered traffic of one publisher, by kind (shown, never scored). */
+enum pub_suffered {
+	PUB_S_GIVT = 0,         /* "givt": events ingest flagged (crawlers,
+				   data-centre addresses, previews) */
+	PUB_S_DUP_CLICK,        /* "dup_click": a visitor's second click */
+	PUB_S_IMP_FLOOD,        /* "imp_flood": a visitor's reloads */
+	PUB_S_BURST,            /* "one_address_burst": invalid_share's
+				   events of its heaviest addresses past
+				   one each */
+	PUB_S__COUNT
+};
+
+/* Stable snake_case name of suffered kind s; NULL past the end. */
+const char *pub_suffered_name(unsigned s);
+
 /* One publisher's verdict for the day. */
 struct pub_result {
 	uint32_t pub;
@@ -103,12 +138,34 @@ struct pub_result {
 					   render reported (/r), bots' too:
 					   evidence for the rules, no test
 					   of its own yet */
-	double score;                   /* 0..1: noisy-or of the components */
-	uint32_t fired;                 /* bit r set: reason r fired */
+	double score;                   /* >= 0, uncapped: max of evidence[] */
+	uint32_t fired;                 /* bit r set: evidence[r] alone
+					   reaches -log10 alpha (flagged) */
+	uint32_t tested;                /* bit r set: test r ran (the others
+					   abstained) */
 	double stat[PUB_R__COUNT];      /* the statistic of each test */
+	double log10p[PUB_R__COUNT];    /* log10 of its p-value (0 where
+					   none), exact where pvalue
+					   underflows */
 	double pvalue[PUB_R__COUNT];    /* its p-value (1 where none) */
-	double comp[PUB_R__COUNT];      /* its component of the score, 0..1 */
+	double evidence[PUB_R__COUNT];  /* -log10 of its p-value Sidak-
+					   corrected for the tests run; 0
+					   where it abstained */
+	uint64_t suffered[PUB_S__COUNT]; /* events by enum pub_suffered */
 };
+
+/* The score at and above which a publisher is flagged: -log10 alpha. */
+double pubscore_flag_score(const struct pubscore_params *p);
+
+/* "one_shot_clicks=14.2,ctr_high=8.1": the tests whose evidence is at
+ * least 1 (a corrected p-value under 0.1), strongest first, into buf (cap
+ * bytes, NUL-terminated, cut at a whole entry).  Returns the length. */
+size_t pubscore_evidence_text(const struct pub_result *r, char *buf,
+			      size_t cap);
+
+/* "givt=120,imp_flood=199": the non-zero suffered counts, as above. */
+size_t pubscore_suffered_text(const struct pub_result *r, char *buf,
+			      size_t cap);
 
 int pubscore_init(struct pubscore *ps, const struct pubscore_params *p);
 void pubscore_release(struct pubscore *ps);
@@ -129,6 +186,13 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src);
 /* P(chi-square(dof) >= x): the hourly profile test's p-value (exact
  * incomplete gamma function; the binomial tests use excess_binom_sf). */
 double pubscore_chi2_sf(double x, double dof);
+
+/* log10 of pubscore_chi2_sf(x, dof), kept in log space. */
+double pubscore_chi2_log10sf(double x, double dof);
+
+/* -log10(1 - (1 - p)^m) for p = 10^log10p: the evidence of the least of m
+ * p-values, Sidak-corrected; >= 0. */
+double pubscore_sidak(double log10p, unsigned m);
 
 /* Score every publisher with events.  *out (malloc'd, sorted by score, highest
  * first) and *n.  Returns 0 or -ENOMEM. */

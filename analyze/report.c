@@ -152,33 +152,84 @@ static void reasons(FILE *f, const struct report_hour *h, size_t n)
 	      "reason that fired)</p>\n", f);
 }
 
-static void publishers(FILE *f, const struct pub_result *p, size_t n)
+/* Publisher pub as a person reads it: "name (#id)", or "#id". */
+static void pub_label(FILE *f, const struct report_names *names, uint32_t pub)
 {
+	const char *nm = names && names->fn ? names->fn(names->ctx, pub) : NULL;
+
+	if (nm && *nm) {
+		esc(f, nm);
+		fprintf(f, " <span class=\"id\">#%u</span>", pub);
+	} else {
+		fprintf(f, "#%u", pub);
+	}
+}
+
+/* The tests a score rests on, strongest first, and what was suffered. */
+static void pub_evidence(FILE *f, const struct pub_result *p)
+{
+	char txt[1024];
+
+	fputs("<td class=\"ev\">", f);
+	if (pubscore_evidence_text(p, txt, sizeof(txt))) {
+		for (char *c = txt; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		esc(f, txt);
+	} else {
+		fputs("-", f);
+	}
+	fputs("</td><td class=\"ev\">", f);
+	if (pubscore_suffered_text(p, txt, sizeof(txt))) {
+		for (char *c = txt; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		esc(f, txt);
+	} else {
+		fputs("-", f);
+	}
+	fputs("</td>", f);
+}
+
+static void publishers(FILE *f, const struct pub_result *p, size_t n,
+		       const struct report_names *names)
+{
+	double max = 1;
+
 	fputs("<h2>Publishers by fraud score</h2>\n", f);
 	if (!p) {
 		fputs("<p>No day analysed in this run (use --day YYYYMMDD).</p>\n", f);
 		return;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (p[i].score > max)
+			max = p[i].score;
+	fputs("<p class=\"key\">score: the strength of the evidence that the "
+	      "publisher profits from invalid traffic, -log10 of its tests' "
+	      "smallest p-value corrected for the tests run (0: none; each "
+	      "unit ten times stronger); flagged rows reach -log10 "
+	      "<code>pub_alpha</code>.  Profited: the tests the score rests "
+	      "on (evidence 1 or more).  Suffered: traffic filtered event by "
+	      "event that the publisher does not profit from (ingest's GIVT, "
+	      "a visitor's duplicate clicks and reloads, one address's burst), "
+	      "shown and not scored.</p>\n", f);
 	fputs("<table><tr><th>#</th><th>publisher</th><th>score</th>"
 	      "<th>impressions</th><th>clicks</th><th>valid clicks</th>"
-	      "<th>reasons</th></tr>\n", f);
+	      "<th>profited (evidence)</th><th>suffered (events)</th></tr>\n",
+	      f);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "<tr%s><td>%zu</td><td>%u</td><td><svg width=\"80\" "
-			"height=\"10\"><rect width=\"%.1f\" height=\"10\" "
-			"class=\"%s\"/></svg> %.3f</td><td>%llu</td><td>%llu</td>"
-			"<td>%llu</td><td>", p[i].fired ? " class=\"flag\"" : "",
-			i + 1, p[i].pub, p[i].score * 80,
-			p[i].fired ? "i" : "v", p[i].score,
-			(unsigned long long)p[i].imps,
+		fprintf(f, "<tr%s><td>%zu</td><td>", p[i].fired ?
+			" class=\"flag\"" : "", i + 1);
+		pub_label(f, names, p[i].pub);
+		fprintf(f, "</td><td><svg width=\"80\" height=\"10\"><rect "
+			"width=\"%.1f\" height=\"10\" class=\"%s\"/></svg> "
+			"%.1f</td><td>%llu</td><td>%llu</td><td>%llu</td>",
+			80 * p[i].score / max, p[i].fired ? "i" : "v",
+			p[i].score, (unsigned long long)p[i].imps,
 			(unsigned long long)p[i].clicks,
 			(unsigned long long)p[i].valid_clicks);
-		for (unsigned b = 0, k = 0; b < PUB_R__COUNT; b++)
-			if (p[i].fired & (1u << b)) {
-				fprintf(f, "%s", k++ ? ", " : "");
-				esc(f, pub_reason_name(b));
-				fprintf(f, " (p=%.2g)", p[i].pvalue[b]);
-			}
-		fputs("</td></tr>\n", f);
+		pub_evidence(f, &p[i]);
+		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
 }
@@ -186,7 +237,7 @@ static void publishers(FILE *f, const struct pub_result *p, size_t n)
 int report_write(const char *path, const char *title,
 		 const struct report_hour *hours, size_t nhours,
 		 const struct pub_result *pubs, size_t npubs,
-		 char *err, size_t errlen)
+		 const struct report_names *names, char *err, size_t errlen)
 {
 	char tmp[4096];
 	uint64_t ev = 0, inv = 0;
@@ -212,7 +263,7 @@ int report_write(const char *path, const char *title,
 	      "<title>", f);
 	esc(f, title);
 	fputs("</title>\n<style>\n"
-	      "body{font:14px/1.4 sans-serif;margin:2em;color:#222;max-width:800px}\n"
+	      "body{font:14px/1.4 sans-serif;margin:2em;color:#222;max-width:1100px}\n"
 	      ".v{fill:#4a8}.i{fill:#d54}.imp{fill:#69c}.clk{fill:#e93}\n"
 	      ".ax{font-size:11px;fill:#555}.lab{font-size:12px}\n"
 	      ".base{stroke:#999}\n"
@@ -220,6 +271,7 @@ int report_write(const char *path, const char *title,
 	      ".kv{background:#4a8}.ki{background:#d54}.kimp{background:#69c}.kclk{background:#e93}\n"
 	      "table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}\n"
 	      "tr.flag{background:#fdeaea}\n"
+	      ".id{color:#777;font-size:12px}.ev{font-size:12px}\n"
 	      "</style></head><body>\n<h1>", f);
 	esc(f, title);
 	fprintf(f, "</h1>\n<p>%zu hours, %llu events, %llu invalid (%.2f %%).</p>\n",
@@ -228,7 +280,7 @@ int report_write(const char *path, const char *title,
 	bars(f, "Impressions", hours, nhours, false);
 	bars(f, "Clicks", hours, nhours, true);
 	reasons(f, hours, nhours);
-	publishers(f, pubs, npubs);
+	publishers(f, pubs, npubs, names);
 	fputs("</body></html>\n", f);
 	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
 		snprintf(err, errlen, "cannot write '%s': %s", tmp,

@@ -1,7 +1,9 @@
 /* report.h - adlog-analyze --report FILE.html: one self-contained page
  * (inline SVG and CSS, no script, nothing fetched) for a person: valid
  * versus invalid impressions and clicks by hour, invalid traffic by reason,
- * publishers ranked by fraud score with their reasons.
+ * publishers by name ranked by fraud score, with the evidence each score
+ * rests on (traffic the publisher profits from) and the traffic it
+ * suffers (shown, not scored).
  *
  * Ownership: the caller owns everything passed in; nothing is kept. */
 #ifndef ADLOG_ANALYZE_REPORT_H
@@ -20,12 +22,22 @@ struct report_hour {
 				       their first reason bit */
 };
 
+/* The name of publisher pub, NULL when unknown (the page shows the id
+ * alone).  The driver fills it from what it has: the publishers table
+ * (load_pub_name) or an inventory file in a dry run. */
+typedef const char *(*report_name_fn)(void *ctx, uint32_t pub);
+
+struct report_names {
+	report_name_fn fn;
+	void *ctx;
+};
+
 /* Write the page to path atomically (temp file, then rename).  pubs may be
- * NULL (no day analysed: the table says so).  Returns 0, or -1 with a
- * message in err. */
+ * NULL (no day analysed: the table says so); names may be NULL (ids
+ * only).  Returns 0, or -1 with a message in err. */
 int report_write(const char *path, const char *title,
 		 const struct report_hour *hours, size_t nhours,
 		 const struct pub_result *pubs, size_t npubs,
-		 char *err, size_t errlen);
+		 const struct report_names *names, char *err, size_t errlen);
 
 #endif

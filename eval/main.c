@@ -413,15 +413,10 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 	char why[256] = "";
 	if (honest_rank) {
 		const struct pub_result *h = &res[honest_rank - 1];
-		size_t w = 0;
 
-		for (unsigned k = 0; k < PUB_R__COUNT; k++)
-			if (h->fired & (1u << k) && w < sizeof(why))
-				w += (size_t)snprintf(why + w, sizeof(why) - w,
-						      "%s%s %.3g", w ? ", " : "",
-						      pub_reason_name(k), h->stat[k]);
-		if (!w)
-			snprintf(why, sizeof(why), "nothing fired");
+		/* the evidence its score rests on, strongest first */
+		if (!pubscore_evidence_text(h, why, sizeof(why)))
+			snprintf(why, sizeof(why), "no test at evidence 1");
 	}
 	if (honest_rank)
 		fprintf(f, "| fraudulent publisher | scenario | its fraudulent events | pubscore | rank of %zu | above every honest one (best honest: rank %zu, score %.3f: %s) | baseline |\n|---|---|---|---|---|---|---|\n",
@@ -435,10 +430,13 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 		size_t rank = 0;
 		double score = 0;
 
+		char ev[256] = "";
+
 		for (size_t i = 0; i < nres; i++)
 			if (res[i].pub == L->pubs[j]) {
 				rank = i + 1;
 				score = res[i].score;
+				pubscore_evidence_text(&res[i], ev, sizeof(ev));
 			}
 		bool ok = rank && score > honest_max;
 		/* a publisher whose family wrote nothing this run is listed,
@@ -447,9 +445,10 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 			fg->pubs_total++;
 			fg->pubs_ok += ok;
 		}
-		fprintf(f, "| %u | %s | %llu | %.3f | %zu | %s | no publisher ranking |\n",
+		fprintf(f, "| %u | %s | %llu | %.3f%s%s%s | %zu | %s | no publisher ranking |\n",
 			L->pubs[j], L->names[L->pub_label[j]],
-			(unsigned long long)L->pub_fraud[j], score, rank,
+			(unsigned long long)L->pub_fraud[j], score,
+			*ev ? " (" : "", ev, *ev ? ")" : "", rank,
 			!L->pub_fraud[j] ? "(no fraud this run)" :
 			ok ? "yes" : "NO");
 	}

@@ -60,11 +60,13 @@ FROM stats_hourly GROUP BY hour;
 -- the day pass has judged every day before today: only today provisional
 UPDATE analysed_hours SET marks_digest = 'fixture' WHERE hour < CURDATE();
 INSERT INTO publisher_daily (day, publisher_id, impressions, clicks, valid_impressions,
-  valid_clicks, fraud_score, flagged, reasons, details)
+  valid_clicks, fraud_score, flagged, reasons, details, evidence, suffered)
 SELECT day, publisher_id, SUM(impressions), SUM(clicks), SUM(valid_impressions),
-  SUM(valid_clicks), IF(publisher_id = 3, 0.97, 0.05), publisher_id = 3,
-  IF(publisher_id = 3, 'ctr_outlier,click_concentration', ''),
-  IF(publisher_id = 3, 'CTR 15 % against 1.1 % for peers', NULL)
+  SUM(valid_clicks), IF(publisher_id = 3, 14.2, 0.05), publisher_id = 3,
+  IF(publisher_id = 3, 'ctr_high,click_addr_concentration', ''),
+  IF(publisher_id = 3, 'CTR 15 % against 1.1 % for peers', NULL),
+  IF(publisher_id = 3, 'ctr_high=14.2,click_addr_concentration=8.1', ''),
+  IF(publisher_id = 3, 'givt=120,dup_click=156', '')
 FROM stats_daily GROUP BY day, publisher_id;
 SQL
 

@@ -130,6 +130,22 @@ static void test_names_and_math(void **state)
 	assert_true(excess_binom_sf(500, 100000, 0.005) > 0.4);
 	assert_true(fabs(pubscore_chi2_sf(2, 2) - exp(-1)) < 1e-9);
 	assert_true(fabs(pubscore_chi2_sf(22.337, 23) - 0.5) < 0.01);
+	/* the log tails agree with the plain ones and go on below 1e-308 */
+	assert_true(fabs(excess_binom_log10sf(3, 3, 0.5) - log10(0.125)) < 1e-9);
+	assert_true(fabs(excess_binom_log10sf(2, 10, 0.1) -
+			 log10(0.2639010709)) < 1e-8);
+	assert_true(excess_binom_log10sf(0, 10, 0.1) == 0);
+	assert_true(excess_binom_log10sf(5000, 10000, 0.01) < -5000);
+	assert_true(isfinite(excess_binom_log10sf(5000, 10000, 0.01)));
+	assert_true(excess_binom_log10sf(5000, 10000, 0.01) <
+		    excess_binom_log10sf(4000, 10000, 0.01));
+	assert_true(fabs(pubscore_chi2_log10sf(2, 2) - log10(exp(-1))) < 1e-9);
+	assert_true(pubscore_chi2_log10sf(5000, 23) < -900);
+	/* Sidak: one of 8 p-values at 1e-10 is 8e-10; p = 1 is no evidence */
+	assert_true(fabs(pubscore_sidak(-10, 8) - (10 - log10(8))) < 1e-6);
+	assert_true(fabs(pubscore_sidak(log10(0.5), 2) - -log10(0.75)) < 1e-9);
+	assert_true(pubscore_sidak(0, 8) == 0);
+	assert_true(pubscore_sidak(-2000, 8) > 1999);
 }
 
 static void test_self_clicker_ranks_first(void **state)
@@ -438,7 +454,7 @@ static void test_merge_equals_one_pass(void **state)
 			uint64_t save = rng;
 
 			d.pub = p;
-			d.clicks = 120 + 200 * (p == 4);
+			d.clicks = 120 + 600 * (p == 4);
 			feed(&hour[h], &d);
 			rng = save;          /* the same events into both */
 			feed(&all, &d);
@@ -488,6 +504,156 @@ static void test_givt_ignored(void **state)
 	pubscore_release(&ps);
 }
 
+/* An honest small publisher that suffers: one visitor reloading a zone 200
+ * times in an hour (the event rules flag the reloads imp_flood and
+ * imp_stack) and a crawler (ingest's bit) score below a self-clicker,
+ * unflagged, with the suffered traffic counted; a publisher stacking
+ * frames for three bots all day is flagged. */
+static void test_suffered_below_self_clicker(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct pub_event e;
+	struct day_spec victim = { .pub = 50, .imps = 5000, .clicks = 22,
+				   .cookieless = 0.3 };
+	struct day_spec fraud = { .pub = 99, .imps = 10000, .clicks = 300,
+				  .cookieless = 0.3 };
+	const struct pub_result *v;
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &victim);
+	feed(&ps, &fraud);                  /* CTR 3%: about 7x peers */
+	for (int i = 0; i < 200; i++) {
+		memset(&e, 0, sizeof(e));
+		e.pub = 50;
+		e.type = 'i';
+		e.hour = 14;
+		e.has_uid = true;
+		e.addr = 777;
+		e.reasons = IVT_IMP_STACK | (i % 4 ? IVT_IMP_FLOOD : 0);
+		assert_int_equal(pubscore_event(&ps, &e), 0);
+	}
+	for (int i = 0; i < 40; i++) {     /* its second clicks */
+		memset(&e, 0, sizeof(e));
+		e.pub = 50;
+		e.type = 'c';
+		e.hour = 14;
+		e.addr = 777;
+		e.reasons = IVT_DUP_CLICK;
+		assert_int_equal(pubscore_event(&ps, &e), 0);
+	}
+	for (int i = 0; i < 3000; i++) {   /* a crawler */
+		memset(&e, 0, sizeof(e));
+		e.pub = 50;
+		e.type = 'i';
+		e.hour = (uint8_t)(i % 24);
+		e.addr = 888;
+		e.reasons = 0x1;
+		assert_int_equal(pubscore_event(&ps, &e), 0);
+	}
+	for (int i = 0; i < 600; i++) {    /* a stacker's 3 bots, all day */
+		memset(&e, 0, sizeof(e));
+		e.pub = 51;
+		e.type = 'i';
+		e.hour = (uint8_t)(i % 24);
+		e.has_uid = true;
+		e.addr = 900 + (uint64_t)(i % 3);
+		e.reasons = IVT_IMP_STACK;
+		assert_int_equal(pubscore_event(&ps, &e), 0);
+	}
+	victim.pub = 51;
+	feed(&ps, &victim);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 51)->fired & (1u << PUB_R_INVALID));
+	assert_true(find(r, n, 51)->suffered[PUB_S_BURST] < 100);
+	v = find(r, n, 50);
+	assert_true(find(r, n, 99)->fired & (1u << PUB_R_CTR));
+	assert_int_equal(v->fired, 0);
+	assert_true(v->score < pubscore_flag_score(&ps.p));
+	assert_true(v->score < find(r, n, 99)->score);
+	assert_true(v->evidence[PUB_R_INVALID] < 1);
+	assert_int_equal(v->suffered[PUB_S_GIVT], 3000);
+	assert_int_equal(v->suffered[PUB_S_DUP_CLICK], 40);
+	assert_int_equal(v->suffered[PUB_S_IMP_FLOOD], 0);  /* imp_stack too */
+	assert_int_equal(v->suffered[PUB_S_BURST], 237);
+	assert_int_equal(v->imps, 5200);
+	assert_int_equal(v->clicks, 62);
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* Self-clickers of different strength order by strength, without ties and
+ * without a cap: a publisher clicking a fifth of its impressions scores far
+ * above one at 5%, whose p-value is already under 1e-300.  Thirty honest
+ * peers, so that the self-clickers do not make the pooled peer CTR. */
+static void test_strength_orders(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec d[] = {
+		{ .pub = 95, .imps = 10000, .clicks = 250, .cookieless = 0.3 },
+		{ .pub = 96, .imps = 10000, .clicks = 350, .cookieless = 0.3 },
+		{ .pub = 97, .imps = 30000, .clicks = 1500, .cookieless = 0.3 },
+		{ .pub = 98, .imps = 10000, .clicks = 2000, .cookieless = 0.3 },
+	};
+
+	(void)state;
+	start(&ps);
+	for (uint32_t p = 1; p <= 30; p++) {
+		struct day_spec h = { .pub = p, .imps = 100000,
+				      .clicks = 300 + 10 * p,
+				      .cookieless = 0.3 };
+
+		feed(&ps, &h);
+	}
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		feed(&ps, &d[i]);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(r[0].pub, 98);
+	assert_int_equal(r[1].pub, 97);
+	assert_int_equal(r[2].pub, 96);
+	assert_int_equal(r[3].pub, 95);
+	for (size_t i = 0; i < 4; i++)
+		assert_true(r[i].fired & (1u << PUB_R_CTR));
+	for (size_t i = 0; i + 1 < 4; i++)
+		assert_true(r[i].score > r[i + 1].score);      /* no ties */
+	assert_true(r[0].score > 1000);
+	assert_true(isfinite(r[0].score));
+	assert_true(r[1].score > 300 && r[1].score < r[0].score / 2);
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* A huge honest publisher whose CTR is 20% above its peers': a p-value
+ * against the peers' CTR under 1e-30, but no evidence against the floor of
+ * pub_ctr_ratio times it: not flagged. */
+static void test_huge_honest_not_flagged(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec big = { .pub = 40, .imps = 2000000, .clicks = 10800,
+				.cookieless = 0.3 };
+	const struct pub_result *b;
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &big);                    /* 0.54% against 0.45% */
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	b = find(r, n, 40);
+	assert_true(b->stat[PUB_R_CTR] > 1.1 && b->stat[PUB_R_CTR] < 1.3);
+	assert_true(excess_binom_sf(b->clicks, b->imps, 0.0045) < 1e-30);
+	assert_int_equal(b->fired, 0);
+	assert_true(b->score < 1);
+	free(r);
+	pubscore_release(&ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +669,9 @@ int main(void)
 		cmocka_unit_test(test_one_shot_clicks),
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_givt_ignored),
+		cmocka_unit_test(test_suffered_below_self_clicker),
+		cmocka_unit_test(test_strength_orders),
+		cmocka_unit_test(test_huge_honest_not_flagged),
 	};
 
 	return cmocka_run_group_tests_name("pubscore", tests, NULL, NULL);
