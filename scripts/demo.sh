@@ -2,13 +2,17 @@
 # demo.sh - `make demo`: the whole adlog pipeline on this machine, on real
 # servers, in var/demo/: a private MariaDB (schema migrated, the sample
 # inventory loaded and exported for serve), two adlog-serve processes behind
-# nginx on a free local port, real HTTP traffic from people, a crawler, a
-# click-spamming script and a self-clicking publisher
+# nginx on a free local port, real HTTP traffic from people at a reader's
+# pace, bots, a click-spamming script and a self-clicking publisher
 # (scripts/demo-traffic.sh), a publisher's page with the tag and the iframe
 # in headless Chromium over TLS (screenshot: build/demo-publisher.png),
-# then the hour's files closed (SIGUSR1), ingest,
-# analyze and the daily report run through the cron wrapper
-# (cron/adlog-cron), and a per-publisher table of valid and invalid events.
+# then the hour's files closed (SIGUSR1), ingest, analyze and the daily
+# report run through the cron wrapper (cron/adlog-cron), the report in
+# Chromium (screenshot: build/demo-report.png), and the closing tables
+# (scripts/demo-table.sh): per publisher, and per actor with each event's
+# verdict from `adlog-analyze --events`.  The demo then checks what it
+# expects (every fraud actor caught, people at least 99 % valid, the honest
+# publishers' billed clicks from people only) and exits 1 if one fails.
 # Every server is stopped on exit, whatever happens; running it again starts
 # from scratch.  A stage whose program is not built yet is reported and the
 # demo stops there.
@@ -168,7 +172,7 @@ say "nginx on http://127.0.0.1:$PORT/ in front of serve pids ${SERVE_PIDS[*]}"
 printf '\n[admin]\nserve_status_url = http://127.0.0.1:%s/status\n' "$PORT" >>"$ADLOG_CONF"
 
 # ---- 3. traffic ----
-say "traffic: 40 people, a crawler, a click spammer, a self-clicking publisher (under a minute)"
+say "traffic: 40 people at a reader's pace, bots, a click spammer, a self-clicking publisher (about a minute)"
 # in the background, so that a signal to this script is handled at once
 scripts/demo-traffic.sh "http://127.0.0.1:$PORT" "$DEMO/traffic" 40 &
 TRAFFIC_PID=$!
@@ -192,8 +196,8 @@ cat >"$WEB/pub/index.html" <<HTML
 <!doctype html><html><head><meta charset="utf-8"><title>Daily News</title>
 <style>body{font-family:serif;max-width:760px;margin:16px auto;color:#222}
 aside{float:right;margin:0 0 8px 16px}small{color:#888}</style></head><body>
-<ins class="adlog" data-zone="2"></ins>
-<h1>Daily News</h1><aside><ins class="adlog" data-zone="1"></ins><br><small>the tag</small><br>
+<ins class="adlog" data-zone="2"></ins><br><small>the tag</small>
+<h1>Daily News</h1><aside>
 <iframe src="https://ads.test:$WEB_PORT/f?zone=1" width="300" height="250" style="border:0"
  scrolling="no" title="Advertisement"></iframe><br><small>the iframe</small></aside>
 <h2>Local team wins the cup</h2>
@@ -202,12 +206,15 @@ aside{float:right;margin:0 0 8px 16px}small{color:#888}</style></head><body>
 </body></html>
 HTML
 mkdir -p "$BUILD"
+# the browser is one more reader (127.0.0.1: this nginx sets no address)
+BROWSER_UA="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+printf 'browser\tperson\tthe demo'"'"'s headless Chromium reading Daily News'"'"'s page\n' >>"$DEMO/traffic/cast"
+printf 'browser\t127.0.0.1\t%s\n' "$BROWSER_UA" >>"$DEMO/traffic/actors"
 if python3 tests/integration/lib/browser.py \
-	--ua "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36" \
+	--ua "$BROWSER_UA" \
 	--lang en-GB goto "$(web_url pub index.html)" \
 	wait 'ins.adlog[data-zone="2"]' data-adlog-state rendered \
-	wait 'ins.adlog[data-zone="1"]' data-adlog-state rendered \
-	sleep 1 shot "$BUILD/demo-publisher.png" >"$DEMO/browser.out" 2>&1; then
+	sleep 2 shot "$BUILD/demo-publisher.png" >"$DEMO/browser.out" 2>&1; then
 	say "screenshot of the page: $BUILD/demo-publisher.png"
 else
 	say "the browser could not show the page:"; sed 's/^/  /' "$DEMO/browser.out"
@@ -223,6 +230,8 @@ answered=$(( $(awk '$2 != "000" && $2 !~ /^5/' "$DEMO/traffic/requests" | wc -l)
 events=$(cat "$DEMO"/spool/*.log | wc -l)
 say "closed spool files (SIGUSR1): $(find "$DEMO/spool" -maxdepth 1 -name '*.log' | wc -l), $events events for $answered answered requests"
 [ "$events" = "$answered" ] || say "WARNING: events and answered requests differ"
+# the event lines, kept for naming each event's actor (ingest moves the files)
+cat "$DEMO"/spool/*.log >"$DEMO/traffic/events"
 
 # ---- 5. ingest ----
 need ingest "closing the spool files"
@@ -236,37 +245,48 @@ cron analyze || { say "analyze failed (log: $DEMO/cron.log)"; exit 1; }
 say "analyze --pending: $(sed -n 's/^count\.action\.loaded=//p' "$DEMO/status/analyze.status") hour(s) loaded, $(sed -n 's/^count\.events=//p' "$DEMO/status/analyze.status") events"
 DAY=$(date -u +%Y%m%d)
 cron daily "$DAY" || { say "daily analysis failed (log: $DEMO/cron.log)"; exit 1; }
+# each event's verdict: --hour --events judges a loaded hour again without
+# loading it (docs/analyze.md)
+: >"$DEMO/traffic/verdicts"
+for d in "$DEMO"/data/[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
+	h=${d##*/}
+	"$BUILD/adlog-analyze" -c "$ADLOG_CONF" --hour "$h" --events "$DEMO/traffic/verdicts.$h" 2>>"$DEMO/cron.log" ||
+		{ say "adlog-analyze --hour $h --events failed (log: $DEMO/cron.log)"; exit 1; }
+	cat "$DEMO/traffic/verdicts.$h" >>"$DEMO/traffic/verdicts"
+done
+say "verdicts of $(wc -l <"$DEMO/traffic/verdicts") events (adlog-analyze --hour H --events)"
 
-# ---- 7. what the analyst sees ----
+# ---- 6b. the report in the browser ----
+REPORT=$DEMO/reports/$DAY.html
+if python3 tests/integration/lib/browser.py --ua "$BROWSER_UA" --lang en-GB \
+	size 1000 1900 goto "file://$REPORT" count svg console shot "$BUILD/demo-report.png" >"$DEMO/report-browser.out" 2>&1; then
+	say "the report in Chromium: $(sed -n 's/^count svg /charts (svg): /p; s/^console \([0-9]* messages, [0-9]* errors\)$/console: \1/p' "$DEMO/report-browser.out" | paste -sd' ' -); screenshot: $BUILD/demo-report.png"
+else
+	say "the browser could not show the report:"; sed 's/^/  /' "$DEMO/report-browser.out"
+fi
+
+# ---- 7. what the analyst sees, and what the demo expects ----
 echo
-sql "SELECT publisher_id, reason, SUM(events) FROM invalid_hourly
-     GROUP BY publisher_id, reason ORDER BY publisher_id, SUM(events) DESC" >"$DEMO/reasons.tsv"
 sql "SELECT s.publisher_id, COALESCE(p.name, IF(s.publisher_id = 0, '(no ad known)', '(unknown)')), SUM(s.impressions), SUM(s.valid_impressions),
             SUM(s.clicks), SUM(s.valid_clicks), COALESCE(d.fraud_score, -1), COALESCE(d.flagged, 0),
-            COALESCE(NULLIF(d.reasons, ''), '-')
+            COALESCE(NULLIF(d.reasons, ''), '')
      FROM stats_hourly s LEFT JOIN publishers p ON p.id = s.publisher_id
      LEFT JOIN publisher_daily d ON d.publisher_id = s.publisher_id AND d.day = '$DAY'
-     GROUP BY s.publisher_id ORDER BY s.publisher_id" |
-	awk -F'\t' -v reasons="$DEMO/reasons.tsv" '
-	BEGIN {
-		while ((getline line < reasons) > 0) {
-			split(line, f, "\t"); why[f[1]] = why[f[1]] sprintf("%s%s=%d", why[f[1]] == "" ? "" : " ", f[2], f[3])
-		}
-		printf "%-24s %6s %6s %6s %6s  %-6s %s\n", "publisher", "imps", "valid", "clicks", "valid", "score", "invalid events by reason"
-	}
-	{
-		score = $7 < 0 ? "-" : sprintf("%.2f%s", $7, $8 ? "*" : "")
-		printf "%-24s %6d %6d %6d %6d  %-6s %s\n", $1 " " substr($2, 1, 21), $3, $4, $5, $6, score, why[$1]
-		if ($9 != "-") printf "%-24s publisher rules: %s\n", "", $9
-	}'
-echo "(score: publisher_daily.fraud_score for $DAY, * = flagged)"
+     GROUP BY s.publisher_id ORDER BY s.publisher_id" >"$DEMO/publishers.tsv"
+expected=0
+scripts/demo-table.sh "$DEMO/traffic" "$DEMO/publishers.tsv" || expected=$?
 echo
 echo "ads served and rendered (bots fetch ads, people render them):"
 sql "SELECT publisher_id, SUM(served), SUM(rendered) FROM stats_hourly
      GROUP BY publisher_id HAVING SUM(served) > 0 ORDER BY publisher_id" |
 	awk -F'\t' '{ printf "  publisher %-3s served %5d rendered %5d never rendered %5d\n", $1, $2, $3, $2 - $3 }'
 echo
-say "HTML report: $DEMO/reports/$DAY.html"
+say "HTML report: $REPORT"
 say "adlog-admin status (the operator's page; exit 1 when something needs attention):"
 "$BUILD/adlog-admin" -c "$ADLOG_CONF" status | sed 's/^/  /' || true
-say "done in $((SECONDS - STARTED)) s; stopping servers"
+if [ "$expected" = 0 ]; then
+	say "done in $((SECONDS - STARTED)) s, every expectation met; stopping servers"
+else
+	say "done in $((SECONDS - STARTED)) s, an expectation FAILED (above); stopping servers"
+	exit 1
+fi

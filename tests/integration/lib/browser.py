@@ -16,7 +16,14 @@ Steps, run in order; each prints one line "STEP RESULT" on stdout:
   click CSS                 click the element, wait for the page to change
   url                       print the tab's URL
   cookies                   print the cookies of the current page's site
+  size WIDTH HEIGHT         resize the window (a taller screenshot)
   shot FILE                 save a PNG screenshot of the tab
+  count CSS                 print how many elements match
+  text CSS                  print the text of the first element matching
+  console                   print each message the page logged to the
+                            console since the last "console" step, one
+                            line "console LEVEL TEXT" each, then
+                            "console N messages, E errors"
   sleep SECONDS
 Exit status 1 on the first step that fails (its error on stderr)."""
 import json
@@ -68,6 +75,7 @@ class Driver:
             opts["binary"] = binary
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome", "acceptInsecureCerts": True,
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": opts}}}
         r = self.call("POST", "/session", caps)
         self.sid = r["value"]["sessionId"]
@@ -152,6 +160,30 @@ def run(d, steps):
                 f.write(base64.b64decode(d.s("GET", "/screenshot")))
             print("shot", steps[i + 1])
             i += 2
+        elif op == "size":
+            d.s("POST", "/window/rect", {"width": int(steps[i + 1]),
+                                         "height": int(steps[i + 2])})
+            print("size", steps[i + 1], steps[i + 2])
+            i += 3
+        elif op == "count":
+            v = d.s("POST", "/elements",
+                    {"using": "css selector", "value": steps[i + 1]})
+            print("count", steps[i + 1], len(v))
+            i += 2
+        elif op == "text":
+            print("text", steps[i + 1],
+                  d.s("GET", "/element/%s/text" % d.find(steps[i + 1])))
+            i += 2
+        elif op == "console":
+            # chromedriver's log endpoint: messages since the last call
+            logs = d.s("POST", "/se/log", {"type": "browser"})
+            errors = 0
+            for m in logs:
+                errors += m.get("level") == "SEVERE"
+                print("console", m.get("level"),
+                      " ".join(str(m.get("message")).split()))
+            print("console %d messages, %d errors" % (len(logs), errors))
+            i += 1
         elif op == "sleep":
             time.sleep(float(steps[i + 1]))
             i += 2
