@@ -135,7 +135,7 @@ static const struct conf_key keys[] = {
 	    "and fires when the binomial p-value is below this shared by the publishers whose clicks could reach it"),
 	DBL(analyze, oneshot_precision, "0.995", 0, 1,
 	    "one_shot and hot_addr flag clicks while the clicks expected of people stay under 1 minus this share of those flagged"),
-	DBL(analyze, day_addr_ratio, "5.0", 1, 1000,
+	DBL(analyze, day_addr_ratio, "10.6", 1, 1000,
 	    "the day pass tests an address's or kept uid's day clicks against this times the day's CTR"),
 	DBL(analyze, day_addr_alpha, "0.01", 0, 1,
 	    "and marks it day_addr when the p-value is below this over the keys tested"),

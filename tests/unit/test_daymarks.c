@@ -34,7 +34,7 @@
 
 static char dir[64];
 static uint32_t next_seq;
-static const struct daymarks_params params = { 5.0, 0.01, 5 };
+static const struct daymarks_params params = { 10.6, 0.01, 5 };
 
 struct hourbuf {
 	struct seg_record *v;
