@@ -85,8 +85,10 @@ double excess_binom_log10sf(uint64_t k, uint64_t n, double p)
 {
 	if (k == 0 || p >= 1)
 		return 0;
-	if (k > n || p <= 0)
+	if (p <= 0)
 		return -INFINITY;
+	if (k > n)
+		n = k;
 	return log_betai((double)k, (double)(n - k + 1), p) / log(10.0);
 }
 

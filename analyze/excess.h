@@ -17,8 +17,9 @@ double excess_binom_sf(uint64_t k, uint64_t n, double p);
 
 /* log10 of excess_binom_sf(k, n, p), computed in log space so that tails
  * far below the smallest double (a publisher's thousands of excess clicks)
- * keep their order: 0 when k is 0 or p >= 1; -INFINITY when k > n or
- * p <= 0. */
+ * keep their order: 0 when k is 0 or p >= 1; -INFINITY when p <= 0.
+ * k > n counts as k of k (as excess_fires does: a count of events of one
+ * kind gathered apart from their total never makes an infinite score). */
 double excess_binom_log10sf(uint64_t k, uint64_t n, double p);
 
 /* The thresholds of one excess test. */

@@ -137,6 +137,8 @@ static void test_names_and_math(void **state)
 	assert_true(excess_binom_log10sf(0, 10, 0.1) == 0);
 	assert_true(excess_binom_log10sf(5000, 10000, 0.01) < -5000);
 	assert_true(isfinite(excess_binom_log10sf(5000, 10000, 0.01)));
+	/* more events of one kind than their total: k of k, never infinite */
+	assert_true(fabs(excess_binom_log10sf(5, 3, 0.5) - log10(0.03125)) < 1e-9);
 	assert_true(excess_binom_log10sf(5000, 10000, 0.01) <
 		    excess_binom_log10sf(4000, 10000, 0.01));
 	assert_true(fabs(pubscore_chi2_log10sf(2, 2) - log10(exp(-1))) < 1e-9);
