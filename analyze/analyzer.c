@@ -58,6 +58,16 @@ void analyzer_release(struct analyzer *a)
 	rules_release(&a->rules);
 	lookback_release(&a->lb);
 	pub_domains_release(&a->dom);
+	inventory_free(a->inv);
+	a->inv = NULL;
+}
+
+const char *analyzer_pub_name(void *ctx, uint32_t pub)
+{
+	const struct analyzer *a = ctx;
+	const struct inv_pub *p = a->inv ? inventory_pub(a->inv, pub) : NULL;
+
+	return p && p->name && *p->name ? p->name : NULL;
 }
 
 int analyzer_domains(struct analyzer *a, const struct inventory *inv,
@@ -91,7 +101,8 @@ int analyzer_domains_file(struct analyzer *a, const char *path, char *err,
 	if (inventory_load(path, &inv, err, errlen))
 		return -1;
 	rc = analyzer_domains(a, inv, err, errlen);
-	inventory_free(inv);
+	inventory_free(a->inv);
+	a->inv = inv;
 	return rc;
 }
 

@@ -29,6 +29,8 @@ struct analyzer {
 	struct lookback lb;
 	struct pubscore *ps;        /* NULL, or fed every event (--day) */
 	struct pub_domains dom;     /* publishers' domains (analyzer_domains) */
+	struct inventory *inv;      /* NULL, or the file analyzer_domains_file
+				   read (publishers' names) */
 	const struct segment_reader *cur;  /* strings of the judged event */
 	/* NULL, or the day pass's marks: an hour of their day has each
 	 * event's day bits (daymarks_event) added to its own verdict */
@@ -62,6 +64,10 @@ int analyzer_domains(struct analyzer *a, const struct inventory *inv,
  * with a message in err (a file serve would refuse, as serve says). */
 int analyzer_domains_file(struct analyzer *a, const char *path, char *err,
 			  size_t errlen);
+
+/* Publisher pub's name in the inventory file analyzer_domains_file read,
+ * NULL when none (a report_name_fn, ctx = the analyzer). */
+const char *analyzer_pub_name(void *ctx, uint32_t pub);
 
 /* Analyse the scanned set h (opened here) into the initialised rollup out,
  * then rollup_finish it.  Returns 0, or -1 with a message in err. */

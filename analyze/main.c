@@ -648,11 +648,14 @@ static int do_day(struct run *r)
 
 		snprintf(title, sizeof(title), "adlog day %04u-%02u-%02u",
 			 r->o.day / 10000, r->o.day / 100 % 100, r->o.day % 100);
-		/* names: the publishers table when connected; a dry run has
-		 * none yet (an inventory file's could fill names.fn) */
-		struct report_names names = {
-			r->connected ? load_pub_name : NULL, &r->ld
-		};
+		/* names: the inventory file serve reads (as the domains), or
+		 * the publishers table when there is none */
+		struct report_names names = { analyzer_pub_name, &r->an };
+
+		if (!r->an.inv && r->connected) {
+			names.fn = load_pub_name;
+			names.ctx = &r->ld;
+		}
 
 		if (report_write(r->o.report, title, r->rh, r->nrh, res, nres,
 				 &names, err, sizeof(err))) {
