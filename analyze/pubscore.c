@@ -40,7 +40,7 @@ const char *pub_reason_name(unsigned r)
 }
 
 static const char *const suffered_names[PUB_S__COUNT] = {
-	"givt", "dup_click", "imp_flood", "one_address_burst",
+	"givt", "dup_click", "imp_flood", "one_address_burst", "no_impression",
 };
 
 const char *pub_suffered_name(unsigned s)
@@ -279,7 +279,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		/* a visitor's duplicates: out of the rates, but many
 		 * visitors' all day are invalid_share's, bursts out */
 		a->suffered[an & IVT_DUP_CLICK ? PUB_S_DUP_CLICK :
-			    PUB_S_IMP_FLOOD]++;
+			    an & IVT_IMP_FLOOD ? PUB_S_IMP_FLOOD :
+			    PUB_S_NO_IMPRESSION]++;
 		a->dedup++;
 		a->flagged++;
 		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);

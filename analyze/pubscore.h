@@ -56,7 +56,8 @@ const char *pub_reason_name(unsigned r);
  * these is counted as suffered and left out of every rate; invalid_share
  * counts it less one address-hour's burst (many visitors' duplicates all
  * day are the publisher's).  Events ingest flagged are left out of all. */
-#define PUBSCORE_SUFFERED_BITS (IVT_DUP_CLICK | IVT_IMP_FLOOD)
+#define PUBSCORE_SUFFERED_BITS (IVT_DUP_CLICK | IVT_IMP_FLOOD | \
+				IVT_NO_IMPRESSION)
 /* The bits invalid_share counts besides the suffered ones: analyze's bits
  * of profit, less the two with a publisher test of their own
  * (one_shot_clicks, high_ctr_addrs). */
@@ -123,6 +124,8 @@ enum pub_suffered {
 	PUB_S_BURST,            /* "one_address_burst": invalid_share's
 				   events of its heaviest addresses past
 				   one each */
+	PUB_S_NO_IMPRESSION,    /* "no_impression": clicks on ads its pages
+				   never showed (click spam) */
 	PUB_S__COUNT
 };
 

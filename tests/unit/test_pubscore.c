@@ -587,6 +587,44 @@ static void test_suffered_below_self_clicker(void **state)
 	pubscore_release(&ps);
 }
 
+/* An honest publisher a click spammer aims at: 100 cookieless clicks from
+ * one address on ads its pages never showed (no_impression, some of them
+ * replays: dup_click too) are suffered, and neither its cookieless nor its
+ * address-concentration test fires on them. */
+static void test_click_spam_suffered(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct pub_event e;
+	struct day_spec victim = { .pub = 60, .imps = 20000, .clicks = 80,
+				   .cookieless = 0.3 };
+	const struct pub_result *v;
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	feed(&ps, &victim);
+	for (int i = 0; i < 100; i++) {
+		memset(&e, 0, sizeof(e));
+		e.pub = 60;
+		e.type = 'c';
+		e.hour = (uint8_t)(10 + i % 3);
+		e.addr = 4242;
+		e.reasons = IVT_NO_IMPRESSION | (i % 2 ? IVT_DUP_CLICK : 0);
+		assert_int_equal(pubscore_event(&ps, &e), 0);
+	}
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	v = find(r, n, 60);
+	assert_int_equal(v->fired, 0);
+	assert_true(v->score < pubscore_flag_score(&ps.p));
+	assert_int_equal(v->suffered[PUB_S_NO_IMPRESSION] +
+			 v->suffered[PUB_S_DUP_CLICK], 100);
+	assert_int_equal(v->clicks, 180);   /* every click ingest kept */
+	free(r);
+	pubscore_release(&ps);
+}
+
 /* Self-clickers of different strength order by strength, without ties and
  * without a cap: a publisher clicking a fifth of its impressions scores far
  * above one at 5%, whose p-value is already under 1e-300.  Thirty honest
@@ -672,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_givt_ignored),
 		cmocka_unit_test(test_suffered_below_self_clicker),
+		cmocka_unit_test(test_click_spam_suffered),
 		cmocka_unit_test(test_strength_orders),
 		cmocka_unit_test(test_huge_honest_not_flagged),
 	};
