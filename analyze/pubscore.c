@@ -275,12 +275,14 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	a->all_clicks += e->type == EVENT_CLICK;
 	a->valid_imps += e->reasons == 0 && e->type != EVENT_CLICK;
 	a->valid_clicks += e->reasons == 0 && e->type == EVENT_CLICK;
-	if (an && !(an & ~(uint32_t)PUBSCORE_SUFFERED_BITS)) {
-		/* a visitor's duplicates: out of the rates, but many
-		 * visitors' all day are invalid_share's, bursts out */
-		a->suffered[an & IVT_DUP_CLICK ? PUB_S_DUP_CLICK :
-			    an & IVT_IMP_FLOOD ? PUB_S_IMP_FLOOD :
-			    PUB_S_NO_IMPRESSION]++;
+	if (an && (!(an & ~(uint32_t)PUBSCORE_SUFFERED_BITS) ||
+		   (an & IVT_NO_IMPRESSION))) {
+		/* a visitor's duplicates, and clicks on ads never shown
+		 * (whatever else the rules said of them): out of the rates,
+		 * but many visitors' all day are invalid_share's, bursts out */
+		a->suffered[an & IVT_NO_IMPRESSION ? PUB_S_NO_IMPRESSION :
+			    an & IVT_DUP_CLICK ? PUB_S_DUP_CLICK :
+			    PUB_S_IMP_FLOOD]++;
 		a->dedup++;
 		a->flagged++;
 		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);

@@ -52,8 +52,9 @@ enum pub_reason {
 const char *pub_reason_name(unsigned r);
 
 /* Analyze's bits of traffic a publisher suffers: one visitor's duplicate
- * click, one visitor's reloads.  An event whose analyze bits are all of
- * these is counted as suffered and left out of every rate; invalid_share
+ * click, one visitor's reloads, a click on an ad never shown.  An event
+ * whose analyze bits are all of these, or that has no_impression, is
+ * counted as suffered and left out of every rate; invalid_share
  * counts it less one address-hour's burst (many visitors' duplicates all
  * day are the publisher's).  Events ingest flagged are left out of all. */
 #define PUBSCORE_SUFFERED_BITS (IVT_DUP_CLICK | IVT_IMP_FLOOD | \

@@ -172,6 +172,13 @@ say "nginx on http://127.0.0.1:$PORT/ in front of serve pids ${SERVE_PIDS[*]}"
 printf '\n[admin]\nserve_status_url = http://127.0.0.1:%s/status\n' "$PORT" >>"$ADLOG_CONF"
 
 # ---- 3. traffic ----
+# The demo tells one hour's story (an hour's rules see the self-clicker's
+# whole minute); two minutes before an hour ends it waits for the next.
+left=$(( 3600 - $(date -u +%s) % 3600 ))
+if [ "$left" -lt 150 ]; then
+	say "the hour ends in $left s: waiting for the next, so that the traffic falls in one hour"
+	sleep "$left"
+fi
 say "traffic: 40 people at a reader's pace, bots, a click spammer, a self-clicking publisher (about a minute)"
 # in the background, so that a signal to this script is handled at once
 scripts/demo-traffic.sh "http://127.0.0.1:$PORT" "$DEMO/traffic" 40 &
