@@ -117,6 +117,9 @@ END {
 		       v[a, "c"], n[a, "c"], v[a, "i"], n[a, "i"]))
 	for (p in owner)
 		expect(flagged[p], sprintf("%s, %s'"'"'s, flagged by the publisher scores (%s)", pname[p], owner[p], rules[p] == "" ? "none fired" : rules[p]))
+	for (p in pname)
+		if (p != 0 && !(p in owner))
+			expect(!flagged[p], sprintf("%s, honest, not flagged by the publisher scores (%s)", pname[p], rules[p] == "" ? "none fired" : rules[p]))
 	expect(pi && pvi >= 0.99 * pi, sprintf("people'"'"'s impressions at least 99 %% valid: %d of %d (%s)", pvi, pi, pct(pvi, pi)))
 	expect(pc && pvc >= 0.99 * pc, sprintf("people'"'"'s clicks at least 99 %% valid: %d of %d (%s)", pvc, pc, pct(pvc, pc)))
 	for (i = 1; i <= nwrong; i++) print wrong[i]
