@@ -47,7 +47,10 @@ expect_eq "/r status" 200 "$(code "$T/h")"
 expect_eq "/r gif" "image/gif 43" "$(hdr "$T/h" Content-Type) $(wc -c <"$T/b")"
 expect_eq "/r no new cookie" "" "$(hdr "$T/h" Set-Cookie)"
 expect_eq "/r event" "2 i $id - $uid 10 1 1 10" "$(last_event | cut -f1,2,4,5,7,8,10-12 | tr '\t' ' ')"
-curl -s -o /dev/null "$(url "r?t=${tok%?}A")"
+# (a signature character short of the end: the last carries 2 bits of
+# padding, and changing it can give back the same token)
+c=${tok: -2:1}; [ "$c" = A ] && c=B || c=A
+curl -s -o /dev/null "$(url "r?t=${tok:0:${#tok}-2}$c${tok: -1}")"
 expect_eq "/r forged token: its own id, TOKEN_BAD" "no 29" \
 	"$([ "$(field 4)" = "$id" ] && echo same || echo no) $(field 8)"
 # /f: the iframe page of zone 2 (728x90), a served event
