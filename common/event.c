@@ -342,7 +342,7 @@ size_t event_render(const struct event *ev, char *buf, size_t cap)
 		return 0;
 	*p++ = event_is_v2(ev) ? '2' : '1';
 	*p++ = '\t';
-	*p++ = ev->type;
+	*p++ = ev->retracted ? (char)(ev->type - 'a' + 'A') : ev->type;
 	*p++ = '\t';
 	p = fmt_dec(p, (uint64_t)ev->ts_ms);
 	*p++ = '\t';
@@ -476,10 +476,16 @@ static enum event_err parse_fields(const char *line, const struct span *f,
 	if (f[0].len != 1 || f[0].ptr[0] < '1' || f[0].ptr[0] > '0' + EVENT_VERSION)
 		FAIL(EVENT_E_VERSION, 0);
 	version = f[0].ptr[0] - '0';
-	if (f[1].len != 1 || (f[1].ptr[0] != 'i' && f[1].ptr[0] != 'c' &&
-			      (f[1].ptr[0] != 's' || version < 2)))
+	if (f[1].len != 1)
 		FAIL(EVENT_E_TYPE, 1);
 	ev->type = f[1].ptr[0];
+	if (ev->type >= 'A' && ev->type <= 'Z') {
+		ev->retracted = true;
+		ev->type = (char)(ev->type - 'A' + 'a');
+	}
+	if (ev->type != 'i' && ev->type != 'c' &&
+	    (ev->type != 's' || version < 2))
+		FAIL(EVENT_E_TYPE, 1);
 	if (parse_dec(f[2].ptr, f[2].len, EVENT_TS_MAX_MS - 1, &v) ||
 	    v < EVENT_ID_EPOCH_MS)
 		FAIL(EVENT_E_TS, 2);

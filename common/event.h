@@ -46,6 +46,14 @@ enum event_flag {
  * 'i': an impression (rendered, or a pixel); 'c': a click. */
 enum event_type { EVENT_IMPRESSION = 'i', EVENT_CLICK = 'c', EVENT_SERVED = 's' };
 
+/* A retracted line has its type in upper case ('I', 'C', 'S'): serve
+ * logged the event, then could not deliver its answer (nginx had given up
+ * on the request and may have passed it to another responder), so the
+ * event did not happen here.  Readers parse it as its type with
+ * retracted set, and count it apart from events.  The type is the byte at
+ * EVENT_TYPE_OFF of every line (field 1 is one digit). */
+#define EVENT_TYPE_OFF 2
+
 /* Why a line is not a valid event.  0 is success. */
 enum event_err {
 	EVENT_OK = 0,
@@ -83,6 +91,7 @@ struct event_addr {
 
 struct event {
 	char type;               /* enum event_type */
+	bool retracted;          /* the line's type was upper case */
 	int64_t ts_ms;           /* Unix epoch milliseconds, UTC */
 	uint64_t id;
 	uint64_t imp;            /* impression id of a click, 0 for '-' */

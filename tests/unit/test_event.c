@@ -234,6 +234,35 @@ static void test_version_written(void **state)
 	}
 }
 
+/* An upper-case type is a retracted line of that type: it parses as the
+ * type with retracted set, renders back as it was, and keeps the type's
+ * own rules (no 'S' in v1). */
+static void test_retracted(void **state)
+{
+	static const char *line = "1\tC\t1767225604623\t0b061cf483c03001\t"
+		"0b061cf01ec03000\t203.0.113.7\t-\t10\t12\t34\t5\t6\t-\t-";
+	char buf[EVENT_LINE_MAX];
+	struct event ev;
+	size_t off, n;
+
+	(void)state;
+	assert_int_equal(event_parse(line, strlen(line), &ev, &off), EVENT_OK);
+	assert_int_equal(ev.type, EVENT_CLICK);
+	assert_true(ev.retracted);
+	assert_int_equal(line[EVENT_TYPE_OFF], 'C');
+	n = event_render(&ev, buf, sizeof(buf));
+	assert_int_equal(n, strlen(line) + 1);
+	assert_memory_equal(buf, line, n - 1);
+	ev.retracted = false;
+	n = event_render(&ev, buf, sizeof(buf));
+	assert_int_equal(buf[EVENT_TYPE_OFF], 'c');
+	assert_int_equal(event_parse(buf, n - 1, &ev, &off), EVENT_OK);
+	assert_false(ev.retracted);
+	buf[EVENT_TYPE_OFF] = 'Q';
+	assert_int_equal(event_parse(buf, n - 1, &ev, &off), EVENT_E_TYPE);
+	assert_int_equal(off, EVENT_TYPE_OFF);
+}
+
 static void test_golden_bad(void **state)
 {
 	FILE *f = open_golden("event-bad.txt");
@@ -352,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_unescape_rejects),
 		cmocka_unit_test(test_golden_good),
 		cmocka_unit_test(test_golden_bad),
+		cmocka_unit_test(test_retracted),
 		cmocka_unit_test(test_version_written),
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_eventid),
