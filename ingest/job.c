@@ -324,6 +324,10 @@ static int accept_line(struct job *j, const struct lr_line *l)
 		why = validate_event(&j->vc, &ev);
 	if (why)
 		return reject(j, why, l);
+	if (ev.retracted) {
+		j->st.retracted++;
+		return 0;
+	}
 	h = hour_get(j, ev.ts_ms / HOUR_MS, &e);
 	if (!h)
 		return e ? e : reject(j, REJ_HOURS, l);
@@ -616,12 +620,13 @@ int job_run(const struct ingest_opts *o, struct givt_ctx *rc,
 	j->st.nul_runs = j->lr.st.nul_runs;
 	j->st.nul_bytes = j->lr.st.nul_bytes;
 	j->st.files_damaged = j->lr.st.damage != LR_D_NONE;
-	if (j->st.lines != j->st.accepted + j->st.rejected) {
+	if (j->st.lines != j->st.accepted + j->st.rejected + j->st.retracted) {
 		diag_err("accounting error in '%s': %llu lines != %llu accepted + "
-			 "%llu rejected", f->path,
+			 "%llu rejected + %llu retracted", f->path,
 			 (unsigned long long)j->st.lines,
 			 (unsigned long long)j->st.accepted,
-			 (unsigned long long)j->st.rejected);
+			 (unsigned long long)j->st.rejected,
+			 (unsigned long long)j->st.retracted);
 		e = -EPROTO;
 		goto out_fail;
 	}

@@ -555,11 +555,14 @@ int main(int argc, char **argv)
 	else
 		stats_print_text(stdout, &p.total, secs, load_ms);
 	fflush(stdout);
-	if (p.total.lines != p.total.accepted + p.total.rejected) {
-		diag_err("accounting error: %llu lines != %llu accepted + %llu rejected",
+	if (p.total.lines !=
+	    p.total.accepted + p.total.rejected + p.total.retracted) {
+		diag_err("accounting error: %llu lines != %llu accepted + %llu "
+			 "rejected + %llu retracted",
 			 (unsigned long long)p.total.lines,
 			 (unsigned long long)p.total.accepted,
-			 (unsigned long long)p.total.rejected);
+			 (unsigned long long)p.total.rejected,
+			 (unsigned long long)p.total.retracted);
 		rc = EXIT_INTERNAL;
 	} else if (p.worst == -EPROTO) {
 		rc = EXIT_INTERNAL;

@@ -52,9 +52,10 @@ size_t manifest_format(const struct manifest_entry *e, char *buf, size_t cap)
 			put(&o, "\trej.%s=%llu", rej_name(i),
 			    (unsigned long long)s->rej[i]);
 	put(&o, "\tbytes=%llu\tdamage=%s\tnul_runs=%llu\tnul_bytes=%llu"
-	    "\tid_repeats=%llu\n",
+	    "\tid_repeats=%llu\tretracted=%llu\n",
 	    (unsigned long long)s->bytes, e->damage,
 	    (unsigned long long)s->nul_runs, (unsigned long long)s->nul_bytes,
-	    (unsigned long long)s->id_repeats);
+	    (unsigned long long)s->id_repeats,
+	    (unsigned long long)s->retracted);
 	return o.over ? 0 : o.len;
 }

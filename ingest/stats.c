@@ -31,6 +31,9 @@ void stats_print_text(FILE *f, const struct ingest_stats *s, double secs,
 	fprintf(f, "lines      %llu\n", (unsigned long long)s->lines);
 	fprintf(f, "accepted   %llu\n", (unsigned long long)s->accepted);
 	fprintf(f, "rejected   %llu\n", (unsigned long long)s->rejected);
+	if (s->retracted)
+		fprintf(f, "retracted  %llu (logged, answer never delivered)\n",
+			(unsigned long long)s->retracted);
 	for (unsigned i = 1; i < REJ__COUNT; i++)
 		if (s->rej[i])
 			fprintf(f, "  %-18s %llu\n", rej_name(i),
@@ -61,7 +64,7 @@ void stats_print_json(FILE *f, const struct ingest_stats *s, double secs,
 		"\"lines\":%llu,\"accepted\":%llu,\"rejected\":%llu,"
 		"\"flagged\":%llu,\"bytes_in\":%llu,\"bytes\":%llu,"
 		"\"segments\":%llu,\"nul_runs\":%llu,\"nul_bytes\":%llu,"
-		"\"id_repeats\":%llu,",
+		"\"id_repeats\":%llu,\"retracted\":%llu,",
 		(unsigned long long)s->files, (unsigned long long)s->files_failed,
 		(unsigned long long)s->files_damaged,
 		(unsigned long long)s->lines, (unsigned long long)s->accepted,
@@ -69,7 +72,8 @@ void stats_print_json(FILE *f, const struct ingest_stats *s, double secs,
 		(unsigned long long)s->bytes_in, (unsigned long long)s->bytes,
 		(unsigned long long)s->segments,
 		(unsigned long long)s->nul_runs, (unsigned long long)s->nul_bytes,
-		(unsigned long long)s->id_repeats);
+		(unsigned long long)s->id_repeats,
+		(unsigned long long)s->retracted);
 	fputs("\"rejected_by\":{", f);
 	for (unsigned i = 1; i < REJ__COUNT; i++)
 		if (s->rej[i]) {

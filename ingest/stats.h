@@ -14,6 +14,10 @@
 struct ingest_stats {
 	uint64_t files, files_failed, files_damaged;
 	uint64_t lines, accepted, rejected, flagged;
+	/* well-formed lines serve retracted (upper-case type): its answer
+	 * never left, so they are not events; lines = accepted + rejected +
+	 * retracted */
+	uint64_t retracted;
 	uint64_t bytes_in, bytes;      /* raw read, decompressed */
 	uint64_t rej[REJ__COUNT];
 	uint64_t flag[SEG_R__COUNT];

@@ -44,7 +44,7 @@ static void test_format(void **state)
 		"source=adlog.2026112704.h.0001.5\tsegment=adlog.2026112704.h.0001.5.seg"
 		"\tevents=7\tchecksum=0000000000000abc\tflagged=2\tflag.datacenter=2"
 		"\tlines=10\taccepted=7\trejected=3\trej.bad_ts=2\trej.no_lf=1"
-		"\tbytes=0\tdamage=none\tnul_runs=0\tnul_bytes=0\tid_repeats=0\n");
+		"\tbytes=0\tdamage=none\tnul_runs=0\tnul_bytes=0\tid_repeats=0\tretracted=0\n");
 	assert_int_equal(manifest_format(&e, line, 20), 0);
 }
 
