@@ -363,14 +363,32 @@ void app_flush(struct serve_worker *w)
 
 	if (!w->lines_n)
 		return;
+	struct writer_at at;
+
 	if (writer_append(&w->app->writer, w->idx, w->lines, w->lines_len,
-			  w->lines_ts) == 0) {
+			  w->lines_ts, &at) == 0) {
 		stats_add(&st->events, w->lines_n);
 		stats_add(&st->bytes, w->lines_len);
+		for (size_t i = 0; i < w->lines_n; i++)
+			w->at[w->line_slot[i]] = (struct writer_at){
+				at.file, at.off + (int64_t)w->line_off[i] };
 	} else {
 		stats_add(&st->dropped, w->lines_n);
 	}
 	w->lines_len = w->lines_n = 0;
+}
+
+void app_retract(struct serve_worker *w, size_t slot)
+{
+	struct stats_thread *st = &w->app->stats.t[w->idx];
+
+	if (!w->at[slot].file)
+		return;
+	if (writer_retract(&w->app->writer, w->idx, w->at[slot]) == 0)
+		stats_add(&st->retracted, 1);
+	else
+		stats_add(&st->unretracted, 1);
+	w->at[slot].file = 0;
 }
 
 /* Queue the event's line for app_flush; the answer goes out whatever
@@ -399,6 +417,8 @@ static void event_log(struct ctx *c)
 	}
 	if (!w->lines_n)
 		w->lines_ts = c->ev.ts_ms;
+	w->line_slot[w->lines_n] = w->slot;
+	w->line_off[w->lines_n] = w->lines_len;
 	w->lines_len += n;
 	w->lines_n++;
 }
@@ -794,8 +814,8 @@ static enum route route_of(const char *uri)
 	return R_NONE;
 }
 
-size_t app_handle(struct serve_worker *w, const struct serve_request *r,
-		  char *out, int *status)
+size_t app_handle(struct serve_worker *w, size_t slot,
+		  const struct serve_request *r, char *out, int *status)
 {
 	static const enum stats_ep eps[] = { EP_AD, EP_I, EP_C, EP_STATUS,
 					     EP_OTHER, EP_R, EP_F };
@@ -806,6 +826,8 @@ size_t app_handle(struct serve_worker *w, const struct serve_request *r,
 	int e;
 
 	memset(&c.ev, 0, sizeof(c.ev));
+	w->slot = slot;
+	w->at[slot].file = 0;
 	c.w = w;
 	c.r = r;
 	c.st = &w->app->stats.t[w->idx];

@@ -58,6 +58,10 @@ struct serve_worker {
 	char *lines;                      /* lines not yet written (app_flush) */
 	size_t lines_len, lines_n;
 	int64_t lines_ts;                 /* time of the first of them */
+	size_t line_slot[APP_BATCH_MAX];  /* pending line i: its request's slot */
+	size_t line_off[APP_BATCH_MAX];   /* and its offset in lines */
+	size_t slot;                      /* slot of the request in hand */
+	struct writer_at at[APP_BATCH_MAX]; /* where each slot's line landed */
 };
 
 /* A request as nginx passes it; absent parameters are NULL. */
@@ -81,18 +85,25 @@ int app_reload(struct serve_app *app, bool force);
 int worker_init(struct serve_worker *w, struct serve_app *app, size_t idx);
 void worker_release(struct serve_worker *w);
 
-/* Handle one request: render its event line (if any) into the worker's
- * pending lines and the whole response (CGI headers and body) into out,
- * which has APP_OUT_MAX bytes.  Returns the length; *status gets the HTTP
- * status.  At most APP_BATCH_MAX requests may be handled before app_flush,
- * and no response may leave before the app_flush that follows it. */
-size_t app_handle(struct serve_worker *w, const struct serve_request *r,
-		  char *out, int *status);
+/* Handle one request as answer slot (< APP_BATCH_MAX): render its event
+ * line (if any) into the worker's pending lines and the whole response
+ * (CGI headers and body) into out, which has APP_OUT_MAX bytes.  Returns
+ * the length; *status gets the HTTP status.  At most APP_BATCH_MAX
+ * requests may be handled before app_flush, and no response may leave
+ * before the app_flush that follows it. */
+size_t app_handle(struct serve_worker *w, size_t slot,
+		  const struct serve_request *r, char *out, int *status);
 
 /* Write the pending lines of the handled requests with one write(2) of
  * whole lines (all or none of them land), and count them on /status as
  * written or dropped.  Handling a request flushes by itself first when its
  * line belongs to another hour than the pending ones. */
 void app_flush(struct serve_worker *w);
+
+/* The answer of slot never reached nginx (it had closed the connection:
+ * it gave up on the request and may pass it to another responder):
+ * retract the line app_flush wrote for it, if any, and count it on
+ * /status.  Call before the slot is handled again. */
+void app_retract(struct serve_worker *w, size_t slot);
 
 #endif

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -230,6 +231,7 @@ static bool take_request(struct loop_thread *t, struct conn *c, size_t k)
 		conn_drop(t, c);
 		return false;
 	}
+	t->w.at[k].file = 0;              /* no line yet */
 	if (too_old(rq, t->l->app->cfg->serve.request_max_age_ms)) {
 		stats_add(&t->w.app->stats.t[t->w.idx].late, 1);
 		memcpy(t->out + k * APP_OUT_MAX, late_answer, sizeof(late_answer) - 1);
@@ -239,20 +241,51 @@ static bool take_request(struct loop_thread *t, struct conn *c, size_t k)
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
 		*(const char **)((char *)&r + params[i].off) =
 			FCGX_GetParam(params[i].name, rq->envp);
-	t->len[k] = app_handle(&t->w, &r, t->out + k * APP_OUT_MAX, &status);
+	t->len[k] = app_handle(&t->w, k, &r, t->out + k * APP_OUT_MAX, &status);
 	return true;
 }
 
 /* Send answer k; a connection nginx did not ask to keep is closed by
- * libfcgi here. */
+ * libfcgi here.  Closing the streams (stderr first, so that stdout's close
+ * sends the answer and the end of the request in one write) tells whether
+ * the answer reached nginx: on a local socket a write fails at once once
+ * nginx has closed the connection, and then its event is retracted.
+ * nginx had given up on it (read timeout, client gone) and may have
+ * passed the request to the other responder, which logs it afresh. */
 static void answer(struct loop_thread *t, size_t k)
 {
 	struct conn *c = t->ready[k];
 
 	FCGX_PutStr(t->out + k * APP_OUT_MAX, (int)t->len[k], c->rq.out);
+	FCGX_FClose(c->rq.err);
+	if (FCGX_FClose(c->rq.out))
+		app_retract(&t->w, k);
 	FCGX_Finish_r(&c->rq);
 	if (c->rq.ipcFd < 0)
 		conn_drop(t, c);
+}
+
+/* A test's freeze (docs/serve.md): ADLOG_TEST_STALL=NODE:MS makes the
+ * responder of that node sleep MS once, between writing the lines of its
+ * first batch that has any and sending their answers. */
+static int64_t test_stall_of(unsigned node)
+{
+	const char *s = getenv("ADLOG_TEST_STALL");
+	unsigned n;
+	long long ms;
+
+	if (!s || sscanf(s, "%u:%lld", &n, &ms) != 2 || n != node || ms <= 0)
+		return 0;
+	return ms;
+}
+
+static void test_stall(struct serve_loop *l)
+{
+	int64_t ms = atomic_exchange(&l->test_stall_ms, 0);
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
+
+	if (ms)
+		nanosleep(&ts, NULL);
 }
 
 static void *thread_main(void *arg)
@@ -277,6 +310,10 @@ static void *thread_main(void *arg)
 				abandon(t, ptr);
 			else if (take_request(t, ptr, k))
 				t->ready[k++] = ptr;
+		}
+		if (t->w.lines_n && atomic_load(&t->l->test_stall_ms)) {
+			app_flush(&t->w);
+			test_stall(t->l);
 		}
 		app_flush(&t->w);          /* the lines first, then the answers */
 		for (size_t j = 0; j < k; j++)
@@ -310,6 +347,7 @@ int loop_start(struct serve_loop *l, struct serve_app *app, int listen_fd,
 	l->listen_fd = listen_fd;
 	l->n = 0;
 	atomic_store(&l->stopping, 0);
+	atomic_store(&l->test_stall_ms, test_stall_of(app->node));
 	l->wake_fd = eventfd(0, EFD_CLOEXEC);
 	l->t = calloc(nthreads, sizeof(*l->t));
 	if (l->wake_fd < 0 || !l->t ||

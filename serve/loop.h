@@ -26,6 +26,7 @@ struct serve_loop {
 	_Atomic int stopping;
 	size_t n;
 	struct loop_thread *t;
+	_Atomic int64_t test_stall_ms;  /* ADLOG_TEST_STALL (docs/serve.md) */
 };
 
 /* Start nthreads threads answering on listen_fd (made non-blocking).

@@ -46,6 +46,7 @@ void stats_sum(const struct stats *s, struct stats_view *v)
 	v->events = v->bytes = v->dropped = v->no_fill = v->in_flight = 0;
 	v->cors_refused = 0;
 	v->late = v->abandoned = v->clock_bad = 0;
+	v->retracted = v->unretracted = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct stats_thread *t = &s->t[i];
 
@@ -65,6 +66,10 @@ void stats_sum(const struct stats *s, struct stats_view *v)
 						     memory_order_relaxed);
 		v->clock_bad += atomic_load_explicit(&t->clock_bad,
 						     memory_order_relaxed);
+		v->retracted += atomic_load_explicit(&t->retracted,
+						     memory_order_relaxed);
+		v->unretracted += atomic_load_explicit(&t->unretracted,
+						       memory_order_relaxed);
 	}
 }
 
@@ -119,6 +124,8 @@ static void render_plain(const struct stats_view *v, struct out *o)
 	put(o, "write_errors %llu\n", (unsigned long long)v->write_errors);
 	put(o, "events_dropped %llu\n", (unsigned long long)v->dropped);
 	put(o, "events_dropped_clock %llu\n", (unsigned long long)v->clock_bad);
+	put(o, "events_retracted %llu\n", (unsigned long long)v->retracted);
+	put(o, "events_unretracted %llu\n", (unsigned long long)v->unretracted);
 	put(o, "open_log_files %llu\n", (unsigned long long)v->open_files);
 	put(o, "closed_log_files %llu\n", (unsigned long long)v->files_closed);
 	put(o, "inventory_version %s\n", v->inv_version);
@@ -176,6 +183,12 @@ static void render_prom(const struct stats_view *v, struct out *o)
 	     v->write_errors);
 	prom(o, "events_dropped_total", "counter",
 	     "Events answered but not written.", v->dropped);
+	prom(o, "events_retracted_total", "counter",
+	     "Event lines retracted: their answer never reached nginx.",
+	     v->retracted);
+	prom(o, "events_unretracted_total", "counter",
+	     "Event lines whose answer never reached nginx, left in a file closed meanwhile.",
+	     v->unretracted);
 	prom(o, "events_dropped_clock_total", "counter",
 	     "Events answered but not written: the clock read before 2020 or from 2100.",
 	     v->clock_bad);

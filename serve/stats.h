@@ -18,6 +18,9 @@ struct stats_thread {
 	_Atomic uint64_t events, bytes, dropped, no_fill;
 	_Atomic uint64_t cors_refused;     /* /ad Origin not the zone's publisher's */
 	_Atomic uint64_t late, abandoned;  /* refused as too old; given up on */
+	/* lines retracted (or not: their file was closed) as their answer
+	 * never reached nginx */
+	_Atomic uint64_t retracted, unretracted;
 	_Atomic uint64_t clock_bad;        /* events dropped: clock outside 2020..2099 */
 	_Atomic uint64_t busy;             /* 1 while handling a request */
 } __attribute__((aligned(64)));
@@ -31,7 +34,7 @@ struct stats {
 struct stats_view {
 	uint64_t req[EP__N][SC__N];
 	uint64_t events, bytes, dropped, no_fill, in_flight, cors_refused;
-	uint64_t late, abandoned, clock_bad;
+	uint64_t late, abandoned, clock_bad, retracted, unretracted;
 	uint64_t write_errors, files_closed, open_files;
 	uint64_t inv_reloads, inv_errors, inv_ads, inv_zones;
 	int64_t uptime_s, inv_age_s;

@@ -98,6 +98,7 @@ static struct writer_file *open_file(struct writer *w, int64_t hour)
 		return NULL;
 	pthread_mutex_init(&f->append, NULL);
 	f->hour = hour;
+	f->id = atomic_fetch_add(&w->files_opened, 1) + 1;
 	for (int tries = 0; tries < 1000; tries++, start++) {
 		struct stat st;
 
@@ -195,13 +196,26 @@ out_unlock:
 	pthread_mutex_unlock(&w->roll);
 }
 
+/* Where the write of len bytes that just ended on f began (f->append
+ * held: O_APPEND leaves the descriptor's offset at the end of it). */
+static void landed(struct writer_file *f, size_t len, struct writer_at *at)
+{
+	off_t end = lseek(f->fd, 0, SEEK_CUR);
+
+	at->file = end >= (off_t)len ? f->id : 0;
+	at->off = (int64_t)end - (int64_t)len;
+}
+
 int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
-		  int64_t ts_ms)
+		  int64_t ts_ms, struct writer_at *at)
 {
 	int64_t hour = ts_ms / HOUR_MS;
 	struct writer_file *f;
 	ssize_t n;
 	int err;
+
+	if (at)
+		at->file = 0;
 
 	for (int tries = 0;; tries++) {
 		f = hazard_take(&w->hz, slot, &w->cur);
@@ -219,6 +233,8 @@ int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
 	pthread_mutex_lock(&f->append);
 	n = write(f->fd, line, len);
 	if (n == (ssize_t)len) {
+		if (at)
+			landed(f, len, at);
 		pthread_mutex_unlock(&f->append);
 		hazard_drop(&w->hz, slot);
 		return 0;
@@ -234,6 +250,45 @@ int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
 	diag_ratelimited(&w->rl, "cannot write '%s': %s (events dropped)",
 			 f->open_path, strerror(err));
 	return -err;
+}
+
+/* Upper-case the type byte of the line at off (f->append held). */
+static int retract_in(struct writer_file *f, int64_t off)
+{
+	char head[EVENT_TYPE_OFF + 1], up;
+	int fd, rc = 0;
+
+	if (pread(f->fd, head, sizeof(head), off) != (ssize_t)sizeof(head))
+		return -EIO;
+	if (head[EVENT_TYPE_OFF] < 'a' || head[EVENT_TYPE_OFF] > 'z')
+		return -EINVAL;
+	up = (char)(head[EVENT_TYPE_OFF] - 'a' + 'A');
+	/* Linux appends whatever pwrite's offset on an O_APPEND descriptor */
+	fd = open(f->open_path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pwrite(fd, &up, 1, off + EVENT_TYPE_OFF) != 1)
+		rc = -EIO;
+	close(fd);
+	return rc;
+}
+
+int writer_retract(struct writer *w, size_t slot, struct writer_at at)
+{
+	_Atomic(void *) *src[2] = { &w->cur, &w->retired };
+	int rc = -ESTALE;
+
+	for (int i = 0; i < 2 && rc == -ESTALE && at.file; i++) {
+		struct writer_file *f = hazard_take(&w->hz, slot, src[i]);
+
+		if (f && f->id == at.file) {
+			pthread_mutex_lock(&f->append);
+			rc = retract_in(f, at.off);
+			pthread_mutex_unlock(&f->append);
+		}
+		hazard_drop(&w->hz, slot);
+	}
+	return rc;
 }
 
 static int close_current_locked(struct writer *w)

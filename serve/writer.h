@@ -27,6 +27,7 @@
 
 struct writer_file {
 	int fd;
+	uint64_t id;              /* this process's files counted from 1 */
 	pthread_mutex_t append;   /* a write and its cut-back, as one */
 	int64_t hour;             /* Unix hours (UTC) the file is for */
 	_Atomic bool broken;      /* I/O error: reopen on the next append */
@@ -43,7 +44,7 @@ struct writer {
 	pthread_mutex_t roll;     /* one thread opens/closes at a time */
 	struct hazard_set hz;
 	_Atomic int64_t retry_ms; /* mono ms before which no open is tried */
-	_Atomic uint64_t write_errors, files_closed;
+	_Atomic uint64_t write_errors, files_closed, files_opened;
 	struct ratelimit rl;
 };
 
@@ -60,12 +61,27 @@ int writer_init(struct writer *w, const char *dir, const char *host,
  * a crash.  Returns the number closed, or a negative errno. */
 int writer_recover(struct writer *w);
 
-/* Append one whole line (ending in LF) for an event at ts_ms, from slot.
- * Returns 0 when the line is in the file, or a negative errno when it was
- * dropped (no file could be opened, disk full, I/O error); never leaves a
- * part of the line in the file. */
+/* Where an append landed: the file (struct writer_file id) and the offset
+ * of its first byte. */
+struct writer_at {
+	uint64_t file;            /* 0: nowhere */
+	int64_t off;
+};
+
+/* Append whole lines (each ending in LF) for events at ts_ms (the lines
+ * of one hour), from slot.  Returns 0 when the lines are in the file, or a
+ * negative errno when they were dropped (no file could be opened, disk
+ * full, I/O error); never leaves a part of a line in the file.  When at is
+ * not NULL it gets where the lines landed (file 0 when dropped). */
 int writer_append(struct writer *w, size_t slot, const char *line, size_t len,
-		  int64_t ts_ms);
+		  int64_t ts_ms, struct writer_at *at);
+
+/* Retract the line that starts at.off of file at.file: its type byte
+ * (EVENT_TYPE_OFF) goes upper case, so readers skip it (docs/log-format.md).
+ * Only while the file is still open in this process (current, or retired
+ * and not yet closed).  Returns 0, -ESTALE when the file was closed
+ * already, or a negative errno. */
+int writer_retract(struct writer *w, size_t slot, struct writer_at at);
 
 /* Close the current file now (SIGUSR1, shutdown), and a retired one.
  * 0 or negative errno. */

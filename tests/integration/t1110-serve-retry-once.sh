@@ -38,9 +38,9 @@ burst() {
 logged_once() {
 	expect_eq "$1: 200 answers" "$2" "$(grep -c '^200$' "$T/$1" || true)"
 	expect_eq "$1: requests logged" "$2" \
-		"$(spool_lines | cut -f13 | grep "^$1-" | sort -u | wc -l)"
+		"$(spool_events | cut -f13 | grep "^$1-" | sort -u | wc -l)"
 	expect_eq "$1: requests logged twice" 0 \
-		"$(spool_lines | cut -f13 | grep "^$1-" | sort | uniq -d | wc -l)"
+		"$(spool_events | cut -f13 | grep "^$1-" | sort | uniq -d | wc -l)"
 }
 
 # abandoned
@@ -102,5 +102,5 @@ expect_eq "peer, started 4 s ago" "Status: 503 Service Unavailable" \
 	"$(python3 "$T/peer.py" "$(serve_socket 1)" 4000 peer-old)"
 expect_eq "peer, started now" "Status: 200 OK" \
 	"$(python3 "$T/peer.py" "$(serve_socket 1)" 0 peer-new)"
-expect_eq "peer events" "peer-new" "$(spool_lines | cut -f13 | grep '^peer-' | sort | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "peer events" "peer-new" "$(spool_events | cut -f13 | grep '^peer-' | sort | tr '\n' ' ' | sed 's/ $//')"
 echo "t1110 ok"

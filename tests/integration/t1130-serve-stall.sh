@@ -4,9 +4,11 @@
 # The other keeps answering: over the whole seconds of each stop after the
 # first, its events per second are at least half of what it wrote per
 # second just before the stop, and at least a fifth in every one of them
-# (the box is shared; the rate before the fix was 0).  Every 200 answer has exactly one event, no request has
-# two, and every event belongs to a request nginx answered (200) or whose
-# client hung up when wrk stopped (499).  Each request carries its own
+# (the box is shared; the rate before the fix was 0).  Every 200 answer has
+# exactly one event, no request has two (a stop between a batch's lines and
+# its answers leaves lines the responder retracts: t1140), and every event
+# belongs to a request nginx answered (200) or whose client hung up when
+# wrk stopped (499).  Each request carries its own
 # User-Agent, so events and access-log lines can be matched.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/nginx.sh"
@@ -66,9 +68,10 @@ check_stop "12 s stop" "$t_stop2" "$t_cont2"
 awk -F'"' '$2 ~ /^GET \/i\?/ { split($3, a, " "); print a[1], $6 }' "$NGX/access.log" >"$T/answers"
 awk '$1 == 200 { print $2 }' "$T/answers" | sort >"$T/ua.200"
 awk '$1 == 499 { print $2 }' "$T/answers" | sort >"$T/ua.499"
-spool_lines | cut -f13 | sort >"$T/ua.events"
+spool_events | cut -f13 | sort >"$T/ua.events"
 echo "answers: $(wc -l <"$T/ua.200") 200, $(wc -l <"$T/ua.499") 499," \
-     "other $(awk '$1 != 200 && $1 != 499' "$T/answers" | wc -l); events: $(wc -l <"$T/ua.events")"
+     "other $(awk '$1 != 200 && $1 != 499' "$T/answers" | wc -l); events: $(wc -l <"$T/ua.events")," \
+     "lines retracted: $(spool_retracted | wc -l)"
 expect_eq "answers other than 200 (and 499 at the end)" 0 \
 	"$(awk '$1 != 200 && $1 != 499' "$T/answers" | wc -l)"
 expect_eq "requests logged twice" 0 "$(uniq -d "$T/ua.events" | wc -l)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # t2005-ingest-golden: a hand-made spool file with one line per rule and per
 # reject reason, and a line serve retracted, gives exactly the golden
-# segment dump, quarantine and manifest (tests/golden/ingest-*).  Regenerate with GOLDEN_UPDATE=1 after a
-# deliberate change, and read the diff.
+# segment dump, quarantine and manifest (tests/golden/ingest-*).
+# Regenerate with GOLDEN_UPDATE=1 after a deliberate change, and read the
+# diff.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/ingest.sh"
 G=$ROOT/tests/golden

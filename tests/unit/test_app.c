@@ -72,7 +72,7 @@ static const char *run_from(const char *method, const char *uri,
 
 	static char out[APP_OUT_MAX];
 
-	*len = app_handle(&w, &r, out, status);
+	*len = app_handle(&w, 0, &r, out, status);
 	app_flush(&w);
 	out[*len < APP_OUT_MAX ? *len : APP_OUT_MAX - 1] = '\0';
 	return out;
@@ -300,7 +300,7 @@ static size_t handle(const char *uri, const char *query, char *out)
 				   .addr = "192.0.2.7", .ua = "UA" };
 	int status;
 
-	return app_handle(&w, &r, out, &status);
+	return app_handle(&w, 0, &r, out, &status);
 }
 
 /* Lines wait for app_flush, which writes them all; a line of a new hour

@@ -1,12 +1,14 @@
 /* test_writer.c - the event writer's file protocol: lines land in
  * adlog.HOUR.HOST.NODE.START.open, the hour's end and writer_close rename
  * to .log, a crash's leftover .open is closed at start, a full file system
- * (here: a file-size limit) drops events whole and writing resumes. */
+ * (here: a file-size limit) drops events whole and writing resumes, and a
+ * line is retracted in place while its file is open, never after. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -84,18 +86,18 @@ static void test_hourly_files_and_close(void **state)
 	writer_host("web 1.example", w.host, sizeof(w.host));
 	assert_string_equal(w.host, "web-1-example");
 	assert_int_equal(writer_init(&w, dir, "web1", 7, 2), 0);
-	assert_int_equal(writer_append(&w, 0, "a\n", 2, H0 + 5), 0);
-	assert_int_equal(writer_append(&w, 1, "b\n", 2, H0 + 6), 0);
+	assert_int_equal(writer_append(&w, 0, "a\n", 2, H0 + 5, NULL), 0);
+	assert_int_equal(writer_append(&w, 1, "b\n", 2, H0 + 6, NULL), 0);
 	assert_int_equal(count(".open", name, sizeof(name)), 1);
 	assert_non_null(strstr(name, "/adlog.2027011508.web1.0007.1800000000005.open"));
 	/* an event stamped a little earlier than the current hour stays */
-	assert_int_equal(writer_append(&w, 1, "c\n", 2, H0 - 1), 0);
+	assert_int_equal(writer_append(&w, 1, "c\n", 2, H0 - 1, NULL), 0);
 	assert_int_equal(file_size(name), 6);
 	/* first event of the next hour retires the old file; the control
 	 * thread is told and closes it */
 	clock_set_fake(H0 + 3600000);
 	w.on_retire = retired_cb;
-	assert_int_equal(writer_append(&w, 0, "d\n", 2, H0 + 3600000), 0);
+	assert_int_equal(writer_append(&w, 0, "d\n", 2, H0 + 3600000, NULL), 0);
 	assert_int_equal(retired_calls, 1);
 	assert_int_equal(count(".open", NULL, 0), 2);
 	writer_reap(&w);
@@ -109,7 +111,7 @@ static void test_hourly_files_and_close(void **state)
 	assert_int_equal(count(".log", NULL, 0), 2);
 	assert_false(writer_is_open(&w));
 	/* same frozen START again: a new name, never an overwrite */
-	assert_int_equal(writer_append(&w, 0, "e\n", 2, H0 + 3600000), 0);
+	assert_int_equal(writer_append(&w, 0, "e\n", 2, H0 + 3600000, NULL), 0);
 	assert_int_equal(writer_close(&w), 0);
 	assert_int_equal(count(".log", NULL, 0), 3);
 	writer_release(&w);
@@ -153,16 +155,16 @@ static void test_full_disk_drops_whole_lines(void **state)
 	lim.rlim_cur = 250;   /* room for 2.5 lines */
 	assert_int_equal(writer_init(&w, dir, "web1", 9, 1), 0);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	assert_int_equal(writer_append(&w, 0, line, 100, H0), 0);
-	assert_int_equal(writer_append(&w, 0, line, 100, H0), 0);
-	assert_true(writer_append(&w, 0, line, 100, H0) < 0);  /* short write */
-	assert_true(writer_append(&w, 0, line, 100, H0) < 0);
+	assert_int_equal(writer_append(&w, 0, line, 100, H0, NULL), 0);
+	assert_int_equal(writer_append(&w, 0, line, 100, H0, NULL), 0);
+	assert_true(writer_append(&w, 0, line, 100, H0, NULL) < 0);  /* short write */
+	assert_true(writer_append(&w, 0, line, 100, H0, NULL) < 0);
 	assert_int_equal(count(".open", name, sizeof(name)), 1);
 	assert_int_equal(file_size(name), 200);   /* no partial line */
 	assert_true(atomic_load(&w.write_errors) >= 2);
 	/* space returns: writing resumes by itself */
 	setrlimit(RLIMIT_FSIZE, &old);
-	assert_int_equal(writer_append(&w, 0, line, 100, H0), 0);
+	assert_int_equal(writer_append(&w, 0, line, 100, H0, NULL), 0);
 	assert_int_equal(file_size(name), 300);
 	writer_release(&w);
 }
@@ -176,6 +178,57 @@ struct racer {
 
 /* Each thread's events move through three hours; the first writer of an
  * hour closes the last one while the others keep appending. */
+static void read_file(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(out, 1, cap - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+static void test_retract_in_open_files_only(void **state)
+{
+	struct writer_at a, b, c;
+	struct writer w;
+	char name[512], text[64];
+
+	(void)state;
+	clock_set_fake(H0);
+	assert_int_equal(writer_init(&w, dir, "web1", 7, 1), 0);
+	assert_int_equal(writer_append(&w, 0, "1\ti\tx\n2\ts\ty\n", 12, H0, &a), 0);
+	assert_int_equal(writer_append(&w, 0, "1\tc\tz\n", 6, H0, &b), 0);
+	assert_true(a.file > 0 && a.file == b.file);
+	assert_int_equal(a.off, 0);
+	assert_int_equal(b.off, 12);
+	/* the second line of the first write, and the click */
+	assert_int_equal(writer_retract(&w, 0, (struct writer_at){ a.file, 6 }), 0);
+	assert_int_equal(writer_retract(&w, 0, b), 0);
+	assert_int_equal(count(".open", name, sizeof(name)), 1);
+	read_file(name, text, sizeof(text));
+	assert_string_equal(text, "1\ti\tx\n2\tS\ty\n1\tC\tz\n");
+	/* twice is refused: the byte is no longer a lower-case type */
+	assert_int_equal(writer_retract(&w, 0, b), -EINVAL);
+	/* the next hour retires the file: still open, still retractable */
+	clock_set_fake(H0 + 3600000);
+	assert_int_equal(writer_append(&w, 0, "1\ti\tq\n", 6, H0 + 3600000, &c), 0);
+	assert_true(c.file > a.file);
+	assert_int_equal(writer_retract(&w, 0, a), 0);
+	/* once closed, a file is the readers': nothing changes in it */
+	writer_reap(&w);
+	assert_int_equal(writer_retract(&w, 0, (struct writer_at){ a.file, 6 }), -ESTALE);
+	assert_int_equal(count(".log", name, sizeof(name)), 1);
+	read_file(name, text, sizeof(text));
+	assert_string_equal(text, "1\tI\tx\n2\tS\ty\n1\tC\tz\n");
+	assert_int_equal(writer_retract(&w, 0, c), 0);
+	assert_int_equal(writer_close(&w), 0);
+	assert_int_equal(writer_retract(&w, 0, c), -ESTALE);
+	writer_release(&w);
+	clock_set_fake(0);
+}
+
 static void *race(void *arg)
 {
 	struct racer *r = arg;
@@ -185,7 +238,7 @@ static void *race(void *arg)
 		int64_t ts = H0 + (int64_t)i * (3 * 3600000LL / RACE_LINES);
 		int n = snprintf(line, sizeof(line), "%zu %d\n", r->slot, i);
 
-		if (writer_append(r->w, r->slot, line, (size_t)n, ts))
+		if (writer_append(r->w, r->slot, line, (size_t)n, ts, NULL))
 			abort();
 	}
 	return NULL;
@@ -230,6 +283,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recover_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_drops_whole_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_cross_hours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retract_in_open_files_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -144,6 +144,10 @@ url() { echo "http://127.0.0.1:$NGINX_PORT/$1"; }
 
 spool_more_than() { [ "$(spool_lines | wc -l)" -gt "$1" ]; }
 spool_lines() { cat "$T"/spool/adlog.*.open "$T"/spool/adlog.*.log 2>/dev/null || true; }
+# the events of the spool: its lines but those serve retracted (their
+# type in upper case, docs/log-format.md), and the retracted ones
+spool_events() { spool_lines | awk -F'\t' '$2 ~ /^[a-z]$/'; }
+spool_retracted() { spool_lines | awk -F'\t' '$2 ~ /^[A-Z]$/'; }
 
 # load_ad N PARALLEL OUT [PATH]: N requests (default /ad?zone=1) with curl
 # --parallel; OUT gets the bodies and one status line per request.
