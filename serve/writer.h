@@ -29,6 +29,7 @@ struct writer_file {
 	int fd;
 	uint64_t id;              /* this process's files counted from 1 */
 	pthread_mutex_t append;   /* a write and its cut-back, as one */
+	int64_t size;             /* bytes in it (append held); -1 unknown */
 	int64_t hour;             /* Unix hours (UTC) the file is for */
 	_Atomic bool broken;      /* I/O error: reopen on the next append */
 	char open_path[WRITER_PATH_MAX], log_path[WRITER_PATH_MAX];

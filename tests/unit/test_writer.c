@@ -143,6 +143,7 @@ static void test_recover_leftovers(void **state)
 static void test_full_disk_drops_whole_lines(void **state)
 {
 	struct writer w;
+	struct writer_at at;
 	struct rlimit old, lim;
 	char name[512], line[100];
 
@@ -162,10 +163,14 @@ static void test_full_disk_drops_whole_lines(void **state)
 	assert_int_equal(count(".open", name, sizeof(name)), 1);
 	assert_int_equal(file_size(name), 200);   /* no partial line */
 	assert_true(atomic_load(&w.write_errors) >= 2);
-	/* space returns: writing resumes by itself */
+	/* space returns: writing resumes by itself, and the offset of what
+	 * lands is still the file's size (a line cut back is not counted) */
 	setrlimit(RLIMIT_FSIZE, &old);
-	assert_int_equal(writer_append(&w, 0, line, 100, H0, NULL), 0);
+	assert_int_equal(writer_append(&w, 0, line, 100, H0, &at), 0);
 	assert_int_equal(file_size(name), 300);
+	assert_int_equal(at.off, 200);
+	assert_int_equal(writer_append(&w, 0, line, 100, H0, &at), 0);
+	assert_int_equal(at.off, 300);
 	writer_release(&w);
 }
 
