@@ -2,7 +2,8 @@
  * (clicks, in merged order so a copy or a double click counts once; then
  * the impressions of the keys that clicked, so memory follows the clicking
  * keys, not every address of two days), test every clicking address and
- * kept uid, and keep the marked ones in a small table every event of the
+ * kept uid, split a marked address that several visitors share into its
+ * visitors, and keep the marked keys in a small table every event of the
  * day's hours is looked up in. */
 #include "daymarks.h"
 
@@ -20,16 +21,25 @@
 #include "rules.h"
 
 #define TAG_UID 0x6461797569640001ull    /* a kept uid's key */
+#define TAG_PAIR 0x6461797061697202ull   /* an (address, kept uid) pair */
+#define TAG_ANON 0x646179616e6f6e03ull   /* an address's uid-less events */
 #define KIND_ADDR 1u
 #define KIND_UID 2u
+#define KIND_PAIR 3u                     /* a visitor of an address */
+#define KIND_ANON 4u                     /* its events without a kept uid */
 
 struct dm_key {
 	uint64_t key;               /* 0 = empty slot */
 	uint64_t last_imp;          /* impression of its last click */
+	uint64_t owner;             /* a part: its address's key; an
+	                             * address: the first kept uid seen */
 	uint32_t clicks;            /* on another impression than the last */
 	uint32_t imps;
-	uint32_t kind;              /* KIND_ADDR, KIND_UID */
+	uint32_t kind;              /* KIND_ADDR, _UID, _PAIR, _ANON */
 	uint32_t bits;              /* marked: IVT_DAY_ADDR */
+	uint32_t shared;            /* an address: 2 kept uids seen or more */
+	uint32_t part_clicks;       /* an address: of its marked parts */
+	uint32_t part_imps;
 };
 
 struct marks_header {
@@ -120,6 +130,17 @@ static uint64_t addr_key(const struct seg_record *rec)
 	return k ? k : 1;
 }
 
+/* The part of its address rec belongs to: the (address, kept uid) pair,
+ * or the address's events without a kept uid (cookieless, or a uid this
+ * response issued: a farm taking a fresh cookie per click is one group). */
+static uint64_t part_key(uint64_t akey, uint64_t ukey)
+{
+	uint64_t v[2] = { akey, ukey }, k;
+
+	k = XXH3_64bits_withSeed(v, sizeof(v), ukey ? TAG_PAIR : TAG_ANON);
+	return k ? k : 1;
+}
+
 static uint32_t first_hour(uint32_t day)
 {
 	return hour_add(day * 100, -DAYMARKS_BEFORE_HOURS);
@@ -143,7 +164,7 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 		return -1;
 	}
 	XXH3_128bits_reset(st);
-	snprintf(prm, sizeof(prm), "day %08u ratio %.17g alpha %.17g min %u",
+	snprintf(prm, sizeof(prm), "day %08u split ratio %.17g alpha %.17g min %u",
 		 day, p->ratio, p->alpha, p->min_clicks);
 	XXH3_128bits_update(st, prm, strlen(prm));
 	for (uint32_t i = 0; i < window_hours && !rc; i++, h = hour_add(h, 1)) {
@@ -170,18 +191,45 @@ static bool counted(const struct seg_record *x)
 	return x->type != EVENT_SERVED && !(x->reasons & SEG_R_INGEST_MASK);
 }
 
-static int count_click(struct daymarks *m, uint64_t key, uint32_t kind,
-		       const struct seg_record *x)
+static struct dm_key *count_click(struct daymarks *m, uint64_t key,
+				   uint32_t kind, const struct seg_record *x)
 {
 	struct dm_key *k;
 
-	if (!key)
-		return 0;
-	if (!(k = key_add(m, key)))
-		return -ENOMEM;
+	if (!key || !(k = key_add(m, key)))
+		return NULL;
 	k->kind = kind;
 	k->clicks += !x->imp || x->imp != k->last_imp;
 	k->last_imp = x->imp;
+	return k;
+}
+
+/* An address sees kept uid ukey: remember the first, note a second. */
+static void addr_sees(struct dm_key *a, uint64_t ukey)
+{
+	if (!ukey || a->shared)
+		return;
+	if (!a->owner)
+		a->owner = ukey;
+	else if (a->owner != ukey)
+		a->shared = 1;
+}
+
+/* The click x counted for its address, its kept uid and its part. */
+static int count_keys(struct daymarks *m, const struct seg_record *x)
+{
+	uint64_t ak = addr_key(x), uk = uid_key(x);
+	struct dm_key *a, *p;
+
+	if (!(a = count_click(m, ak, KIND_ADDR, x)))
+		return -ENOMEM;
+	addr_sees(a, uk);
+	if (uk && !count_click(m, uk, KIND_UID, x))
+		return -ENOMEM;
+	if (!(p = count_click(m, part_key(ak, uk), uk ? KIND_PAIR :
+			      KIND_ANON, x)))
+		return -ENOMEM;
+	p->owner = ak;
 	return 0;
 }
 
@@ -201,9 +249,7 @@ static int count_clicks(struct daymarks *m, struct hour_set *h)
 		m->events++;
 		if (x->type != EVENT_CLICK)
 			continue;
-		rc = count_click(m, addr_key(x), KIND_ADDR, x);
-		if (!rc)
-			rc = count_click(m, uid_key(x), KIND_UID, x);
+		rc = count_keys(m, x);
 	}
 	if (mg.nomem)
 		rc = -ENOMEM;
@@ -223,13 +269,20 @@ static void count_imps(struct daymarks *m, struct hour_set *h)
 
 			for (uint32_t i = 0; i < n; i++, x++) {
 				struct dm_key *k;
+				uint64_t ak, uk;
 
 				if (x->type != EVENT_IMPRESSION || !counted(x))
 					continue;
 				m->imps++;
-				if ((k = key_find(m, addr_key(x))))
+				ak = addr_key(x);
+				uk = uid_key(x);
+				if ((k = key_find(m, uk)))
 					k->imps++;
-				if ((k = key_find(m, uid_key(x))))
+				if (!(k = key_find(m, ak)))
+					continue;
+				k->imps++;
+				addr_sees(k, uk);
+				if ((k = key_find(m, part_key(ak, uk))))
 					k->imps++;
 			}
 		}
@@ -275,50 +328,128 @@ static int count_window(struct daymarks *m, const char *data_dir,
 	return 0;
 }
 
-/* Test every clicking key; keep only the marked ones in m. */
-static int judge(struct daymarks *m, const struct daymarks_params *p)
+/* Is k clicks in n impressions improbable at rate q, bound b? */
+static bool improbable(uint32_t k, uint32_t n, double q, double b,
+		       uint32_t min_clicks)
+{
+	if (k < min_clicks || q >= 1)
+		return false;
+	return excess_binom_sf(k, n > k ? n : k, q) < b;
+}
+
+/* The tests the judgement may make: every address and kept uid with
+ * enough clicks, every part with enough, and the remainder of every
+ * shared address (counted whether or not its address is marked, so the
+ * bound does not depend on the marks it decides). */
+static void count_tests(struct daymarks *m, const struct daymarks_params *p,
+			uint64_t *tests)
+{
+	*tests = 0;
+	for (size_t i = 0; i < m->cap; i++) {
+		const struct dm_key *k = &m->v[i];
+
+		if (!k->key)
+			continue;
+		m->keys += k->kind == KIND_ADDR || k->kind == KIND_UID;
+		m->clicks += k->kind == KIND_ADDR ? k->clicks : 0;
+		if (k->clicks < p->min_clicks)
+			continue;
+		m->tested += k->kind == KIND_ADDR || k->kind == KIND_UID;
+		*tests += 1 + (k->kind == KIND_ADDR && k->shared);
+	}
+}
+
+/* Mark the improbable addresses and uids; then the improbable parts of
+ * the marked shared addresses, whose counts leave their address. */
+static void mark_keys(struct daymarks *m, const struct daymarks_params *p,
+		      double q, double b)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		struct dm_key *k = &m->v[i];
+
+		if (k->key && (k->kind == KIND_ADDR || k->kind == KIND_UID) &&
+		    improbable(k->clicks, k->imps, q, b, p->min_clicks))
+			k->bits = IVT_DAY_ADDR;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		struct dm_key *k = &m->v[i], *a;
+
+		if (!k->key || (k->kind != KIND_PAIR && k->kind != KIND_ANON))
+			continue;
+		a = key_find(m, k->owner);
+		if (!a || !a->bits || !a->shared ||
+		    !improbable(k->clicks, k->imps, q, b, p->min_clicks))
+			continue;
+		k->bits = IVT_DAY_ADDR;
+		a->part_clicks += k->clicks;
+		a->part_imps += k->imps;
+	}
+}
+
+/* A marked shared address stays marked whole only when what its marked
+ * parts leave (people's and uid-churning clicks alike) is improbable
+ * too; else only its marked parts are.  A shared address none of whose
+ * parts is improbable alone stays whole: its excess is spread over its
+ * visitors and nothing tells the farm's from the people's. */
+static void split_shared(struct daymarks *m, const struct daymarks_params *p,
+			 double q, double b)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		struct dm_key *a = &m->v[i];
+		uint32_t k, n;
+
+		if (!a->key || a->kind != KIND_ADDR || !a->bits || !a->shared ||
+		    !a->part_clicks)
+			continue;
+		k = a->clicks > a->part_clicks ? a->clicks - a->part_clicks : 0;
+		n = a->imps > a->part_imps ? a->imps - a->part_imps : 0;
+		if (!improbable(k, n, q, b, p->min_clicks)) {
+			a->bits = 0;
+			m->addrs_split++;
+		}
+	}
+}
+
+/* Keep only the marked keys of m. */
+static int keep_marked(struct daymarks *m)
 {
 	struct daymarks out = *m;
-	double q;
 
 	out.v = NULL;
 	out.n = out.cap = 0;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->v[i].key) {
-			m->clicks += m->v[i].kind == KIND_ADDR ? m->v[i].clicks : 0;
-			m->keys++;
-			m->tested += m->v[i].clicks >= p->min_clicks;
-		}
-	out.clicks = m->clicks;
-	out.keys = m->keys;
-	out.tested = m->tested;
-	/* the window's CTR of distinct clicks, add-one-half */
-	q = p->ratio * ((double)m->clicks + 0.5) / ((double)m->imps + 1);
-	for (size_t i = 0; i < m->cap && q < 1; i++) {
+	for (size_t i = 0; i < m->cap; i++) {
 		const struct dm_key *k = &m->v[i];
 		struct dm_key *o;
-		uint32_t n;
 
-		if (!k->key || k->clicks < p->min_clicks)
-			continue;
-		n = k->imps > k->clicks ? k->imps : k->clicks;
-		if (excess_binom_sf(k->clicks, n, q) >=
-		    p->alpha / (double)m->tested)
+		if (!k->key || !k->bits)
 			continue;
 		if (!(o = key_add(&out, k->key))) {
 			free(out.v);
 			return -ENOMEM;
 		}
 		*o = *k;
-		o->bits = IVT_DAY_ADDR;
-		if (k->kind == KIND_ADDR)
-			out.addrs_marked++;
-		else
-			out.uids_marked++;
+		out.addrs_marked += k->kind == KIND_ADDR;
+		out.uids_marked += k->kind == KIND_UID;
+		out.parts_marked += k->kind == KIND_PAIR || k->kind == KIND_ANON;
 	}
 	free(m->v);
 	*m = out;
 	return 0;
+}
+
+/* Test every clicking key; keep only the marked ones in m. */
+static int judge(struct daymarks *m, const struct daymarks_params *p)
+{
+	uint64_t tests;
+	double q, b;
+
+	count_tests(m, p, &tests);
+	/* the window's CTR of distinct clicks, add-one-half */
+	q = p->ratio * ((double)m->clicks + 0.5) / ((double)m->imps + 1);
+	b = p->alpha / (double)(tests ? tests : 1);
+	mark_keys(m, p, q, b);
+	split_shared(m, p, q, b);
+	return keep_marked(m);
 }
 
 int daymarks_compute(struct daymarks *m, const char *data_dir, uint32_t day,
@@ -423,7 +554,8 @@ int daymarks_load(struct daymarks *m, const char *data_dir, uint32_t day,
 		struct dm_key *k;
 
 		memcpy(&r, buf + sizeof(hd) + i * sizeof(r), sizeof(r));
-		if (!r.key || (r.bits & ~IVT_DAY_MASK))
+		if (!r.key || (r.bits & ~IVT_DAY_MASK) || r.kind < KIND_ADDR ||
+		    r.kind > KIND_ANON)
 			goto out_bad;
 		if (!(k = key_add(m, r.key))) {
 			snprintf(err, errlen, "out of memory");
@@ -447,13 +579,18 @@ out_bad:
 uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec)
 {
 	const struct dm_key *k;
+	uint64_t ak, uk;
 	uint32_t bits = 0;
 
 	if (!m || !m->n || !counted(rec))
 		return 0;
-	if ((k = key_find(m, addr_key(rec))))
+	ak = addr_key(rec);
+	uk = uid_key(rec);
+	if ((k = key_find(m, ak)))
 		bits |= k->bits;
-	if ((k = key_find(m, uid_key(rec))))
+	if ((k = key_find(m, uk)))
+		bits |= k->bits;
+	if ((k = key_find(m, part_key(ak, uk))))
 		bits |= k->bits;
 	return bits;
 }

@@ -1,11 +1,14 @@
 /* daymarks.h - the judgement over a rolling day (docs/rules.md, "Judgement
  * over the day"): low-and-slow fraud that no hour shows.  adlog-analyze
  * --day D counts, over day D and the 24 hours before, every address
- * (rules_addr_key) and every kept uid: its clicks on distinct impressions
- * and its impressions; a key whose clicks are improbable for its
- * impressions at the window's CTR is marked, and every event of D's hours
- * from a marked address or uid (not flagged by ingest) then carries
- * day_addr.  The marks are a function of the window's segments and the
+ * (rules_addr_key), every kept uid and every part of an address (an
+ * (address, kept uid) pair; the address's events without a kept uid): its
+ * clicks on distinct impressions and its impressions; a key whose clicks
+ * are improbable for its impressions at the window's CTR is marked.  An
+ * address several kept uids share is marked whole only when what its
+ * improbable parts leave is improbable too; else only those parts are.
+ * Every event of D's hours from a marked address, uid or part (not
+ * flagged by ingest) then carries day_addr.  The marks are a function of the window's segments and the
  * thresholds, named by a digest over both, and kept in one file per day
  * (DATA/day/YYYYMMDD.marks, replaced atomically) so an hour analysed later
  * applies them too.
@@ -44,6 +47,8 @@ struct daymarks {
 	uint64_t events, clicks, imps;     /* counted in the window */
 	uint64_t keys, tested;             /* clicking keys, tested */
 	uint64_t addrs_marked, uids_marked;
+	uint64_t parts_marked;             /* pairs and uid-less groups */
+	uint64_t addrs_split;              /* shared: only parts marked */
 };
 
 /* The digest of day's marks: of the window's segment sets and of p.  "" in

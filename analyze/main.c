@@ -566,13 +566,16 @@ static int do_day(struct run *r)
 		printf("{\"day\":\"%08u\",\"action\":\"marks\",\"marks\":\"%s\","
 		       "\"reused\":%s,\"events\":%llu,\"keys\":%llu,"
 		       "\"tested\":%llu,\"addrs_marked\":%llu,"
-		       "\"uids_marked\":%llu,\"ms\":%lld,\"peak_rss_kb\":%ld}\n",
+		       "\"uids_marked\":%llu,\"parts_marked\":%llu,"
+		       "\"addrs_split\":%llu,\"ms\":%lld,\"peak_rss_kb\":%ld}\n",
 		       r->o.day, r->dm.digest, reused ? "true" : "false",
 		       (unsigned long long)r->dm.events,
 		       (unsigned long long)r->dm.keys,
 		       (unsigned long long)r->dm.tested,
 		       (unsigned long long)r->dm.addrs_marked,
 		       (unsigned long long)r->dm.uids_marked,
+		       (unsigned long long)r->dm.parts_marked,
+		       (unsigned long long)r->dm.addrs_split,
 		       (long long)marks_ms, peak_rss_kb());
 	else
 		fprintf(stderr, "analyze: day %08u: marks %s%s: %zu keys marked "

@@ -5,7 +5,10 @@
  * addresses and its kept uids, every event of the day, but not an event
  * ingest flagged; a keen reader (5 clicks in 24 impressions) and the
  * people are not; an actor clicking 3 of 3 before midnight and 3 of 3
- * after is marked through the rolling window; the marks file reads back
+ * after is marked through the rolling window; on an address shared by
+ * people and a farm (a few kept uids reused, or a fresh cookie per click)
+ * the farm's events are marked and the people's are not; the marks file
+ * reads back
  * with the same verdicts, a damaged one is refused; a late segment of the
  * window or another threshold makes another digest. */
 #include <stdarg.h>
@@ -31,6 +34,11 @@
 #define SELF_B 1001
 #define KEEN 1002
 #define STRADDLE 1003
+#define SHARED_UIDS 1010         /* people and a farm of 3 kept uids */
+#define SHARED_CHURN 1011        /* people and a farm of fresh cookies */
+#define SHARED_PEOPLE 10         /* people's uids: 5000 + 16 * (a - 1010) + i */
+#define FARM_UID 6000            /* FARM_UID + 0..2 */
+#define CHURN_UID 7000           /* and up, one per event, issued */
 
 static char dir[64];
 static uint32_t next_seq;
@@ -69,8 +77,9 @@ static void write_seg(uint32_t hour, const char *name,
 	close(fd);
 }
 
-/* An event of address a (its own kept uid) at ts; a click names imp. */
-static struct seg_record rec(char type, int64_t ts, uint32_t a, uint64_t imp)
+/* An event of address a with kept uid u at ts; a click names imp. */
+static struct seg_record rec_uid(char type, int64_t ts, uint32_t a,
+				 uint32_t u, uint64_t imp)
 {
 	struct seg_record r;
 
@@ -86,11 +95,17 @@ static struct seg_record rec(char type, int64_t ts, uint32_t a, uint64_t imp)
 	r.ip[14] = (uint8_t)a;
 	r.ip[15] = 7;
 	r.has_uid = 1;
-	memcpy(r.uid, &a, sizeof(a));
+	memcpy(r.uid, &u, sizeof(u));
 	r.ua = r.ref = SEG_NO_STRING;
 	r.ad = r.zone = r.pub = r.camp = 1 + a % 5;
 	r.flags = type == 'c' ? EVENT_F_TOKEN_VALID : 0;
 	return r;
+}
+
+/* An event of address a with its own kept uid. */
+static struct seg_record rec(char type, int64_t ts, uint32_t a, uint64_t imp)
+{
+	return rec_uid(type, ts, a, a, imp);
 }
 
 static struct seg_record *push(int i, struct seg_record r)
@@ -115,6 +130,49 @@ static void visit(int i, int min, uint32_t a, bool clicked)
 
 	if (clicked)
 		push(i, rec('c', ts + 20000, a, id));
+}
+
+/* The same with uid u on address a; new: a uid this response issued. */
+static void visit_uid(int i, int min, uint32_t a, uint32_t u, bool clicked,
+		      bool new)
+{
+	int64_t ts = D0_MS + (i - 24) * HOUR_MS + min * 60000LL;
+	struct seg_record r = rec_uid('i', ts, a, u, 0);
+	uint64_t id;
+
+	r.flags |= new ? EVENT_F_UID_NEW : 0;
+	id = push(i, r)->id;
+	if (!clicked)
+		return;
+	r = rec_uid('c', ts + 20000, a, new ? u + 1 : u, id);
+	r.flags |= new ? EVENT_F_UID_NEW : 0;
+	push(i, r);
+}
+
+/* Address a shared by SHARED_PEOPLE people (an impression every 8 hours
+ * each, one click on the day: a 17% CTR, keen but people) and a farm
+ * clicking 2 of 2 impressions an hour over the day: 3 kept uids in turn,
+ * or a fresh cookie on every event. */
+static void shared_hour(int i, uint32_t a, bool churn)
+{
+	static uint32_t fresh = CHURN_UID;
+
+	for (uint32_t p = 0; p < SHARED_PEOPLE; p++)
+		if ((i + (int)p) % 8 == 0)
+			visit_uid(i, (int)p, a, 5000 + 16 * (a - SHARED_UIDS) + p,
+				  i >= 24 && i < 32, false);
+	if (i < 24)
+		return;
+	for (int k = 0; k < 2; k++) {
+		if (churn) {
+			visit_uid(i, 20 + k * 20, a, fresh, true, true);
+			fresh += 2;
+		} else {
+			visit_uid(i, 20 + k * 20, a,
+				  FARM_UID + (uint32_t)(i * 2 + k) % 3, true,
+				  false);
+		}
+	}
 }
 
 static int cmp_ts(const void *x, const void *y)
@@ -143,6 +201,8 @@ static int setup(void **state)
 		/* 3 of 3 before midnight, 3 of 3 after */
 		if (i >= 21 && i < 27)
 			visit(i, 58, STRADDLE, true);
+		shared_hour(i, SHARED_UIDS, false);
+		shared_hour(i, SHARED_CHURN, true);
 	}
 	for (int i = 0; i < 48; i++) {
 		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
@@ -186,6 +246,49 @@ static void expect_marked(const struct daymarks *m, uint32_t a, int from,
 	assert_true(seen > 0);
 }
 
+/* The day bits of the events of address a in window hours [24, 48) from
+ * the uids in [lo, hi). */
+static void expect_visitors(const struct daymarks *m, uint32_t a,
+			    uint32_t lo, uint32_t hi, bool marked)
+{
+	size_t seen = 0;
+
+	for (int i = 24; i < 48; i++)
+		for (size_t k = 0; k < hours[i].n; k++) {
+			const struct seg_record *r = &hours[i].v[k];
+			uint32_t u;
+
+			memcpy(&u, r->uid, sizeof(u));
+			if (r->ip[13] != (uint8_t)(a >> 8) ||
+			    r->ip[14] != (uint8_t)a || u < lo || u >= hi)
+				continue;
+			seen++;
+			assert_int_equal(daymarks_event(m, r),
+					 marked ? IVT_DAY_ADDR : 0);
+		}
+	assert_true(seen > 0);
+}
+
+static void test_shared_address(void **state)
+{
+	struct daymarks m;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
+					  sizeof(err)), 0);
+	/* both shared addresses split: the farm of 3 kept uids by its 3
+	 * (address, uid) pairs, the cookie churner by the address's
+	 * uid-less group; the people of either keep their day */
+	assert_int_equal(m.addrs_split, 2);
+	assert_int_equal(m.parts_marked, 4);
+	expect_visitors(&m, SHARED_UIDS, FARM_UID, FARM_UID + 3, true);
+	expect_visitors(&m, SHARED_UIDS, 5000, FARM_UID, false);
+	expect_visitors(&m, SHARED_CHURN, CHURN_UID, UINT32_MAX, true);
+	expect_visitors(&m, SHARED_CHURN, 5000, FARM_UID, false);
+	daymarks_release(&m);
+}
+
 static void test_self_clicker(void **state)
 {
 	struct daymarks m;
@@ -196,9 +299,10 @@ static void test_self_clicker(void **state)
 					  sizeof(err)), 0);
 	assert_int_equal(m.day, DAY);
 	/* the self-clicker's two addresses and two uids, the straddler's
-	 * address and uid */
+	 * address and uid (one visitor each: marked whole), the shared
+	 * addresses' farm uids */
 	assert_int_equal(m.addrs_marked, 3);
-	assert_int_equal(m.uids_marked, 3);
+	assert_int_equal(m.uids_marked, 3 + 3);
 	expect_marked(&m, SELF_A, 24, 48, true);
 	expect_marked(&m, SELF_B, 24, 48, true);
 	expect_marked(&m, STRADDLE, 24, 27, true);
@@ -268,6 +372,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_clicker),
+		cmocka_unit_test(test_shared_address),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_digest),
 	};
