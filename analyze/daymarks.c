@@ -164,8 +164,11 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 		return -1;
 	}
 	XXH3_128bits_reset(st);
-	snprintf(prm, sizeof(prm), "day %08u split ratio %.17g alpha %.17g min %u",
-		 day, p->ratio, p->alpha, p->min_clicks);
+	/* "split": the method, so marks of the whole-address judgement
+	 * are not read as this one's */
+	snprintf(prm, sizeof(prm),
+		 "day %08u split ratio %.17g alpha %.17g min %u", day,
+		 p->ratio, p->alpha, p->min_clicks);
 	XXH3_128bits_update(st, prm, strlen(prm));
 	for (uint32_t i = 0; i < window_hours && !rc; i++, h = hour_add(h, 1)) {
 		struct hour_set s;
@@ -430,7 +433,8 @@ static int keep_marked(struct daymarks *m)
 		*o = *k;
 		out.addrs_marked += k->kind == KIND_ADDR;
 		out.uids_marked += k->kind == KIND_UID;
-		out.parts_marked += k->kind == KIND_PAIR || k->kind == KIND_ANON;
+		out.parts_marked += k->kind == KIND_PAIR ||
+				    k->kind == KIND_ANON;
 	}
 	free(m->v);
 	*m = out;

@@ -8,10 +8,10 @@
  * address several kept uids share is marked whole only when what its
  * improbable parts leave is improbable too; else only those parts are.
  * Every event of D's hours from a marked address, uid or part (not
- * flagged by ingest) then carries day_addr.  The marks are a function of the window's segments and the
- * thresholds, named by a digest over both, and kept in one file per day
- * (DATA/day/YYYYMMDD.marks, replaced atomically) so an hour analysed later
- * applies them too.
+ * flagged by ingest) then carries day_addr.  The marks are a function
+ * of the window's segments and the thresholds, named by a digest over
+ * both, and kept in one file per day (DATA/day/YYYYMMDD.marks, replaced
+ * atomically) so an hour analysed later applies them too.
  *
  * Ownership: the caller owns struct daymarks; daymarks_release() frees its
  * table. */

@@ -567,7 +567,8 @@ static int do_day(struct run *r)
 		       "\"reused\":%s,\"events\":%llu,\"keys\":%llu,"
 		       "\"tested\":%llu,\"addrs_marked\":%llu,"
 		       "\"uids_marked\":%llu,\"parts_marked\":%llu,"
-		       "\"addrs_split\":%llu,\"ms\":%lld,\"peak_rss_kb\":%ld}\n",
+		       "\"addrs_split\":%llu,\"ms\":%lld,"
+		       "\"peak_rss_kb\":%ld}\n",
 		       r->o.day, r->dm.digest, reused ? "true" : "false",
 		       (unsigned long long)r->dm.events,
 		       (unsigned long long)r->dm.keys,

@@ -159,7 +159,8 @@ static void shared_hour(int i, uint32_t a, bool churn)
 
 	for (uint32_t p = 0; p < SHARED_PEOPLE; p++)
 		if ((i + (int)p) % 8 == 0)
-			visit_uid(i, (int)p, a, 5000 + 16 * (a - SHARED_UIDS) + p,
+			visit_uid(i, (int)p, a,
+				  5000 + 16 * (a - SHARED_UIDS) + p,
 				  i >= 24 && i < 32, false);
 	if (i < 24)
 		return;
