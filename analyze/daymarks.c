@@ -37,9 +37,16 @@ struct dm_key {
 	uint32_t imps;
 	uint32_t kind;              /* KIND_ADDR, _UID, _PAIR, _ANON */
 	uint32_t bits;              /* marked: IVT_DAY_ADDR */
-	uint32_t shared;            /* an address: 2 kept uids seen or more */
-	uint32_t part_clicks;       /* an address: of its marked parts */
-	uint32_t part_imps;
+	uint32_t shared;            /* an address: 2 kept uids seen or more;
+	                             * a pair: its uid was issued here in
+	                             * the window (a new uid) */
+	/* an address, when marked and shared: its new-uid group (its
+	 * uid-less events and its new uids' pairs), what is marked of the
+	 * group alone, and its old uids' marked pairs */
+	uint32_t g_clicks, g_imps;
+	uint32_t gm_clicks, gm_imps;
+	uint32_t om_clicks, om_imps;
+	uint32_t g_whole;           /* the new-uid group is marked whole */
 };
 
 struct marks_header {
@@ -113,14 +120,18 @@ static struct dm_key *key_add(struct daymarks *m, uint64_t key)
 	return &m->v[j];
 }
 
+static uint64_t uid_hash(const struct seg_record *rec)
+{
+	uint64_t k = XXH3_64bits_withSeed(rec->uid, 16, TAG_UID);
+
+	return k ? k : 1;
+}
+
 static uint64_t uid_key(const struct seg_record *rec)
 {
-	uint64_t k;
-
 	if (!rec->has_uid || (rec->flags & EVENT_F_UID_NEW))
 		return 0;
-	k = XXH3_64bits_withSeed(rec->uid, 16, TAG_UID);
-	return k ? k : 1;
+	return uid_hash(rec);
 }
 
 static uint64_t addr_key(const struct seg_record *rec)
@@ -260,9 +271,10 @@ static int count_clicks(struct daymarks *m, struct hour_set *h)
 	return rc;
 }
 
-/* Pass 2, one hour: the impressions of the keys that clicked.  Copies of
- * an impression (rare) count twice here, which only makes a key's CTR
- * lower: lenient. */
+/* Pass 2, one hour: the impressions of the keys that clicked, and which
+ * clicking pairs have a uid issued in the window on their address.
+ * Copies of an impression (rare) count twice here, which only makes a
+ * key's CTR lower: lenient. */
 static void count_imps(struct daymarks *m, struct hour_set *h)
 {
 	for (size_t s = 0; s < h->n; s++) {
@@ -274,10 +286,15 @@ static void count_imps(struct daymarks *m, struct hour_set *h)
 				struct dm_key *k;
 				uint64_t ak, uk;
 
-				if (x->type != EVENT_IMPRESSION || !counted(x))
+				if (!counted(x))
+					continue;
+				ak = addr_key(x);
+				if (x->has_uid && (x->flags & EVENT_F_UID_NEW) &&
+				    (k = key_find(m, part_key(ak, uid_hash(x)))))
+					k->shared = 1;
+				if (x->type != EVENT_IMPRESSION)
 					continue;
 				m->imps++;
-				ak = addr_key(x);
 				uk = uid_key(x);
 				if ((k = key_find(m, uk)))
 					k->imps++;
@@ -341,9 +358,11 @@ static bool improbable(uint32_t k, uint32_t n, double q, double b,
 }
 
 /* The tests the judgement may make: every address and kept uid with
- * enough clicks, every part with enough, and the remainder of every
- * shared address (counted whether or not its address is marked, so the
- * bound does not depend on the marks it decides). */
+ * enough clicks, every part with enough, and three more for every shared
+ * address (its new-uid group, what the group's marked pairs leave of it,
+ * what its marked parts leave of the address), counted whether or not
+ * the address is marked, so the bound does not depend on the marks it
+ * decides. */
 static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 			uint64_t *tests)
 {
@@ -358,12 +377,32 @@ static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 		if (k->clicks < p->min_clicks)
 			continue;
 		m->tested += k->kind == KIND_ADDR || k->kind == KIND_UID;
-		*tests += 1 + (k->kind == KIND_ADDR && k->shared);
+		*tests += 1 + 3 * (k->kind == KIND_ADDR && k->shared);
 	}
 }
 
-/* Mark the improbable addresses and uids; then the improbable parts of
- * the marked shared addresses, whose counts leave their address. */
+static bool is_part(const struct dm_key *k)
+{
+	return k->key && (k->kind == KIND_PAIR || k->kind == KIND_ANON);
+}
+
+/* In the new-uid group of its address: uid-less, or a uid issued there. */
+static bool in_group(const struct dm_key *k)
+{
+	return k->kind == KIND_ANON || k->shared;
+}
+
+/* The marked shared address that part k belongs to, or NULL. */
+static struct dm_key *split_owner(const struct daymarks *m,
+				  const struct dm_key *k)
+{
+	struct dm_key *a = key_find(m, k->owner);
+
+	return a && a->bits && a->shared ? a : NULL;
+}
+
+/* Mark the improbable addresses and uids; then, in the marked shared
+ * addresses, sum the new-uid groups and mark the parts improbable alone. */
 static void mark_keys(struct daymarks *m, const struct daymarks_params *p,
 		      double q, double b)
 {
@@ -376,40 +415,67 @@ static void mark_keys(struct daymarks *m, const struct daymarks_params *p,
 	}
 	for (size_t i = 0; i < m->cap; i++) {
 		struct dm_key *k = &m->v[i], *a;
+		bool alone;
 
-		if (!k->key || (k->kind != KIND_PAIR && k->kind != KIND_ANON))
+		if (!is_part(k) || !(a = split_owner(m, k)))
 			continue;
-		a = key_find(m, k->owner);
-		if (!a || !a->bits || !a->shared ||
-		    !improbable(k->clicks, k->imps, q, b, p->min_clicks))
-			continue;
-		k->bits = IVT_DAY_ADDR;
-		a->part_clicks += k->clicks;
-		a->part_imps += k->imps;
+		alone = improbable(k->clicks, k->imps, q, b, p->min_clicks);
+		k->bits = alone ? IVT_DAY_ADDR : 0;
+		if (in_group(k)) {
+			a->g_clicks += k->clicks;
+			a->g_imps += k->imps;
+			a->gm_clicks += alone ? k->clicks : 0;
+			a->gm_imps += alone ? k->imps : 0;
+		} else if (alone) {
+			a->om_clicks += k->clicks;
+			a->om_imps += k->imps;
+		}
 	}
 }
 
-/* A marked shared address stays marked whole only when what its marked
- * parts leave (people's and uid-churning clicks alike) is improbable
- * too; else only its marked parts are.  A shared address none of whose
- * parts is improbable alone stays whole: its excess is spread over its
- * visitors and nothing tells the farm's from the people's. */
+/* Is what is left of k clicks in n impressions, minus mk in mn,
+ * improbable? */
+static bool rest_improbable(uint32_t k, uint32_t n, uint32_t mk,
+			    uint32_t mn, double q, double b,
+			    const struct daymarks_params *p)
+{
+	return improbable(k > mk ? k - mk : 0, n > mn ? n - mn : 0, q, b,
+			  p->min_clicks);
+}
+
+/* Split every marked shared address.  Its new-uid group is judged as
+ * the address is: marked whole when improbable and what its marked parts
+ * leave is improbable too.  The address stays marked whole only when
+ * what its marked parts and group leave (people's old uids, and an
+ * excess spread over old uids) is improbable too; else only those parts
+ * are marked. */
 static void split_shared(struct daymarks *m, const struct daymarks_params *p,
 			 double q, double b)
 {
 	for (size_t i = 0; i < m->cap; i++) {
 		struct dm_key *a = &m->v[i];
-		uint32_t k, n;
+		uint32_t ck, cn;
 
-		if (!a->key || a->kind != KIND_ADDR || !a->bits || !a->shared ||
-		    !a->part_clicks)
+		if (!a->key || a->kind != KIND_ADDR || !a->bits || !a->shared)
 			continue;
-		k = a->clicks > a->part_clicks ? a->clicks - a->part_clicks : 0;
-		n = a->imps > a->part_imps ? a->imps - a->part_imps : 0;
-		if (!improbable(k, n, q, b, p->min_clicks)) {
-			a->bits = 0;
-			m->addrs_split++;
-		}
+		a->g_whole = improbable(a->g_clicks, a->g_imps, q, b,
+					p->min_clicks) &&
+			     rest_improbable(a->g_clicks, a->g_imps,
+					     a->gm_clicks, a->gm_imps, q, b, p);
+		ck = a->om_clicks + (a->g_whole ? a->g_clicks : a->gm_clicks);
+		cn = a->om_imps + (a->g_whole ? a->g_imps : a->gm_imps);
+		if (!ck || rest_improbable(a->clicks, a->imps, ck, cn, q, b, p))
+			continue;
+		a->bits = 0;
+		m->addrs_split++;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		struct dm_key *k = &m->v[i];
+		const struct dm_key *a;
+
+		if (is_part(k) && in_group(k) && (a = key_find(m, k->owner)) &&
+		    a->kind == KIND_ADDR && a->g_whole)
+			k->bits = IVT_DAY_ADDR;
 	}
 }
 
@@ -595,6 +661,10 @@ uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec)
 	if ((k = key_find(m, uk)))
 		bits |= k->bits;
 	if ((k = key_find(m, part_key(ak, uk))))
+		bits |= k->bits;
+	/* the event that issued a uid is its visitor's first */
+	if (rec->has_uid && (rec->flags & EVENT_F_UID_NEW) &&
+	    (k = key_find(m, part_key(ak, uid_hash(rec)))))
 		bits |= k->bits;
 	return bits;
 }

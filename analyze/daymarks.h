@@ -6,7 +6,9 @@
  * clicks on distinct impressions and its impressions; a key whose clicks
  * are improbable for its impressions at the window's CTR is marked.  An
  * address several kept uids share is marked whole only when what its
- * improbable parts leave is improbable too; else only those parts are.
+ * improbable parts and its new-uid group (its uid-less events and the
+ * uids issued on it in the window, judged as one) leave is improbable
+ * too; else only those are.
  * Every event of D's hours from a marked address, uid or part (not
  * flagged by ingest) then carries day_addr.  The marks are a function
  * of the window's segments and the thresholds, named by a digest over

@@ -6,8 +6,9 @@
  * ingest flagged; a keen reader (5 clicks in 24 impressions) and the
  * people are not; an actor clicking 3 of 3 before midnight and 3 of 3
  * after is marked through the rolling window; on an address shared by
- * people and a farm (a few kept uids reused, or a fresh cookie per click)
- * the farm's events are marked and the people's are not; the marks file
+ * people and a farm (a few kept uids reused, a fresh cookie per click,
+ * or a new cookie every 4 clicks) the farm's events are marked and the
+ * people's are not; the marks file
  * reads back
  * with the same verdicts, a damaged one is refused; a late segment of the
  * window or another threshold makes another digest. */
@@ -36,9 +37,11 @@
 #define STRADDLE 1003
 #define SHARED_UIDS 1010         /* people and a farm of 3 kept uids */
 #define SHARED_CHURN 1011        /* people and a farm of fresh cookies */
+#define SHARED_SESSION 1012      /* people and a farm, a new uid a session */
 #define SHARED_PEOPLE 10         /* people's uids: 5000 + 16 * (a - 1010) + i */
 #define FARM_UID 6000            /* FARM_UID + 0..2 */
 #define CHURN_UID 7000           /* and up, one per event, issued */
+#define SESSION_UID 8000         /* and up, one per 2 hours, issued once */
 
 static char dir[64];
 static uint32_t next_seq;
@@ -149,11 +152,31 @@ static void visit_uid(int i, int min, uint32_t a, uint32_t u, bool clicked,
 	push(i, r);
 }
 
+/* The session farm's 2 impressions and clicks of hour i on address a: a
+ * uid issued by the first impression of every other hour and sent back
+ * for its 4 clicks (under day_addr_min_clicks: no pair is tested). */
+static void session_hour(int i, uint32_t a)
+{
+	int64_t ts = D0_MS + (i - 24) * HOUR_MS;
+	uint32_t u = SESSION_UID + (uint32_t)(i - 24) / 2;
+
+	for (int k = 0; k < 2; k++) {
+		struct seg_record r = rec_uid('i', ts + (20 + k * 20) * 60000LL,
+					      a, u, 0);
+		uint64_t id;
+
+		r.flags |= i % 2 == 0 && k == 0 ? EVENT_F_UID_NEW : 0;
+		id = push(i, r)->id;
+		push(i, rec_uid('c', r.ts_ms + 20000, a, u, id));
+	}
+}
+
 /* Address a shared by SHARED_PEOPLE people (an impression every 8 hours
  * each, one click on the day: a 17% CTR, keen but people) and a farm
- * clicking 2 of 2 impressions an hour over the day: 3 kept uids in turn,
- * or a fresh cookie on every event. */
-static void shared_hour(int i, uint32_t a, bool churn)
+ * clicking 2 of 2 impressions an hour over the day: 3 kept uids in turn
+ * (SHARED_UIDS), a fresh cookie on every event (SHARED_CHURN), or a new
+ * cookie every other hour (SHARED_SESSION). */
+static void shared_hour(int i, uint32_t a)
 {
 	static uint32_t fresh = CHURN_UID;
 
@@ -164,8 +187,12 @@ static void shared_hour(int i, uint32_t a, bool churn)
 				  i >= 24 && i < 32, false);
 	if (i < 24)
 		return;
+	if (a == SHARED_SESSION) {
+		session_hour(i, a);
+		return;
+	}
 	for (int k = 0; k < 2; k++) {
-		if (churn) {
+		if (a == SHARED_CHURN) {
 			visit_uid(i, 20 + k * 20, a, fresh, true, true);
 			fresh += 2;
 		} else {
@@ -202,8 +229,9 @@ static int setup(void **state)
 		/* 3 of 3 before midnight, 3 of 3 after */
 		if (i >= 21 && i < 27)
 			visit(i, 58, STRADDLE, true);
-		shared_hour(i, SHARED_UIDS, false);
-		shared_hour(i, SHARED_CHURN, true);
+		shared_hour(i, SHARED_UIDS);
+		shared_hour(i, SHARED_CHURN);
+		shared_hour(i, SHARED_SESSION);
 	}
 	for (int i = 0; i < 48; i++) {
 		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
@@ -278,15 +306,18 @@ static void test_shared_address(void **state)
 	(void)state;
 	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
 					  sizeof(err)), 0);
-	/* both shared addresses split: the farm of 3 kept uids by its 3
-	 * (address, uid) pairs, the cookie churner by the address's
-	 * uid-less group; the people of either keep their day */
-	assert_int_equal(m.addrs_split, 2);
-	assert_int_equal(m.parts_marked, 4);
+	/* the three shared addresses split: the farm of 3 kept uids by its
+	 * 3 (address, uid) pairs, the cookie churner by the address's
+	 * uid-less group, the session farm by its 12 new uids' pairs (the
+	 * new-uid group, marked whole); the people keep their day */
+	assert_int_equal(m.addrs_split, 3);
+	assert_int_equal(m.parts_marked, 3 + 1 + 12);
 	expect_visitors(&m, SHARED_UIDS, FARM_UID, FARM_UID + 3, true);
 	expect_visitors(&m, SHARED_UIDS, 5000, FARM_UID, false);
 	expect_visitors(&m, SHARED_CHURN, CHURN_UID, UINT32_MAX, true);
 	expect_visitors(&m, SHARED_CHURN, 5000, FARM_UID, false);
+	expect_visitors(&m, SHARED_SESSION, SESSION_UID, UINT32_MAX, true);
+	expect_visitors(&m, SHARED_SESSION, 5000, FARM_UID, false);
 	daymarks_release(&m);
 }
 
