@@ -33,6 +33,7 @@ struct dm_key {
 	uint64_t last_imp;          /* impression of its last click */
 	uint64_t owner;             /* a part: its address's key; an
 	                             * address: the first kept uid seen */
+	uint64_t ukey;              /* a pair: its uid's key */
 	uint32_t clicks;            /* on another impression than the last */
 	uint32_t imps;
 	uint32_t kind;              /* KIND_ADDR, _UID, _PAIR, _ANON */
@@ -244,6 +245,7 @@ static int count_keys(struct daymarks *m, const struct seg_record *x)
 			      KIND_ANON, x)))
 		return -ENOMEM;
 	p->owner = ak;
+	p->ukey = uk;
 	return 0;
 }
 
@@ -401,8 +403,20 @@ static struct dm_key *split_owner(const struct daymarks *m,
 	return a && a->bits && a->shared ? a : NULL;
 }
 
+/* Is part k marked alone: improbable itself, or a pair whose uid is
+ * (the uid's day over all its addresses names its visitor)? */
+static bool part_marked(const struct daymarks *m, const struct dm_key *k,
+			const struct daymarks_params *p, double q, double b)
+{
+	const struct dm_key *u;
+
+	if (improbable(k->clicks, k->imps, q, b, p->min_clicks))
+		return true;
+	return k->kind == KIND_PAIR && (u = key_find(m, k->ukey)) && u->bits;
+}
+
 /* Mark the improbable addresses and uids; then, in the marked shared
- * addresses, sum the new-uid groups and mark the parts improbable alone. */
+ * addresses, sum the new-uid groups and mark the parts marked alone. */
 static void mark_keys(struct daymarks *m, const struct daymarks_params *p,
 		      double q, double b)
 {
@@ -419,7 +433,7 @@ static void mark_keys(struct daymarks *m, const struct daymarks_params *p,
 
 		if (!is_part(k) || !(a = split_owner(m, k)))
 			continue;
-		alone = improbable(k->clicks, k->imps, q, b, p->min_clicks);
+		alone = part_marked(m, k, p, q, b);
 		k->bits = alone ? IVT_DAY_ADDR : 0;
 		if (in_group(k)) {
 			a->g_clicks += k->clicks;

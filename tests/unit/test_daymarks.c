@@ -1,15 +1,15 @@
 /* test_daymarks.c - the judgement over a rolling day on hand-made days of
- * ordinary people (one impression an hour, a click in four addresses, CTR
- * about 1%): a self-clicker with two home addresses clicking each of its 2
+ * ordinary people (three impressions an hour, a click in four addresses;
+ * the farms below bring the window's CTR to about 1%): a self-clicker with two home addresses clicking each of its 2
  * impressions an hour (96 clicks, never 5 in an hour) is marked on both
  * addresses and its kept uids, every event of the day, but not an event
  * ingest flagged; a keen reader (5 clicks in 24 impressions) and the
  * people are not; an actor clicking 3 of 3 before midnight and 3 of 3
  * after is marked through the rolling window; on an address shared by
  * people and a farm (a few kept uids reused, a fresh cookie per click,
- * or a new cookie every 4 clicks) the farm's events are marked and the
- * people's are not; the marks file
- * reads back
+ * a new cookie every 4 clicks, or uids whose day over other addresses
+ * names them) the farm's events are marked and the people's are not;
+ * the marks file reads back
  * with the same verdicts, a damaged one is refused; a late segment of the
  * window or another threshold makes another digest. */
 #include <stdarg.h>
@@ -38,6 +38,8 @@
 #define SHARED_UIDS 1010         /* people and a farm of 3 kept uids */
 #define SHARED_CHURN 1011        /* people and a farm of fresh cookies */
 #define SHARED_SESSION 1012      /* people and a farm, a new uid a session */
+#define SHARED_ROAM 1013         /* people and 10 farm uids seen elsewhere */
+#define ROAM_UID 9000            /* ROAM_UID + 0..9, each also on 2000 + j */
 #define SHARED_PEOPLE 10         /* people's uids: 5000 + 16 * (a - 1010) + i */
 #define FARM_UID 6000            /* FARM_UID + 0..2 */
 #define CHURN_UID 7000           /* and up, one per event, issued */
@@ -191,6 +193,18 @@ static void shared_hour(int i, uint32_t a)
 		session_hour(i, a);
 		return;
 	}
+	if (a == SHARED_ROAM) {
+		/* 4 clicks here, in hours 24-43, and 8 of 8 at its own
+		 * address in hours 24-31: 12 of 12 for the uid */
+		for (uint32_t j = 0; j < 10 && i < 32; j++)
+			visit_uid(i, 30 + (int)j, 2000 + j, ROAM_UID + j, true,
+				  false);
+		for (int k = 0; k < 2 && i < 44; k++)
+			visit_uid(i, 20 + k * 20, a,
+				  ROAM_UID + (uint32_t)(i - 24) / 2, true,
+				  false);
+		return;
+	}
 	for (int k = 0; k < 2; k++) {
 		if (a == SHARED_CHURN) {
 			visit_uid(i, 20 + k * 20, a, fresh, true, true);
@@ -217,8 +231,11 @@ static int setup(void **state)
 	mkdir(dir, 0755);
 	memset(hours, 0, sizeof(hours));
 	for (int i = 0; i < 48; i++) {
-		for (uint32_t a = 0; a < PEOPLE; a++)
+		for (uint32_t a = 0; a < PEOPLE; a++) {
 			visit(i, (int)(a % 50), a, a % 4 == 0 && (int)(a % 48) == i);
+			visit(i, (int)(a % 50) + 4, a, false);
+			visit(i, (int)(a % 50) + 8, a, false);
+		}
 		if (i >= 24)
 			for (int k = 0; k < 2; k++) {
 				visit(i, 10 + k * 20, SELF_A, true);
@@ -232,6 +249,7 @@ static int setup(void **state)
 		shared_hour(i, SHARED_UIDS);
 		shared_hour(i, SHARED_CHURN);
 		shared_hour(i, SHARED_SESSION);
+		shared_hour(i, SHARED_ROAM);
 	}
 	for (int i = 0; i < 48; i++) {
 		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
@@ -310,14 +328,17 @@ static void test_shared_address(void **state)
 	 * 3 (address, uid) pairs, the cookie churner by the address's
 	 * uid-less group, the session farm by its 12 new uids' pairs (the
 	 * new-uid group, marked whole); the people keep their day */
-	assert_int_equal(m.addrs_split, 3);
-	assert_int_equal(m.parts_marked, 3 + 1 + 12);
+	/* the roaming farm by its 10 uids, each marked by its day */
+	assert_int_equal(m.addrs_split, 4);
+	assert_int_equal(m.parts_marked, 3 + 1 + 12 + 10);
 	expect_visitors(&m, SHARED_UIDS, FARM_UID, FARM_UID + 3, true);
 	expect_visitors(&m, SHARED_UIDS, 5000, FARM_UID, false);
 	expect_visitors(&m, SHARED_CHURN, CHURN_UID, UINT32_MAX, true);
 	expect_visitors(&m, SHARED_CHURN, 5000, FARM_UID, false);
 	expect_visitors(&m, SHARED_SESSION, SESSION_UID, UINT32_MAX, true);
 	expect_visitors(&m, SHARED_SESSION, 5000, FARM_UID, false);
+	expect_visitors(&m, SHARED_ROAM, ROAM_UID, ROAM_UID + 10, true);
+	expect_visitors(&m, SHARED_ROAM, 5000, FARM_UID, false);
 	daymarks_release(&m);
 }
 
@@ -332,9 +353,10 @@ static void test_self_clicker(void **state)
 	assert_int_equal(m.day, DAY);
 	/* the self-clicker's two addresses and two uids, the straddler's
 	 * address and uid (one visitor each: marked whole), the shared
-	 * addresses' farm uids */
-	assert_int_equal(m.addrs_marked, 3);
-	assert_int_equal(m.uids_marked, 3 + 3);
+	 * addresses' farm uids, the roaming farm's 10 uids and the 10
+	 * addresses they have alone */
+	assert_int_equal(m.addrs_marked, 3 + 10);
+	assert_int_equal(m.uids_marked, 3 + 3 + 10);
 	expect_marked(&m, SELF_A, 24, 48, true);
 	expect_marked(&m, SELF_B, 24, 48, true);
 	expect_marked(&m, STRADDLE, 24, 27, true);
