@@ -311,11 +311,11 @@ static void *thread_main(void *arg)
 			else if (take_request(t, ptr, k))
 				t->ready[k++] = ptr;
 		}
-		if (t->w.lines_n && atomic_load(&t->l->test_stall_ms)) {
-			app_flush(&t->w);
-			test_stall(t->l);
-		}
+		bool wrote = t->w.lines_n > 0;
+
 		app_flush(&t->w);          /* the lines first, then the answers */
+		if (wrote && atomic_load(&t->l->test_stall_ms))
+			test_stall(t->l);
 		for (size_t j = 0; j < k; j++)
 			answer(t, j);
 	}
