@@ -8,7 +8,7 @@ set -eu
 PACKAGES="make gcc pkg-config libfcgi-dev libmariadb-dev libpcre2-dev
 zlib1g-dev libcmocka-dev libinih-dev libssl-dev libxxhash-dev uthash-dev
 mariadb-server mariadb-client nginx-light wrk curl gzip clang jq
-libclang-rt-14-dev procps psmisc util-linux goaccess time
+libclang-rt-14-dev procps psmisc util-linux iproute2 goaccess time
 chromium chromium-driver openssl python3"
 
 missing=""

@@ -42,11 +42,16 @@ run_cleanup() {
 }
 trap run_cleanup EXIT
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on now
+# free_port: a TCP port on 127.0.0.1 no socket uses now, below the
+# kernel's ephemeral range: a port inside it may be taken by any client
+# connection between this check and the server's bind().
 free_port() {
-	local p
+	local p low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 12000 ] || low=32768
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % (low - 10000)))
+		[ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ] || continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
 	done
 	echo "no free port" >&2; return 1
