@@ -55,6 +55,31 @@ static bool cur_enter(struct hour_merge *m, size_t i, size_t b)
 	return c->n != 0;
 }
 
+/* (id, type)'s hash: the hash names one (id, type), as mix_u64 is a
+ * bijection, so the table keeps no key (ksize 0) and holds 16-byte slots.
+ * table.h takes a hash of 0 as 1: those two keys have their own slots in
+ * struct hour_merge (seen_low). */
+static uint64_t seen_hash(uint64_t id, uint8_t rtype)
+{
+	/* an impression may carry the id of the served event it renders */
+	uint64_t type = rtype == 'c' ? 1 : rtype == 's' ? 2 : 0;
+
+	return mix_u64(id ^ type << 61);
+}
+
+/* Fetch the window's slot of the record d records past cursor c's. */
+#define SEEN_AHEAD 8
+
+static void seen_prefetch(const struct hour_merge *m,
+			  const struct hour_merge_cur *c)
+{
+	if (c->i + SEEN_AHEAD < c->n) {
+		const struct seg_record *r = &c->recs[c->i + SEEN_AHEAD];
+
+		table_prefetch(&m->seen, seen_hash(r->id, r->type));
+	}
+}
+
 /* The record under cursor i, moving the cursor past it; NULL at the end. */
 static const struct seg_record *cur_next(struct hour_merge *m, size_t i)
 {
@@ -62,6 +87,7 @@ static const struct seg_record *cur_next(struct hour_merge *m, size_t i)
 
 	if (c->i == c->n && !cur_enter(m, i, c->block + 1))
 		return NULL;
+	seen_prefetch(m, c);
 	return &c->recs[c->i++];
 }
 
@@ -85,17 +111,17 @@ static void seek(struct hour_merge *m, size_t i, int64_t from)
 			c->i++;
 }
 
-/* (id, type)'s hash: id and hash name one (id, type), as mix_u64 is a
- * bijection. */
-static uint64_t seen_hash(uint64_t id, int64_t type)
-{
-	return mix_u64(id ^ (uint64_t)type << 61);
-}
+/* The window starts with room for SEEN_MIN ids (a small one would purge
+ * every few records). */
+#define SEEN_MIN 512
 
-static int seen_init(struct table *t)
+static int seen_init(struct hour_merge *m)
 {
-	return table_init(t, sizeof(uint64_t), sizeof(struct hour_seen),
-			  HOUR_SEEN_MAX, NULL);
+	m->seen_low[0].ts = m->seen_low[1].ts = INT64_MIN;
+	if (table_init(&m->seen, 0, sizeof(struct hour_seen), HOUR_SEEN_MAX,
+		       NULL))
+		return -ENOMEM;
+	return table_reserve(&m->seen, SEEN_MIN);
 }
 
 int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
@@ -106,7 +132,7 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 	m->max_ts = INT64_MIN / 2;
 	m->cur = calloc(h->n ? h->n : 1, sizeof(*m->cur));
 	m->heap = calloc(h->n ? h->n : 1, sizeof(*m->heap));
-	if (!m->cur || !m->heap || seen_init(&m->seen)) {
+	if (!m->cur || !m->heap || seen_init(m)) {
 		hour_merge_release(m);
 		return -ENOMEM;
 	}
@@ -126,58 +152,57 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts)
 
 /* ---- copies ---- */
 
-/* Drop ids older than the window, before the table would grow: a table at
- * most a quarter full of the ids still in it, and of room for SEEN_MIN
- * ids at least (a small window would rebuild every few records). */
-#define SEEN_MIN 512
-
-static int seen_rebuild(struct hour_merge *m)
+/* Drop ids older than the window, in place, before the table would grow;
+ * grow it when the ids still in it fill more than a quarter, so that a
+ * purge comes at most every cap/4 new ids.  The memory is kept from one
+ * purge to the next (a fresh table each time faulted in megabytes of
+ * pages every few thousand events). */
+static int seen_purge(struct hour_merge *m)
 {
 	int64_t lim = m->max_ts - HOUR_COPY_WINDOW_MS;
-	const struct hour_seen *x;
-	struct table n;
+	struct hour_seen *x;
 	uint64_t h;
-	size_t keep = 0;
 
-	for (size_t i = 0; (x = table_next(&m->seen, &i, NULL)); )
-		keep += x->ts >= lim;
-	if (seen_init(&n) ||
-	    table_reserve(&n, 2 * (keep + 1) > SEEN_MIN ? 2 * (keep + 1) :
-			  SEEN_MIN)) {
-		table_release(&n);
-		return -ENOMEM;
-	}
 	for (size_t i = 0; (x = table_next(&m->seen, &i, &h)); ) {
-		bool isnew;
-
-		struct hour_seen *y;
-
-		if (x->ts >= lim && (y = table_put(&n, h, &x->id, &isnew)))
-			*y = *x;
+		/* the slot may take an entry shifted back: look again */
+		if (x->ts < lim && table_remove(&m->seen, h, NULL))
+			i--;
 	}
-	table_release(&m->seen);
-	m->seen = n;
+	if (4 * (m->seen.n + 1) > m->seen.cap)
+		return table_reserve(&m->seen, 2 * (m->seen.n + 1));
 	return 0;
+}
+
+/* The window's entry of hash h (a new one ts INT64_MIN), or NULL when out
+ * of memory. */
+static struct hour_seen *seen_get(struct hour_merge *m, uint64_t h)
+{
+	struct hour_seen *x;
+	bool isnew;
+
+	if (h <= 1)
+		return &m->seen_low[h];
+	if (2 * (m->seen.n + 1) > m->seen.cap && seen_purge(m))
+		return NULL;
+	x = table_put(&m->seen, h, NULL, &isnew);
+	if (x && isnew)
+		x->ts = INT64_MIN;
+	return x;
 }
 
 /* true when rec's type and id were met within the window; else remember
  * them.  -ENOMEM as a negative. */
 static int seen_before(struct hour_merge *m, const struct seg_record *rec)
 {
-	/* an impression may carry the id of the served event it renders */
-	int64_t type = rec->type == 'c' ? 1 : rec->type == 's' ? 2 : 0;
 	struct hour_seen *x;
-	bool isnew;
 
 	if (rec->ts_ms > m->max_ts)
 		m->max_ts = rec->ts_ms;
-	if (2 * (m->seen.n + 1) > m->seen.cap && seen_rebuild(m))
-		return -ENOMEM;
-	x = table_put(&m->seen, seen_hash(rec->id, type), &rec->id, &isnew);
+	x = seen_get(m, seen_hash(rec->id, rec->type));
 	if (!x)
 		return -ENOMEM;
 	/* an entry past the window is a different event */
-	if (!isnew && x->ts >= m->max_ts - HOUR_COPY_WINDOW_MS)
+	if (x->ts != INT64_MIN && x->ts >= m->max_ts - HOUR_COPY_WINDOW_MS)
 		return 1;
 	x->ts = rec->ts_ms;
 	return 0;

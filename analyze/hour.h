@@ -28,10 +28,10 @@ struct hour_merge_cur {
 	size_t block;
 };
 
-/* An event id met in the stream's last HOUR_COPY_WINDOW_MS of time (a
- * value of hour_merge.seen, keyed by id and, in its hash, type). */
+/* An event id met in the stream's last HOUR_COPY_WINDOW_MS of time: a
+ * value of hour_merge.seen, whose hash is the key (id and type, mixed by a
+ * bijection). */
 struct hour_seen {
-	uint64_t id;
 	int64_t ts;
 };
 
@@ -40,7 +40,7 @@ struct hour_seen {
  * the merge, ordered by (ts, id), brings it right after the event; ids are
  * remembered for this much stream time, which also covers segments a
  * little out of time order (serve's threads).  Memory: the events of the
- * window (24 bytes each, a table at most half full), not of the hour: an
+ * window (16 bytes each, a table at most half full), not of the hour: an
  * exact set of an hour's ids would be 83 M x 16 bytes at the seed's
  * scale.  The table's cap only stops a runaway stream before it takes the
  * machine's memory. */
@@ -55,6 +55,7 @@ struct hour_merge {
 	uint64_t out_of_order;       /* records older than their predecessor */
 	int64_t last_ts, max_ts;
 	struct table seen;           /* of struct hour_seen */
+	struct hour_seen seen_low[2];  /* the keys of hash 0 and 1 */
 	uint64_t copies;             /* records skipped as copies */
 	bool nomem;
 };
