@@ -57,6 +57,7 @@ void analyzer_release(struct analyzer *a)
 {
 	rules_release(&a->rules);
 	lookback_release(&a->lb);
+	hour_copies_release(&a->pass1_copies);
 	pub_domains_release(&a->dom);
 	inventory_free(a->inv);
 	a->inv = NULL;
@@ -199,6 +200,7 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 
 	if (hour_merge_init(&m, h, INT64_MIN))
 		goto out_nomem;
+	hour_merge_keep(&m, &a->pass1_copies);
 	while ((rec = hour_merge_next(&m, &seg))) {
 		if (rec->type == EVENT_SERVED)
 			continue;       /* counted, never judged: not billed */
@@ -217,6 +219,8 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 
 	if (hour_merge_init(&m, h, INT64_MIN))
 		goto out_nomem;
+	/* the same stream again: pass 1's copies, without the window */
+	hour_merge_replay(&m, &a->pass1_copies);
 	for (;;) {
 		struct rollup_ev ev[ROLLUP_BATCH];
 		/* a record lives until the next hour_merge_next */

@@ -45,6 +45,7 @@ struct analyzer {
 	/* of the last hour */
 	uint64_t warmed, out_of_order;
 	uint64_t copies;            /* events met again (hour_merge_next) */
+	struct hour_copies pass1_copies;  /* where pass 1 met them */
 	uint64_t day_marked;        /* events with day bits */
 	int64_t ms_lookback, ms_passes;
 };

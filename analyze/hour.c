@@ -233,12 +233,54 @@ static const struct seg_record *merge_pop(struct hour_merge *m, uint32_t *seg)
 	return out;
 }
 
+/* Note the copy at ordinal at in m->keep; a list past HOUR_COPIES_MAX or
+ * out of memory is over. */
+static void keep_copy(struct hour_merge *m, uint64_t at)
+{
+	struct hour_copies *c = m->keep;
+
+	if (c->over)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		uint64_t *p = cap <= HOUR_COPIES_MAX ?
+			      realloc(c->at, cap * sizeof(*p)) : NULL;
+
+		if (!p) {
+			c->over = true;
+			return;
+		}
+		c->at = p;
+		c->cap = cap;
+	}
+	c->at[c->n++] = at;
+}
+
+/* Is the record at ordinal at one of the replayed copies? */
+static bool replay_copy(struct hour_merge *m, uint64_t at)
+{
+	const struct hour_copies *c = m->replay;
+
+	if (m->replay_i == c->n || c->at[m->replay_i] != at)
+		return false;
+	m->replay_i++;
+	return true;
+}
+
 const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 {
 	const struct seg_record *rec;
 	int e;
 
 	while ((rec = merge_pop(m, seg))) {
+		uint64_t at = m->popped++;
+
+		if (m->replay) {
+			if (!replay_copy(m, at))
+				return rec;
+			m->copies++;
+			continue;
+		}
 		if (!(e = seen_before(m, rec)))
 			return rec;
 		if (e < 0) {
@@ -246,6 +288,8 @@ const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg)
 			return NULL;
 		}
 		m->copies++;
+		if (m->keep)
+			keep_copy(m, at);
 	}
 	return NULL;
 }
@@ -258,4 +302,25 @@ void hour_merge_release(struct hour_merge *m)
 	m->cur = NULL;
 	m->heap = NULL;
 	m->nheap = 0;
+}
+
+void hour_merge_keep(struct hour_merge *m, struct hour_copies *c)
+{
+	c->n = 0;
+	c->over = false;
+	m->keep = c;
+}
+
+void hour_merge_replay(struct hour_merge *m, const struct hour_copies *c)
+{
+	if (c->over)
+		return;
+	m->replay = c;
+	m->replay_i = 0;
+}
+
+void hour_copies_release(struct hour_copies *c)
+{
+	free(c->at);
+	memset(c, 0, sizeof(*c));
 }

@@ -47,6 +47,20 @@ struct hour_seen {
 #define HOUR_COPY_WINDOW_MS 5000
 #define HOUR_SEEN_MAX (1u << 28)
 
+/* Where in the merged stream one merge met copies (hour_merge_keep), so
+ * that a second merge over the same set and from the same time skips
+ * them without the window (hour_merge_replay): the rules' second pass
+ * then costs no lookup per event.  Ordinals count every record popped,
+ * copies included.  At most HOUR_COPIES_MAX are kept (8 MB); past that
+ * the list is over and a replay keeps its window. */
+#define HOUR_COPIES_MAX (1u << 20)
+
+struct hour_copies {
+	uint64_t *at;                /* ordinals, rising */
+	size_t n, cap;
+	bool over;
+};
+
 struct hour_merge {
 	struct hour_set *h;
 	struct hour_merge_cur *cur;  /* one per segment */
@@ -57,6 +71,10 @@ struct hour_merge {
 	struct table seen;           /* of struct hour_seen */
 	struct hour_seen seen_low[2];  /* the keys of hash 0 and 1 */
 	uint64_t copies;             /* records skipped as copies */
+	uint64_t popped;             /* records popped, copies included */
+	struct hour_copies *keep;    /* NULL, or where copies are kept */
+	const struct hour_copies *replay;  /* NULL, or the copies to skip */
+	size_t replay_i;             /* the next of replay->at */
 	bool nomem;
 };
 
@@ -76,5 +94,17 @@ int hour_merge_init(struct hour_merge *m, struct hour_set *h, int64_t from_ts);
 const struct seg_record *hour_merge_next(struct hour_merge *m, uint32_t *seg);
 
 void hour_merge_release(struct hour_merge *m);
+
+/* Keep in c (emptied first; the caller owns it) where m meets copies.
+ * Call before the first hour_merge_next. */
+void hour_merge_keep(struct hour_merge *m, struct hour_copies *c);
+
+/* Skip exactly the copies c kept, instead of looking each record up in
+ * the window: c must come from a merge of the same set from the same
+ * from_ts that ran to its end (NULL) without running out of memory.
+ * Ignored when c is over.  Call before the first hour_merge_next. */
+void hour_merge_replay(struct hour_merge *m, const struct hour_copies *c);
+
+void hour_copies_release(struct hour_copies *c);
 
 #endif

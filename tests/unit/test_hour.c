@@ -161,6 +161,64 @@ static void test_merge_order(void **state)
 	hour_release(&h);
 }
 
+/* Copies: a segment shipped twice is met once; a second merge that
+ * replays the first's copies yields the same stream without the window,
+ * and one given a list that is over falls back to the window. */
+static void test_merge_copies(void **state)
+{
+	struct hour_set h;
+	struct hour_merge m;
+	struct hour_copies c = { 0 };
+	const struct seg_record *r;
+	char err[256];
+	int64_t t0 = hour_start_ms(HOUR);
+	uint64_t *ids = calloc(30000, sizeof(*ids));
+	uint32_t seg;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(ids);
+	/* 20 s of records: the window (5 s) is purged many times */
+	write_seg("a.seg", HOUR, t0, 1, 20000, 1);
+	write_seg("b.seg", HOUR, t0, 1, 20000, 1);   /* a copy of a.seg */
+	write_seg("c.seg", HOUR, t0, 3, 5000, 2);
+	assert_int_equal(hour_scan(&h, dir, HOUR, err, sizeof(err)), 0);
+	assert_int_equal(hour_open(&h, err, sizeof(err)), 0);
+	assert_int_equal(hour_merge_init(&m, &h, INT64_MIN), 0);
+	hour_merge_keep(&m, &c);
+	while ((r = hour_merge_next(&m, &seg))) {
+		assert_true(n < 30000);
+		assert_int_not_equal(seg, 1);   /* the first by name is kept */
+		ids[n++] = r->id;
+	}
+	assert_int_equal(n, 25000);
+	assert_int_equal(m.copies, 20000);
+	assert_false(m.nomem);
+	hour_merge_release(&m);
+	assert_int_equal(c.n, 20000);
+	assert_false(c.over);
+
+	for (int over = 0; over < 2; over++) {
+		size_t k = 0;
+
+		c.over = over;
+		assert_int_equal(hour_merge_init(&m, &h, INT64_MIN), 0);
+		hour_merge_replay(&m, &c);
+		assert_true(over ? m.replay == NULL : m.replay == &c);
+		while ((r = hour_merge_next(&m, &seg))) {
+			assert_true(k < n);
+			assert_true(r->id == ids[k]);
+			k++;
+		}
+		assert_int_equal(k, n);
+		assert_int_equal(m.copies, 20000);
+		hour_merge_release(&m);
+	}
+	hour_copies_release(&c);
+	hour_release(&h);
+	free(ids);
+}
+
 /* Blocks come from read buffers: the two last blocks of a segment stay
  * valid, a record from the merge until the next call; a block read that
  * fails is reported, not silently short. */
@@ -236,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_hour_numbers),
 		cmocka_unit_test_setup_teardown(test_scan_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_copies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	};
