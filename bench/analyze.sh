@@ -14,9 +14,10 @@
 # For each size: adlog-gen writes one hour of v1 logs (2 nodes), adlog-ingest
 # turns them into segments (not timed), then
 #   analyze   adlog-analyze --hour H --dry-run >/dev/null: segments to
-#             rollups with every rule, no MySQL; wall time, CPU time and
-#             peak resident memory (VmHWM, /usr/bin/time) of the best of
-#             BENCH_RUNS runs
+#             rollups with every rule (the publishers' domains from the
+#             inventory adlog-gen wrote, as [serve] inventory), no MySQL;
+#             wall time, CPU time and peak resident memory (VmHWM,
+#             /usr/bin/time) of the best of BENCH_RUNS runs
 #   load      adlog-analyze --hour H into MariaDB: the rollups' load time
 #             (one transaction, from its --json "load_ms") of the hour new
 #             to the tables (every row inserted; the median of 3 loads into
@@ -82,6 +83,8 @@ CONF
 "$BUILD/adlog-admin" -c "$CONF" migrate >/dev/null
 
 ms() { date +%s%3N; }
+# the config with serve's inventory file (analyze's domains without MySQL)
+with_inventory() { (umask 077; { cat "$CONF"; printf '[serve]\ninventory = %s\n' "$1"; } >"$2"); }
 lists=$ROOT/data
 icfg=$R/ingest.conf
 cat >"$icfg" <<CONF
@@ -112,6 +115,9 @@ for n in $SIZES; do
 	) 9>"$B/.lock.$n"
 	o=$R/$n
 	mkdir -p "$o"
+	# the inventory adlog-gen wrote, as serve's: publishers' domains for
+	# the referer rule, so the timed runs have every rule on
+	with_inventory "$d/inventory" "$o/adlog.conf"
 	# prices for the load (odd campaigns CPC, even CPM; 70 % share)
 	awk -F'\t' '
 	$1 == "pub" { printf "INSERT IGNORE INTO publishers (id, name, revenue_share_bp) VALUES (%s, \"%s\", 7000);\n", $2, $3 }
@@ -123,11 +129,11 @@ for n in $SIZES; do
 	# analyze, no MySQL (page cache warm: one untimed run first), then
 	# BENCH_RUNS timed runs: the one with the least CPU time is shown (the
 	# box is shared; others' work only ever adds)
-	"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --dry-run >/dev/null 2>&1
+	"$BUILD/adlog-analyze" -c "$o/adlog.conf" --data "$d/data" --hour $HOUR --dry-run >/dev/null 2>&1
 	cpu= all_cpu=
 	for _ in $(seq 1 "${BENCH_RUNS:-3}"); do
 		/usr/bin/time -f '%e %U %S %M' -o "$o/time" \
-			"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --dry-run --json >"$o/analyze1.json"
+			"$BUILD/adlog-analyze" -c "$o/adlog.conf" --data "$d/data" --hour $HOUR --dry-run --json >"$o/analyze1.json"
 		read -r wall1 user1 sys1 rss1 <"$o/time"
 		cpu1=$(echo "$user1 + $sys1" | bc -l)
 		all_cpu="$all_cpu $cpu1"
@@ -145,7 +151,7 @@ for n in $SIZES; do
 	for i in 1 2 3 4 5; do
 		# the sizes share this server and the hour: start with empty tables
 		[ "$i" -le 3 ] && sqlr adlog -e "TRUNCATE stats_hourly; TRUNCATE invalid_hourly; DELETE FROM analysed_hours"
-		"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --force --json >"$o/load.json"
+		"$BUILD/adlog-analyze" -c "$o/adlog.conf" --data "$d/data" --hour $HOUR --force --json >"$o/load.json"
 		ms1=$(grep -o '"load_ms":[0-9]*' "$o/load.json" | cut -d: -f2)
 		if [ "$i" -le 3 ]; then new_all="$new_all $ms1"; else rep_all="$rep_all $ms1"; fi
 		phases="$phases $(grep -o '"stats_written":[0-9]*' "$o/load.json" | cut -d: -f2)/$(grep -o '"load_phases_ms":{[^}]*}' "$o/load.json" | cut -d: -f2- | tr -d '"{}')"
@@ -155,7 +161,7 @@ for n in $SIZES; do
 	replace_ms=$(printf '%s\n' $rep_all | sort -n | head -1)
 	load_all="$new_all,$rep_all"
 	# the same rows with the server's fastest bulk path, for scale
-	"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --hour $HOUR --dry-run 2>/dev/null |
+	"$BUILD/adlog-analyze" -c "$o/adlog.conf" --data "$d/data" --hour $HOUR --dry-run 2>/dev/null |
 		awk -F'\t' '$1 == "stats" { print "2000-01-01 00:00:00", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }' OFS='\t' >"$o/rows.tsv"
 	t0=$(ms)
 	sqlr adlog -e "LOAD DATA LOCAL INFILE '$o/rows.tsv' INTO TABLE stats_hourly"
@@ -223,18 +229,19 @@ if [ "$n" != 0 ]; then
 	) 9>"$B/.lock.day-$n"
 	o=$R/day
 	mkdir -p "$o"
+	with_inventory "$d/inventory" "$o/adlog.conf"
 	# the peer first (it also warms the page cache and the look-back caches
 	# both read): the 24 hours, as the hourly runs judge them
 	/usr/bin/time -f '%e %U %S %M' -o "$o/hours.time" bash -c '
 		for h in $(seq -w 0 23); do
 			"$0" -c "$1" --data "$2" --hour "$3$h" --dry-run >/dev/null 2>&1
-		done' "$BUILD/adlog-analyze" "$CONF" "$d/data" $DAY
+		done' "$BUILD/adlog-analyze" "$o/adlog.conf" "$d/data" $DAY
 	read -r hours_wall hours_user hours_sys hours_rss <"$o/hours.time"
 	hours_cpu=$(echo "$hours_user + $hours_sys" | bc -l)
 	cpu= all_cpu=
 	for _ in $(seq 1 "${BENCH_RUNS:-3}"); do
 		/usr/bin/time -f '%e %U %S %M' -o "$o/time" \
-			"$BUILD/adlog-analyze" -c "$CONF" --data "$d/data" --day $DAY --dry-run --json >"$o/day1.json"
+			"$BUILD/adlog-analyze" -c "$o/adlog.conf" --data "$d/data" --day $DAY --dry-run --json >"$o/day1.json"
 		read -r wall1 user1 sys1 rss1 <"$o/time"
 		cpu1=$(echo "$user1 + $sys1" | bc -l)
 		all_cpu="$all_cpu $cpu1"
