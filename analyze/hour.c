@@ -67,17 +67,30 @@ static uint64_t seen_hash(uint64_t id, uint8_t rtype)
 	return mix_u64(id ^ type << 61);
 }
 
-/* Fetch the window's slot of the record d records past cursor c's. */
+/* Ask the cache ahead for what the record SEEN_AHEAD records past cursor
+ * i's will need: its slot in the window (when the merge looks it up),
+ * and, when the merge was asked to, its referer's text (in two steps, the
+ * offsets first, REF_AHEAD records ahead). */
 #define SEEN_AHEAD 8
+#define REF_AHEAD 16
 
-static void seen_prefetch(const struct hour_merge *m,
-			  const struct hour_merge_cur *c)
+static void prefetch_ahead(const struct hour_merge *m, size_t i)
 {
-	if (c->i + SEEN_AHEAD < c->n) {
-		const struct seg_record *r = &c->recs[c->i + SEEN_AHEAD];
+	const struct hour_merge_cur *c = &m->cur[i];
+	const struct segment_reader *sr = &m->h->segs[i].r;
+	const struct seg_record *r;
 
+	if (c->i + SEEN_AHEAD >= c->n)
+		return;
+	r = &c->recs[c->i + SEEN_AHEAD];
+	if (!m->replay)
 		table_prefetch(&m->seen, seen_hash(r->id, r->type));
-	}
+	if (!m->refs_ahead)
+		return;
+	segment_text_prefetch(sr, r->ref, true);
+	if (c->i + REF_AHEAD < c->n)
+		segment_text_prefetch(sr, c->recs[c->i + REF_AHEAD].ref,
+					false);
 }
 
 /* The record under cursor i, moving the cursor past it; NULL at the end. */
@@ -87,7 +100,7 @@ static const struct seg_record *cur_next(struct hour_merge *m, size_t i)
 
 	if (c->i == c->n && !cur_enter(m, i, c->block + 1))
 		return NULL;
-	seen_prefetch(m, c);
+	prefetch_ahead(m, i);
 	return &c->recs[c->i++];
 }
 
@@ -323,4 +336,9 @@ void hour_copies_release(struct hour_copies *c)
 {
 	free(c->at);
 	memset(c, 0, sizeof(*c));
+}
+
+void hour_merge_refs_ahead(struct hour_merge *m)
+{
+	m->refs_ahead = true;
 }

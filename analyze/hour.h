@@ -75,6 +75,7 @@ struct hour_merge {
 	struct hour_copies *keep;    /* NULL, or where copies are kept */
 	const struct hour_copies *replay;  /* NULL, or the copies to skip */
 	size_t replay_i;             /* the next of replay->at */
+	bool refs_ahead;             /* prefetch records' referers */
 	bool nomem;
 };
 
@@ -106,5 +107,9 @@ void hour_merge_keep(struct hour_merge *m, struct hour_copies *c);
 void hour_merge_replay(struct hour_merge *m, const struct hour_copies *c);
 
 void hour_copies_release(struct hour_copies *c);
+
+/* Have m ask the cache for each record's referer text some records before
+ * it returns it, for a caller that reads every referer. */
+void hour_merge_refs_ahead(struct hour_merge *m);
 
 #endif

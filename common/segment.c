@@ -785,6 +785,20 @@ bool segment_string_get(const struct segment_reader *r, uint32_t idx,
 	return true;
 }
 
+void segment_text_prefetch(const struct segment_reader *r, uint32_t idx,
+			   bool text)
+{
+	const struct seg_strblock *b;
+
+	if (idx == SEG_NO_STRING || !(b = find_sblock(r, idx)))
+		return;
+	idx -= b->first;
+	if (text)
+		__builtin_prefetch(b->data + b->offs[idx]);
+	else
+		__builtin_prefetch(&b->offs[idx]);
+}
+
 uint64_t segment_string_hash(const struct segment_reader *r, uint32_t idx)
 {
 	const struct seg_strblock *b;

@@ -200,6 +200,13 @@ const struct seg_record *segment_next(const struct segment_reader *r,
 bool segment_string_get(const struct segment_reader *r, uint32_t idx,
 			struct span *out);
 
+/* Ask the cache for string idx ahead of segment_string_get, in two
+ * steps some records apart: without text, the line of its offsets; with
+ * text, its text's first line (reading the offsets).  Nothing for
+ * SEG_NO_STRING or an idx out of range. */
+void segment_text_prefetch(const struct segment_reader *r, uint32_t idx,
+			   bool text);
+
 /* XXH3-64 of string idx's text, equal across segments for equal strings
  * (0 for SEG_NO_STRING).  Use it to key visitors by user agent. */
 uint64_t segment_string_hash(const struct segment_reader *r, uint32_t idx);
