@@ -748,15 +748,28 @@ const struct seg_record *segment_next(const struct segment_reader *r,
 	return NULL;
 }
 
+/* The block holding string idx: blocks are contiguous and in order (the
+ * reader checked), one per event block, so idx's place in the strings
+ * names the block nearly: interpolation search, a step or two where a
+ * binary search took a dozen (perf: the lookup was 4 % of analyze's run,
+ * one per event's referer). */
 static const struct seg_strblock *find_sblock(const struct segment_reader *r,
 					      uint32_t idx)
 {
 	size_t lo = 0, hi = r->nsblocks;
 
 	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct seg_strblock *b = &r->sblocks[mid];
+		const struct seg_strblock *a = &r->sblocks[lo];
+		const struct seg_strblock *z = &r->sblocks[hi - 1];
+		uint64_t span = (uint64_t)z->first + z->count - a->first;
+		const struct seg_strblock *b;
+		size_t mid;
 
+		if (idx < a->first || idx - a->first >= span)
+			return NULL;
+		mid = lo + (size_t)((uint64_t)(idx - a->first) * (hi - lo) /
+				    span);
+		b = &r->sblocks[mid];
 		if (idx < b->first)
 			hi = mid;
 		else if (idx - b->first >= b->count)
