@@ -42,10 +42,11 @@ struct rollup_inv {
 
 struct rollup {
 	uint32_t hour;
-	struct table rowt;          /* rows by key, until rollup_finish */
+	struct table rowt;          /* row numbers by key, until rollup_finish */
 	struct table invt;          /* invalid rows by key and reason */
-	struct rollup_row *rows;    /* after rollup_finish: sorted by key */
-	size_t nrows;
+	struct rollup_row *rows;    /* in order met; after rollup_finish,
+				     * sorted by key */
+	size_t nrows, rows_cap;
 	struct rollup_inv *inv;     /* after rollup_finish: sorted */
 	size_t ninv;
 	bool finished;
