@@ -18,27 +18,46 @@
 #include "rules.h"
 
 /* ---- unique visitors: exact list of 32-bit hashes up to SPARSE_MAX, then
- * HyperLogLog with 2^HLL_P one-byte registers (standard error
- * 1.04/sqrt(1024) = 3.3 %; exact below SPARSE_MAX distinct visitors except
- * for 32-bit hash collisions, ~n^2/2^33).  At most 1 KiB a row. ---- */
+ * HyperLogLog with 2^HLL_P registers (standard error 1.04/sqrt(1024) =
+ * 3.3 %; exact below SPARSE_MAX distinct visitors except for 32-bit hash
+ * collisions, ~n^2/2^33).  A register holds a rank of at most
+ * 32 - HLL_P + 1 = 23, so 6 bits: four registers in three bytes, 768
+ * bytes a row at most. ---- */
 
 #define SPARSE_MAX 128u
 #define HLL_P 10
 #define HLL_M (1u << HLL_P)
+#define HLL_BYTES (HLL_M / 4 * 3)
 
 struct rollup_hll {
 	uint32_t n, cap;            /* sparse entries; cap 0 = dense */
-	uint32_t v[];               /* sparse: hashes; dense: HLL_M bytes */
+	uint32_t v[];               /* sparse: hashes; dense: HLL_BYTES */
 };
+
+/* Register i of the packed registers reg (6 bits each, four in 3 bytes). */
+static unsigned hll_get(const uint8_t *reg, uint32_t i)
+{
+	const uint8_t *p = reg + i / 4 * 3;
+	uint32_t w = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+
+	return w >> (i % 4 * 6) & 63;
+}
 
 static void hll_dense_add(uint8_t *reg, uint32_t h)
 {
 	uint32_t idx = h >> (32 - HLL_P);
 	uint32_t w = h << HLL_P;
-	uint8_t rank = w ? (uint8_t)(__builtin_clz(w) + 1) : 32 - HLL_P + 1;
+	unsigned rank = w ? (unsigned)__builtin_clz(w) + 1 : 32 - HLL_P + 1;
+	uint8_t *p = reg + idx / 4 * 3;
+	uint32_t v, shift = idx % 4 * 6;
 
-	if (reg[idx] < rank)
-		reg[idx] = rank;
+	if (hll_get(reg, idx) >= rank)
+		return;
+	v = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+	v = (v & ~(63u << shift)) | rank << shift;
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
 }
 
 static int hll_add(struct rollup *r, struct rollup_hll **hp, uint32_t h)
@@ -77,10 +96,10 @@ static int hll_add(struct rollup *r, struct rollup_hll **hp, uint32_t h)
 		*hp = y;
 		return 0;
 	}
-	y = calloc(1, sizeof(*y) + HLL_M);
+	y = calloc(1, sizeof(*y) + HLL_BYTES);
 	if (!y)
 		return -ENOMEM;
-	r->hll_bytes += HLL_M - x->cap * sizeof(uint32_t);
+	r->hll_bytes += HLL_BYTES - x->cap * sizeof(uint32_t);
 	for (uint32_t i = 0; i < x->n; i++)
 		hll_dense_add((uint8_t *)y->v, x->v[i]);
 	hll_dense_add((uint8_t *)y->v, h);
@@ -101,8 +120,10 @@ static uint64_t hll_estimate(const struct rollup_hll *x)
 		return x->n;
 	reg = (const uint8_t *)x->v;
 	for (uint32_t i = 0; i < HLL_M; i++) {
-		sum += 1.0 / (double)(1ull << reg[i]);
-		zeros += !reg[i];
+		unsigned v = hll_get(reg, i);
+
+		sum += 1.0 / (double)(1ull << v);
+		zeros += !v;
 	}
 	est = 0.7213 / (1 + 1.079 / m) * m * m / sum;
 	if (est <= 2.5 * m && zeros)
