@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <xxhash.h>
 
-#define DROP_EVERY 32          /* block reads between hand-backs of strings */
+#define DROP_EVERY 16          /* block reads between hand-backs of strings */
 
 /* ---- the segment set ---- */
 
