@@ -1,6 +1,6 @@
 /* domains.c - publishers' registered domains and the referer host test
- * (domains.h, docs/rules.md "foreign_referer").  Publishers are few
- * (thousands) and looked up once an event, so uthash is enough here. */
+ * (domains.h, docs/rules.md "foreign_referer").  A publisher is looked up
+ * once an event, in analyze's table (table.h). */
 #include "domains.h"
 
 #include <errno.h>
@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uthash.h>
+/* The most publishers with domains: the cap only stops a runaway
+ * inventory file from taking the machine's memory. */
+#define PUB_DOMAINS_PUBS_MAX (1u << 24)
 
 struct pub_domains_entry {
-	uint32_t pub;
-	size_t n;
+	uint32_t pub;                  /* the key */
+	uint32_t n;
 	char *dom[PUB_DOMAINS_MAX];    /* lower case */
-	UT_hash_handle hh;
 };
 
 /* Hosts that serve a publisher's page under their own name and write the
@@ -38,7 +39,7 @@ static char lower(char c)
 
 void pub_domains_init(struct pub_domains *d)
 {
-	d->pubs = NULL;
+	memset(&d->pubs, 0, sizeof(d->pubs));
 }
 
 static void entry_clear(struct pub_domains_entry *e)
@@ -50,27 +51,25 @@ static void entry_clear(struct pub_domains_entry *e)
 
 void pub_domains_release(struct pub_domains *d)
 {
-	struct pub_domains_entry *e, *tmp;
+	struct pub_domains_entry *e;
 
-	HASH_ITER(hh, d->pubs, e, tmp) {
-		HASH_DEL(d->pubs, e);
+	for (size_t i = 0; (e = table_next(&d->pubs, &i, NULL)); )
 		entry_clear(e);
-		free(e);
-	}
+	table_release(&d->pubs);
 }
 
 int pub_domains_set(struct pub_domains *d, uint32_t pub, const char *csv)
 {
 	struct pub_domains_entry *e;
 	const char *p = csv;
+	bool isnew;
 
-	HASH_FIND(hh, d->pubs, &pub, sizeof(pub), e);
-	if (!e) {
-		if (!(e = calloc(1, sizeof(*e))))
-			return -ENOMEM;
-		e->pub = pub;
-		HASH_ADD(hh, d->pubs, pub, sizeof(e->pub), e);
-	}
+	if (!d->pubs.ssize &&
+	    table_init(&d->pubs, sizeof(pub), sizeof(*e), PUB_DOMAINS_PUBS_MAX,
+		       NULL))
+		return -ENOMEM;
+	if (!(e = table_put(&d->pubs, mix_u64(pub), &pub, &isnew)))
+		return -ENOMEM;
 	entry_clear(e);
 	if (!strcmp(csv, "-"))
 		return 0;
@@ -187,8 +186,10 @@ enum pub_ref pub_domains_class(const struct pub_domains *d, uint32_t pub,
 	const char *host;
 	size_t len, olen;
 
-	HASH_FIND(hh, d->pubs, &pub, sizeof(pub), e);
-	if (!e || !e->n || !ref.len)
+	if (!d->pubs.n || !ref.len)
+		return PUB_REF_NONE;
+	e = table_find(&d->pubs, mix_u64(pub), &pub);
+	if (!e || !e->n)
 		return PUB_REF_NONE;
 	if (!url_host(ref, &host, &len))
 		return PUB_REF_NO_HOST;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "table.h"
 
 #define PUB_DOMAINS_MAX 256       /* a publisher's domains */
 #define PUB_DOMAIN_LEN 253        /* a DNS name's longest text */
@@ -27,10 +28,8 @@ enum pub_ref {
 	PUB_REF_NO_HOST,        /* text that is no absolute URL */
 };
 
-struct pub_domains_entry;
-
 struct pub_domains {
-	struct pub_domains_entry *pubs;   /* uthash by publisher id */
+	struct table pubs;          /* struct pub_domains_entry by publisher id */
 };
 
 void pub_domains_init(struct pub_domains *d);
