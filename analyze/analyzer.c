@@ -221,7 +221,10 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 		goto out_nomem;
 	/* the same stream again: pass 1's copies, without the window */
 	hour_merge_replay(&m, &a->pass1_copies);
-	hour_merge_refs_ahead(&m);   /* the referer rule reads each one */
+	/* the referer rule and the publisher scores read each one; without
+	 * domains the rule reads none */
+	if (a->dom.pubs.n || a->ps)
+		hour_merge_refs_ahead(&m);
 	for (;;) {
 		struct rollup_ev ev[ROLLUP_BATCH];
 		/* a record lives until the next hour_merge_next */
