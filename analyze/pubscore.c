@@ -90,7 +90,6 @@ void pubscore_params_default(struct pubscore_params *p)
 		.top_addrs = 3,
 		.top_share = 0.5,
 		.cookieless_excess = 0.3,
-		.ref_outside_share = 0.2,
 		.hourly_js = 0.15,
 	};
 }
@@ -109,7 +108,6 @@ void pubscore_params_from_config(struct pubscore_params *p,
 	p->top_addrs = (uint32_t)a->pub_top_addrs;
 	p->top_share = a->pub_top_share;
 	p->cookieless_excess = a->pub_cookieless_excess;
-	p->ref_outside_share = a->pub_ref_outside_share;
 	p->hourly_js = a->pub_hourly_js;
 }
 
@@ -529,6 +527,7 @@ struct totals {
 	uint64_t imps, clicks, cookieless, valid_clicks, hot;
 	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
 	uint64_t single, oneshot, pool_clicks;
+	uint64_t ref_known, ref_outside;
 };
 
 static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
@@ -578,16 +577,19 @@ static void test_cookieless(const struct pubscore_params *p,
 }
 
 static void test_referer(const struct pubscore_params *p,
-			 const struct pub_acc *a, struct pub_result *r)
+			 const struct pub_acc *a, const struct totals *t,
+			 struct pub_result *r)
 {
-	double share;
+	double peer, ratio;
 
-	if (a->ref_known < p->min_clicks)
+	if (a->ref_known < p->min_clicks || t->ref_known <= a->ref_known)
 		return;
-	share = (double)a->ref_outside / (double)a->ref_known;
-	verdict(r, PUB_R_REFERER, share,
+	peer = ((double)(t->ref_outside - a->ref_outside) + 0.5) /
+	       ((double)(t->ref_known - a->ref_known) + 1);
+	ratio = ((double)a->ref_outside / (double)a->ref_known) / peer;
+	verdict(r, PUB_R_REFERER, ratio,
 		excess_binom_log10sf(a->ref_outside, a->ref_known,
-				     p->ref_outside_share));
+				     null_rate(p->ctr_ratio, peer)));
 }
 
 /* The clicks a publisher's zones' impressions by hour make at each zone's
@@ -908,7 +910,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n)
 {
 	const struct pub_acc *a, *tmp;
-	struct totals t = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct totals t = { 0 };
 	struct hot_credit *hot, key, *hc;
 	size_t nhot;
 	struct pub_result *res;
@@ -927,6 +929,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.single += a->single;
 		t.pool_clicks += a->pool_clicks;
 		t.oneshot += a->oneshot;
+		t.ref_known += a->ref_known;
+		t.ref_outside += a->ref_outside;
 	}
 	if (credit_hot_addrs(ps, &t, &hot, &nhot))
 		return -ENOMEM;
@@ -955,7 +959,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		test_ctr(&ps->p, a, &t, r);
 		test_concentration(&ps->p, a, r);
 		test_cookieless(&ps->p, a, &t, r);
-		test_referer(&ps->p, a, r);
+		test_referer(&ps->p, a, &t, r);
 		test_hourly(&ps->p, a, r);
 		test_invalid(&ps->p, a, &t, r);
 		key.pub = a->pub;

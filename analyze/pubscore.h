@@ -92,7 +92,6 @@ struct pubscore_params {
 	uint32_t top_addrs;      /* 3: k of the top-k address share */
 	double top_share;        /* 0.5 */
 	double cookieless_excess;/* 0.3: share above peers' share */
-	double ref_outside_share;/* 0.2 */
 	double hourly_js;        /* 0.15: Jensen-Shannon distance, base 2 */
 };
 

@@ -96,7 +96,6 @@ struct config_analyze {
 	int64_t pub_top_addrs;
 	double pub_top_share;
 	double pub_cookieless_excess;
-	double pub_ref_outside_share;
 	double pub_hourly_js;
 };
 

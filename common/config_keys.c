@@ -163,8 +163,6 @@ static const struct conf_key keys[] = {
 	    "share of clicks from the top k addresses that flags a publisher"),
 	DBL(analyze, pub_cookieless_excess, "0.3", 0, 1,
 	    "share of cookieless or fresh-cookie clicks above peers that flags"),
-	DBL(analyze, pub_ref_outside_share, "0.2", 0, 1,
-	    "share of referers outside the registered domains that flags"),
 	DBL(analyze, pub_hourly_js, "0.15", 0, 1,
 	    "Jensen-Shannon distance of hourly clicks from hourly impressions that flags"),
 

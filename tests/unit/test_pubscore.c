@@ -246,21 +246,33 @@ static void test_referer_outside(void **state)
 	struct pubscore ps;
 	struct pub_result *r;
 	size_t n;
-	struct day_spec inflated = { .pub = 80, .imps = 30000, .clicks = 100,
-				     .cookieless = 0.3, .ref = PUB_REF_INSIDE,
-				     .ref_outside = 0.6 };
+	/* hidden zones on other sites: 1% of its events, a few hundred */
+	struct day_spec hidden = { .pub = 80, .imps = 30000, .clicks = 100,
+				   .cookieless = 0.3, .ref = PUB_REF_INSIDE,
+				   .ref_outside = 0.01 };
+	/* syndicated now and then, like its peers */
 	struct day_spec syndicated = { .pub = 81, .imps = 30000, .clicks = 100,
 				       .cookieless = 0.3, .ref = PUB_REF_INSIDE,
-				       .ref_outside = 0.03 };
+				       .ref_outside = 0.003 };
 
 	(void)state;
 	start(&ps);
 	honest_peers(&ps);
-	feed(&ps, &inflated);
+	/* ten peers with domains, 0.2% of whose referers are elsewhere */
+	for (uint32_t p = 21; p <= 30; p++) {
+		struct day_spec d = { .pub = p, .imps = 30000, .clicks = 100,
+				      .cookieless = 0.3, .ref = PUB_REF_INSIDE,
+				      .ref_outside = 0.002 };
+
+		feed(&ps, &d);
+	}
+	feed(&ps, &hidden);
 	feed(&ps, &syndicated);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(find(r, n, 80)->fired, 1u << PUB_R_REFERER);
 	assert_int_equal(find(r, n, 81)->fired, 0);
+	for (uint32_t p = 21; p <= 30; p++)
+		assert_int_equal(find(r, n, p)->fired & (1u << PUB_R_REFERER), 0);
 	free(r);
 	pubscore_release(&ps);
 }
