@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 3001-3010 of both generators, never used to tune,
+# the report: seeds 4001-4010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="3001 3002 3003 3004 3005 3006 3007 3008 3009 3010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="4001 4002 4003 4004 4005 4006 4007 4008 4009 4010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
