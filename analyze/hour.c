@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 /* ---- the merged stream: a binary heap of segment heads ---- */
 
 static bool head_less(const struct hour_merge_head *a,
@@ -254,17 +256,10 @@ static void keep_copy(struct hour_merge *m, uint64_t at)
 
 	if (c->over)
 		return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 256;
-		uint64_t *p = cap <= HOUR_COPIES_MAX ?
-			      realloc(c->at, cap * sizeof(*p)) : NULL;
-
-		if (!p) {
-			c->over = true;
-			return;
-		}
-		c->at = p;
-		c->cap = cap;
+	if (c->n >= HOUR_COPIES_MAX ||
+	    grow_array((void **)&c->at, &c->cap, c->n, sizeof(*c->at))) {
+		c->over = true;
+		return;
 	}
 	c->at[c->n++] = at;
 }
