@@ -47,13 +47,13 @@ static void hll_dense_add(uint8_t *reg, uint32_t h)
 {
 	uint32_t idx = h >> (32 - HLL_P);
 	uint32_t w = h << HLL_P;
-	unsigned rank = w ? (unsigned)__builtin_clz(w) + 1 : 32 - HLL_P + 1;
+	uint32_t rank = w ? (uint32_t)__builtin_clz(w) + 1 : 32 - HLL_P + 1;
 	uint8_t *p = reg + idx / 4 * 3;
-	uint32_t v, shift = idx % 4 * 6;
+	uint32_t v = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+	uint32_t shift = idx % 4 * 6;
 
-	if (hll_get(reg, idx) >= rank)
+	if ((v >> shift & 63) >= rank)
 		return;
-	v = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
 	v = (v & ~(63u << shift)) | rank << shift;
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
