@@ -223,7 +223,7 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 	hour_merge_replay(&m, &a->pass1_copies);
 	/* the referer rule and the publisher scores read each one; without
 	 * domains the rule reads none */
-	if (a->dom.pubs.n || a->ps)
+	if (pub_domains_any(&a->dom) || a->ps)
 		hour_merge_refs_ahead(&m);
 	for (;;) {
 		struct rollup_ev ev[ROLLUP_BATCH];

@@ -186,7 +186,7 @@ enum pub_ref pub_domains_class(const struct pub_domains *d, uint32_t pub,
 	const char *host;
 	size_t len, olen;
 
-	if (!d->pubs.n || !ref.len)
+	if (!pub_domains_any(d) || !ref.len)
 		return PUB_REF_NONE;
 	e = table_find(&d->pubs, mix_u64(pub), &pub);
 	if (!e || !e->n)

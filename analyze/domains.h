@@ -8,6 +8,7 @@
 #ifndef ADLOG_ANALYZE_DOMAINS_H
 #define ADLOG_ANALYZE_DOMAINS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,12 @@ void pub_domains_release(struct pub_domains *d);
  * the inventory file, or "-"/"" for none; replaces what pub had.  Returns
  * 0 or -ENOMEM/-EINVAL (more than PUB_DOMAINS_MAX, one too long). */
 int pub_domains_set(struct pub_domains *d, uint32_t pub, const char *csv);
+
+/* Has any publisher registered domains? */
+static inline bool pub_domains_any(const struct pub_domains *d)
+{
+	return d->pubs.n != 0;
+}
 
 /* Classify a referer (escaped text as in the event line) for publisher
  * pub: its host against pub's registered domains. */
