@@ -90,8 +90,14 @@ int config_set(struct config *c, const char *section, const char *name,
 	       const char *value, char *err, size_t errlen)
 {
 	const struct conf_key *k = find_key(section, name);
+	const struct conf_retired *gone;
 	const char *why = "";
 
+	if (!k && (gone = config_retired(section, name))) {
+		snprintf(err, errlen, "key '%s' in [%s] is no longer read (%s):"
+			 " delete the line", name, section, gone->why);
+		return -1;
+	}
 	if (!k) {
 		snprintf(err, errlen, "unknown key '%s' in [%s]", name, section);
 		return -1;

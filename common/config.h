@@ -151,6 +151,15 @@ struct conf_key {
 /* The table of every key, in file order. */
 const struct conf_key *config_keys(size_t *n);
 
+/* A key adlog no longer reads, and what took its place. */
+struct conf_retired {
+	const char *section, *name, *why;
+};
+
+/* The retired key section.name, or NULL. */
+const struct conf_retired *config_retired(const char *section,
+					  const char *name);
+
 /* The path to read: opt if given, else $ADLOG_CONF, else the default. */
 const char *config_path(const char *opt);
 

@@ -4,6 +4,7 @@
  * the [analyze] keys of the rules (test_rules checks). */
 #include <float.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "config.h"
 
@@ -195,6 +196,24 @@ static const struct conf_key keys[] = {
 	INT(admin, max_lag, "7200", 60, 31536000,
 	    "adlog-admin status exits 1 when ingest or analyze lags more seconds"),
 };
+
+/* Keys adlog once read and no longer does: a file that still sets one is
+ * told so, and why, rather than "unknown key" (docs/rules.md says what
+ * replaced each rule). */
+static const struct conf_retired retired[] = {
+	{ "analyze", "pub_ref_outside_share",
+	  "referer_outside_domains tests against the other publishers' share" },
+};
+
+const struct conf_retired *config_retired(const char *section,
+					  const char *name)
+{
+	for (size_t i = 0; i < sizeof(retired) / sizeof(retired[0]); i++)
+		if (!strcmp(retired[i].section, section) &&
+		    !strcmp(retired[i].name, name))
+			return &retired[i];
+	return NULL;
+}
 
 const struct conf_key *config_keys(size_t *n)
 {

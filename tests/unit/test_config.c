@@ -74,6 +74,9 @@ static void test_errors(void **state)
 	expect_error("[serve]\nthreads = 8\nthraeds = 9\n",
 		     "3: unknown key 'thraeds' in [serve]");
 	expect_error("[nosuch]\nx = 1\n", "2: unknown key 'x' in [nosuch]");
+	expect_error("[analyze]\npub_ref_outside_share = 0.2\n",
+		     "2: key 'pub_ref_outside_share' in [analyze] is no "
+		     "longer read (referer_outside_domains");
 	expect_error("[common]\n\nnode_id = 1024\n",
 		     "3: bad value '1024' for key 'node_id' in [common]");
 	expect_error("[serve]\ncookie_secure = maybe\n",
