@@ -1,23 +1,19 @@
-/* rule_uid_fanout.c - rule family uid_fanout (docs/rules.md): one uid seen
- * from fanout_addrs addresses or more, or with fanout_uas user agents or
- * more, in the hour (a replayed or shared cookie): all its events. */
+/* rule_uid_fanout.c - rule family uid_fanout (docs/rules.md): one uid sent
+ * with fanout_uas user agents or more in the hour, more than one browser
+ * sends (a cookie copied between machines): all its events. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "rule_family.h"
 
-struct uid_multi {
-	uint32_t addrs, uas;
-};
-
 struct uid_fanout {
-	struct table *uid_multi;         /* uid -> distinct addresses, UAs */
+	struct table *uid_multi;         /* uid -> distinct user agents */
 	struct table *fanout;            /* the uids over a threshold */
 };
 
 static bool params_ok(const struct rules_params *p)
 {
-	return p->fanout_addrs >= 2 && p->fanout_uas >= 2;
+	return p->fanout_uas >= 2;
 }
 
 static void release(void *state)
@@ -36,7 +32,7 @@ static int init(struct rules *r, void **state)
 	*state = u;
 	if (!u)
 		return -ENOMEM;
-	u->uid_multi = table_new(0, sizeof(struct uid_multi), r->p.table_max,
+	u->uid_multi = table_new(0, sizeof(uint32_t), r->p.table_max,
 			       &r->st.table_full);
 	u->fanout = table_new(0, 0, r->p.table_max, &r->st.table_full);
 	return u->uid_multi && u->fanout ? 0 : -ENOMEM;
@@ -58,27 +54,22 @@ static void begin_hour(struct rules *r, void *state)
 	table_clear(u->fanout);
 }
 
-/* A uid seen before with a new address or user agent (the core's Bloom
- * facts): count it. */
+/* A uid seen before with a new user agent (the core's Bloom facts):
+ * count it. */
 static void observe(struct rules *r, void *state,
 		    const struct rules_pending *o, size_t n)
 {
 	struct uid_fanout *u = state;
-	struct uid_multi *m;
+	uint32_t *uas;
 	bool isnew;
 
 	(void)r;
 	for (size_t i = 0; i < n; i++) {
-		if (!o[i].has_uid || !o[i].uid_seen ||
-		    !(o[i].new_pair || o[i].new_ua))
+		if (!o[i].has_uid || !o[i].uid_seen || !o[i].new_ua)
 			continue;
-		m = table_put(u->uid_multi, o[i].k.ukey, NULL, &isnew);
-		if (!m)
-			continue;
-		if (isnew)
-			*m = (struct uid_multi){ 1, 1 };
-		m->addrs += o[i].new_pair;
-		m->uas += o[i].new_ua;
+		uas = table_put(u->uid_multi, o[i].k.ukey, NULL, &isnew);
+		if (uas)
+			*uas = isnew ? 2 : *uas + 1;
 	}
 }
 
@@ -91,10 +82,9 @@ static void end_observe(struct rules *r, void *state)
 	uint64_t key;
 
 	for (size_t i = 0; (v = table_next(u->uid_multi, &i, &key)); ) {
-		const struct uid_multi *m = v;
 		bool isnew;
 
-		if (m->addrs >= r->p.fanout_addrs || m->uas >= r->p.fanout_uas)
+		if (*(const uint32_t *)v >= r->p.fanout_uas)
 			table_put(u->fanout, key, NULL, &isnew);
 	}
 	r->st.uid_multi = u->uid_multi->n;
@@ -116,14 +106,13 @@ static const struct rule_reason reasons[] = {
 };
 
 static const struct rule_param params[] = {
-	RULE_PARAM(fanout_addrs, fanout_addrs, RULE_U32),
 	RULE_PARAM(fanout_uas, fanout_uas, RULE_U32),
 	{ NULL, 0, RULE_I64 },
 };
 
 const struct rule_family rule_uid_fanout = {
 	.name = "uid_fanout",
-	.doc = "one uid from too many addresses or user agents in the hour",
+	.doc = "one uid with more user agents in the hour than one browser sends",
 	.reasons = reasons,
 	.params = params,
 	.params_ok = params_ok,

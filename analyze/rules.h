@@ -100,7 +100,6 @@ struct rules_params {
 	double burst_imps_base;
 	double burst_imps_per_visitor;
 	double fresh_visitor_weight;
-	uint32_t fanout_addrs;
 	uint32_t fanout_uas;
 	double addr_ctr_ratio;
 	double addr_ctr_alpha;

@@ -74,7 +74,6 @@ struct config_analyze {
 	double burst_imps_base;
 	double burst_imps_per_visitor;
 	double fresh_visitor_weight;
-	int64_t fanout_addrs;
 	int64_t fanout_uas;
 	double addr_ctr_ratio;
 	double addr_ctr_alpha;

@@ -122,10 +122,8 @@ static const struct conf_key keys[] = {
 	    "more impressions per hour allowed per visitor behind the address"),
 	DBL(analyze, fresh_visitor_weight, "0.25", 0, 1,
 	    "a uid issued this hour counts as this much of a visitor behind an address"),
-	INT(analyze, fanout_addrs, "8", 2, 1000000,
-	    "a uid seen from this many addresses in an hour is flagged uid_fanout"),
-	INT(analyze, fanout_uas, "4", 2, 1000000,
-	    "a uid seen with this many user agents in an hour is flagged uid_fanout"),
+	INT(analyze, fanout_uas, "5", 2, 1000000,
+	    "a uid sent with this many user agents in an hour is flagged uid_fanout (one browser sends at most 4: two versions, each in mobile and desktop mode)"),
 	DBL(analyze, addr_ctr_ratio, "10.6", 1, 1000,
 	    "addr_ctr tests an address's clicks against this times the hour's CTR (the heaviest clickers' CTR at most: 85% of clicks from 8% of people)"),
 	DBL(analyze, addr_ctr_alpha, "0.001", 0, 1,
@@ -203,6 +201,8 @@ static const struct conf_key keys[] = {
 static const struct conf_retired retired[] = {
 	{ "analyze", "pub_ref_outside_share",
 	  "referer_outside_domains tests against the other publishers' share" },
+	{ "analyze", "fanout_addrs",
+	  "uid_fanout counts user agents only: a uid's addresses are no limit" },
 };
 
 const struct conf_retired *config_retired(const char *section,

@@ -77,6 +77,9 @@ static void test_errors(void **state)
 	expect_error("[analyze]\npub_ref_outside_share = 0.2\n",
 		     "2: key 'pub_ref_outside_share' in [analyze] is no "
 		     "longer read (referer_outside_domains");
+	expect_error("[analyze]\nfanout_addrs = 8\n",
+		     "2: key 'fanout_addrs' in [analyze] is no longer read "
+		     "(uid_fanout counts");
 	expect_error("[common]\n\nnode_id = 1024\n",
 		     "3: bad value '1024' for key 'node_id' in [common]");
 	expect_error("[serve]\ncookie_secure = maybe\n",
