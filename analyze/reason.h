@@ -8,7 +8,7 @@
 /* One line each in the table of rules; docs/rules.md gives the whole rule. */
 enum ivt_reason {
 	IVT_DUP_CLICK     = 1u << 16,
-	IVT_REPEAT_CLICK  = 1u << 17,
+	/* bit 17 was repeat_click: kept free, MySQL rows of old hours name it */
 	IVT_NO_IMPRESSION = 1u << 18,
 	IVT_FAST_CLICK    = 1u << 19,
 	IVT_STALE_CLICK   = 1u << 20,
@@ -25,7 +25,8 @@ enum ivt_reason {
 };
 #define IVT_FIRST_BIT 16
 #define IVT__COUNT 15               /* bits 16..30 */
-#define IVT_MASK 0x7fff0000u
+#define IVT_RETIRED (1u << 17)     /* no rule sets these any more */
+#define IVT_MASK (0x7fff0000u & ~IVT_RETIRED)
 /* the bits the day pass sets, after the hours were judged */
 #define IVT_DAY_MASK IVT_DAY_ADDR
 

@@ -85,9 +85,6 @@ struct rules_referer {
 struct rules_params {
 	int64_t lookback_ms;             /* lookback */
 	int64_t dup_click_window_ms;     /* dup_click_window */
-	int64_t repeat_click_window_ms;  /* repeat_click_window */
-	uint32_t repeat_click_count;
-	uint32_t repeat_visitors_per_extra;
 	int64_t min_click_delay_ms;
 	int64_t fast_click_window_ms;
 	double fast_click_ratio;

@@ -13,7 +13,6 @@
 #define RULES_TABLE(F) \
 	F(imp_link)      /* no_impression, fast_click, stale_click */ \
 	F(dup_click)     /* dup_click */ \
-	F(repeat_click)  /* repeat_click */ \
 	F(imp_flood)     /* imp_flood, imp_stack */ \
 	F(uid_fanout)    /* uid_fanout */ \
 	F(addr_burst)    /* addr_burst */ \

@@ -59,9 +59,6 @@ struct config_analyze {
 	int64_t lookback;
 	int64_t dup_click_window;
 	/* activity rules: read by the rule families of analyze/rules_table.c */
-	int64_t repeat_click_window;
-	int64_t repeat_click_count;
-	int64_t repeat_visitors_per_extra;
 	int64_t min_click_delay_ms;
 	int64_t fast_click_window_ms;
 	double fast_click_ratio;

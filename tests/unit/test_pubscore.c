@@ -601,7 +601,7 @@ static void test_suffered_below_self_clicker(void **state)
 
 /* An honest publisher a click spammer aims at: 100 cookieless clicks from
  * one address on ads its pages never showed (no_impression and
- * addr_burst, half of them replays: dup_click and repeat_click too) are
+ * addr_ctr, half of them replays: dup_click too) are
  * suffered, and neither its cookieless nor its
  * address-concentration test fires on them. */
 static void test_click_spam_suffered(void **state)
@@ -624,8 +624,8 @@ static void test_click_spam_suffered(void **state)
 		e.type = 'c';
 		e.hour = (uint8_t)(10 + i % 3);
 		e.addr = 4242;
-		e.reasons = IVT_NO_IMPRESSION | IVT_ADDR_BURST |
-			    (i % 2 ? IVT_DUP_CLICK | IVT_REPEAT_CLICK : 0);
+		e.reasons = IVT_NO_IMPRESSION | IVT_ADDR_CTR |
+			    (i % 2 ? IVT_DUP_CLICK : 0);
 		assert_int_equal(pubscore_event(&ps, &e), 0);
 	}
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);

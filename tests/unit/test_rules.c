@@ -238,7 +238,7 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(ivt_reason_name(16), "dup_click");
-	assert_string_equal(ivt_reason_name(17), "repeat_click");
+	assert_null(ivt_reason_name(17));          /* retired */
 	assert_string_equal(ivt_reason_name(18), "no_impression");
 	assert_string_equal(ivt_reason_name(19), "fast_click");
 	assert_string_equal(ivt_reason_name(20), "stale_click");
@@ -292,8 +292,7 @@ static void test_dup_same_visitor_ad(void **state)
 	run();
 	assert_int_equal(H->bits[ca], 0);
 	assert_int_equal(H->bits[cb], IVT_DUP_CLICK);
-	/* (the third click on ad 9 from one address in 10 min is a repeat) */
-	assert_int_equal(H->bits[cc], IVT_REPEAT_CLICK);
+	assert_int_equal(H->bits[cc], 0);
 	finish();
 }
 
@@ -371,60 +370,12 @@ static void test_dup_across_hour_warm(void **state)
 	set_uid(&prev, 5);
 	prev.ad = 9;
 	prev.ua = 77;
-	assert_true(rules_warmup_ms(&H->r) >= 600 * SEC);
+	assert_true(rules_warmup_ms(&H->r) >= 60 * SEC);   /* dup_click_window */
 	rules_warm(&H->r, &prev, prev.ua);
 	i = add_imp(T0 + 5 * SEC, 0x0a000001, 5, 1, 9);
 	c = add_click(T0 + 10 * SEC, i);
 	run();
 	assert_int_equal(H->bits[c], IVT_DUP_CLICK);
-	finish();
-}
-
-/* ---- repeated clicks ---- */
-
-static void test_repeat_click(void **state)
-{
-	size_t c[4], other;
-
-	(void)state;
-	start(NULL);
-	/* one address, three cookies, one ad, within 10 min: the 3rd and
-	 * later are flagged */
-	for (int k = 0; k < 4; k++) {
-		size_t i = add_imp(T0 + (100 * k) * SEC, 0x0b000001,
-				   (uint32_t)(10 + k), 1, 9);
-
-		c[k] = add_click(T0 + (100 * k + 30) * SEC, i);
-	}
-	/* the same address on another ad: its own count */
-	other = add_click(T0 + 500 * SEC,
-			  add_imp(T0 + 470 * SEC, 0x0b000001, 20, 1, 8));
-	run();
-	assert_int_equal(H->bits[c[0]], 0);
-	assert_int_equal(H->bits[c[1]], 0);
-	assert_int_equal(H->bits[c[2]], IVT_REPEAT_CLICK);
-	assert_int_equal(H->bits[c[3]], IVT_REPEAT_CLICK);
-	assert_int_equal(H->bits[other], 0);
-	finish();
-}
-
-static void test_repeat_spread_not(void **state)
-{
-	size_t c[3];
-
-	(void)state;
-	start(NULL);
-	/* three clicks on one ad from one address, 6 minutes apart: never
-	 * three within 10 minutes */
-	for (int k = 0; k < 3; k++) {
-		size_t i = add_imp(T0 + (360 * k) * SEC, 0x0b000001,
-				   (uint32_t)(10 + k), 1, 9);
-
-		c[k] = add_click(T0 + (360 * k + 5) * SEC, i);
-	}
-	run();
-	for (int k = 0; k < 3; k++)
-		assert_int_equal(H->bits[c[k]], 0);
 	finish();
 }
 
@@ -1698,7 +1649,7 @@ static void test_bad_params(void **state)
 
 	(void)state;
 	rules_params_default(&p);
-	p.repeat_click_count = 1;
+	p.dup_click_window_ms = 0;
 	assert_int_equal(rules_init(&r, &p, &lb), -EINVAL);
 	rules_params_default(&p);
 	p.fast_click_window_ms = p.min_click_delay_ms - 1;
@@ -1844,8 +1795,6 @@ int main(void)
 		cmocka_unit_test(test_dup_ignores_flagged),
 		cmocka_unit_test(test_dup_clicked_before),
 		cmocka_unit_test(test_dup_across_hour_warm),
-		cmocka_unit_test(test_repeat_click),
-		cmocka_unit_test(test_repeat_spread_not),
 		cmocka_unit_test(test_carrier_nat_not_flagged),
 		cmocka_unit_test(test_no_impression),
 		cmocka_unit_test(test_cookie_issued_with_impression),
