@@ -13,7 +13,7 @@ enum ivt_reason {
 	IVT_FAST_CLICK    = 1u << 19,
 	IVT_STALE_CLICK   = 1u << 20,
 	IVT_IMP_FLOOD     = 1u << 21,
-	IVT_ADDR_BURST    = 1u << 22,
+	/* bit 22 was addr_burst: kept free, as bit 17 */
 	IVT_UID_FANOUT    = 1u << 23,
 	IVT_ADDR_CTR      = 1u << 24,
 	IVT_NET_CTR       = 1u << 25,
@@ -25,7 +25,7 @@ enum ivt_reason {
 };
 #define IVT_FIRST_BIT 16
 #define IVT__COUNT 15               /* bits 16..30 */
-#define IVT_RETIRED (1u << 17)     /* no rule sets these any more */
+#define IVT_RETIRED (1u << 17 | 1u << 22)   /* no rule sets these any more */
 #define IVT_MASK (0x7fff0000u & ~IVT_RETIRED)
 /* the bits the day pass sets, after the hours were judged */
 #define IVT_DAY_MASK IVT_DAY_ADDR

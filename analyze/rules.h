@@ -1,8 +1,8 @@
 /* rules.h - analyze's activity rules: the invalid traffic that only a
- * sequence of events reveals (duplicate and repeated clicks, clicks without
- * an impression, impossible time to click, impression flooding, address
- * bursts scaled by the visitors behind the address, addresses clicking far
- * more than people do, one uid fanned out over many addresses, publishers
+ * sequence of events reveals (duplicate clicks, clicks without an
+ * impression, impossible time to click, impression flooding and stacking,
+ * addresses and networks clicking far more than people do, one cookie in
+ * more browsers than one, publishers
  * with an improbable excess of one-shot or hot-address clicks).  Each
  * family of rules is one file, analyze/rule_<family>.c, listed in the
  * table of rules_table.c; docs/rules.md gives every rule, default and
@@ -92,10 +92,6 @@ struct rules_params {
 	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double imp_stack_alpha;
-	double burst_clicks_base;
-	double burst_clicks_per_visitor;
-	double burst_imps_base;
-	double burst_imps_per_visitor;
 	double fresh_visitor_weight;
 	uint32_t fanout_uas;
 	double addr_ctr_ratio;

@@ -7,7 +7,7 @@
  * from here and from the keys' table (config_keys()).
  *
  * Order matters once: between the passes, publisher reads the addresses
- * that addr_burst and addr_ctr flagged. */
+ * that addr_ctr flagged. */
 #include "rule_family.h"
 
 #define RULES_TABLE(F) \
@@ -15,7 +15,6 @@
 	F(dup_click)     /* dup_click */ \
 	F(imp_flood)     /* imp_flood, imp_stack */ \
 	F(uid_fanout)    /* uid_fanout */ \
-	F(addr_burst)    /* addr_burst */ \
 	F(addr_ctr)      /* addr_ctr, net_ctr */ \
 	F(publisher)     /* one_shot, hot_addr */ \
 	F(referer)       /* foreign_referer */ \

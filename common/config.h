@@ -66,10 +66,6 @@ struct config_analyze {
 	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double imp_stack_alpha;
-	double burst_clicks_base;
-	double burst_clicks_per_visitor;
-	double burst_imps_base;
-	double burst_imps_per_visitor;
 	double fresh_visitor_weight;
 	int64_t fanout_uas;
 	double addr_ctr_ratio;

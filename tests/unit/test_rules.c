@@ -243,7 +243,7 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(19), "fast_click");
 	assert_string_equal(ivt_reason_name(20), "stale_click");
 	assert_string_equal(ivt_reason_name(21), "imp_flood");
-	assert_string_equal(ivt_reason_name(22), "addr_burst");
+	assert_null(ivt_reason_name(22));          /* retired */
 	assert_string_equal(ivt_reason_name(23), "uid_fanout");
 	assert_string_equal(ivt_reason_name(0), "bot_ua");
 	assert_string_equal(ivt_reason_name(24), "addr_ctr");
@@ -765,85 +765,6 @@ static void test_imp_stack_lone(void **state)
 	finish();
 }
 
-/* ---- address bursts ---- */
-
-static void test_addr_burst_clicks(void **state)
-{
-	(void)state;
-	start(NULL);
-	/* one cookieless visitor clicking 30 different ads in an hour:
-	 * every event of the address, impressions too (the address is
-	 * automated as a whole); a household next door is not */
-	for (int k = 0; k < 30; k++) {
-		size_t i = add_imp(T0 + k * 100 * SEC, 0x0c000001, 0, 1,
-				   (uint32_t)(100 + k));
-
-		add_click(T0 + (k * 100 + 5) * SEC, i);
-		add_imp(T0 + (k * 100 + 6) * SEC, 0x0c000002, 8, 1, 9);
-	}
-	run();
-	for (size_t i = 0; i < H->n; i++)
-		assert_int_equal(H->bits[i] & IVT_ADDR_BURST,
-				 H->rec[i].ip[15] == 1 ? IVT_ADDR_BURST : 0);
-	assert_int_equal(count_bits(IVT_ADDR_BURST), 60);
-	finish();
-}
-
-static void test_addr_burst_fresh_cookies(void **state)
-{
-	(void)state;
-	start(NULL);
-	/* a bot wiping its cookie before each of 40 clicks: 40 fresh uids
-	 * count as 10 visitors, so 40 clicks exceed 10 + 10 */
-	for (int k = 0; k < 40; k++) {
-		size_t i = add_imp(T0 + k * 80 * SEC, 0x0c000002,
-				   (uint32_t)(5000 + k), 1, (uint32_t)(100 + k));
-
-		H->rec[i].flags = EVENT_F_UID_NEW;
-		add_click(T0 + (k * 80 + 3) * SEC, i);
-		H->rec[H->n - 1].flags = EVENT_F_TOKEN_VALID;
-	}
-	run();
-	assert_int_equal(count_bits(IVT_ADDR_BURST), 80);
-	finish();
-}
-
-static void test_addr_burst_household_not(void **state)
-{
-	(void)state;
-	start(NULL);
-	/* a household of 3 with 8 clicks in the hour: under the base */
-	for (int k = 0; k < 8; k++) {
-		size_t i = add_imp(T0 + k * 400 * SEC, 0x0c000003,
-				   (uint32_t)(1 + k % 3), 1, (uint32_t)(100 + k));
-
-		add_click(T0 + (k * 400 + 5) * SEC, i);
-	}
-	run();
-	assert_int_equal(count_bits(IVT_ADDR_BURST), 0);
-	finish();
-}
-
-static void test_addr_burst_impressions(void **state)
-{
-	(void)state;
-	start(NULL);
-	/* one visitor fetching an impression a second: 3000 in the hour */
-	for (int k = 0; k < 3000; k++)
-		add_imp(T0 + k * SEC, 0x0c000004, 9, (uint32_t)(1 + k % 50),
-			(uint32_t)(1 + k % 13));
-	/* a NAT address: 300 visitors, 9000 impressions: fine */
-	for (int k = 0; k < 9000; k++)
-		add_imp(T0 + 3000 * SEC + k * 50, 0x64400002,
-			(uint32_t)(700 + k % 300), (uint32_t)(1 + k % 50),
-			(uint32_t)(1 + k % 13));
-	run();
-	for (size_t i = 0; i < H->n; i++)
-		assert_int_equal(H->bits[i] & IVT_ADDR_BURST,
-				 i < 3000 ? IVT_ADDR_BURST : 0);
-	finish();
-}
-
 /* ---- address CTR ---- */
 
 /* An hour of ordinary traffic: 20000 impressions from 5000 addresses,
@@ -867,7 +788,7 @@ static void test_addr_ctr(void **state)
 	start(NULL);
 	background();
 	/* a click-farm address: 10 kept cookies, 2 impressions each, every
-	 * visit clicked (CTR 50%), under the burst allowance (10 + 10) */
+	 * visit clicked (CTR 50%) */
 	for (int c = 0; c < 10; c++) {
 		int64_t ts = T0 + 60 * SEC + c * 300 * SEC;
 		size_t i = add_imp(ts, 0x2d0c0005, (uint32_t)(300 + c), 1, 9);
@@ -891,9 +812,56 @@ static void test_addr_ctr(void **state)
 
 		assert_int_equal(H->bits[i] & IVT_ADDR_CTR,
 				 farm ? IVT_ADDR_CTR : 0);
-		assert_int_equal(H->bits[i] & IVT_ADDR_BURST, 0);
 	}
 	assert_int_equal(count_bits(IVT_ADDR_CTR), 30);
+	finish();
+}
+
+/* The clickers a cap on clicks per visitor used to catch, with the hour's
+ * ordinary traffic around them: addr_ctr flags every event of the
+ * address (the address is automated as a whole), the address next door
+ * keeps its events. */
+static void test_addr_ctr_cookieless_clicker(void **state)
+{
+	(void)state;
+	start(NULL);
+	background();
+	/* one cookieless visitor clicking 30 of its 60 impressions */
+	for (int k = 0; k < 30; k++) {
+		size_t i = add_imp(T0 + k * 100 * SEC, 0x0c000001, 0, 1,
+				   (uint32_t)(100 + k));
+
+		add_imp(T0 + k * 100 * SEC + 40, 0x0c000001, 0, 2, 7);
+		add_click(T0 + (k * 100 + 5) * SEC, i);
+		add_imp(T0 + (k * 100 + 6) * SEC, 0x0c000002, 8, 1, 9);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++)
+		if (H->rec[i].ip[12] == 0x0c)
+			assert_int_equal(H->bits[i] & IVT_ADDR_CTR,
+					 H->rec[i].ip[15] == 1 ? IVT_ADDR_CTR : 0);
+	assert_int_equal(count_bits(IVT_ADDR_CTR), 90);
+	finish();
+}
+
+static void test_addr_ctr_fresh_cookies(void **state)
+{
+	(void)state;
+	start(NULL);
+	background();
+	/* a bot wiping its cookie before each of 40 clicks */
+	for (int k = 0; k < 40; k++) {
+		size_t i = add_imp(T0 + k * 80 * SEC, 0x0c000002,
+				   (uint32_t)(5000 + k), 1, (uint32_t)(100 + k));
+
+		H->rec[i].flags = EVENT_F_UID_NEW;
+		add_click(T0 + (k * 80 + 3) * SEC, i);
+		H->rec[H->n - 1].flags = EVENT_F_TOKEN_VALID;
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(count_bits(IVT_ADDR_CTR), 80);
 	finish();
 }
 
@@ -941,7 +909,7 @@ static void test_net_ctr(void **state)
 
 		assert_int_equal(H->bits[i] & IVT_NET_CTR,
 				 farm ? IVT_NET_CTR : 0);
-		assert_int_equal(H->bits[i] & (IVT_ADDR_CTR | IVT_ADDR_BURST), 0);
+		assert_int_equal(H->bits[i] & IVT_ADDR_CTR, 0);
 	}
 	assert_int_equal(count_bits(IVT_NET_CTR), 3 * 60 * 3);
 	finish();
@@ -1372,8 +1340,7 @@ static void test_hot_addr(void **state)
 		assert_int_equal(H->bits[i] & IVT_HOT_ADDR,
 				 H->rec[i].pub >= 50 ? IVT_HOT_ADDR : 0);
 	assert_int_equal(count_bits(IVT_HOT_ADDR), 60 * 6);
-	assert_int_equal(count_bits(IVT_ADDR_CTR | IVT_NET_CTR |
-				    IVT_ADDR_BURST), 0);
+	assert_int_equal(count_bits(IVT_ADDR_CTR | IVT_NET_CTR), 0);
 	assert_int_equal(H->r.st.hot_pubs, 3);
 	finish();
 }
@@ -1806,11 +1773,9 @@ int main(void)
 		cmocka_unit_test(test_imp_stack),
 		cmocka_unit_test(test_imp_stack_not),
 		cmocka_unit_test(test_imp_stack_lone),
-		cmocka_unit_test(test_addr_burst_clicks),
-		cmocka_unit_test(test_addr_burst_fresh_cookies),
-		cmocka_unit_test(test_addr_burst_household_not),
-		cmocka_unit_test(test_addr_burst_impressions),
 		cmocka_unit_test(test_addr_ctr),
+		cmocka_unit_test(test_addr_ctr_cookieless_clicker),
+		cmocka_unit_test(test_addr_ctr_fresh_cookies),
 		cmocka_unit_test(test_one_shot),
 		cmocka_unit_test(test_hot_addr_before),
 		cmocka_unit_test(test_one_shot_seen_before),
