@@ -27,7 +27,6 @@
 #include "table.h"
 
 #define INGEST_BITS 0xffffu
-#define SIZE_UNIT 100            /* addr_size counts visitors in 1/100 */
 
 /* ---- the table of rules ---- */
 
@@ -60,7 +59,6 @@ struct rules_keys {
 	uint64_t ukey;           /* uid, 0 when none */
 	uint64_t alt;            /* address + user agent */
 	uint64_t vkey;           /* visitor: ukey if presented, else alt */
-	uint64_t block;          /* its Bloom block in pass 1 */
 };
 
 /* A pass-1 record (queued while its cache lines are fetched), with what
@@ -74,7 +72,6 @@ struct rules_pending {
 	uint8_t type;
 	bool has_uid, uid_new;
 	/* filled by the core in pass 1, before the observe hooks */
-	bool new_pair;           /* (address, visitor) new this hour */
 	bool new_ua;             /* (uid, user agent) new this hour */
 	bool uid_seen;           /* the uid was seen before this record */
 	uint32_t addr_imps;      /* impressions: the address's count with it */
@@ -195,9 +192,12 @@ static inline void *win_put(struct rules_window *w, uint64_t key)
 
 /* ---- keys ---- */
 
+/* The seeds of the keys' hashes: a value, once used, keeps its meaning
+ * (5 and 6 were keys no rule reads now), so that removing a key changes
+ * no other key's hash. */
 enum key_tag {
-	TAG_ADDR4 = 1, TAG_ADDR6, TAG_UID, TAG_VISITOR, TAG_ADDR_VISITOR,
-	TAG_UID_ADDR, TAG_UID_UA, TAG_UID_SEEN, TAG_IMP, TAG_DUP,
+	TAG_ADDR4 = 1, TAG_ADDR6, TAG_UID, TAG_VISITOR,
+	TAG_UID_UA = 7, TAG_UID_SEEN, TAG_IMP, TAG_DUP,
 	TAG_FLOOD, TAG_NET4, TAG_NET6, TAG_STACK, TAG_PUB_ADDR, TAG_PUB,
 };
 
@@ -217,9 +217,6 @@ static inline uint64_t hash3(uint64_t a, uint64_t b, uint64_t c,
 }
 
 /* ---- what every family may read ---- */
-
-/* The two counts of an address share one count-min line, in two parts. */
-enum { Q_IMPS = 0, Q_SIZE = 1 };
 
 struct addr_clicks {
 	uint32_t n;                  /* clicks in the hour */
@@ -247,19 +244,10 @@ static inline uint32_t ring_time(const struct rules *r, int64_t ts)
 	return d < 0 ? 0 : d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
-/* Estimated visitors behind an address this hour (at least 1). */
-static inline double addr_size(const struct rules *r, uint64_t akey)
-{
-	double v = sketch_cms_get_in(r->addr, akey, Q_SIZE) /
-		   (double)SIZE_UNIT;
-
-	return v < 1 ? 1 : v;
-}
-
 /* The impressions of an address this hour (after pass 1). */
 static inline uint32_t addr_imps(const struct rules *r, uint64_t akey)
 {
-	return sketch_cms_get_in(r->addr, akey, Q_IMPS);
+	return sketch_cms_get(r->addr, akey);
 }
 
 /* Has an address (or network) key an entry in the flagged table? */

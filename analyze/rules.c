@@ -1,8 +1,8 @@
 /* rules.c - the two passes of analyze's activity rules (rules.h,
  * docs/rules.md) over the families of the table (rules_table.c).  The core
- * keeps the hour-wide facts several families read - visitors and
- * impressions behind each address, clicks of each clicking address, the
- * addresses flagged as a whole - and runs each family's hooks: pass 1
+ * keeps the hour-wide facts several families read - the impressions of
+ * each address, the user agents of each uid, clicks of each clicking
+ * address, the addresses flagged as a whole - and runs each family's hooks: pass 1
  * learns the hour, pass 2 judges each event against it and against short
  * sliding windows. */
 #include <errno.h>
@@ -38,9 +38,8 @@ struct rules_hooks {
 	unsigned nwin;
 };
 
-/* The keys the core reads: the memory bound and the visitors' weight. */
+/* The keys the core reads: the memory bound. */
 const struct rule_param rules_core_params[] = {
-	RULE_PARAM(fresh_visitor_weight, fresh_visitor_weight, RULE_DBL),
 	RULE_PARAM(table_max, table_max, RULE_U32),
 	RULE_PARAM(sketch_log2, sketch_log2, RULE_U32),
 	{ NULL, 0, RULE_I64 },
@@ -256,8 +255,6 @@ static void key_record(const struct seg_record *rec, uint64_t ua,
 	k->alt = hash2(k->akey, ua, TAG_VISITOR);
 	k->ukey = rec->has_uid ? XXH3_64bits_withSeed(rec->uid, 16, TAG_UID) : 0;
 	k->vkey = presented(rec) ? k->ukey : k->alt;
-	k->block = rec->has_uid ? k->ukey :
-		   hash2(k->akey, k->alt, TAG_ADDR_VISITOR);
 }
 
 /* The keys under which a record is matched for saw_ad: its visitor key,
@@ -289,8 +286,7 @@ static bool params_ok(const struct rules_params *p)
 	const struct rule_family *const *f = rules_families(&n);
 
 	if (!(p->table_max >= 16 && p->sketch_log2 >= 16 &&
-	      p->sketch_log2 <= 34 && p->fresh_visitor_weight >= 0 &&
-	      p->fresh_visitor_weight <= 1))
+	      p->sketch_log2 <= 34))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (f[i]->params_ok && !f[i]->params_ok(p))
@@ -316,7 +312,7 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->hooks = calloc(1, sizeof(*r->hooks));
 	if (!r->seen || !r->addr || !r->pend || !r->hooks ||
 	    sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
-	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 2) < 0)
+	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 1) < 0)
 		goto out_release;
 	r->addr_clicks = table_new(0, sizeof(struct addr_clicks), p->table_max,
 				   &r->st.table_full);
@@ -452,19 +448,6 @@ static void observe_core(struct rules *r, struct rules_pending *o)
 				hash2(ukey, o->ua, TAG_UID_UA));
 		o->uid_seen = sketch_bloom_add_in(r->seen, ukey,
 				hash2(ukey, 0, TAG_UID_SEEN));
-		o->new_pair = !sketch_bloom_add_in(r->seen, ukey,
-				hash2(ukey, akey, TAG_UID_ADDR));
-	} else {
-		o->new_pair = !sketch_bloom_add(r->seen, o->k.block);
-	}
-	if (o->new_pair) {
-		uint32_t units = SIZE_UNIT;
-
-		if (o->uid_new)
-			units = (uint32_t)lround(SIZE_UNIT *
-						 r->p.fresh_visitor_weight);
-		if (units)
-			sketch_cms_add_in(r->addr, akey, Q_SIZE, units);
 	}
 	if (o->type == EVENT_CLICK) {
 		bool isnew;
@@ -477,7 +460,7 @@ static void observe_core(struct rules *r, struct rules_pending *o)
 		o->addr_imps = 0;
 	} else {
 		r->hour_imps++;
-		o->addr_imps = sketch_cms_add_in(r->addr, akey, Q_IMPS, 1);
+		o->addr_imps = sketch_cms_add(r->addr, akey, 1);
 	}
 }
 
@@ -536,7 +519,8 @@ void rules_observe(struct rules *r, const struct seg_record *rec, uint64_t ua)
 	o->imp = signed_click(rec) ? rec->imp : 0;
 	o->has_uid = rec->has_uid;
 	o->uid_new = rec->has_uid && (rec->flags & EVENT_F_UID_NEW);
-	sketch_bloom_prefetch(r->seen, o->k.block);
+	if (o->has_uid)
+		sketch_bloom_prefetch(r->seen, o->k.ukey);
 	sketch_cms_prefetch(r->addr, o->k.akey);
 	r->npend++;
 	if (at % RULES_OBSERVE_RUN == RULES_OBSERVE_RUN - 1)
@@ -569,11 +553,6 @@ void rules_end_observe(struct rules *r)
 uint32_t rules_addr_imps(const struct rules *r, uint64_t akey)
 {
 	return addr_imps(r, akey);
-}
-
-double rules_addr_visitors(const struct rules *r, uint64_t akey)
-{
-	return sketch_cms_get_in(r->addr, akey, Q_SIZE) / (double)SIZE_UNIT;
 }
 
 /* ---- pass 2 ---- */

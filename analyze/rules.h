@@ -92,7 +92,6 @@ struct rules_params {
 	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double imp_stack_alpha;
-	double fresh_visitor_weight;
 	uint32_t fanout_uas;
 	double addr_ctr_ratio;
 	double addr_ctr_alpha;
@@ -140,8 +139,8 @@ struct rules {
 	int64_t hour_start_ms;
 	int64_t epoch_ms;                /* base of 32-bit times in tables */
 	/* pass 1, hour-wide facts */
-	struct sketch_bloom *seen;       /* (addr, visitor); (uid, addr), (uid, ua), uid */
-	struct sketch_cms *addr;         /* address -> impressions; visitors in 1/100 */
+	struct sketch_bloom *seen;       /* (uid, ua), uid */
+	struct sketch_cms *addr;         /* address -> impressions */
 	struct table *addr_clicks;       /* clicking address -> clicks */
 	struct table *bad;               /* flagged addresses (and /24s) ->
 					    the bits every event of theirs
@@ -209,10 +208,9 @@ void rules_event_batch(struct rules *r, const struct seg_record *const *recs,
 unsigned rules_saw_keys(const struct seg_record *rec, uint64_t ua,
 			uint64_t keys[2]);
 
-/* After pass 1: the estimated impressions and visitors of an address this
- * hour (rules_addr_key), as the address rules see them (docs/rules.md). */
+/* After pass 1: the estimated impressions of an address this hour
+ * (rules_addr_key), as the address rules see them (docs/rules.md). */
 uint32_t rules_addr_imps(const struct rules *r, uint64_t akey);
-double rules_addr_visitors(const struct rules *r, uint64_t akey);
 
 /* After pass 1: give ps each publisher's single-impression counts of the
  * hour (pubscore_one_shot).  Returns 0 or -ENOMEM. */

@@ -5,7 +5,7 @@
 # resident memory at 5 M and 20 M events, and the ratio.
 #   bench/rules.sh [N_SMALL N_BIG]      (default 5000000 20000000)
 # The generator's own cost ("gen") is printed so it can be subtracted.  Last,
-# the per-address estimates (impressions, visitors) against exact counts.
+# the per-address estimates of impressions against exact counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMALL=${1:-5000000}

@@ -2,11 +2,10 @@
  * (analyze/rules.c and its rule_*.c families) on a synthetic hour, in
  * batches (rules) or one record
  * at a time (rules1), against the obvious exact
- * alternative: the same pass-1 facts (visitors per address, addresses and
- * user agents per uid, impressions per address) kept exactly in uthash
- * tables, one malloc per key.  Built and run by bench/rules.sh.
+ * alternative: the same pass-1 facts (user agents per uid, impressions per
+ * address) kept exactly in uthash tables, one malloc per key.  Built and run by bench/rules.sh.
  *
- *   rules_bench error N    per-address estimates against exact counts
+ *   rules_bench error N    per-address impressions against exact counts
  *   rules_bench rules|rules1|exact|gen N     prints "mode N cpu_seconds ns/event rss_mb"
  */
 #include <stdio.h>
@@ -90,7 +89,7 @@ struct key_ent {
 	UT_hash_handle hh;
 };
 
-/* Exact counterpart of pass 1: a set of pairs and counters per key. */
+/* Exact counterpart of pass 1: a counter per key. */
 static uint32_t exact_bump(struct key_ent **t, uint64_t key)
 {
 	struct key_ent *e;
@@ -106,10 +105,6 @@ static uint32_t exact_bump(struct key_ent **t, uint64_t key)
 	return ++e->n;
 }
 
-/* CPU seconds of this process: the machine is shared, wall time is not
- * what one core costs. */
-/* Per address, the rules' estimates of impressions and visitors against
- * exact counts: prints mean and 99th-percentile over-count. */
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -117,61 +112,49 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Per address, the rules' estimate of its impressions against the exact
+ * count: prints the mean, 99th-percentile and largest over-count. */
 static uint64_t sketch_error(struct gen *g)
 {
 	struct rules rl;
 	struct rules_params p;
 	struct rules_lookback lb = { NULL, cb_imp, cb_saw, NULL, NULL, NULL };
-	struct key_ent *pairs = NULL, *imps = NULL, *vis = NULL, *e, *tmp;
-
+	struct key_ent *imps = NULL, *e, *tmp;
 	struct seg_record r;
 	uint64_t ua, n = 0;
-	uint32_t *over_i, *over_v;
-	double si = 0, sv = 0;
+	uint32_t *over;
+	double sum = 0;
 
 	rules_params_default(&p);
 	if (rules_init(&rl, &p, &lb))
 		abort();
 	rules_begin_hour(&rl, T0);
 	for (uint64_t i = 0; i < g->n; i++) {
-		uint64_t a, k[2];
-
 		gen_next(g, &r, &ua);
 		rules_observe(&rl, &r, ua);
-		a = rules_addr_key(&r);
-		k[0] = a;
-		k[1] = rules_visitor_key(&r, ua);
-		if (exact_bump(&pairs, XXH3_64bits(k, 16)) == 1)
-			exact_bump(&vis, a);
 		if (r.type == 'i')
-			exact_bump(&imps, a);
+			exact_bump(&imps, rules_addr_key(&r));
 	}
 	rules_end_observe(&rl);
-	over_i = calloc(HASH_COUNT(vis) + 1, sizeof(uint32_t));
-	over_v = calloc(HASH_COUNT(vis) + 1, sizeof(uint32_t));
-	HASH_ITER(hh, vis, e, tmp) {
-		struct key_ent *ie;
-		uint32_t ei, ev;
-
-		HASH_FIND(hh, imps, &e->key, sizeof(e->key), ie);
-		ei = rules_addr_imps(&rl, e->key);
-		ev = (uint32_t)(rules_addr_visitors(&rl, e->key) + 0.5);
-		over_i[n] = ei - (ie ? ie->n : 0);
-		over_v[n] = ev > e->n ? ev - e->n : 0;
-		si += over_i[n];
-		sv += (double)ev - e->n;
+	over = calloc(HASH_COUNT(imps) + 1, sizeof(uint32_t));
+	if (!over)
+		abort();
+	HASH_ITER(hh, imps, e, tmp) {
+		over[n] = rules_addr_imps(&rl, e->key) - e->n;
+		sum += over[n];
 		n++;
 	}
-	qsort(over_i, n, sizeof(uint32_t), cmp_u32);
-	qsort(over_v, n, sizeof(uint32_t), cmp_u32);
-	fprintf(stderr, "  %llu addresses: impressions over-count mean %.2f p99 %u max %u; "
-		"visitors mean error %+.3f p99 over %u max %u\n",
-		(unsigned long long)n, si / n, over_i[n * 99 / 100], over_i[n - 1],
-		sv / n, over_v[n * 99 / 100], over_v[n - 1]);
+	qsort(over, n, sizeof(uint32_t), cmp_u32);
+	fprintf(stderr, "  %llu addresses: impressions over-count mean %.2f "
+		"p99 %u max %u\n", (unsigned long long)n, sum / n,
+		over[n * 99 / 100], over[n - 1]);
 	rules_release(&rl);
+	free(over);
 	return n;
 }
 
+/* CPU seconds of this process: the machine is shared, wall time is not
+ * what one core costs. */
 static double now_s(void)
 {
 	struct timespec ts;
@@ -249,9 +232,10 @@ int main(int argc, char **argv)
 				rules_end_observe(&rl);
 		}
 		for (unsigned b = 0; b < IVT__COUNT; b++)
-			fprintf(stderr, "  %-14s %llu\n",
-				ivt_reason_name(IVT_FIRST_BIT + b),
-				(unsigned long long)rl.st.flagged[b]);
+			if (ivt_reason_name(IVT_FIRST_BIT + b))
+				fprintf(stderr, "  %-14s %llu\n",
+					ivt_reason_name(IVT_FIRST_BIT + b),
+					(unsigned long long)rl.st.flagged[b]);
 		fprintf(stderr, "  rules_memory %.1f MB, table_full %llu\n",
 			rules_memory(&rl) / 1048576.0,
 			(unsigned long long)rl.st.table_full);
@@ -259,25 +243,20 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "error")) {
 		sink += sketch_error(&g);
 	} else {
-		struct key_ent *pairs = NULL, *imps = NULL, *uids = NULL;
+		struct key_ent *imps = NULL, *uids = NULL;
 
 		for (uint64_t i = 0; i < g.n; i++) {
-			uint64_t a, v, k[2];
+			uint64_t a, k[2];
 
 			gen_next(&g, &r, &ua);
 			a = rules_addr_key(&r);
-			v = rules_visitor_key(&r, ua);
-			k[0] = a;
-			k[1] = v;
-			exact_bump(&pairs, XXH3_64bits(k, 16));
 			if (r.type == 'i')
 				exact_bump(&imps, a);
 			if (r.has_uid) {
-				k[0] = v;
-				k[1] = a;
-				exact_bump(&uids, XXH3_64bits_withSeed(k, 16, 1));
+				k[0] = rules_visitor_key(&r, ua);
 				k[1] = ua;
 				exact_bump(&uids, XXH3_64bits_withSeed(k, 16, 2));
+				exact_bump(&uids, k[0]);
 			}
 		}
 		g.i = 0;
@@ -290,7 +269,7 @@ int main(int argc, char **argv)
 			HASH_FIND(hh, imps, &a, sizeof(a), e);
 			sink += e ? e->n : 0;
 		}
-		sink += HASH_COUNT(pairs) + HASH_COUNT(uids);
+		sink += HASH_COUNT(uids);
 	}
 	t = now_s() - t;
 	getrusage(RUSAGE_SELF, &ru);

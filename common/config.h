@@ -66,7 +66,6 @@ struct config_analyze {
 	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double imp_stack_alpha;
-	double fresh_visitor_weight;
 	int64_t fanout_uas;
 	double addr_ctr_ratio;
 	double addr_ctr_alpha;

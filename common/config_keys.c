@@ -106,8 +106,6 @@ static const struct conf_key keys[] = {
 	    "one ad call (same visitor, zone and ad) again within this is imp_flood"),
 	DBL(analyze, imp_stack_alpha, "0.001", 0.000001, 0.5,
 	    "imp_stack: a view loading a zone as often as at most this share of peers' views"),
-	DBL(analyze, fresh_visitor_weight, "0.25", 0, 1,
-	    "a uid issued this hour counts as this much of a visitor behind an address"),
 	INT(analyze, fanout_uas, "5", 2, 1000000,
 	    "a uid sent with this many user agents in an hour is flagged uid_fanout (one browser sends at most 4: two versions, each in mobile and desktop mode)"),
 	DBL(analyze, addr_ctr_ratio, "10.6", 1, 1000,
@@ -203,6 +201,8 @@ static const struct conf_retired retired[] = {
 	  "addr_burst is gone: addr_ctr judges an address's clicks" },
 	{ "analyze", "burst_imps_per_visitor",
 	  "addr_burst is gone: addr_ctr judges an address's clicks" },
+	{ "analyze", "fresh_visitor_weight",
+	  "no rule counts the visitors behind an address since addr_burst" },
 };
 
 const struct conf_retired *config_retired(const char *section,
