@@ -58,7 +58,7 @@ const char *pub_reason_name(unsigned r);
  * counts it less one address-hour's burst (many visitors' duplicates all
  * day are the publisher's).  Events ingest flagged are left out of all. */
 #define PUBSCORE_SUFFERED_BITS (IVT_DUP_CLICK | IVT_IMP_FLOOD | \
-				IVT_NO_IMPRESSION)
+				IVT_IMP_REFRESH | IVT_NO_IMPRESSION)
 /* The bits invalid_share counts besides the suffered ones: analyze's bits
  * of profit, less the two with a publisher test of their own
  * (one_shot_clicks, high_ctr_addrs). */
@@ -120,7 +120,8 @@ enum pub_suffered {
 	PUB_S_GIVT = 0,         /* "givt": events ingest flagged (crawlers,
 				   data-centre addresses, previews) */
 	PUB_S_DUP_CLICK,        /* "dup_click": a visitor's second click */
-	PUB_S_IMP_FLOOD,        /* "imp_flood": a visitor's reloads */
+	PUB_S_IMP_FLOOD,        /* "imp_flood": a visitor's reloads (imp_flood,
+				   imp_refresh) */
 	PUB_S_BURST,            /* "one_address_burst": invalid_share's
 				   events of its heaviest addresses past
 				   one each */

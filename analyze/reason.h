@@ -22,11 +22,12 @@ enum ivt_reason {
 	IVT_HOT_ADDR      = 1u << 28,
 	IVT_FOREIGN_REFERER = 1u << 29,
 	IVT_DAY_ADDR      = 1u << 30,   /* set by the day pass (daymarks.h) */
+	IVT_IMP_REFRESH   = 1u << 31,
 };
 #define IVT_FIRST_BIT 16
-#define IVT__COUNT 15               /* bits 16..30 */
+#define IVT__COUNT 16               /* bits 16..31 */
 #define IVT_RETIRED (1u << 17 | 1u << 22)   /* no rule sets these any more */
-#define IVT_MASK (0x7fff0000u & ~IVT_RETIRED)
+#define IVT_MASK (0xffff0000u & ~IVT_RETIRED)
 /* the bits the day pass sets, after the hours were judged */
 #define IVT_DAY_MASK IVT_DAY_ADDR
 

@@ -199,6 +199,7 @@ enum key_tag {
 	TAG_ADDR4 = 1, TAG_ADDR6, TAG_UID, TAG_VISITOR,
 	TAG_UID_UA = 7, TAG_UID_SEEN, TAG_IMP, TAG_DUP,
 	TAG_FLOOD, TAG_NET4, TAG_NET6, TAG_STACK, TAG_PUB_ADDR, TAG_PUB,
+	TAG_REFRESH,
 };
 
 static inline uint64_t hash2(uint64_t a, uint64_t b, enum key_tag tag)

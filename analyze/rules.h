@@ -92,6 +92,7 @@ struct rules_params {
 	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double imp_stack_alpha;
+	uint32_t refresh_min_interval_s;
 	uint32_t fanout_uas;
 	double addr_ctr_ratio;
 	double addr_ctr_alpha;
@@ -118,7 +119,9 @@ struct rules_stats {
 	uint64_t flagged[IVT__COUNT];    /* events per analyze reason bit */
 	uint64_t table_full;             /* inserts refused by a full table */
 	uint64_t addr_tracked;           /* clicking addresses this hour */
-	uint64_t uid_multi;              /* uids with more than one address or UA */
+	uint64_t uid_multi;              /* uids with more than one UA */
+	uint64_t refresh_listed;         /* (uid, zone) pairs the sketch put
+					    past the refresh allowance */
 	uint64_t oneshot_pubs;           /* publishers whose one-shot share fired */
 	uint64_t hot_pubs;               /* publishers whose hot share fired */
 };

@@ -14,6 +14,7 @@
 	F(imp_link)      /* no_impression, fast_click, stale_click */ \
 	F(dup_click)     /* dup_click */ \
 	F(imp_flood)     /* imp_flood, imp_stack */ \
+	F(imp_refresh)   /* imp_refresh */ \
 	F(uid_fanout)    /* uid_fanout */ \
 	F(addr_ctr)      /* addr_ctr, net_ctr */ \
 	F(publisher)     /* one_shot, hot_addr */ \

@@ -253,7 +253,7 @@ static void test_names(void **state)
 	assert_string_equal(ivt_reason_name(28), "hot_addr");
 	assert_string_equal(ivt_reason_name(29), "foreign_referer");
 	assert_string_equal(ivt_reason_name(30), "day_addr");
-	assert_null(ivt_reason_name(31));
+	assert_string_equal(ivt_reason_name(31), "imp_refresh");
 	assert_int_equal(IVT_MASK & SEG_R_INGEST_MASK, 0);
 }
 
@@ -1037,6 +1037,76 @@ static void test_uid_fanout_user_agents(void **state)
 	finish();
 }
 
+/* ---- imp_refresh ---- */
+
+static void test_imp_refresh_past_allowance(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* one browser reloading zone 3 every 20 s all hour: 180 loads, the
+	 * 60 past 120 (one per 30 s) are not billed */
+	for (int k = 0; k < 180; k++)
+		add_imp(T0 + k * 20 * SEC, 0x0f000001, 555, 3, 9);
+	/* the same browser's zone 4 every 40 s, and another's zone 3 every
+	 * 31 s: within the allowance */
+	for (int k = 0; k < 90; k++)
+		add_imp(T0 + k * 40 * SEC + 7, 0x0f000001, 555, 4, 9);
+	for (int k = 0; k < 116; k++)
+		add_imp(T0 + k * 31 * SEC + 9, 0x0f000002, 556, 3, 9);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(H->r.st.refresh_listed, 1);
+	assert_int_equal(count_bits(IVT_IMP_REFRESH), 60);
+	for (size_t i = 0, seen = 0; i < H->n; i++) {
+		bool pair = H->rec[i].zone == 3 && H->rec[i].ip[15] == 1;
+
+		seen += pair;
+		/* the first 120 loads of the pair stay, in time order */
+		assert_int_equal((H->bits[i] & IVT_IMP_REFRESH) != 0,
+				 pair && seen > 120);
+	}
+	finish();
+}
+
+static void test_imp_refresh_cookieless_not(void **state)
+{
+	(void)state;
+	start(NULL);
+	/* people without cookies behind one address with one user agent,
+	 * and a browser given a fresh cookie on every load: no one browser
+	 * is known, nothing is counted */
+	for (int k = 0; k < 720; k++) {
+		size_t i = add_imp(T0 + k * 5 * SEC, 0x0f000003, 0, 3, 9);
+
+		i = add_imp(T0 + k * 5 * SEC + 1, 0x0f000004, 7000 + (uint32_t)k,
+			    3, 9);
+		H->rec[i].flags |= EVENT_F_UID_NEW;
+	}
+	run();
+	assert_int_equal(count_bits(IVT_IMP_REFRESH), 0);
+	finish();
+}
+
+static void test_imp_refresh_sketch_never_flags(void **state)
+{
+	struct rules_params p;
+
+	(void)state;
+	rules_params_default(&p);
+	p.sketch_log2 = 16;          /* 128 lines: every counter shared */
+	start(&p);
+	/* 300 browsers loading one zone 120 times each: the sketch
+	 * over-counts many past 120, the exact count in pass 2 flags none */
+	for (int k = 0; k < 120; k++)
+		for (uint32_t u = 0; u < 300; u++)
+			add_imp(T0 + k * 30 * SEC + u, 0x10000000 + u, 9000 + u,
+				5, 9);
+	run();
+	assert_true(H->r.st.refresh_listed > 0);
+	assert_int_equal(count_bits(IVT_IMP_REFRESH), 0);
+	finish();
+}
+
 /* ---- a legitimate viral spike on one publisher ---- */
 
 static void test_viral_spike_not_flagged(void **state)
@@ -1792,6 +1862,9 @@ int main(void)
 		cmocka_unit_test(test_excess_tarone),
 		cmocka_unit_test(test_uid_fanout_addresses_not),
 		cmocka_unit_test(test_uid_fanout_user_agents),
+		cmocka_unit_test(test_imp_refresh_past_allowance),
+		cmocka_unit_test(test_imp_refresh_cookieless_not),
+		cmocka_unit_test(test_imp_refresh_sketch_never_flags),
 		cmocka_unit_test(test_viral_spike_not_flagged),
 		cmocka_unit_test(test_batch_same_bits),
 		cmocka_unit_test(test_tables_capped),
