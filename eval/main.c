@@ -333,7 +333,12 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 			(unsigned long long)t->ev[l][1],
 			(double)n * 24 / (double)e->hours, dec, p, dec, pb);
 		for (unsigned bit = 0, k = 0; bit < 32; bit++)
-			if (t->bit[l][bit] * 100 >= n)   /* bits on >= 1% */
+			if (L->cls[l] == GEN_CLASS_TRAP && t->bit[l][bit])
+				/* a trap's few: which rule, as the valid rows */
+				fprintf(f, "%s%s %llu", k++ ? ", " : "",
+					rollup_reason_name(bit, rb, sizeof(rb)),
+					(unsigned long long)t->bit[l][bit]);
+			else if (t->bit[l][bit] * 100 >= n)   /* bits on >= 1% */
 				fprintf(f, "%s%s %.0f%%", k++ ? ", " : "",
 					rollup_reason_name(bit, rb, sizeof(rb)),
 					pct(t->bit[l][bit], n));
