@@ -311,8 +311,8 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->pend = calloc(OBSERVE_AHEAD, sizeof(*r->pend));
 	r->hooks = calloc(1, sizeof(*r->hooks));
 	if (!r->seen || !r->addr || !r->pend || !r->hooks ||
-	    sketch_bloom_init(r->seen, p->sketch_log2) < 0 ||
-	    sketch_cms_init(r->addr, p->sketch_log2 - 8, 3, 1) < 0)
+	    sketch_bloom_init(r->seen, p->sketch_log2 - 1) < 0 ||
+	    sketch_cms_init(r->addr, p->sketch_log2 - 9, 3, 1) < 0)
 		goto out_release;
 	r->addr_clicks = table_new(0, sizeof(struct addr_clicks), p->table_max,
 				   &r->st.table_full);
