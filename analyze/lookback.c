@@ -43,6 +43,7 @@ struct lb_addr {                /* keyed by the address key alone */
 	uint16_t click_hours;       /* earlier hours it clicked in */
 	uint16_t seen_hours;        /* earlier hours it had an impression in */
 	bool now;                   /* clicks in the hour judged */
+	bool sampled;               /* an impression now (rules_addr_sampled) */
 	bool seen_before;           /* had an impression in an earlier hour */
 };
 
@@ -301,6 +302,17 @@ static const struct seg_record *iter_next(struct rec_iter *it,
 	return &it->recs[it->i++];
 }
 
+/* An impression of a sampled address: its freshness will be probed (a
+ * full table leaves it out of the sample). */
+static void sample_add(struct lookback *lb, const struct seg_record *x)
+{
+	uint64_t akey = rules_addr_key(x);
+	struct lb_addr *a;
+
+	if (rules_addr_sampled(akey) && (a = addr_add(&lb->addrs, akey)))
+		a->sampled = true;
+}
+
 static int collect(struct lookback *lb, struct hour_set *cur)
 {
 	const struct seg_record *x;
@@ -312,8 +324,11 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 		uint64_t keys[2];
 		unsigned nk;
 
-		if (x->type != 'c')
+		if (x->type != 'c') {
+			if (!(x->reasons & 0xffffu))
+				sample_add(lb, x);
 			continue;
+		}
 		if (!(x->reasons & 0xffffu)) {
 			struct lb_addr *a = addr_add(&lb->addrs,
 						     rules_addr_key(x));
@@ -551,7 +566,7 @@ static size_t seen_map(const struct lookback *lb, const struct hour_set *e,
  * impressions before (hot_addr asks of its impressions now). */
 static bool addr_probed(const struct lb_addr *a)
 {
-	return a->now || a->distinct >= 2;
+	return a->now || a->sampled || a->distinct >= 2;
 }
 
 /* Ask hour h's filter about every unsigned click not answered yet (counts

@@ -8,6 +8,7 @@
  * mostly excess.  Either flags the address's impressions on the
  * publisher with its clicks.  Both use the excess test (excess.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "excess.h"
@@ -30,10 +31,15 @@ struct pub_oneshot {
 	uint32_t pub;
 	uint32_t imps, clicks;
 	uint32_t single;             /* impressions of addresses with one */
+	uint32_t ssingle, sfresh;    /* of those, sampled ones
+					(rules_addr_sampled), and of these the
+					addresses never seen before */
 	uint32_t oneshot;            /* clicks of those */
 	uint32_t multi;              /* clicks of addresses with two or more */
 	uint32_t hot;                /* clicks of addresses hot this hour */
 	uint32_t fired;              /* the bits its excess tests flag */
+	uint32_t fresh;              /* single impressions of fresh addresses,
+					estimated (end_observe) */
 };
 
 /* A zone's share of its publisher's one_shot counts: where in the
@@ -52,6 +58,7 @@ struct zone_oneshot {
 struct rules_first_slot {
 	uint32_t tag;                /* high half of the address key, | 1 */
 	uint32_t pub, zone;
+	uint8_t sampled, fresh;
 };
 
 extern const struct rule_family rule_publisher;
@@ -106,30 +113,46 @@ static struct rules_first_slot *first_slot(const struct publisher *pb,
  * address's first impression counts for its publisher, its second takes
  * that back.  A slot taken over by another address leaves the first one
  * counted: an over-count, never an under-count, of single impressions. */
-static void count_single(struct publisher *pb, uint64_t akey,
-			 struct pub_oneshot *po, struct zone_oneshot *zo,
-			 uint32_t zone, uint32_t n)
+static void count_single(const struct rules *r, struct publisher *pb,
+			 uint64_t akey, struct pub_oneshot *po,
+			 struct zone_oneshot *zo, uint32_t zone, uint32_t n)
 {
 	struct rules_first_slot *f = first_slot(pb, akey);
 	uint32_t tag = (uint32_t)(akey >> 32) | 1;
 
 	if (n == 1 && po) {
+		bool s = rules_addr_sampled(akey);
+		bool fresh = s && !(r->lb.addr_seen_before &&
+				    r->lb.addr_seen_before(r->lb.ctx, akey));
+
 		po->single++;
+		po->ssingle += s;
+		po->sfresh += fresh;
 		if (zo)          /* a zone table full only loses zone detail */
 			zo->single++;
-		f->tag = tag;
-		f->pub = po->pub;
-		f->zone = zone;
+		*f = (struct rules_first_slot){ tag, po->pub, zone, s, fresh };
 	} else if (n == 2 && f->tag == tag) {
 		struct pub_oneshot *first = pub_entry(pb, f->pub);
 		struct zone_oneshot *fz = zone_entry(pb, f->pub, f->zone);
 
-		if (first && first->single)
+		if (first && first->single) {
 			first->single--;
+			first->ssingle -= f->sampled && first->ssingle;
+			first->sfresh -= f->fresh && first->sfresh;
+		}
 		if (fz && fz->single)
 			fz->single--;
 		f->tag = 0;
 	}
+}
+
+/* The share of po's single-impression visits from addresses never seen
+ * before, as its sample tells, pulled toward 1 (all fresh: the test as
+ * if every single impression could have made a one-shot click) by one
+ * sampled address. */
+static double fresh_share(uint32_t ssingle, uint32_t sfresh)
+{
+	return (sfresh + 1.0) / (ssingle + 1.0);
 }
 
 /* A one-shot click: its address saw one impression this hour, made one
@@ -230,11 +253,13 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 			const struct pub_oneshot *rest)
 {
 	double rest_ctr = ctr_multi(rest->imps, rest->single, rest->multi, 0);
-	double rarity = rest_ctr > 0 && rest->single ?
-			((double)rest->oneshot + 0.5) / rest->single / rest_ctr
+	double rarity = rest_ctr > 0 && rest->fresh ?
+			((double)rest->oneshot + 0.5) / rest->fresh / rest_ctr
 			: 1;
+	double fresh = po->single ? (double)po->fresh / po->single : 1;
 	double pub_ctr = ctr_multi(po->imps, po->single, po->multi, rest_ctr);
 	double honest = 0, clicks = 0, allow = 1 - r->p.oneshot_precision;
+	double q, visits;
 	struct zone_oneshot **z = malloc(po->oneshot * sizeof(*z));
 	size_t n = 0;
 	void *v;
@@ -246,11 +271,14 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 
 		if (zo->pub != po->pub || !zo->oneshot || n == po->oneshot)
 			continue;
-		/* every single impression, clicked or not, is a visit people
-		 * may have made: leaving out the clicked ones made a zone
-		 * whose few visitors all clicked look free of people */
-		zo->honest = zo->single * rarity *
-			     ctr_multi(zo->imps, zo->single, zo->multi, pub_ctr);
+		/* people's visits: the fresh single impressions but the
+		 * clicked ones (each a visit of its own), whose clicks at
+		 * rate q are the honest share of what was clicked */
+		q = rarity * ctr_multi(zo->imps, zo->single, zo->multi,
+				       pub_ctr);
+		visits = zo->single * fresh - zo->oneshot;
+		zo->honest = q < 1 && visits > 0 ? q * visits / (1 - q) :
+			     q >= 1 ? zo->oneshot : 0;
 		z[n++] = zo;
 	}
 	qsort(z, n, sizeof(*z), zone_cmp);
@@ -316,7 +344,8 @@ static void end_observe(struct rules *r, void *state)
 	const struct rules_params *p = &r->p;
 	struct excess_test t, th;
 	struct publisher *pb = state;
-	uint64_t all_single = 0, all_one = 0, all_clicks = 0, all_hot = 0;
+	uint64_t all_single = 0, all_fresh = 0, all_one = 0, all_clicks = 0;
+	uint64_t all_hot = 0;
 	uint64_t all_imps = 0, all_multi = 0;
 	uint64_t rest_clicks = 0, rest_hot = 0;
 	uint32_t hist_one[PUB_BINS] = { 0 }, hist_hot[PUB_BINS] = { 0 };
@@ -346,9 +375,16 @@ static void end_observe(struct rules *r, void *state)
 		count_zone(r, pb, pa, po);
 	}
 	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
-		const struct pub_oneshot *po = v;
+		struct pub_oneshot *po = v;
 
+		/* the trials of its one-shot test: the single impressions
+		 * that could have been one-shot clicks, at least its own */
+		po->fresh = (uint32_t)lround(po->single *
+				fresh_share(po->ssingle, po->sfresh));
+		if (po->fresh < po->oneshot)
+			po->fresh = po->oneshot;
 		all_single += po->single;
+		all_fresh += po->fresh;
 		all_one += po->oneshot;
 		all_clicks += po->clicks;
 		all_imps += po->imps;
@@ -357,17 +393,18 @@ static void end_observe(struct rules *r, void *state)
 		hist_one[po->oneshot < PUB_BINS ? po->oneshot : PUB_BINS - 1]++;
 		hist_hot[po->hot < PUB_BINS ? po->hot : PUB_BINS - 1]++;
 	}
-	t = pub_test(p, hist_one, all_one, all_single, &tested_one);
+	t = pub_test(p, hist_one, all_one, all_fresh, &tested_one);
 	th = pub_test(p, hist_hot, all_hot, all_clicks, &tested_hot);
 	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
 		struct pub_oneshot *po = v;
 
-		if (excess_fires(&t, po->oneshot, po->single, all_one,
-				 all_single, tested_one, &flag)) {
+		if (excess_fires(&t, po->oneshot, po->fresh, all_one,
+				 all_fresh, tested_one, &flag)) {
 			struct pub_oneshot rest = {
 				.imps = (uint32_t)(all_imps - po->imps),
 				.clicks = (uint32_t)(all_clicks - po->clicks),
 				.single = (uint32_t)(all_single - po->single),
+				.fresh = (uint32_t)(all_fresh - po->fresh),
 				.oneshot = (uint32_t)(all_one - po->oneshot),
 				.multi = (uint32_t)(all_multi - po->multi),
 			};
@@ -423,8 +460,8 @@ int rules_pubscore(const struct rules *r, struct pubscore *ps)
 	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
 		const struct pub_oneshot *po = v;
 
-		if ((po->single || po->oneshot) &&
-		    pubscore_one_shot(ps, po->pub, po->single, po->oneshot))
+		if ((po->fresh || po->oneshot) &&
+		    pubscore_one_shot(ps, po->pub, po->fresh, po->oneshot))
 			return -ENOMEM;
 	}
 	return 0;
@@ -502,7 +539,8 @@ static void prefetch(const struct rules *r, const void *state,
 	}
 }
 
-static void observe_one(struct publisher *pb, const struct rules_pending *o)
+static void observe_one(const struct rules *r, struct publisher *pb,
+			const struct rules_pending *o)
 {
 	bool isnew;
 
@@ -530,7 +568,7 @@ static void observe_one(struct publisher *pb, const struct rules_pending *o)
 		if (zo)
 			zo->imps++;
 		if (o->addr_imps <= 2)
-			count_single(pb, o->k.akey, po, zo, o->zone,
+			count_single(r, pb, o->k.akey, po, zo, o->zone,
 				     o->addr_imps);
 	}
 }
@@ -538,9 +576,8 @@ static void observe_one(struct publisher *pb, const struct rules_pending *o)
 static void observe(struct rules *r, void *state,
 		    const struct rules_pending *o, size_t n)
 {
-	(void)r;
 	for (size_t i = 0; i < n; i++)
-		observe_one(state, &o[i]);
+		observe_one(r, state, &o[i]);
 }
 
 static uint32_t judge(struct rules *r, void *state,

@@ -228,6 +228,16 @@ uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua);
 /* Key of the address: IPv4 whole, IPv6 by its /64 (one subscriber). */
 uint64_t rules_addr_key(const struct seg_record *rec);
 
+/* The 1 in RULES_ADDR_SAMPLE addresses (by key) whose freshness the
+ * look-back probes whether they clicked or not: one_shot learns from them
+ * how many of a publisher's single-impression visits come from addresses
+ * never seen before (docs/rules.md). */
+#define RULES_ADDR_SAMPLE 16
+static inline bool rules_addr_sampled(uint64_t akey)
+{
+	return akey % RULES_ADDR_SAMPLE == 0;
+}
+
 /* Key of the network: IPv4 /24, IPv6 /48 (one site or one ISP pool). */
 uint64_t rules_net_key(const struct seg_record *rec);
 

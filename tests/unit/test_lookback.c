@@ -336,11 +336,55 @@ static void test_addr_summaries(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The sampled addresses (rules_addr_sampled) are asked whether seen
+ * before though they do not click; the others only when they click. */
+static void test_sampled_addresses(void **state)
+{
+	struct seg_record now[254], before[127];
+	struct lookback lb;
+	struct rules_lookback cb;
+	struct hour_set h;
+	char err[256], cmd[128];
+	unsigned sampled[2] = { 0, 0 };
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/adlog-test-looksample.%d",
+		 (int)getpid());
+	mkdir(dir, 0755);
+	/* addresses 1-254 are shown an ad in H0; 1-127 were 4 hours before */
+	for (uint32_t a = 1; a <= 254; a++)
+		now[a - 1] = rec('i', H0_MS + a, a, 7);
+	for (uint32_t a = 1; a <= 127; a++)
+		before[a - 1] = rec('i', H0_MS - 4 * HOUR_MS + a, a, 7);
+	write_seg(H0, "a.seg", now, 254);
+	write_seg(hour_minus(4), "a.seg", before, 127);
+	assert_int_equal(lookback_init(&lb, dir, 86400000), 0);
+	lookback_callbacks(&lb, &cb);
+	assert_int_equal(hour_scan(&h, dir, H0, err, sizeof(err)), 0);
+	assert_int_equal(hour_open(&h, err, sizeof(err)), 0);
+	assert_int_equal(lookback_prepare(&lb, &h, NULL, err, sizeof(err)), 0);
+	for (uint32_t a = 1; a <= 254; a++) {
+		uint64_t akey = rules_addr_key(&now[a - 1]);
+		bool s = rules_addr_sampled(akey);
+
+		sampled[a > 127] += s;
+		assert_int_equal(cb.addr_seen_before(cb.ctx, akey),
+				 s && a <= 127);
+	}
+	/* both kinds were sampled, so both answers were checked */
+	assert_true(sampled[0] > 0 && sampled[1] > 0);
+	hour_release(&h);
+	lookback_release(&lb);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unsigned_24h),
 		cmocka_unit_test(test_addr_summaries),
+		cmocka_unit_test(test_sampled_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,9 +34,13 @@ struct hour {
 	uint64_t bef_key[128];
 	uint32_t bef_k[128], bef_n[128];
 	size_t nbef;
-	/* addresses seen in the hours before */
+	/* addresses seen in the hours before; with seen_rest, every address
+	 * but the fresh ones (sorted) */
 	uint64_t seen_key[128];
 	size_t nseen;
+	bool seen_rest;
+	uint64_t fresh_key[16384];
+	size_t nfresh;
 	struct rules r;
 };
 
@@ -101,10 +105,20 @@ static void cb_addr_before(void *ctx, uint64_t akey, uint32_t *k,
 		}
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static bool cb_addr_seen_before(void *ctx, uint64_t akey)
 {
 	struct hour *h = ctx;
 
+	if (h->seen_rest)
+		return !bsearch(&akey, h->fresh_key, h->nfresh,
+				sizeof(akey), cmp_u64);
 	for (size_t i = 0; i < h->nseen; i++)
 		if (h->seen_key[i] == akey)
 			return true;
@@ -1388,6 +1402,59 @@ static void test_one_shot_seen_before(void **state)
 	assert_int_equal(one_shot_seen(true), 130);
 }
 
+/* Fresh addresses: the visits from index from on (none seen before). */
+static void mark_fresh(size_t from)
+{
+	for (size_t i = from; i < H->n; i++)
+		if (H->rec[i].type == 'i') {
+			assert_true(H->nfresh < 16384);
+			H->fresh_key[H->nfresh++] = rules_addr_key(&H->rec[i]);
+		}
+	qsort(H->fresh_key, H->nfresh, sizeof(uint64_t), cmp_u64);
+}
+
+static void test_one_shot_viral_fresh(void **state)
+{
+	size_t n;
+
+	(void)state;
+	start(oneshot_params());
+	H->seen_rest = true;
+	/* ten honest publishers whose visitors come back (1 in 10 of their
+	 * single visitors is new); on publisher 30 a viral page brings 6,000
+	 * new people once each, clicking as the others' single visitors do
+	 * (1 in 150); on publisher 40, 300 visitors as everywhere and 60 new
+	 * addresses each clicking its one impression */
+	for (uint32_t pub = 1; pub <= 10; pub++) {
+		for (int k = 0; k < 500; k++)
+			visit(pub, 4, k % 50 == 0, T0 + (k % 3000) * SEC);
+		for (int k = 0; k < 300; k++) {
+			n = visit(pub, 1, k % 150 == 0, T0 + (k * 7 % 3000) * SEC);
+			if (k % 10 == 0)
+				mark_fresh(n);
+		}
+	}
+	n = H->n;
+	for (int k = 0; k < 6000; k++)
+		visit(30, 1, k % 150 == 0, T0 + 1200 * SEC + k * 300);
+	mark_fresh(n);
+	for (int k = 0; k < 300; k++)
+		visit(40, 1, k % 150 == 0, T0 + (k * 7 % 3000) * SEC);
+	n = H->n;
+	for (int k = 0; k < 60; k++)
+		visit(40, 1, true, T0 + (100 + k * 50) * SEC);
+	mark_fresh(n);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	/* the new people click as people do where they are new: their
+	 * publisher is not one-shot; the 60 fresh clickers are */
+	for (size_t i = 0; i < H->n; i++)
+		if (H->rec[i].pub != 40)
+			assert_int_equal(H->bits[i] & IVT_ONE_SHOT, 0);
+	assert_int_equal(count_bits(IVT_ONE_SHOT), 120);
+	finish();
+}
+
 /* ---- hot addresses of a publisher ---- */
 
 static void test_hot_addr(void **state)
@@ -1849,6 +1916,7 @@ int main(void)
 		cmocka_unit_test(test_one_shot),
 		cmocka_unit_test(test_hot_addr_before),
 		cmocka_unit_test(test_one_shot_seen_before),
+		cmocka_unit_test(test_one_shot_viral_fresh),
 		cmocka_unit_test(test_hot_addr_before_alone_not),
 		cmocka_unit_test(test_foreign_referer),
 		cmocka_unit_test(test_foreign_referer_unset_not),
