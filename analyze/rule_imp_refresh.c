@@ -108,7 +108,10 @@ static void observe(struct rules *r, void *state,
 		if (!counted(o[i].type, o[i].has_uid, &o[i].k))
 			continue;
 		key = pair_key(&o[i].k, o[i].zone);
-		if (sketch_cms_add(&f->loads, key, 1) == limit + 1)
+		/* other keys may lift the estimate past limit + 1 between
+		 * two loads of this one: any estimate past the limit lists
+		 * it (a pair listed twice is one entry) */
+		if (sketch_cms_add(&f->loads, key, 1) > limit)
 			table_put(f->over, key, NULL, &isnew);
 	}
 	r->st.refresh_listed = f->over->n;

@@ -1067,12 +1067,21 @@ static void test_imp_refresh_past_allowance(void **state)
 		add_imp(T0 + k * 40 * SEC + 7, 0x0f000001, 555, 4, 9);
 	for (int k = 0; k < 116; k++)
 		add_imp(T0 + k * 31 * SEC + 9, 0x0f000002, 556, 3, 9);
+	/* the pair's clicks and the loads ingest flagged are not loads */
+	for (int k = 0; k < 20; k++) {
+		size_t i = add_imp(T0 + k * 170 * SEC + 11, 0x0f000001, 555, 3,
+				   9);
+
+		H->rec[i].reasons = 1;
+		add_click(T0 + k * 170 * SEC + 5 * SEC, (size_t)k);
+	}
 	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
 	run();
 	assert_int_equal(H->r.st.refresh_listed, 1);
 	assert_int_equal(count_bits(IVT_IMP_REFRESH), 60);
 	for (size_t i = 0, seen = 0; i < H->n; i++) {
-		bool pair = H->rec[i].zone == 3 && H->rec[i].ip[15] == 1;
+		bool pair = H->rec[i].zone == 3 && H->rec[i].ip[15] == 1 &&
+			    H->rec[i].type == 'i' && !H->rec[i].reasons;
 
 		seen += pair;
 		/* the first 120 loads of the pair stay, in time order */
