@@ -1,8 +1,9 @@
 /* lookback.c - the look-back the click rules need, answered exactly from
  * segments: an hour's clicks name the impressions they need (the id's time
  * names the hour that holds it), so only those hours are read, and only the
- * clicks' questions are kept in memory.  Tables are open-addressing arrays
- * keyed by 64-bit hashes (one entry per click at most). */
+ * clicks' questions are kept in memory, with the sampled addresses'
+ * (rules_addr_sampled: one_shot's new visits).  Tables are open-addressing
+ * arrays keyed by 64-bit hashes. */
 #include "lookback.h"
 
 #include <errno.h>
@@ -325,7 +326,7 @@ static int collect(struct lookback *lb, struct hour_set *cur)
 		unsigned nk;
 
 		if (x->type != 'c') {
-			if (!(x->reasons & 0xffffu))
+			if (x->type == 'i' && !(x->reasons & 0xffffu))
 				sample_add(lb, x);
 			continue;
 		}

@@ -177,8 +177,9 @@ void pubscore_release(struct pubscore *ps);
 /* Count one event.  Returns 0 or -ENOMEM. */
 int pubscore_event(struct pubscore *ps, const struct pub_event *e);
 
-/* Count one hour of publisher pub's single-impression addresses: their
- * impressions and the ones they clicked (rules_pubscore gives them).
+/* Count one hour of publisher pub's single-impression addresses: the
+ * impressions of those new to the look-back (estimated from the sample,
+ * rule_publisher.c) and the one-shot clicks (rules_pubscore gives them).
  * Returns 0 or -ENOMEM. */
 int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t single,
 		      uint64_t oneshot);

@@ -273,12 +273,15 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 			continue;
 		/* people's visits: the fresh single impressions but the
 		 * clicked ones (each a visit of its own), whose clicks at
-		 * rate q are the honest share of what was clicked */
+		 * rate q are the honest share of what was clicked; at least
+		 * one visit, as the share of new visits is the publisher's
+		 * and a zone's may be more */
 		q = rarity * ctr_multi(zo->imps, zo->single, zo->multi,
 				       pub_ctr);
 		visits = zo->single * fresh - zo->oneshot;
-		zo->honest = q < 1 && visits > 0 ? q * visits / (1 - q) :
-			     q >= 1 ? zo->oneshot : 0;
+		if (visits < 1)
+			visits = 1;
+		zo->honest = q < 1 ? q * visits / (1 - q) : zo->oneshot;
 		z[n++] = zo;
 	}
 	qsort(z, n, sizeof(*z), zone_cmp);

@@ -62,9 +62,10 @@ struct rules_lookback {
 	 * address on this hour alone.  Called after pass 1. */
 	void (*addr_before)(void *ctx, uint64_t akey, uint32_t *distinct,
 			    uint32_t *imps);
-	/* Had clicking address akey an impression in the look-back hours
-	 * before this one?  May be NULL: then one_shot counts every
-	 * one-shot click, a household's too.  Called after pass 1. */
+	/* Had address akey, clicking or sampled (rules_addr_sampled), an
+	 * impression in the look-back hours before this one?  May be NULL:
+	 * then one_shot counts every one-shot click, a household's too, and
+	 * every single visit as new.  Called in and after pass 1. */
 	bool (*addr_seen_before)(void *ctx, uint64_t akey);
 };
 
@@ -228,14 +229,15 @@ uint64_t rules_visitor_key(const struct seg_record *rec, uint64_t ua);
 /* Key of the address: IPv4 whole, IPv6 by its /64 (one subscriber). */
 uint64_t rules_addr_key(const struct seg_record *rec);
 
-/* The 1 in RULES_ADDR_SAMPLE addresses (by key) whose freshness the
- * look-back probes whether they clicked or not: one_shot learns from them
- * how many of a publisher's single-impression visits come from addresses
- * never seen before (docs/rules.md). */
-#define RULES_ADDR_SAMPLE 16
+/* The 1 in 2^RULES_ADDR_SAMPLE_BITS addresses (by key) whose freshness
+ * the look-back probes whether they clicked or not: one_shot learns from
+ * them how many of a publisher's single-impression visits come from
+ * addresses never seen before (docs/rules.md).  Chosen by the key's high
+ * bits: tables place keys by the low ones. */
+#define RULES_ADDR_SAMPLE_BITS 4
 static inline bool rules_addr_sampled(uint64_t akey)
 {
-	return akey % RULES_ADDR_SAMPLE == 0;
+	return akey >> (64 - RULES_ADDR_SAMPLE_BITS) == 0;
 }
 
 /* Key of the network: IPv4 /24, IPv6 /48 (one site or one ISP pool). */

@@ -1422,41 +1422,55 @@ static void mark_fresh(size_t from)
 	qsort(H->fresh_key, H->nfresh, sizeof(uint64_t), cmp_u64);
 }
 
-static void test_one_shot_viral_fresh(void **state)
+/* Ten honest publishers whose visitors come back: of each one's 300
+ * single visitors 1 in 10 is new; one returning visitor clicks, and on
+ * three of them one new one.  With viral, publisher 30 gets 6,000 new
+ * people once each, 1 in 100 clicking: 10 times the others' one-shot
+ * clicks per single visit, fewer than theirs per new one.  With self, publisher 40 has 300 returning
+ * visitors and 60 new addresses each clicking its one impression. */
+static void new_visits_hour(bool viral, bool self)
 {
 	size_t n;
 
-	(void)state;
 	start(oneshot_params());
 	H->seen_rest = true;
-	/* ten honest publishers whose visitors come back (1 in 10 of their
-	 * single visitors is new); on publisher 30 a viral page brings 6,000
-	 * new people once each, clicking as the others' single visitors do
-	 * (1 in 150); on publisher 40, 300 visitors as everywhere and 60 new
-	 * addresses each clicking its one impression */
 	for (uint32_t pub = 1; pub <= 10; pub++) {
 		for (int k = 0; k < 500; k++)
 			visit(pub, 4, k % 50 == 0, T0 + (k % 3000) * SEC);
 		for (int k = 0; k < 300; k++) {
-			n = visit(pub, 1, k % 150 == 0, T0 + (k * 7 % 3000) * SEC);
+			n = visit(pub, 1, (k == 0 && pub <= 3) || k == 155,
+				  T0 + (k * 7 % 3000) * SEC);
 			if (k % 10 == 0)
 				mark_fresh(n);
 		}
 	}
-	n = H->n;
-	for (int k = 0; k < 6000; k++)
-		visit(30, 1, k % 150 == 0, T0 + 1200 * SEC + k * 300);
-	mark_fresh(n);
-	for (int k = 0; k < 300; k++)
-		visit(40, 1, k % 150 == 0, T0 + (k * 7 % 3000) * SEC);
-	n = H->n;
-	for (int k = 0; k < 60; k++)
-		visit(40, 1, true, T0 + (100 + k * 50) * SEC);
-	mark_fresh(n);
+	if (viral) {
+		n = H->n;
+		for (int k = 0; k < 6000; k++)
+			visit(30, 1, k % 100 == 0, T0 + 1200 * SEC + k * 300);
+		mark_fresh(n);
+	}
+	if (self) {
+		for (int k = 0; k < 300; k++)
+			visit(40, 1, false, T0 + (k * 7 % 3000) * SEC);
+		n = H->n;
+		for (int k = 0; k < 60; k++)
+			visit(40, 1, true, T0 + (100 + k * 50) * SEC);
+		mark_fresh(n);
+	}
 	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
 	run();
-	/* the new people click as people do where they are new: their
-	 * publisher is not one-shot; the 60 fresh clickers are */
+}
+
+static void test_one_shot_viral_fresh(void **state)
+{
+	(void)state;
+	/* new people click as new people do elsewhere: not one-shot */
+	new_visits_hour(true, false);
+	assert_int_equal(count_bits(IVT_ONE_SHOT), 0);
+	finish();
+	/* new addresses that each click their one impression are */
+	new_visits_hour(false, true);
 	for (size_t i = 0; i < H->n; i++)
 		if (H->rec[i].pub != 40)
 			assert_int_equal(H->bits[i] & IVT_ONE_SHOT, 0);
