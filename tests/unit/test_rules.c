@@ -1099,8 +1099,9 @@ static void test_imp_refresh_cookieless_not(void **state)
 	 * and a browser given a fresh cookie on every load: no one browser
 	 * is known, nothing is counted */
 	for (int k = 0; k < 720; k++) {
-		size_t i = add_imp(T0 + k * 5 * SEC, 0x0f000003, 0, 3, 9);
+		size_t i;
 
+		add_imp(T0 + k * 5 * SEC, 0x0f000003, 0, 3, 9);
 		i = add_imp(T0 + k * 5 * SEC + 1, 0x0f000004, 7000 + (uint32_t)k,
 			    3, 9);
 		H->rec[i].flags |= EVENT_F_UID_NEW;
@@ -1175,14 +1176,20 @@ static size_t visit(uint32_t pub, int imps, bool click, int64_t ts)
 	return first;
 }
 
+/* 500 households of 4 impressions on pub, 10 of them clicking. */
+static void households(uint32_t pub)
+{
+	for (int k = 0; k < 500; k++)
+		visit(pub, 4, k % 50 == 0, T0 + (k % 3000) * SEC);
+}
+
 /* Ten honest publishers: 500 households of 4 impressions (10 of them
  * click), 300 single-impression visitors (2 click): one-shot clicks at
  * 2 of 300 single impressions. */
 static void honest_publishers(void)
 {
 	for (uint32_t pub = 1; pub <= 10; pub++) {
-		for (int k = 0; k < 500; k++)
-			visit(pub, 4, k % 50 == 0, T0 + (k % 3000) * SEC);
+		households(pub);
 		for (int k = 0; k < 300; k++)
 			visit(pub, 1, k % 150 == 0, T0 + (k * 7 % 3000) * SEC);
 	}
@@ -1435,8 +1442,7 @@ static void new_visits_hour(bool viral, bool self)
 	start(oneshot_params());
 	H->seen_rest = true;
 	for (uint32_t pub = 1; pub <= 10; pub++) {
-		for (int k = 0; k < 500; k++)
-			visit(pub, 4, k % 50 == 0, T0 + (k % 3000) * SEC);
+		households(pub);
 		for (int k = 0; k < 300; k++) {
 			n = visit(pub, 1, (k == 0 && pub <= 3) || k == 155,
 				  T0 + (k * 7 % 3000) * SEC);
