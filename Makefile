@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 5001-5010 of both generators, never used to tune,
+# the report: seeds 6001-6010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="5001 5002 5003 5004 5005 5006 5007 5008 5009 5010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="6001 6002 6003 6004 6005 6006 6007 6008 6009 6010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
