@@ -157,6 +157,8 @@ struct pub_addr {
 	uint32_t last_hour;            /* hour of day + 1 its imps were added */
 	uint32_t pub[ADDR_PUBS];
 	uint16_t pub_clicks[ADDR_PUBS];
+	bool spread;                   /* clicked more than ADDR_PUBS
+					  publishers: no coalition's */
 };
 
 /* The entry of addr, added when absent; NULL when full or out of memory
@@ -185,6 +187,7 @@ static void addr_pub_add(struct pub_addr *x, uint32_t pub, uint32_t n)
 						      x->pub_clicks[i] + n);
 			return;
 		}
+	x->spread = true;
 }
 
 static void addr_click(struct pubscore *ps, const struct pub_event *e)
@@ -390,6 +393,7 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 			continue;
 		y->clicks += x->clicks;
 		y->imps += x->imps;
+		y->spread |= x->spread;
 		for (int k = 0; k < ADDR_PUBS; k++)
 			if (x->pub_clicks[k])
 				addr_pub_add(y, x->pub[k], x->pub_clicks[k]);
@@ -721,7 +725,10 @@ static int cmp_credit(const void *x, const void *y)
  * day's CTR.  Their valid clicks are credited to the publishers they went
  * to, summed per publisher into *out (sorted by pub, *nout entries): a bot
  * pool shared by a few publishers, each address clicking a little every
- * hour, shows only when its hours are summed.  Returns 0 or -ENOMEM. */
+ * hour, shows only when its hours are summed.  An address that clicked
+ * more than ADDR_PUBS publishers is a bot landing on every publisher,
+ * which each of them suffers, and is credited to none.  Returns 0 or
+ * -ENOMEM. */
 static int credit_hot_addrs(const struct pubscore *ps, struct totals *t,
 			    struct hot_credit **out, size_t *nout)
 {
@@ -736,7 +743,7 @@ static int credit_hot_addrs(const struct pubscore *ps, struct totals *t,
 	if (p0 <= 0 || p0 >= 1)
 		return 0;
 	for (size_t i = 0; (x = table_next(&ps->addrs, &i, NULL)); ) {
-		if (x->clicks < min ||
+		if (x->spread || x->clicks < min ||
 		    excess_binom_sf(x->clicks, x->imps > x->clicks ?
 				      x->imps : x->clicks, p0) >= ps->p.alpha)
 			continue;

@@ -48,6 +48,7 @@ struct day_spec {
 	uint32_t pub, zone;
 	uint64_t imps, clicks;
 	uint32_t click_addrs;      /* distinct addresses clicks come from; 0: all */
+	uint64_t addr_base;        /* the first of them */
 	double cookieless;         /* share of clicks without a cookie */
 	const double *imp_hours, *click_hours;
 	enum pub_ref ref;
@@ -72,7 +73,8 @@ static void feed(struct pubscore *ps, const struct day_spec *d)
 					    d->click_hours :
 					    d->imp_hours ? d->imp_hours : day);
 		e.has_uid = !(click && (double)(rnd() % 1000) < 1000 * d->cookieless);
-		e.addr = click && d->click_addrs ? rnd() % d->click_addrs : rnd();
+		e.addr = click && d->click_addrs ?
+			 d->addr_base + rnd() % d->click_addrs : rnd();
 		e.ref = d->ref;
 		if (d->ref != PUB_REF_NONE && (double)(rnd() % 1000) <
 		    1000 * d->ref_outside)
@@ -314,6 +316,23 @@ static void test_invalid_share(void **state)
 	pubscore_release(&ps);
 }
 
+/* Publishers 95-97 sharing a pool of 60 addresses from base: each address
+ * about 12 clicks in the day and 4 impressions in each hour it clicks
+ * (CTR near 30%), beside their own honest traffic. */
+static void feed_pool3(struct pubscore *ps, uint64_t base)
+{
+	for (uint32_t p = 95; p <= 97; p++) {
+		struct day_spec own = { .pub = p, .imps = 30000, .clicks = 150,
+					.cookieless = 0.3 };
+		struct day_spec pool = { .pub = p, .clicks = 240,
+					 .click_addrs = 60, .addr_base = base,
+					 .cookieless = 0.3, .addr_imps = 4 };
+
+		feed(ps, &own);
+		feed(ps, &pool);
+	}
+}
+
 static void test_high_ctr_addrs(void **state)
 {
 	struct pubscore ps;
@@ -323,19 +342,7 @@ static void test_high_ctr_addrs(void **state)
 	(void)state;
 	start(&ps);
 	honest_peers(&ps);
-	/* three publishers sharing a pool of 60 addresses: each address
-	 * about 12 clicks in the day and 4 impressions in each hour it
-	 * clicks (CTR near 30%), beside their own honest traffic */
-	for (uint32_t p = 95; p <= 97; p++) {
-		struct day_spec own = { .pub = p, .imps = 30000, .clicks = 150,
-					.cookieless = 0.3 };
-		struct day_spec pool = { .pub = p, .clicks = 240,
-					 .click_addrs = 60, .cookieless = 0.3,
-					 .addr_imps = 4 };
-
-		feed(&ps, &own);
-		feed(&ps, &pool);
-	}
+	feed_pool3(&ps, 0);
 	/* a fourth, big publisher the pool clicks less: 60 of its 560
 	 * clicks, about the pool-inflated share of all the others; against
 	 * the publishers where the test did not fire it stands out */
@@ -368,6 +375,48 @@ static void test_high_ctr_addrs(void **state)
 	assert_int_equal(find(r, n, 99)->fired, 0);
 	for (uint32_t p = 1; p <= 10; p++)
 		assert_int_equal(find(r, n, p)->fired, 0);
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* A botnet clicking on every publisher is suffered by each: its hot
+ * addresses, each on more publishers than a coalition's, are credited to
+ * none, while a pool three publishers share still is. */
+static void test_high_ctr_addrs_spread(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+
+	(void)state;
+	start(&ps);
+	honest_peers(&ps);
+	/* 60 bots, about 30 clicks each over the day at a 30% CTR, 600 of
+	 * them on a small victim (pub 90), 120 on each of the ten peers:
+	 * about 10 publishers an address, most of the victim's clicks */
+	struct day_spec own90 = { .pub = 90, .imps = 10000, .clicks = 50,
+				  .cookieless = 0.3 };
+	struct day_spec bots90 = { .pub = 90, .clicks = 600, .click_addrs = 60,
+				   .addr_base = 1000, .cookieless = 0.3,
+				   .addr_imps = 4 };
+
+	feed(&ps, &own90);
+	feed(&ps, &bots90);          /* first: its clicks take a slot */
+	for (uint32_t p = 1; p <= 10; p++) {
+		struct day_spec bots = { .pub = p, .clicks = 120,
+					 .click_addrs = 60, .addr_base = 1000,
+					 .cookieless = 0.3, .addr_imps = 4 };
+
+		feed(&ps, &bots);
+	}
+	feed_pool3(&ps, 5000);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	for (uint32_t p = 95; p <= 97; p++)
+		assert_true(find(r, n, p)->fired & (1u << PUB_R_HOT_ADDRS));
+	assert_false(find(r, n, 90)->fired & (1u << PUB_R_HOT_ADDRS));
+	assert_true(find(r, n, 90)->stat[PUB_R_HOT_ADDRS] < 1);
+	for (uint32_t p = 1; p <= 10; p++)
+		assert_false(find(r, n, p)->fired & (1u << PUB_R_HOT_ADDRS));
 	free(r);
 	pubscore_release(&ps);
 }
@@ -719,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_referer_outside),
 		cmocka_unit_test(test_invalid_share),
 		cmocka_unit_test(test_high_ctr_addrs),
+		cmocka_unit_test(test_high_ctr_addrs_spread),
 		cmocka_unit_test(test_hourly_profile),
 		cmocka_unit_test(test_one_shot_clicks),
 		cmocka_unit_test(test_merge_equals_one_pass),
