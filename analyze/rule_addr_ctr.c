@@ -1,7 +1,8 @@
 /* rule_addr_ctr.c - rule family addr_ctr (docs/rules.md): an address
  * (addr_ctr), or its IPv4 /24 or IPv6 /48 (net_ctr), clicking far more of
- * its impressions than people do this hour: every event of the address
- * or network carries the bit. */
+ * its impressions than people do this hour: every event of the address's
+ * or network's visitors who clicked this hour carries the bit (rules.c
+ * asks the hour's clickers). */
 #include <errno.h>
 #include <stdlib.h>
 

@@ -259,8 +259,8 @@ static inline bool rules_flagged(const struct rules *r, uint64_t akey,
 			     table_find(r->bad, nkey, NULL));
 }
 
-/* Every event of address (or network) key gets bits this hour: between
- * the passes. */
+/* Every event of address (or network) key whose visitor clicked this
+ * hour gets bits: between the passes. */
 void rules_flag_key(struct rules *r, uint64_t key, uint32_t bits);
 
 /* Rotate and clear w with the rules (from a family's init).  0 or

@@ -307,11 +307,13 @@ int rules_init(struct rules *r, const struct rules_params *p,
 	r->p = *p;
 	r->lb = *lb;
 	r->seen = calloc(1, sizeof(*r->seen));
+	r->clickers = calloc(1, sizeof(*r->clickers));
 	r->addr = calloc(1, sizeof(*r->addr));
 	r->pend = calloc(OBSERVE_AHEAD, sizeof(*r->pend));
 	r->hooks = calloc(1, sizeof(*r->hooks));
-	if (!r->seen || !r->addr || !r->pend || !r->hooks ||
+	if (!r->seen || !r->clickers || !r->addr || !r->pend || !r->hooks ||
 	    sketch_bloom_init(r->seen, p->sketch_log2 - 1) < 0 ||
+	    sketch_bloom_init(r->clickers, p->sketch_log2 - 4) < 0 ||
 	    sketch_cms_init(r->addr, p->sketch_log2 - 9, 3, 1) < 0)
 		goto out_release;
 	r->addr_clicks = table_new(0, sizeof(struct addr_clicks), p->table_max,
@@ -346,9 +348,12 @@ void rules_release(struct rules *r)
 			f[i]->release(r->fam[i]);
 	if (r->seen)
 		sketch_bloom_release(r->seen);
+	if (r->clickers)
+		sketch_bloom_release(r->clickers);
 	if (r->addr)
 		sketch_cms_release(r->addr);
 	free(r->seen);
+	free(r->clickers);
 	free(r->addr);
 	table_free(r->addr_clicks);
 	table_free(r->bad);
@@ -361,7 +366,8 @@ size_t rules_memory(const struct rules *r)
 {
 	size_t nf;
 	const struct rule_family *const *f = rules_families(&nf);
-	size_t sum = sketch_bloom_bytes(r->seen) + sketch_cms_bytes(r->addr) +
+	size_t sum = sketch_bloom_bytes(r->seen) +
+		     sketch_bloom_bytes(r->clickers) + sketch_cms_bytes(r->addr) +
 		     table_bytes(r->addr_clicks) + table_bytes(r->bad);
 
 	for (size_t i = 0; i < nf; i++)
@@ -378,6 +384,7 @@ void rules_begin_hour(struct rules *r, int64_t hour_start_ms)
 	r->hour_start_ms = hour_start_ms;
 	r->epoch_ms = hour_start_ms - 86400000;
 	sketch_bloom_clear(r->seen);
+	sketch_bloom_clear(r->clickers);
 	sketch_cms_clear(r->addr);
 	table_clear(r->addr_clicks);
 	table_clear(r->bad);
@@ -456,6 +463,8 @@ static void observe_core(struct rules *r, struct rules_pending *o)
 
 		if (c)
 			c->n++;
+		sketch_bloom_add(r->clickers, o->k.vkey);
+		sketch_bloom_add(r->clickers, o->k.alt);
 		r->hour_clicks++;
 		o->addr_imps = 0;
 	} else {
@@ -571,6 +580,20 @@ bool rules_saw_ad(struct rules *r, const struct seg_record *rec,
 	return saw;
 }
 
+/* The bits of the record's flagged address or network (the few flagged:
+ * a small table, in cache), if its visitor clicked this hour: the people
+ * who share a carrier address with a click farm and never clicked keep
+ * their impressions. */
+static uint32_t flagged_bits(const struct rules *r, const struct rules_keys *k)
+{
+	const uint32_t *v = table_find(r->bad, k->akey, NULL);
+	uint32_t bits = v ? *v : 0;
+
+	if ((v = table_find(r->bad, k->nkey, NULL)))
+		bits |= *v;
+	return bits && sketch_bloom_has(r->clickers, k->vkey) ? bits : 0;
+}
+
 static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 			    const struct rules_keys *k)
 {
@@ -582,15 +605,8 @@ static uint32_t event_keyed(struct rules *r, const struct seg_record *rec,
 	rotate_all(r, rec->ts_ms);
 	for (unsigned i = 0; i < h->njudge[t]; i++)
 		bits |= h->judge[t][i].fn(r, h->judge[t][i].state, rec, k);
-	if (r->bad->n) {
-		/* the few flagged addresses: a small table, in cache */
-		const uint32_t *v = table_find(r->bad, k->akey, NULL);
-
-		if (v)
-			bits |= *v;
-		if ((v = table_find(r->bad, k->nkey, NULL)))
-			bits |= *v;
-	}
+	if (r->bad->n)
+		bits |= flagged_bits(r, k);
 	if (!(rec->reasons & INGEST_BITS))
 		remember(r, rec, k);
 	for (unsigned i = 0; i < IVT__COUNT; i++)

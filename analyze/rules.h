@@ -147,8 +147,10 @@ struct rules {
 	struct sketch_cms *addr;         /* address -> impressions */
 	struct table *addr_clicks;       /* clicking address -> clicks */
 	struct table *bad;               /* flagged addresses (and /24s) ->
-					    the bits every event of theirs
-					    gets this hour */
+					    the bits the events of their
+					    clicking visitors get this hour */
+	struct sketch_bloom *clickers;   /* visitor keys (vkey, alt) of the
+					    hour's clicks */
 	uint64_t hour_imps, hour_clicks; /* counted in pass 1 (not GIVT) */
 	struct rules_pending *pend;      /* pass-1 queue, rules.c */
 	unsigned npend, pend_head;

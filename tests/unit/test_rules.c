@@ -796,20 +796,27 @@ static void background(void)
 	}
 }
 
+/* A click farm on address ip: devices kept cookies (uids 300...), one
+ * visit each, every step apart: 2 impressions, the second clicked (CTR
+ * 50%). */
+static void add_farm(uint32_t ip, int devices, int64_t step)
+{
+	for (int c = 0; c < devices; c++) {
+		int64_t ts = T0 + 60 * SEC + c * step;
+		size_t i = add_imp(ts, ip, (uint32_t)(300 + c), 1, 9);
+
+		i = add_imp(ts + 20 * SEC, ip, (uint32_t)(300 + c), 2, 8);
+		add_click(ts + 24 * SEC, i);
+	}
+}
+
 static void test_addr_ctr(void **state)
 {
 	(void)state;
 	start(NULL);
 	background();
-	/* a click-farm address: 10 kept cookies, 2 impressions each, every
-	 * visit clicked (CTR 50%) */
-	for (int c = 0; c < 10; c++) {
-		int64_t ts = T0 + 60 * SEC + c * 300 * SEC;
-		size_t i = add_imp(ts, 0x2d0c0005, (uint32_t)(300 + c), 1, 9);
-
-		i = add_imp(ts + 20 * SEC, 0x2d0c0005, (uint32_t)(300 + c), 2, 8);
-		add_click(ts + 24 * SEC, i);
-	}
+	/* a click-farm address: 10 kept cookies, every visit clicked */
+	add_farm(0x2d0c0005, 10, 300 * SEC);
 	/* a keen household: 12 impressions, 2 clicks */
 	for (int k = 0; k < 12; k++) {
 		size_t i = add_imp(T0 + 100 * SEC + k * 250 * SEC, 0x2d0c0099, 77, 3,
@@ -828,6 +835,35 @@ static void test_addr_ctr(void **state)
 				 farm ? IVT_ADDR_CTR : 0);
 	}
 	assert_int_equal(count_bits(IVT_ADDR_CTR), 30);
+	finish();
+}
+
+/* A click farm behind a carrier NAT address: the farm's devices lose
+ * every event, the carrier's customers behind the same address who did
+ * not click keep theirs. */
+static void test_addr_ctr_spares_non_clickers(void **state)
+{
+	(void)state;
+	start(NULL);
+	background();
+	add_farm(0x2d0c0005, 40, 80 * SEC);
+	/* 150 customers on the same address, one impression each */
+	for (int k = 0; k < 150; k++)
+		add_imp(T0 + 70 * SEC + k * 20 * SEC, 0x2d0c0005,
+			(uint32_t)(1000 + k), 3, (uint32_t)(40 + k % 7));
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++) {
+		uint32_t uid;
+		bool farm;
+
+		memcpy(&uid, H->rec[i].uid, sizeof(uid));
+		farm = H->rec[i].ip[12] == 0x2d && uid >= 300 && uid < 340;
+
+		assert_int_equal(H->bits[i] & IVT_ADDR_CTR,
+				 farm ? IVT_ADDR_CTR : 0);
+	}
+	assert_int_equal(count_bits(IVT_ADDR_CTR), 40 * 3);
 	finish();
 }
 
@@ -1940,6 +1976,7 @@ int main(void)
 		cmocka_unit_test(test_imp_stack_not),
 		cmocka_unit_test(test_imp_stack_lone),
 		cmocka_unit_test(test_addr_ctr),
+		cmocka_unit_test(test_addr_ctr_spares_non_clickers),
 		cmocka_unit_test(test_addr_ctr_cookieless_clicker),
 		cmocka_unit_test(test_addr_ctr_fresh_cookies),
 		cmocka_unit_test(test_one_shot),
