@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 7001-7010 of both generators, never used to tune,
+# the report: seeds 8001-8010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="7001 7002 7003 7004 7005 7006 7007 7008 7009 7010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="8001 8002 8003 8004 8005 8006 8007 8008 8009 8010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
