@@ -52,7 +52,7 @@ const char *pub_suffered_name(unsigned s)
  * hourly test expects clicks where its zones' impressions are. */
 struct zone_acc {
 	uint32_t zone;
-	uint64_t imps, clicks;         /* valid or hot_addr alone, as _h */
+	uint64_t imps, clicks;         /* valid, as _h */
 	uint64_t imps_h[24];
 	UT_hash_handle hh;
 };
@@ -65,7 +65,8 @@ struct pub_acc {
 	uint64_t valid_imps, valid_clicks;
 	uint64_t served, rendered;     /* ads served, renders reported */
 	uint64_t suffered[PUB_S__COUNT];
-	uint64_t clicks_h[24];          /* its zones hold impressions by hour */
+	uint64_t clicks_h[24];          /* valid; its zones hold impressions
+					   by hour */
 	uint64_t cookieless_clicks;
 	uint64_t ref_known, ref_outside;
 	uint64_t flagged;              /* events with a PUBSCORE_SHARE_BITS bit,
@@ -73,7 +74,7 @@ struct pub_acc {
 	uint64_t dedup;                /* events of suffered bits alone */
 	uint64_t single, oneshot;      /* single-impression addresses'
 					  impressions, clicks of those */
-	uint64_t pool_clicks, pool_imps; /* events flagged hot_addr alone */
+	uint64_t pool_clicks;          /* clicks flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
 	struct sketch_topk ftop;       /* flagged events by address-hour */
 	UT_hash_handle hh;
@@ -201,8 +202,11 @@ static void addr_click(struct pubscore *ps, const struct pub_event *e)
 		x->last_hour = e->hour + 1u;
 		x->imps += e->addr_imps;
 	}
+	/* valid, or flagged by hot_addr or the day pass alone: an hour's
+	 * (or the day's) view of what the day-long test sees, so it counts
+	 * the click as it did before those rules */
 	if (!(e->reasons & ~PUB_OPEN_BITS))
-		addr_pub_add(x, e->pub, 1);      /* as pubscore_event's open */
+		addr_pub_add(x, e->pub, 1);
 }
 
 /* The accumulator of pub, created when absent; NULL when out of memory. */
@@ -250,10 +254,6 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	struct pub_acc *a;
 	struct zone_acc *z = NULL;
 	unsigned h = e->hour < 24 ? e->hour : 23;
-	/* valid, or flagged by hot_addr or the day pass alone: an hour's
-	 * (or the day's) view of what the day-long tests see, so they count
-	 * it as they did before it */
-	bool open = !(e->reasons & ~PUB_OPEN_BITS);
 	uint32_t an = e->reasons & IVT_MASK;
 
 	if (e->type == EVENT_SERVED || (e->type == EVENT_IMPRESSION && e->render)) {
@@ -289,7 +289,10 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);
 		return 0;
 	}
-	if (open && !(z = zone_get(a, e->zone)))
+	/* the hourly profile: valid events only, so that bots the rules
+	 * (the day pass's too) flagged on every publisher they reached bend
+	 * no honest publisher's clicks by hour */
+	if (!e->reasons && !(z = zone_get(a, e->zone)))
 		return -ENOMEM;
 	if (e->reasons & PUBSCORE_SHARE_BITS) {
 		a->flagged++;
@@ -302,7 +305,7 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	}
 	if (e->type == EVENT_CLICK) {
 		a->clicks++;
-		a->clicks_h[h] += open;
+		a->clicks_h[h] += z != NULL;
 		if (z)
 			z->clicks++;
 		a->pool_clicks += e->reasons == IVT_HOT_ADDR;
@@ -315,7 +318,6 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 			z->imps++;
 			z->imps_h[h]++;
 		}
-		a->pool_imps += e->reasons == IVT_HOT_ADDR;
 	}
 	return 0;
 }
@@ -379,7 +381,6 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->dedup += s->dedup;
 		d->single += s->single;
 		d->pool_clicks += s->pool_clicks;
-		d->pool_imps += s->pool_imps;
 		d->oneshot += s->oneshot;
 		sketch_topk_merge(&d->top, &s->top);
 		sketch_topk_merge(&d->ftop, &s->ftop);
@@ -624,8 +625,7 @@ static void hourly_expected(const struct pub_acc *a, double imps,
 static void test_hourly(const struct pubscore_params *p,
 			const struct pub_acc *a, struct pub_result *r)
 {
-	uint64_t imps = a->valid_imps + a->pool_imps;
-	uint64_t clicks = a->valid_clicks + a->pool_clicks;
+	uint64_t imps = a->valid_imps, clicks = a->valid_clicks;
 	double q[24], c[24], exp_h[24], chi2 = 0, n = (double)clicks, js;
 	double ctr = n / (double)imps;
 

@@ -54,6 +54,7 @@ struct day_spec {
 	enum pub_ref ref;
 	double ref_outside;        /* share of events with an outside referer */
 	double flagged;            /* share of events analyze flagged */
+	uint32_t flag_bits;        /* their bits; 0: imp_stack's */
 	uint32_t addr_imps;        /* clicks: their address's impressions in
 				      the hour, as the rules estimate them */
 };
@@ -81,7 +82,8 @@ static void feed(struct pubscore *ps, const struct day_spec *d)
 			e.ref = PUB_REF_OUTSIDE;
 		e.addr_imps = click ? d->addr_imps : 0;
 		if ((double)(rnd() % 100000) < 100000 * d->flagged)
-			e.reasons = 1u << 26;            /* an analyze bit */
+			e.reasons = d->flag_bits ? d->flag_bits :
+				    IVT_IMP_STACK;     /* an analyze bit */
 		assert_int_equal(pubscore_event(ps, &e), 0);
 	}
 }
@@ -478,6 +480,13 @@ static void test_hourly_profile(void **state)
 	struct day_spec by_night = { .pub = 92, .zone = 2, .imps = 5000,
 				     .clicks = 150, .cookieless = 0.3,
 				     .imp_hours = night, .click_hours = night };
+	/* a publisher a botnet clicked at night, the bots' clicks marked by
+	 * the day pass alone: its valid clicks follow its impressions */
+	struct day_spec own93 = { .pub = 93, .imps = 50000, .clicks = 200,
+				  .cookieless = 0.3 };
+	struct day_spec bots93 = { .pub = 93, .clicks = 200, .cookieless = 0.3,
+				   .click_hours = night, .flagged = 1,
+				   .flag_bits = IVT_DAY_ADDR };
 
 	(void)state;
 	/* a viral story at 14:00: impressions and clicks spike together */
@@ -489,8 +498,11 @@ static void test_hourly_profile(void **state)
 	feed(&ps, &viral);
 	feed(&ps, &by_day);
 	feed(&ps, &by_night);
+	feed(&ps, &own93);
+	feed(&ps, &bots93);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(find(r, n, 90)->fired, 1u << PUB_R_HOURLY);
+	assert_false(find(r, n, 93)->fired & (1u << PUB_R_HOURLY));
 	assert_false(find(r, n, 92)->fired & (1u << PUB_R_HOURLY));
 	assert_true(find(r, n, 92)->pvalue[PUB_R_HOURLY] > 1e-3);
 	assert_true(find(r, n, 90)->pvalue[PUB_R_HOURLY] < 1e-6);
