@@ -21,9 +21,10 @@
 #include "reason.h"
 #include "sketch.h"
 
-/* Bits of the day-long tests (hot_addr's look-back, the day pass): an
- * event flagged by them alone is still what the publisher's day-long
- * tests see, so they count it as they would without those rules. */
+/* Bits of the day-long tests (hot_addr's look-back, the day pass): a
+ * click flagged by them alone is still one high_ctr_addrs counts, as it
+ * would without those rules (the hourly profile counts valid events
+ * only). */
 #define PUB_OPEN_BITS ((uint32_t)(IVT_HOT_ADDR | IVT_DAY_MASK))
 
 #define INGEST_BITS 0xffffu
