@@ -118,6 +118,13 @@ static void start(struct pubscore *ps)
 	assert_int_equal(pubscore_init(ps, &p), 0);
 }
 
+/* start, then the ten honest publishers most tests measure against */
+static void start_with_peers(struct pubscore *ps)
+{
+	start(ps);
+	honest_peers(ps);
+}
+
 static void test_names_and_math(void **state)
 {
 	(void)state;
@@ -163,8 +170,7 @@ static void test_self_clicker_ranks_first(void **state)
 				  .cookieless = 0.3 };
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed(&ps, &fraud);                  /* CTR 2.2%: about 5x peers */
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(n, 11);
@@ -189,8 +195,7 @@ static void test_small_honest_not_flagged(void **state)
 	struct day_spec small = { .pub = 50, .imps = 40, .clicks = 1 };
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed(&ps, &small);          /* CTR 2.5%, but on 40 impressions */
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(find(r, n, 50)->fired, 0);
@@ -212,8 +217,7 @@ static void test_three_addresses(void **state)
 				 .cookieless = 0.3 };
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed(&ps, &few);
 	feed(&ps, &many);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
@@ -234,8 +238,7 @@ static void test_cookieless_clicks(void **state)
 				.cookieless = 0.95 };
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed(&ps, &bot);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(find(r, n, 70)->fired, 1u << PUB_R_COOKIELESS);
@@ -260,8 +263,7 @@ static void test_referer_outside(void **state)
 				       .ref_outside = 0.003 };
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	/* ten peers with domains, 0.2% of whose referers are elsewhere */
 	for (uint32_t p = 21; p <= 30; p++) {
 		struct day_spec d = { .pub = p, .imps = 30000, .clicks = 100,
@@ -342,8 +344,7 @@ static void test_high_ctr_addrs(void **state)
 	size_t n;
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed_pool3(&ps, 0);
 	/* a fourth, big publisher the pool clicks less: 60 of its 560
 	 * clicks, about the pool-inflated share of all the others; against
@@ -391,8 +392,7 @@ static void test_high_ctr_addrs_spread(void **state)
 	size_t n;
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	/* 60 bots, about 30 clicks each over the day at a 30% CTR, 600 of
 	 * them on a small victim (pub 90), 120 on each of the ten peers:
 	 * about 10 publishers an address, most of the victim's clicks */
@@ -434,8 +434,7 @@ static void test_one_shot_clicks(void **state)
 				  .cookieless = 0.3 };
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	/* people: 0.6% of single-impression visits are clicked */
 	for (uint32_t p = 1; p <= 10; p++)
 		assert_int_equal(pubscore_one_shot(&ps, p, 20000, 120), 0);
@@ -492,8 +491,7 @@ static void test_hourly_profile(void **state)
 	/* a viral story at 14:00: impressions and clicks spike together */
 	memcpy(spike, day, sizeof(spike));
 	spike[14] = 80;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed(&ps, &farm);
 	feed(&ps, &viral);
 	feed(&ps, &by_day);
@@ -597,8 +595,7 @@ static void test_suffered_below_self_clicker(void **state)
 	const struct pub_result *v;
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed(&ps, &victim);
 	feed(&ps, &fraud);                  /* CTR 3%: about 7x peers */
 	for (int i = 0; i < 200; i++) {
@@ -676,8 +673,7 @@ static void test_click_spam_suffered(void **state)
 	const struct pub_result *v;
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed(&ps, &victim);
 	for (int i = 0; i < 100; i++) {
 		memset(&e, 0, sizeof(e));
@@ -756,8 +752,7 @@ static void test_huge_honest_not_flagged(void **state)
 	const struct pub_result *b;
 
 	(void)state;
-	start(&ps);
-	honest_peers(&ps);
+	start_with_peers(&ps);
 	feed(&ps, &big);                    /* 0.54% against 0.45% */
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	b = find(r, n, 40);
