@@ -306,7 +306,7 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	}
 	if (e->type == EVENT_CLICK) {
 		a->clicks++;
-		a->clicks_h[h] += z != NULL;
+		a->clicks_h[h] += !e->reasons;    /* as z: valid only */
 		if (z)
 			z->clicks++;
 		a->pool_clicks += e->reasons == IVT_HOT_ADDR;
