@@ -342,7 +342,12 @@ for h in "${HOSTS[@]}"; do
 	n=$(node_of <"$T/answer_ids" | awk -v a="${NODE[$h]}" '$1 == a || $1 == a + 1' | wc -l)
 	e=$(awk -F'\t' '$1 == "s" { print $3 }' "$T/events" | node_of | awk -v a="${NODE[$h]}" '$1 == a || $1 == a + 1' | wc -l)
 	echo "host $h (nodes ${NODE[$h]}, $((NODE[$h] + 1))): $n answers, $e served ads"
-	[ "$n" -gt $((answered / 6)) ] || fail "the front sent $h only $n of $answered requests"
+	# s2 was down for part of hour 2 while the load went on, so its
+	# share has no floor of a sixth: it took traffic in each hour (the
+	# waits above), and the hosts that stayed up took their share
+	min=$((answered / 6))
+	[ "$h" = s2 ] && min=$((REQ / 10))
+	[ "$n" -gt "$min" ] || fail "the front sent $h only $n of $answered requests"
 	pass "the front spread requests to $h"
 	if [ "$h" = s2 ]; then
 		[ "$e" -ge "$n" ] && [ "$e" -le $((n + extra)) ] || fail "served ads of s2 ($e) not its answers ($n) plus at most the unanswered ($extra)"
