@@ -7,11 +7,14 @@
  * fast_click flags the fast clicks (within fast_click_window_ms) of an
  * address or a publisher whose share of fast clicks is an improbable
  * excess over the others' share this hour: people click fast now and
- * then, a script clicks fast every time. */
+ * then, a script clicks fast every time.  The impression of a click
+ * flagged fast_click is flagged too: no person clicked it, so no person
+ * was shown it (a frame that loads an ad and clicks it stuffs a cookie). */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "excess.h"
+#include "mix.h"
 #include "rule_family.h"
 
 /* A source's clicks with a known time to click, and the fast ones. */
@@ -20,9 +23,21 @@ struct fast_count {
 	bool flag;                   /* its fast clicks are flagged */
 };
 
+/* A click within fast_click_window_ms of its impression, by the
+ * impression's id (mixed: a bijection, so ids never collide): its
+ * impression is flagged with it. */
+struct fast_imp {
+	uint64_t akey;               /* the click's address */
+	uint32_t pub;
+	bool hard;                   /* under min_click_delay_ms */
+};
+
 struct imp_link {
 	struct table *addr;    /* address -> fast_count */
 	struct table *pub;     /* publisher + 1 -> fast_count */
+	struct table *cand;    /* impression id -> fast_imp, pass 1 */
+	struct table *imps;    /* the flagged of cand, pass 2: a few an hour,
+				  so each impression's lookup stays in cache */
 };
 
 static bool params_ok(const struct rules_params *p)
@@ -39,6 +54,8 @@ static void release(void *state)
 		return;
 	table_free(l->addr);
 	table_free(l->pub);
+	table_free(l->cand);
+	table_free(l->imps);
 	free(l);
 }
 
@@ -53,14 +70,18 @@ static int init(struct rules *r, void **state)
 			  &r->st.table_full);
 	l->pub = table_new(0, sizeof(struct fast_count), r->p.table_max,
 			 &r->st.table_full);
-	return l->addr && l->pub ? 0 : -ENOMEM;
+	l->cand = table_new(0, sizeof(struct fast_imp), r->p.table_max,
+			    &r->st.table_full);
+	l->imps = table_new(0, 0, r->p.table_max, &r->st.table_full);
+	return l->addr && l->pub && l->cand && l->imps ? 0 : -ENOMEM;
 }
 
 static size_t memory(const void *state)
 {
 	const struct imp_link *l = state;
 
-	return table_bytes(l->addr) + table_bytes(l->pub);
+	return table_bytes(l->addr) + table_bytes(l->pub) +
+	       table_bytes(l->cand) + table_bytes(l->imps);
 }
 
 static void begin_hour(struct rules *r, void *state)
@@ -70,6 +91,8 @@ static void begin_hour(struct rules *r, void *state)
 	(void)r;
 	table_clear(l->addr);
 	table_clear(l->pub);
+	table_clear(l->cand);
+	table_clear(l->imps);
 }
 
 static void count(struct table *t, uint64_t key, bool fast)
@@ -81,6 +104,18 @@ static void count(struct table *t, uint64_t key, bool fast)
 		c->n++;
 		c->fast += fast;
 	}
+}
+
+static void remember_imp(const struct rules *r, struct imp_link *l,
+			 const struct rules_pending *o, int64_t its)
+{
+	bool isnew;
+	struct fast_imp *f = table_put(l->cand, mix_u64(o->imp), NULL,
+				       &isnew);
+
+	if (f && (isnew || o->ts - its < r->p.min_click_delay_ms))
+		*f = (struct fast_imp){ o->k.akey, o->pub,
+			o->ts - its < r->p.min_click_delay_ms };
 }
 
 /* Pass 1: every signed click whose impression the look-back already
@@ -101,6 +136,8 @@ static void observe(struct rules *r, void *state,
 		count(l->addr, o[i].k.akey, fast);
 		if (o[i].pub)
 			count(l->pub, (uint64_t)o[i].pub + 1, fast);
+		if (fast)
+			remember_imp(r, l, &o[i], its);
 	}
 }
 
@@ -131,25 +168,38 @@ static void judge_sources(const struct rules_params *p, struct table *t)
 	}
 }
 
-static void end_observe(struct rules *r, void *state)
+/* Is a fast click of address akey on publisher pub from a flagged
+ * source? */
+static bool fast_source(const struct imp_link *l, uint64_t akey, uint32_t pub)
 {
-	struct imp_link *l = state;
-
-	judge_sources(&r->p, l->addr);
-	judge_sources(&r->p, l->pub);
-}
-
-/* Is a fast click from a flagged source? */
-static bool fast_source(const struct imp_link *l,
-			const struct seg_record *rec,
-			const struct rules_keys *k)
-{
-	const struct fast_count *c = table_find(l->addr, k->akey, NULL);
+	const struct fast_count *c = table_find(l->addr, akey, NULL);
 
 	if (c && c->flag)
 		return true;
-	c = rec->pub ? table_find(l->pub, (uint64_t)rec->pub + 1, NULL) : NULL;
+	c = pub ? table_find(l->pub, (uint64_t)pub + 1, NULL) : NULL;
 	return c && c->flag;
+}
+
+static void end_observe(struct rules *r, void *state)
+{
+	struct imp_link *l = state;
+	const struct fast_imp *f;
+	uint64_t h;
+	bool isnew;
+
+	judge_sources(&r->p, l->addr);
+	judge_sources(&r->p, l->pub);
+	for (size_t i = 0; (f = table_next(l->cand, &i, &h)); )
+		if (f->hard || fast_source(l, f->akey, f->pub))
+			table_put(l->imps, h, NULL, &isnew);
+}
+
+/* An impression whose click is flagged fast_click. */
+static uint32_t judge_imp(const struct imp_link *l,
+			  const struct seg_record *rec)
+{
+	return l->imps->n && table_find(l->imps, mix_u64(rec->id), NULL) ?
+	       IVT_FAST_CLICK : 0;
 }
 
 static uint32_t judge(struct rules *r, void *state,
@@ -158,13 +208,16 @@ static uint32_t judge(struct rules *r, void *state,
 	const struct rules_params *p = &r->p;
 	int64_t its, d;
 
+	if (rec->type == EVENT_IMPRESSION)
+		return judge_imp(state, rec);
 	if (signed_click(rec)) {
 		if (!r->lb.impression(r->lb.ctx, rec->imp, &its))
 			return IVT_NO_IMPRESSION;
 		d = rec->ts_ms - its;
 		if (d < p->min_click_delay_ms)
 			return IVT_FAST_CLICK;
-		if (d < p->fast_click_window_ms && fast_source(state, rec, k))
+		if (d < p->fast_click_window_ms &&
+		    fast_source(state, k->akey, rec->pub))
 			return IVT_FAST_CLICK;
 		if (d > p->lookback_ms)
 			return IVT_STALE_CLICK;
@@ -204,6 +257,6 @@ const struct rule_family rule_imp_link = {
 	.begin_hour = begin_hour,
 	.observe = observe,
 	.end_observe = end_observe,
-	.judges = RULE_CLICKS,
+	.judges = RULE_IMPS | RULE_CLICKS,
 	.judge = judge,
 };

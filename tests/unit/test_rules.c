@@ -483,14 +483,14 @@ static void test_cookie_issued_with_impression(void **state)
 
 static void test_time_to_click(void **state)
 {
-	size_t fast, before, quick, fine, stale, c, i;
+	size_t fast, fast_imp, before, quick, quick_imp, fine, stale, c, i;
 	struct seg_record tmp;
 
 	(void)state;
 	start(NULL);
 	/* under the human limit (100 ms), and before the impression */
-	fast = add_click(T0 + 10 * SEC + 50,
-			 add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9));
+	fast_imp = add_imp(T0 + 10 * SEC, 0x0a000001, 5, 1, 9);
+	fast = add_click(T0 + 10 * SEC + 50, fast_imp);
 	i = add_imp(T0 + 15 * SEC, 0x0a000004, 8, 1, 9);
 	c = add_click(T0 + 15 * SEC, i);
 	tmp = H->rec[i];             /* the click logged 400 ms before it */
@@ -499,8 +499,8 @@ static void test_time_to_click(void **state)
 	H->rec[c].ts_ms = T0 + 15 * SEC + 400;
 	before = i;
 	/* a person's fast click: kept */
-	quick = add_click(T0 + 16 * SEC + 300,
-			  add_imp(T0 + 16 * SEC, 0x0a000005, 9, 1, 9));
+	quick_imp = add_imp(T0 + 16 * SEC, 0x0a000005, 9, 1, 9);
+	quick = add_click(T0 + 16 * SEC + 300, quick_imp);
 	fine = add_click(T0 + 22 * SEC, add_imp(T0 + 20 * SEC, 0x0a000002, 6, 1, 9));
 	/* an impression from 25 hours ago, still answered by the look-back */
 	H->old_imp[0] = 77777;
@@ -513,8 +513,11 @@ static void test_time_to_click(void **state)
 	stale = c;
 	run();
 	assert_int_equal(H->bits[fast], IVT_FAST_CLICK);
+	/* no person clicked it, so no person was shown it */
+	assert_int_equal(H->bits[fast_imp], IVT_FAST_CLICK);
 	assert_int_equal(H->bits[before], IVT_FAST_CLICK);
 	assert_int_equal(H->bits[quick], 0);
+	assert_int_equal(H->bits[quick_imp], 0);
 	assert_int_equal(H->bits[fine], 0);
 	assert_int_equal(H->bits[stale], IVT_STALE_CLICK);
 	finish();
@@ -598,7 +601,8 @@ static void test_fast_address(void **state)
 	}
 	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
 	run();
-	assert_int_equal(count_bits(IVT_FAST_CLICK), 20);
+	/* its 20 clicks and the 20 impressions they clicked */
+	assert_int_equal(count_bits(IVT_FAST_CLICK), 40);
 	for (size_t j = 0; j < H->n; j++)
 		if (H->bits[j] & IVT_FAST_CLICK)
 			assert_int_equal(rules_addr_key(&H->rec[j]), akey);
