@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 9001-9010 of both generators, never used to tune,
+# the report: seeds 10001-10010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="9001 9002 9003 9004 9005 9006 9007 9008 9009 9010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="10001 10002 10003 10004 10005 10006 10007 10008 10009 10010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
