@@ -54,6 +54,8 @@ const char *pub_suffered_name(unsigned s)
 struct zone_acc {
 	uint32_t zone;
 	uint64_t imps, clicks;         /* valid, as _h */
+	double firsts;                 /* new visits' first impressions
+					  (pubscore_one_shot_zone) */
 	uint64_t imps_h[24];
 	UT_hash_handle hh;
 };
@@ -73,8 +75,8 @@ struct pub_acc {
 	uint64_t flagged;              /* events with a PUBSCORE_SHARE_BITS bit,
 					  and dedup */
 	uint64_t dedup;                /* events of suffered bits alone */
-	uint64_t single, oneshot;      /* single-impression addresses'
-					  impressions, clicks of those */
+	uint64_t firsts, oneshot;      /* new visits' first impressions,
+					  one-shot clicks */
 	uint64_t pool_clicks;          /* clicks flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
 	struct sketch_topk ftop;       /* flagged events by address-hour */
@@ -323,15 +325,27 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	return 0;
 }
 
-int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t single,
+int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t firsts,
 		      uint64_t oneshot)
 {
 	struct pub_acc *a = acc_get(ps, pub);
 
 	if (!a)
 		return -ENOMEM;
-	a->single += single;
+	a->firsts += firsts;
 	a->oneshot += oneshot;
+	return 0;
+}
+
+int pubscore_one_shot_zone(struct pubscore *ps, uint32_t pub, uint32_t zone,
+			   double firsts)
+{
+	struct pub_acc *a = acc_get(ps, pub);
+	struct zone_acc *z = a ? zone_get(a, zone) : NULL;
+
+	if (!z)
+		return -ENOMEM;
+	z->firsts += firsts;
 	return 0;
 }
 
@@ -346,6 +360,7 @@ static int zones_merge(struct pub_acc *d, const struct pub_acc *s)
 			return -ENOMEM;
 		y->imps += x->imps;
 		y->clicks += x->clicks;
+		y->firsts += x->firsts;
 		for (int h = 0; h < 24; h++)
 			y->imps_h[h] += x->imps_h[h];
 	}
@@ -380,7 +395,7 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->ref_outside += s->ref_outside;
 		d->flagged += s->flagged;
 		d->dedup += s->dedup;
-		d->single += s->single;
+		d->firsts += s->firsts;
 		d->pool_clicks += s->pool_clicks;
 		d->oneshot += s->oneshot;
 		sketch_topk_merge(&d->top, &s->top);
@@ -532,7 +547,8 @@ static double js_distance(const double *p, const double *q)
 struct totals {
 	uint64_t imps, clicks, cookieless, valid_clicks, hot;
 	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
-	uint64_t single, oneshot, pool_clicks;
+	uint64_t oneshot, pool_clicks;
+	double oneshot_base;
 	uint64_t ref_known, ref_outside;
 };
 
@@ -686,26 +702,47 @@ static void test_invalid(const struct pubscore_params *p,
 			  null_rate(p->ctr_ratio, peer)));
 }
 
-/* The CTR of the publisher's single-impression addresses against the
- * pooled others' (add-one-half): a publisher clicking its own ads from a
- * fresh address per click adds clicks without the visits people's
- * one-shot clicks come with, while a viral spike brings both. */
+/* The clicks a publisher's new visits' first impressions make at each
+ * zone's CTR of the day (add-one-half): what its people's one-shot
+ * clicks are a share of, the visits that click their first impression
+ * and leave. */
+static double one_shot_base(const struct pub_acc *a)
+{
+	const struct zone_acc *z, *tmp;
+	double base = 0;
+
+	HASH_ITER(hh, a->zones, z, tmp)
+		base += z->firsts * ((double)z->clicks + 0.5) /
+			((double)z->imps + 1);
+	return base;
+}
+
+/* The publisher's one-shot clicks against its base times the pooled
+ * others' one-shot clicks per base click (add-one-half): a publisher
+ * clicking its own ads from a fresh address per click adds one-shot
+ * clicks without the visits and the CTR people's come with.  Its new
+ * visits, not its single-impression ones, are the trials: a click ends
+ * most visits, so among visits of one impression the clicked ones are
+ * over-represented by a factor the publisher's pages set (zones a page,
+ * pages a visit), while a visit's first impression is clicked at its
+ * zone's rate whatever comes after. */
 static void test_one_shot(const struct pubscore_params *p,
 			  const struct pub_acc *a, const struct totals *t,
 			  struct pub_result *r)
 {
-	uint64_t n = a->single > a->oneshot ? a->single : a->oneshot;
-	double peer, ratio;
+	uint64_t n = a->firsts > a->oneshot ? a->firsts : a->oneshot;
+	double base = one_shot_base(a), peer, ratio;
 
-	if (a->oneshot < p->min_clicks || t->single <= a->single)
+	if (a->oneshot < p->min_clicks || base <= 0 ||
+	    t->oneshot_base <= base)
 		return;
 	peer = ((double)(t->oneshot - a->oneshot) + 0.5) /
-	       ((double)(t->single - a->single) + 1);
-	if (peer >= 1)
+	       (t->oneshot_base - base + 0.5);
+	if (peer * base >= (double)n)
 		return;
-	ratio = ((double)a->oneshot / (double)n) / peer;
+	ratio = (double)a->oneshot / base / peer;
 	verdict(r, PUB_R_ONE_SHOT, ratio, excess_binom_log10sf(a->oneshot, n,
-			  null_rate(p->ctr_ratio, peer)));
+			  null_rate(p->ctr_ratio, peer * base / (double)n)));
 }
 
 /* Valid clicks credited to one publisher (below). */
@@ -934,7 +971,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.share_n += a->imps + a->clicks + a->dedup -
 			     acc_burst(&ps->p, a);
 		t.valid_clicks += a->valid_clicks;
-		t.single += a->single;
+		t.oneshot_base += one_shot_base(a);
 		t.pool_clicks += a->pool_clicks;
 		t.oneshot += a->oneshot;
 		t.ref_known += a->ref_known;

@@ -40,6 +40,10 @@ struct pub_oneshot {
 	uint32_t fired;              /* the bits its excess tests flag */
 	uint32_t fresh;              /* single impressions of fresh addresses,
 					estimated (end_observe) */
+	uint32_t first;              /* first impressions of the hour's
+					addresses (their visits) */
+	uint32_t sfirst, sfirst_fresh; /* of those, sampled ones, and of these
+					  the addresses never seen before */
 };
 
 /* A zone's share of its publisher's one_shot counts: where in the
@@ -48,6 +52,7 @@ struct zone_oneshot {
 	uint32_t pub, zone;
 	uint32_t imps;
 	uint32_t single, oneshot;    /* as the publisher's */
+	uint32_t first;              /* as the publisher's */
 	uint32_t multi;
 	bool flag;                   /* its one-shot clicks are flagged */
 	double honest;               /* one-shot clicks expected of people */
@@ -128,8 +133,13 @@ static void count_single(const struct rules *r, struct publisher *pb,
 		po->single++;
 		po->ssingle += s;
 		po->sfresh += fresh;
-		if (zo)          /* a zone table full only loses zone detail */
+		po->first++;
+		po->sfirst += s;
+		po->sfirst_fresh += fresh;
+		if (zo) {        /* a zone table full only loses zone detail */
 			zo->single++;
+			zo->first++;
+		}
 		*f = (struct rules_first_slot){ tag, po->pub, zone, s, fresh };
 	} else if (n == 2 && f->tag == tag) {
 		struct pub_oneshot *first = pub_entry(pb, f->pub);
@@ -455,6 +465,14 @@ static void end_observe(struct rules *r, void *state)
 	}
 }
 
+/* The first impressions of po's new addresses (its new visits) on a zone
+ * with first of them in all: the share of its sampled first impressions
+ * that are new, pulled toward 1 by one sampled address (fresh_share). */
+static double fresh_firsts(const struct pub_oneshot *po, uint32_t first)
+{
+	return first * fresh_share(po->sfirst, po->sfirst_fresh);
+}
+
 int rules_pubscore(const struct rules *r, struct pubscore *ps)
 {
 	const struct publisher *pb = rules_state(r, &rule_publisher);
@@ -463,8 +481,20 @@ int rules_pubscore(const struct rules *r, struct pubscore *ps)
 	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
 		const struct pub_oneshot *po = v;
 
-		if ((po->fresh || po->oneshot) &&
-		    pubscore_one_shot(ps, po->pub, po->fresh, po->oneshot))
+		if ((po->first || po->oneshot) &&
+		    pubscore_one_shot(ps, po->pub,
+				      lround(fresh_firsts(po, po->first)),
+				      po->oneshot))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; (v = table_next(pb->zones, &i, NULL)); ) {
+		const struct zone_oneshot *zo = v;
+		const struct pub_oneshot *po = table_find(pb->pubs,
+						(uint64_t)zo->pub + 1, NULL);
+
+		if (po && zo->first &&
+		    pubscore_one_shot_zone(ps, zo->pub, zo->zone,
+					   fresh_firsts(po, zo->first)))
 			return -ENOMEM;
 	}
 	return 0;

@@ -423,6 +423,16 @@ static void test_high_ctr_addrs_spread(void **state)
 	pubscore_release(&ps);
 }
 
+/* Publisher pub's new visits of the day: firsts first impressions, all
+ * on zone, and oneshot of them clicked and left. */
+static void new_visits(struct pubscore *ps, uint32_t pub, uint32_t zone,
+		       uint64_t firsts, uint64_t oneshot)
+{
+	assert_int_equal(pubscore_one_shot(ps, pub, firsts, oneshot), 0);
+	assert_int_equal(pubscore_one_shot_zone(ps, pub, zone,
+						(double)firsts), 0);
+}
+
 static void test_one_shot_clicks(void **state)
 {
 	struct pubscore ps;
@@ -432,19 +442,31 @@ static void test_one_shot_clicks(void **state)
 				 .cookieless = 0.3 };
 	struct day_spec viral = { .pub = 98, .imps = 100000, .clicks = 500,
 				  .cookieless = 0.3 };
+	/* a landing zone people click at 3%, and the rest of its pages at
+	 * 0.3%: an ordinary CTR in all */
+	struct day_spec landing = { .pub = 97, .zone = 1, .imps = 5000,
+				    .clicks = 150, .cookieless = 0.3 };
+	struct day_spec pages = { .pub = 97, .zone = 2, .imps = 95000,
+				  .clicks = 285, .cookieless = 0.3 };
 
 	(void)state;
 	start_with_peers(&ps);
-	/* people: 0.6% of single-impression visits are clicked */
+	/* people: 60% of the visits that click their first impression
+	 * leave, so 0.6 of the peers' CTR of new visits are one-shot */
 	for (uint32_t p = 1; p <= 10; p++)
-		assert_int_equal(pubscore_one_shot(&ps, p, 20000, 120), 0);
+		new_visits(&ps, p, 0, 20000, (300 + 30 * p) * 12 / 100);
 	/* a big publisher at an ordinary CTR, 250 of whose clicks come
 	 * from fresh addresses that see one impression and click it */
 	feed(&ps, &self);
-	assert_int_equal(pubscore_one_shot(&ps, 99, 3000, 250), 0);
-	/* a viral page: 40,000 single visits, clicked at 0.6% */
+	new_visits(&ps, 99, 0, 3000, 250);
+	/* a viral page: 40,000 new visits, as clicked as the peers' */
 	feed(&ps, &viral);
-	assert_int_equal(pubscore_one_shot(&ps, 98, 40000, 240), 0);
+	new_visits(&ps, 98, 0, 40000, 120);
+	/* new visits all land on the 3% zone: one-shot at its rate, six
+	 * times the peers' one-shot rate and people's */
+	feed(&ps, &landing);
+	feed(&ps, &pages);
+	new_visits(&ps, 97, 1, 5000, 90);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(r[0].pub, 99);
 	assert_int_equal(r[0].fired, 1u << PUB_R_ONE_SHOT);
@@ -455,6 +477,7 @@ static void test_one_shot_clicks(void **state)
 		assert_true(r[i].score < 0.5);
 	}
 	assert_true(find(r, n, 98)->stat[PUB_R_ONE_SHOT] < 1.5);
+	assert_true(find(r, n, 97)->stat[PUB_R_ONE_SHOT] < 1.5);
 	free(r);
 	pubscore_release(&ps);
 }
