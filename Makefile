@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 10001-10010 of both generators, never used to tune,
+# the report: seeds 11001-11010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="10001 10002 10003 10004 10005 10006 10007 10008 10009 10010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="11001 11002 11003 11004 11005 11006 11007 11008 11009 11010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
