@@ -106,6 +106,9 @@ static void count(struct table *t, uint64_t key, bool fast)
 	}
 }
 
+/* Keep fast click o's impression (logged at its): the first fast click
+ * of an impression, or a hard one (under min_click_delay_ms) over an
+ * earlier one of the same impression. */
 static void remember_imp(const struct rules *r, struct imp_link *l,
 			 const struct rules_pending *o, int64_t its)
 {
