@@ -1,8 +1,8 @@
 /* pubscore.h - publisher-per-day scoring: statistics that flag a publisher
  * (CTR far above peers, clicks from few addresses, cookieless or fresh-cookie
  * clicks, referers outside its registered domains, clicks at hours its
- * impressions do not explain, single-impression visits clicked far more
- * often than peers').  The score is the strength of the evidence that the
+ * impressions do not explain, new visits that click once and leave far
+ * more often than their zones' CTR and the peers' share explain).  The score is the strength of the evidence that the
  * publisher profits from invalid traffic: -log10 of the smallest p-value
  * of its tests, Sidak-corrected for the tests run, uncapped.  Traffic it
  * suffers (events ingest flagged, a visitor's duplicates) is counted and
@@ -43,8 +43,9 @@ enum pub_reason {
 	PUB_R_HOT_ADDRS,        /* "high_ctr_addrs": clicks from addresses
 				   whose day's CTR is improbable */
 	PUB_R_ONE_SHOT,         /* "one_shot_clicks": clicks of addresses
-				   seen once in their hour, per impression
-				   of such addresses, vs pooled peers */
+				   seen once in their hour, per click the
+				   new visits' first impressions make at
+				   their zones' CTR, vs pooled peers */
 	PUB_R__COUNT
 };
 
