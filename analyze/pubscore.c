@@ -55,7 +55,7 @@ struct zone_acc {
 	uint32_t zone;
 	uint64_t imps, clicks;         /* valid, as _h */
 	double firsts;                 /* new visits' first impressions
-					  (pubscore_one_shot_zone) */
+					  (pubscore_one_shot) */
 	uint64_t imps_h[24];
 	UT_hash_handle hh;
 };
@@ -75,8 +75,8 @@ struct pub_acc {
 	uint64_t flagged;              /* events with a PUBSCORE_SHARE_BITS bit,
 					  and dedup */
 	uint64_t dedup;                /* events of suffered bits alone */
-	uint64_t firsts, oneshot;      /* new visits' first impressions,
-					  one-shot clicks */
+	double firsts;                 /* new visits' first impressions and */
+	uint64_t oneshot;              /* one-shot clicks: its zones' sums */
 	uint64_t pool_clicks;          /* clicks flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
 	struct sketch_topk ftop;       /* flagged events by address-hour */
@@ -325,20 +325,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	return 0;
 }
 
-int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t firsts,
-		      uint64_t oneshot)
-{
-	struct pub_acc *a = acc_get(ps, pub);
-
-	if (!a)
-		return -ENOMEM;
-	a->firsts += firsts;
-	a->oneshot += oneshot;
-	return 0;
-}
-
-int pubscore_one_shot_zone(struct pubscore *ps, uint32_t pub, uint32_t zone,
-			   double firsts)
+int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint32_t zone,
+		      double firsts, uint64_t oneshot)
 {
 	struct pub_acc *a = acc_get(ps, pub);
 	struct zone_acc *z = a ? zone_get(a, zone) : NULL;
@@ -346,6 +334,8 @@ int pubscore_one_shot_zone(struct pubscore *ps, uint32_t pub, uint32_t zone,
 	if (!z)
 		return -ENOMEM;
 	z->firsts += firsts;
+	a->firsts += firsts;
+	a->oneshot += oneshot;
 	return 0;
 }
 
@@ -730,8 +720,10 @@ static void test_one_shot(const struct pubscore_params *p,
 			  const struct pub_acc *a, const struct totals *t,
 			  struct pub_result *r)
 {
-	uint64_t n = a->firsts > a->oneshot ? a->firsts : a->oneshot;
+	uint64_t n = (uint64_t)llround(a->firsts);
 	double base = one_shot_base(a), peer, ratio;
+
+	n = n > a->oneshot ? n : a->oneshot;
 
 	if (a->oneshot < p->min_clicks || base <= 0 ||
 	    t->oneshot_base <= base)

@@ -178,17 +178,12 @@ void pubscore_release(struct pubscore *ps);
 /* Count one event.  Returns 0 or -ENOMEM. */
 int pubscore_event(struct pubscore *ps, const struct pub_event *e);
 
-/* Count one hour of publisher pub's new visits: the first impressions of
- * the hour's addresses new to the look-back (estimated from the sample,
- * rule_publisher.c), and the one-shot clicks (rules_pubscore gives
- * them).  Returns 0 or -ENOMEM. */
-int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint64_t firsts,
-		      uint64_t oneshot);
-
-/* The share of those first impressions on zone of pub (estimated).
- * Returns 0 or -ENOMEM. */
-int pubscore_one_shot_zone(struct pubscore *ps, uint32_t pub, uint32_t zone,
-			   double firsts);
+/* Count one hour of zone of publisher pub: its new visits, the first
+ * impressions of the hour's addresses new to the look-back (estimated
+ * from the sample, rule_publisher.c), and its one-shot clicks
+ * (rules_pubscore gives them).  Returns 0 or -ENOMEM. */
+int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint32_t zone,
+		      double firsts, uint64_t oneshot);
 
 /* Add src's counts into dst.  Returns 0
  * or -ENOMEM. */

@@ -40,10 +40,10 @@ struct pub_oneshot {
 	uint32_t fired;              /* the bits its excess tests flag */
 	uint32_t fresh;              /* single impressions of fresh addresses,
 					estimated (end_observe) */
-	uint32_t first;              /* first impressions of the hour's
-					addresses (their visits) */
-	uint32_t sfirst, sfirst_fresh; /* of those, sampled ones, and of these
-					  the addresses never seen before */
+	uint32_t sfirst, sfirst_fresh; /* first impressions of the hour's
+					  addresses (their visits), sampled
+					  ones, and of these the addresses
+					  never seen before */
 };
 
 /* A zone's share of its publisher's one_shot counts: where in the
@@ -52,7 +52,8 @@ struct zone_oneshot {
 	uint32_t pub, zone;
 	uint32_t imps;
 	uint32_t single, oneshot;    /* as the publisher's */
-	uint32_t first;              /* as the publisher's */
+	uint32_t first;              /* first impressions of the hour's
+					addresses (their visits) */
 	uint32_t multi;
 	bool flag;                   /* its one-shot clicks are flagged */
 	double honest;               /* one-shot clicks expected of people */
@@ -133,7 +134,6 @@ static void count_single(const struct rules *r, struct publisher *pb,
 		po->single++;
 		po->ssingle += s;
 		po->sfresh += fresh;
-		po->first++;
 		po->sfirst += s;
 		po->sfirst_fresh += fresh;
 		if (zo) {        /* a zone table full only loses zone detail */
@@ -465,36 +465,26 @@ static void end_observe(struct rules *r, void *state)
 	}
 }
 
-/* The first impressions of po's new addresses (its new visits) on a zone
- * with first of them in all: the share of its sampled first impressions
- * that are new, pulled toward 1 by one sampled address (fresh_share). */
-static double fresh_firsts(const struct pub_oneshot *po, uint32_t first)
-{
-	return first * fresh_share(po->sfirst, po->sfirst_fresh);
-}
-
+/* Each zone's new visits (the first impressions of its addresses new to
+ * the look-back: the share of the publisher's sampled first impressions
+ * that are new, pulled toward 1 by one sampled address, fresh_share) and
+ * its one-shot clicks, for one_shot_clicks.  A zone the zone table
+ * refused is left out whole, its clicks with its visits. */
 int rules_pubscore(const struct rules *r, struct pubscore *ps)
 {
 	const struct publisher *pb = rules_state(r, &rule_publisher);
 	const void *v;
 
-	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
-		const struct pub_oneshot *po = v;
-
-		if ((po->first || po->oneshot) &&
-		    pubscore_one_shot(ps, po->pub,
-				      lround(fresh_firsts(po, po->first)),
-				      po->oneshot))
-			return -ENOMEM;
-	}
 	for (size_t i = 0; (v = table_next(pb->zones, &i, NULL)); ) {
 		const struct zone_oneshot *zo = v;
 		const struct pub_oneshot *po = table_find(pb->pubs,
 						(uint64_t)zo->pub + 1, NULL);
 
-		if (po && zo->first &&
-		    pubscore_one_shot_zone(ps, zo->pub, zo->zone,
-					   fresh_firsts(po, zo->first)))
+		if (po && (zo->first || zo->oneshot) &&
+		    pubscore_one_shot(ps, zo->pub, zo->zone, zo->first *
+				      fresh_share(po->sfirst,
+						  po->sfirst_fresh),
+				      zo->oneshot))
 			return -ENOMEM;
 	}
 	return 0;

@@ -428,9 +428,8 @@ static void test_high_ctr_addrs_spread(void **state)
 static void new_visits(struct pubscore *ps, uint32_t pub, uint32_t zone,
 		       uint64_t firsts, uint64_t oneshot)
 {
-	assert_int_equal(pubscore_one_shot(ps, pub, firsts, oneshot), 0);
-	assert_int_equal(pubscore_one_shot_zone(ps, pub, zone,
-						(double)firsts), 0);
+	assert_int_equal(pubscore_one_shot(ps, pub, zone, (double)firsts,
+					   oneshot), 0);
 }
 
 static void test_one_shot_clicks(void **state)
