@@ -79,7 +79,7 @@ struct pub_acc {
 	uint64_t oneshot;              /* one-shot clicks: its zones' sums */
 	uint64_t pool_clicks;          /* clicks flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
-	struct sketch_topk ftop;       /* flagged events by address-hour */
+	struct sketch_topk ftop;       /* flagged events by address */
 	UT_hash_handle hh;
 };
 
@@ -246,12 +246,6 @@ static struct zone_acc *zone_get(struct pub_acc *a, uint32_t zone)
 	return z;
 }
 
-/* The key of an address-hour in pub_acc.ftop. */
-static uint64_t flag_key(uint64_t addr, unsigned h)
-{
-	return mix_u64(addr ^ ((uint64_t)(h + 1) << 48));
-}
-
 int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 {
 	struct pub_acc *a;
@@ -283,13 +277,13 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		   (an & IVT_NO_IMPRESSION))) {
 		/* a visitor's duplicates, and clicks on ads never shown
 		 * (whatever else the rules said of them): out of the rates,
-		 * but many visitors' all day are invalid_share's, bursts out */
+		 * but many visitors' are invalid_share's, bursts out */
 		a->suffered[an & IVT_NO_IMPRESSION ? PUB_S_NO_IMPRESSION :
 			    an & IVT_DUP_CLICK ? PUB_S_DUP_CLICK :
 			    PUB_S_IMP_FLOOD]++;
 		a->dedup++;
 		a->flagged++;
-		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);
+		sketch_topk_add(&a->ftop, e->addr, 1);
 		return 0;
 	}
 	/* the hourly profile: valid events only, so that bots the rules
@@ -299,7 +293,7 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		return -ENOMEM;
 	if (e->reasons & PUBSCORE_SHARE_BITS) {
 		a->flagged++;
-		sketch_topk_add(&a->ftop, flag_key(e->addr, h), 1);
+		sketch_topk_add(&a->ftop, e->addr, 1);
 	}
 	if (e->ref != PUB_REF_NONE) {
 		a->ref_known++;
@@ -656,10 +650,12 @@ static void test_hourly(const struct pubscore_params *p,
 }
 
 /* invalid_share's events of the publisher's top_addrs heaviest flagged
- * address-hours past one each (Space-Saving lower bound): one visitor's
- * burst is that visitor's behaviour, filtered event by event, not the
- * publisher's.  By the hour, so that a source flagged all day (a stacking
- * page's few bots) is not taken for a visitor's burst. */
+ * addresses of the day past one each (Space-Saving lower bound): one
+ * visitor's burst is that visitor's behaviour, filtered event by event,
+ * not the publisher's, whether it lasts a minute or a day (a tab left
+ * reloading a zone).  A few sources flagged all day look the same whoever
+ * runs them, and every event of theirs is filtered: what makes a
+ * publisher's share is many sources' flagged traffic. */
 static uint64_t acc_burst(const struct pubscore_params *p,
 			  const struct pub_acc *a)
 {

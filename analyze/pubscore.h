@@ -56,8 +56,8 @@ const char *pub_reason_name(unsigned r);
  * click, one visitor's reloads, a click on an ad never shown.  An event
  * whose analyze bits are all of these, or that has no_impression, is
  * counted as suffered and left out of every rate; invalid_share
- * counts it less one address-hour's burst (many visitors' duplicates all
- * day are the publisher's).  Events ingest flagged are left out of all. */
+ * counts it less the bursts of its few heaviest addresses of the day
+ * (many visitors' duplicates are the publisher's).  Events ingest flagged are left out of all. */
 #define PUBSCORE_SUFFERED_BITS (IVT_DUP_CLICK | IVT_IMP_FLOOD | \
 				IVT_IMP_REFRESH | IVT_NO_IMPRESSION)
 /* The bits invalid_share counts besides the suffered ones: analyze's bits

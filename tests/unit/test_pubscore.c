@@ -599,11 +599,11 @@ static void test_givt_ignored(void **state)
 	pubscore_release(&ps);
 }
 
-/* An honest small publisher that suffers: one visitor reloading a zone 200
- * times in an hour (the event rules flag the reloads imp_flood and
- * imp_stack) and a crawler (ingest's bit) score below a self-clicker,
- * unflagged, with the suffered traffic counted; a publisher stacking
- * frames for three bots all day is flagged. */
+/* An honest small publisher that suffers: one visitor's tab reloading a
+ * zone 200 times over ten hours (the event rules flag the reloads
+ * imp_flood and imp_stack) and a crawler (ingest's bit) score below a
+ * self-clicker, unflagged, with the suffered traffic counted; a publisher
+ * stacking frames for sixty visitors all day is flagged. */
 static void test_suffered_below_self_clicker(void **state)
 {
 	struct pubscore ps;
@@ -624,7 +624,7 @@ static void test_suffered_below_self_clicker(void **state)
 		memset(&e, 0, sizeof(e));
 		e.pub = 50;
 		e.type = 'i';
-		e.hour = 14;
+		e.hour = (uint8_t)(8 + i % 10);
 		e.has_uid = true;
 		e.addr = 777;
 		e.reasons = IVT_IMP_STACK | (i % 4 ? IVT_IMP_FLOOD : 0);
@@ -648,13 +648,13 @@ static void test_suffered_below_self_clicker(void **state)
 		e.reasons = 0x1;
 		assert_int_equal(pubscore_event(&ps, &e), 0);
 	}
-	for (int i = 0; i < 600; i++) {    /* a stacker's 3 bots, all day */
+	for (int i = 0; i < 600; i++) {    /* a stacker's 60 visitors */
 		memset(&e, 0, sizeof(e));
 		e.pub = 51;
 		e.type = 'i';
 		e.hour = (uint8_t)(i % 24);
 		e.has_uid = true;
-		e.addr = 900 + (uint64_t)(i % 3);
+		e.addr = 900 + (uint64_t)(i % 60);
 		e.reasons = IVT_IMP_STACK;
 		assert_int_equal(pubscore_event(&ps, &e), 0);
 	}
