@@ -19,6 +19,7 @@
 #include "excess.h"
 #include "pubscore.h"
 #include "reason.h"
+#include "segment.h"
 #include "sketch.h"
 
 /* Bits of the day-long tests (hot_addr's look-back, the day pass): a
@@ -32,7 +33,7 @@
 static const char *const pub_names[PUB_R__COUNT] = {
 	"ctr_high", "click_addr_concentration", "cookieless_clicks",
 	"referer_outside_domains", "hourly_profile", "invalid_share",
-	"high_ctr_addrs", "one_shot_clicks",
+	"high_ctr_addrs", "one_shot_clicks", "unshown_clicks",
 };
 
 const char *pub_reason_name(unsigned r)
@@ -80,6 +81,8 @@ struct pub_acc {
 	uint64_t pool_clicks;          /* clicks flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
 	struct sketch_topk ftop;       /* flagged events by address */
+	uint64_t unshown, unshown_n;   /* clicks on ads never shown, of */
+	struct sketch_topk utop;       /* the former by address */
 	UT_hash_handle hh;
 };
 
@@ -227,6 +230,7 @@ static struct pub_acc *acc_get(struct pubscore *ps, uint32_t pub)
 	/* 16 counters per reported address keep the top-k error small */
 	sketch_topk_init(&a->top, 16 * ps->p.top_addrs);
 	sketch_topk_init(&a->ftop, 16 * ps->p.top_addrs);
+	sketch_topk_init(&a->utop, 16 * ps->p.top_addrs);
 	HASH_ADD(hh, ps->pubs, pub, sizeof(a->pub), a);
 	ps->npubs++;
 	return a;
@@ -244,6 +248,23 @@ static struct zone_acc *zone_get(struct pub_acc *a, uint32_t zone)
 	z->zone = zone;
 	HASH_ADD(hh, a->zones, zone, sizeof(z->zone), z);
 	return z;
+}
+
+/* A click on an ad the publisher's pages never showed: unsigned where
+ * the ad needs a token (ingest's bit alone), or without its impression
+ * (analyze's).  unshown_clicks' trials are the clicks ingest left valid
+ * and those. */
+static void count_unshown(struct pub_acc *a, const struct pub_event *e)
+{
+	uint32_t ingest = e->reasons & INGEST_BITS;
+
+	if (ingest && ingest != SEG_R_UNSIGNED_DENY)
+		return;
+	a->unshown_n++;
+	if (ingest || (e->reasons & IVT_NO_IMPRESSION)) {
+		a->unshown++;
+		sketch_topk_add(&a->utop, e->addr, 1);
+	}
 }
 
 int pubscore_event(struct pubscore *ps, const struct pub_event *e)
@@ -264,6 +285,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	}
 	if (!(a = acc_get(ps, e->pub)))
 		return -ENOMEM;
+	if (e->type == EVENT_CLICK)
+		count_unshown(a, e);
 	if (e->reasons & INGEST_BITS) {
 		/* declared bots say nothing of the publisher */
 		a->suffered[PUB_S_GIVT]++;
@@ -384,6 +407,9 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->oneshot += s->oneshot;
 		sketch_topk_merge(&d->top, &s->top);
 		sketch_topk_merge(&d->ftop, &s->ftop);
+		d->unshown += s->unshown;
+		d->unshown_n += s->unshown_n;
+		sketch_topk_merge(&d->utop, &s->utop);
 		if (zones_merge(d, s))
 			return -ENOMEM;
 	}
@@ -534,6 +560,7 @@ struct totals {
 	uint64_t oneshot, pool_clicks;
 	double oneshot_base;
 	uint64_t ref_known, ref_outside;
+	uint64_t unshown, unshown_n;    /* unshown_clicks', bursts out */
 };
 
 static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
@@ -657,9 +684,9 @@ static void test_hourly(const struct pubscore_params *p,
  * runs them, and every event of theirs is filtered: what makes a
  * publisher's share is many sources' flagged traffic. */
 static uint64_t acc_burst(const struct pubscore_params *p,
-			  const struct pub_acc *a)
+			  const struct sketch_topk *s)
 {
-	uint64_t err, top = sketch_topk_top(&a->ftop, p->top_addrs, &err);
+	uint64_t err, top = sketch_topk_top(s, p->top_addrs, &err);
 
 	top = top > err ? top - err : 0;
 	return top > p->top_addrs ? top - p->top_addrs : 0;
@@ -674,7 +701,7 @@ static void test_invalid(const struct pubscore_params *p,
 			 const struct pub_acc *a, const struct totals *t,
 			 struct pub_result *r)
 {
-	uint64_t burst = acc_burst(p, a);
+	uint64_t burst = acc_burst(p, &a->ftop);
 	uint64_t k = a->flagged - burst;
 	uint64_t n = a->imps + a->clicks + a->dedup - burst;
 	double peer, ratio;
@@ -731,6 +758,30 @@ static void test_one_shot(const struct pubscore_params *p,
 	ratio = (double)a->oneshot / base / peer;
 	verdict(r, PUB_R_ONE_SHOT, ratio, excess_binom_log10sf(a->oneshot, n,
 			  null_rate(p->ctr_ratio, peer * base / (double)n)));
+}
+
+/* The share of the publisher's clicks on ads its pages never showed
+ * (count_unshown), its three heaviest addresses' bursts out, against
+ * the pooled others' share (add-one-half).  One spammer sending clicks at
+ * a publisher's click URLs is a few addresses, taken out; a page that
+ * makes its every visitor fetch click URLs unseen (cookie stuffing) is
+ * many visitors; a botnet spraying every publisher raises every share
+ * alike. */
+static void test_unshown(const struct pubscore_params *p,
+			 const struct pub_acc *a, const struct totals *t,
+			 struct pub_result *r)
+{
+	uint64_t burst = acc_burst(p, &a->utop);
+	uint64_t k = a->unshown - burst, n = a->unshown_n - burst;
+	double peer, ratio;
+
+	if (n < p->min_clicks || t->unshown_n <= n)
+		return;
+	peer = ((double)(t->unshown - k) + 0.5) /
+	       ((double)(t->unshown_n - n) + 1);
+	ratio = ((double)k / (double)n) / peer;
+	verdict(r, PUB_R_UNSHOWN, ratio, excess_binom_log10sf(k, n,
+			  null_rate(p->ctr_ratio, peer)));
 }
 
 /* Valid clicks credited to one publisher (below). */
@@ -899,7 +950,7 @@ size_t pubscore_evidence_text(const struct pub_result *r, char *buf,
 	if (!cap)
 		return 0;
 	buf[0] = '\0';
-	for (;;) {                       /* strongest first: 8 tests */
+	for (;;) {                       /* strongest first */
 		unsigned best = PUB_R__COUNT;
 
 		for (unsigned k = 0; k < PUB_R__COUNT; k++)
@@ -955,9 +1006,11 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.imps += a->imps;
 		t.clicks += a->clicks;
 		t.cookieless += a->cookieless_clicks;
-		t.flagged += a->flagged - acc_burst(&ps->p, a);
+		t.flagged += a->flagged - acc_burst(&ps->p, &a->ftop);
 		t.share_n += a->imps + a->clicks + a->dedup -
-			     acc_burst(&ps->p, a);
+			     acc_burst(&ps->p, &a->ftop);
+		t.unshown += a->unshown - acc_burst(&ps->p, &a->utop);
+		t.unshown_n += a->unshown_n - acc_burst(&ps->p, &a->utop);
 		t.valid_clicks += a->valid_clicks;
 		t.oneshot_base += one_shot_base(a);
 		t.pool_clicks += a->pool_clicks;
@@ -999,6 +1052,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		hc = nhot ? bsearch(&key, hot, nhot, sizeof(key), cmp_credit) : NULL;
 		test_hot_addrs(&ps->p, a, hc ? hc->clicks : 0, &t, r);
 		test_one_shot(&ps->p, a, &t, r);
+		test_unshown(&ps->p, a, &t, r);
 		finalize(&ps->p, r);
 	}
 	retest_hot_addrs(ps, &t, hot, nhot, res, i);

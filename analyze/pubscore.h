@@ -46,6 +46,8 @@ enum pub_reason {
 				   seen once in their hour, per click the
 				   new visits' first impressions make at
 				   their zones' CTR, vs pooled peers */
+	PUB_R_UNSHOWN,          /* "unshown_clicks": clicks on ads never
+				   shown, bursts out, vs pooled peers */
 	PUB_R__COUNT
 };
 

@@ -13,6 +13,7 @@
 
 #include "../../analyze/excess.h"
 #include "../../analyze/pubscore.h"
+#include "../../common/segment.h"
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -682,8 +683,10 @@ static void test_suffered_below_self_clicker(void **state)
 /* An honest publisher a click spammer aims at: 100 cookieless clicks from
  * one address on ads its pages never showed (no_impression and
  * addr_ctr, half of them replays: dup_click too) are
- * suffered, and neither its cookieless nor its
- * address-concentration test fires on them. */
+ * suffered, and neither its cookieless, its address-concentration nor
+ * its unshown_clicks test fires on them; a publisher whose pages make 300
+ * visitors fetch click URLs unseen (cookie stuffing: unsigned_deny, or
+ * no_impression) fires unshown_clicks and ranks first. */
 static void test_click_spam_suffered(void **state)
 {
 	struct pubscore ps;
@@ -692,6 +695,8 @@ static void test_click_spam_suffered(void **state)
 	struct pub_event e;
 	struct day_spec victim = { .pub = 60, .imps = 20000, .clicks = 80,
 				   .cookieless = 0.3 };
+	struct day_spec stuffer = { .pub = 61, .imps = 20000, .clicks = 80,
+				    .cookieless = 0.3 };
 	const struct pub_result *v;
 
 	(void)state;
@@ -707,9 +712,23 @@ static void test_click_spam_suffered(void **state)
 			    (i % 2 ? IVT_DUP_CLICK : 0);
 		assert_int_equal(pubscore_event(&ps, &e), 0);
 	}
+	feed(&ps, &stuffer);
+	for (int i = 0; i < 300; i++) {    /* its visitors' unseen clicks */
+		memset(&e, 0, sizeof(e));
+		e.pub = 61;
+		e.type = 'c';
+		e.hour = (uint8_t)(i % 24);
+		e.has_uid = true;
+		e.addr = 5000 + (uint64_t)i;
+		e.reasons = i % 5 ? SEG_R_UNSIGNED_DENY : IVT_NO_IMPRESSION;
+		assert_int_equal(pubscore_event(&ps, &e), 0);
+	}
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(r[0].pub, 61);
+	assert_true(r[0].fired & (1u << PUB_R_UNSHOWN));
 	v = find(r, n, 60);
 	assert_int_equal(v->fired, 0);
+	assert_true(v->evidence[PUB_R_UNSHOWN] < 1);
 	assert_true(v->score < pubscore_flag_score(&ps.p));
 	assert_int_equal(v->suffered[PUB_S_NO_IMPRESSION] +
 			 v->suffered[PUB_S_DUP_CLICK], 100);
