@@ -555,7 +555,7 @@ static double js_distance(const double *p, const double *q)
 }
 
 struct totals {
-	uint64_t imps, clicks, cookieless, valid_clicks, hot;
+	uint64_t imps, clicks, cookieless, valid_imps, valid_clicks, hot;
 	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
 	uint64_t oneshot, pool_clicks;
 	double oneshot_base;
@@ -568,9 +568,10 @@ static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
 {
 	double peer, ratio;
 
-	if (a->imps < p->min_imps || t->imps <= a->imps)
+	if (a->imps < p->min_imps || t->valid_imps <= a->valid_imps)
 		return;
-	peer = (double)(t->clicks - a->clicks) / (double)(t->imps - a->imps);
+	peer = (double)(t->valid_clicks - a->valid_clicks) /
+	       (double)(t->valid_imps - a->valid_imps);
 	if (peer <= 0)
 		return;
 	ratio = ((double)a->clicks / (double)a->imps) / peer;
@@ -1011,6 +1012,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 			     acc_burst(&ps->p, &a->ftop);
 		t.unshown += a->unshown - acc_burst(&ps->p, &a->utop);
 		t.unshown_n += a->unshown_n - acc_burst(&ps->p, &a->utop);
+		t.valid_imps += a->valid_imps;
 		t.valid_clicks += a->valid_clicks;
 		t.oneshot_base += one_shot_base(a);
 		t.pool_clicks += a->pool_clicks;

@@ -188,6 +188,31 @@ static void test_self_clicker_ranks_first(void **state)
 	pubscore_release(&ps);
 }
 
+/* A botnet's own publisher (30% CTR, every event flagged addr_ctr) does
+ * not raise the CTR a self-clicker at 2.2% is measured against: the
+ * peers' rate is their valid clicks per valid impression, people's. */
+static void test_peer_ctr_is_peoples(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec fraud = { .pub = 99, .imps = 100000, .clicks = 2200,
+				  .cookieless = 0.3 };
+	struct day_spec botnet = { .pub = 98, .imps = 100000, .clicks = 30000,
+				   .cookieless = 0.3, .flagged = 1,
+				   .flag_bits = IVT_ADDR_CTR };
+
+	(void)state;
+	start_with_peers(&ps);
+	feed(&ps, &fraud);
+	feed(&ps, &botnet);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 99)->fired & (1u << PUB_R_CTR));
+	assert_true(find(r, n, 99)->stat[PUB_R_CTR] > 4);
+	free(r);
+	pubscore_release(&ps);
+}
+
 static void test_small_honest_not_flagged(void **state)
 {
 	struct pubscore ps;
@@ -810,6 +835,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_math),
 		cmocka_unit_test(test_self_clicker_ranks_first),
+		cmocka_unit_test(test_peer_ctr_is_peoples),
 		cmocka_unit_test(test_small_honest_not_flagged),
 		cmocka_unit_test(test_three_addresses),
 		cmocka_unit_test(test_cookieless_clicks),
