@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 12001-12010 of both generators, never used to tune,
+# the report: seeds 13001-13010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="12001 12002 12003 12004 12005 12006 12007 12008 12009 12010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="13001 13002 13003 13004 13005 13006 13007 13008 13009 13010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
