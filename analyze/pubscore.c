@@ -556,6 +556,7 @@ static double js_distance(const double *p, const double *q)
 
 struct totals {
 	uint64_t imps, clicks, cookieless, valid_imps, valid_clicks, hot;
+	uint64_t all_imps;              /* unshown_clicks' traffic */
 	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
 	uint64_t oneshot, pool_clicks;
 	double oneshot_base;
@@ -761,28 +762,45 @@ static void test_one_shot(const struct pubscore_params *p,
 			  null_rate(p->ctr_ratio, peer * base / (double)n)));
 }
 
-/* The share of the publisher's clicks on ads its pages never showed
- * (count_unshown), its three heaviest addresses' bursts out, against
- * the pooled others' share (add-one-half).  One spammer sending clicks at
- * a publisher's click URLs is a few addresses, taken out; a page that
- * makes its every visitor fetch click URLs unseen (cookie stuffing) is
- * many visitors; a botnet spraying every publisher raises every share
- * alike. */
+/* The binomial excess of k unshown clicks in n trials over the others'
+ * share (add-one-half), others' unshown clicks in others_n trials. */
+static double unshown_excess(const struct pubscore_params *p, uint64_t k,
+			     uint64_t n, uint64_t others, uint64_t others_n,
+			     double *ratio)
+{
+	double peer = ((double)others + 0.5) / ((double)others_n + 1);
+
+	*ratio = ((double)k / (double)n) / peer;
+	return excess_binom_log10sf(k, n, null_rate(p->ctr_ratio, peer));
+}
+
+/* The publisher's clicks on ads its pages never showed (count_unshown),
+ * its three heaviest addresses' bursts out, against the pooled others',
+ * twice: as a share of its clicks (an impression lost on the way rides
+ * on a click) and as a share of its impressions and those clicks (a
+ * botnet spraying click URLs picks publishers by their traffic, and a
+ * publisher whose people click little would otherwise look like it
+ * made them).  The weaker of the two is the evidence.  One spammer is a
+ * few addresses, taken out; a page that makes its every visitor fetch
+ * click URLs unseen (cookie stuffing) is many visitors, in excess on
+ * both counts. */
 static void test_unshown(const struct pubscore_params *p,
 			 const struct pub_acc *a, const struct totals *t,
 			 struct pub_result *r)
 {
 	uint64_t burst = acc_burst(p, &a->utop);
 	uint64_t k = a->unshown - burst, n = a->unshown_n - burst;
-	double peer, ratio;
+	uint64_t m = a->all_imps + k, tm = t->all_imps + t->unshown;
+	double by_click, by_imp, rc, ri;
 
-	if (n < p->min_clicks || t->unshown_n <= n)
+	if (n < p->min_clicks || t->unshown_n <= n || tm <= m)
 		return;
-	peer = ((double)(t->unshown - k) + 0.5) /
-	       ((double)(t->unshown_n - n) + 1);
-	ratio = ((double)k / (double)n) / peer;
-	verdict(r, PUB_R_UNSHOWN, ratio, excess_binom_log10sf(k, n,
-			  null_rate(p->ctr_ratio, peer)));
+	by_click = unshown_excess(p, k, n, t->unshown - k, t->unshown_n - n, &rc);
+	by_imp = unshown_excess(p, k, m, t->unshown - k, tm - m, &ri);
+	if (by_click >= by_imp)
+		verdict(r, PUB_R_UNSHOWN, rc, by_click);
+	else
+		verdict(r, PUB_R_UNSHOWN, ri, by_imp);
 }
 
 /* Valid clicks credited to one publisher (below). */
@@ -1013,6 +1031,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.unshown += a->unshown - acc_burst(&ps->p, &a->utop);
 		t.unshown_n += a->unshown_n - acc_burst(&ps->p, &a->utop);
 		t.valid_imps += a->valid_imps;
+		t.all_imps += a->all_imps;
 		t.valid_clicks += a->valid_clicks;
 		t.oneshot_base += one_shot_base(a);
 		t.pool_clicks += a->pool_clicks;

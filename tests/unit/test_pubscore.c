@@ -762,6 +762,47 @@ static void test_click_spam_suffered(void **state)
 	pubscore_release(&ps);
 }
 
+/* A botnet spraying click URLs it never saw picks publishers by their
+ * traffic: one unshown click (unsigned_deny) in 2,000 impressions on
+ * every publisher.  A big publisher whose people click little (40
+ * clicks in 400k impressions) gets 200 of them, most of its clicks, but
+ * no more per impression than its peers: unshown_clicks stays quiet. */
+static void test_spray_suffered(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct pub_event e;
+	struct day_spec quiet = { .pub = 62, .imps = 400000, .clicks = 40,
+				  .cookieless = 0.3 };
+	uint64_t addr = 90000;
+	const struct pub_result *v;
+
+	(void)state;
+	start_with_peers(&ps);
+	feed(&ps, &quiet);
+	for (uint32_t p = 1; p <= 62; p++) {
+		uint32_t sprayed = p == 62 ? 200 : p <= 10 ? 50 : 0;
+
+		for (uint32_t i = 0; i < sprayed; i++) {
+			memset(&e, 0, sizeof(e));
+			e.pub = p;
+			e.type = 'c';
+			e.hour = (uint8_t)(i % 24);
+			e.addr = addr++;
+			e.reasons = SEG_R_UNSIGNED_DENY;
+			assert_int_equal(pubscore_event(&ps, &e), 0);
+		}
+	}
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	v = find(r, n, 62);
+	assert_true(v->tested & (1u << PUB_R_UNSHOWN));
+	assert_true(v->evidence[PUB_R_UNSHOWN] < 1);
+	assert_int_equal(v->fired, 0);
+	free(r);
+	pubscore_release(&ps);
+}
+
 /* Self-clickers of different strength order by strength, without ties and
  * without a cap: a publisher clicking a fifth of its impressions scores far
  * above one at 5%, whose p-value is already under 1e-300.  Thirty honest
@@ -849,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_givt_ignored),
 		cmocka_unit_test(test_suffered_below_self_clicker),
 		cmocka_unit_test(test_click_spam_suffered),
+		cmocka_unit_test(test_spray_suffered),
 		cmocka_unit_test(test_strength_orders),
 		cmocka_unit_test(test_huge_honest_not_flagged),
 	};
