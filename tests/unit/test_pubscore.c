@@ -89,6 +89,12 @@ static void feed(struct pubscore *ps, const struct day_spec *d)
 	}
 }
 
+/* One hand-made event. */
+static void send(struct pubscore *ps, struct pub_event e)
+{
+	assert_int_equal(pubscore_event(ps, &e), 0);
+}
+
 /* Ten honest publishers, 100k impressions each, CTR 0.3% to 0.6%. */
 static void honest_peers(struct pubscore *ps)
 {
@@ -635,7 +641,6 @@ static void test_suffered_below_self_clicker(void **state)
 	struct pubscore ps;
 	struct pub_result *r;
 	size_t n;
-	struct pub_event e;
 	struct day_spec victim = { .pub = 50, .imps = 5000, .clicks = 22,
 				   .cookieless = 0.3 };
 	struct day_spec fraud = { .pub = 99, .imps = 10000, .clicks = 300,
@@ -647,42 +652,26 @@ static void test_suffered_below_self_clicker(void **state)
 	feed(&ps, &victim);
 	feed(&ps, &fraud);                  /* CTR 3%: about 7x peers */
 	for (int i = 0; i < 200; i++) {
-		memset(&e, 0, sizeof(e));
-		e.pub = 50;
-		e.type = 'i';
-		e.hour = (uint8_t)(8 + i % 10);
-		e.has_uid = true;
-		e.addr = 777;
-		e.reasons = IVT_IMP_STACK | (i % 4 ? IVT_IMP_FLOOD : 0);
-		assert_int_equal(pubscore_event(&ps, &e), 0);
+		send(&ps, (struct pub_event){
+			.pub = 50, .type = 'i', .hour = (uint8_t)(8 + i % 10),
+			.has_uid = true, .addr = 777,
+			.reasons = IVT_IMP_STACK | (i % 4 ? IVT_IMP_FLOOD : 0) });
 	}
 	for (int i = 0; i < 40; i++) {     /* its second clicks */
-		memset(&e, 0, sizeof(e));
-		e.pub = 50;
-		e.type = 'c';
-		e.hour = 14;
-		e.addr = 777;
-		e.reasons = IVT_DUP_CLICK;
-		assert_int_equal(pubscore_event(&ps, &e), 0);
+		send(&ps, (struct pub_event){
+			.pub = 50, .type = 'c', .hour = 14, .addr = 777,
+			.reasons = IVT_DUP_CLICK });
 	}
 	for (int i = 0; i < 3000; i++) {   /* a crawler */
-		memset(&e, 0, sizeof(e));
-		e.pub = 50;
-		e.type = 'i';
-		e.hour = (uint8_t)(i % 24);
-		e.addr = 888;
-		e.reasons = 0x1;
-		assert_int_equal(pubscore_event(&ps, &e), 0);
+		send(&ps, (struct pub_event){
+			.pub = 50, .type = 'i', .hour = (uint8_t)(i % 24),
+			.addr = 888, .reasons = 0x1 });
 	}
 	for (int i = 0; i < 600; i++) {    /* a stacker's 60 visitors */
-		memset(&e, 0, sizeof(e));
-		e.pub = 51;
-		e.type = 'i';
-		e.hour = (uint8_t)(i % 24);
-		e.has_uid = true;
-		e.addr = 900 + (uint64_t)(i % 60);
-		e.reasons = IVT_IMP_STACK;
-		assert_int_equal(pubscore_event(&ps, &e), 0);
+		send(&ps, (struct pub_event){
+			.pub = 51, .type = 'i', .hour = (uint8_t)(i % 24),
+			.has_uid = true, .addr = 900 + (uint64_t)(i % 60),
+			.reasons = IVT_IMP_STACK });
 	}
 	victim.pub = 51;
 	feed(&ps, &victim);
@@ -717,7 +706,6 @@ static void test_click_spam_suffered(void **state)
 	struct pubscore ps;
 	struct pub_result *r;
 	size_t n;
-	struct pub_event e;
 	struct day_spec victim = { .pub = 60, .imps = 20000, .clicks = 80,
 				   .cookieless = 0.3 };
 	struct day_spec stuffer = { .pub = 61, .imps = 20000, .clicks = 80,
@@ -728,25 +716,17 @@ static void test_click_spam_suffered(void **state)
 	start_with_peers(&ps);
 	feed(&ps, &victim);
 	for (int i = 0; i < 100; i++) {
-		memset(&e, 0, sizeof(e));
-		e.pub = 60;
-		e.type = 'c';
-		e.hour = (uint8_t)(10 + i % 3);
-		e.addr = 4242;
-		e.reasons = IVT_NO_IMPRESSION | IVT_ADDR_CTR |
-			    (i % 2 ? IVT_DUP_CLICK : 0);
-		assert_int_equal(pubscore_event(&ps, &e), 0);
+		send(&ps, (struct pub_event){
+			.pub = 60, .type = 'c', .hour = (uint8_t)(10 + i % 3),
+			.addr = 4242, .reasons = IVT_NO_IMPRESSION | IVT_ADDR_CTR |
+					      (i % 2 ? IVT_DUP_CLICK : 0) });
 	}
 	feed(&ps, &stuffer);
 	for (int i = 0; i < 300; i++) {    /* its visitors' unseen clicks */
-		memset(&e, 0, sizeof(e));
-		e.pub = 61;
-		e.type = 'c';
-		e.hour = (uint8_t)(i % 24);
-		e.has_uid = true;
-		e.addr = 5000 + (uint64_t)i;
-		e.reasons = i % 5 ? SEG_R_UNSIGNED_DENY : IVT_NO_IMPRESSION;
-		assert_int_equal(pubscore_event(&ps, &e), 0);
+		send(&ps, (struct pub_event){
+			.pub = 61, .type = 'c', .hour = (uint8_t)(i % 24),
+			.has_uid = true, .addr = 5000 + (uint64_t)i,
+			.reasons = i % 5 ? SEG_R_UNSIGNED_DENY : IVT_NO_IMPRESSION });
 	}
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(r[0].pub, 61);
@@ -772,7 +752,6 @@ static void test_spray_suffered(void **state)
 	struct pubscore ps;
 	struct pub_result *r;
 	size_t n;
-	struct pub_event e;
 	struct day_spec quiet = { .pub = 62, .imps = 400000, .clicks = 40,
 				  .cookieless = 0.3 };
 	uint64_t addr = 90000;
@@ -785,13 +764,10 @@ static void test_spray_suffered(void **state)
 		uint32_t sprayed = p == 62 ? 200 : p <= 10 ? 50 : 0;
 
 		for (uint32_t i = 0; i < sprayed; i++) {
-			memset(&e, 0, sizeof(e));
-			e.pub = p;
-			e.type = 'c';
-			e.hour = (uint8_t)(i % 24);
-			e.addr = addr++;
-			e.reasons = SEG_R_UNSIGNED_DENY;
-			assert_int_equal(pubscore_event(&ps, &e), 0);
+			send(&ps, (struct pub_event){
+				.pub = p, .type = 'c',
+				.hour = (uint8_t)(i % 24), .addr = addr++,
+				.reasons = SEG_R_UNSIGNED_DENY });
 		}
 	}
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
