@@ -300,10 +300,14 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		   (an & IVT_NO_IMPRESSION))) {
 		/* a visitor's duplicates, and clicks on ads never shown
 		 * (whatever else the rules said of them): out of the rates,
-		 * but many visitors' are invalid_share's, bursts out */
+		 * but many visitors' are invalid_share's, bursts out; not a
+		 * duplicate click alone, which earns no one anything (the
+		 * first click on the impression is the one billed) */
 		a->suffered[an & IVT_NO_IMPRESSION ? PUB_S_NO_IMPRESSION :
 			    an & IVT_DUP_CLICK ? PUB_S_DUP_CLICK :
 			    PUB_S_IMP_FLOOD]++;
+		if (an == IVT_DUP_CLICK)
+			return 0;
 		a->dedup++;
 		a->flagged++;
 		sketch_topk_add(&a->ftop, e->addr, 1);

@@ -54,12 +54,13 @@ enum pub_reason {
 /* Stable snake_case name of reason r; NULL past the end. */
 const char *pub_reason_name(unsigned r);
 
-/* Analyze's bits of traffic a publisher suffers: one visitor's duplicate
- * click, one visitor's reloads, a click on an ad never shown.  An event
- * whose analyze bits are all of these, or that has no_impression, is
- * counted as suffered and left out of every rate; invalid_share
- * counts it less the bursts of its few heaviest addresses of the day
- * (many visitors' duplicates are the publisher's).  Events ingest flagged are left out of all. */
+/* Analyze's bits of traffic a publisher suffers: a duplicate click, one
+ * visitor's reloads, a click on an ad never shown.  An event whose
+ * analyze bits are all of these, or that has no_impression, is counted
+ * as suffered and left out of every rate; invalid_share counts it less
+ * the bursts of its few heaviest addresses of the day (many visitors'
+ * reloads are the publisher's), but for a duplicate click alone, which
+ * earns no one anything.  Events ingest flagged are left out of all. */
 #define PUBSCORE_SUFFERED_BITS (IVT_DUP_CLICK | IVT_IMP_FLOOD | \
 				IVT_IMP_REFRESH | IVT_NO_IMPRESSION)
 /* The bits invalid_share counts besides the suffered ones: analyze's bits
@@ -122,7 +123,8 @@ struct pubscore {
 enum pub_suffered {
 	PUB_S_GIVT = 0,         /* "givt": events ingest flagged (crawlers,
 				   data-centre addresses, previews) */
-	PUB_S_DUP_CLICK,        /* "dup_click": a visitor's second click */
+	PUB_S_DUP_CLICK,        /* "dup_click": a second click on one
+				   impression or ad */
 	PUB_S_IMP_FLOOD,        /* "imp_flood": a visitor's reloads (imp_flood,
 				   imp_refresh) */
 	PUB_S_BURST,            /* "one_address_burst": invalid_share's
