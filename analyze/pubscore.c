@@ -703,16 +703,27 @@ static uint64_t acc_burst(const struct pubscore_params *p,
  * bursts of single addresses counted once, against the pooled others'
  * share: bots that land on every publisher by popularity raise every share
  * alike, traffic bought or made for one publisher raises its own. */
+/* invalid_share's flagged events of a, bursts out, and its events. */
+static uint64_t share_flagged(const struct pubscore_params *p,
+			      const struct pub_acc *a)
+{
+	return a->flagged - acc_burst(p, &a->ftop);
+}
+
+static uint64_t share_events(const struct pubscore_params *p,
+			     const struct pub_acc *a)
+{
+	return a->imps + a->clicks + a->dedup - acc_burst(p, &a->ftop);
+}
+
 static void test_invalid(const struct pubscore_params *p,
 			 const struct pub_acc *a, const struct totals *t,
 			 struct pub_result *r)
 {
-	uint64_t burst = acc_burst(p, &a->ftop);
-	uint64_t k = a->flagged - burst;
-	uint64_t n = a->imps + a->clicks + a->dedup - burst;
+	uint64_t k = share_flagged(p, a), n = share_events(p, a);
 	double peer, ratio;
 
-	r->suffered[PUB_S_BURST] = burst;
+	r->suffered[PUB_S_BURST] = acc_burst(p, &a->ftop);
 	if (a->imps < p->min_imps || t->share_n <= n || t->flagged <= k)
 		return;
 	peer = (double)(t->flagged - k) / (double)(t->share_n - n);
@@ -895,6 +906,59 @@ static void test_hot_addrs(const struct pubscore_params *p,
 			  null_rate(p->ctr_ratio, peer)));
 }
 
+/* Clear test k's verdict on r, to run it again. */
+static void verdict_clear(struct pub_result *r, unsigned k)
+{
+	r->tested &= ~(1u << k);
+	r->stat[k] = 0;
+	r->log10p[k] = 0;
+	r->pvalue[k] = 1;
+}
+
+/* A publisher whose own traffic is flagged far beyond its peers' (a page
+ * of injected or stacked ads, a farm working its pages) is no honest
+ * publisher's peer, and one big one raises the pooled share past every
+ * other's: test invalid_share again against the publishers where it did
+ * not fire (res[0..n) in the order of ps->pubs). */
+static void retest_invalid(const struct pubscore *ps, const struct totals *t,
+			   struct pub_result *res, size_t n)
+{
+	const struct pub_acc *a, *tmp;
+	struct totals rest = *t;
+	size_t i = 0;
+
+	rest.flagged = rest.share_n = 0;
+	HASH_ITER(hh, ps->pubs, a, tmp) {
+		if (!a->all_imps && !a->all_clicks)
+			continue;
+		if (i < n && !(res[i].fired & (1u << PUB_R_INVALID))) {
+			rest.flagged += share_flagged(&ps->p, a);
+			rest.share_n += share_events(&ps->p, a);
+		}
+		i++;
+	}
+	if (rest.flagged == t->flagged)
+		return;                   /* none fired */
+	i = 0;
+	HASH_ITER(hh, ps->pubs, a, tmp) {
+		struct totals t2 = rest;
+		struct pub_result *r;
+
+		if (!a->all_imps && !a->all_clicks)
+			continue;
+		if (i >= n)
+			break;
+		r = &res[i++];
+		if (r->fired & (1u << PUB_R_INVALID)) {
+			t2.flagged += share_flagged(&ps->p, a);
+			t2.share_n += share_events(&ps->p, a);
+		}
+		verdict_clear(r, PUB_R_INVALID);
+		test_invalid(&ps->p, a, &t2, r);
+		finalize(&ps->p, r);
+	}
+}
+
 /* Publishers sharing one pool are each other's peers: test high_ctr_addrs
  * again against the publishers where it did not fire (res[0..n) in the
  * order of ps->pubs, as pubscore_finish made them). */
@@ -941,10 +1005,7 @@ static void retest_hot_addrs(const struct pubscore *ps, const struct totals *t,
 		t2.hot = rest_hot + (fired ? own_hot : 0);
 		t2.valid_clicks = rest_n + (fired ? own_n : 0);
 		t2.pool_clicks = 0;
-		r->tested &= ~(1u << PUB_R_HOT_ADDRS);
-		r->stat[PUB_R_HOT_ADDRS] = 0;
-		r->log10p[PUB_R_HOT_ADDRS] = 0;
-		r->pvalue[PUB_R_HOT_ADDRS] = 1;
+		verdict_clear(r, PUB_R_HOT_ADDRS);
 		test_hot_addrs(&ps->p, a, own_hot, &t2, r);
 		finalize(&ps->p, r);
 	}
@@ -1029,9 +1090,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.imps += a->imps;
 		t.clicks += a->clicks;
 		t.cookieless += a->cookieless_clicks;
-		t.flagged += a->flagged - acc_burst(&ps->p, &a->ftop);
-		t.share_n += a->imps + a->clicks + a->dedup -
-			     acc_burst(&ps->p, &a->ftop);
+		t.flagged += share_flagged(&ps->p, a);
+		t.share_n += share_events(&ps->p, a);
 		t.unshown += a->unshown - acc_burst(&ps->p, &a->utop);
 		t.unshown_n += a->unshown_n - acc_burst(&ps->p, &a->utop);
 		t.valid_imps += a->valid_imps;
@@ -1080,6 +1140,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		test_unshown(&ps->p, a, &t, r);
 		finalize(&ps->p, r);
 	}
+	retest_invalid(ps, &t, res, i);
 	retest_hot_addrs(ps, &t, hot, nhot, res, i);
 	free(hot);
 	qsort(res, i, sizeof(*res), cmp_score);

@@ -786,6 +786,36 @@ static void test_replays_suffered(void **state)
 	pubscore_release(&ps);
 }
 
+/* One publisher whose own traffic is mostly flagged (600,000 injected
+ * impressions, imp_stack from many addresses) is no one's peer: a farm
+ * publisher with 6,000 flagged events in 200,000 is measured against the
+ * publishers where invalid_share did not fire, and fires too. */
+static void test_invalid_peers_exclude_fired(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec injector = { .pub = 64, .imps = 600000, .clicks = 300,
+				     .cookieless = 0.3, .flagged = 0.95 };
+	struct day_spec farm = { .pub = 65, .imps = 200000, .clicks = 800,
+				 .cookieless = 0.3, .flagged = 0.03,
+				 .flag_bits = IVT_ADDR_CTR };
+
+	(void)state;
+	start_with_peers(&ps);
+	flagged_background(&ps);
+	feed(&ps, &injector);
+	feed(&ps, &farm);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 64)->fired & (1u << PUB_R_INVALID));
+	assert_true(find(r, n, 65)->fired & (1u << PUB_R_INVALID));
+	for (uint32_t p = 1; p <= 30; p++)
+		if (p <= 10 || p >= 21)
+			assert_int_equal(find(r, n, p)->fired, 0);
+	free(r);
+	pubscore_release(&ps);
+}
+
 /* A botnet spraying click URLs it never saw picks publishers by their
  * traffic: one unshown click (unsigned_deny) in 2,000 impressions on
  * every publisher.  A big publisher whose people click little (40
@@ -912,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_click_spam_suffered),
 		cmocka_unit_test(test_spray_suffered),
 		cmocka_unit_test(test_replays_suffered),
+		cmocka_unit_test(test_invalid_peers_exclude_fired),
 		cmocka_unit_test(test_strength_orders),
 		cmocka_unit_test(test_huge_honest_not_flagged),
 	};
