@@ -698,11 +698,6 @@ static uint64_t acc_burst(const struct pubscore_params *p,
 	return top > p->top_addrs ? top - p->top_addrs : 0;
 }
 
-/* The share of the publisher's events that analyze's rules of profit
- * flagged (PUBSCORE_SHARE_BITS: its traffic stacked, farmed, botted...),
- * bursts of single addresses counted once, against the pooled others'
- * share: bots that land on every publisher by popularity raise every share
- * alike, traffic bought or made for one publisher raises its own. */
 /* invalid_share's flagged events of a, bursts out, and its events. */
 static uint64_t share_flagged(const struct pubscore_params *p,
 			      const struct pub_acc *a)
@@ -716,6 +711,11 @@ static uint64_t share_events(const struct pubscore_params *p,
 	return a->imps + a->clicks + a->dedup - acc_burst(p, &a->ftop);
 }
 
+/* The share of the publisher's events that analyze's rules of profit
+ * flagged (PUBSCORE_SHARE_BITS: its traffic stacked, farmed, botted...),
+ * bursts of single addresses counted once, against the pooled others'
+ * share: bots that land on every publisher by popularity raise every share
+ * alike, traffic bought or made for one publisher raises its own. */
 static void test_invalid(const struct pubscore_params *p,
 			 const struct pub_acc *a, const struct totals *t,
 			 struct pub_result *r)
@@ -915,101 +915,131 @@ static void verdict_clear(struct pub_result *r, unsigned k)
 	r->pvalue[k] = 1;
 }
 
-/* A publisher whose own traffic is flagged far beyond its peers' (a page
- * of injected or stacked ads, a farm working its pages) is no honest
- * publisher's peer, and one big one raises the pooled share past every
- * other's: test invalid_share again against the publishers where it did
- * not fire (res[0..n) in the order of ps->pubs). */
-static void retest_invalid(const struct pubscore *ps, const struct totals *t,
-			   struct pub_result *res, size_t n)
+/* A test measured against the pooled others, run again against the
+ * publishers where it did not fire: a publisher's count and trials (own),
+ * and the test run with totals in place of everyone's. */
+struct retest {
+	unsigned k;                               /* PUB_R_ */
+	void (*own)(const struct pubscore *ps, const struct pub_acc *a,
+		    const void *ctx, uint64_t own[2]);
+	void (*run)(const struct pubscore *ps, const struct pub_acc *a,
+		    const void *ctx, const uint64_t own[2],
+		    const uint64_t total[2], struct pub_result *r);
+};
+
+/* Run x again on every publisher of res[0..n) (in the order of ps->pubs,
+ * as pubscore_finish made them) against the publishers where it did not
+ * fire, the publisher itself among them. */
+static void retest(const struct pubscore *ps, const struct retest *x,
+		   const void *ctx, struct pub_result *res, size_t n)
 {
 	const struct pub_acc *a, *tmp;
-	struct totals rest = *t;
+	uint64_t rest[2] = { 0, 0 }, own[2];
+	bool any = false;
 	size_t i = 0;
 
-	rest.flagged = rest.share_n = 0;
 	HASH_ITER(hh, ps->pubs, a, tmp) {
 		if (!a->all_imps && !a->all_clicks)
 			continue;
-		if (i < n && !(res[i].fired & (1u << PUB_R_INVALID))) {
-			rest.flagged += share_flagged(&ps->p, a);
-			rest.share_n += share_events(&ps->p, a);
+		if (i >= n)
+			break;
+		if (res[i++].fired & (1u << x->k)) {
+			any = true;
+			continue;
 		}
-		i++;
+		x->own(ps, a, ctx, own);
+		rest[0] += own[0];
+		rest[1] += own[1];
 	}
-	if (rest.flagged == t->flagged)
-		return;                   /* none fired */
+	if (!any)
+		return;
 	i = 0;
 	HASH_ITER(hh, ps->pubs, a, tmp) {
-		struct totals t2 = rest;
 		struct pub_result *r;
+		uint64_t total[2] = { rest[0], rest[1] };
 
 		if (!a->all_imps && !a->all_clicks)
 			continue;
 		if (i >= n)
 			break;
 		r = &res[i++];
-		if (r->fired & (1u << PUB_R_INVALID)) {
-			t2.flagged += share_flagged(&ps->p, a);
-			t2.share_n += share_events(&ps->p, a);
+		x->own(ps, a, ctx, own);
+		if (r->fired & (1u << x->k)) {
+			total[0] += own[0];
+			total[1] += own[1];
 		}
-		verdict_clear(r, PUB_R_INVALID);
-		test_invalid(&ps->p, a, &t2, r);
+		verdict_clear(r, x->k);
+		x->run(ps, a, ctx, own, total, r);
 		finalize(&ps->p, r);
 	}
 }
 
-/* Publishers sharing one pool are each other's peers: test high_ctr_addrs
- * again against the publishers where it did not fire (res[0..n) in the
- * order of ps->pubs, as pubscore_finish made them). */
-static void retest_hot_addrs(const struct pubscore *ps, const struct totals *t,
-			     const struct hot_credit *hot, size_t nhot,
-			     struct pub_result *res, size_t n)
+/* invalid_share's count and trials: flagged events and events. */
+static void invalid_own(const struct pubscore *ps, const struct pub_acc *a,
+			const void *ctx, uint64_t own[2])
 {
-	const struct pub_acc *a, *tmp;
-	struct hot_credit key, *hc;
-	uint64_t rest_hot = 0, rest_n = 0;
-	size_t i = 0;
-
-	HASH_ITER(hh, ps->pubs, a, tmp) {
-		if (!a->all_imps && !a->all_clicks)
-			continue;
-		if (!(res[i].fired & (1u << PUB_R_HOT_ADDRS))) {
-			key.pub = a->pub;
-			hc = nhot ? bsearch(&key, hot, nhot, sizeof(key),
-					    cmp_credit) : NULL;
-			rest_hot += hc ? hc->clicks : 0;
-			rest_n += a->valid_clicks + a->pool_clicks;
-		}
-		i++;
-	}
-	if (rest_hot == t->hot)
-		return;                   /* none fired */
-	i = 0;
-	HASH_ITER(hh, ps->pubs, a, tmp) {
-		struct pub_result *r;
-		struct totals t2 = *t;
-		uint64_t own_hot, own_n = a->valid_clicks + a->pool_clicks;
-
-		if (!a->all_imps && !a->all_clicks)
-			continue;
-		r = &res[i++];
-		if (i > n)
-			break;
-		key.pub = a->pub;
-		hc = nhot ? bsearch(&key, hot, nhot, sizeof(key), cmp_credit) :
-		     NULL;
-		own_hot = hc ? hc->clicks : 0;
-		bool fired = r->fired & (1u << PUB_R_HOT_ADDRS);
-
-		t2.hot = rest_hot + (fired ? own_hot : 0);
-		t2.valid_clicks = rest_n + (fired ? own_n : 0);
-		t2.pool_clicks = 0;
-		verdict_clear(r, PUB_R_HOT_ADDRS);
-		test_hot_addrs(&ps->p, a, own_hot, &t2, r);
-		finalize(&ps->p, r);
-	}
+	(void)ctx;
+	own[0] = share_flagged(&ps->p, a);
+	own[1] = share_events(&ps->p, a);
 }
+
+static void invalid_run(const struct pubscore *ps, const struct pub_acc *a,
+			const void *ctx, const uint64_t own[2],
+			const uint64_t total[2], struct pub_result *r)
+{
+	struct totals t = { .flagged = total[0], .share_n = total[1] };
+
+	(void)ctx;
+	(void)own;
+	test_invalid(&ps->p, a, &t, r);
+}
+
+/* A publisher whose own traffic is flagged far beyond its peers' (a page
+ * of injected or stacked ads, a farm working its pages) is no honest
+ * publisher's peer, and one big one raises the pooled share past every
+ * other's. */
+static const struct retest retest_invalid = {
+	PUB_R_INVALID, invalid_own, invalid_run
+};
+
+/* The day's hot-address credit, as pubscore_finish made it. */
+struct hot_table {
+	const struct hot_credit *v;
+	size_t n;
+};
+
+static uint64_t hot_clicks(const struct hot_table *h, uint32_t pub)
+{
+	struct hot_credit key = { .pub = pub };
+	const struct hot_credit *c;
+
+	c = h->n ? bsearch(&key, h->v, h->n, sizeof(key), cmp_credit) : NULL;
+	return c ? c->clicks : 0;
+}
+
+/* high_ctr_addrs' count and trials: hot clicks and clicks. */
+static void hot_own(const struct pubscore *ps, const struct pub_acc *a,
+		    const void *ctx, uint64_t own[2])
+{
+	(void)ps;
+	own[0] = hot_clicks(ctx, a->pub);
+	own[1] = a->valid_clicks + a->pool_clicks;
+}
+
+static void hot_run(const struct pubscore *ps, const struct pub_acc *a,
+		    const void *ctx, const uint64_t own[2],
+		    const uint64_t total[2], struct pub_result *r)
+{
+	struct totals t = { .hot = total[0], .valid_clicks = total[1] };
+
+	(void)ctx;
+	test_hot_addrs(&ps->p, a, own[0], &t, r);
+}
+
+/* Publishers sharing one pool are each other's peers. */
+static const struct retest retest_hot_addrs = {
+	PUB_R_HOT_ADDRS, hot_own, hot_run
+};
 
 /* Append "name=value" to buf at *off unless it would not fit whole. */
 static void text_add(char *buf, size_t cap, size_t *off, const char *name,
@@ -1079,7 +1109,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 {
 	const struct pub_acc *a, *tmp;
 	struct totals t = { 0 };
-	struct hot_credit *hot, key, *hc;
+	struct hot_credit *hot;
+	struct hot_table ht;
 	size_t nhot;
 	struct pub_result *res;
 	size_t i = 0;
@@ -1105,6 +1136,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 	}
 	if (credit_hot_addrs(ps, &t, &hot, &nhot))
 		return -ENOMEM;
+	ht = (struct hot_table){ hot, nhot };
 	res = calloc(ps->npubs ? ps->npubs : 1, sizeof(*res));
 	if (!res) {
 		free(hot);
@@ -1133,15 +1165,13 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		test_referer(&ps->p, a, &t, r);
 		test_hourly(&ps->p, a, r);
 		test_invalid(&ps->p, a, &t, r);
-		key.pub = a->pub;
-		hc = nhot ? bsearch(&key, hot, nhot, sizeof(key), cmp_credit) : NULL;
-		test_hot_addrs(&ps->p, a, hc ? hc->clicks : 0, &t, r);
+		test_hot_addrs(&ps->p, a, hot_clicks(&ht, a->pub), &t, r);
 		test_one_shot(&ps->p, a, &t, r);
 		test_unshown(&ps->p, a, &t, r);
 		finalize(&ps->p, r);
 	}
-	retest_invalid(ps, &t, res, i);
-	retest_hot_addrs(ps, &t, hot, nhot, res, i);
+	retest(ps, &retest_invalid, NULL, res, i);
+	retest(ps, &retest_hot_addrs, &ht, res, i);
 	free(hot);
 	qsort(res, i, sizeof(*res), cmp_score);
 	*out = res;
