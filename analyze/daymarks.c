@@ -23,16 +23,21 @@
 #define TAG_UID 0x6461797569640001ull    /* a kept uid's key */
 #define TAG_PAIR 0x6461797061697202ull   /* an (address, kept uid) pair */
 #define TAG_ANON 0x646179616e6f6e03ull   /* an address's uid-less events */
+#define TAG_PUB 0x6461797075626c04ull    /* a key's events on one publisher */
 #define KIND_ADDR 1u
 #define KIND_UID 2u
 #define KIND_PAIR 3u                     /* a visitor of an address */
 #define KIND_ANON 4u                     /* its events without a kept uid */
+#define KIND_PUB 5u                      /* a key's clicks on one publisher */
+#define KIND_IMP 6u                      /* an impression a KIND_PUB clicked */
+#define TAG_IMP 0x646179696d707305ull
 
 struct dm_key {
 	uint64_t key;               /* 0 = empty slot */
 	uint64_t last_imp;          /* impression of its last click */
 	uint64_t owner;             /* a part: its address's key; an
-	                             * address: the first kept uid seen */
+	                             * address: the first kept uid seen;
+	                             * a KIND_PUB: its key's key */
 	uint64_t ukey;              /* a pair: its uid's key */
 	uint32_t clicks;            /* on another impression than the last */
 	uint32_t imps;
@@ -48,6 +53,9 @@ struct dm_key {
 	uint32_t gm_clicks, gm_imps;
 	uint32_t om_clicks, om_imps;
 	uint32_t g_whole;           /* the new-uid group is marked whole */
+	/* the KIND_PUB of this key with the most clicks, and its counts */
+	uint64_t top;
+	uint32_t top_clicks, top_imps;
 };
 
 struct marks_header {
@@ -153,6 +161,15 @@ static uint64_t part_key(uint64_t akey, uint64_t ukey)
 	return k ? k : 1;
 }
 
+/* The clicks of key (of any other kind) on publisher pub. */
+static uint64_t pub_key(uint64_t key, uint32_t pub)
+{
+	uint64_t v[2] = { key, pub }, k;
+
+	k = XXH3_64bits_withSeed(v, sizeof(v), TAG_PUB);
+	return k ? k : 1;
+}
+
 static uint32_t first_hour(uint32_t day)
 {
 	return hour_add(day * 100, -DAYMARKS_BEFORE_HOURS);
@@ -179,7 +196,7 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 	/* "split": the method, so marks of the whole-address judgement
 	 * are not read as this one's */
 	snprintf(prm, sizeof(prm),
-		 "day %08u split ratio %.17g alpha %.17g min %u", day,
+		 "day %08u split pub trim ratio %.17g alpha %.17g min %u", day,
 		 p->ratio, p->alpha, p->min_clicks);
 	XXH3_128bits_update(st, prm, strlen(prm));
 	for (uint32_t i = 0; i < window_hours && !rc; i++, h = hour_add(h, 1)) {
@@ -230,20 +247,35 @@ static void addr_sees(struct dm_key *a, uint64_t ukey)
 		a->shared = 1;
 }
 
-/* The click x counted for its address, its kept uid and its part. */
+/* The click x counted for key of kind and for key's events on x's
+ * publisher. */
+static struct dm_key *count_both(struct daymarks *m, uint64_t key,
+				 uint32_t kind, const struct seg_record *x)
+{
+	struct dm_key *k, *kp;
+
+	if (!(kp = count_click(m, pub_key(key, x->pub), KIND_PUB, x)))
+		return NULL;
+	kp->owner = key;
+	/* key_add may move the table: find key's entry after kp's */
+	return (k = count_click(m, key, kind, x));
+}
+
+/* The click x counted for its address, its kept uid and its part, each
+ * whole and on x's publisher. */
 static int count_keys(struct daymarks *m, const struct seg_record *x)
 {
-	uint64_t ak = addr_key(x), uk = uid_key(x);
+	uint64_t ak = addr_key(x), uk = uid_key(x), pk = part_key(ak, uk);
 	struct dm_key *a, *p;
 
-	if (!(a = count_click(m, ak, KIND_ADDR, x)))
+	if (!count_both(m, pk, uk ? KIND_PAIR : KIND_ANON, x))
+		return -ENOMEM;
+	if (uk && !count_both(m, uk, KIND_UID, x))
+		return -ENOMEM;
+	if (!(a = count_both(m, ak, KIND_ADDR, x)))
 		return -ENOMEM;
 	addr_sees(a, uk);
-	if (uk && !count_click(m, uk, KIND_UID, x))
-		return -ENOMEM;
-	if (!(p = count_click(m, part_key(ak, uk), uk ? KIND_PAIR :
-			      KIND_ANON, x)))
-		return -ENOMEM;
+	p = key_find(m, pk);
 	p->owner = ak;
 	p->ukey = uk;
 	return 0;
@@ -273,49 +305,108 @@ static int count_clicks(struct daymarks *m, struct hour_set *h)
 	return rc;
 }
 
-/* Pass 2, one hour: the impressions of the keys that clicked, and which
- * clicking pairs have a uid issued in the window on their address.
- * Copies of an impression (rare) count twice here, which only makes a
- * key's CTR lower: lenient. */
-static void count_imps(struct daymarks *m, struct hour_set *h)
+/* The impression x counted for clicking key k, whole and on x's
+ * publisher when k clicked there. */
+static void count_imp(struct daymarks *m, struct dm_key *k,
+		      const struct seg_record *x)
+{
+	struct dm_key *kp = key_find(m, pub_key(k->key, x->pub));
+
+	k->imps++;
+	if (kp)
+		kp->imps++;
+}
+
+typedef int (*record_fn)(struct daymarks *m, const struct seg_record *x);
+
+/* fn on every record of the hour, in segment order; its first error. */
+static int each_record(struct daymarks *m, struct hour_set *h, record_fn fn)
 {
 	for (size_t s = 0; s < h->n; s++) {
 		for (size_t b = 0; b < h->segs[s].r.neblocks; b++) {
 			uint32_t n;
 			const struct seg_record *x = hour_seg_block(h, s, b, &n);
+			int rc;
 
-			for (uint32_t i = 0; i < n; i++, x++) {
-				struct dm_key *k;
-				uint64_t ak, uk;
-
-				if (!counted(x))
-					continue;
-				ak = addr_key(x);
-				if (x->has_uid && (x->flags & EVENT_F_UID_NEW) &&
-				    (k = key_find(m, part_key(ak, uid_hash(x)))))
-					k->shared = 1;
-				if (x->type != EVENT_IMPRESSION)
-					continue;
-				m->imps++;
-				uk = uid_key(x);
-				if ((k = key_find(m, uk)))
-					k->imps++;
-				if (!(k = key_find(m, ak)))
-					continue;
-				k->imps++;
-				addr_sees(k, uk);
-				if ((k = key_find(m, part_key(ak, uk))))
-					k->imps++;
-			}
+			for (uint32_t i = 0; i < n; i++, x++)
+				if (counted(x) && (rc = fn(m, x)))
+					return rc;
 		}
 	}
+	return 0;
 }
 
-/* Both passes over every hour of the window. */
-static int count_window(struct daymarks *m, const char *data_dir,
-			uint32_t day, char *err, size_t errlen)
+/* Pass 2, one event: the impressions of the keys that clicked, and which
+ * clicking pairs have a uid issued in the window on their address.
+ * Copies of an impression (rare) count twice here, which only makes a
+ * key's CTR lower: lenient. */
+static int count_imps(struct daymarks *m, const struct seg_record *x)
 {
-	for (int pass = 0; pass < 2; pass++) {
+	uint64_t ak = addr_key(x), uk;
+	struct dm_key *k;
+
+	if (x->has_uid && (x->flags & EVENT_F_UID_NEW) &&
+	    (k = key_find(m, part_key(ak, uid_hash(x)))))
+		k->shared = 1;
+	if (x->type != EVENT_IMPRESSION)
+		return 0;
+	m->imps++;
+	uk = uid_key(x);
+	if ((k = key_find(m, uk)))
+		count_imp(m, k, x);
+	if (!(k = key_find(m, ak)))
+		return 0;
+	count_imp(m, k, x);
+	addr_sees(k, uk);
+	if ((k = key_find(m, part_key(ak, uk))))
+		count_imp(m, k, x);
+	return 0;
+}
+
+/* The key of impression id in the marks. */
+static uint64_t imp_key(uint64_t id)
+{
+	uint64_t k = XXH3_64bits_withSeed(&id, sizeof(id), TAG_IMP);
+
+	return k ? k : 1;
+}
+
+/* Is click x on its publisher marked for its address, kept uid or part? */
+static bool pub_marked(const struct daymarks *m, const struct seg_record *x)
+{
+	uint64_t ak = addr_key(x), uk = uid_key(x), k[3];
+	const struct dm_key *kp;
+
+	k[0] = ak;
+	k[1] = uk;
+	k[2] = part_key(ak, uk);
+	for (int i = 0; i < 3; i++)
+		if (k[i] && (kp = key_find(m, pub_key(k[i], x->pub))) &&
+		    kp->bits)
+			return true;
+	return false;
+}
+
+/* Pass 3, one event: the impressions that the keys marked on one
+ * publisher clicked there (their other impressions stay valid). */
+static int mark_imps(struct daymarks *m, const struct seg_record *x)
+{
+	struct dm_key *k;
+
+	if (x->type != EVENT_CLICK || !x->imp || !pub_marked(m, x))
+		return 0;
+	if (!(k = key_add(m, imp_key(x->imp))))
+		return -ENOMEM;
+	k->kind = KIND_IMP;
+	k->bits = IVT_DAY_ADDR;
+	return 0;
+}
+
+/* Passes [from, to) over every hour of the window. */
+static int count_window(struct daymarks *m, const char *data_dir,
+			uint32_t day, int from, int to, char *err, size_t errlen)
+{
+	for (int pass = from; pass < to; pass++) {
 		uint32_t h = first_hour(day);
 
 		for (uint32_t i = 0; i < window_hours; i++, h = hour_add(h, 1)) {
@@ -332,11 +423,11 @@ static int count_window(struct daymarks *m, const char *data_dir,
 				hour_release(&s);
 				return -1;
 			}
-			rc = 0;
 			if (pass == 0)
 				rc = count_clicks(m, &s);
 			else
-				count_imps(m, &s);
+				rc = each_record(m, &s, pass == 1 ? count_imps :
+						 mark_imps);
 			if (rc)
 				snprintf(err, errlen, "out of memory counting "
 					 "hour %010u", h);
@@ -350,20 +441,12 @@ static int count_window(struct daymarks *m, const char *data_dir,
 	return 0;
 }
 
-/* Is k clicks in n impressions improbable at rate q, bound b? */
-static bool improbable(uint32_t k, uint32_t n, double q, double b,
-		       uint32_t min_clicks)
-{
-	if (k < min_clicks || q >= 1)
-		return false;
-	return excess_binom_sf(k, n > k ? n : k, q) < b;
-}
-
-/* The tests the judgement may make: every address and kept uid with
- * enough clicks, every part with enough, and three more for every shared
- * address (its new-uid group, what the group's marked pairs leave of it,
- * what its marked parts leave of the address), counted whether or not
- * the address is marked, so the bound does not depend on the marks it
+/* The tests the judgement may make: every address, kept uid and part
+ * with enough clicks, its events on its top publisher and what it has
+ * elsewhere (narrow(), below), and three more for every shared address
+ * (its new-uid group, what the group's marked pairs leave of it, what
+ * its marked parts leave of the address), counted whether or not the
+ * address is marked, so the bound does not depend on the marks it
  * decides. */
 static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 			uint64_t *tests)
@@ -372,14 +455,30 @@ static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 	for (size_t i = 0; i < m->cap; i++) {
 		const struct dm_key *k = &m->v[i];
 
-		if (!k->key)
+		if (!k->key || k->kind == KIND_PUB)
 			continue;
 		m->keys += k->kind == KIND_ADDR || k->kind == KIND_UID;
 		m->clicks += k->kind == KIND_ADDR ? k->clicks : 0;
 		if (k->clicks < p->min_clicks)
 			continue;
 		m->tested += k->kind == KIND_ADDR || k->kind == KIND_UID;
-		*tests += 1 + 3 * (k->kind == KIND_ADDR && k->shared);
+		*tests += 3 + 3 * (k->kind == KIND_ADDR && k->shared);
+	}
+}
+
+/* Every key's publisher with the most distinct clicks. */
+static void find_tops(struct daymarks *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		const struct dm_key *kp = &m->v[i];
+		struct dm_key *k;
+
+		if (!kp->key || kp->kind != KIND_PUB ||
+		    !(k = key_find(m, kp->owner)) || kp->clicks <= k->top_clicks)
+			continue;
+		k->top = kp->key;
+		k->top_clicks = kp->clicks;
+		k->top_imps = kp->imps;
 	}
 }
 
@@ -403,28 +502,100 @@ static struct dm_key *split_owner(const struct daymarks *m,
 	return a && a->bits && a->shared ? a : NULL;
 }
 
+/* A key's test: k clicks in n impressions against ratio x the CTR of the
+ * others in the base (c clicks in n impressions, add-one-half), so a
+ * key's own clicks do not raise its bar; bound b. */
+struct dm_test {
+	double ratio, b;
+	uint64_t c, n;
+	uint32_t min_clicks;
+};
+
+/* The tested rate of k clicks in n impressions: ratio x the CTR of the
+ * others in the base. */
+static double tested_rate(uint32_t k, uint32_t n, const struct dm_test *t)
+{
+	uint64_t oc = t->c > k ? t->c - k : 0, on = t->n > n ? t->n - n : 0;
+
+	return t->ratio * ((double)oc + 0.5) / ((double)on + 1);
+}
+
+/* Is k clicks in n impressions improbable? */
+static bool improbable(uint32_t k, uint32_t n, const struct dm_test *t)
+{
+	double q = tested_rate(k, n, t);
+
+	if (k < t->min_clicks || q >= 1)
+		return false;
+	return excess_binom_sf(k, n > k ? n : k, q) < t->b;
+}
+
+/* Is k clicks in n impressions, enough to test, above the tested rate:
+ * a CTR beyond the heaviest people's, whatever the evidence? */
+static bool above_people(uint32_t k, uint32_t n, const struct dm_test *t)
+{
+	return k >= t->min_clicks &&
+	       (double)k > tested_rate(k, n, t) * (double)(n > k ? n : k);
+}
+
+/* The base: the window's impressions and distinct clicks, each part's
+ * clicks no more than its impressions (a replayed token's clicks from
+ * addresses that never saw its impression are not people's rate),
+ * without the parts whose CTR is above the tested rate at it, found by
+ * taking those out until none more fall out, so a farm's or a botnet's
+ * clicks do not raise the bar they are tested against. */
+static void trim_base(const struct daymarks *m, struct dm_test *t)
+{
+	uint64_t out = 0, prev, c0 = 0;
+
+	for (size_t i = 0; i < m->cap; i++)
+		if (is_part(&m->v[i]))
+			c0 += m->v[i].clicks < m->v[i].imps ? m->v[i].clicks :
+			      m->v[i].imps;
+	t->c = c0;
+	t->n = m->imps;
+	do {
+		uint64_t c = c0, n = m->imps;
+
+		prev = out;
+		out = 0;
+		for (size_t i = 0; i < m->cap; i++) {
+			const struct dm_key *k = &m->v[i];
+			uint32_t kc;
+
+			if (!is_part(k) || !above_people(k->clicks, k->imps, t))
+				continue;
+			kc = k->clicks < k->imps ? k->clicks : k->imps;
+			out++;
+			c -= kc < c ? kc : c;
+			n -= k->imps < n ? k->imps : n;
+		}
+		t->c = c;
+		t->n = n;
+	} while (out != prev);
+}
+
 /* Is part k marked alone: improbable itself, or a pair whose uid is
  * (the uid's day over all its addresses names its visitor)? */
 static bool part_marked(const struct daymarks *m, const struct dm_key *k,
-			const struct daymarks_params *p, double q, double b)
+			const struct dm_test *t)
 {
 	const struct dm_key *u;
 
-	if (improbable(k->clicks, k->imps, q, b, p->min_clicks))
+	if (improbable(k->clicks, k->imps, t))
 		return true;
 	return k->kind == KIND_PAIR && (u = key_find(m, k->ukey)) && u->bits;
 }
 
 /* Mark the improbable addresses and uids; then, in the marked shared
  * addresses, sum the new-uid groups and mark the parts marked alone. */
-static void mark_keys(struct daymarks *m, const struct daymarks_params *p,
-		      double q, double b)
+static void mark_keys(struct daymarks *m, const struct dm_test *t)
 {
 	for (size_t i = 0; i < m->cap; i++) {
 		struct dm_key *k = &m->v[i];
 
 		if (k->key && (k->kind == KIND_ADDR || k->kind == KIND_UID) &&
-		    improbable(k->clicks, k->imps, q, b, p->min_clicks))
+		    improbable(k->clicks, k->imps, t))
 			k->bits = IVT_DAY_ADDR;
 	}
 	for (size_t i = 0; i < m->cap; i++) {
@@ -433,7 +604,7 @@ static void mark_keys(struct daymarks *m, const struct daymarks_params *p,
 
 		if (!is_part(k) || !(a = split_owner(m, k)))
 			continue;
-		alone = part_marked(m, k, p, q, b);
+		alone = part_marked(m, k, t);
 		k->bits = alone ? IVT_DAY_ADDR : 0;
 		if (in_group(k)) {
 			a->g_clicks += k->clicks;
@@ -450,11 +621,9 @@ static void mark_keys(struct daymarks *m, const struct daymarks_params *p,
 /* Is what is left of k clicks in n impressions, minus mk in mn,
  * improbable? */
 static bool rest_improbable(uint32_t k, uint32_t n, uint32_t mk,
-			    uint32_t mn, double q, double b,
-			    const struct daymarks_params *p)
+			    uint32_t mn, const struct dm_test *t)
 {
-	return improbable(k > mk ? k - mk : 0, n > mn ? n - mn : 0, q, b,
-			  p->min_clicks);
+	return improbable(k > mk ? k - mk : 0, n > mn ? n - mn : 0, t);
 }
 
 /* Split every marked shared address.  Its new-uid group is judged as
@@ -463,8 +632,7 @@ static bool rest_improbable(uint32_t k, uint32_t n, uint32_t mk,
  * what its marked parts and group leave (people's old uids, and an
  * excess spread over old uids) is improbable too; else only those parts
  * are marked. */
-static void split_shared(struct daymarks *m, const struct daymarks_params *p,
-			 double q, double b)
+static void split_shared(struct daymarks *m, const struct dm_test *t)
 {
 	for (size_t i = 0; i < m->cap; i++) {
 		struct dm_key *a = &m->v[i];
@@ -472,13 +640,12 @@ static void split_shared(struct daymarks *m, const struct daymarks_params *p,
 
 		if (!a->key || a->kind != KIND_ADDR || !a->bits || !a->shared)
 			continue;
-		a->g_whole = improbable(a->g_clicks, a->g_imps, q, b,
-					p->min_clicks) &&
+		a->g_whole = improbable(a->g_clicks, a->g_imps, t) &&
 			     rest_improbable(a->g_clicks, a->g_imps,
-					     a->gm_clicks, a->gm_imps, q, b, p);
+					     a->gm_clicks, a->gm_imps, t);
 		ck = a->om_clicks + (a->g_whole ? a->g_clicks : a->gm_clicks);
 		cn = a->om_imps + (a->g_whole ? a->g_imps : a->gm_imps);
-		if (!ck || rest_improbable(a->clicks, a->imps, ck, cn, q, b, p))
+		if (!ck || rest_improbable(a->clicks, a->imps, ck, cn, t))
 			continue;
 		a->bits = 0;
 		m->addrs_split++;
@@ -490,6 +657,30 @@ static void split_shared(struct daymarks *m, const struct daymarks_params *p,
 		if (is_part(k) && in_group(k) && (a = key_find(m, k->owner)) &&
 		    a->kind == KIND_ADDR && a->g_whole)
 			k->bits = IVT_DAY_ADDR;
+	}
+}
+
+/* A key whose excess is all on one publisher: its events there marked,
+ * the rest of its day kept (or left unmarked).  A botnet or a farm
+ * clicks wherever it lands and stays improbable without its top
+ * publisher; forced clicks (a cookie stuffer's page clicking in its
+ * visitors' browsers) and a self-clicker's fall on one publisher's
+ * pages, so the visitor keeps its day elsewhere and the publisher's
+ * events of it are marked, improbable or not over the visitor's day. */
+static void narrow(struct daymarks *m, const struct dm_test *t)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		struct dm_key *k = &m->v[i], *kp;
+
+		if (!k->key || k->kind == KIND_PUB || !k->top ||
+		    !improbable(k->top_clicks, k->top_imps, t) ||
+		    rest_improbable(k->clicks, k->imps, k->top_clicks,
+				    k->top_imps, t) ||
+		    !(kp = key_find(m, k->top)))
+			continue;
+		kp->bits = IVT_DAY_ADDR;
+		k->bits = 0;
+		m->keys_narrowed++;
 	}
 }
 
@@ -515,6 +706,7 @@ static int keep_marked(struct daymarks *m)
 		out.uids_marked += k->kind == KIND_UID;
 		out.parts_marked += k->kind == KIND_PAIR ||
 				    k->kind == KIND_ANON;
+		out.pubs_marked += k->kind == KIND_PUB;
 	}
 	free(m->v);
 	*m = out;
@@ -524,15 +716,16 @@ static int keep_marked(struct daymarks *m)
 /* Test every clicking key; keep only the marked ones in m. */
 static int judge(struct daymarks *m, const struct daymarks_params *p)
 {
+	struct dm_test t = { .ratio = p->ratio, .min_clicks = p->min_clicks };
 	uint64_t tests;
-	double q, b;
 
 	count_tests(m, p, &tests);
-	/* the window's CTR of distinct clicks, add-one-half */
-	q = p->ratio * ((double)m->clicks + 0.5) / ((double)m->imps + 1);
-	b = p->alpha / (double)(tests ? tests : 1);
-	mark_keys(m, p, q, b);
-	split_shared(m, p, q, b);
+	find_tops(m);
+	t.b = p->alpha / (double)(tests ? tests : 1);
+	trim_base(m, &t);
+	mark_keys(m, &t);
+	split_shared(m, &t);
+	narrow(m, &t);
 	return keep_marked(m);
 }
 
@@ -542,12 +735,14 @@ int daymarks_compute(struct daymarks *m, const char *data_dir, uint32_t day,
 {
 	memset(m, 0, sizeof(*m));
 	if (daymarks_digest(data_dir, day, p, m->digest, err, errlen) ||
-	    count_window(m, data_dir, day, err, errlen))
+	    count_window(m, data_dir, day, 0, 2, err, errlen))
 		goto out_fail;
 	if (judge(m, p)) {
 		snprintf(err, errlen, "out of memory judging day %08u", day);
 		goto out_fail;
 	}
+	if (m->pubs_marked && count_window(m, data_dir, day, 2, 3, err, errlen))
+		goto out_fail;
 	m->day = day;
 	return 0;
 out_fail:
@@ -639,7 +834,7 @@ int daymarks_load(struct daymarks *m, const char *data_dir, uint32_t day,
 
 		memcpy(&r, buf + sizeof(hd) + i * sizeof(r), sizeof(r));
 		if (!r.key || (r.bits & ~IVT_DAY_MASK) || r.kind < KIND_ADDR ||
-		    r.kind > KIND_ANON)
+		    r.kind > KIND_IMP)
 			goto out_bad;
 		if (!(k = key_add(m, r.key))) {
 			snprintf(err, errlen, "out of memory");
@@ -649,6 +844,7 @@ int daymarks_load(struct daymarks *m, const char *data_dir, uint32_t day,
 		}
 		k->bits = r.bits;
 		k->kind = r.kind;
+		m->pubs_marked += r.kind == KIND_PUB;
 	}
 	free(buf);
 	m->day = day;
@@ -660,26 +856,41 @@ out_bad:
 	return -1;
 }
 
+/* The bits of key, whole and (a click) on rec's publisher. */
+static uint32_t key_bits(const struct daymarks *m, uint64_t key,
+			 const struct seg_record *rec)
+{
+	const struct dm_key *k;
+	uint32_t bits = 0;
+
+	if (!key)
+		return 0;
+	if ((k = key_find(m, key)))
+		bits |= k->bits;
+	if (m->pubs_marked && rec->type == EVENT_CLICK &&
+	    (k = key_find(m, pub_key(key, rec->pub))))
+		bits |= k->bits;
+	return bits;
+}
+
 uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec)
 {
 	const struct dm_key *k;
 	uint64_t ak, uk;
-	uint32_t bits = 0;
+	uint32_t bits;
 
 	if (!m || !m->n || !counted(rec))
 		return 0;
 	ak = addr_key(rec);
 	uk = uid_key(rec);
-	if ((k = key_find(m, ak)))
-		bits |= k->bits;
-	if ((k = key_find(m, uk)))
-		bits |= k->bits;
-	if ((k = key_find(m, part_key(ak, uk))))
+	bits = key_bits(m, ak, rec) | key_bits(m, uk, rec) |
+	       key_bits(m, part_key(ak, uk), rec);
+	if (m->pubs_marked && rec->type == EVENT_IMPRESSION &&
+	    (k = key_find(m, imp_key(rec->id))))
 		bits |= k->bits;
 	/* the event that issued a uid is its visitor's first */
-	if (rec->has_uid && (rec->flags & EVENT_F_UID_NEW) &&
-	    (k = key_find(m, part_key(ak, uid_hash(rec)))))
-		bits |= k->bits;
+	if (rec->has_uid && (rec->flags & EVENT_F_UID_NEW))
+		bits |= key_bits(m, part_key(ak, uid_hash(rec)), rec);
 	return bits;
 }
 

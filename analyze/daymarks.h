@@ -3,12 +3,15 @@
  * --day D counts, over day D and the 24 hours before, every address
  * (rules_addr_key), every kept uid and every part of an address (an
  * (address, kept uid) pair; the address's events without a kept uid): its
- * clicks on distinct impressions and its impressions; a key whose clicks
- * are improbable for its impressions at the window's CTR is marked.  An
- * address several kept uids share is marked whole only when what its
- * improbable parts and its new-uid group (its uid-less events and the
- * uids issued on it in the window, judged as one) leave is improbable
- * too; else only those are.
+ * clicks on distinct impressions and its impressions, whole and on each
+ * publisher it clicked; a key whose clicks are improbable for its
+ * impressions at the CTR of the others (the visitors not found
+ * improbable) is marked.  An address several kept uids share is marked
+ * whole only when what its improbable parts and its new-uid group (its
+ * uid-less events and the uids issued on it in the window, judged as
+ * one) leave is improbable too; else only those are.  A key improbable
+ * on its top publisher and not without it is marked there only: its
+ * clicks on that publisher and the impressions they name.
  * Every event of D's hours from a marked address, uid or part (not
  * flagged by ingest) then carries day_addr.  The marks are a function
  * of the window's segments and the thresholds, named by a digest over
@@ -51,6 +54,8 @@ struct daymarks {
 	uint64_t addrs_marked, uids_marked;
 	uint64_t parts_marked;             /* pairs and uid-less groups */
 	uint64_t addrs_split;              /* shared: only parts marked */
+	uint64_t keys_narrowed;            /* marked on one publisher only */
+	uint64_t pubs_marked;              /* keys' events on one publisher */
 };
 
 /* The digest of day's marks: of the window's segment sets and of p.  "" in

@@ -567,7 +567,8 @@ static int do_day(struct run *r)
 		       "\"reused\":%s,\"events\":%llu,\"keys\":%llu,"
 		       "\"tested\":%llu,\"addrs_marked\":%llu,"
 		       "\"uids_marked\":%llu,\"parts_marked\":%llu,"
-		       "\"addrs_split\":%llu,\"ms\":%lld,"
+		       "\"addrs_split\":%llu,\"keys_narrowed\":%llu,"
+		       "\"ms\":%lld,"
 		       "\"peak_rss_kb\":%ld}\n",
 		       r->o.day, r->dm.digest, reused ? "true" : "false",
 		       (unsigned long long)r->dm.events,
@@ -577,6 +578,7 @@ static int do_day(struct run *r)
 		       (unsigned long long)r->dm.uids_marked,
 		       (unsigned long long)r->dm.parts_marked,
 		       (unsigned long long)r->dm.addrs_split,
+		       (unsigned long long)r->dm.keys_narrowed,
 		       (long long)marks_ms, peak_rss_kb());
 	else
 		fprintf(stderr, "analyze: day %08u: marks %s%s: %zu keys marked "

@@ -3,7 +3,8 @@
 # self-clicker with two home addresses clicking each of its impressions, 2
 # an hour on each address (96 clicks, under every hourly rule).  The hourly
 # runs load every hour with the self-clicker billable; adlog-analyze --day
-# marks all its events day_addr and replaces each hour once (loads = 2,
+# marks all its events day_addr (its clicks on its publisher and the
+# impressions they name) and replaces each hour once (loads = 2,
 # marks_digest set), the totals stay consistent (events = valid + invalid
 # per hour, stats_daily = the sum of its hours) and only its 192 events
 # stop being billed; a second --day changes nothing.  Then kill -9 during
@@ -100,8 +101,10 @@ ev0=$(sql 'SELECT SUM(events) FROM analysed_hours')
 grep '"action":"marks"' "$T/day.json"
 marks=$(sed -n 's/.*"action":"marks","marks":"\([0-9a-f]*\)".*/\1/p' "$T/day.json")
 expect_eq "marks file" "$marks" "$(od -An -c -j8 -N32 "$DATA/day/$DAY.marks" | tr -d ' \n')"
-expect_eq "addresses marked" 2 "$(grep -o '"addrs_marked":[0-9]*' "$T/day.json" | cut -d: -f2)"
-expect_eq "uids marked" 2 "$(grep -o '"uids_marked":[0-9]*' "$T/day.json" | cut -d: -f2)"
+# its clicks all fall on its own publisher: its 2 addresses, 2 uids and
+# their 2 pairs are marked there, not whole
+expect_eq "addresses marked whole" 0 "$(grep -o '"addrs_marked":[0-9]*' "$T/day.json" | cut -d: -f2)"
+expect_eq "keys marked on its publisher" 6 "$(grep -o '"keys_narrowed":[0-9]*' "$T/day.json" | cut -d: -f2)"
 expect_eq "hours replaced by the day pass" 24 "$(grep '"hour"' "$T/day.json" | grep -c '"action":"loaded"' || true)"
 expect_eq "hours with the day's marks" 24 "$(sql "SELECT COUNT(*) FROM analysed_hours WHERE marks_digest = '$marks'")"
 expect_eq "hours replaced exactly once (loads = 2)" 24 "$(sql 'SELECT COUNT(*) FROM analysed_hours WHERE loads = 2')"

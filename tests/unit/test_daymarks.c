@@ -1,11 +1,18 @@
 /* test_daymarks.c - the judgement over a rolling day on hand-made days of
- * ordinary people (three impressions an hour, a click in four addresses;
- * the farms below bring the window's CTR to about 1%): a self-clicker with two home addresses clicking each of its 2
- * impressions an hour (96 clicks, never 5 in an hour) is marked on both
- * addresses and its kept uids, every event of the day, but not an event
- * ingest flagged; a keen reader (5 clicks in 24 impressions) and the
- * people are not; an actor clicking 3 of 3 before midnight and 3 of 3
- * after is marked through the rolling window; on an address shared by
+ * ordinary people (three impressions an hour on five publishers, a click
+ * in four addresses; the farms below bring the window's CTR to about
+ * 1%, five times the people's): a self-clicker with two home addresses
+ * clicking each of its 2 impressions an hour on its own publisher (96
+ * clicks, never 5 in an hour) is marked on both addresses and its kept
+ * uids, every event of the day, but not an event ingest flagged; a
+ * device clicking one in six of what it sees, under ten times the
+ * window's CTR but not the people's, is marked; a visitor whose browser
+ * a publisher's page makes click every hour is marked on that
+ * publisher's clicks and the impressions they name, and keeps its
+ * views there and its day elsewhere; a keen reader (5 clicks in 24
+ * impressions) and the people are not; an actor clicking 3 of 3 before
+ * midnight and 3 of 3 after is marked through the rolling window; on an
+ * address shared by
  * people and a farm (a few kept uids reused, a fresh cookie per click,
  * a new cookie every 4 clicks, or uids whose day over other addresses
  * names them) the farm's events are marked and the people's are not;
@@ -35,6 +42,10 @@
 #define SELF_B 1001
 #define KEEN 1002
 #define STRADDLE 1003
+#define SLOW_BOT 1004            /* 8 clicks in 48 impressions */
+#define STUFFED 1005             /* a visitor of the stuffing publisher */
+#define OWN_PUB 7                /* the self-clicker's publisher */
+#define STUFFER_PUB 9            /* its pages click in its visitors' browsers */
 #define SHARED_UIDS 1010         /* people and a farm of 3 kept uids */
 #define SHARED_CHURN 1011        /* people and a farm of fresh cookies */
 #define SHARED_SESSION 1012      /* people and a farm, a new uid a session */
@@ -102,7 +113,12 @@ static struct seg_record rec_uid(char type, int64_t ts, uint32_t a,
 	r.has_uid = 1;
 	memcpy(r.uid, &u, sizeof(u));
 	r.ua = r.ref = SEG_NO_STRING;
-	r.ad = r.zone = r.pub = r.camp = 1 + a % 5;
+	/* one of five publishers by the minute and the hour; the
+	 * self-clicker's own */
+	r.pub = 1 + (uint32_t)((ts / 60000 + ts / HOUR_MS) % 5);
+	if (a == SELF_A || a == SELF_B)
+		r.pub = OWN_PUB;
+	r.ad = r.zone = r.camp = r.pub;
 	r.flags = type == 'c' ? EVENT_F_TOKEN_VALID : 0;
 	return r;
 }
@@ -135,6 +151,31 @@ static void visit(int i, int min, uint32_t a, bool clicked)
 
 	if (clicked)
 		push(i, rec('c', ts + 20000, a, id));
+}
+
+/* A forced click: an impression of a on the stuffer's page at minute
+ * min of window hour i, clicked by the page 2 s later. */
+static void stuffed(int i, int min, uint32_t a)
+{
+	int64_t ts = D0_MS + (i - 24) * HOUR_MS + min * 60000LL;
+	struct seg_record r = rec('i', ts, a, 0);
+	uint64_t id;
+
+	r.pub = r.ad = r.zone = r.camp = STUFFER_PUB;
+	id = push(i, r)->id;
+	r = rec('c', ts + 2000, a, id);
+	r.pub = r.ad = r.zone = r.camp = STUFFER_PUB;
+	push(i, r);
+}
+
+/* A view of a on the stuffer's page that the page did not click. */
+static void stuffed_view(int i, int min, uint32_t a)
+{
+	int64_t ts = D0_MS + (i - 24) * HOUR_MS + min * 60000LL;
+	struct seg_record r = rec('i', ts, a, 0);
+
+	r.pub = r.ad = r.zone = r.camp = STUFFER_PUB;
+	push(i, r);
 }
 
 /* The same with uid u on address a; new: a uid this response issued. */
@@ -173,8 +214,8 @@ static void session_hour(int i, uint32_t a)
 	}
 }
 
-/* Address a shared by SHARED_PEOPLE people (an impression every 8 hours
- * each, one click on the day: a 17% CTR, keen but people) and a farm
+/* Address a shared by SHARED_PEOPLE people (an impression every 2 hours
+ * each, one click on the day: a 4% CTR, keen but people) and a farm
  * clicking 2 of 2 impressions an hour over the day: 3 kept uids in turn
  * (SHARED_UIDS), a fresh cookie on every event (SHARED_CHURN), or a new
  * cookie every other hour (SHARED_SESSION). */
@@ -183,10 +224,10 @@ static void shared_hour(int i, uint32_t a)
 	static uint32_t fresh = CHURN_UID;
 
 	for (uint32_t p = 0; p < SHARED_PEOPLE; p++)
-		if ((i + (int)p) % 8 == 0)
+		if ((i + (int)p) % 2 == 0)
 			visit_uid(i, (int)p, a,
 				  5000 + 16 * (a - SHARED_UIDS) + p,
-				  i >= 24 && i < 32, false);
+				  i >= 24 && i < 26, false);
 	if (i < 24)
 		return;
 	if (a == SHARED_SESSION) {
@@ -232,7 +273,7 @@ static int setup(void **state)
 	memset(hours, 0, sizeof(hours));
 	for (int i = 0; i < 48; i++) {
 		for (uint32_t a = 0; a < PEOPLE; a++) {
-			visit(i, (int)(a % 50), a, a % 4 == 0 && (int)(a % 48) == i);
+			visit(i, (int)(a % 50), a, (a + (uint32_t)i) % 48 == 0);
 			visit(i, (int)(a % 50) + 4, a, false);
 			visit(i, (int)(a % 50) + 8, a, false);
 		}
@@ -246,6 +287,14 @@ static int setup(void **state)
 		/* 3 of 3 before midnight, 3 of 3 after */
 		if (i >= 21 && i < 27)
 			visit(i, 58, STRADDLE, true);
+		for (int j = 0; j < 10; j++)
+			visit(i, 40 + j, SLOW_BOT, (i * 10 + j) % 6 == 0);
+		visit(i, 5, STUFFED, i == 30);
+		visit(i, 16, STUFFED, false);
+		if (i >= 24)
+			stuffed(i, 27, STUFFED);
+		if (i >= 24 && i % 4 == 0)
+			stuffed_view(i, 33, STUFFED);
 		shared_hour(i, SHARED_UIDS);
 		shared_hour(i, SHARED_CHURN);
 		shared_hour(i, SHARED_SESSION);
@@ -291,6 +340,45 @@ static void expect_marked(const struct daymarks *m, uint32_t a, int from,
 			assert_int_equal(daymarks_event(m, &r), 0);
 		}
 	assert_true(seen > 0);
+}
+
+/* Does a click of the window name impression id? */
+static bool clicked(uint64_t id)
+{
+	for (int i = 0; i < 48; i++)
+		for (size_t k = 0; k < hours[i].n; k++)
+			if (hours[i].v[k].type == 'c' && hours[i].v[k].imp == id)
+				return true;
+	return false;
+}
+
+/* The day bits of the day's events of address a on publisher pub (on
+ * the others when !on): marked when asked, except, on pub, the
+ * impressions no click names (counted). */
+static size_t expect_on_pub(const struct daymarks *m, uint32_t a,
+			    uint32_t pub, bool on, bool marked)
+{
+	size_t seen = 0, kept = 0;
+
+	for (int i = 24; i < 48; i++)
+		for (size_t k = 0; k < hours[i].n; k++) {
+			const struct seg_record *r = &hours[i].v[k];
+			bool want = marked;
+			uint32_t x;
+
+			memcpy(&x, r->uid, sizeof(x));
+			if (x != a || (r->pub == pub) != on)
+				continue;
+			if (on && r->type == 'i' && !clicked(r->id)) {
+				want = false;
+				kept++;
+			}
+			seen++;
+			assert_int_equal(daymarks_event(m, r),
+					 want ? IVT_DAY_ADDR : 0);
+		}
+	assert_true(seen > kept);
+	return kept;
 }
 
 /* The day bits of the events of address a in window hours [24, 48) from
@@ -351,20 +439,43 @@ static void test_self_clicker(void **state)
 	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
 					  sizeof(err)), 0);
 	assert_int_equal(m.day, DAY);
-	/* the self-clicker's two addresses and two uids, the straddler's
-	 * address and uid (one visitor each: marked whole), the shared
-	 * addresses' farm uids, the roaming farm's 10 uids and the 10
-	 * addresses they have alone */
-	assert_int_equal(m.addrs_marked, 3 + 10);
-	assert_int_equal(m.uids_marked, 3 + 3 + 10);
+	/* whole: the straddler's and the slow device's address and uid
+	 * (one visitor each), the shared addresses' farm uids, the roaming
+	 * farm's 10 uids and the 10 addresses they have alone; on one
+	 * publisher: the self-clicker's two addresses and uids (it has no
+	 * other events) */
+	assert_int_equal(m.addrs_marked, 2 + 10);
+	assert_int_equal(m.uids_marked, 2 + 3 + 10);
 	expect_marked(&m, SELF_A, 24, 48, true);
 	expect_marked(&m, SELF_B, 24, 48, true);
 	expect_marked(&m, STRADDLE, 24, 27, true);
+	expect_marked(&m, SLOW_BOT, 24, 48, true);
 	expect_marked(&m, KEEN, 0, 48, false);
 	for (uint32_t a = 0; a < PEOPLE; a += 37)
 		expect_marked(&m, a, 0, 48, false);
 	assert_true(daymarks_covers(&m, DAY * 100 + 23));
 	assert_false(daymarks_covers(&m, hour_no(23)));
+	daymarks_release(&m);
+}
+
+/* The stuffer's forced clicks mark its visitor on the stuffer alone:
+ * improbable there, an ordinary reader elsewhere. */
+static void test_one_publisher(void **state)
+{
+	struct daymarks m;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
+					  sizeof(err)), 0);
+	/* the stuffed visitor's and the self-clicker's two visitors' each
+	 * by its address, its uid and their pair */
+	assert_int_equal(m.keys_narrowed, 3 * 3);
+	assert_int_equal(m.pubs_marked, 3 * 3);
+	/* the views the page did not click are kept */
+	assert_int_equal(expect_on_pub(&m, STUFFED, STUFFER_PUB, true, true), 6);
+	expect_on_pub(&m, STUFFED, STUFFER_PUB, false, false);
+	assert_int_equal(expect_on_pub(&m, SELF_A, OWN_PUB, true, true), 0);
 	daymarks_release(&m);
 }
 
@@ -386,6 +497,8 @@ static void test_save_load(void **state)
 	assert_int_equal(back.n, m.n);
 	expect_marked(&back, SELF_A, 24, 48, true);
 	expect_marked(&back, KEEN, 24, 48, false);
+	expect_on_pub(&back, STUFFED, STUFFER_PUB, true, true);
+	expect_on_pub(&back, STUFFED, STUFFER_PUB, false, false);
 	daymarks_release(&back);
 	daymarks_release(&m);
 	/* cut short: refused, not read as fewer marks */
@@ -427,6 +540,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_clicker),
 		cmocka_unit_test(test_shared_address),
+		cmocka_unit_test(test_one_publisher),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_digest),
 	};
