@@ -1,10 +1,13 @@
 /* daymarks.c - the day pass's judgement: read the window's segments twice
  * (clicks, in merged order so a copy or a double click counts once; then
  * the impressions of the keys that clicked, so memory follows the clicking
- * keys, not every address of two days), test every clicking address and
- * kept uid, split a marked address that several visitors share into its
- * visitors, and keep the marked keys in a small table every event of the
- * day's hours is looked up in. */
+ * keys, not every address of two days), each key whole and on each
+ * publisher it clicked; test every clicking address, kept uid and part
+ * against the people's CTR, split a marked address that several visitors
+ * share into its visitors, narrow a key whose excess is on one publisher
+ * to its clicks there (a third read finds the impressions they name), and
+ * keep the marked keys in a small table every event of the day's hours
+ * is looked up in. */
 #include "daymarks.h"
 
 #include <errno.h>
