@@ -164,6 +164,15 @@ static uint64_t part_key(uint64_t akey, uint64_t ukey)
 	return k ? k : 1;
 }
 
+/* The keys x is counted under: its address, kept uid (0 without) and
+ * part. */
+static void event_keys(const struct seg_record *x, uint64_t k[3])
+{
+	k[0] = addr_key(x);
+	k[1] = uid_key(x);
+	k[2] = part_key(k[0], k[1]);
+}
+
 /* The clicks of key (of any other kind) on publisher pub. */
 static uint64_t pub_key(uint64_t key, uint32_t pub)
 {
@@ -255,32 +264,33 @@ static void addr_sees(struct dm_key *a, uint64_t ukey)
 static struct dm_key *count_both(struct daymarks *m, uint64_t key,
 				 uint32_t kind, const struct seg_record *x)
 {
-	struct dm_key *k, *kp;
+	struct dm_key *kp;
 
 	if (!(kp = count_click(m, pub_key(key, x->pub), KIND_PUB, x)))
 		return NULL;
 	kp->owner = key;
 	/* key_add may move the table: find key's entry after kp's */
-	return (k = count_click(m, key, kind, x));
+	return count_click(m, key, kind, x);
 }
 
 /* The click x counted for its address, its kept uid and its part, each
  * whole and on x's publisher. */
 static int count_keys(struct daymarks *m, const struct seg_record *x)
 {
-	uint64_t ak = addr_key(x), uk = uid_key(x), pk = part_key(ak, uk);
+	uint64_t k[3];
 	struct dm_key *a, *p;
 
-	if (!count_both(m, pk, uk ? KIND_PAIR : KIND_ANON, x))
+	event_keys(x, k);
+	if (!count_both(m, k[2], k[1] ? KIND_PAIR : KIND_ANON, x))
 		return -ENOMEM;
-	if (uk && !count_both(m, uk, KIND_UID, x))
+	if (k[1] && !count_both(m, k[1], KIND_UID, x))
 		return -ENOMEM;
-	if (!(a = count_both(m, ak, KIND_ADDR, x)))
+	if (!(a = count_both(m, k[0], KIND_ADDR, x)))
 		return -ENOMEM;
-	addr_sees(a, uk);
-	p = key_find(m, pk);
-	p->owner = ak;
-	p->ukey = uk;
+	addr_sees(a, k[1]);
+	p = key_find(m, k[2]);
+	p->owner = k[0];
+	p->ukey = k[1];
 	return 0;
 }
 
@@ -377,12 +387,10 @@ static uint64_t imp_key(uint64_t id)
 /* Is click x on its publisher marked for its address, kept uid or part? */
 static bool pub_marked(const struct daymarks *m, const struct seg_record *x)
 {
-	uint64_t ak = addr_key(x), uk = uid_key(x), k[3];
+	uint64_t k[3];
 	const struct dm_key *kp;
 
-	k[0] = ak;
-	k[1] = uk;
-	k[2] = part_key(ak, uk);
+	event_keys(x, k);
 	for (int i = 0; i < 3; i++)
 		if (k[i] && (kp = key_find(m, pub_key(k[i], x->pub))) &&
 		    kp->bits)
@@ -461,7 +469,6 @@ static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 		if (!k->key || k->kind == KIND_PUB)
 			continue;
 		m->keys += k->kind == KIND_ADDR || k->kind == KIND_UID;
-		m->clicks += k->kind == KIND_ADDR ? k->clicks : 0;
 		if (k->clicks < p->min_clicks)
 			continue;
 		m->tested += k->kind == KIND_ADDR || k->kind == KIND_UID;
@@ -541,6 +548,12 @@ static bool above_people(uint32_t k, uint32_t n, const struct dm_test *t)
 	       (double)k > tested_rate(k, n, t) * (double)(n > k ? n : k);
 }
 
+/* Part k's clicks in the base: no more than its impressions. */
+static uint32_t base_clicks(const struct dm_key *k)
+{
+	return k->clicks < k->imps ? k->clicks : k->imps;
+}
+
 /* The base: the window's impressions and distinct clicks, each part's
  * clicks no more than its impressions (a replayed token's clicks from
  * addresses that never saw its impression are not people's rate),
@@ -553,8 +566,7 @@ static void trim_base(const struct daymarks *m, struct dm_test *t)
 
 	for (size_t i = 0; i < m->cap; i++)
 		if (is_part(&m->v[i]))
-			c0 += m->v[i].clicks < m->v[i].imps ? m->v[i].clicks :
-			      m->v[i].imps;
+			c0 += base_clicks(&m->v[i]);
 	t->c = c0;
 	t->n = m->imps;
 	do {
@@ -564,11 +576,10 @@ static void trim_base(const struct daymarks *m, struct dm_test *t)
 		out = 0;
 		for (size_t i = 0; i < m->cap; i++) {
 			const struct dm_key *k = &m->v[i];
-			uint32_t kc;
+			uint32_t kc = base_clicks(k);
 
 			if (!is_part(k) || !above_people(k->clicks, k->imps, t))
 				continue;
-			kc = k->clicks < k->imps ? k->clicks : k->imps;
 			out++;
 			c -= kc < c ? kc : c;
 			n -= k->imps < n ? k->imps : n;
@@ -879,21 +890,20 @@ static uint32_t key_bits(const struct daymarks *m, uint64_t key,
 uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec)
 {
 	const struct dm_key *k;
-	uint64_t ak, uk;
+	uint64_t key[3];
 	uint32_t bits;
 
 	if (!m || !m->n || !counted(rec))
 		return 0;
-	ak = addr_key(rec);
-	uk = uid_key(rec);
-	bits = key_bits(m, ak, rec) | key_bits(m, uk, rec) |
-	       key_bits(m, part_key(ak, uk), rec);
+	event_keys(rec, key);
+	bits = key_bits(m, key[0], rec) | key_bits(m, key[1], rec) |
+	       key_bits(m, key[2], rec);
 	if (m->pubs_marked && rec->type == EVENT_IMPRESSION &&
 	    (k = key_find(m, imp_key(rec->id))))
 		bits |= k->bits;
 	/* the event that issued a uid is its visitor's first */
 	if (rec->has_uid && (rec->flags & EVENT_F_UID_NEW))
-		bits |= key_bits(m, part_key(ak, uid_hash(rec)), rec);
+		bits |= key_bits(m, part_key(key[0], uid_hash(rec)), rec);
 	return bits;
 }
 

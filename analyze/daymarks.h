@@ -49,7 +49,7 @@ struct daymarks {
 	struct dm_key *v;                  /* marked keys, open addressing */
 	size_t n, cap;
 	/* of daymarks_compute */
-	uint64_t events, clicks, imps;     /* counted in the window */
+	uint64_t events, imps;             /* counted in the window */
 	uint64_t keys, tested;             /* clicking keys, tested */
 	uint64_t addrs_marked, uids_marked;
 	uint64_t parts_marked;             /* pairs and uid-less groups */
