@@ -485,6 +485,17 @@ double pubscore_chi2_log10sf(double x, double dof)
 	return log_gammq(dof / 2, x / 2) / log(10.0);
 }
 
+/* P(non-central chi-square >= x), log10: Patnaik's two-moment fit, a
+ * scaled central chi-square with the same mean and variance (Patnaik,
+ * Biometrika 36, 1949), kept in log space as the central one. */
+double pubscore_ncchi2_log10sf(double x, double dof, double lambda)
+{
+	double c = (dof + 2 * lambda) / (dof + lambda);
+	double nu = (dof + lambda) * (dof + lambda) / (dof + 2 * lambda);
+
+	return pubscore_chi2_log10sf(x / c, nu);
+}
+
 double pubscore_sidak(double log10p, unsigned m)
 {
 	double p;
@@ -631,6 +642,14 @@ static void test_referer(const struct pubscore_params *p,
 				     null_rate(p->ctr_ratio, peer)));
 }
 
+/* The Pearson chi-square divergence sum (p - q)^2 / q of two nearby
+ * distributions at Jensen-Shannon distance js (base 2): to second order
+ * the JS divergence in nats is an eighth of it, so it is 8 ln 2 js^2. */
+static double js_chi2_divergence(double js)
+{
+	return 8 * log(2.0) * js * js;
+}
+
 /* The clicks a publisher's zones' impressions by hour make at each zone's
  * CTR of the day (a zone without impressions: at the publisher's profile). */
 static void hourly_expected(const struct pub_acc *a, double imps,
@@ -677,9 +696,14 @@ static void test_hourly(const struct pubscore_params *p,
 		chi2 += (a->clicks_h[h] - e) * (a->clicks_h[h] - e) / e;
 	}
 	js = js_distance(c, q);
-	/* a distance under the floor is no evidence, however many clicks */
+	/* a distance under the floor is no evidence, however many clicks;
+	 * above it, the null is a profile at the floor (minimum effect):
+	 * its Pearson statistic is non-central, lambda = n x the floor's
+	 * chi-square divergence */
 	verdict(r, PUB_R_HOURLY, js, js >= p->hourly_js ?
-		pubscore_chi2_log10sf(chi2, 23) : 0);
+		pubscore_ncchi2_log10sf(chi2, 23,
+					n * js_chi2_divergence(p->hourly_js)) :
+		0);
 }
 
 /* invalid_share's events of the publisher's top_addrs heaviest flagged

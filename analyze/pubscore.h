@@ -200,6 +200,10 @@ double pubscore_chi2_sf(double x, double dof);
 /* log10 of pubscore_chi2_sf(x, dof), kept in log space. */
 double pubscore_chi2_log10sf(double x, double dof);
 
+/* log10 P(non-central chi-square(dof, lambda) >= x), Patnaik's fit: the
+ * hourly profile's minimum-effect null. */
+double pubscore_ncchi2_log10sf(double x, double dof, double lambda);
+
 /* -log10(1 - (1 - p)^m) for p = 10^log10p: the evidence of the least of m
  * p-values, Sidak-corrected; >= 0. */
 double pubscore_sidak(double log10p, unsigned m);

@@ -564,6 +564,53 @@ static void test_hourly_profile(void **state)
 	pubscore_release(&ps);
 }
 
+/* A big publisher whose evening readers click a little more than its
+ * daytime ones (evening clicks 2.2 times its impressions' weight, a
+ * Jensen-Shannon distance of about 0.16): just past the floor, with
+ * thousands of clicks.  Against "no difference" that is a chi-square
+ * far in the tail; against a profile at the floor it is no evidence.
+ * A night shift of as many clicks still is. */
+static void test_hourly_minimum_effect(void **state)
+{
+	static double evening[24];
+	static const double night[24] = { 0, 0, 5, 5, 5, 5 };
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec tilted = { .pub = 94, .imps = 600000, .clicks = 3000,
+				   .cookieless = 0.3, .click_hours = evening };
+	struct day_spec farm = { .pub = 90, .imps = 600000, .clicks = 3000,
+				 .cookieless = 0.3, .click_hours = night };
+
+	(void)state;
+	memcpy(evening, day, sizeof(evening));
+	for (int h = 18; h < 24; h++)
+		evening[h] *= 2.2;
+	start_with_peers(&ps);
+	feed(&ps, &tilted);
+	feed(&ps, &farm);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 94)->stat[PUB_R_HOURLY] > 0.15);
+	assert_true(find(r, n, 94)->evidence[PUB_R_HOURLY] < 3);
+	assert_false(find(r, n, 94)->fired & (1u << PUB_R_HOURLY));
+	assert_true(find(r, n, 90)->fired & (1u << PUB_R_HOURLY));
+	assert_true(find(r, n, 90)->evidence[PUB_R_HOURLY] > 100);
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* Patnaik's fit: no non-centrality is the central chi-square; the
+ * statistic at the non-central mean is near the middle. */
+static void test_ncchi2(void **state)
+{
+	(void)state;
+	assert_float_equal(pubscore_ncchi2_log10sf(30, 23, 0),
+			   pubscore_chi2_log10sf(30, 23), 1e-12);
+	assert_float_equal(pow(10, pubscore_ncchi2_log10sf(23 + 375, 23, 375)),
+			   0.5, 0.05);
+	assert_true(pubscore_ncchi2_log10sf(2000, 23, 375) < -100);
+}
+
 static void test_merge_equals_one_pass(void **state)
 {
 	struct pubscore all, hour[3], merged;
@@ -935,6 +982,8 @@ int main(void)
 		cmocka_unit_test(test_high_ctr_addrs),
 		cmocka_unit_test(test_high_ctr_addrs_spread),
 		cmocka_unit_test(test_hourly_profile),
+		cmocka_unit_test(test_hourly_minimum_effect),
+		cmocka_unit_test(test_ncchi2),
 		cmocka_unit_test(test_one_shot_clicks),
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_givt_ignored),
