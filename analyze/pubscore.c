@@ -55,8 +55,8 @@ const char *pub_suffered_name(unsigned s)
 struct zone_acc {
 	uint32_t zone;
 	uint64_t imps, clicks;         /* valid, as _h */
-	double firsts;                 /* new visits' first impressions
-					  (pubscore_one_shot) */
+	double firsts, rfirsts;        /* new and returning visits' first
+					  impressions (pubscore_one_shot) */
 	uint64_t imps_h[24];
 	UT_hash_handle hh;
 };
@@ -78,6 +78,7 @@ struct pub_acc {
 	uint64_t dedup;                /* events of suffered bits alone */
 	double firsts;                 /* new visits' first impressions and */
 	uint64_t oneshot;              /* one-shot clicks: its zones' sums */
+	uint64_t reshot;               /* the same clicks of returning visits */
 	uint64_t pool_clicks;          /* clicks flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
 	struct sketch_topk ftop;       /* flagged events by address */
@@ -347,16 +348,18 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 }
 
 int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint32_t zone,
-		      double firsts, uint64_t oneshot)
+		      const struct pub_visits *v)
 {
 	struct pub_acc *a = acc_get(ps, pub);
 	struct zone_acc *z = a ? zone_get(a, zone) : NULL;
 
 	if (!z)
 		return -ENOMEM;
-	z->firsts += firsts;
-	a->firsts += firsts;
-	a->oneshot += oneshot;
+	z->firsts += v->firsts;
+	z->rfirsts += v->rfirsts;
+	a->firsts += v->firsts;
+	a->oneshot += v->oneshot;
+	a->reshot += v->reshot;
 	return 0;
 }
 
@@ -372,6 +375,7 @@ static int zones_merge(struct pub_acc *d, const struct pub_acc *s)
 		y->imps += x->imps;
 		y->clicks += x->clicks;
 		y->firsts += x->firsts;
+		y->rfirsts += x->rfirsts;
 		for (int h = 0; h < 24; h++)
 			y->imps_h[h] += x->imps_h[h];
 	}
@@ -409,6 +413,7 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->firsts += s->firsts;
 		d->pool_clicks += s->pool_clicks;
 		d->oneshot += s->oneshot;
+		d->reshot += s->reshot;
 		sketch_topk_merge(&d->top, &s->top);
 		sketch_topk_merge(&d->ftop, &s->ftop);
 		d->unshown += s->unshown;
@@ -756,18 +761,42 @@ static void test_invalid(const struct pubscore_params *p,
 			  null_rate(p->ctr_ratio, peer)));
 }
 
-/* The clicks a publisher's new visits' first impressions make at each
- * zone's CTR of the day (add-one-half): what its people's one-shot
- * clicks are a share of, the visits that click their first impression
- * and leave. */
-static double one_shot_base(const struct pub_acc *a)
+/* The one-sided confidence level of the lower bound on a publisher's own
+ * returning visits' one-shot share: the conventional 95%. */
+#define OWN_SHARE_LEVEL 0.95
+
+/* The exact lower confidence bound, at level, of a Poisson mean from k
+ * counts (Garwood, Biometrika 1936): the mean at which k or more has
+ * probability 1 - level, P(Poisson(m) >= k) = P(chi-square(2k) <= 2m). */
+static double poisson_lower(uint64_t k, double level)
+{
+	double lo = 0, hi = (double)k;
+
+	if (!k)
+		return 0;
+	for (int i = 0; i < 60; i++) {
+		double m = (lo + hi) / 2;
+
+		if (pubscore_chi2_sf(2 * m, 2 * (double)k) > level)
+			lo = m;
+		else
+			hi = m;
+	}
+	return lo;
+}
+
+/* The clicks a publisher's new (or returning) visits' first impressions
+ * make at each zone's CTR of the day (add-one-half): what its people's
+ * one-shot clicks are a share of, the visits that click their first
+ * impression and leave. */
+static double one_shot_base(const struct pub_acc *a, bool returning)
 {
 	const struct zone_acc *z, *tmp;
 	double base = 0;
 
 	HASH_ITER(hh, a->zones, z, tmp)
-		base += z->firsts * ((double)z->clicks + 0.5) /
-			((double)z->imps + 1);
+		base += (returning ? z->rfirsts : z->firsts) *
+			((double)z->clicks + 0.5) / ((double)z->imps + 1);
 	return base;
 }
 
@@ -785,7 +814,7 @@ static void test_one_shot(const struct pubscore_params *p,
 			  struct pub_result *r)
 {
 	uint64_t n = (uint64_t)llround(a->firsts);
-	double base = one_shot_base(a), peer, ratio;
+	double base = one_shot_base(a, false), peer, own, ratio;
 
 	n = n > a->oneshot ? n : a->oneshot;
 
@@ -794,6 +823,12 @@ static void test_one_shot(const struct pubscore_params *p,
 		return;
 	peer = ((double)(t->oneshot - a->oneshot) + 0.5) /
 	       (t->oneshot_base - base + 0.5);
+	/* its own returning visits' share, as low as their count allows:
+	 * the same pages make both, and a fresh address per click returns
+	 * to none */
+	own = poisson_lower(a->reshot, OWN_SHARE_LEVEL) /
+	      (one_shot_base(a, true) + 0.5);
+	peer = own > peer ? own : peer;
 	if (peer * base >= (double)n)
 		return;
 	ratio = (double)a->oneshot / base / peer;
@@ -1152,7 +1187,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.valid_imps += a->valid_imps;
 		t.all_imps += a->all_imps;
 		t.valid_clicks += a->valid_clicks;
-		t.oneshot_base += one_shot_base(a);
+		t.oneshot_base += one_shot_base(a, false);
 		t.pool_clicks += a->pool_clicks;
 		t.oneshot += a->oneshot;
 		t.ref_known += a->ref_known;

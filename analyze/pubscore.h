@@ -182,12 +182,20 @@ void pubscore_release(struct pubscore *ps);
 /* Count one event.  Returns 0 or -ENOMEM. */
 int pubscore_event(struct pubscore *ps, const struct pub_event *e);
 
-/* Count one hour of zone of publisher pub: its new visits, the first
- * impressions of the hour's addresses new to the look-back (estimated
- * from the sample, rule_publisher.c), and its one-shot clicks
- * (rules_pubscore gives them).  Returns 0 or -ENOMEM. */
+/* One hour of a zone's visits, as rules_pubscore counts them: the first
+ * impressions of the hour's addresses new to the look-back and of those
+ * seen in it (estimated from the sample, rule_publisher.c), the one-shot
+ * clicks (one impression and its click in the hour, an address new to
+ * the look-back) and the same clicks of addresses seen in it. */
+struct pub_visits {
+	double firsts, rfirsts;
+	uint64_t oneshot, reshot;
+};
+
+/* Count one hour of zone of publisher pub's visits.  Returns 0 or
+ * -ENOMEM. */
 int pubscore_one_shot(struct pubscore *ps, uint32_t pub, uint32_t zone,
-		      double firsts, uint64_t oneshot);
+		      const struct pub_visits *v);
 
 /* Add src's counts into dst.  Returns 0
  * or -ENOMEM. */

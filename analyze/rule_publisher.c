@@ -52,6 +52,8 @@ struct zone_oneshot {
 	uint32_t pub, zone;
 	uint32_t imps;
 	uint32_t single, oneshot;    /* as the publisher's */
+	uint32_t reshot;             /* one-shot clicks but of addresses seen
+					in the look-back (one_shot_clicks) */
 	uint32_t first;              /* first impressions of the hour's
 					addresses (their visits) */
 	uint32_t multi;
@@ -165,18 +167,29 @@ static double fresh_share(uint32_t ssingle, uint32_t sfresh)
 	return (sfresh + 1.0) / (ssingle + 1.0);
 }
 
-/* A one-shot click: its address saw one impression this hour, made one
- * click and nothing else, and was not seen in the look-back's earlier
- * hours (the mark of a fresh address per click; a household is seen). */
-static bool one_shot(const struct rules *r, const struct pub_addr *pa)
+/* Its address saw one impression this hour and made this one click and
+ * nothing else. */
+static bool single_shot(const struct rules *r, const struct pub_addr *pa)
 {
 	const struct addr_clicks *ac = table_find(r->addr_clicks, pa->akey,
 						  NULL);
 
 	return pa->n == 1 && ac && ac->n == 1 &&
-	       addr_imps(r, pa->akey) == 1 &&
-	       !(r->lb.addr_seen_before &&
-		 r->lb.addr_seen_before(r->lb.ctx, pa->akey));
+	       addr_imps(r, pa->akey) == 1;
+}
+
+static bool seen_before(const struct rules *r, uint64_t akey)
+{
+	return r->lb.addr_seen_before &&
+	       r->lb.addr_seen_before(r->lb.ctx, akey);
+}
+
+/* A one-shot click: a single shot of an address not seen in the
+ * look-back's earlier hours (the mark of a fresh address per click; a
+ * household is seen). */
+static bool one_shot(const struct rules *r, const struct pub_addr *pa)
+{
+	return single_shot(r, pa) && !seen_before(r, pa->akey);
 }
 
 /* A hot address: two clicks or more this hour, improbable for its
@@ -317,6 +330,8 @@ static void count_zone(const struct rules *r, struct publisher *pb,
 
 	if (zo) {
 		zo->oneshot += !!(pa->bits & IVT_ONE_SHOT);
+		zo->reshot += !(pa->bits & IVT_ONE_SHOT) &&
+			      single_shot(r, pa) && seen_before(r, pa->akey);
 		zo->multi += multi ? pa->n : 0;
 	}
 	if (po)
@@ -468,8 +483,9 @@ static void end_observe(struct rules *r, void *state)
 /* Each zone's new visits (the first impressions of its addresses new to
  * the look-back: the share of the publisher's sampled first impressions
  * that are new, pulled toward 1 by one sampled address, fresh_share) and
- * its one-shot clicks, for one_shot_clicks.  A zone the zone table
- * refused is left out whole, its clicks with its visits. */
+ * its one-shot clicks, and the same of its returning visits (the rest),
+ * for one_shot_clicks.  A zone the zone table refused is left out whole,
+ * its clicks with its visits. */
 int rules_pubscore(const struct rules *r, struct pubscore *ps)
 {
 	const struct publisher *pb = rules_state(r, &rule_publisher);
@@ -480,11 +496,18 @@ int rules_pubscore(const struct rules *r, struct pubscore *ps)
 		const struct pub_oneshot *po = table_find(pb->pubs,
 						(uint64_t)zo->pub + 1, NULL);
 
-		if (po && (zo->first || zo->oneshot) &&
-		    pubscore_one_shot(ps, zo->pub, zo->zone, zo->first *
-				      fresh_share(po->sfirst,
-						  po->sfirst_fresh),
-				      zo->oneshot))
+		double fresh;
+		struct pub_visits pv;
+
+		if (!po || !(zo->first || zo->oneshot || zo->reshot))
+			continue;
+		fresh = fresh_share(po->sfirst, po->sfirst_fresh);
+		pv = (struct pub_visits){
+			.firsts = zo->first * fresh,
+			.rfirsts = zo->first * (1 - fresh),
+			.oneshot = zo->oneshot, .reshot = zo->reshot,
+		};
+		if (pubscore_one_shot(ps, zo->pub, zo->zone, &pv))
 			return -ENOMEM;
 	}
 	return 0;

@@ -460,8 +460,52 @@ static void test_high_ctr_addrs_spread(void **state)
 static void new_visits(struct pubscore *ps, uint32_t pub, uint32_t zone,
 		       uint64_t firsts, uint64_t oneshot)
 {
-	assert_int_equal(pubscore_one_shot(ps, pub, zone, (double)firsts,
-					   oneshot), 0);
+	struct pub_visits v = { .firsts = (double)firsts, .oneshot = oneshot };
+
+	assert_int_equal(pubscore_one_shot(ps, pub, zone, &v), 0);
+}
+
+/* A publisher with one ad a page, whose readers often read one page,
+ * click and leave: a third of its new visits' first-impression clicks
+ * are one-shot, five times its peers' share, and so are its returning
+ * visits'.  Its own pages explain the share; a self-clicker's fresh
+ * addresses never return, so its share has no such twin.  Two returning
+ * single shots on a small base (a recycled exit address) establish no
+ * share of its own: the self-clicker with them scores as without. */
+static void test_one_shot_own_pages(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec one_zone = { .pub = 96, .imps = 100000, .clicks = 500,
+				     .cookieless = 0.3 };
+	struct day_spec self = { .pub = 99, .imps = 100000, .clicks = 600,
+				 .cookieless = 0.3 };
+	struct pub_visits own = { .firsts = 20000, .oneshot = 300,
+				  .rfirsts = 30000, .reshot = 400 };
+	struct day_spec self2 = { .pub = 94, .imps = 100000, .clicks = 600,
+				  .cookieless = 0.3 };
+	struct pub_visits recycled = { .firsts = 3000, .oneshot = 250,
+				       .rfirsts = 300, .reshot = 2 };
+
+	(void)state;
+	start_with_peers(&ps);
+	for (uint32_t p = 1; p <= 10; p++)
+		new_visits(&ps, p, 0, 20000, (300 + 30 * p) * 12 / 100);
+	feed(&ps, &one_zone);
+	assert_int_equal(pubscore_one_shot(&ps, 96, 0, &own), 0);
+	feed(&ps, &self);
+	new_visits(&ps, 99, 0, 3000, 250);
+	feed(&ps, &self2);
+	assert_int_equal(pubscore_one_shot(&ps, 94, 0, &recycled), 0);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 99)->fired & (1u << PUB_R_ONE_SHOT));
+	assert_float_equal(find(r, n, 94)->evidence[PUB_R_ONE_SHOT],
+			   find(r, n, 99)->evidence[PUB_R_ONE_SHOT], 1e-9);
+	assert_false(find(r, n, 96)->fired & (1u << PUB_R_ONE_SHOT));
+	assert_true(find(r, n, 96)->evidence[PUB_R_ONE_SHOT] < 1);
+	free(r);
+	pubscore_release(&ps);
 }
 
 static void test_one_shot_clicks(void **state)
@@ -983,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_high_ctr_addrs_spread),
 		cmocka_unit_test(test_hourly_profile),
 		cmocka_unit_test(test_hourly_minimum_effect),
+		cmocka_unit_test(test_one_shot_own_pages),
 		cmocka_unit_test(test_ncchi2),
 		cmocka_unit_test(test_one_shot_clicks),
 		cmocka_unit_test(test_merge_equals_one_pass),
