@@ -579,7 +579,7 @@ struct totals {
 	uint64_t all_imps;              /* unshown_clicks' traffic */
 	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
 	uint64_t oneshot, pool_clicks;
-	double oneshot_base;
+	double oneshot_base, oneshot_firsts;
 	uint64_t ref_known, ref_outside;
 	uint64_t unshown, unshown_n;    /* unshown_clicks', bursts out */
 };
@@ -815,6 +815,7 @@ static void test_one_shot(const struct pubscore_params *p,
 {
 	uint64_t n = (uint64_t)llround(a->firsts);
 	double base = one_shot_base(a, false), peer, own, ratio;
+	double vpeer, by_base, by_visit;
 
 	n = n > a->oneshot ? n : a->oneshot;
 
@@ -832,8 +833,21 @@ static void test_one_shot(const struct pubscore_params *p,
 	if (peer * base >= (double)n)
 		return;
 	ratio = (double)a->oneshot / base / peer;
-	verdict(r, PUB_R_ONE_SHOT, ratio, excess_binom_log10sf(a->oneshot, n,
-			  null_rate(p->ctr_ratio, peer * base / (double)n)));
+	by_base = excess_binom_log10sf(a->oneshot, n,
+			null_rate(p->ctr_ratio, peer * base / (double)n));
+	/* and per new visit: a source spraying one-shot clicks over every
+	 * publisher's visits (a botnet from fresh addresses) raises each
+	 * publisher's count per visit alike, and per base click most where
+	 * people click least; the weaker evidence is kept */
+	vpeer = ((double)(t->oneshot - a->oneshot) + 0.5) /
+		(t->oneshot_firsts - a->firsts + 1);
+	by_visit = excess_binom_log10sf(a->oneshot, n,
+					null_rate(p->ctr_ratio, vpeer));
+	if (by_visit > by_base)
+		verdict(r, PUB_R_ONE_SHOT,
+			(double)a->oneshot / (double)n / vpeer, by_visit);
+	else
+		verdict(r, PUB_R_ONE_SHOT, ratio, by_base);
 }
 
 /* The binomial excess of k unshown clicks in n trials over the others'
@@ -1188,6 +1202,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.all_imps += a->all_imps;
 		t.valid_clicks += a->valid_clicks;
 		t.oneshot_base += one_shot_base(a, false);
+		t.oneshot_firsts += a->firsts;
 		t.pool_clicks += a->pool_clicks;
 		t.oneshot += a->oneshot;
 		t.ref_known += a->ref_known;

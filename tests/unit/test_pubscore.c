@@ -557,6 +557,39 @@ static void test_one_shot_clicks(void **state)
 	pubscore_release(&ps);
 }
 
+/* A botnet clicking from a fresh address every visit lands on every
+ * publisher by its traffic: 200 one-shot clicks in each 20,000 new
+ * visits.  On a publisher whose people click little (0.05%) they are twenty
+ * times what its base explains, against about three on its peers; per
+ * visit they are its peers' share, so it is no evidence.  A
+ * self-clicker's one-shot clicks stay far beyond both. */
+static void test_one_shot_spray(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec low = { .pub = 93, .imps = 100000, .clicks = 50,
+				.cookieless = 0.3 };
+	struct day_spec self = { .pub = 99, .imps = 100000, .clicks = 600,
+				 .cookieless = 0.3 };
+
+	(void)state;
+	start_with_peers(&ps);
+	for (uint32_t p = 1; p <= 10; p++)
+		new_visits(&ps, p, 0, 20000,
+			   (300 + 30 * p) * 12 / 100 + 200);
+	feed(&ps, &low);
+	new_visits(&ps, 93, 0, 20000, 200);
+	feed(&ps, &self);
+	new_visits(&ps, 99, 0, 3000, 250 + 30);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 99)->fired & (1u << PUB_R_ONE_SHOT));
+	assert_false(find(r, n, 93)->fired & (1u << PUB_R_ONE_SHOT));
+	assert_true(find(r, n, 93)->evidence[PUB_R_ONE_SHOT] < 1);
+	free(r);
+	pubscore_release(&ps);
+}
+
 static void test_hourly_profile(void **state)
 {
 	static const double night[24] = { 0, 0, 5, 5, 5, 5 };
@@ -1028,6 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_hourly_profile),
 		cmocka_unit_test(test_hourly_minimum_effect),
 		cmocka_unit_test(test_one_shot_own_pages),
+		cmocka_unit_test(test_one_shot_spray),
 		cmocka_unit_test(test_ncchi2),
 		cmocka_unit_test(test_one_shot_clicks),
 		cmocka_unit_test(test_merge_equals_one_pass),
