@@ -800,45 +800,50 @@ static double one_shot_base(const struct pub_acc *a, bool returning)
 	return base;
 }
 
-/* The publisher's one-shot clicks against its base times the pooled
- * others' one-shot clicks per base click (add-one-half): a publisher
- * clicking its own ads from a fresh address per click adds one-shot
- * clicks without the visits and the CTR people's come with.  Its new
- * visits, not its single-impression ones, are the trials: a click ends
- * most visits, so among visits of one impression the clicked ones are
+/* People's one-shot clicks per base click on publisher a: the larger of
+ * the pooled others' (add-one-half) and its own returning visits', as
+ * low as their count allows (the same pages make both, and a fresh
+ * address per click returns to none). */
+static double one_shot_share(const struct pub_acc *a, const struct totals *t,
+			     double base)
+{
+	double peer = ((double)(t->oneshot - a->oneshot) + 0.5) /
+		      (t->oneshot_base - base + 0.5);
+	double own = poisson_lower(a->reshot, OWN_SHARE_LEVEL) /
+		     (one_shot_base(a, true) + 0.5);
+
+	return own > peer ? own : peer;
+}
+
+/* The publisher's one-shot clicks against its base times people's
+ * one-shot clicks per base click (one_shot_share): a publisher clicking
+ * its own ads from a fresh address per click adds one-shot clicks
+ * without the visits and the CTR people's come with.  Its new visits,
+ * not its single-impression ones, are the trials: a click ends most
+ * visits, so among visits of one impression the clicked ones are
  * over-represented by a factor the publisher's pages set (zones a page,
  * pages a visit), while a visit's first impression is clicked at its
- * zone's rate whatever comes after. */
+ * zone's rate whatever comes after.  And per new visit against the
+ * others' one-shot clicks per new visit: a source spraying one-shot
+ * clicks over every publisher's visits (a botnet from fresh addresses)
+ * raises each publisher's count per visit alike, and per base click most
+ * where people click least.  The weaker evidence is kept. */
 static void test_one_shot(const struct pubscore_params *p,
 			  const struct pub_acc *a, const struct totals *t,
 			  struct pub_result *r)
 {
 	uint64_t n = (uint64_t)llround(a->firsts);
-	double base = one_shot_base(a, false), peer, own, ratio;
-	double vpeer, by_base, by_visit;
+	double base = one_shot_base(a, false), share, vpeer, by_base, by_visit;
 
 	n = n > a->oneshot ? n : a->oneshot;
-
 	if (a->oneshot < p->min_clicks || base <= 0 ||
 	    t->oneshot_base <= base)
 		return;
-	peer = ((double)(t->oneshot - a->oneshot) + 0.5) /
-	       (t->oneshot_base - base + 0.5);
-	/* its own returning visits' share, as low as their count allows:
-	 * the same pages make both, and a fresh address per click returns
-	 * to none */
-	own = poisson_lower(a->reshot, OWN_SHARE_LEVEL) /
-	      (one_shot_base(a, true) + 0.5);
-	peer = own > peer ? own : peer;
-	if (peer * base >= (double)n)
+	share = one_shot_share(a, t, base);
+	if (share * base >= (double)n)
 		return;
-	ratio = (double)a->oneshot / base / peer;
 	by_base = excess_binom_log10sf(a->oneshot, n,
-			null_rate(p->ctr_ratio, peer * base / (double)n));
-	/* and per new visit: a source spraying one-shot clicks over every
-	 * publisher's visits (a botnet from fresh addresses) raises each
-	 * publisher's count per visit alike, and per base click most where
-	 * people click least; the weaker evidence is kept */
+			null_rate(p->ctr_ratio, share * base / (double)n));
 	vpeer = ((double)(t->oneshot - a->oneshot) + 0.5) /
 		(t->oneshot_firsts - a->firsts + 1);
 	by_visit = excess_binom_log10sf(a->oneshot, n,
@@ -847,7 +852,8 @@ static void test_one_shot(const struct pubscore_params *p,
 		verdict(r, PUB_R_ONE_SHOT,
 			(double)a->oneshot / (double)n / vpeer, by_visit);
 	else
-		verdict(r, PUB_R_ONE_SHOT, ratio, by_base);
+		verdict(r, PUB_R_ONE_SHOT, (double)a->oneshot / base / share,
+			by_base);
 }
 
 /* The binomial excess of k unshown clicks in n trials over the others'
