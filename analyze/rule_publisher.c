@@ -117,6 +117,13 @@ static struct rules_first_slot *first_slot(const struct publisher *pb,
 	return &pb->first[(akey ^ (akey >> 29)) & pb->first_mask];
 }
 
+/* The address was seen in the look-back's earlier hours. */
+static bool seen_before(const struct rules *r, uint64_t akey)
+{
+	return r->lb.addr_seen_before &&
+	       r->lb.addr_seen_before(r->lb.ctx, akey);
+}
+
 /* Keep each publisher's impressions of single-impression addresses: an
  * address's first impression counts for its publisher, its second takes
  * that back.  A slot taken over by another address leaves the first one
@@ -130,8 +137,7 @@ static void count_single(const struct rules *r, struct publisher *pb,
 
 	if (n == 1 && po) {
 		bool s = rules_addr_sampled(akey);
-		bool fresh = s && !(r->lb.addr_seen_before &&
-				    r->lb.addr_seen_before(r->lb.ctx, akey));
+		bool fresh = s && !seen_before(r, akey);
 
 		po->single++;
 		po->ssingle += s;
@@ -178,19 +184,6 @@ static bool single_shot(const struct rules *r, const struct pub_addr *pa)
 	       addr_imps(r, pa->akey) == 1;
 }
 
-static bool seen_before(const struct rules *r, uint64_t akey)
-{
-	return r->lb.addr_seen_before &&
-	       r->lb.addr_seen_before(r->lb.ctx, akey);
-}
-
-/* A one-shot click: a single shot of an address not seen in the
- * look-back's earlier hours (the mark of a fresh address per click; a
- * household is seen). */
-static bool one_shot(const struct rules *r, const struct pub_addr *pa)
-{
-	return single_shot(r, pa) && !seen_before(r, pa->akey);
-}
 
 /* A hot address: two clicks or more this hour, improbable for its
  * impressions at the hour's CTR (p < hot_addr_alpha): alone, a member
@@ -320,18 +313,18 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 }
 
 /* Count pa's clicks in its zone (the zone of its last click): one-shot,
- * or of an address with two impressions or more. */
+ * a single shot of a returning address (reshot), or of an address with
+ * two impressions or more. */
 static void count_zone(const struct rules *r, struct publisher *pb,
 		       const struct pub_addr *pa,
-		       struct pub_oneshot *po)
+		       struct pub_oneshot *po, bool reshot)
 {
 	struct zone_oneshot *zo = zone_entry(pb, pa->pub, pa->zone);
 	bool multi = addr_imps(r, pa->akey) >= 2;
 
 	if (zo) {
 		zo->oneshot += !!(pa->bits & IVT_ONE_SHOT);
-		zo->reshot += !(pa->bits & IVT_ONE_SHOT) &&
-			      single_shot(r, pa) && seen_before(r, pa->akey);
+		zo->reshot += reshot;
 		zo->multi += multi ? pa->n : 0;
 	}
 	if (po)
@@ -392,15 +385,20 @@ static void end_observe(struct rules *r, void *state)
 	for (size_t i = 0; (v = table_next(pb->pub_addr, &i, NULL)); ) {
 		struct pub_addr *pa = v;
 		struct pub_oneshot *po = pub_entry(pb, pa->pub);
+		/* a one-shot click: a single shot of an address not seen in
+		 * the look-back's earlier hours (the mark of a fresh address
+		 * per click; a household is seen) */
+		bool single = single_shot(r, pa);
+		bool seen = single && seen_before(r, pa->akey);
 
-		pa->bits = (one_shot(r, pa) ? IVT_ONE_SHOT : 0) |
+		pa->bits = (single && !seen ? IVT_ONE_SHOT : 0) |
 			   (addr_hot(r, pa) ? IVT_HOT_ADDR : 0);
 		if (po) {
 			po->clicks += pa->n;
 			po->oneshot += !!(pa->bits & IVT_ONE_SHOT);
 			po->hot += pa->bits & IVT_HOT_ADDR ? pa->n : 0;
 		}
-		count_zone(r, pb, pa, po);
+		count_zone(r, pb, pa, po, seen);
 	}
 	for (size_t i = 0; (v = table_next(pb->pubs, &i, NULL)); ) {
 		struct pub_oneshot *po = v;
