@@ -95,7 +95,7 @@ double excess_binom_log10sf(uint64_t k, uint64_t n, double p)
 bool excess_fires(const struct excess_test *t, uint32_t k, uint32_t n,
 		  uint64_t all_k, uint64_t all_n, size_t tested, bool *flag)
 {
-	double p0, expect;
+	double p0, expect, people;
 
 	*flag = false;
 	n = n > k ? n : k;
@@ -106,7 +106,8 @@ bool excess_fires(const struct excess_test *t, uint32_t k, uint32_t n,
 	if (t->ratio * p0 >= 1 || k < expect * t->ratio ||
 	    excess_binom_sf(k, n, p0) >= t->alpha / (double)tested)
 		return false;
-	*flag = k - expect >= t->precision * k;
+	people = t->by_rest ? p0 * (double)(n - k) / (1 - p0) : expect;
+	*flag = people <= (1 - t->precision) * k;
 	return true;
 }
 

@@ -28,12 +28,17 @@ struct excess_test {
 	double alpha;       /* p-value under alpha / tested fires */
 	double precision;   /* *flag when the excess is this share of k */
 	uint32_t min;       /* k below this is not tested */
+	bool by_rest;       /* people's share of k from the n - k trials
+			       not counted, not from all n (below) */
 };
 
 /* Does a member's k of n fire against all members' all_k of all_n (the
  * others' rate add-one-half) at t->ratio, with a one-sided binomial
- * p-value under t->alpha / tested?  *flag: and is k's excess over the
- * others' rate at least t->precision of k, so that k may be flagged?
+ * p-value under t->alpha / tested?  *flag: and are people's events
+ * expected among k at most 1 - t->precision of k, so that k may be
+ * flagged?  People's expected count is the others' rate p0 times n, or
+ * with t->by_rest p0 (n - k) / (1 - p0): the member's n - k events not
+ * counted are at most people's, who make p0 counted per 1 - p0 not.
  * false (and *flag false) below t->min or without others. */
 bool excess_fires(const struct excess_test *t, uint32_t k, uint32_t n,
 		  uint64_t all_k, uint64_t all_n, size_t tested, bool *flag);

@@ -146,12 +146,15 @@ static void observe(struct rules *r, void *state,
 
 /* Flag the sources of t whose fast clicks are an improbable excess over
  * the others' share (Bonferroni over every source with a timed click),
- * at least fast_click_precision of them excess. */
+ * people's fast clicks expected among them at most 1 -
+ * fast_click_precision: the source's slow clicks are at most people's,
+ * who click fast p0 per 1 - p0 slow (excess_fires' by_rest). */
 static void judge_sources(const struct rules_params *p, struct table *t)
 {
 	const struct excess_test x = {
 		.ratio = p->fast_click_ratio, .alpha = p->fast_click_budget,
 		.precision = p->fast_click_precision, .min = 2,
+		.by_rest = true,
 	};
 	uint64_t all_n = 0, all_fast = 0;
 	size_t cur = 0;

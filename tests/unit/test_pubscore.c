@@ -132,6 +132,31 @@ static void start_with_peers(struct pubscore *ps)
 	honest_peers(ps);
 }
 
+/* excess_fires' precision: a source with 100 of its 110 clicks fast,
+ * against others' fast share of 3% (300 of 10000).  People's expected
+ * among the 100 from all 110 clicks is 3.3, over 0.5% of them; from the
+ * 10 slow ones (at most people's, who click 3 fast per 97 slow) 0.31. */
+static void test_excess_precision(void **state)
+{
+	struct excess_test t = { .ratio = 2, .alpha = 0.01, .precision = 0.995,
+				 .min = 2 };
+	bool flag;
+
+	(void)state;
+	assert_true(excess_fires(&t, 100, 110, 400, 10110, 1, &flag));
+	assert_false(flag);
+	t.by_rest = true;
+	assert_true(excess_fires(&t, 100, 110, 400, 10110, 1, &flag));
+	assert_true(flag);
+	/* 100 fast of 300: 200 slow clicks bring 6.2 people's fast ones */
+	assert_true(excess_fires(&t, 100, 300, 400, 10300, 1, &flag));
+	assert_false(flag);
+	/* every click fast: nothing of people's expected, at any precision */
+	t.precision = 1;
+	assert_true(excess_fires(&t, 20, 20, 320, 10020, 1, &flag));
+	assert_true(flag);
+}
+
 static void test_names_and_math(void **state)
 {
 	(void)state;
@@ -1049,6 +1074,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_math),
+		cmocka_unit_test(test_excess_precision),
 		cmocka_unit_test(test_self_clicker_ranks_first),
 		cmocka_unit_test(test_peer_ctr_is_peoples),
 		cmocka_unit_test(test_small_honest_not_flagged),
