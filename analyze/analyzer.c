@@ -138,7 +138,7 @@ static int warm(struct analyzer *a, struct hour_set *p, uint32_t hour)
 
 static void feed_pubscore(struct analyzer *a, const struct segment_reader *r,
 			  const struct seg_record *rec, uint32_t hour,
-			  uint32_t reasons)
+			  uint32_t reasons, uint64_t visitor)
 {
 	struct pub_event pe;
 	struct span ref = { "", 0 };
@@ -155,6 +155,10 @@ static void feed_pubscore(struct analyzer *a, const struct segment_reader *r,
 	pe.uid_new = (rec->flags & EVENT_F_UID_NEW) != 0;
 	pe.reasons = reasons;
 	pe.addr = rules_addr_key(rec);
+	/* a kept uid is one person over the addresses it roams; without
+	 * one, the address */
+	if (rec->has_uid && !(rec->flags & EVENT_F_UID_NEW))
+		pe.visitor = visitor;
 	if (rec->type == EVENT_CLICK)
 		pe.addr_imps = rules_addr_imps(&a->rules, pe.addr);
 	pubscore_event(a->ps, &pe);
@@ -234,6 +238,7 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 		while (n < ROLLUP_BATCH && (rec = hour_merge_next(&m, &seg))) {
 			const struct segment_reader *r = &h->segs[seg].r;
 			uint64_t ua = hour_ua_hash(&h->segs[seg], rec->ua);
+			uint64_t vkey = rules_visitor_key(rec, ua);
 			bool served = rec->type == EVENT_SERVED;
 			uint32_t reasons, day;
 
@@ -247,10 +252,11 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			copy[n] = *rec;
 			rollup_prefetch(out, rec);
 			ev[n] = (struct rollup_ev){
-				&copy[n], rules_visitor_key(rec, ua), reasons };
+				&copy[n], vkey, reasons };
 			n++;
 			if (a->ps)
-				feed_pubscore(a, r, rec, h->hour, reasons);
+				feed_pubscore(a, r, rec, h->hour, reasons,
+					      vkey);
 			if (a->on_event &&
 			    a->on_event(a->on_event_ctx, r, rec, reasons)) {
 				hour_merge_release(&m);

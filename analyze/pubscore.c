@@ -82,6 +82,7 @@ struct pub_acc {
 	uint64_t pool_clicks;          /* clicks flagged hot_addr alone */
 	struct sketch_topk top;        /* clicking addresses */
 	struct sketch_topk ftop;       /* flagged events by address */
+	struct sketch_topk vtop;       /* the same by kept uid (flagged_add) */
 	uint64_t unshown, unshown_n;   /* clicks on ads never shown, of */
 	struct sketch_topk utop;       /* the former by address */
 	UT_hash_handle hh;
@@ -198,6 +199,17 @@ static void addr_pub_add(struct pub_addr *x, uint32_t pub, uint32_t n)
 	x->spread = true;
 }
 
+/* Count e among a's flagged events of its address and of its visitor
+ * (its kept uid, else its address): a burst is one source's, whether
+ * many uids behind one address or one person on a phone roaming a
+ * carrier's addresses. */
+static void flagged_add(struct pub_acc *a, const struct pub_event *e)
+{
+	a->flagged++;
+	sketch_topk_add(&a->ftop, e->addr, 1);
+	sketch_topk_add(&a->vtop, e->visitor ? e->visitor : e->addr, 1);
+}
+
 static void addr_click(struct pubscore *ps, const struct pub_event *e)
 {
 	struct pub_addr *x = addr_get(ps, e->addr);
@@ -231,6 +243,7 @@ static struct pub_acc *acc_get(struct pubscore *ps, uint32_t pub)
 	/* 16 counters per reported address keep the top-k error small */
 	sketch_topk_init(&a->top, 16 * ps->p.top_addrs);
 	sketch_topk_init(&a->ftop, 16 * ps->p.top_addrs);
+	sketch_topk_init(&a->vtop, 16 * ps->p.top_addrs);
 	sketch_topk_init(&a->utop, 16 * ps->p.top_addrs);
 	HASH_ADD(hh, ps->pubs, pub, sizeof(a->pub), a);
 	ps->npubs++;
@@ -310,8 +323,7 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 		if (an == IVT_DUP_CLICK)
 			return 0;
 		a->dedup++;
-		a->flagged++;
-		sketch_topk_add(&a->ftop, e->addr, 1);
+		flagged_add(a, e);
 		return 0;
 	}
 	/* the hourly profile: valid events only, so that bots the rules
@@ -319,10 +331,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 	 * no honest publisher's clicks by hour */
 	if (!e->reasons && !(z = zone_get(a, e->zone)))
 		return -ENOMEM;
-	if (e->reasons & PUBSCORE_SHARE_BITS) {
-		a->flagged++;
-		sketch_topk_add(&a->ftop, e->addr, 1);
-	}
+	if (e->reasons & PUBSCORE_SHARE_BITS)
+		flagged_add(a, e);
 	if (e->ref != PUB_REF_NONE) {
 		a->ref_known++;
 		a->ref_outside += e->ref == PUB_REF_OUTSIDE ||
@@ -416,6 +426,7 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 		d->reshot += s->reshot;
 		sketch_topk_merge(&d->top, &s->top);
 		sketch_topk_merge(&d->ftop, &s->ftop);
+		sketch_topk_merge(&d->vtop, &s->vtop);
 		d->unshown += s->unshown;
 		d->unshown_n += s->unshown_n;
 		sketch_topk_merge(&d->utop, &s->utop);
@@ -727,17 +738,28 @@ static uint64_t acc_burst(const struct pubscore_params *p,
 	return top > p->top_addrs ? top - p->top_addrs : 0;
 }
 
+/* a's flagged events of its heaviest sources past one each: of its
+ * addresses or of its visitors, whichever are more. */
+static uint64_t flagged_burst(const struct pubscore_params *p,
+			      const struct pub_acc *a)
+{
+	uint64_t by_addr = acc_burst(p, &a->ftop);
+	uint64_t by_uid = acc_burst(p, &a->vtop);
+
+	return by_addr > by_uid ? by_addr : by_uid;
+}
+
 /* invalid_share's flagged events of a, bursts out, and its events. */
 static uint64_t share_flagged(const struct pubscore_params *p,
 			      const struct pub_acc *a)
 {
-	return a->flagged - acc_burst(p, &a->ftop);
+	return a->flagged - flagged_burst(p, a);
 }
 
 static uint64_t share_events(const struct pubscore_params *p,
 			     const struct pub_acc *a)
 {
-	return a->imps + a->clicks + a->dedup - acc_burst(p, &a->ftop);
+	return a->imps + a->clicks + a->dedup - flagged_burst(p, a);
 }
 
 /* The share of the publisher's events that analyze's rules of profit
@@ -752,7 +774,7 @@ static void test_invalid(const struct pubscore_params *p,
 	uint64_t k = share_flagged(p, a), n = share_events(p, a);
 	double peer, ratio;
 
-	r->suffered[PUB_S_BURST] = acc_burst(p, &a->ftop);
+	r->suffered[PUB_S_BURST] = flagged_burst(p, a);
 	if (a->imps < p->min_imps || t->share_n <= n || t->flagged <= k)
 		return;
 	peer = (double)(t->flagged - k) / (double)(t->share_n - n);

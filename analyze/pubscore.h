@@ -81,6 +81,8 @@ struct pub_event {
 	uint32_t reasons;       /* seg_record.reasons with analyze's bits */
 	uint32_t zone;
 	uint64_t addr;          /* rules_addr_key() */
+	uint64_t visitor;       /* whose burst the event is: its kept uid's
+				   rules_visitor_key(); 0: its address's */
 	uint32_t addr_imps;     /* clicks: the address's impressions this
 				   hour (rules_addr_imps), 0 if unknown */
 };

@@ -843,6 +843,46 @@ static void test_suffered_below_self_clicker(void **state)
 	pubscore_release(&ps);
 }
 
+/* One keen person on a phone, a kept uid over 40 of a carrier's
+ * addresses, clicks 70 of 600 impressions of an honest publisher, and
+ * the day pass marks all of it (day_addr): one visitor's burst, as on
+ * one address, taken out of invalid_share; 60 visitors' are not. */
+static void test_suffered_roaming_visitor(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec honest = { .pub = 52, .imps = 20000, .clicks = 80,
+				   .cookieless = 0.3 };
+	const struct pub_result *v;
+
+	(void)state;
+	start_with_peers(&ps);
+	feed(&ps, &honest);
+	honest.pub = 53;
+	feed(&ps, &honest);
+	for (int i = 0; i < 670; i++) {
+		send(&ps, (struct pub_event){
+			.pub = 52, .type = i < 600 ? 'i' : 'c',
+			.hour = (uint8_t)(i % 24), .has_uid = true,
+			.addr = 5000 + (uint64_t)(i % 40), .visitor = 4242,
+			.reasons = IVT_DAY_ADDR });
+		send(&ps, (struct pub_event){
+			.pub = 53, .type = i < 600 ? 'i' : 'c',
+			.hour = (uint8_t)(i % 24), .has_uid = true,
+			.addr = 6000 + (uint64_t)(i % 60),
+			.visitor = 7000 + (uint64_t)(i % 60),
+			.reasons = IVT_DAY_ADDR });
+	}
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	v = find(r, n, 52);
+	assert_true(v->evidence[PUB_R_INVALID] < 1);
+	assert_true(v->suffered[PUB_S_BURST] >= 660);
+	assert_true(find(r, n, 53)->fired & (1u << PUB_R_INVALID));
+	free(r);
+	pubscore_release(&ps);
+}
+
 /* An honest publisher a click spammer aims at: 100 cookieless clicks from
  * one address on ads its pages never showed (no_impression and
  * addr_ctr, half of them replays: dup_click too) are
@@ -1093,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_givt_ignored),
 		cmocka_unit_test(test_suffered_below_self_clicker),
+		cmocka_unit_test(test_suffered_roaming_visitor),
 		cmocka_unit_test(test_click_spam_suffered),
 		cmocka_unit_test(test_spray_suffered),
 		cmocka_unit_test(test_replays_suffered),
