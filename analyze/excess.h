@@ -26,7 +26,8 @@ double excess_binom_log10sf(uint64_t k, uint64_t n, double p);
 struct excess_test {
 	double ratio;       /* k must be at least ratio times the peers' rate */
 	double alpha;       /* p-value under alpha / tested fires */
-	double precision;   /* *flag when the excess is this share of k */
+	double precision;   /* *flag when people's expected events are at
+			       most 1 - this share of k (below) */
 	uint32_t min;       /* k below this is not tested */
 	bool by_rest;       /* people's share of k from the n - k trials
 			       not counted, not from all n (below) */
