@@ -184,7 +184,6 @@ static bool single_shot(const struct rules *r, const struct pub_addr *pa)
 	       addr_imps(r, pa->akey) == 1;
 }
 
-
 /* A hot address: two clicks or more this hour, improbable for its
  * impressions at the hour's CTR (p < hot_addr_alpha): alone, a member
  * of a pool that clicks a quarter of what it sees, or a keen person. */

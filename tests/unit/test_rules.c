@@ -609,13 +609,16 @@ static void test_fast_address(void **state)
 	finish();
 }
 
-/* Publisher 11: 150 people (one in 33 fast), and a bot clicking 300-800
- * ms after nbot impressions, each from a fresh address.  Returns the
- * bot's clicks. */
-static size_t fast_bot_publisher(uint32_t nbot)
+/* fast_people, and publisher 11: 150 people (one in 33 fast) and a bot
+ * clicking 300-800 ms after nbot impressions, each from a fresh
+ * address; then the hour is judged. */
+static void run_fast_bot(uint32_t nbot)
 {
 	size_t i, bot = 0;
 	uint32_t n = 150 + nbot;
+
+	start(NULL);
+	fast_people();
 
 	for (uint32_t j = 0; j < n; j++) {
 		/* nbot of the n, spread evenly */
@@ -629,17 +632,15 @@ static size_t fast_bot_publisher(uint32_t nbot)
 		add_click(H->rec[i].ts_ms + d, i);
 		bot += b;
 	}
-	return bot;
+	assert_int_equal(bot, nbot);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
 }
 
 static void test_fast_publisher(void **state)
 {
 	(void)state;
-	start(NULL);
-	fast_people();
-	assert_int_equal(fast_bot_publisher(1500), 1500);
-	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
-	run();
+	run_fast_bot(1500);
 	/* the bot's clicks, and publisher 11's people's fast clicks (about
 	 * 4.5 expected, under 0.5% of what is flagged): nothing of the
 	 * other publishers' people */
@@ -655,11 +656,7 @@ static void test_fast_publisher(void **state)
 static void test_fast_publisher_people(void **state)
 {
 	(void)state;
-	start(NULL);
-	fast_people();
-	assert_int_equal(fast_bot_publisher(100), 100);
-	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
-	run();
+	run_fast_bot(100);
 	assert_int_equal(fast_flagged(0, 100000), 0);
 	finish();
 }
