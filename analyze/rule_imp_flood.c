@@ -9,8 +9,8 @@
  * page, or a stack of frames.  Pass 1 counts each publisher's views by
  * their loads; between the passes each publisher gets its cut from the
  * others' views and is tested; pass 2 flags, on the publishers that
- * stack, the repeated loads (all but the first of a view) of the
- * (visitor, zone) pairs that had a view at the cut. */
+ * stack, the loads of a view but its last (the frame painted on top) of
+ * the (visitor, zone) pairs that had a view at the cut. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -21,10 +21,13 @@
 #define VIEW_MAX 32              /* views of 32 loads or more share a bin */
 #define NO_CUT UINT32_MAX
 
+#define NO_END INT64_MIN
+
 /* A (visitor, zone) pair's last load and its view so far: direct-mapped. */
 struct view_slot {
 	uint64_t key;
 	int64_t ts;
+	int64_t mark;  /* pass 1: the view's first load; pass 2: its last */
 	uint32_t pub, n;
 };
 
@@ -40,6 +43,8 @@ struct imp_flood {
 	struct view_slot *view1;     /* pass 1: views being counted */
 	struct view_slot *view2;     /* pass 2: the pair's last load */
 	struct table *pairs;   /* (visitor, zone) -> its largest view */
+	struct table *ends;    /* (pair, a view's first load) -> its last,
+				* views of 2 loads or more */
 	struct table *pubs;    /* publisher -> struct pub_views */
 };
 
@@ -47,6 +52,12 @@ struct imp_flood {
 static inline uint64_t stack_key(uint64_t vkey, uint32_t zone)
 {
 	return mix_u64(vkey ^ mix_u64(zone ^ ((uint64_t)TAG_STACK << 56)));
+}
+
+/* Key of the view of pair sk whose first load was at t0. */
+static inline uint64_t view_key(uint64_t sk, int64_t t0)
+{
+	return hash2(sk, (uint64_t)t0, TAG_STACK);
 }
 
 static inline uint64_t pub_key(uint32_t pub)
@@ -78,6 +89,7 @@ static void release(void *state)
 
 	win_free(f->flood);
 	table_free(f->pairs);
+	table_free(f->ends);
 	table_free(f->pubs);
 	free(f->view1);
 	free(f->view2);
@@ -97,9 +109,12 @@ static int init(struct rules *r, void **state)
 	f->view2 = calloc(VIEW_SLOTS, sizeof(*f->view2));
 	f->pairs = table_new(0, sizeof(uint32_t), r->p.table_max,
 			   &r->st.table_full);
+	f->ends = table_new(0, sizeof(int64_t), r->p.table_max,
+			    &r->st.table_full);
 	f->pubs = table_new(0, sizeof(struct pub_views), r->p.table_max,
 			  &r->st.table_full);
-	return f->flood && f->view1 && f->view2 && f->pairs && f->pubs ?
+	return f->flood && f->view1 && f->view2 && f->pairs && f->ends &&
+	       f->pubs ?
 	       rules_add_window(r, f->flood) : -ENOMEM;
 }
 
@@ -108,7 +123,8 @@ static size_t memory(const void *state)
 	const struct imp_flood *f = state;
 
 	return win_bytes(f->flood) + table_bytes(f->pairs) +
-	       table_bytes(f->pubs) + 2 * VIEW_SLOTS * sizeof(*f->view1);
+	       table_bytes(f->ends) + table_bytes(f->pubs) +
+	       2 * VIEW_SLOTS * sizeof(*f->view1);
 }
 
 static void begin_hour(struct rules *r, void *state)
@@ -117,21 +133,27 @@ static void begin_hour(struct rules *r, void *state)
 
 	(void)r;
 	table_clear(f->pairs);
+	table_clear(f->ends);
 	table_clear(f->pubs);
 	memset(f->view1, 0, VIEW_SLOTS * sizeof(*f->view1));
 	memset(f->view2, 0, VIEW_SLOTS * sizeof(*f->view2));
 }
 
-/* A view of slot s ended: count it for its publisher. */
+/* A view of slot s ended: count it for its publisher, and keep when a
+ * view of repeats ends for pass 2. */
 static void view_end(struct imp_flood *f, const struct view_slot *s)
 {
 	struct pub_views *pv;
+	int64_t *end;
 	bool isnew;
 
-	if (!s->key ||
-	    !(pv = table_put(f->pubs, pub_key(s->pub), NULL, &isnew)))
+	if (!s->key)
 		return;
-	pv->hist[s->n < VIEW_MAX ? s->n : VIEW_MAX]++;
+	if (s->n >= 2 &&
+	    (end = table_put(f->ends, view_key(s->key, s->mark), NULL, &isnew)))
+		*end = s->ts;
+	if ((pv = table_put(f->pubs, pub_key(s->pub), NULL, &isnew)))
+		pv->hist[s->n < VIEW_MAX ? s->n : VIEW_MAX]++;
 }
 
 /* The slots are direct-mapped: a pair evicted by another in the middle
@@ -161,7 +183,7 @@ static void observe(struct rules *r, void *state,
 			continue;
 		}
 		view_end(f, s);
-		*s = (struct view_slot){ sk, o[i].ts, o[i].pub, 1 };
+		*s = (struct view_slot){ sk, o[i].ts, o[i].ts, o[i].pub, 1 };
 	}
 }
 
@@ -227,8 +249,44 @@ static void end_observe(struct rules *r, void *state)
 
 	for (unsigned i = 0; i < VIEW_SLOTS; i++)
 		view_end(f, &f->view1[i]);
-	if (f->pairs->n && !judge_pubs(f, r->p.imp_stack_alpha))
+	if (f->pairs->n && !judge_pubs(f, r->p.imp_stack_alpha)) {
 		table_clear(f->pairs);
+		table_clear(f->ends);
+	}
+}
+
+/* The last load of the view a load at ts is in (slot s as remember left
+ * it), *cont when the load continues the slot's view: NO_END when its view
+ * has one load, or is not known. */
+static int64_t view_last(const struct imp_flood *f, const struct view_slot *s,
+			 uint64_t sk, int64_t ts, int64_t window, bool *cont)
+{
+	const int64_t *end;
+
+	if ((*cont = s->key == sk && absdiff(ts, s->ts) < window))
+		return s->mark;
+	end = table_find(f->ends, view_key(sk, ts), NULL);
+	return end ? *end : NO_END;
+}
+
+/* Whether a load at ts is a repeat of its view, all of which but its last
+ * load are: one load of the view's last millisecond stays, the first. */
+static bool view_repeat(const struct imp_flood *f, const struct view_slot *s,
+			uint64_t sk, int64_t ts, int64_t window)
+{
+	bool cont;
+	int64_t end = view_last(f, s, sk, ts, window, &cont);
+
+	return end != NO_END && (ts < end || (cont && s->ts == end));
+}
+
+/* The views of pub when it stacks, else NULL. */
+static const struct pub_views *stacking(const struct imp_flood *f,
+					uint32_t pub)
+{
+	const struct pub_views *pv = table_find(f->pubs, pub_key(pub), NULL);
+
+	return pv && pv->stacks ? pv : NULL;
 }
 
 static uint32_t judge(struct rules *r, void *state,
@@ -249,11 +307,9 @@ static uint32_t judge(struct rules *r, void *state,
 		return bits;
 	sk = stack_key(k->vkey, rec->zone);
 	s = &f->view2[sk & (VIEW_SLOTS - 1)];
-	if (s->key == sk &&
-	    absdiff(rec->ts_ms, s->ts) < r->p.imp_flood_window_ms &&
-	    (max = table_find(f->pairs, sk, NULL)) &&
-	    (pv = table_find(f->pubs, pub_key(rec->pub), NULL)) && pv->stacks &&
-	    *max >= pv->cut)
+	if ((pv = stacking(f, rec->pub)) &&
+	    (max = table_find(f->pairs, sk, NULL)) && *max >= pv->cut &&
+	    view_repeat(f, s, sk, rec->ts_ms, r->p.imp_flood_window_ms))
 		bits |= IVT_IMP_STACK;
 	return bits;
 }
@@ -271,7 +327,12 @@ static void remember(struct rules *r, void *state,
 	if (f->pairs->n) {
 		uint64_t sk = stack_key(k->vkey, rec->zone);
 		struct view_slot *s = &f->view2[sk & (VIEW_SLOTS - 1)];
+		bool cont;
 
+		/* only a stacking publisher's views are judged */
+		s->mark = stacking(f, rec->pub) ?
+			  view_last(f, s, sk, rec->ts_ms,
+				    r->p.imp_flood_window_ms, &cont) : NO_END;
 		s->key = sk;
 		s->ts = rec->ts_ms;
 	}

@@ -771,6 +771,46 @@ static void test_imp_stack(void **state)
 	finish();
 }
 
+/* A stack over a person's own slot: the page loads 6 frames of zone 80
+ * within 15 ms, then the tag loads the person's ad (ad 999) 300 ms later,
+ * painted on top of them.  The person's load stays valid, every frame is
+ * flagged. */
+static void test_imp_stack_last(void **state)
+{
+	size_t mine[60];
+
+	(void)state;
+	start(NULL);
+	network_hour();
+	add_views(8, 80, 60, 6, 3, 800000);
+	for (int v = 0; v < 60; v++) {
+		mine[v] = add_imp(T0 + (int64_t)v * 3500 * SEC / 60 + 8 * 7 +
+				  300, 0x30000000u + 800000 + (uint32_t)v,
+				  800000 + (uint32_t)v, 80, 999);
+		H->rec[mine[v]].pub = 8;
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	for (size_t i = 0; i < H->n; i++)
+		if (H->rec[i].pub != 8 || H->rec[i].ad == 999)
+			assert_int_equal(H->bits[i] & IVT_IMP_STACK, 0);
+	assert_int_equal(count_bits(IVT_IMP_STACK), 60 * 6);
+	finish();
+}
+
+/* A stack of 20 frames loaded in one millisecond keeps one of them. */
+static void test_imp_stack_one_ms(void **state)
+{
+	(void)state;
+	start(NULL);
+	network_hour();
+	add_views(8, 80, 60, 20, 0, 800000);
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(count_bits(IVT_IMP_STACK), 60 * 19);
+	finish();
+}
+
 static void test_imp_stack_not(void **state)
 {
 	(void)state;
@@ -1999,6 +2039,8 @@ int main(void)
 		cmocka_unit_test(test_fast_publisher_people),
 		cmocka_unit_test(test_imp_flood),
 		cmocka_unit_test(test_imp_stack),
+		cmocka_unit_test(test_imp_stack_last),
+		cmocka_unit_test(test_imp_stack_one_ms),
 		cmocka_unit_test(test_imp_stack_not),
 		cmocka_unit_test(test_imp_stack_lone),
 		cmocka_unit_test(test_addr_ctr),
