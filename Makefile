@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 17001-17010 of both generators, never used to tune,
+# the report: seeds 18001-18010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="17001 17002 17003 17004 17005 17006 17007 17008 17009 17010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="18001 18002 18003 18004 18005 18006 18007 18008 18009 18010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
