@@ -269,15 +269,22 @@ static int64_t view_last(const struct imp_flood *f, const struct view_slot *s,
 	return end ? *end : NO_END;
 }
 
-/* Whether a load at ts is a repeat of its view, all of which but its last
- * load are: one load of the view's last millisecond stays, the first. */
-static bool view_repeat(const struct imp_flood *f, const struct view_slot *s,
-			uint64_t sk, int64_t ts, int64_t window)
+/* A load at ts in a view of repeats: a repeat (all loads of the view
+ * but its last are: one load of the view's last millisecond stays, the
+ * first), or the view's kept load; NOT_REPEATED when its view has one
+ * load or is not known. */
+enum view_part { NOT_REPEATED, REPEAT, KEPT };
+
+static enum view_part view_part(const struct imp_flood *f,
+				const struct view_slot *s, uint64_t sk,
+				int64_t ts, int64_t window)
 {
 	bool cont;
 	int64_t end = view_last(f, s, sk, ts, window, &cont);
 
-	return end != NO_END && (ts < end || (cont && s->ts == end));
+	if (end == NO_END)
+		return NOT_REPEATED;
+	return ts < end || (cont && s->ts == end) ? REPEAT : KEPT;
 }
 
 /* The views of pub when it stacks, else NULL. */
@@ -289,6 +296,10 @@ static const struct pub_views *stacking(const struct imp_flood *f,
 	return pv && pv->stacks ? pv : NULL;
 }
 
+/* A stacking publisher's view at its cut keeps its last load: the loads
+ * before it are imp_stack's, and an imp_flood repeat that is the kept
+ * load stays, since the load it repeats (the same call in the same view)
+ * is a stack repeat. */
 static uint32_t judge(struct rules *r, void *state,
 		      const struct seg_record *rec, const struct rules_keys *k)
 {
@@ -307,11 +318,17 @@ static uint32_t judge(struct rules *r, void *state,
 		return bits;
 	sk = stack_key(k->vkey, rec->zone);
 	s = &f->view2[sk & (VIEW_SLOTS - 1)];
-	if ((pv = stacking(f, rec->pub)) &&
-	    (max = table_find(f->pairs, sk, NULL)) && *max >= pv->cut &&
-	    view_repeat(f, s, sk, rec->ts_ms, r->p.imp_flood_window_ms))
-		bits |= IVT_IMP_STACK;
-	return bits;
+	if (!(pv = stacking(f, rec->pub)) ||
+	    !(max = table_find(f->pairs, sk, NULL)) || *max < pv->cut)
+		return bits;
+	switch (view_part(f, s, sk, rec->ts_ms, r->p.imp_flood_window_ms)) {
+	case REPEAT:
+		return bits | IVT_IMP_STACK;
+	case KEPT:
+		return bits & ~(uint32_t)IVT_IMP_FLOOD;
+	default:
+		return bits;
+	}
 }
 
 static void remember(struct rules *r, void *state,
