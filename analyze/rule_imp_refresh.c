@@ -3,22 +3,46 @@
  * the hour, the shortest auto-refresh an ad network allows: the loads past
  * 3600 / interval in the hour are not billed.
  *
- * Only a kept cookie (a presented uid) is one browser for sure; people
+ * A kept cookie (a presented uid) is one browser for sure.  People
  * without cookies behind one NAT address with one user agent share a
- * visitor key, so their loads are not counted.  Pass 1 counts each
- * (uid, zone) pair's loads in a count-min sketch (never under) and lists
- * the pairs whose estimate passes the allowance; pass 2 counts the listed
+ * visitor key: their loads of a zone are many people's, and come as
+ * people's page views do, at independent times (a Poisson stream, the
+ * Palm-Khintchine theorem), so such a key is counted only when its loads
+ * keep a timer's beat: past the allowance, consecutive intervals (above
+ * the page's own slots, imp_flood_window_ms) of about the same length,
+ * improbably often for a Poisson stream at refresh_timer_alpha.
+ *
+ * Pass 1 counts each (visitor, zone) pair's loads in a count-min sketch
+ * (never under) and lists the pairs whose estimate passes the allowance,
+ * timing a cookieless pair's loads from then on; pass 2 counts the listed
  * pairs exactly, in time order, and flags their loads past it: a pair the
  * sketch over-counted is listed but never flagged. */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "excess.h"
 #include "rule_family.h"
 
+/* For intervals of a Poisson stream above a floor w, d - w is exponential
+ * (memoryless) whatever the rate; of two such, the larger is at most 5/4
+ * of the smaller with probability F(5/4) - F(4/5), F(x) = x / (1 + x),
+ * exactly 1/9. */
+#define BEAT_NUM 5
+#define BEAT_DEN 4
+#define BEAT_P0 (1.0 / 9.0)
+
+/* A listed pair: pass 1 times a cookieless one, pass 2 counts its loads. */
+struct refresh_pair {
+	int64_t last;                /* pass 1: its last load */
+	int64_t gap;                 /* the first interval of a pair, or -1 */
+	uint32_t trials, beats;      /* interval pairs, and those alike */
+	uint32_t seen;               /* pass 2: its loads so far */
+	bool cookieless, counted;    /* counted: its loads past are flagged */
+};
+
 struct imp_refresh {
-	struct sketch_cms loads;     /* (uid, zone) -> loads this hour */
-	struct table *over;          /* pairs past the allowance in pass 1 ->
-					their loads so far in pass 2 */
+	struct sketch_cms loads;     /* (visitor, zone) -> loads this hour */
+	struct table *over;          /* pairs past the allowance in pass 1 */
 };
 
 static uint32_t allowance(const struct rules_params *p)
@@ -29,7 +53,9 @@ static uint32_t allowance(const struct rules_params *p)
 static bool params_ok(const struct rules_params *p)
 {
 	return p->refresh_min_interval_s >= 1 &&
-	       p->refresh_min_interval_s <= 3600;
+	       p->refresh_min_interval_s <= 3600 &&
+	       p->refresh_timer_alpha > 0 && p->refresh_timer_alpha < 1 &&
+	       p->imp_flood_window_ms > 0;
 }
 
 static void release(void *state)
@@ -48,7 +74,7 @@ static int init(struct rules *r, void **state)
 	*state = f;
 	if (!f)
 		return -ENOMEM;
-	f->over = table_new(0, sizeof(uint32_t), r->p.table_max,
+	f->over = table_new(0, sizeof(struct refresh_pair), r->p.table_max,
 			    &r->st.table_full);
 	if (!f->over || sketch_cms_init(&f->loads, r->p.sketch_log2 - 9, 3,
 					1) < 0)
@@ -72,15 +98,41 @@ static void begin_hour(struct rules *r, void *state)
 	table_clear(f->over);
 }
 
-/* One browser's load: an impression with a kept cookie. */
-static bool counted(uint8_t type, bool has_uid, const struct rules_keys *k)
+/* A visitor's (a kept uid's, else an address and user agent's) load. */
+static bool counted(uint8_t type)
 {
-	return type != EVENT_CLICK && has_uid && k->vkey == k->ukey;
+	return type != EVENT_CLICK;
+}
+
+static bool cookieless(const struct rules_keys *k)
+{
+	return k->vkey != k->ukey;
 }
 
 static uint64_t pair_key(const struct rules_keys *k, uint32_t zone)
 {
-	return hash2(k->ukey, zone, TAG_REFRESH);
+	return hash2(k->vkey, zone, TAG_REFRESH);
+}
+
+/* A cookieless pair's load at ts: its intervals of w or more (from a
+ * page's last slot to the next page), two at a time, are a trial; alike
+ * when, less w, the larger is at most 5/4 of the smaller. */
+static void time_load(struct refresh_pair *v, int64_t ts, int64_t w)
+{
+	int64_t d = ts - v->last, a, b;
+
+	v->last = ts;
+	if (d < w)              /* a slot of the same page: no interval */
+		return;
+	if (v->gap < 0) {
+		v->gap = d;
+		return;
+	}
+	a = v->gap - w < d - w ? v->gap - w : d - w;
+	b = v->gap - w < d - w ? d - w : v->gap - w;
+	v->trials++;
+	v->beats += BEAT_DEN * b <= BEAT_NUM * a;
+	v->gap = -1;
 }
 
 static void prefetch(const struct rules *r, const void *state,
@@ -90,7 +142,7 @@ static void prefetch(const struct rules *r, const void *state,
 
 	(void)r;
 	for (size_t i = 0; i < n; i++)
-		if (counted(o[i].type, o[i].has_uid, &o[i].k))
+		if (counted(o[i].type))
 			sketch_cms_prefetch(&f->loads,
 					    pair_key(&o[i].k, o[i].zone));
 }
@@ -103,18 +155,44 @@ static void observe(struct rules *r, void *state,
 	bool isnew;
 
 	for (size_t i = 0; i < n; i++) {
+		struct refresh_pair *v;
 		uint64_t key;
 
-		if (!counted(o[i].type, o[i].has_uid, &o[i].k))
+		if (!counted(o[i].type))
 			continue;
 		key = pair_key(&o[i].k, o[i].zone);
 		/* other keys may lift the estimate past limit + 1 between
 		 * two loads of this one: any estimate past the limit lists
 		 * it (a pair listed twice is one entry) */
-		if (sketch_cms_add(&f->loads, key, 1) > limit)
-			table_put(f->over, key, NULL, &isnew);
+		if (sketch_cms_add(&f->loads, key, 1) <= limit ||
+		    !(v = table_put(f->over, key, NULL, &isnew)))
+			continue;
+		if (isnew)
+			*v = (struct refresh_pair){ .last = o[i].ts, .gap = -1,
+				.cookieless = cookieless(&o[i].k) };
+		else if (v->cookieless)
+			time_load(v, o[i].ts, r->p.imp_flood_window_ms);
 	}
 	r->st.refresh_listed = f->over->n;
+}
+
+/* Count a kept cookie's listed pairs; a cookieless one when its
+ * intervals beat alike improbably often for people (binomial, p under
+ * refresh_timer_alpha over the cookieless pairs tested). */
+static void end_observe(struct rules *r, void *state)
+{
+	struct imp_refresh *f = state;
+	struct refresh_pair *v;
+	size_t cur = 0, tested = 0;
+
+	while ((v = table_next(f->over, &cur, NULL)))
+		tested += v->cookieless && v->trials;
+	cur = 0;
+	while ((v = table_next(f->over, &cur, NULL)))
+		v->counted = !v->cookieless ||
+			     (v->trials &&
+			      excess_binom_sf(v->beats, v->trials, BEAT_P0) <
+			      r->p.refresh_timer_alpha / (double)tested);
 }
 
 /* The listed pair's loads so far, this one included: past the
@@ -123,13 +201,14 @@ static uint32_t judge(struct rules *r, void *state,
 		      const struct seg_record *rec, const struct rules_keys *k)
 {
 	struct imp_refresh *f = state;
-	uint32_t *seen;
+	struct refresh_pair *v;
 
 	if (!f->over->n || (rec->reasons & INGEST_BITS) ||
-	    !counted(rec->type, rec->has_uid, k) ||
-	    !(seen = table_find(f->over, pair_key(k, rec->zone), NULL)))
+	    !counted(rec->type) ||
+	    !(v = table_find(f->over, pair_key(k, rec->zone), NULL)) ||
+	    !v->counted)
 		return 0;
-	return ++*seen > allowance(&r->p) ? IVT_IMP_REFRESH : 0;
+	return ++v->seen > allowance(&r->p) ? IVT_IMP_REFRESH : 0;
 }
 
 static const struct rule_reason reasons[] = {
@@ -139,12 +218,13 @@ static const struct rule_reason reasons[] = {
 
 static const struct rule_param params[] = {
 	RULE_PARAM(refresh_min_interval_s, refresh_min_interval_s, RULE_U32),
+	RULE_PARAM(refresh_timer_alpha, refresh_timer_alpha, RULE_DBL),
 	{ NULL, 0, RULE_I64 },
 };
 
 const struct rule_family rule_imp_refresh = {
 	.name = "imp_refresh",
-	.doc = "one browser's loads of a zone past the shortest auto-refresh over the hour",
+	.doc = "one browser's loads of a zone past the shortest auto-refresh over the hour (a cookieless visitor's when they keep a timer's beat)",
 	.reasons = reasons,
 	.params = params,
 	.params_ok = params_ok,
@@ -154,6 +234,7 @@ const struct rule_family rule_imp_refresh = {
 	.begin_hour = begin_hour,
 	.prefetch = prefetch,
 	.observe = observe,
+	.end_observe = end_observe,
 	.judges = RULE_IMPS,
 	.judge = judge,
 };

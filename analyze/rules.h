@@ -93,6 +93,7 @@ struct rules_params {
 	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double imp_stack_alpha;
+	double refresh_timer_alpha;
 	uint32_t refresh_min_interval_s;
 	uint32_t fanout_uas;
 	double addr_ctr_ratio;

@@ -66,6 +66,7 @@ struct config_analyze {
 	double fast_click_precision;
 	int64_t imp_flood_window_ms;
 	double imp_stack_alpha;
+	double refresh_timer_alpha;
 	int64_t refresh_min_interval_s;
 	int64_t fanout_uas;
 	double addr_ctr_ratio;

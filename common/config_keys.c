@@ -108,6 +108,8 @@ static const struct conf_key keys[] = {
 	    "imp_stack: a view loading a zone as often as at most this share of peers' views"),
 	INT(analyze, refresh_min_interval_s, "30", 1, 3600,
 	    "a kept cookie's loads of one zone past 3600 / this in an hour are imp_refresh (the shortest auto-refresh networks allow)"),
+	DBL(analyze, refresh_timer_alpha, "0.001", 0.000001, 0.5,
+	    "imp_refresh counts a cookieless visitor's loads when their intervals are a timer's at this false-positive rate"),
 	INT(analyze, fanout_uas, "5", 2, 1000000,
 	    "a uid sent with this many user agents in an hour is flagged uid_fanout (one browser sends at most 4: two versions, each in mobile and desktop mode)"),
 	DBL(analyze, addr_ctr_ratio, "10.6", 1, 1000,

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1198,23 +1199,68 @@ static void test_imp_refresh_past_allowance(void **state)
 	finish();
 }
 
-static void test_imp_refresh_cookieless_not(void **state)
+/* A uniform draw in (0, 1) from *x (xorshift64). */
+static double unit_draw(uint64_t *x)
 {
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return ((double)(*x >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static void test_imp_refresh_cookieless_people(void **state)
+{
+	uint64_t x = 88172645463325252u;
+	int64_t t = T0;
+
 	(void)state;
 	start(NULL);
 	/* people without cookies behind one address with one user agent,
-	 * and a browser given a fresh cookie on every load: no one browser
-	 * is known, nothing is counted */
+	 * 720 page views of a page placing zone 3 twice (its slots 4 ms
+	 * apart) at independent times (exponential gaps, 5 s on average),
+	 * and a browser given a fresh cookie on every view: many people's
+	 * loads, no timer, nothing counted */
 	for (int k = 0; k < 720; k++) {
 		size_t i;
 
-		add_imp(T0 + k * 5 * SEC, 0x0f000003, 0, 3, 9);
-		i = add_imp(T0 + k * 5 * SEC + 1, 0x0f000004, 7000 + (uint32_t)k,
-			    3, 9);
+		t += (int64_t)(-5000.0 * log(unit_draw(&x)));
+		if (t >= T0 + 3600 * SEC)
+			break;
+		add_imp(t, 0x0f000003, 0, 3, 9);
+		add_imp(t + 4, 0x0f000003, 0, 3, 10);
+		i = add_imp(t + 1, 0x0f000004, 7000 + (uint32_t)k, 3, 9);
 		H->rec[i].flags |= EVENT_F_UID_NEW;
 	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
 	run();
 	assert_int_equal(count_bits(IVT_IMP_REFRESH), 0);
+	finish();
+}
+
+static void test_imp_refresh_cookieless_timer(void **state)
+{
+	uint64_t x = 88172645463325252u;
+	int64_t t = T0;
+	int n = 0;
+
+	(void)state;
+	start(NULL);
+	/* a headless refresher without cookies reloading a page that
+	 * places zone 3 twice (slots 4 ms apart) every 5 s +- 10 % all
+	 * hour (a fresh uid on every load): a timer, so one source: its
+	 * loads past 120 are flagged */
+	while ((t += (int64_t)(5000 * (0.9 + 0.2 * unit_draw(&x)))) <
+	       T0 + 3600 * SEC) {
+		for (int s = 0; s < 2; s++, n++) {
+			size_t i = add_imp(t + 4 * s, 0x0f000004,
+					   7000 + (uint32_t)n, 3, 9);
+
+			H->rec[i].flags |= EVENT_F_UID_NEW;
+		}
+	}
+	run();
+	assert_true(n > 1400);
+	assert_int_equal(count_bits(IVT_IMP_REFRESH), n - 120);
 	finish();
 }
 
@@ -2071,7 +2117,8 @@ int main(void)
 		cmocka_unit_test(test_uid_fanout_addresses_not),
 		cmocka_unit_test(test_uid_fanout_user_agents),
 		cmocka_unit_test(test_imp_refresh_past_allowance),
-		cmocka_unit_test(test_imp_refresh_cookieless_not),
+		cmocka_unit_test(test_imp_refresh_cookieless_people),
+		cmocka_unit_test(test_imp_refresh_cookieless_timer),
 		cmocka_unit_test(test_imp_refresh_sketch_never_flags),
 		cmocka_unit_test(test_viral_spike_not_flagged),
 		cmocka_unit_test(test_batch_same_bits),
