@@ -600,10 +600,9 @@ static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
 {
 	double peer, ratio;
 
-	if (a->imps < p->min_imps || t->valid_imps <= a->valid_imps)
+	if (a->imps < p->min_imps || t->imps <= a->imps)
 		return;
-	peer = (double)(t->valid_clicks - a->valid_clicks) /
-	       (double)(t->valid_imps - a->valid_imps);
+	peer = (double)(t->clicks - a->clicks) / (double)(t->imps - a->imps);
 	if (peer <= 0)
 		return;
 	ratio = ((double)a->clicks / (double)a->imps) / peer;
@@ -1103,6 +1102,36 @@ static const struct retest retest_invalid = {
 	PUB_R_INVALID, invalid_own, invalid_run
 };
 
+/* ctr_high's count and trials: clicks and impressions. */
+static void ctr_own(const struct pubscore *ps, const struct pub_acc *a,
+		    const void *ctx, uint64_t own[2])
+{
+	(void)ps;
+	(void)ctx;
+	own[0] = a->clicks;
+	own[1] = a->imps;
+}
+
+static void ctr_run(const struct pubscore *ps, const struct pub_acc *a,
+		    const void *ctx, const uint64_t own[2],
+		    const uint64_t total[2], struct pub_result *r)
+{
+	struct totals t = { .clicks = total[0], .imps = total[1] };
+
+	(void)ctx;
+	(void)own;
+	test_ctr(&ps->p, a, &t, r);
+}
+
+/* Clicks every publisher gets (a botnet clicking all of them, flagged or
+ * not) are no one publisher's doing: the first test is against the others'
+ * CTR of the same clicks; a publisher far above it (its own farm or
+ * botnet) is no one's peer, and one big one raises the pooled CTR past
+ * every other's. */
+static const struct retest retest_ctr = {
+	PUB_R_CTR, ctr_own, ctr_run
+};
+
 /* The day's hot-address credit, as pubscore_finish made it. */
 struct hot_table {
 	const struct hot_credit *v;
@@ -1272,6 +1301,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		test_unshown(&ps->p, a, &t, r);
 		finalize(&ps->p, r);
 	}
+	retest(ps, &retest_ctr, NULL, res, i);
 	retest(ps, &retest_invalid, NULL, res, i);
 	retest(ps, &retest_hot_addrs, &ht, res, i);
 	free(hot);

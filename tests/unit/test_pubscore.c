@@ -220,8 +220,8 @@ static void test_self_clicker_ranks_first(void **state)
 }
 
 /* A botnet's own publisher (30% CTR, every event flagged addr_ctr) does
- * not raise the CTR a self-clicker at 2.2% is measured against: the
- * peers' rate is their valid clicks per valid impression, people's. */
+ * not raise the CTR a self-clicker at 2.2% is measured against: it is far
+ * above the others, and the test runs again without it. */
 static void test_peer_ctr_is_peoples(void **state)
 {
 	struct pubscore ps;
@@ -240,6 +240,33 @@ static void test_peer_ctr_is_peoples(void **state)
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_true(find(r, n, 99)->fired & (1u << PUB_R_CTR));
 	assert_true(find(r, n, 99)->stat[PUB_R_CTR] > 4);
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* A botnet clicking every publisher, in proportion to its traffic (4,000
+ * impressions and 1,000 clicks on each of the ten, every event flagged
+ * day_addr), is suffered by all of them: no publisher's CTR is high
+ * against the others' of the same clicks. */
+static void test_botnet_everywhere_not_ctr(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+
+	(void)state;
+	start_with_peers(&ps);
+	for (uint32_t p = 1; p <= 10; p++) {
+		struct day_spec bot = { .pub = p, .imps = 4000, .clicks = 1000,
+					.flagged = 1,
+					.flag_bits = IVT_DAY_ADDR };
+
+		feed(&ps, &bot);
+	}
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(n, 10);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(r[i].fired & (1u << PUB_R_CTR), 0);
 	free(r);
 	pubscore_release(&ps);
 }
@@ -1140,6 +1167,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_peers_exclude_fired),
 		cmocka_unit_test(test_strength_orders),
 		cmocka_unit_test(test_huge_honest_not_flagged),
+		cmocka_unit_test(test_botnet_everywhere_not_ctr),
 	};
 
 	return cmocka_run_group_tests_name("pubscore", tests, NULL, NULL);
