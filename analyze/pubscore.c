@@ -586,7 +586,7 @@ static double js_distance(const double *p, const double *q)
 }
 
 struct totals {
-	uint64_t imps, clicks, cookieless, valid_imps, valid_clicks, hot;
+	uint64_t imps, clicks, cookieless, valid_clicks, hot;
 	uint64_t all_imps;              /* unshown_clicks' traffic */
 	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
 	uint64_t oneshot, pool_clicks;
@@ -1255,7 +1255,6 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.share_n += share_events(&ps->p, a);
 		t.unshown += a->unshown - acc_burst(&ps->p, &a->utop);
 		t.unshown_n += a->unshown_n - acc_burst(&ps->p, &a->utop);
-		t.valid_imps += a->valid_imps;
 		t.all_imps += a->all_imps;
 		t.valid_clicks += a->valid_clicks;
 		t.oneshot_base += one_shot_base(a, false);
