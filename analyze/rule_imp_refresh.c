@@ -34,7 +34,8 @@
 /* A listed pair: pass 1 times a cookieless one, pass 2 counts its loads. */
 struct refresh_pair {
 	int64_t last;                /* pass 1: its last load */
-	int64_t gap;                 /* the first interval of a pair, or -1 */
+	int64_t gap;                 /* the first interval of a pair less
+					the floor, or -1 */
 	uint32_t trials, beats;      /* interval pairs, and those alike */
 	uint32_t seen;               /* pass 2: its loads so far */
 	bool cookieless, counted;    /* counted: its loads past are flagged */
@@ -119,19 +120,18 @@ static uint64_t pair_key(const struct rules_keys *k, uint32_t zone)
  * when, less w, the larger is at most 5/4 of the smaller. */
 static void time_load(struct refresh_pair *v, int64_t ts, int64_t w)
 {
-	int64_t d = ts - v->last, a, b;
+	int64_t d = ts - v->last - w;
 
 	v->last = ts;
-	if (d < w)              /* a slot of the same page: no interval */
+	if (d < 0)              /* a slot of the same page: no interval */
 		return;
 	if (v->gap < 0) {
 		v->gap = d;
 		return;
 	}
-	a = v->gap - w < d - w ? v->gap - w : d - w;
-	b = v->gap - w < d - w ? d - w : v->gap - w;
 	v->trials++;
-	v->beats += BEAT_DEN * b <= BEAT_NUM * a;
+	v->beats += BEAT_DEN * (d > v->gap ? d : v->gap) <=
+		    BEAT_NUM * (d < v->gap ? d : v->gap);
 	v->gap = -1;
 }
 
