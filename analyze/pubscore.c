@@ -23,9 +23,9 @@
 #include "sketch.h"
 
 /* Bits of the day-long tests (hot_addr's look-back, the day pass): a
- * click flagged by them alone is still one high_ctr_addrs counts, as it
- * would without those rules (the hourly profile counts valid events
- * only). */
+ * click flagged by them alone still makes its address one of the
+ * publisher's clicking addresses for high_ctr_addrs, as it would without
+ * those rules (the hourly profile counts valid events only). */
 #define PUB_OPEN_BITS ((uint32_t)(IVT_HOT_ADDR | IVT_DAY_MASK))
 
 #define INGEST_BITS 0xffffu
@@ -586,10 +586,11 @@ static double js_distance(const double *p, const double *q)
 }
 
 struct totals {
-	uint64_t imps, clicks, cookieless, valid_clicks, hot;
+	uint64_t imps, clicks, cookieless;
+	double hot, hot_addrs;          /* high_ctr_addrs' addresses */
 	uint64_t all_imps;              /* unshown_clicks' traffic */
 	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
-	uint64_t oneshot, pool_clicks;
+	uint64_t oneshot;
 	double oneshot_base, oneshot_firsts;
 	uint64_t ref_known, ref_outside;
 	uint64_t unshown, unshown_n;    /* unshown_clicks', bursts out */
@@ -918,10 +919,11 @@ static void test_unshown(const struct pubscore_params *p,
 		verdict(r, PUB_R_UNSHOWN, ri, by_imp);
 }
 
-/* Valid clicks credited to one publisher (below). */
+/* The addresses credited to one publisher (below): clicking, and hot,
+ * each its share of one address. */
 struct hot_credit {
 	uint32_t pub;
-	uint64_t clicks;
+	double addrs, hot;
 };
 
 static int cmp_credit(const void *x, const void *y)
@@ -931,76 +933,91 @@ static int cmp_credit(const void *x, const void *y)
 	return (a->pub > b->pub) - (a->pub < b->pub);
 }
 
-/* Clicks from addresses whose day is improbable for a person: at least
- * min_clicks / 4 clicks (5 by default), binomial p-value under alpha at the
- * day's CTR.  Their valid clicks are credited to the publishers they went
- * to, summed per publisher into *out (sorted by pub, *nout entries): a bot
- * pool shared by a few publishers, each address clicking a little every
- * hour, shows only when its hours are summed.  An address that clicked
- * more than ADDR_PUBS publishers is a bot landing on every publisher,
- * which each of them suffers, and is credited to none.  Returns 0 or
- * -ENOMEM. */
+/* The entry of pub in c[0..n), sorted by pub; NULL when absent. */
+static struct hot_credit *credit_find(struct hot_credit *c, size_t n,
+				      uint32_t pub)
+{
+	struct hot_credit key = { .pub = pub };
+
+	return n ? bsearch(&key, c, n, sizeof(key), cmp_credit) : NULL;
+}
+
+/* The day's clicking addresses, and among them the hot ones, whose day is
+ * improbable for a person: at least min_clicks / 4 clicks (5 by default),
+ * binomial p-value under alpha at the day's CTR.  Each is one address,
+ * credited to the publishers it clicked in the shares of its clicks there
+ * and summed per publisher into *out (sorted by pub, *nout entries), the
+ * sums into t: a bot pool shared by a few publishers, each address
+ * clicking a little every hour, shows only when its hours are summed.
+ * The address is the unit, not its clicks, which one person or office
+ * adds together; one working a publisher's pages that lands on another's
+ * once is the first's.  An address that clicked more than ADDR_PUBS
+ * publishers is a bot landing on every publisher, which each of them
+ * suffers, and is credited to none.  Returns 0 or -ENOMEM. */
 static int credit_hot_addrs(const struct pubscore *ps, struct totals *t,
 			    struct hot_credit **out, size_t *nout)
 {
 	double p0 = t->imps ? (double)t->clicks / (double)t->imps : 0;
 	uint64_t min = ps->p.min_clicks / 4 > 2 ? ps->p.min_clicks / 4 : 2;
-	struct hot_credit *c = NULL;
+	const struct pub_acc *a, *tmp;
 	const struct pub_addr *x;
-	size_t n = 0, cap = 0, m = 0;
+	struct hot_credit *c;
+	size_t n = 0;
 
 	*out = NULL;
 	*nout = 0;
+	c = calloc(ps->npubs ? ps->npubs : 1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	HASH_ITER(hh, ps->pubs, a, tmp)
+		if (n < ps->npubs)
+			c[n++].pub = a->pub;
+	qsort(c, n, sizeof(*c), cmp_credit);
+	*out = c;
+	*nout = n;
 	if (p0 <= 0 || p0 >= 1)
 		return 0;
 	for (size_t i = 0; (x = table_next(&ps->addrs, &i, NULL)); ) {
-		if (x->spread || x->clicks < min ||
-		    excess_binom_sf(x->clicks, x->imps > x->clicks ?
-				      x->imps : x->clicks, p0) >= ps->p.alpha)
-			continue;
-		for (int k = 0; k < ADDR_PUBS && x->pub_clicks[k]; k++) {
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				struct hot_credit *g = realloc(c, nc * sizeof(*g));
+		double all = 0;
+		bool hot;
 
-				if (!g) {
-					free(c);
-					return -ENOMEM;
-				}
-				c = g;
-				cap = nc;
-			}
-			c[n++] = (struct hot_credit){ x->pub[k], x->pub_clicks[k] };
-			t->hot += x->pub_clicks[k];
+		if (x->spread)
+			continue;
+		for (int k = 0; k < ADDR_PUBS && x->pub_clicks[k]; k++)
+			all += x->pub_clicks[k];
+		hot = x->clicks >= min &&
+		      excess_binom_sf(x->clicks, x->imps > x->clicks ?
+				      x->imps : x->clicks, p0) < ps->p.alpha;
+		for (int k = 0; k < ADDR_PUBS && x->pub_clicks[k]; k++) {
+			struct hot_credit *e = credit_find(c, n, x->pub[k]);
+			double w = x->pub_clicks[k] / all;
+
+			if (!e)
+				continue;
+			e->addrs += w;
+			e->hot += hot ? w : 0;
+			t->hot_addrs += w;
+			t->hot += hot ? w : 0;
 		}
 	}
-	if (n)
-		qsort(c, n, sizeof(*c), cmp_credit);
-	for (size_t i = 0; i < n; i++) {          /* one entry per pub */
-		if (m && c[m - 1].pub == c[i].pub)
-			c[m - 1].clicks += c[i].clicks;
-		else
-			c[m++] = c[i];
-	}
-	*out = c;
-	*nout = m;
 	return 0;
 }
 
-/* The share of the publisher's valid clicks credited above (hot) against
- * the others' share (add-one-half when the others have none). */
+/* The share of the publisher's clicking addresses that are hot (credited
+ * above) against the others' share (add-one-half when the others have
+ * none), once it has min_clicks valid clicks. */
 static void test_hot_addrs(const struct pubscore_params *p,
-			   const struct pub_acc *a, uint64_t hot,
-			   const struct totals *t, struct pub_result *r)
+			   const struct pub_acc *a, const uint64_t own[2],
+			   const uint64_t total[2], struct pub_result *r)
 {
 	/* clicks hot_addr flagged are the same evidence, an hour at a time */
-	uint64_t n = a->valid_clicks + a->pool_clicks;
-	uint64_t tn = t->valid_clicks + t->pool_clicks;
+	uint64_t clicks = a->valid_clicks + a->pool_clicks;
+	uint64_t hot = own[0], n = own[1];
 	double peer, ratio;
 
-	if (n < p->min_clicks || tn <= n)
+	if (clicks < p->min_clicks || !n || total[1] <= n)
 		return;
-	peer = ((double)(t->hot - hot) + 0.5) / (double)(tn - n);
+	peer = ((double)(total[0] - hot) + 0.5) / (double)(total[1] - n);
 	ratio = ((double)hot / (double)n) / peer;
 	verdict(r, PUB_R_HOT_ADDRS, ratio, excess_binom_log10sf(hot, n,
 			  null_rate(p->ctr_ratio, peer)));
@@ -1134,36 +1151,28 @@ static const struct retest retest_ctr = {
 
 /* The day's hot-address credit, as pubscore_finish made it. */
 struct hot_table {
-	const struct hot_credit *v;
+	struct hot_credit *v;
 	size_t n;
 };
 
-static uint64_t hot_clicks(const struct hot_table *h, uint32_t pub)
-{
-	struct hot_credit key = { .pub = pub };
-	const struct hot_credit *c;
-
-	c = h->n ? bsearch(&key, h->v, h->n, sizeof(key), cmp_credit) : NULL;
-	return c ? c->clicks : 0;
-}
-
-/* high_ctr_addrs' count and trials: hot clicks and clicks. */
+/* high_ctr_addrs' count and trials: hot addresses and clicking ones. */
 static void hot_own(const struct pubscore *ps, const struct pub_acc *a,
 		    const void *ctx, uint64_t own[2])
 {
+	const struct hot_table *h = ctx;
+	const struct hot_credit *c = credit_find(h->v, h->n, a->pub);
+
 	(void)ps;
-	own[0] = hot_clicks(ctx, a->pub);
-	own[1] = a->valid_clicks + a->pool_clicks;
+	own[0] = c ? (uint64_t)llround(c->hot) : 0;
+	own[1] = c ? (uint64_t)llround(c->addrs) : 0;
 }
 
 static void hot_run(const struct pubscore *ps, const struct pub_acc *a,
 		    const void *ctx, const uint64_t own[2],
 		    const uint64_t total[2], struct pub_result *r)
 {
-	struct totals t = { .hot = total[0], .valid_clicks = total[1] };
-
 	(void)ctx;
-	test_hot_addrs(&ps->p, a, own[0], &t, r);
+	test_hot_addrs(&ps->p, a, own, total, r);
 }
 
 /* Publishers sharing one pool are each other's peers. */
@@ -1241,6 +1250,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 	struct totals t = { 0 };
 	struct hot_credit *hot;
 	struct hot_table ht;
+	uint64_t own[2], hot_total[2];
 	size_t nhot;
 	struct pub_result *res;
 	size_t i = 0;
@@ -1256,10 +1266,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.unshown += a->unshown - acc_burst(&ps->p, &a->utop);
 		t.unshown_n += a->unshown_n - acc_burst(&ps->p, &a->utop);
 		t.all_imps += a->all_imps;
-		t.valid_clicks += a->valid_clicks;
 		t.oneshot_base += one_shot_base(a, false);
 		t.oneshot_firsts += a->firsts;
-		t.pool_clicks += a->pool_clicks;
 		t.oneshot += a->oneshot;
 		t.ref_known += a->ref_known;
 		t.ref_outside += a->ref_outside;
@@ -1267,6 +1275,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 	if (credit_hot_addrs(ps, &t, &hot, &nhot))
 		return -ENOMEM;
 	ht = (struct hot_table){ hot, nhot };
+	hot_total[0] = (uint64_t)llround(t.hot);
+	hot_total[1] = (uint64_t)llround(t.hot_addrs);
 	res = calloc(ps->npubs ? ps->npubs : 1, sizeof(*res));
 	if (!res) {
 		free(hot);
@@ -1295,7 +1305,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		test_referer(&ps->p, a, &t, r);
 		test_hourly(&ps->p, a, r);
 		test_invalid(&ps->p, a, &t, r);
-		test_hot_addrs(&ps->p, a, hot_clicks(&ht, a->pub), &t, r);
+		hot_own(ps, a, &ht, own);
+		test_hot_addrs(&ps->p, a, own, hot_total, r);
 		test_one_shot(&ps->p, a, &t, r);
 		test_unshown(&ps->p, a, &t, r);
 		finalize(&ps->p, r);

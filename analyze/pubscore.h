@@ -40,7 +40,7 @@ enum pub_reason {
 	PUB_R_INVALID,          /* "invalid_share": events analyze's rules
 				   of profit flagged (PUBSCORE_SHARE_BITS),
 				   binomial test vs pooled peers */
-	PUB_R_HOT_ADDRS,        /* "high_ctr_addrs": clicks from addresses
+	PUB_R_HOT_ADDRS,        /* "high_ctr_addrs": clicking addresses
 				   whose day's CTR is improbable */
 	PUB_R_ONE_SHOT,         /* "one_shot_clicks": clicks of addresses
 				   seen once in their hour, per click the

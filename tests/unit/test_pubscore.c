@@ -431,8 +431,11 @@ static void test_high_ctr_addrs(void **state)
 	start_with_peers(&ps);
 	feed_pool3(&ps, 0);
 	/* a fourth, big publisher the pool clicks less: 60 of its 560
-	 * clicks, about the pool-inflated share of all the others; against
-	 * the publishers where the test did not fire it stands out */
+	 * clicks, one of each address's 13, about the pool-inflated share of
+	 * all the others; it is credited a 13th of each address, against the
+	 * publishers where the test did not fire evidence short of the flag
+	 * (a farm's bots landing once on a victim between their own
+	 * publisher's pages look the same) */
 	struct day_spec own4 = { .pub = 94, .imps = 100000, .clicks = 500,
 				 .cookieless = 0.3 };
 	struct day_spec pool4 = { .pub = 94, .clicks = 60, .click_addrs = 60,
@@ -452,12 +455,14 @@ static void test_high_ctr_addrs(void **state)
 	feed(&ps, &nat);
 	feed(&ps, &viral);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
-	for (uint32_t p = 94; p <= 97; p++) {
+	for (uint32_t p = 95; p <= 97; p++) {
 		assert_true(find(r, n, p)->fired & (1u << PUB_R_HOT_ADDRS));
 		assert_true(find(r, n, p)->stat[PUB_R_HOT_ADDRS] > 3);
 	}
-	for (size_t i = 0; i < 4; i++)
-		assert_true(r[i].pub >= 94 && r[i].pub <= 97);
+	assert_true(find(r, n, 94)->stat[PUB_R_HOT_ADDRS] > 3);
+	assert_true(find(r, n, 94)->evidence[PUB_R_HOT_ADDRS] > 1);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(r[i].pub >= 95 && r[i].pub <= 97);
 	assert_false(find(r, n, 98)->fired & (1u << PUB_R_HOT_ADDRS));
 	assert_int_equal(find(r, n, 99)->fired, 0);
 	for (uint32_t p = 1; p <= 10; p++)
@@ -503,6 +508,66 @@ static void test_high_ctr_addrs_spread(void **state)
 	assert_true(find(r, n, 90)->stat[PUB_R_HOT_ADDRS] < 1);
 	for (uint32_t p = 1; p <= 10; p++)
 		assert_false(find(r, n, p)->fired & (1u << PUB_R_HOT_ADDRS));
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* One office address whose people click far above the day's CTR (15
+ * clicks in about 120 impressions) is one hot address among the
+ * publisher's 51 clicking ones: one person's or office's clicks are not
+ * independent draws, and counted as such they would make 15 of its 65
+ * clicks hot against the others' none. */
+static void test_high_ctr_addrs_one_office(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+
+	(void)state;
+	start_with_peers(&ps);
+	struct day_spec own = { .pub = 90, .imps = 10000, .clicks = 50,
+				.cookieless = 0.3 };
+	struct day_spec office = { .pub = 90, .clicks = 15, .click_addrs = 1,
+				   .addr_base = 7, .addr_imps = 10 };
+
+	feed(&ps, &own);
+	feed(&ps, &office);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 90)->tested & (1u << PUB_R_HOT_ADDRS));
+	assert_true(find(r, n, 90)->stat[PUB_R_HOT_ADDRS] > 3);
+	assert_true(find(r, n, 90)->evidence[PUB_R_HOT_ADDRS] < 3);
+	assert_int_equal(find(r, n, 90)->fired, 0);
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* A farm's 30 addresses click its publisher (80) about 100 times each
+ * and land on an honest one (90) about once each between: each address
+ * is 80's, and 90, 30 of whose 330 clicks they made, is credited about a
+ * hundredth of each. */
+static void test_high_ctr_addrs_farm_lands(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+
+	(void)state;
+	start_with_peers(&ps);
+	struct day_spec farm = { .pub = 80, .imps = 20000, .clicks = 3000,
+				 .click_addrs = 30, .addr_base = 5000,
+				 .cookieless = 0.3, .addr_imps = 40 };
+	struct day_spec own = { .pub = 90, .imps = 60000, .clicks = 300,
+				.cookieless = 0.3 };
+	struct day_spec lands = { .pub = 90, .clicks = 30, .click_addrs = 30,
+				  .addr_base = 5000, .cookieless = 0.3,
+				  .addr_imps = 40 };
+
+	feed(&ps, &farm);
+	feed(&ps, &own);
+	feed(&ps, &lands);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 80)->fired & (1u << PUB_R_HOT_ADDRS));
+	assert_true(find(r, n, 90)->evidence[PUB_R_HOT_ADDRS] < 1);
 	free(r);
 	pubscore_release(&ps);
 }
@@ -1168,6 +1233,8 @@ int main(void)
 		cmocka_unit_test(test_strength_orders),
 		cmocka_unit_test(test_huge_honest_not_flagged),
 		cmocka_unit_test(test_botnet_everywhere_not_ctr),
+		cmocka_unit_test(test_high_ctr_addrs_one_office),
+		cmocka_unit_test(test_high_ctr_addrs_farm_lands),
 	};
 
 	return cmocka_run_group_tests_name("pubscore", tests, NULL, NULL);
