@@ -72,6 +72,7 @@ struct pub_acc {
 	uint64_t clicks_h[24];          /* valid; its zones hold impressions
 					   by hour */
 	uint64_t cookieless_clicks;
+	uint64_t cookieless_valid;     /* of them, valid */
 	uint64_t ref_known, ref_outside;
 	uint64_t flagged;              /* events with a PUBSCORE_SHARE_BITS bit,
 					  and dedup */
@@ -345,6 +346,8 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e)
 			z->clicks++;
 		a->pool_clicks += e->reasons == IVT_HOT_ADDR;
 		a->cookieless_clicks += !e->has_uid || e->uid_new;
+		a->cookieless_valid += !e->reasons &&
+				       (!e->has_uid || e->uid_new);
 		sketch_topk_add(&a->top, e->addr, 1);
 		addr_click(ps, e);
 	} else {
@@ -416,6 +419,7 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 			d->clicks_h[h] += s->clicks_h[h];
 		}
 		d->cookieless_clicks += s->cookieless_clicks;
+		d->cookieless_valid += s->cookieless_valid;
 		d->ref_known += s->ref_known;
 		d->ref_outside += s->ref_outside;
 		d->flagged += s->flagged;
@@ -587,6 +591,7 @@ static double js_distance(const double *p, const double *q)
 
 struct totals {
 	uint64_t imps, clicks, cookieless;
+	uint64_t valid_clicks, cookieless_valid;
 	double hot, hot_addrs;          /* high_ctr_addrs' addresses */
 	uint64_t all_imps;              /* unshown_clicks' traffic */
 	uint64_t flagged, share_n;      /* invalid_share's, bursts out */
@@ -625,16 +630,33 @@ static void test_concentration(const struct pubscore_params *p,
 		excess_binom_log10sf(top - err, a->clicks, p->top_share));
 }
 
+/* The others' cookieless share of k cookieless clicks in n (add-one-half
+ * when they have none). */
+static double others_share(uint64_t tk, uint64_t tn, uint64_t k, uint64_t n)
+{
+	return ((double)(tk - k) + 0.5) / ((double)(tn - n) + 1);
+}
+
+/* The publisher's cookieless share against the others' share of the same
+ * clicks: its valid clicks at the others' valid share, its flagged ones
+ * at the others' flagged share (a botnet clicking every publisher, flagged
+ * or not, is no one publisher's doing), one binomial at the mean rate
+ * (wider than the sum of the two, so conservative). */
 static void test_cookieless(const struct pubscore_params *p,
 			    const struct pub_acc *a, const struct totals *t,
 			    struct pub_result *r)
 {
+	uint64_t nv = a->valid_clicks, nf = a->clicks - nv;
+	uint64_t kv = a->cookieless_valid, kf = a->cookieless_clicks - kv;
 	double peer, share;
 
 	if (a->clicks < p->min_clicks || t->clicks <= a->clicks)
 		return;
-	peer = (double)(t->cookieless - a->cookieless_clicks) /
-	       (double)(t->clicks - a->clicks);
+	peer = ((double)nv * others_share(t->cookieless_valid, t->valid_clicks,
+					  kv, nv) +
+		(double)nf * others_share(t->cookieless - t->cookieless_valid,
+					  t->clicks - t->valid_clicks, kf,
+					  nf)) / (double)a->clicks;
 	share = (double)a->cookieless_clicks / (double)a->clicks;
 	verdict(r, PUB_R_COOKIELESS, share,
 		excess_binom_log10sf(a->cookieless_clicks, a->clicks,
@@ -1261,6 +1283,8 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		t.imps += a->imps;
 		t.clicks += a->clicks;
 		t.cookieless += a->cookieless_clicks;
+		t.valid_clicks += a->valid_clicks;
+		t.cookieless_valid += a->cookieless_valid;
 		t.flagged += share_flagged(&ps->p, a);
 		t.share_n += share_events(&ps->p, a);
 		t.unshown += a->unshown - acc_burst(&ps->p, &a->utop);

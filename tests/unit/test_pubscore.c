@@ -125,6 +125,17 @@ static void start(struct pubscore *ps)
 	assert_int_equal(pubscore_init(ps, &p), 0);
 }
 
+/* A botnet of d's shape on each of the ten honest publishers 1-10 */
+static void feed_everywhere(struct pubscore *ps, const struct day_spec *d)
+{
+	for (uint32_t p = 1; p <= 10; p++) {
+		struct day_spec bot = *d;
+
+		bot.pub = p;
+		feed(ps, &bot);
+	}
+}
+
 /* start, then the ten honest publishers most tests measure against */
 static void start_with_peers(struct pubscore *ps)
 {
@@ -253,16 +264,12 @@ static void test_botnet_everywhere_not_ctr(void **state)
 	struct pubscore ps;
 	struct pub_result *r;
 	size_t n;
+	struct day_spec bot = { .imps = 4000, .clicks = 1000, .flagged = 1,
+				.flag_bits = IVT_DAY_ADDR };
 
 	(void)state;
 	start_with_peers(&ps);
-	for (uint32_t p = 1; p <= 10; p++) {
-		struct day_spec bot = { .pub = p, .imps = 4000, .clicks = 1000,
-					.flagged = 1,
-					.flag_bits = IVT_DAY_ADDR };
-
-		feed(&ps, &bot);
-	}
+	feed_everywhere(&ps, &bot);
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_int_equal(n, 10);
 	for (size_t i = 0; i < n; i++)
@@ -568,6 +575,36 @@ static void test_high_ctr_addrs_farm_lands(void **state)
 	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
 	assert_true(find(r, n, 80)->fired & (1u << PUB_R_HOT_ADDRS));
 	assert_true(find(r, n, 90)->evidence[PUB_R_HOT_ADDRS] < 1);
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* A botnet whose clicks are 90% cookieless, flagged day_addr, lands on
+ * every publisher, 100 clicks each, and 2,000 on one (90) whose 200
+ * people's clicks are as cookieless as the others' people's: its
+ * cookieless share (0.85) is the botnet's, the others' of the same
+ * clicks, not its own doing. */
+static void test_botnet_cookieless_suffered(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec bot = { .clicks = 100, .cookieless = 0.9, .flagged = 1,
+				.flag_bits = IVT_DAY_ADDR };
+
+	(void)state;
+	start_with_peers(&ps);
+	feed_everywhere(&ps, &bot);
+	struct day_spec own = { .pub = 90, .imps = 50000, .clicks = 200,
+				.cookieless = 0.3 };
+	struct day_spec bots = { .pub = 90, .clicks = 2000, .cookieless = 0.9,
+				 .flagged = 1, .flag_bits = IVT_DAY_ADDR };
+
+	feed(&ps, &own);
+	feed(&ps, &bots);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_true(find(r, n, 90)->stat[PUB_R_COOKIELESS] > 0.8);
+	assert_true(find(r, n, 90)->evidence[PUB_R_COOKIELESS] < 1);
 	free(r);
 	pubscore_release(&ps);
 }
@@ -1235,6 +1272,7 @@ int main(void)
 		cmocka_unit_test(test_botnet_everywhere_not_ctr),
 		cmocka_unit_test(test_high_ctr_addrs_one_office),
 		cmocka_unit_test(test_high_ctr_addrs_farm_lands),
+		cmocka_unit_test(test_botnet_cookieless_suffered),
 	};
 
 	return cmocka_run_group_tests_name("pubscore", tests, NULL, NULL);
