@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 20001-20010 of both generators, never used to tune,
+# the report: seeds 21001-21010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="20001 20002 20003 20004 20005 20006 20007 20008 20009 20010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="21001 21002 21003 21004 21005 21006 21007 21008 21009 21010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
