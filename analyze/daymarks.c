@@ -5,7 +5,8 @@
  * publisher it clicked; test every clicking address, kept uid and part
  * against the people's CTR, split a marked address that several visitors
  * share into its visitors, narrow a key whose excess is on one publisher
- * to its clicks there (a third read finds the impressions they name), and
+ * to its clicks there (a third read finds the impressions they name),
+ * test what the addresses' own judgement leaves of each network, and
  * keep the marked keys in a small table every event of the day's hours
  * is looked up in. */
 #include "daymarks.h"
@@ -33,6 +34,7 @@
 #define KIND_ANON 4u                     /* its events without a kept uid */
 #define KIND_PUB 5u                      /* a key's clicks on one publisher */
 #define KIND_IMP 6u                      /* an impression a KIND_PUB clicked */
+#define KIND_NET 7u                      /* a network: judged, never kept */
 #define TAG_IMP 0x646179696d707305ull
 
 struct dm_key {
@@ -42,6 +44,7 @@ struct dm_key {
 	                             * address: the first kept uid seen;
 	                             * a KIND_PUB: its key's key */
 	uint64_t ukey;              /* a pair: its uid's key */
+	uint64_t net;               /* an address: its network's key */
 	uint32_t clicks;            /* on another impression than the last */
 	uint32_t imps;
 	uint32_t kind;              /* KIND_ADDR, _UID, _PAIR, _ANON */
@@ -59,6 +62,11 @@ struct dm_key {
 	/* the KIND_PUB of this key with the most clicks, and its counts */
 	uint64_t top;
 	uint32_t top_clicks, top_imps;
+	/* a network: the clicks of its addresses not improbable themselves
+	 * (each no more than its impressions), the impressions of those that
+	 * are, and whether the rest is improbable */
+	uint32_t r_clicks, x_imps;
+	uint32_t net_marked;
 };
 
 struct marks_header {
@@ -173,6 +181,14 @@ static void event_keys(const struct seg_record *x, uint64_t k[3])
 	k[2] = part_key(k[0], k[1]);
 }
 
+/* x's network: its IPv4 /24 or IPv6 /48 (rules_net_key). */
+static uint64_t net_key(const struct seg_record *x)
+{
+	uint64_t k = rules_net_key(x);
+
+	return k ? k : 1;
+}
+
 /* The clicks of key (of any other kind) on publisher pub. */
 static uint64_t pub_key(uint64_t key, uint32_t pub)
 {
@@ -208,7 +224,8 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 	/* "split": the method, so marks of the whole-address judgement
 	 * are not read as this one's */
 	snprintf(prm, sizeof(prm),
-		 "day %08u split pub trim ratio %.17g alpha %.17g min %u", day,
+		 "day %08u split pub trim net ratio %.17g alpha %.17g min %u",
+		 day,
 		 p->ratio, p->alpha, p->min_clicks);
 	XXH3_128bits_update(st, prm, strlen(prm));
 	for (uint32_t i = 0; i < window_hours && !rc; i++, h = hour_add(h, 1)) {
@@ -274,20 +291,22 @@ static struct dm_key *count_both(struct daymarks *m, uint64_t key,
 }
 
 /* The click x counted for its address, its kept uid and its part, each
- * whole and on x's publisher. */
+ * whole and on x's publisher, and for its network whole. */
 static int count_keys(struct daymarks *m, const struct seg_record *x)
 {
-	uint64_t k[3];
+	uint64_t k[3], nk = net_key(x);
 	struct dm_key *a, *p;
 
 	event_keys(x, k);
-	if (!count_both(m, k[2], k[1] ? KIND_PAIR : KIND_ANON, x))
+	if (!count_click(m, nk, KIND_NET, x) ||
+	    !count_both(m, k[2], k[1] ? KIND_PAIR : KIND_ANON, x))
 		return -ENOMEM;
 	if (k[1] && !count_both(m, k[1], KIND_UID, x))
 		return -ENOMEM;
 	if (!(a = count_both(m, k[0], KIND_ADDR, x)))
 		return -ENOMEM;
 	addr_sees(a, k[1]);
+	a->net = nk;
 	p = key_find(m, k[2]);
 	p->owner = k[0];
 	p->ukey = k[1];
@@ -364,6 +383,8 @@ static int count_imps(struct daymarks *m, const struct seg_record *x)
 	if (x->type != EVENT_IMPRESSION)
 		return 0;
 	m->imps++;
+	if ((k = key_find(m, net_key(x))))
+		k->imps++;
 	uk = uid_key(x);
 	if ((k = key_find(m, uk)))
 		count_imp(m, k, x);
@@ -472,7 +493,9 @@ static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 		if (k->clicks < p->min_clicks)
 			continue;
 		m->tested += k->kind == KIND_ADDR || k->kind == KIND_UID;
-		*tests += 3 + 3 * (k->kind == KIND_ADDR && k->shared);
+		m->nets_tested += k->kind == KIND_NET;
+		*tests += k->kind == KIND_NET ? 1 :
+			  3 + 3 * (k->kind == KIND_ADDR && k->shared);
 	}
 }
 
@@ -540,15 +563,20 @@ static bool improbable(uint32_t k, uint32_t n, const struct dm_test *t)
 	return excess_binom_sf(k, n > k ? n : k, q) < t->b;
 }
 
-/* Is k clicks in n impressions, enough to test, above the tested rate:
- * a CTR beyond the heaviest people's, whatever the evidence? */
-static bool above_people(uint32_t k, uint32_t n, const struct dm_test *t)
+/* Is k clicks in n impressions above the tested rate: a CTR beyond the
+ * heaviest people's, whatever the evidence? */
+static bool above_rate(uint32_t k, uint32_t n, const struct dm_test *t)
 {
-	return k >= t->min_clicks &&
-	       (double)k > tested_rate(k, n, t) * (double)(n > k ? n : k);
+	return (double)k > tested_rate(k, n, t) * (double)(n > k ? n : k);
 }
 
-/* Part k's clicks in the base: no more than its impressions. */
+/* above_rate, with enough clicks to test */
+static bool above_people(uint32_t k, uint32_t n, const struct dm_test *t)
+{
+	return k >= t->min_clicks && above_rate(k, n, t);
+}
+
+/* A key's clicks in the base: no more than its impressions. */
 static uint32_t base_clicks(const struct dm_key *k)
 {
 	return k->clicks < k->imps ? k->clicks : k->imps;
@@ -698,6 +726,60 @@ static void narrow(struct daymarks *m, const struct dm_test *t)
 	}
 }
 
+/* Is address a's excess its own: improbable whole or on its top
+ * publisher (marked, split or narrowed above)? */
+static bool addr_explained(const struct dm_key *a, const struct dm_test *t)
+{
+	return improbable(a->clicks, a->imps, t) ||
+	       (a->top && improbable(a->top_clicks, a->top_imps, t));
+}
+
+/* The networks: what its addresses' own judgement leaves of each
+ * network is tested as a key (the clicks of the addresses not explained
+ * by themselves, each no more than its impressions, as in the base: a
+ * token replayed from addresses that never saw its impression brings
+ * clicks and no views; the network's impressions less the explained
+ * addresses'); in a network whose rest is improbable, every clicking
+ * address above the tested rate that is not explained by itself is
+ * marked whole.  A farm or a pool spreading its clicks over many
+ * addresses of one /24, each under day_addr_min_clicks, is its
+ * network's excess; the people there, at people's rate, keep their
+ * day. */
+static void judge_nets(struct daymarks *m, const struct dm_test *t)
+{
+	struct dm_key *a, *n;
+
+	for (size_t i = 0; i < m->cap; i++) {
+		a = &m->v[i];
+		if (!a->key || a->kind != KIND_ADDR ||
+		    !(n = key_find(m, a->net)))
+			continue;
+		if (addr_explained(a, t))
+			n->x_imps += a->imps;
+		else
+			n->r_clicks += base_clicks(a);
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		n = &m->v[i];
+		if (n->key && n->kind == KIND_NET &&
+		    improbable(n->r_clicks, n->imps > n->x_imps ?
+			       n->imps - n->x_imps : 0, t)) {
+			n->net_marked = 1;
+			m->nets_marked++;
+		}
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		a = &m->v[i];
+		if (!a->key || a->kind != KIND_ADDR || a->bits ||
+		    !(n = key_find(m, a->net)) || !n->net_marked ||
+		    addr_explained(a, t) ||
+		    !above_rate(base_clicks(a), a->imps, t))
+			continue;
+		a->bits = IVT_DAY_ADDR;
+		m->addrs_by_net++;
+	}
+}
+
 /* Keep only the marked keys of m. */
 static int keep_marked(struct daymarks *m)
 {
@@ -740,6 +822,7 @@ static int judge(struct daymarks *m, const struct daymarks_params *p)
 	mark_keys(m, &t);
 	split_shared(m, &t);
 	narrow(m, &t);
+	judge_nets(m, &t);
 	return keep_marked(m);
 }
 

@@ -11,7 +11,10 @@
  * uid-less events and the uids issued on it in the window, judged as
  * one) leave is improbable too; else only those are.  A key improbable
  * on its top publisher and not without it is marked there only: its
- * clicks on that publisher and the impressions they name.
+ * clicks on that publisher and the impressions they name.  A network
+ * (rules_net_key) is tested on what its addresses' own judgement leaves;
+ * in one whose rest is improbable, its other clicking addresses above the
+ * tested rate are marked.
  * Every event of D's hours from a marked address, uid or part (not
  * flagged by ingest) then carries day_addr.  The marks are a function
  * of the window's segments and the thresholds, named by a digest over
@@ -56,6 +59,8 @@ struct daymarks {
 	uint64_t addrs_split;              /* shared: only parts marked */
 	uint64_t keys_narrowed;            /* marked on one publisher only */
 	uint64_t pubs_marked;              /* keys' events on one publisher */
+	uint64_t nets_tested, nets_marked; /* networks (/24, /48) */
+	uint64_t addrs_by_net;             /* addresses their network marked */
 };
 
 /* The digest of day's marks: of the window's segment sets and of p.  "" in

@@ -568,7 +568,8 @@ static int do_day(struct run *r)
 		       "\"tested\":%llu,\"addrs_marked\":%llu,"
 		       "\"uids_marked\":%llu,\"parts_marked\":%llu,"
 		       "\"addrs_split\":%llu,\"keys_narrowed\":%llu,"
-		       "\"ms\":%lld,"
+		       "\"nets_tested\":%llu,\"nets_marked\":%llu,"
+		       "\"addrs_by_net\":%llu,\"ms\":%lld,"
 		       "\"peak_rss_kb\":%ld}\n",
 		       r->o.day, r->dm.digest, reused ? "true" : "false",
 		       (unsigned long long)r->dm.events,
@@ -579,6 +580,9 @@ static int do_day(struct run *r)
 		       (unsigned long long)r->dm.parts_marked,
 		       (unsigned long long)r->dm.addrs_split,
 		       (unsigned long long)r->dm.keys_narrowed,
+		       (unsigned long long)r->dm.nets_tested,
+		       (unsigned long long)r->dm.nets_marked,
+		       (unsigned long long)r->dm.addrs_by_net,
 		       (long long)marks_ms, peak_rss_kb());
 	else
 		fprintf(stderr, "analyze: day %08u: marks %s%s: %zu keys marked "

@@ -19,7 +19,7 @@ static const struct rule_param params[] = {
 
 const struct rule_family rule_day = {
 	.name = "day",
-	.doc = "an address or kept uid clicking improbably often over a rolling day",
+	.doc = "an address, kept uid or network clicking improbably often over a rolling day",
 	.reasons = reasons,
 	.params = params,
 };

@@ -16,6 +16,8 @@
  * people and a farm (a few kept uids reused, a fresh cookie per click,
  * a new cookie every 4 clicks, or uids whose day over other addresses
  * names them) the farm's events are marked and the people's are not;
+ * a farm of 40 hosts of one /24, each clicking 1 of its 2 impressions
+ * of the day, is marked by its network, and the people there are not;
  * the marks file reads back
  * with the same verdicts, a damaged one is refused; a late segment of the
  * window or another threshold makes another digest. */
@@ -55,6 +57,10 @@
 #define FARM_UID 6000            /* FARM_UID + 0..2 */
 #define CHURN_UID 7000           /* and up, one per event, issued */
 #define SESSION_UID 8000         /* and up, one per 2 hours, issued once */
+#define NET_FARM 1020            /* a /24: a farm's hosts and people */
+#define NET_HOSTS 40             /* hosts 1..40: 1 click in 2 impressions */
+#define NET_PEOPLE 5             /* hosts 101..105: 1 click in 24 */
+#define NET_UID 10000            /* NET_UID + host */
 
 static char dir[64];
 static uint32_t next_seq;
@@ -258,6 +264,37 @@ static void shared_hour(int i, uint32_t a)
 	}
 }
 
+/* An impression of host h of the /24 NET_FARM at minute min of window
+ * hour i (uid NET_UID + h), and its click 20 s later when clicked. */
+static void net_visit(int i, int min, uint32_t h, bool clicked)
+{
+	int64_t ts = D0_MS + (i - 24) * HOUR_MS + min * 60000LL;
+	struct seg_record r = rec_uid('i', ts, NET_FARM, NET_UID + h, 0);
+	uint64_t id;
+
+	r.ip[15] = (uint8_t)h;
+	id = push(i, r)->id;
+	if (!clicked)
+		return;
+	r = rec_uid('c', ts + 20000, NET_FARM, NET_UID + h, id);
+	r.ip[15] = (uint8_t)h;
+	push(i, r);
+}
+
+/* Hour i of the /24: the farm's hosts, each 2 impressions in one hour of
+ * day D, the first clicked; its people, an impression every 2 hours and
+ * one click on day D each. */
+static void net_hour(int i)
+{
+	for (uint32_t h = 1; h <= NET_HOSTS; h++)
+		for (int k = 0; i >= 24 && (uint32_t)(i - 24) == h % 24 && k < 2;
+		     k++)
+			net_visit(i, (int)h + k * 5, h, k == 0);
+	for (uint32_t h = 101; h < 101 + NET_PEOPLE; h++)
+		if ((i + (int)h) % 2 == 0)
+			net_visit(i, 50, h, i / 2 == 15 + (int)(h - 101));
+}
+
 static int cmp_ts(const void *x, const void *y)
 {
 	const struct seg_record *a = x, *b = y;
@@ -299,6 +336,7 @@ static int setup(void **state)
 		shared_hour(i, SHARED_CHURN);
 		shared_hour(i, SHARED_SESSION);
 		shared_hour(i, SHARED_ROAM);
+		net_hour(i);
 	}
 	for (int i = 0; i < 48; i++) {
 		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
@@ -441,10 +479,10 @@ static void test_self_clicker(void **state)
 	assert_int_equal(m.day, DAY);
 	/* whole: the straddler's and the slow device's address and uid
 	 * (one visitor each), the shared addresses' farm uids, the roaming
-	 * farm's 10 uids and the 10 addresses they have alone; on one
-	 * publisher: the self-clicker's two addresses and uids (it has no
-	 * other events) */
-	assert_int_equal(m.addrs_marked, 2 + 10);
+	 * farm's 10 uids and the 10 addresses they have alone, the /24
+	 * farm's hosts; on one publisher: the self-clicker's two addresses
+	 * and uids (it has no other events) */
+	assert_int_equal(m.addrs_marked, 2 + 10 + NET_HOSTS);
 	assert_int_equal(m.uids_marked, 2 + 3 + 10);
 	expect_marked(&m, SELF_A, 24, 48, true);
 	expect_marked(&m, SELF_B, 24, 48, true);
@@ -476,6 +514,27 @@ static void test_one_publisher(void **state)
 	assert_int_equal(expect_on_pub(&m, STUFFED, STUFFER_PUB, true, true), 6);
 	expect_on_pub(&m, STUFFED, STUFFER_PUB, false, false);
 	assert_int_equal(expect_on_pub(&m, SELF_A, OWN_PUB, true, true), 0);
+	daymarks_release(&m);
+}
+
+/* The /24 farm: no host has day_addr_min_clicks clicks, but the network's
+ * are improbable: its hosts above the tested rate are marked whole, its
+ * people (a 4% CTR, under it) keep their day.  Every other network is
+ * one address, explained or not by itself alone. */
+static void test_network(void **state)
+{
+	struct daymarks m;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
+					  sizeof(err)), 0);
+	assert_int_equal(m.nets_marked, 1);
+	assert_int_equal(m.addrs_by_net, NET_HOSTS);
+	expect_visitors(&m, NET_FARM, NET_UID + 1, NET_UID + NET_HOSTS + 1,
+			true);
+	expect_visitors(&m, NET_FARM, NET_UID + 101,
+			NET_UID + 101 + NET_PEOPLE, false);
 	daymarks_release(&m);
 }
 
@@ -541,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_self_clicker),
 		cmocka_unit_test(test_shared_address),
 		cmocka_unit_test(test_one_publisher),
+		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_digest),
 	};
