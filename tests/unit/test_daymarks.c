@@ -184,21 +184,31 @@ static void stuffed_view(int i, int min, uint32_t a)
 	push(i, r);
 }
 
-/* The same with uid u on address a; new: a uid this response issued. */
-static void visit_uid(int i, int min, uint32_t a, uint32_t u, bool clicked,
-		      bool new)
+/* The same with uid u on host h of address a's /24 (10.a.h); new: a uid
+ * this response issued. */
+static void visit_host(int i, int min, uint32_t a, uint8_t h, uint32_t u,
+		       bool clicked, bool new)
 {
 	int64_t ts = D0_MS + (i - 24) * HOUR_MS + min * 60000LL;
 	struct seg_record r = rec_uid('i', ts, a, u, 0);
 	uint64_t id;
 
+	r.ip[15] = h;
 	r.flags |= new ? EVENT_F_UID_NEW : 0;
 	id = push(i, r)->id;
 	if (!clicked)
 		return;
 	r = rec_uid('c', ts + 20000, a, new ? u + 1 : u, id);
+	r.ip[15] = h;
 	r.flags |= new ? EVENT_F_UID_NEW : 0;
 	push(i, r);
+}
+
+/* visit_host on address a's own host (10.a.7) */
+static void visit_uid(int i, int min, uint32_t a, uint32_t u, bool clicked,
+		      bool new)
+{
+	visit_host(i, min, a, 7, u, clicked, new);
 }
 
 /* The session farm's 2 impressions and clicks of hour i on address a: a
@@ -264,21 +274,11 @@ static void shared_hour(int i, uint32_t a)
 	}
 }
 
-/* An impression of host h of the /24 NET_FARM at minute min of window
- * hour i (uid NET_UID + h), and its click 20 s later when clicked. */
+/* An impression of host h of the /24 NET_FARM (uid NET_UID + h), and
+ * its click when clicked. */
 static void net_visit(int i, int min, uint32_t h, bool clicked)
 {
-	int64_t ts = D0_MS + (i - 24) * HOUR_MS + min * 60000LL;
-	struct seg_record r = rec_uid('i', ts, NET_FARM, NET_UID + h, 0);
-	uint64_t id;
-
-	r.ip[15] = (uint8_t)h;
-	id = push(i, r)->id;
-	if (!clicked)
-		return;
-	r = rec_uid('c', ts + 20000, NET_FARM, NET_UID + h, id);
-	r.ip[15] = (uint8_t)h;
-	push(i, r);
+	visit_host(i, min, NET_FARM, (uint8_t)h, NET_UID + h, clicked, false);
 }
 
 /* Hour i of the /24: the farm's hosts, each 2 impressions in one hour of
