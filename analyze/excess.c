@@ -65,6 +65,33 @@ double excess_binom_sf(uint64_t k, uint64_t n, double p)
 	return betai((double)k, (double)(n - k + 1), p);
 }
 
+double excess_poisson_sf(uint64_t k, double lambda)
+{
+	double term, sum;
+
+	if (k == 0)
+		return 1;
+	if (lambda <= 0)
+		return 0;
+	if (lambda < (double)k + 1) {
+		term = exp(-lambda + (double)k * log(lambda) -
+			   lgamma((double)k + 1));
+		sum = term;
+		for (uint64_t j = k + 1; term > sum * 1e-16; j++) {
+			term *= lambda / (double)j;
+			sum += term;
+		}
+		return sum < 1 ? sum : 1;
+	}
+	term = exp(-lambda);
+	sum = term;
+	for (uint64_t j = 1; j < k; j++) {
+		term *= lambda / (double)j;
+		sum += term;
+	}
+	return sum < 1 ? 1 - sum : 0;
+}
+
 /* Natural log of betai(a, b, x), the same expansion kept in log space. */
 static double log_betai(double a, double b, double x)
 {

@@ -22,6 +22,11 @@ double excess_binom_sf(uint64_t k, uint64_t n, double p);
  * kind gathered apart from their total never makes an infinite score). */
 double excess_binom_log10sf(uint64_t k, uint64_t n, double p);
 
+/* P(X >= k) for X ~ Poisson(lambda): 1 when k is 0, 0 when lambda <= 0
+ * (the tail summed term by term, from k up when lambda < k + 1, else
+ * one less the terms below k). */
+double excess_poisson_sf(uint64_t k, double lambda);
+
 /* The thresholds of one excess test. */
 struct excess_test {
 	double ratio;       /* k must be at least ratio times the peers' rate */

@@ -59,6 +59,8 @@ struct zone_oneshot {
 	uint32_t multi;
 	bool flag;                   /* its one-shot clicks are flagged */
 	double honest;               /* one-shot clicks expected of people */
+	double p;                    /* the chance people make its one-shot
+					clicks or more */
 };
 
 /* An address's first impression this hour, until its second: which
@@ -251,18 +253,96 @@ static int zone_cmp(const void *a, const void *b)
 {
 	const struct zone_oneshot *x = *(const struct zone_oneshot *const *)a;
 	const struct zone_oneshot *y = *(const struct zone_oneshot *const *)b;
-	double rx = x->honest / x->oneshot, ry = y->honest / y->oneshot;
 
-	return rx < ry ? -1 : rx > ry;
+	return x->p < y->p ? -1 : x->p > y->p;
+}
+
+/* People's one-shot clicks on a zone whose people make honest of them
+ * (Poisson) that a cut at p-value t takes: those of the outcomes k with
+ * P(K >= k) <= t, sum of k P(K = k) = honest P(K >= m - 1), m the least
+ * such k.  *m: a k known to be at most m (0: none), then m; a lower cut
+ * has a larger m, so a caller lowering t keeps it. */
+static double people_taken(double honest, double t, uint64_t *m)
+{
+	if (honest <= 0)
+		return 0;
+	if (!*m)          /* the median of a Poisson is above honest - 1 */
+		*m = t < 0.5 && honest > 2 ? (uint64_t)honest - 1 : 1;
+	while (excess_poisson_sf(*m, honest) > t)
+		(*m)++;
+	return honest * excess_poisson_sf(*m - 1, honest);
+}
+
+/* The one-shot clicks people are expected to make on zone zo of a
+ * publisher whose new single visits are a share fresh of its single
+ * ones, at a one-shot click per visit of q: its visits but the clicked
+ * ones (each a visit of its own), at least one when it has a click, as
+ * the share of new visits is the publisher's and a zone's may be more. */
+static double zone_honest(const struct zone_oneshot *zo, double fresh,
+			  double q)
+{
+	double visits = zo->single * fresh - zo->oneshot;
+
+	if (visits < (zo->oneshot ? 1 : 0))
+		visits = zo->oneshot ? 1 : 0;
+	return q < 1 ? q * visits / (1 - q) : visits + zo->oneshot;
+}
+
+/* The zones of publisher po (*nz of them, of which the first *n have a
+ * one-shot click), each with the one-shot clicks people are expected to
+ * make there (zone_honest; q, the rate of a one-shot click per new
+ * visit, is rarity times the zone's CTR) and the p-value of its own.
+ * NULL when out of memory. */
+static struct zone_oneshot **pub_zones(struct publisher *pb,
+				       const struct pub_oneshot *po,
+				       double rarity, double pub_ctr,
+				       size_t *nz, size_t *n)
+{
+	double fresh = po->single ? (double)po->fresh / po->single : 1;
+	struct zone_oneshot **z = NULL, **grown;
+	size_t cap = 0;
+	void *v;
+
+	*nz = *n = 0;
+	for (size_t i = 0; (v = table_next(pb->zones, &i, NULL)); ) {
+		struct zone_oneshot *zo = v;
+
+		if (zo->pub != po->pub)
+			continue;
+		if (*nz == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(z, cap * sizeof(*z));
+			if (!grown) {
+				free(z);
+				return NULL;
+			}
+			z = grown;
+		}
+		zo->honest = zone_honest(zo, fresh, rarity *
+					 ctr_multi(zo->imps, zo->single,
+						   zo->multi, pub_ctr));
+		zo->p = excess_poisson_sf(zo->oneshot, zo->honest);
+		z[(*nz)++] = zo;
+		if (zo->oneshot) {       /* the clicked zones first */
+			z[*nz - 1] = z[*n];
+			z[(*n)++] = zo;
+		}
+	}
+	return z;
 }
 
 /* Where in publisher po its one-shot excess is.  People's one-shot clicks
- * on a zone are its single-impression addresses' impressions at the
- * zone's CTR of its other addresses, times how much rarer a one-shot
- * click is than such a click on the other publishers (rest).  The zones with
- * the fewest expected per one-shot click are flagged first, as many as
- * keep the expected share of people's clicks among the flagged at most
- * 1 - oneshot_precision.  Returns whether any zone is flagged. */
+ * on a zone are its new single visits at the zone's CTR of its other
+ * addresses, times how much rarer a one-shot click is than such a click
+ * on the other publishers (rest): Poisson, of mean zo->honest.  The
+ * clicked zones are taken in order of their p-value, as many as keep the
+ * people's clicks expected at most 1 - oneshot_precision of the clicks
+ * taken: all of theirs on the zones taken, and on every other zone of the
+ * publisher, clicked or not, those the same cut would take were they
+ * people's alone (the expected false discoveries of a cut on discrete
+ * p-values, summed over every zone it could take: Storey 2002, Heyse
+ * 2011; the largest cut that keeps the bound, a step-up).  Returns
+ * whether any zone is flagged. */
 static bool judge_zones(struct rules *r, struct publisher *pb,
 			const struct pub_oneshot *po,
 			const struct pub_oneshot *rest)
@@ -271,44 +351,37 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 	double rarity = rest_ctr > 0 && rest->fresh ?
 			((double)rest->oneshot + 0.5) / rest->fresh / rest_ctr
 			: 1;
-	double fresh = po->single ? (double)po->fresh / po->single : 1;
 	double pub_ctr = ctr_multi(po->imps, po->single, po->multi, rest_ctr);
-	double honest = 0, clicks = 0, allow = 1 - r->p.oneshot_precision;
-	double q, visits;
-	struct zone_oneshot **z = malloc(po->oneshot * sizeof(*z));
-	size_t n = 0;
-	void *v;
+	double allow = 1 - r->p.oneshot_precision, clicks = 0, people;
+	size_t nz, n, take = 0;
+	struct zone_oneshot **z = pub_zones(pb, po, rarity, pub_ctr, &nz, &n);
+	uint64_t *m = z ? calloc(nz, sizeof(*m)) : NULL;
 
-	if (!z)
+	if (!m) {
+		free(z);
 		return false;
-	for (size_t i = 0; (v = table_next(pb->zones, &i, NULL)); ) {
-		struct zone_oneshot *zo = v;
-
-		if (zo->pub != po->pub || !zo->oneshot || n == po->oneshot)
-			continue;
-		/* people's visits: the fresh single impressions but the
-		 * clicked ones (each a visit of its own), whose clicks at
-		 * rate q are the honest share of what was clicked; at least
-		 * one visit, as the share of new visits is the publisher's
-		 * and a zone's may be more */
-		q = rarity * ctr_multi(zo->imps, zo->single, zo->multi,
-				       pub_ctr);
-		visits = zo->single * fresh - zo->oneshot;
-		if (visits < 1)
-			visits = 1;
-		zo->honest = q < 1 ? q * visits / (1 - q) : zo->oneshot;
-		z[n++] = zo;
 	}
 	qsort(z, n, sizeof(*z), zone_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (honest + z[i]->honest > allow * (clicks + z[i]->oneshot))
-			break;
-		honest += z[i]->honest;
+	for (size_t i = 0; i < n; i++)
 		clicks += z[i]->oneshot;
-		z[i]->flag = true;
+	/* the largest cut that keeps the bound; a cut takes ties together */
+	for (size_t i = n; i > 0 && !take; i--) {
+		if (i == n || z[i]->p != z[i - 1]->p) {
+			people = 0;
+			for (size_t j = 0; j < nz; j++)
+				people += j < i ? z[j]->honest :
+					  people_taken(z[j]->honest,
+						       z[i - 1]->p, &m[j]);
+			if (people <= allow * clicks)
+				take = i;
+		}
+		clicks -= z[i - 1]->oneshot;
 	}
+	for (size_t i = 0; i < take; i++)
+		z[i]->flag = true;
+	free(m);
 	free(z);
-	return clicks > 0;
+	return take > 0;
 }
 
 /* Count pa's clicks in its zone (the zone of its last click): one-shot,

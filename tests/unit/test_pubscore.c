@@ -182,6 +182,16 @@ static void test_names_and_math(void **state)
 	assert_true(excess_binom_sf(600, 100000, 0.005) < 1e-4);
 	assert_true(excess_binom_sf(600, 100000, 0.005) > 1e-8);
 	assert_true(excess_binom_sf(500, 100000, 0.005) > 0.4);
+	/* the Poisson tail, from below and from above the mean */
+	assert_true(excess_poisson_sf(0, 3) == 1);
+	assert_true(excess_poisson_sf(1, 0) == 0);
+	assert_true(fabs(excess_poisson_sf(1, 0.5) - 0.3934693403) < 1e-9);
+	assert_true(fabs(excess_poisson_sf(3, 1) - 0.0803013971) < 1e-9);
+	assert_true(fabs(excess_poisson_sf(10, 20) - 0.9950045877) < 1e-9);
+	assert_true(fabs(excess_poisson_sf(3, 0.002) / 1.3313349e-9 - 1) <
+		    1e-6);
+	assert_true(fabs(excess_poisson_sf(50, 5) / 2.1810592e-32 - 1) <
+		    1e-6);
 	assert_true(fabs(pubscore_chi2_sf(2, 2) - exp(-1)) < 1e-9);
 	assert_true(fabs(pubscore_chi2_sf(22.337, 23) - 0.5) < 0.01);
 	/* the log tails agree with the plain ones and go on below 1e-308 */

@@ -1481,6 +1481,33 @@ static void test_one_shot_zones(void **state)
 	finish();
 }
 
+/* A viral spike over many articles: 3,000 new visitors read one page
+ * each, each page a zone of its own, and 60 of them click (2%, three
+ * times the others' one-shot rate).  The publisher fires, but each
+ * clicked zone is one of 3,000 alike, where people's one click is as
+ * likely: no zone is flagged.  Counted on the clicked zones alone, each
+ * click's people (0.007) looked far under the 2% allowed. */
+static void test_one_shot_viral_zones(void **state)
+{
+	struct rules_params *p = oneshot_params();
+	size_t first;
+
+	(void)state;
+	p->oneshot_precision = 0.98;
+	start(p);
+	honest_publishers();
+	for (int k = 0; k < 3000; k++) {
+		first = visit(30, 1, k % 50 == 0, T0 + (k % 3000) * SEC);
+		for (size_t i = first; i < H->n; i++)
+			H->rec[i].zone = (uint32_t)(200 + k);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(H->r.st.oneshot_pubs, 1);
+	assert_int_equal(count_bits(IVT_ONE_SHOT), 0);
+	finish();
+}
+
 /* A carrier NAT address ip: n impressions from 400 people, gap_ms
  * apart, on publishers pub .. pub + npubs - 1, one in 100 clicked.
  * Returns the index of its last impression. */
@@ -2108,6 +2135,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_referer_unset_not),
 		cmocka_unit_test(test_one_shot_viral_not),
 		cmocka_unit_test(test_one_shot_zones),
+		cmocka_unit_test(test_one_shot_viral_zones),
 		cmocka_unit_test(test_one_shot_precision),
 		cmocka_unit_test(test_hot_addr),
 		cmocka_unit_test(test_hot_addr_people_not),
