@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 22001-22010 of both generators, never used to tune,
+# the report: seeds 23001-23010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="22001 22002 22003 22004 22005 22006 22007 22008 22009 22010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="23001 23002 23003 23004 23005 23006 23007 23008 23009 23010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
