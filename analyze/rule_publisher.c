@@ -291,11 +291,11 @@ static double zone_honest(const struct zone_oneshot *zo, double fresh,
 /* The zones of publisher po (*nz of them, of which the first *n have a
  * one-shot click), each with the one-shot clicks people are expected to
  * make there (zone_honest; q, the rate of a one-shot click per new
- * visit, is rarity times the zone's CTR) and the p-value of its own.
+ * visit, is oneshot_rate times the zone's CTR) and the p-value of its own.
  * NULL when out of memory. */
 static struct zone_oneshot **pub_zones(struct publisher *pb,
 				       const struct pub_oneshot *po,
-				       double rarity, double pub_ctr,
+				       double rate, double pub_ctr,
 				       size_t *nz, size_t *n)
 {
 	double fresh = po->single ? (double)po->fresh / po->single : 1;
@@ -318,7 +318,7 @@ static struct zone_oneshot **pub_zones(struct publisher *pb,
 			}
 			z = grown;
 		}
-		zo->honest = zone_honest(zo, fresh, rarity *
+		zo->honest = zone_honest(zo, fresh, rate *
 					 ctr_multi(zo->imps, zo->single,
 						   zo->multi, pub_ctr));
 		zo->p = excess_poisson_sf(zo->oneshot, zo->honest);
@@ -331,10 +331,28 @@ static struct zone_oneshot **pub_zones(struct publisher *pb,
 	return z;
 }
 
+/* People's one-shot clicks per new single visit, over the CTR of
+ * addresses with two impressions or more: the other publishers' (rest,
+ * add-one-half), but never under 1.  Other publishers' new visitors may
+ * click a single impression far less than their regulars click theirs
+ * (an hour's in-app and carrier traffic: thousands of new addresses, few
+ * clicks), but that measures their audiences, not this publisher's: a
+ * viral article's new readers click at first sight as its regulars do.
+ * People's one click on a zone is not assumed rarer than any click
+ * there, so the bound of their clicks (oneshot_precision) never rests on
+ * the others' audience mix, which the binomial null between publishers
+ * does not describe (docs/rules.md, oneshot_ratio). */
+static double oneshot_rate(const struct pub_oneshot *rest, double rest_ctr)
+{
+	double r = rest_ctr > 0 && rest->fresh ?
+		   ((double)rest->oneshot + 0.5) / rest->fresh / rest_ctr : 1;
+
+	return r > 1 ? r : 1;
+}
+
 /* Where in publisher po its one-shot excess is.  People's one-shot clicks
  * on a zone are its new single visits at the zone's CTR of its other
- * addresses, times how much rarer a one-shot click is than such a click
- * on the other publishers (rest): Poisson, of mean zo->honest.  The
+ * addresses, times oneshot_rate: Poisson, of mean zo->honest.  The
  * clicked zones are taken in order of their p-value, as many as keep the
  * people's clicks expected at most 1 - oneshot_precision of the clicks
  * taken: all of theirs on the zones taken, and on every other zone of the
@@ -348,13 +366,11 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 			const struct pub_oneshot *rest)
 {
 	double rest_ctr = ctr_multi(rest->imps, rest->single, rest->multi, 0);
-	double rarity = rest_ctr > 0 && rest->fresh ?
-			((double)rest->oneshot + 0.5) / rest->fresh / rest_ctr
-			: 1;
+	double rate = oneshot_rate(rest, rest_ctr);
 	double pub_ctr = ctr_multi(po->imps, po->single, po->multi, rest_ctr);
 	double allow = 1 - r->p.oneshot_precision, clicks = 0, people;
 	size_t nz, n, take = 0;
-	struct zone_oneshot **z = pub_zones(pb, po, rarity, pub_ctr, &nz, &n);
+	struct zone_oneshot **z = pub_zones(pb, po, rate, pub_ctr, &nz, &n);
 	uint64_t *m = z ? calloc(nz, sizeof(*m)) : NULL;
 
 	if (!m) {
