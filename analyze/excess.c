@@ -1,5 +1,6 @@
-/* excess.c - the binomial tail and the peer excess test (excess.h), shared
- * by the publisher rules and the publisher scores. */
+/* excess.c - the binomial, gamma and Poisson tails and the peer excess
+ * test (excess.h), shared by the publisher rules and the publisher
+ * scores. */
 #include <math.h>
 #include <stdint.h>
 
@@ -65,31 +66,63 @@ double excess_binom_sf(uint64_t k, uint64_t n, double p)
 	return betai((double)k, (double)(n - k + 1), p);
 }
 
+/* The lower regularized gamma P(a, x) by its series (x < a + 1: it
+ * converges fast, and a tail far below 1 keeps its digits). */
+static double gammp_series(double a, double x)
+{
+	double ap = a, sum = 1 / a, del = sum;
+
+	for (int n = 0; n < 100000; n++) {
+		ap += 1;
+		del *= x / ap;
+		sum += del;
+		if (fabs(del) < fabs(sum) * 1e-14)
+			break;
+	}
+	return sum * exp(-x + a * log(x) - lgamma(a));
+}
+
+/* Natural log of the upper regularized gamma Q(a, x) by its continued
+ * fraction (x >= a + 1; modified Lentz). */
+static double log_gammq_cf(double a, double x)
+{
+	double b = x + 1 - a, c = 1e300, d = 1 / b, h = d;
+
+	for (int i = 1; i < 100000; i++) {
+		double an = -i * (i - a), del;
+
+		b += 2;
+		d = an * d + b;
+		d = fabs(d) < 1e-300 ? 1e-300 : d;
+		c = b + an / c;
+		c = fabs(c) < 1e-300 ? 1e-300 : c;
+		d = 1 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-14)
+			break;
+	}
+	return -x + a * log(x) - lgamma(a) + log(h);
+}
+
+double excess_log_gammq(double a, double x)
+{
+	if (x <= 0)
+		return 0;
+	if (x < a + 1)
+		return log1p(-gammp_series(a, x));
+	return log_gammq_cf(a, x);
+}
+
 double excess_poisson_sf(uint64_t k, double lambda)
 {
-	double term, sum;
-
 	if (k == 0)
 		return 1;
 	if (lambda <= 0)
 		return 0;
-	if (lambda < (double)k + 1) {
-		term = exp(-lambda + (double)k * log(lambda) -
-			   lgamma((double)k + 1));
-		sum = term;
-		for (uint64_t j = k + 1; term > sum * 1e-16; j++) {
-			term *= lambda / (double)j;
-			sum += term;
-		}
-		return sum < 1 ? sum : 1;
-	}
-	term = exp(-lambda);
-	sum = term;
-	for (uint64_t j = 1; j < k; j++) {
-		term *= lambda / (double)j;
-		sum += term;
-	}
-	return sum < 1 ? 1 - sum : 0;
+	if (lambda < (double)k + 1)
+		return gammp_series((double)k, lambda);
+	return -expm1(log_gammq_cf((double)k, lambda));
 }
 
 /* Natural log of betai(a, b, x), the same expansion kept in log space. */

@@ -1,8 +1,8 @@
-/* excess.h - the binomial tail and the peer excess test that analyze's
- * publisher rules (one_shot, hot_addr) and the publisher scores share: is
- * one member's k of n improbable at the rate of the others (one-sided
- * binomial, Bonferroni over the members tested)?  Pure functions, no
- * state. */
+/* excess.h - the binomial, gamma and Poisson tails and the peer excess
+ * test that analyze's publisher rules (one_shot, hot_addr) and the
+ * publisher scores share: is one member's k of n improbable at the rate
+ * of the others (one-sided binomial, Bonferroni over the members
+ * tested)?  Pure functions, no state. */
 #ifndef ADLOG_EXCESS_H
 #define ADLOG_EXCESS_H
 
@@ -22,9 +22,13 @@ double excess_binom_sf(uint64_t k, uint64_t n, double p);
  * kind gathered apart from their total never makes an infinite score). */
 double excess_binom_log10sf(uint64_t k, uint64_t n, double p);
 
-/* P(X >= k) for X ~ Poisson(lambda): 1 when k is 0, 0 when lambda <= 0
- * (the tail summed term by term, from k up when lambda < k + 1, else
- * one less the terms below k). */
+/* Natural log of the upper regularized gamma Q(a, x) (series below
+ * x = a + 1, continued fraction above): 0 when x <= 0.  The chi-square
+ * and Poisson tails are made of it. */
+double excess_log_gammq(double a, double x);
+
+/* P(X >= k) for X ~ Poisson(lambda), the lower regularized gamma
+ * P(k, lambda): 1 when k is 0, 0 when lambda <= 0. */
 double excess_poisson_sf(uint64_t k, double lambda);
 
 /* The thresholds of one excess test. */

@@ -454,55 +454,15 @@ int pubscore_merge(struct pubscore *dst, const struct pubscore *src)
 
 /* ---- statistics ---- */
 
-/* Natural log of the upper regularized gamma Q(a, x), series or
- * continued fraction. */
-static double log_gammq(double a, double x)
-{
-	double gln = lgamma(a);
-
-	if (x <= 0)
-		return 0;
-	if (x < a + 1) {
-		double ap = a, sum = 1 / a, del = sum;
-
-		for (int n = 0; n < 100000; n++) {
-			ap += 1;
-			del *= x / ap;
-			sum += del;
-			if (fabs(del) < fabs(sum) * 1e-14)
-				break;
-		}
-		return log1p(-sum * exp(-x + a * log(x) - gln));
-	} else {
-		double b = x + 1 - a, c = 1e300, d = 1 / b, h = d;
-
-		for (int i = 1; i < 100000; i++) {
-			double an = -i * (i - a), del;
-
-			b += 2;
-			d = an * d + b;
-			d = fabs(d) < 1e-300 ? 1e-300 : d;
-			c = b + an / c;
-			c = fabs(c) < 1e-300 ? 1e-300 : c;
-			d = 1 / d;
-			del = d * c;
-			h *= del;
-			if (fabs(del - 1) < 1e-14)
-				break;
-		}
-		return -x + a * log(x) - gln + log(h);
-	}
-}
-
 /* P(chi-square with dof degrees of freedom >= x). */
 double pubscore_chi2_sf(double x, double dof)
 {
-	return exp(log_gammq(dof / 2, x / 2));
+	return exp(excess_log_gammq(dof / 2, x / 2));
 }
 
 double pubscore_chi2_log10sf(double x, double dof)
 {
-	return log_gammq(dof / 2, x / 2) / log(10.0);
+	return excess_log_gammq(dof / 2, x / 2) / log(10.0);
 }
 
 /* P(non-central chi-square >= x), log10: Patnaik's two-moment fit, a
