@@ -590,8 +590,8 @@ static void test_concentration(const struct pubscore_params *p,
 		excess_binom_log10sf(top - err, a->clicks, p->top_share));
 }
 
-/* The others' cookieless share of k cookieless clicks in n (add-one-half
- * when they have none). */
+/* The others' share: all publishers' tk of tn less one's k of n,
+ * add-one-half. */
 static double others_share(uint64_t tk, uint64_t tn, uint64_t k, uint64_t n)
 {
 	return ((double)(tk - k) + 0.5) / ((double)(tn - n) + 1);
@@ -632,8 +632,8 @@ static void test_referer(const struct pubscore_params *p,
 
 	if (a->ref_known < p->min_clicks || t->ref_known <= a->ref_known)
 		return;
-	peer = ((double)(t->ref_outside - a->ref_outside) + 0.5) /
-	       ((double)(t->ref_known - a->ref_known) + 1);
+	peer = others_share(t->ref_outside, t->ref_known, a->ref_outside,
+			    a->ref_known);
 	ratio = ((double)a->ref_outside / (double)a->ref_known) / peer;
 	verdict(r, PUB_R_REFERER, ratio,
 		excess_binom_log10sf(a->ref_outside, a->ref_known,
