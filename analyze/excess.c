@@ -125,6 +125,14 @@ double excess_poisson_sf(uint64_t k, double lambda)
 	return -expm1(log_gammq_cf((double)k, lambda));
 }
 
+double excess_normal_log10sf(double z)
+{
+	/* P(Z >= z) = Q(1/2, z^2 / 2) / 2 for z >= 0 */
+	if (z < 0)
+		return log10(1 - 0.5 * exp(excess_log_gammq(0.5, z * z / 2)));
+	return (log(0.5) + excess_log_gammq(0.5, z * z / 2)) / log(10.0);
+}
+
 /* Natural log of betai(a, b, x), the same expansion kept in log space. */
 static double log_betai(double a, double b, double x)
 {

@@ -31,6 +31,11 @@ double excess_log_gammq(double a, double x);
  * P(k, lambda): 1 when k is 0, 0 when lambda <= 0. */
 double excess_poisson_sf(uint64_t k, double lambda);
 
+/* log10 P(Z >= z) for Z standard normal, from the same gamma function
+ * (Q(1/2, z^2 / 2) / 2), so that tails far below the smallest double
+ * keep their order. */
+double excess_normal_log10sf(double z);
+
 /* The thresholds of one excess test. */
 struct excess_test {
 	double ratio;       /* k must be at least ratio times the peers' rate */

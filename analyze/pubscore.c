@@ -1131,6 +1131,91 @@ static const struct retest retest_ctr = {
 	PUB_R_CTR, ctr_own, ctr_run
 };
 
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The median of v[0..n), n > 0, sorting v. */
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The spread of people's CTRs between publishers: the median log ratio
+ * to the peers (*mu) and the variance of the log ratios beyond their
+ * sampling variance (*tau2, 0 when there is none), from the median
+ * absolute deviation (1.4826 MAD estimates a normal SD) less the median
+ * sampling variance 1 / clicks; false when fewer than 3 publishers have
+ * a ratio (one outlier must be a minority).  clicks[i] are res[i]'s;
+ * y, v hold n values each. */
+static bool ctr_null(const struct pub_result *res, const uint64_t *clicks,
+		     size_t n, double *y, double *v, double *mu, double *tau2)
+{
+	size_t m = 0;
+	double s, vm;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!(res[i].tested & (1u << PUB_R_CTR)) || !clicks[i])
+			continue;
+		y[m] = log(res[i].stat[PUB_R_CTR]);
+		v[m++] = 1 / (double)clicks[i];
+	}
+	if (m < 3)
+		return false;
+	vm = median(v, m);
+	*mu = median(y, m);
+	for (size_t i = 0; i < m; i++)
+		y[i] = fabs(y[i] - *mu);
+	s = 1.4826 * median(y, m);
+	*tau2 = s * s > vm ? s * s - vm : 0;
+	return true;
+}
+
+/* ctr_high's evidence, at most that of the publisher's log CTR ratio
+ * against the spread of everyone's (Efron's empirical null; the
+ * between-publisher variance of a random-effects model, DerSimonian and
+ * Laird 1986): CTRs differ between placements, so a ratio the others'
+ * spread makes likely is no evidence however many clicks make it. */
+static int ctr_spread(const struct pubscore *ps, struct pub_result *res,
+		      size_t n)
+{
+	const struct pub_acc *a, *tmp;
+	uint64_t *clicks = calloc(n ? n : 1, sizeof(*clicks));
+	double *y = malloc((n ? n : 1) * 2 * sizeof(*y)), mu, tau2;
+	size_t i = 0;
+	bool any;
+
+	if (!clicks || !y) {
+		free(clicks);
+		free(y);
+		return -ENOMEM;
+	}
+	HASH_ITER(hh, ps->pubs, a, tmp)         /* as pubscore_finish */
+		if ((a->all_imps || a->all_clicks) && i < n)
+			clicks[i++] = a->clicks;
+	any = ctr_null(res, clicks, n, y, y + n, &mu, &tau2);
+	for (i = 0; any && i < n; i++) {
+		struct pub_result *r = &res[i];
+		double z;
+
+		if (!(r->tested & (1u << PUB_R_CTR)) || !clicks[i])
+			continue;
+		z = (log(r->stat[PUB_R_CTR]) - mu) /
+		    sqrt(tau2 + 1 / (double)clicks[i]);
+		r->log10p[PUB_R_CTR] = fmax(r->log10p[PUB_R_CTR],
+					    fmin(0, excess_normal_log10sf(z)));
+		r->pvalue[PUB_R_CTR] = pow(10, r->log10p[PUB_R_CTR]);
+		finalize(&ps->p, r);
+	}
+	free(clicks);
+	free(y);
+	return 0;
+}
+
 /* The day's hot-address credit, as pubscore_finish made it. */
 struct hot_table {
 	struct hot_credit *v;
@@ -1299,6 +1384,10 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 	retest(ps, &retest_invalid, NULL, res, i);
 	retest(ps, &retest_hot_addrs, &ht, res, i);
 	free(hot);
+	if (ctr_spread(ps, res, i)) {
+		free(res);
+		return -ENOMEM;
+	}
 	qsort(res, i, sizeof(*res), cmp_score);
 	*out = res;
 	*n = i;

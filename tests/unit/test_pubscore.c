@@ -205,6 +205,13 @@ static void test_names_and_math(void **state)
 	assert_true(fabs(excess_binom_log10sf(5, 3, 0.5) - log10(0.03125)) < 1e-9);
 	assert_true(excess_binom_log10sf(5000, 10000, 0.01) <
 		    excess_binom_log10sf(4000, 10000, 0.01));
+	/* the normal tail: its middle, 2.5% and 84.1%, and far below 1e-300 */
+	assert_true(fabs(excess_normal_log10sf(0) - log10(0.5)) < 1e-12);
+	assert_true(fabs(excess_normal_log10sf(1.959963985) - log10(0.025)) <
+		    1e-8);
+	assert_true(fabs(excess_normal_log10sf(-1) - log10(0.8413447461)) <
+		    1e-9);
+	assert_true(fabs(excess_normal_log10sf(40) - -349.4370) < 1e-3);
 	assert_true(fabs(pubscore_chi2_log10sf(2, 2) - log10(exp(-1))) < 1e-9);
 	assert_true(pubscore_chi2_log10sf(5000, 23) < -900);
 	/* Sidak: one of 8 p-values at 1e-10 is 8e-10; p = 1 is no evidence */
@@ -1217,9 +1224,51 @@ static void test_strength_orders(void **state)
 		assert_true(r[i].fired & (1u << PUB_R_CTR));
 	for (size_t i = 0; i + 1 < 4; i++)
 		assert_true(r[i].score > r[i + 1].score);      /* no ties */
-	assert_true(r[0].score > 1000);
+	assert_true(r[0].score > 30);
 	assert_true(isfinite(r[0].score));
-	assert_true(r[1].score > 300 && r[1].score < r[0].score / 2);
+	assert_true(r[1].score < r[0].score / 2);
+	free(r);
+	pubscore_release(&ps);
+}
+
+/* Forty honest publishers whose CTRs spread as placements' do (0.2% to
+ * 1.1%, a log SD of about 0.5) and one more at 2%, 4 times the middle one:
+ * its 2,000 clicks are far past 3 times the others' pooled CTR
+ * (binomial), but a ratio the spread makes likely (z about 2.8) is no
+ * evidence.  A self-clicker at 30%, 60 times the middle one, still is. */
+static void test_ctr_within_spread(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec high = { .pub = 90, .imps = 100000, .clicks = 2000,
+				 .cookieless = 0.3 };
+	struct day_spec self = { .pub = 91, .imps = 20000, .clicks = 6000,
+				 .cookieless = 0.3 };
+	const struct pub_result *h, *f;
+
+	(void)state;
+	start(&ps);
+	for (uint32_t p = 1; p <= 40; p++) {
+		struct day_spec d = { .pub = p, .imps = 100000,
+				      .clicks = (uint64_t)(500 * exp(
+					      1.7 * ((p - 0.5) / 40 - 0.5))),
+				      .cookieless = 0.3 };
+
+		feed(&ps, &d);
+	}
+	feed(&ps, &high);
+	feed(&ps, &self);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	h = find(r, n, 90);
+	f = find(r, n, 91);
+	assert_true(h->stat[PUB_R_CTR] > 3.5);
+	assert_true(excess_binom_log10sf(h->clicks, h->imps,
+					 3 * 0.005) < -20);
+	assert_int_equal(h->fired, 0);
+	assert_true(h->score < 3);
+	assert_true(f->fired & (1u << PUB_R_CTR));
+	assert_int_equal(r[0].pub, 91);
 	free(r);
 	pubscore_release(&ps);
 }
@@ -1278,6 +1327,7 @@ int main(void)
 		cmocka_unit_test(test_replays_suffered),
 		cmocka_unit_test(test_invalid_peers_exclude_fired),
 		cmocka_unit_test(test_strength_orders),
+		cmocka_unit_test(test_ctr_within_spread),
 		cmocka_unit_test(test_huge_honest_not_flagged),
 		cmocka_unit_test(test_botnet_everywhere_not_ctr),
 		cmocka_unit_test(test_high_ctr_addrs_one_office),
