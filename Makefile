@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 24001-24010 of both generators, never used to tune,
+# the report: seeds 25001-25010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="24001 24002 24003 24004 24005 24006 24007 24008 24009 24010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="25001 25002 25003 25004 25005 25006 25007 25008 25009 25010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
