@@ -602,21 +602,28 @@ static double others_share(uint64_t tk, uint64_t tn, uint64_t k, uint64_t n)
  * at the others' flagged share (a botnet clicking every publisher, flagged
  * or not, is no one publisher's doing), one binomial at the mean rate
  * (wider than the sum of the two, so conservative). */
-static void test_cookieless(const struct pubscore_params *p,
-			    const struct pub_acc *a, const struct totals *t,
-			    struct pub_result *r)
+static double cookieless_peer(const struct pub_acc *a,
+			      const struct totals *t)
 {
 	uint64_t nv = a->valid_clicks, nf = a->clicks - nv;
 	uint64_t kv = a->cookieless_valid, kf = a->cookieless_clicks - kv;
-	double peer, share;
 
-	if (a->clicks < p->min_clicks || t->clicks <= a->clicks)
-		return;
-	peer = ((double)nv * others_share(t->cookieless_valid, t->valid_clicks,
+	return ((double)nv * others_share(t->cookieless_valid, t->valid_clicks,
 					  kv, nv) +
 		(double)nf * others_share(t->cookieless - t->cookieless_valid,
 					  t->clicks - t->valid_clicks, kf,
 					  nf)) / (double)a->clicks;
+}
+
+static void test_cookieless(const struct pubscore_params *p,
+			    const struct pub_acc *a, const struct totals *t,
+			    struct pub_result *r)
+{
+	double peer, share;
+
+	if (a->clicks < p->min_clicks || t->clicks <= a->clicks)
+		return;
+	peer = cookieless_peer(a, t);
 	share = (double)a->cookieless_clicks / (double)a->clicks;
 	verdict(r, PUB_R_COOKIELESS, share,
 		excess_binom_log10sf(a->cookieless_clicks, a->clicks,
@@ -1145,74 +1152,128 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The spread of people's CTRs between publishers: the median log ratio
- * to the peers (*mu) and the variance of the log ratios beyond their
- * sampling variance (*tau2, 0 when there is none), from the median
- * absolute deviation (1.4826 MAD estimates a normal SD) less the median
- * sampling variance 1 / clicks; false when fewer than 3 publishers have
- * a ratio (one outlier must be a minority).  clicks[i] are res[i]'s;
- * y, v hold n values each. */
-static bool ctr_null(const struct pub_result *res, const uint64_t *clicks,
-		     size_t n, double *y, double *v, double *mu, double *tau2)
+/* A test's effect on a log scale against its null's centre (*y) and its
+ * sampling variance (*v); false when the publisher has none. */
+typedef bool (*effect_fn)(const struct pub_acc *a, const struct pub_result *r,
+			  const struct totals *t, double *y, double *v);
+
+/* ctr_high's: the log CTR ratio, of variance 1 / clicks. */
+static bool ctr_effect(const struct pub_acc *a, const struct pub_result *r,
+		       const struct totals *t, double *y, double *v)
+{
+	(void)t;
+	if (!a->clicks)
+		return false;
+	*y = log(r->stat[PUB_R_CTR]);
+	*v = 1 / (double)a->clicks;
+	return true;
+}
+
+static double logit(double p)
+{
+	return log(p / (1 - p));
+}
+
+/* cookieless_clicks': the log odds ratio of its share (add-one-half) to
+ * the others' of the same clicks, of variance 1 / (n p (1 - p)). */
+static bool cookieless_effect(const struct pub_acc *a,
+			      const struct pub_result *r,
+			      const struct totals *t, double *y, double *v)
+{
+	double n = (double)a->clicks + 1;
+	double s = ((double)a->cookieless_clicks + 0.5) / n;
+	double peer = cookieless_peer(a, t);
+
+	(void)r;
+	if (peer <= 0 || peer >= 1)
+		return false;
+	*y = logit(s) - logit(peer);
+	*v = 1 / (n * s * (1 - s));
+	return true;
+}
+
+/* The spread of a test's effects between publishers: their median
+ * (*mu) and their variance beyond the sampling variance (*tau2, 0 when
+ * there is none), from the median absolute deviation (1.4826 MAD
+ * estimates a normal SD) less the median sampling variance; false when
+ * fewer than 3 publishers have an effect (one outlier must be a
+ * minority).  y[i], v[i] are res[i]'s (has[i]); w holds n values. */
+static bool spread_null(const double *y, const double *v, const bool *has,
+			size_t n, double *w, double *mu, double *tau2)
 {
 	size_t m = 0;
 	double s, vm;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!(res[i].tested & (1u << PUB_R_CTR)) || !clicks[i])
-			continue;
-		y[m] = log(res[i].stat[PUB_R_CTR]);
-		v[m++] = 1 / (double)clicks[i];
-	}
+	for (size_t i = 0; i < n; i++)
+		if (has[i])
+			w[m++] = v[i];
 	if (m < 3)
 		return false;
-	vm = median(v, m);
-	*mu = median(y, m);
+	vm = median(w, m);
+	for (size_t i = 0, j = 0; i < n; i++)
+		if (has[i])
+			w[j++] = y[i];
+	*mu = median(w, m);
 	for (size_t i = 0; i < m; i++)
-		y[i] = fabs(y[i] - *mu);
-	s = 1.4826 * median(y, m);
+		w[i] = fabs(w[i] - *mu);
+	s = 1.4826 * median(w, m);
 	*tau2 = s * s > vm ? s * s - vm : 0;
 	return true;
 }
 
-/* ctr_high's evidence, at most that of the publisher's log CTR ratio
- * against the spread of everyone's (Efron's empirical null; the
- * between-publisher variance of a random-effects model, DerSimonian and
- * Laird 1986): CTRs differ between placements, so a ratio the others'
- * spread makes likely is no evidence however many clicks make it. */
-static int ctr_spread(const struct pubscore *ps, struct pub_result *res,
-		      size_t n)
+/* Test k's evidence, at most that of the publisher's effect against the
+ * spread of everyone's (Efron's empirical null; the between-publisher
+ * variance of a random-effects model, DerSimonian and Laird 1986):
+ * publishers differ by placement and audience, so an effect the others'
+ * spread makes likely is no evidence however many events make it.
+ * y, v: 3 n values of scratch; has: n. */
+static void spread_cap(const struct pubscore *ps, struct pub_result *res,
+		       size_t n, const struct totals *t, unsigned k,
+		       effect_fn effect, double *y, bool *has)
 {
 	const struct pub_acc *a, *tmp;
-	uint64_t *clicks = calloc(n ? n : 1, sizeof(*clicks));
-	double *y = malloc((n ? n : 1) * 2 * sizeof(*y)), mu, tau2;
+	double *v = y + n, *w = y + 2 * n, mu, tau2;
 	size_t i = 0;
-	bool any;
 
-	if (!clicks || !y) {
-		free(clicks);
-		free(y);
-		return -ENOMEM;
-	}
-	HASH_ITER(hh, ps->pubs, a, tmp)         /* as pubscore_finish */
-		if ((a->all_imps || a->all_clicks) && i < n)
-			clicks[i++] = a->clicks;
-	any = ctr_null(res, clicks, n, y, y + n, &mu, &tau2);
-	for (i = 0; any && i < n; i++) {
-		struct pub_result *r = &res[i];
-		double z;
-
-		if (!(r->tested & (1u << PUB_R_CTR)) || !clicks[i])
+	HASH_ITER(hh, ps->pubs, a, tmp) {       /* as pubscore_finish */
+		if ((!a->all_imps && !a->all_clicks) || i >= n)
 			continue;
-		z = (log(r->stat[PUB_R_CTR]) - mu) /
-		    sqrt(tau2 + 1 / (double)clicks[i]);
-		r->log10p[PUB_R_CTR] = fmax(r->log10p[PUB_R_CTR],
-					    fmin(0, excess_normal_log10sf(z)));
-		r->pvalue[PUB_R_CTR] = pow(10, r->log10p[PUB_R_CTR]);
+		has[i] = (res[i].tested & (1u << k)) &&
+			 effect(a, &res[i], t, &y[i], &v[i]);
+		i++;
+	}
+	if (!spread_null(y, v, has, n, w, &mu, &tau2))
+		return;
+	for (i = 0; i < n; i++) {
+		struct pub_result *r = &res[i];
+		double z = (y[i] - mu) / sqrt(tau2 + v[i]);
+
+		if (!has[i])
+			continue;
+		r->log10p[k] = fmax(r->log10p[k],
+				    fmin(0, excess_normal_log10sf(z)));
+		r->pvalue[k] = pow(10, r->log10p[k]);
 		finalize(&ps->p, r);
 	}
-	free(clicks);
+}
+
+/* ctr_high and cookieless_clicks held to the spread of their effects. */
+static int spread_caps(const struct pubscore *ps, struct pub_result *res,
+		       size_t n, const struct totals *t)
+{
+	double *y = malloc((n ? n : 1) * 3 * sizeof(*y));
+	bool *has = malloc((n ? n : 1) * sizeof(*has));
+
+	if (!y || !has) {
+		free(y);
+		free(has);
+		return -ENOMEM;
+	}
+	spread_cap(ps, res, n, t, PUB_R_CTR, ctr_effect, y, has);
+	spread_cap(ps, res, n, t, PUB_R_COOKIELESS, cookieless_effect, y,
+		   has);
 	free(y);
+	free(has);
 	return 0;
 }
 
@@ -1384,7 +1445,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 	retest(ps, &retest_invalid, NULL, res, i);
 	retest(ps, &retest_hot_addrs, &ht, res, i);
 	free(hot);
-	if (ctr_spread(ps, res, i)) {
+	if (spread_caps(ps, res, i, &t)) {
 		free(res);
 		return -ENOMEM;
 	}

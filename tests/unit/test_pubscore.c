@@ -1273,6 +1273,45 @@ static void test_ctr_within_spread(void **state)
 	pubscore_release(&ps);
 }
 
+/* Forty honest publishers whose cookieless shares spread as audiences'
+ * do (25% to 65% of clicks) and one more at 85% with 4,000 clicks: past
+ * the others' pooled share plus 0.3 (binomial), but a log odds ratio the
+ * spread makes likely is no evidence.  A publisher with 97% of its
+ * clicks cookieless still is. */
+static void test_cookieless_within_spread(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct day_spec high = { .pub = 90, .imps = 400000, .clicks = 4000,
+				 .cookieless = 0.85 };
+	struct day_spec bot = { .pub = 91, .imps = 100000, .clicks = 1000,
+				.cookieless = 0.97 };
+	const struct pub_result *h, *f;
+
+	(void)state;
+	start(&ps);
+	for (uint32_t p = 1; p <= 40; p++) {
+		struct day_spec d = { .pub = p, .imps = 100000, .clicks = 450,
+				      .cookieless = 0.25 + 0.4 * (p - 0.5) /
+						    40 };
+
+		feed(&ps, &d);
+	}
+	feed(&ps, &high);
+	feed(&ps, &bot);
+	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	h = find(r, n, 90);
+	f = find(r, n, 91);
+	assert_true(excess_binom_log10sf(h->clicks * 17 / 20, h->clicks,
+					 0.45 + 0.3) < -6);
+	assert_int_equal(h->fired & (1u << PUB_R_COOKIELESS), 0);
+	assert_true(h->evidence[PUB_R_COOKIELESS] < 3);
+	assert_true(f->fired & (1u << PUB_R_COOKIELESS));
+	free(r);
+	pubscore_release(&ps);
+}
+
 /* A huge honest publisher whose CTR is 20% above its peers': a p-value
  * against the peers' CTR under 1e-30, but no evidence against the floor of
  * pub_ctr_ratio times it: not flagged. */
@@ -1328,6 +1367,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_peers_exclude_fired),
 		cmocka_unit_test(test_strength_orders),
 		cmocka_unit_test(test_ctr_within_spread),
+		cmocka_unit_test(test_cookieless_within_spread),
 		cmocka_unit_test(test_huge_honest_not_flagged),
 		cmocka_unit_test(test_botnet_everywhere_not_ctr),
 		cmocka_unit_test(test_high_ctr_addrs_one_office),
