@@ -44,6 +44,9 @@ static const char usage[] =
 "  --summary FILE     append one markdown row of the headline figures\n"
 "  --curve FILE       append one line per family: run, family, class,\n"
 "                     events a day, events, events caught (TSV)\n"
+"  --ranks FILE       append one line per fraudulent publisher with fraud\n"
+"                     in the run: run, family, its fraudulent events a\n"
+"                     day, 1 when it scores above every honest one (TSV)\n"
 "  --html FILE        also write the report as a small HTML file\n"
 "  --help, --version\n";
 
@@ -278,6 +281,34 @@ static bool pub_fraudulent(const struct labels *L, uint32_t pub, size_t *j)
 	return false;
 }
 
+/* The best honest score of the run and its rank (*rank, 1-based; 0 when
+ * no honest publisher scores above 0). */
+static double honest_best(const struct labels *L,
+			  const struct pub_result *res, size_t nres,
+			  size_t *rank)
+{
+	double best = 0;
+
+	*rank = 0;
+	for (size_t i = 0; i < nres; i++)
+		if (!pub_fraudulent(L, res[i].pub, NULL) &&
+		    res[i].score > best) {
+			best = res[i].score;
+			*rank = i + 1;
+		}
+	return best;
+}
+
+/* pub's rank among res (1-based), 0 when it has no score. */
+static size_t pub_rank(const struct pub_result *res, size_t nres,
+		       uint32_t pub)
+{
+	for (size_t i = 0; i < nres; i++)
+		if (res[i].pub == pub)
+			return i + 1;
+	return 0;
+}
+
 /* ROC AUC over publishers: the chance that a fraudulent publisher with
  * fraud in the data scores above an honest one (ties count half). */
 static double pub_auc(const struct labels *L, const struct pub_result *res,
@@ -407,14 +438,8 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 		(double)t->spend_base / 1e6, pct(t->spend_base, t->spend_invalid));
 
 	/* publishers: fraudulent ones must all score above every honest one */
-	double honest_max = 0;
-	size_t honest_rank = 0;
-	for (size_t i = 0; i < nres; i++)
-		if (!pub_fraudulent(L, res[i].pub, NULL) &&
-		    res[i].score > honest_max) {
-			honest_max = res[i].score;
-			honest_rank = i + 1;
-		}
+	size_t honest_rank;
+	double honest_max = honest_best(L, res, nres, &honest_rank);
 	char why[256] = "";
 	if (honest_rank) {
 		const struct pub_result *h = &res[honest_rank - 1];
@@ -432,17 +457,12 @@ static void report(FILE *f, struct evalrun *e, const char *name,
 	fg->pubs_ok = fg->pubs_total = 0;
 	fg->pubs_listed = (int)L->npubs;
 	for (size_t j = 0; j < L->npubs; j++) {
-		size_t rank = 0;
-		double score = 0;
-
+		size_t rank = pub_rank(res, nres, L->pubs[j]);
+		double score = rank ? res[rank - 1].score : 0;
 		char ev[256] = "";
 
-		for (size_t i = 0; i < nres; i++)
-			if (res[i].pub == L->pubs[j]) {
-				rank = i + 1;
-				score = res[i].score;
-				pubscore_evidence_text(&res[i], ev, sizeof(ev));
-			}
+		if (rank)
+			pubscore_evidence_text(&res[rank - 1], ev, sizeof(ev));
 		bool ok = rank && score > honest_max;
 		/* a publisher whose family wrote nothing this run is listed,
 		 * not counted */
@@ -496,6 +516,39 @@ static void curve_lines(FILE *f, const struct evalrun *e, const char *name)
 	}
 }
 
+/* One line per fraudulent publisher with fraud in the run, for the
+ * ranking against intensity (scripts/eval.sh). */
+static void rank_lines(FILE *f, const struct evalrun *e, const char *name,
+		       const struct pub_result *res, size_t nres)
+{
+	const struct labels *L = &e->L;
+	size_t hr;
+	double best = honest_best(L, res, nres, &hr);
+
+	for (size_t j = 0; j < L->npubs; j++) {
+		size_t rank = pub_rank(res, nres, L->pubs[j]);
+
+		if (!L->pub_fraud[j])
+			continue;
+		fprintf(f, "%s\t%s\t%.1f\t%d\n", name,
+			L->names[L->pub_label[j]],
+			(double)L->pub_fraud[j] * 24 / (double)e->hours,
+			rank && res[rank - 1].score > best);
+	}
+}
+
+/* path opened to append; NULL (told, *rc 1) when it cannot be. */
+static FILE *append_open(const char *path, int *rc)
+{
+	FILE *f = fopen(path, "a");
+
+	if (!f) {
+		diag_err("cannot open '%s': %s", path, strerror(errno));
+		*rc = 1;
+	}
+	return f;
+}
+
 static int html_write(const char *path, const char *md)
 {
 	FILE *f = fopen(path, "w");
@@ -521,7 +574,7 @@ int main(int argc, char **argv)
 	static struct evalrun e;     /* the rules keep pointers into it */
 	const char *conf = NULL, *data = NULL, *labels = NULL, *inv_path = NULL;
 	const char *dc = NULL, *name = "run", *summary = NULL, *html = NULL;
-	const char *curve = NULL;
+	const char *curve = NULL, *ranks = NULL;
 	struct config cfg;
 	struct pubscore_params pp;
 	struct inventory *inv = NULL;
@@ -548,7 +601,8 @@ int main(int argc, char **argv)
 			!strcmp(a, "--name") ? &name :
 			!strcmp(a, "--summary") ? &summary :
 			!strcmp(a, "--html") ? &html :
-			!strcmp(a, "--curve") ? &curve : NULL;
+			!strcmp(a, "--curve") ? &curve :
+			!strcmp(a, "--ranks") ? &ranks : NULL;
 		if (!dst || !v) {
 			diag_err("unknown or incomplete option '%s'", a);
 			fputs(usage, stderr);
@@ -624,27 +678,19 @@ int main(int argc, char **argv)
 		diag_err("cannot write '%s'", html);
 		rc = 1;
 	}
-	if (summary) {
-		FILE *sf = fopen(summary, "a");
+	FILE *af;
 
-		if (!sf) {
-			diag_err("cannot open '%s': %s", summary, strerror(errno));
-			rc = 1;
-		} else {
-			summary_row(sf, name, &fg);
-			fclose(sf);
-		}
+	if (summary && (af = append_open(summary, &rc))) {
+		summary_row(af, name, &fg);
+		fclose(af);
 	}
-	if (curve) {
-		FILE *cf = fopen(curve, "a");
-
-		if (!cf) {
-			diag_err("cannot open '%s': %s", curve, strerror(errno));
-			rc = 1;
-		} else {
-			curve_lines(cf, &e, name);
-			fclose(cf);
-		}
+	if (curve && (af = append_open(curve, &rc))) {
+		curve_lines(af, &e, name);
+		fclose(af);
+	}
+	if (ranks && (af = append_open(ranks, &rc))) {
+		rank_lines(af, &e, name, res, nres);
+		fclose(af);
 	}
 	free(md);
 	free(res);

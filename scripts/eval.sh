@@ -107,6 +107,7 @@ make_segments() {
 : >"$DIR/summary.md"
 : >"$DIR/report.md"
 : >"$DIR/curve.tsv"
+: >"$DIR/ranks.tsv"
 skipped=
 for gen in $GENS; do
 if [ "$gen" = redteam ] && [ ! -x "$BUILD/adlog-redteam" ]; then
@@ -127,6 +128,7 @@ for seed in $SEEDS; do
 		--labels "$d/labels" --inventory "$d/inventory" \
 		--datacenters data/datacenters.txt --name "$name" \
 		--summary "$DIR/summary.md" --curve "$DIR/curve.tsv" \
+		--ranks "$DIR/ranks.tsv" \
 		--html "$d/eval.html" >"$d/report.md"
 	cat "$d/lines.md" >>"$d/report.md"
 	cat "$d/report.md" >>"$DIR/report.md"
@@ -160,6 +162,29 @@ curve() {
 	}' "$DIR/curve.tsv"
 }
 
+# publisher ranking against intensity: per family, the fraudulent
+# publishers of all runs whose fraudulent events a day fall in a bucket,
+# and of them those above every honest one of their run
+rank_curve() {
+	awk -F'\t' '
+	function bucket(x) { return x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 :
+		x < 10000 ? 4 : x < 100000 ? 5 : 6 }
+	{ k = $2 SUBSEP bucket($3); n[k]++; ok[k] += $4 }
+	!($2 in seen) { seen[$2] = 1; order[++nf] = $2 }
+	END {
+		print "| family | < 10 | 10-100 | 100-1k | 1k-10k | 10k-100k | >= 100k |"
+		print "|---|---|---|---|---|---|---|"
+		for (i = 1; i <= nf; i++) {
+			f = order[i]; line = "| " f " |"
+			for (b = 1; b <= 6; b++) {
+				k = f SUBSEP b
+				line = line (k in n ? sprintf(" %d of %d |", ok[k], n[k]) : " - |")
+			}
+			print line
+		}
+	}' "$DIR/ranks.tsv"
+}
+
 first=${SEEDS%% *}
 # the first run's folder: seedN for adlog-gen, redteamN for the red team
 case ${GENS%% *} in gen) firstdir=seed$first ;; *) firstdir=${GENS%% *}$first ;; esac
@@ -183,6 +208,12 @@ target="make $MARK"
 	echo "of runs in brackets; a family's intensity is drawn per seed):"
 	echo
 	curve
+	echo
+	echo "Publisher ranking against intensity: per family, the fraudulent"
+	echo "publishers above every honest one of their run, of those whose"
+	echo "fraudulent events a day fall in the bucket, pooled over the runs:"
+	echo
+	rank_curve
 	echo
 	echo "Default seed in detail (the other seeds: \`$DIR/report.md\` after"
 	echo "\`$target\`; HTML copies \`$DIR/seed*/eval.html\`):"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # t0150-eval-report: a small make eval (scripts/eval.sh on two seeds)
 # prints a report with a row for every scenario and trap, every percentage
-# within [0,100], the detection-against-intensity table and the publisher
-# ROC AUC, and writes the figures between the markers of the doc it is
-# given, twice over without growing it.  adlog-eval reads another
-# generator's label names with their declared class, and the held-out
-# run refuses uncommitted rule changes.
+# within [0,100], the detection-against-intensity table, the publisher
+# ranking against intensity and the publisher ROC AUC, and writes the
+# figures between the markers of the doc it is given, twice over without
+# growing it.  adlog-eval reads another generator's label names with
+# their declared class, and the held-out run refuses uncommitted rule
+# changes.
 . "$(dirname "$0")/lib/common.sh"
 
 printf '# rules\n\nkept text\n' >"$T/rules.md"
@@ -34,6 +35,14 @@ bad=$(tr -d '()|' <"$T/eval/summary.md" | awk '{
 grep -q '^| family | class | < 10 | 10-100 |' "$T/out" || fail "no intensity table"
 expect_eq "families in the intensity table" 13 \
 	"$(sed -n '/^| family | class/,/^$/p' "$T/out" | grep -c '^| [a-z_]* | \(GIVT\|SIVT\|trap\) |')"
+# the ranking against intensity counts every fraudulent publisher of the
+# summary rows once, and those above every honest one as they do
+grep -q '^| family | < 10 | 10-100 |' "$T/out" || fail "no ranking table"
+expect_eq "ranking table: above of all" \
+	"$(awk -F'|' '{ split($(NF-2), a, " of "); o += a[1]; n += a[2] }
+		END { print o + 0, n + 0 }' "$T/eval/summary.md")" \
+	"$(sed -n '/^| family | < 10/,/^$/p' "$T/out" | grep -o '[0-9]* of [0-9]*' |
+		awk '{ o += $1; n += $3 } END { print o + 0, n + 0 }')"
 auc=$(awk -F'|' '/^\| seed 3 /{ print $(NF-1) }' "$T/eval/summary.md" | tr -d ' ')
 case $auc in -|0.*|1.000) ;; *) fail "publisher AUC '$auc'" ;; esac
 
