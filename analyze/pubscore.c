@@ -597,11 +597,10 @@ static double others_share(uint64_t tk, uint64_t tn, uint64_t k, uint64_t n)
 	return ((double)(tk - k) + 0.5) / ((double)(tn - n) + 1);
 }
 
-/* The publisher's cookieless share against the others' share of the same
- * clicks: its valid clicks at the others' valid share, its flagged ones
- * at the others' flagged share (a botnet clicking every publisher, flagged
- * or not, is no one publisher's doing), one binomial at the mean rate
- * (wider than the sum of the two, so conservative). */
+/* The others' cookieless share of the same clicks as the publisher's:
+ * its valid clicks at the others' valid share, its flagged ones at the
+ * others' flagged share (a botnet clicking every publisher, flagged or
+ * not, is no one publisher's doing), the mean weighted by its clicks. */
 static double cookieless_peer(const struct pub_acc *a,
 			      const struct totals *t)
 {
@@ -615,6 +614,8 @@ static double cookieless_peer(const struct pub_acc *a,
 					  nf)) / (double)a->clicks;
 }
 
+/* The publisher's cookieless share against that, one binomial at the
+ * mean rate (wider than the sum of the two, so conservative). */
 static void test_cookieless(const struct pubscore_params *p,
 			    const struct pub_acc *a, const struct totals *t,
 			    struct pub_result *r)
