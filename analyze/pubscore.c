@@ -1442,6 +1442,14 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		test_unshown(&ps->p, a, &t, r);
 		finalize(&ps->p, r);
 	}
+	/* capped before ctr_high's retest, so that only a publisher past
+	 * the spread leaves the others, and again after it, which ran the
+	 * test anew */
+	if (spread_caps(ps, res, i, &t)) {
+		free(hot);
+		free(res);
+		return -ENOMEM;
+	}
 	retest(ps, &retest_ctr, NULL, res, i);
 	retest(ps, &retest_invalid, NULL, res, i);
 	retest(ps, &retest_hot_addrs, &ht, res, i);
