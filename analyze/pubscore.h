@@ -43,7 +43,7 @@ enum pub_reason {
 	PUB_R_HOT_ADDRS,        /* "high_ctr_addrs": clicking addresses
 				   whose day's CTR is improbable */
 	PUB_R_ONE_SHOT,         /* "one_shot_clicks": clicks of addresses
-				   seen once in their hour, per click the
+				   with one view in their hour, per click the
 				   new visits' first impressions make at
 				   their zones' CTR, vs pooled peers */
 	PUB_R_UNSHOWN,          /* "unshown_clicks": clicks on ads never
@@ -187,8 +187,9 @@ int pubscore_event(struct pubscore *ps, const struct pub_event *e);
 /* One hour of a zone's visits, as rules_pubscore counts them: the first
  * impressions of the hour's addresses new to the look-back and of those
  * seen in it (estimated from the sample, rule_publisher.c), the one-shot
- * clicks (one impression and its click in the hour, an address new to
- * the look-back) and the same clicks of addresses seen in it. */
+ * clicks (one view, an impression or a page's, that clicked in the
+ * hour, an address new to the look-back) and the same clicks of
+ * addresses seen in it. */
 struct pub_visits {
 	double firsts, rfirsts;
 	uint64_t oneshot, reshot;

@@ -1,6 +1,6 @@
 /* rule_publisher.c - rule family publisher (docs/rules.md): the clicks a
  * publisher's own traffic adds.  one_shot: a publisher whose one-shot
- * clicks (an address seen once this hour, clicking that impression) are
+ * clicks (an address with one view this hour, clicking there) are
  * improbable for its peers' share; its one-shot clicks on the zones that
  * hold the excess are flagged.  hot_addr: a publisher whose share of
  * clicks from hot addresses (an hour improbable at the hour's CTR) is
@@ -30,12 +30,14 @@ struct pub_addr {
 struct pub_oneshot {
 	uint32_t pub;
 	uint32_t imps, clicks;
-	uint32_t single;             /* impressions of addresses with one */
+	uint32_t single;             /* impressions of addresses with one
+					view */
 	uint32_t ssingle, sfresh;    /* of those, sampled ones
 					(rules_addr_sampled), and of these the
 					addresses never seen before */
-	uint32_t oneshot;            /* clicks of those */
-	uint32_t multi;              /* clicks of addresses with two or more */
+	uint32_t oneshot;            /* clicks of those (one a visit) */
+	uint32_t multi;              /* clicks of addresses with two views
+					or more */
 	uint32_t hot;                /* clicks of addresses hot this hour */
 	uint32_t fired;              /* the bits its excess tests flag */
 	uint32_t fresh;              /* single impressions of fresh addresses,
@@ -63,12 +65,23 @@ struct zone_oneshot {
 					clicks or more */
 };
 
-/* An address's first impression this hour, until its second: which
- * publisher counts it as a single-impression address. */
+/* The most impressions one page view holds here: a view with more ends
+ * as if a second view had begun (its address is not single: the test
+ * misses, never invents). */
+#define VIEW_MAX 6
+
+/* An address's one page view this hour, until its second: which
+ * publisher and zones count it as a single view.  A view is the
+ * address's impressions on one publisher, each within
+ * imp_flood_window_ms of the one before (the tag loads every slot of a
+ * page at once, as imp_stack's and imp_refresh's views). */
 struct rules_first_slot {
 	uint32_t tag;                /* high half of the address key, | 1 */
-	uint32_t pub, zone;
-	uint8_t sampled, fresh;
+	uint32_t pub;
+	uint32_t last;               /* its last impression's time, ms (the
+					low 32 bits) */
+	uint32_t zone[VIEW_MAX];     /* of its impressions */
+	uint8_t n, sampled, fresh;
 };
 
 extern const struct rule_family rule_publisher;
@@ -126,44 +139,86 @@ static bool seen_before(const struct rules *r, uint64_t akey)
 	       r->lb.addr_seen_before(r->lb.ctx, akey);
 }
 
-/* Keep each publisher's impressions of single-impression addresses: an
- * address's first impression counts for its publisher, its second takes
- * that back.  A slot taken over by another address leaves the first one
- * counted: an over-count, never an under-count, of single impressions. */
-static void count_single(const struct rules *r, struct publisher *pb,
-			 uint64_t akey, struct pub_oneshot *po,
-			 struct zone_oneshot *zo, uint32_t zone, uint32_t n)
+/* Count impression zone of a single view into f, po and zo. */
+static void view_add(struct rules_first_slot *f, struct pub_oneshot *po,
+		     struct zone_oneshot *zo, uint32_t zone)
 {
-	struct rules_first_slot *f = first_slot(pb, akey);
-	uint32_t tag = (uint32_t)(akey >> 32) | 1;
+	po->single++;
+	po->ssingle += f->sampled;
+	po->sfresh += f->fresh;
+	if (zo)          /* a zone table full only loses zone detail */
+		zo->single++;
+	f->zone[f->n++] = zone;
+}
 
-	if (n == 1 && po) {
-		bool s = rules_addr_sampled(akey);
-		bool fresh = s && !seen_before(r, akey);
+/* A second view of f's address: take its first view's impressions back
+ * from its publisher and zones. */
+static void view_undo(struct publisher *pb, struct rules_first_slot *f)
+{
+	struct pub_oneshot *po = pub_entry(pb, f->pub);
 
-		po->single++;
-		po->ssingle += s;
-		po->sfresh += fresh;
+	for (unsigned i = 0; i < f->n; i++) {
+		struct zone_oneshot *zo = zone_entry(pb, f->pub, f->zone[i]);
+
+		if (zo && zo->single)
+			zo->single--;
+		if (po && po->single) {
+			po->single--;
+			po->ssingle -= f->sampled && po->ssingle;
+			po->sfresh -= f->fresh && po->sfresh;
+		}
+	}
+	f->tag = 0;
+}
+
+/* Keep each publisher's impressions of single-view addresses: an
+ * address's first impression opens its view, the impressions of its
+ * page join it, and its next view takes them back.  A slot taken over by
+ * another address leaves the first one counted: an over-count, never an
+ * under-count, of single-view impressions. */
+static void count_single(const struct rules *r, struct publisher *pb,
+			 const struct rules_pending *o, struct pub_oneshot *po,
+			 struct zone_oneshot *zo)
+{
+	struct rules_first_slot *f = first_slot(pb, o->k.akey);
+	uint32_t tag = (uint32_t)(o->k.akey >> 32) | 1;
+
+	if (o->addr_imps == 1 && po) {
+		bool s = rules_addr_sampled(o->k.akey);
+		bool fresh = s && !seen_before(r, o->k.akey);
+
 		po->sfirst += s;
 		po->sfirst_fresh += fresh;
-		if (zo) {        /* a zone table full only loses zone detail */
-			zo->single++;
+		if (zo)
 			zo->first++;
-		}
-		*f = (struct rules_first_slot){ tag, po->pub, zone, s, fresh };
-	} else if (n == 2 && f->tag == tag) {
-		struct pub_oneshot *first = pub_entry(pb, f->pub);
-		struct zone_oneshot *fz = zone_entry(pb, f->pub, f->zone);
+		*f = (struct rules_first_slot){ .tag = tag, .pub = po->pub,
+						.last = (uint32_t)o->ts,
+						.sampled = s, .fresh = fresh };
+		view_add(f, po, zo, o->zone);
+	} else if (o->addr_imps > 1 && f->tag == tag) {
+		uint32_t gap = (uint32_t)o->ts - f->last;   /* either way, mod
+							      2^32 */
 
-		if (first && first->single) {
-			first->single--;
-			first->ssingle -= f->sampled && first->ssingle;
-			first->sfresh -= f->fresh && first->sfresh;
+		if (po && o->pub == f->pub && f->n < VIEW_MAX &&
+		    (int64_t)(gap < 0x80000000u ? gap : 0u - gap) <
+		    r->p.imp_flood_window_ms) {
+			f->last = (uint32_t)o->ts;
+			view_add(f, po, zo, o->zone);
+		} else {
+			view_undo(pb, f);
 		}
-		if (fz && fz->single)
-			fz->single--;
-		f->tag = 0;
 	}
+}
+
+/* The address of pa made one view this hour, on pa's publisher: its
+ * slot holds it whole and the address's count of impressions agrees. */
+static bool one_view(const struct rules *r, const struct publisher *pb,
+		     const struct pub_addr *pa)
+{
+	const struct rules_first_slot *f = first_slot(pb, pa->akey);
+
+	return f->tag == ((uint32_t)(pa->akey >> 32) | 1) &&
+	       f->pub == pa->pub && addr_imps(r, pa->akey) == f->n;
 }
 
 /* The share of po's single-impression visits from addresses never seen
@@ -175,15 +230,17 @@ static double fresh_share(uint32_t ssingle, uint32_t sfresh)
 	return (sfresh + 1.0) / (ssingle + 1.0);
 }
 
-/* Its address saw one impression this hour and made this one click and
- * nothing else. */
-static bool single_shot(const struct rules *r, const struct pub_addr *pa)
+/* Its address saw one impression, or one page view, this hour and made
+ * these clicks there and nothing else: one visit that clicked, counted
+ * once however many of the view's ads it clicked. */
+static bool single_shot(const struct rules *r, const struct publisher *pb,
+			const struct pub_addr *pa)
 {
 	const struct addr_clicks *ac = table_find(r->addr_clicks, pa->akey,
 						  NULL);
 
-	return pa->n == 1 && ac && ac->n == 1 &&
-	       addr_imps(r, pa->akey) == 1;
+	return ac && ac->n == pa->n &&
+	       (addr_imps(r, pa->akey) == 1 || one_view(r, pb, pa));
 }
 
 /* A hot address: two clicks or more this hour, improbable for its
@@ -236,8 +293,8 @@ static bool addr_hot_before(const struct rules *r,
 	return excess_binom_sf(k, n > k ? n : k, ctr) < r->p.hot_addr_alpha;
 }
 
-/* The CTR of the addresses with two impressions or more (those with one
- * make the one-shot clicks), pulled toward prior_ctr by ZONE_PRIOR_IMPS
+/* The CTR of the addresses with two views or more (those with one make
+ * the one-shot clicks), pulled toward prior_ctr by ZONE_PRIOR_IMPS
  * impressions of it. */
 #define ZONE_PRIOR_IMPS 200.0
 
@@ -332,7 +389,7 @@ static struct zone_oneshot **pub_zones(struct publisher *pb,
 }
 
 /* People's one-shot clicks per new single visit, over the CTR of
- * addresses with two impressions or more: the other publishers' (rest,
+ * addresses with two views or more: the other publishers' (rest,
  * add-one-half), but never under 1.  Other publishers' new visitors may
  * click a single impression far less than their regulars click theirs
  * (an hour's in-app and carrier traffic: thousands of new addresses, few
@@ -402,13 +459,13 @@ static bool judge_zones(struct rules *r, struct publisher *pb,
 
 /* Count pa's clicks in its zone (the zone of its last click): one-shot,
  * a single shot of a returning address (reshot), or of an address with
- * two impressions or more. */
+ * two views or more. */
 static void count_zone(const struct rules *r, struct publisher *pb,
 		       const struct pub_addr *pa,
 		       struct pub_oneshot *po, bool reshot)
 {
 	struct zone_oneshot *zo = zone_entry(pb, pa->pub, pa->zone);
-	bool multi = addr_imps(r, pa->akey) >= 2;
+	bool multi = addr_imps(r, pa->akey) >= 2 && !one_view(r, pb, pa);
 
 	if (zo) {
 		zo->oneshot += !!(pa->bits & IVT_ONE_SHOT);
@@ -476,7 +533,7 @@ static void end_observe(struct rules *r, void *state)
 		/* a one-shot click: a single shot of an address not seen in
 		 * the look-back's earlier hours (the mark of a fresh address
 		 * per click; a household is seen) */
-		bool single = single_shot(r, pa);
+		bool single = single_shot(r, pb, pa);
 		bool seen = single && seen_before(r, pa->akey);
 
 		pa->bits = (single && !seen ? IVT_ONE_SHOT : 0) |
@@ -699,9 +756,7 @@ static void observe_one(const struct rules *r, struct publisher *pb,
 			po->imps++;
 		if (zo)
 			zo->imps++;
-		if (o->addr_imps <= 2)
-			count_single(r, pb, o->k.akey, po, zo, o->zone,
-				     o->addr_imps);
+		count_single(r, pb, o, po, zo);
 	}
 }
 

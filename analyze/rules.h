@@ -219,7 +219,7 @@ unsigned rules_saw_keys(const struct seg_record *rec, uint64_t ua,
  * (rules_addr_key), as the address rules see them (docs/rules.md). */
 uint32_t rules_addr_imps(const struct rules *r, uint64_t akey);
 
-/* After pass 1: give ps each publisher's single-impression counts of the
+/* After pass 1: give ps each publisher's single-view counts of the
  * hour (pubscore_one_shot).  Returns 0 or -ENOMEM. */
 struct pubscore;
 int rules_pubscore(const struct rules *r, struct pubscore *ps);
@@ -234,7 +234,7 @@ uint64_t rules_addr_key(const struct seg_record *rec);
 
 /* The 1 in 2^RULES_ADDR_SAMPLE_BITS addresses (by key) whose freshness
  * the look-back probes whether they clicked or not: one_shot learns from
- * them how many of a publisher's single-impression visits come from
+ * them how many of a publisher's single-view visits come from
  * addresses never seen before (docs/rules.md).  Chosen by the key's high
  * bits: tables place keys by the low ones. */
 #define RULES_ADDR_SAMPLE_BITS 4

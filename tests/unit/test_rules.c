@@ -1357,42 +1357,81 @@ static struct rules_params *oneshot_params(void)
 	return &p;
 }
 
-static void test_one_shot(void **state)
+/* Ten honest publishers, and publisher 20's people: 200 households and
+ * 100 single visitors who do not click. */
+static void self_clicker_people(struct rules_params *p)
 {
-	struct rules_params *p = oneshot_params();
-	size_t self[40];
-
-	(void)state;
-	/* its zone's people would make 1.7 of the 40 (4.2%) */
-	p->oneshot_precision = 0.9;
 	start(p);
 	honest_publishers();
-	/* a publisher clicking its own ads: 40 fresh addresses, one
-	 * impression each, clicked; besides 200 households and 100 single
-	 * visitors of its own who do not click */
 	for (int k = 0; k < 200; k++)
 		visit(20, 4, k % 50 == 0, T0 + (k * 11 % 3000) * SEC);
 	for (int k = 0; k < 100; k++)
 		visit(20, 1, false, T0 + (k * 13 % 3000) * SEC);
+}
+
+/* A fresh address loading one page of slots ads (zones 1 to slots, the
+ * tag's calls 30 ms apart) and clicking the first clicks of them; the
+ * index of its first impression. */
+static size_t page_visit(uint32_t pub, int slots, int clicks, int64_t ts)
+{
+	uint32_t ip = 0x21000001u + next_ip++ * 2654435761u;
+	size_t first = H->n;
+
+	for (int k = 0; k < slots; k++) {
+		size_t i = add_imp(ts + k * 30, ip, ip, 1 + (uint32_t)k, 9);
+
+		H->rec[i].pub = pub;
+	}
+	for (int k = 0; k < clicks; k++)
+		add_click(ts + (3 + k) * SEC, first + (size_t)k);
+	return first;
+}
+
+/* Publisher 20 clicking its own ads among self_clicker_people: 40 fresh
+ * addresses, each loading a page of slots ads and clicking clicks of
+ * them.  Checks that every event of theirs, and no other, is flagged
+ * one_shot; returns how many are. */
+static size_t one_shot_self(int slots, int clicks)
+{
+	struct rules_params *p = oneshot_params();
+	uint64_t self[40];
+	size_t n;
+
+	/* its zone's people would make 1.7 of the 40 (4.2%) */
+	p->oneshot_precision = 0.9;
+	self_clicker_people(p);
 	for (int k = 0; k < 40; k++)
-		self[k] = visit(20, 1, true, T0 + (100 + k * 80) * SEC);
-	for (int k = 0; k < 40; k++)
-		self[k] = H->rec[self[k]].id;
+		self[k] = rules_addr_key(&H->rec[page_visit(20, slots, clicks,
+					 T0 + (100 + k * 80) * SEC)]);
 	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
 	run();
 	for (size_t i = 0; i < H->n; i++) {
-		uint64_t id = H->rec[i].type == 'c' ? H->rec[i].imp :
-			      H->rec[i].id;
 		bool bad = false;
 
 		for (int k = 0; k < 40; k++)
-			bad |= id == self[k];
+			bad |= rules_addr_key(&H->rec[i]) == self[k];
 		assert_int_equal(H->bits[i] & IVT_ONE_SHOT,
 				 bad ? IVT_ONE_SHOT : 0);
 	}
-	assert_int_equal(count_bits(IVT_ONE_SHOT), 80);
 	assert_int_equal(H->r.st.oneshot_pubs, 1);
+	n = count_bits(IVT_ONE_SHOT);
 	finish();
+	return n;
+}
+
+/* One impression each, clicked. */
+static void test_one_shot(void **state)
+{
+	(void)state;
+	assert_int_equal(one_shot_self(1, 1), 80);
+}
+
+/* A page of three slots each, two of them clicked: one view that
+ * clicked, as a single impression clicked once is. */
+static void test_one_shot_page_view(void **state)
+{
+	(void)state;
+	assert_int_equal(one_shot_self(3, 2), 40 * 5);
 }
 
 static void test_one_shot_viral_not(void **state)
@@ -1626,8 +1665,10 @@ static void test_one_shot_seen_before(void **state)
 	/* without the look-back the people's one-shot clicks everywhere
 	 * make the excess less than oneshot_precision of them */
 	assert_int_equal(one_shot_seen(false), 0);
-	/* with it: the 60 and the 5 new people's clicks, their impressions */
-	assert_int_equal(one_shot_seen(true), 130);
+	/* with it: the 60 and the 5 new people's clicks, their impressions,
+	 * and the double click's visit (one visit that clicked, counted
+	 * once: its impression and both clicks) */
+	assert_int_equal(one_shot_seen(true), 133);
 }
 
 /* Fresh addresses: the visits from index from on (none seen before). */
@@ -2161,6 +2202,7 @@ int main(void)
 		cmocka_unit_test(test_one_shot),
 		cmocka_unit_test(test_hot_addr_before),
 		cmocka_unit_test(test_one_shot_seen_before),
+		cmocka_unit_test(test_one_shot_page_view),
 		cmocka_unit_test(test_one_shot_viral_fresh),
 		cmocka_unit_test(test_hot_addr_before_alone_not),
 		cmocka_unit_test(test_foreign_referer),
