@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 25001-25010 of both generators, never used to tune,
+# the report: seeds 26001-26010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="25001 25002 25003 25004 25005 25006 25007 25008 25009 25010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="26001 26002 26003 26004 26005 26006 26007 26008 26009 26010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
