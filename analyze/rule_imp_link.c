@@ -4,10 +4,11 @@
  * react (min_click_delay_ms: fast_click) or more than lookback after it
  * (stale_click); an unsigned click whose visitor was shown no impression
  * of the ad in the look-back (no_impression).  Besides the hard cut,
- * fast_click flags the fast clicks (within fast_click_window_ms) of an
- * address or a publisher whose share of fast clicks is an improbable
- * excess over the others' share this hour: people click fast now and
- * then, a script clicks fast every time.  The impression of a click
+ * fast_click flags the fast clicks (within fast_click_window_ms, or
+ * twice or four times it) of an address or a publisher whose share of
+ * such clicks is an improbable excess over the others' share this hour:
+ * people click fast now and then, a script clicks at its delay every
+ * time.  The impression of a click
  * flagged fast_click is flagged too: no person clicked it, so no person
  * was shown it (a frame that loads an ad and clicks it stuffs a cookie). */
 #include <errno.h>
@@ -17,20 +18,37 @@
 #include "mix.h"
 #include "rule_family.h"
 
-/* A source's clicks with a known time to click, and the fast ones. */
+/* The windows a time to click is judged in: fast_click_window_ms and
+ * each double of it, FAST_WINDOWS in all (1, 2 and 4 s at the default). */
+#define FAST_WINDOWS 3
+
+/* A source's clicks with a known time to click, and those within each
+ * window. */
 struct fast_count {
-	uint32_t n, fast;
-	bool flag;                   /* its fast clicks are flagged */
+	uint32_t n, fast[FAST_WINDOWS];
+	uint8_t flag;                /* its clicks within the first flag
+					windows are flagged */
 };
 
-/* A click within fast_click_window_ms of its impression, by the
+/* A click within the widest window of its impression, by the
  * impression's id (mixed: a bijection, so ids never collide): its
  * impression is flagged with it. */
 struct fast_imp {
 	uint64_t akey;               /* the click's address */
 	uint32_t pub;
 	bool hard;                   /* under min_click_delay_ms */
+	uint8_t w;                   /* the first window it is within */
 };
+
+/* The first window a time to click d is within; FAST_WINDOWS: none. */
+static unsigned fast_window(const struct rules_params *p, int64_t d)
+{
+	unsigned w = 0;
+
+	while (w < FAST_WINDOWS && d >= p->fast_click_window_ms << w)
+		w++;
+	return w;
+}
 
 struct imp_link {
 	struct table *addr;    /* address -> fast_count */
@@ -95,22 +113,24 @@ static void begin_hour(struct rules *r, void *state)
 	table_clear(l->imps);
 }
 
-static void count(struct table *t, uint64_t key, bool fast)
+static void count(struct table *t, uint64_t key, unsigned w)
 {
 	bool isnew;
 	struct fast_count *c = table_put(t, key, NULL, &isnew);
 
 	if (c) {
 		c->n++;
-		c->fast += fast;
+		for (unsigned j = w; j < FAST_WINDOWS; j++)
+			c->fast[j]++;
 	}
 }
 
-/* Keep fast click o's impression (logged at its): the first fast click
- * of an impression, or a hard one (under min_click_delay_ms) over an
- * earlier one of the same impression. */
+/* Keep click o's impression (logged at its), o within window w: the
+ * first such click of an impression, or a hard one (under
+ * min_click_delay_ms) over an earlier one of the same impression. */
 static void remember_imp(const struct rules *r, struct imp_link *l,
-			 const struct rules_pending *o, int64_t its)
+			 const struct rules_pending *o, int64_t its,
+			 unsigned w)
 {
 	bool isnew;
 	struct fast_imp *f = table_put(l->cand, mix_u64(o->imp), NULL,
@@ -118,7 +138,7 @@ static void remember_imp(const struct rules *r, struct imp_link *l,
 
 	if (f && (isnew || o->ts - its < r->p.min_click_delay_ms))
 		*f = (struct fast_imp){ o->k.akey, o->pub,
-			o->ts - its < r->p.min_click_delay_ms };
+			o->ts - its < r->p.min_click_delay_ms, (uint8_t)w };
 }
 
 /* Pass 1: every signed click whose impression the look-back already
@@ -130,25 +150,27 @@ static void observe(struct rules *r, void *state,
 	int64_t its;
 
 	for (size_t i = 0; i < n; i++) {
-		bool fast;
+		unsigned w;
 
 		if (o[i].type != EVENT_CLICK || !o[i].imp ||
 		    !r->lb.impression(r->lb.ctx, o[i].imp, &its))
 			continue;
-		fast = o[i].ts - its < r->p.fast_click_window_ms;
-		count(l->addr, o[i].k.akey, fast);
+		w = fast_window(&r->p, o[i].ts - its);
+		count(l->addr, o[i].k.akey, w);
 		if (o[i].pub)
-			count(l->pub, (uint64_t)o[i].pub + 1, fast);
-		if (fast)
-			remember_imp(r, l, &o[i], its);
+			count(l->pub, (uint64_t)o[i].pub + 1, w);
+		if (w < FAST_WINDOWS)
+			remember_imp(r, l, &o[i], its, w);
 	}
 }
 
-/* Flag the sources of t whose fast clicks are an improbable excess over
- * the others' share (Bonferroni over every source with a timed click),
- * people's fast clicks expected among them at most 1 -
- * fast_click_precision: the source's slow clicks are at most people's,
- * who click fast p0 per 1 - p0 slow (excess_fires' by_rest). */
+/* Flag the sources of t whose clicks within a window are an improbable
+ * excess over the others' share (Bonferroni over every source with a
+ * timed click and every window), people's clicks within it expected
+ * among them at most 1 - fast_click_precision: the source's clicks
+ * outside it are at most people's, who click within it p0 per 1 - p0
+ * outside (excess_fires' by_rest).  The widest window that is flagged
+ * is the source's. */
 static void judge_sources(const struct rules_params *p, struct table *t)
 {
 	const struct excess_test x = {
@@ -156,34 +178,40 @@ static void judge_sources(const struct rules_params *p, struct table *t)
 		.precision = p->fast_click_precision, .min = 2,
 		.by_rest = true,
 	};
-	uint64_t all_n = 0, all_fast = 0;
+	uint64_t all_n = 0, all_fast[FAST_WINDOWS] = { 0 };
 	size_t cur = 0;
 	struct fast_count *c;
 
 	while ((c = table_next(t, &cur, NULL))) {
 		all_n += c->n;
-		all_fast += c->fast;
+		for (unsigned j = 0; j < FAST_WINDOWS; j++)
+			all_fast[j] += c->fast[j];
 	}
 	cur = 0;
 	while ((c = table_next(t, &cur, NULL))) {
-		bool flag;
+		for (unsigned j = FAST_WINDOWS; j > 0 && !c->flag; j--) {
+			bool flag;
 
-		if (excess_fires(&x, c->fast, c->n, all_fast, all_n, t->n,
-				 &flag))
-			c->flag = flag;
+			if (excess_fires(&x, c->fast[j - 1], c->n,
+					 all_fast[j - 1], all_n,
+					 t->n * FAST_WINDOWS, &flag) && flag)
+				c->flag = (uint8_t)j;
+		}
 	}
 }
 
-/* Is a fast click of address akey on publisher pub from a flagged
- * source? */
-static bool fast_source(const struct imp_link *l, uint64_t akey, uint32_t pub)
+/* The windows within which a click of address akey on publisher pub is
+ * from a flagged source: the wider of the two's. */
+static unsigned fast_source(const struct imp_link *l, uint64_t akey,
+			    uint32_t pub)
 {
-	const struct fast_count *c = table_find(l->addr, akey, NULL);
+	const struct fast_count *a = table_find(l->addr, akey, NULL);
+	const struct fast_count *c = pub ? table_find(l->pub,
+						      (uint64_t)pub + 1,
+						      NULL) : NULL;
+	unsigned w = a ? a->flag : 0;
 
-	if (c && c->flag)
-		return true;
-	c = pub ? table_find(l->pub, (uint64_t)pub + 1, NULL) : NULL;
-	return c && c->flag;
+	return c && c->flag > w ? c->flag : w;
 }
 
 static void end_observe(struct rules *r, void *state)
@@ -196,7 +224,7 @@ static void end_observe(struct rules *r, void *state)
 	judge_sources(&r->p, l->addr);
 	judge_sources(&r->p, l->pub);
 	for (size_t i = 0; (f = table_next(l->cand, &i, &h)); )
-		if (f->hard || fast_source(l, f->akey, f->pub))
+		if (f->hard || f->w < fast_source(l, f->akey, f->pub))
 			table_put(l->imps, h, NULL, &isnew);
 }
 
@@ -222,8 +250,7 @@ static uint32_t judge(struct rules *r, void *state,
 		d = rec->ts_ms - its;
 		if (d < p->min_click_delay_ms)
 			return IVT_FAST_CLICK;
-		if (d < p->fast_click_window_ms &&
-		    fast_source(state, k->akey, rec->pub))
+		if (fast_window(p, d) < fast_source(state, k->akey, rec->pub))
 			return IVT_FAST_CLICK;
 		if (d > p->lookback_ms)
 			return IVT_STALE_CLICK;

@@ -95,7 +95,7 @@ static const struct conf_key keys[] = {
 	INT(analyze, min_click_delay_ms, "100", 0, 3600000,
 	    "a click sooner than this after its impression (a human limit) is flagged fast_click"),
 	INT(analyze, fast_click_window_ms, "1000", 0, 3600000,
-	    "a click sooner than this after its impression is fast: counted for the fast_click excess test"),
+	    "a click sooner than this (or 2 or 4 times it) after its impression is fast: the windows of the fast_click excess test"),
 	DBL(analyze, fast_click_ratio, "2.0", 1, 1000,
 	    "fast_click tests a source's fast clicks against this times the others' share"),
 	DBL(analyze, fast_click_budget, "0.01", 0, 1,

@@ -571,16 +571,43 @@ static void test_fast_people_kept(void **state)
 			    1, 9);
 		add_click(H->rec[i].ts_ms + (k ? 350 : 4000), i);
 	}
-	/* publisher 12: twice the people's fast share, 300 clicks */
+	/* publisher 12: twice the people's fast share, 300 clicks, the
+	 * others at the people's times */
 	for (uint32_t j = 0; j < 300; j++) {
 		i = add_imp(T0 + (int64_t)j * 10 * SEC + 700, 0x0d000000 + j,
 			    5000 + j, 1, 9);
 		H->rec[i].pub = 12;
-		add_click(H->rec[i].ts_ms + (j % 15 == 0 ? 450 : 3000), i);
+		add_click(H->rec[i].ts_ms + (j % 15 == 0 ? 450 :
+					     2000 + (j % 50) * 300), i);
 	}
 	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
 	run();
 	assert_int_equal(count_bits(IVT_FAST_CLICK), 0);
+	finish();
+}
+
+/* A page that opens the click URL of an ad it loaded 1.5 s before
+ * (cookie stuffing past the 1 s window): publisher 13's every click,
+ * from a visitor each, 1.4-1.6 s after its impression.  Within 2 s the
+ * people click 3% of the time (fast_people), so the source's clicks
+ * there are flagged, with their impressions; the people's are not. */
+static void test_fast_second_window(void **state)
+{
+	size_t i;
+
+	(void)state;
+	start(NULL);
+	fast_people();
+	for (uint32_t j = 0; j < 100; j++) {
+		i = add_imp(T0 + (int64_t)j * 30 * SEC + 900, 0x0e000000 + j,
+			    7000 + j, 1, 9);
+		H->rec[i].pub = 13;
+		add_click(H->rec[i].ts_ms + 1400 + (j % 5) * 50, i);
+	}
+	qsort(H->rec, H->n, sizeof(H->rec[0]), cmp_ts);
+	run();
+	assert_int_equal(fast_flagged(13, 2000), 100);
+	assert_int_equal(count_bits(IVT_FAST_CLICK), 200);
 	finish();
 }
 
@@ -2186,6 +2213,7 @@ int main(void)
 		cmocka_unit_test(test_cookie_issued_with_impression),
 		cmocka_unit_test(test_time_to_click),
 		cmocka_unit_test(test_fast_people_kept),
+		cmocka_unit_test(test_fast_second_window),
 		cmocka_unit_test(test_fast_address),
 		cmocka_unit_test(test_fast_publisher),
 		cmocka_unit_test(test_fast_publisher_people),
