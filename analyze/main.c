@@ -548,11 +548,22 @@ static void day_test_kill(const struct run *r, unsigned before)
 		raise(SIGKILL);
 }
 
+/* ,"spread_NAME":{...}: the day's spread of one test between publishers
+ * (its median and SD beyond sampling, on its log scale). */
+static void spread_json(const char *name, const struct pub_spread *s)
+{
+	printf(",\"spread_%s\":{\"tested\":%zu", name, s->n);
+	if (s->n)
+		printf(",\"mu\":%.4f,\"tau\":%.4f", s->mu, s->tau);
+	printf("}");
+}
+
 static int do_day(struct run *r)
 {
 	struct pubscore ps;
 	struct pubscore_params pp;
 	struct pub_result *res = NULL;
+	struct pub_spreads sp = { { 0, 0, 0 }, { 0, 0, 0 } };
 	size_t nres = 0;
 	char err[1024];
 	int rc = 0;
@@ -610,7 +621,7 @@ static int do_day(struct run *r)
 	r->an.ps = NULL;
 	if (rc)
 		goto out_ps;
-	if (pubscore_finish(&ps, &res, &nres)) {
+	if (pubscore_finish_spread(&ps, &res, &nres, &sp)) {
 		diag_err("out of memory");
 		rc = -1;
 		goto out_ps;
@@ -647,8 +658,11 @@ static int do_day(struct run *r)
 		for (size_t i = 0; i < nres; i++)
 			flagged += res[i].fired != 0;
 		printf("{\"day\":\"%08u\",\"action\":\"%s\",\"publishers\":%zu,"
-		       "\"flagged\":%zu}\n", r->o.day,
+		       "\"flagged\":%zu", r->o.day,
 		       r->o.dry_run ? "dry-run" : "loaded", nres, flagged);
+		spread_json("ctr", &sp.ctr);
+		spread_json("cookieless", &sp.cookieless);
+		printf("}\n");
 	} else {
 		fprintf(stderr, "analyze: day %08u: %zu publishers scored%s\n",
 			r->o.day, nres, r->o.dry_run ? "" : ", loaded");
@@ -667,7 +681,9 @@ static int do_day(struct run *r)
 			names.ctx = &r->ld;
 		}
 
-		if (report_write(r->o.report, title, r->rh, r->nrh, res, nres,
+		struct report_day day = { res, nres, sp };
+
+		if (report_write(r->o.report, title, r->rh, r->nrh, &day,
 				 &names, err, sizeof(err))) {
 			diag_err("%s", err);
 			rc = 1;
@@ -752,7 +768,7 @@ int main(int argc, char **argv)
 		rc = do_day(&r);
 	}
 	if (rc >= 0 && r.o.report && !r.o.day) {
-		if (report_write(r.o.report, "adlog hours", r.rh, r.nrh, NULL, 0,
+		if (report_write(r.o.report, "adlog hours", r.rh, r.nrh, NULL,
 				 NULL, err, sizeof(err))) {
 			diag_err("%s", err);
 			rc = 1;

@@ -1196,11 +1196,11 @@ static bool cookieless_effect(const struct pub_acc *a,
 /* The spread of a test's effects between publishers: their median
  * (*mu) and their variance beyond the sampling variance (*tau2, 0 when
  * there is none), from the median absolute deviation (1.4826 MAD
- * estimates a normal SD) less the median sampling variance; false when
- * fewer than 3 publishers have an effect (one outlier must be a
- * minority).  y[i], v[i] are res[i]'s (has[i]); w holds n values. */
-static bool spread_null(const double *y, const double *v, const bool *has,
-			size_t n, double *w, double *mu, double *tau2)
+ * estimates a normal SD) less the median sampling variance.  Returns
+ * the publishers with an effect, 0 when fewer than 3 (one outlier must
+ * be a minority).  y[i], v[i] are res[i]'s (has[i]); w holds n values. */
+static size_t spread_null(const double *y, const double *v, const bool *has,
+			  size_t n, double *w, double *mu, double *tau2)
 {
 	size_t m = 0;
 	double s, vm;
@@ -1209,7 +1209,7 @@ static bool spread_null(const double *y, const double *v, const bool *has,
 		if (has[i])
 			w[m++] = v[i];
 	if (m < 3)
-		return false;
+		return 0;
 	vm = median(w, m);
 	for (size_t i = 0, j = 0; i < n; i++)
 		if (has[i])
@@ -1219,7 +1219,7 @@ static bool spread_null(const double *y, const double *v, const bool *has,
 		w[i] = fabs(w[i] - *mu);
 	s = 1.4826 * median(w, m);
 	*tau2 = s * s > vm ? s * s - vm : 0;
-	return true;
+	return m;
 }
 
 /* Test k's evidence, at most that of the publisher's effect against the
@@ -1227,13 +1227,14 @@ static bool spread_null(const double *y, const double *v, const bool *has,
  * variance of a random-effects model, DerSimonian and Laird 1986):
  * publishers differ by placement and audience, so an effect the others'
  * spread makes likely is no evidence however many events make it.
- * y, v: 3 n values of scratch; has: n. */
+ * y, v: 3 n values of scratch; has: n.  The spread into *sp. */
 static void spread_cap(const struct pubscore *ps, struct pub_result *res,
 		       size_t n, const struct totals *t, unsigned k,
-		       effect_fn effect, double *y, bool *has)
+		       effect_fn effect, double *y, bool *has,
+		       struct pub_spread *sp)
 {
 	const struct pub_acc *a, *tmp;
-	double *v = y + n, *w = y + 2 * n, mu, tau2;
+	double *v = y + n, *w = y + 2 * n, mu = 0, tau2 = 0;
 	size_t i = 0;
 
 	HASH_ITER(hh, ps->pubs, a, tmp) {       /* as pubscore_finish */
@@ -1243,7 +1244,10 @@ static void spread_cap(const struct pubscore *ps, struct pub_result *res,
 			 effect(a, &res[i], t, &y[i], &v[i]);
 		i++;
 	}
-	if (!spread_null(y, v, has, n, w, &mu, &tau2))
+	sp->n = spread_null(y, v, has, n, w, &mu, &tau2);
+	sp->mu = mu;
+	sp->tau = sqrt(tau2);
+	if (!sp->n)
 		return;
 	for (i = 0; i < n; i++) {
 		struct pub_result *r = &res[i];
@@ -1258,9 +1262,10 @@ static void spread_cap(const struct pubscore *ps, struct pub_result *res,
 	}
 }
 
-/* ctr_high and cookieless_clicks held to the spread of their effects. */
+/* ctr_high and cookieless_clicks held to the spread of their effects,
+ * which go into *sp. */
 static int spread_caps(const struct pubscore *ps, struct pub_result *res,
-		       size_t n, const struct totals *t)
+		       size_t n, const struct totals *t, struct pub_spreads *sp)
 {
 	double *y = malloc((n ? n : 1) * 3 * sizeof(*y));
 	bool *has = malloc((n ? n : 1) * sizeof(*has));
@@ -1270,9 +1275,9 @@ static int spread_caps(const struct pubscore *ps, struct pub_result *res,
 		free(has);
 		return -ENOMEM;
 	}
-	spread_cap(ps, res, n, t, PUB_R_CTR, ctr_effect, y, has);
+	spread_cap(ps, res, n, t, PUB_R_CTR, ctr_effect, y, has, &sp->ctr);
 	spread_cap(ps, res, n, t, PUB_R_COOKIELESS, cookieless_effect, y,
-		   has);
+		   has, &sp->cookieless);
 	free(y);
 	free(has);
 	return 0;
@@ -1375,6 +1380,14 @@ static int cmp_score(const void *x, const void *y)
 int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n)
 {
+	struct pub_spreads sp;
+
+	return pubscore_finish_spread(ps, out, n, &sp);
+}
+
+int pubscore_finish_spread(const struct pubscore *ps, struct pub_result **out,
+			   size_t *n, struct pub_spreads *sp)
+{
 	const struct pub_acc *a, *tmp;
 	struct totals t = { 0 };
 	struct hot_credit *hot;
@@ -1386,6 +1399,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 
 	*out = NULL;
 	*n = 0;
+	*sp = (struct pub_spreads){ { 0, 0, 0 }, { 0, 0, 0 } };
 	HASH_ITER(hh, ps->pubs, a, tmp) {
 		t.imps += a->imps;
 		t.clicks += a->clicks;
@@ -1445,7 +1459,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 	/* capped before ctr_high's retest, so that only a publisher past
 	 * the spread leaves the others, and again after it, which ran the
 	 * test anew */
-	if (spread_caps(ps, res, i, &t)) {
+	if (spread_caps(ps, res, i, &t, sp)) {
 		free(hot);
 		free(res);
 		return -ENOMEM;
@@ -1454,7 +1468,7 @@ int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 	retest(ps, &retest_invalid, NULL, res, i);
 	retest(ps, &retest_hot_addrs, &ht, res, i);
 	free(hot);
-	if (spread_caps(ps, res, i, &t)) {
+	if (spread_caps(ps, res, i, &t, sp)) {
 		free(res);
 		return -ENOMEM;
 	}

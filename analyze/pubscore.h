@@ -219,9 +219,29 @@ double pubscore_ncchi2_log10sf(double x, double dof, double lambda);
  * p-values, Sidak-corrected; >= 0. */
 double pubscore_sidak(double log10p, unsigned m);
 
+/* The spread of one test's effects between the day's publishers
+ * (docs/rules.md, "The spread between publishers"): over the n
+ * publishers with an effect (n under 3: no spread, and the test's
+ * binomial alone decides), their median effect mu and their standard
+ * deviation beyond sampling tau, on the test's log scale. */
+struct pub_spread {
+	size_t n;
+	double mu, tau;
+};
+
+/* ctr_high's (log CTR ratio) and cookieless_clicks' (log odds ratio),
+ * as the scores were capped at last. */
+struct pub_spreads {
+	struct pub_spread ctr, cookieless;
+};
+
 /* Score every publisher with events.  *out (malloc'd, sorted by score, highest
  * first) and *n.  Returns 0 or -ENOMEM. */
 int pubscore_finish(const struct pubscore *ps, struct pub_result **out,
 		    size_t *n);
+
+/* pubscore_finish, and the day's spreads into *sp. */
+int pubscore_finish_spread(const struct pubscore *ps, struct pub_result **out,
+			   size_t *n, struct pub_spreads *sp);
 
 #endif

@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,9 +192,43 @@ static void pub_evidence(FILE *f, const struct pub_result *p)
 	fputs("</td>", f);
 }
 
-static void publishers(FILE *f, const struct pub_result *p, size_t n,
+/* One test's spread: the median publisher's ratio and the factor one
+ * standard deviation between publishers spans, beyond sampling. */
+static void spread_row(FILE *f, const char *test, const char *ratio,
+		       const struct pub_spread *s)
+{
+	fprintf(f, "<tr><td><code>%s</code></td><td>%s</td>", test, ratio);
+	if (s->n)
+		fprintf(f, "<td>%zu</td><td>%.2f</td><td>%.2f</td></tr>\n",
+			s->n, exp(s->mu), exp(s->tau));
+	else
+		fprintf(f, "<td>%zu</td><td colspan=\"2\">fewer than 3 "
+			"publishers: the binomial alone</td></tr>\n", s->n);
+}
+
+static void spreads(FILE *f, const struct pub_spreads *s)
+{
+	fputs("<p class=\"key\"><b>The spread between publishers.</b> "
+	      "Placements and audiences differ, so <code>ctr_high</code> and "
+	      "<code>cookieless_clicks</code> count as evidence only what lies "
+	      "beyond the day's spread of every tested publisher's ratio to the "
+	      "others (docs/rules.md): the median publisher's ratio, and the "
+	      "factor one standard deviation between publishers spans beyond "
+	      "what their counts explain.</p>\n<table class=\"spread\">"
+	      "<tr><th>test</th>"
+	      "<th>ratio</th><th>publishers</th><th>median</th>"
+	      "<th>one SD, as a factor</th></tr>\n", f);
+	spread_row(f, "ctr_high", "CTR to the others'", &s->ctr);
+	spread_row(f, "cookieless_clicks", "cookieless odds to the others'",
+		   &s->cookieless);
+	fputs("</table>\n", f);
+}
+
+static void publishers(FILE *f, const struct report_day *d,
 		       const struct report_names *names)
 {
+	const struct pub_result *p = d ? d->pubs : NULL;
+	size_t n = d ? d->npubs : 0;
 	double max = 1;
 
 	fputs("<h2>Publishers by fraud score</h2>\n", f);
@@ -213,7 +248,9 @@ static void publishers(FILE *f, const struct pub_result *p, size_t n,
 	      "event that the publisher does not profit from (ingest's GIVT, "
 	      "a visitor's duplicate clicks and reloads, one address's burst), "
 	      "shown and not scored.</p>\n", f);
-	fputs("<table><tr><th>#</th><th>publisher</th><th>score</th>"
+	spreads(f, &d->spread);
+	fputs("<table class=\"pubs\"><tr><th>#</th><th>publisher</th>"
+	      "<th>score</th>"
 	      "<th>impressions</th><th>clicks</th><th>valid clicks</th>"
 	      "<th>profited (evidence)</th><th>suffered (events)</th></tr>\n",
 	      f);
@@ -236,7 +273,7 @@ static void publishers(FILE *f, const struct pub_result *p, size_t n,
 
 int report_write(const char *path, const char *title,
 		 const struct report_hour *hours, size_t nhours,
-		 const struct pub_result *pubs, size_t npubs,
+		 const struct report_day *day,
 		 const struct report_names *names, char *err, size_t errlen)
 {
 	char tmp[4096];
@@ -270,7 +307,7 @@ int report_write(const char *path, const char *title,
 	      ".key span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}\n"
 	      ".kv{background:#4a8}.ki{background:#d54}.kimp{background:#69c}.kclk{background:#e93}\n"
 	      "table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}\n"
-	      "tr.flag{background:#fdeaea}\n"
+	      "tr.flag{background:#fdeaea}table.spread{margin-bottom:1.5em}\n"
 	      ".id{color:#777;font-size:12px}.ev{font-size:12px}\n"
 	      "</style></head><body>\n<h1>", f);
 	esc(f, title);
@@ -280,7 +317,7 @@ int report_write(const char *path, const char *title,
 	bars(f, "Impressions", hours, nhours, false);
 	bars(f, "Clicks", hours, nhours, true);
 	reasons(f, hours, nhours);
-	publishers(f, pubs, npubs, names);
+	publishers(f, day, names);
 	fputs("</body></html>\n", f);
 	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
 		snprintf(err, errlen, "cannot write '%s': %s", tmp,

@@ -3,7 +3,8 @@
  * versus invalid impressions and clicks by hour, invalid traffic by reason,
  * publishers by name ranked by fraud score, with the evidence each score
  * rests on (traffic the publisher profits from) and the traffic it
- * suffers (shown, not scored).
+ * suffers (shown, not scored), and the day's spread between publishers
+ * that ctr_high and cookieless_clicks are held to.
  *
  * Ownership: the caller owns everything passed in; nothing is kept. */
 #ifndef ADLOG_ANALYZE_REPORT_H
@@ -32,12 +33,19 @@ struct report_names {
 	void *ctx;
 };
 
-/* Write the page to path atomically (temp file, then rename).  pubs may be
+/* A day's publisher scores (pubscore_finish_spread). */
+struct report_day {
+	const struct pub_result *pubs;
+	size_t npubs;
+	struct pub_spreads spread;
+};
+
+/* Write the page to path atomically (temp file, then rename).  day may be
  * NULL (no day analysed: the table says so); names may be NULL (ids
  * only).  Returns 0, or -1 with a message in err. */
 int report_write(const char *path, const char *title,
 		 const struct report_hour *hours, size_t nhours,
-		 const struct pub_result *pubs, size_t npubs,
+		 const struct report_day *day,
 		 const struct report_names *names, char *err, size_t errlen);
 
 #endif

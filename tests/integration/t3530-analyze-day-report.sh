@@ -15,6 +15,9 @@ ingest_files "$SPOOL"/*.log
 "$AN" --day 20260101 --json --report "$T/day.html" >"$T/day.json" || fail "--day failed"
 cat "$T/day.json" | grep -v '"hour"' || true
 grep -q '"day":"20260101","action":"loaded"' "$T/day.json" || fail "no day line in --json"
+grep '"day":"20260101","action":"loaded"' "$T/day.json" |
+	grep -Eq '"spread_ctr":\{"tested":[0-9]+(,"mu":-?[0-9.]+,"tau":[0-9.]+)?\}' ||
+	fail "no spread_ctr in the day's --json line"
 for c in impressions clicks valid_impressions valid_clicks spend_micros earnings_micros; do
 	expect_eq "stats_daily $c = sum of hours" \
 		"$(sql "SELECT SUM($c) FROM stats_hourly WHERE hour >= '2026-01-01' AND hour < '2026-01-02'")" \
@@ -36,7 +39,7 @@ expect_eq "tables after a second --day" "$before" "$(tables_digest)"
 # the report: one page, charts inline, nothing fetched
 [ -s "$T/day.html" ] || fail "no report written"
 grep -q '<svg' "$T/day.html" || fail "report has no inline SVG"
-for s in 'Impressions by hour' 'Clicks by hour' 'Invalid traffic by reason' 'Publishers by fraud score' prefetch; do
+for s in 'Impressions by hour' 'Clicks by hour' 'Invalid traffic by reason' 'Publishers by fraud score' 'The spread between publishers' prefetch; do
 	grep -q "$s" "$T/day.html" || fail "report lacks '$s'"
 done
 if grep -Eiq '<script|<link|src=|https?://' "$T/day.html"; then

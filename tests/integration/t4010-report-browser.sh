@@ -4,7 +4,8 @@
 # Chromium, as an analyst opens it in the morning.  A small generated day
 # (adlog-gen, 2 hours, 20 publishers, through ingest and analyze) makes the
 # report; in the browser it must draw its charts (inline SVG with bars, at
-# their width), list the scored publishers in its table, log nothing to the
+# their width), list the scored publishers in its table and the day's
+# spread between publishers in its own, log nothing to the
 # console as an error, and leave a screenshot ($BUILD/t4010-report.png).
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/mariadb.sh"
@@ -31,12 +32,13 @@ python3 "$ROOT/tests/integration/lib/browser.py" --ua "$UA" --lang en-GB \
 	count 'svg[role="img"]' \
 	count 'svg[role="img"] rect' \
 	prop 'svg[role="img"]' clientWidth \
-	count 'table tr' \
-	text table \
+	count 'table.pubs tr' \
+	text table.pubs \
+	text table.spread \
 	console \
 	shot "$SHOT" \
 	>"$T/browser.out" 2>"$T/browser.err" || { cat "$T/browser.out" "$T/browser.err"; fail "browser"; }
-grep -v '^text table' "$T/browser.out"
+grep -v '^text table.pubs' "$T/browser.out"
 # got STEP: what the browser printed after "STEP "; count CSS: the number
 got() { awk -v k="$1 " 'index($0, k) == 1 { print substr($0, length(k) + 1) }' "$T/browser.out"; }
 count() { got "count $1" | grep -x '[0-9]*'; }
@@ -47,9 +49,13 @@ expect "charts drawn: $charts (impressions, clicks, their invalid shares, reason
 bars=$(count 'svg[role="img"] rect')
 expect "bars in the charts: $bars" [ "${bars:-0}" -ge 10 ]
 expect_eq "a chart's width on the page" 760 "$(got 'prop svg[role="img"] clientWidth')"
-expect_eq "table rows: a header and one per publisher scored" $((scored + 1)) "$(count 'table tr')"
+expect_eq "table rows: a header and one per publisher scored" $((scored + 1)) "$(count 'table.pubs tr')"
 expect_eq "console errors" "0 errors" "$(got console | sed -n 's/^[0-9]* messages, //p')"
 expect_eq "the page's heading" "adlog day 2026-01-01" "$(got 'text h1')"
+# the spread table's text: its header line, then a row per test
+spread=$(grep -A2 '^text table.spread' "$T/browser.out" | tail -n +2)
+expect "the spread between publishers: a row for ctr_high ($spread)" \
+	grep -q '^ctr_high CTR to the others' <<<"$spread"
 test_expect_success "screenshot $SHOT is a PNG of some size" '
 	[ "$(head -c 8 "$SHOT" | od -An -c | tr -d " ")" = "211PNG\r\n032\n" ] &&
 	[ "$(wc -c <"$SHOT")" -gt 10000 ]'

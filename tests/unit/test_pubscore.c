@@ -1255,6 +1255,7 @@ static void test_ctr_within_spread(void **state)
 	struct day_spec self = { .pub = 91, .imps = 2000, .clicks = 600,
 				 .cookieless = 0.3 };
 	const struct pub_result *h, *f;
+	struct pub_spreads sp;
 
 	(void)state;
 	start(&ps);
@@ -1268,7 +1269,16 @@ static void test_ctr_within_spread(void **state)
 	}
 	feed(&ps, &high);
 	feed(&ps, &self);
-	assert_int_equal(pubscore_finish(&ps, &r, &n), 0);
+	assert_int_equal(pubscore_finish_spread(&ps, &r, &n, &sp), 0);
+	/* the spread the caps used, as the report shows it: all 42 tested;
+	 * log CTRs uniform over 1.7, whose MAD is 1.7 / 4, times 1.4826
+	 * (0.63; 42 points, two of them far out, make it 0.68); centred
+	 * below 0, as the median CTR is under the others' pooled one (a
+	 * log-uniform's mean is above its median, and 90's and 91's
+	 * clicks are in the pool) */
+	assert_int_equal(sp.ctr.n, 42);
+	assert_true(fabs(sp.ctr.tau - 1.4826 * 1.7 / 4) < 0.08);
+	assert_true(sp.ctr.mu > -0.25 && sp.ctr.mu < -0.05);
 	h = find(r, n, 90);
 	f = find(r, n, 91);
 	assert_true(h->stat[PUB_R_CTR] > 3.5);
