@@ -1158,12 +1158,26 @@ static double median(double *v, size_t n)
 typedef bool (*effect_fn)(const struct pub_acc *a, const struct pub_result *r,
 			  const struct totals *t, double *y, double *v);
 
+/* The fewest events the null expects of each outcome, n p and n (1 - p),
+ * for the normal approximation of an effect to hold (the textbook rule
+ * for the binomial: Larson and Farber, "Elementary Statistics: Picturing
+ * the World", 5.5); a publisher short of it is out of the spread and left
+ * to its binomial. */
+#define NORMAL_MIN_EXPECTED 5.0
+
+static bool normal_holds(double n, double p)
+{
+	return n * p >= NORMAL_MIN_EXPECTED &&
+	       n * (1 - p) >= NORMAL_MIN_EXPECTED;
+}
+
 /* ctr_high's: the log CTR ratio, of variance 1 / clicks. */
 static bool ctr_effect(const struct pub_acc *a, const struct pub_result *r,
 		       const struct totals *t, double *y, double *v)
 {
-	(void)t;
-	if (!a->clicks)
+	if (!a->clicks || t->imps <= a->imps ||
+	    !normal_holds((double)a->imps, (double)(t->clicks - a->clicks) /
+					   (double)(t->imps - a->imps)))
 		return false;
 	*y = log(r->stat[PUB_R_CTR]);
 	*v = 1 / (double)a->clicks;
@@ -1186,7 +1200,7 @@ static bool cookieless_effect(const struct pub_acc *a,
 	double peer = cookieless_peer(a, t);
 
 	(void)r;
-	if (peer <= 0 || peer >= 1)
+	if (!normal_holds((double)a->clicks, peer))
 		return false;
 	*y = logit(s) - logit(peer);
 	*v = 1 / (n * s * (1 - s));

@@ -1336,6 +1336,33 @@ static void test_cookieless_within_spread(void **state)
 	pubscore_release(&ps);
 }
 
+/* Twenty publishers of 500 clicks whose audiences keep their cookies (one
+ * cookieless click among them all): a publisher's share, add-one-half,
+ * is no normal estimate when the others' share makes under 5 cookieless
+ * clicks of its 500 expected, so none is in cookieless_clicks' spread
+ * (the binomial alone decides), while all are in ctr_high's. */
+static void test_spread_needs_counts(void **state)
+{
+	struct pubscore ps;
+	struct pub_result *r;
+	size_t n;
+	struct pub_spreads sp;
+
+	(void)state;
+	start(&ps);
+	for (uint32_t p = 1; p <= 20; p++) {
+		struct day_spec d = { .pub = p, .imps = 100000, .clicks = 500,
+				      .cookieless = p == 1 ? 0.002 : 0 };
+
+		feed(&ps, &d);
+	}
+	assert_int_equal(pubscore_finish_spread(&ps, &r, &n, &sp), 0);
+	assert_int_equal(sp.cookieless.n, 0);
+	assert_int_equal(sp.ctr.n, 20);
+	free(r);
+	pubscore_release(&ps);
+}
+
 /* A huge honest publisher whose CTR is 20% above its peers': a p-value
  * against the peers' CTR under 1e-30, but no evidence against the floor of
  * pub_ctr_ratio times it: not flagged. */
@@ -1392,6 +1419,7 @@ int main(void)
 		cmocka_unit_test(test_strength_orders),
 		cmocka_unit_test(test_ctr_within_spread),
 		cmocka_unit_test(test_cookieless_within_spread),
+		cmocka_unit_test(test_spread_needs_counts),
 		cmocka_unit_test(test_huge_honest_not_flagged),
 		cmocka_unit_test(test_botnet_everywhere_not_ctr),
 		cmocka_unit_test(test_high_ctr_addrs_one_office),
