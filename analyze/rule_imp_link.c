@@ -241,6 +241,7 @@ static uint32_t judge(struct rules *r, void *state,
 {
 	const struct rules_params *p = &r->p;
 	int64_t its, d;
+	unsigned w;
 
 	if (rec->type == EVENT_IMPRESSION)
 		return judge_imp(state, rec);
@@ -250,7 +251,9 @@ static uint32_t judge(struct rules *r, void *state,
 		d = rec->ts_ms - its;
 		if (d < p->min_click_delay_ms)
 			return IVT_FAST_CLICK;
-		if (fast_window(p, d) < fast_source(state, k->akey, rec->pub))
+		w = fast_window(p, d);
+		if (w < FAST_WINDOWS && w < fast_source(state, k->akey,
+							rec->pub))
 			return IVT_FAST_CLICK;
 		if (d > p->lookback_ms)
 			return IVT_STALE_CLICK;

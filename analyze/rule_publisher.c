@@ -155,10 +155,14 @@ static void view_add(struct rules_first_slot *f, struct pub_oneshot *po,
  * from its publisher and zones. */
 static void view_undo(struct publisher *pb, struct rules_first_slot *f)
 {
-	struct pub_oneshot *po = pub_entry(pb, f->pub);
+	struct pub_oneshot *po = table_find(pb->pubs, (uint64_t)f->pub + 1,
+					    NULL);
 
 	for (unsigned i = 0; i < f->n; i++) {
-		struct zone_oneshot *zo = zone_entry(pb, f->pub, f->zone[i]);
+		struct zone_oneshot *zo = table_find(pb->zones,
+						     zone_key(f->pub,
+							      f->zone[i]),
+						     NULL);
 
 		if (zo && zo->single)
 			zo->single--;
