@@ -561,14 +561,22 @@ struct totals {
 	uint64_t unshown, unshown_n;    /* unshown_clicks', bursts out */
 };
 
+/* The others' CTR: all publishers' clicks and impressions less a's;
+ * 0 when a has them all. */
+static double others_ctr(const struct pub_acc *a, const struct totals *t)
+{
+	return t->imps > a->imps ? (double)(t->clicks - a->clicks) /
+				   (double)(t->imps - a->imps) : 0;
+}
+
 static void test_ctr(const struct pubscore_params *p, const struct pub_acc *a,
 		     const struct totals *t, struct pub_result *r)
 {
 	double peer, ratio;
 
-	if (a->imps < p->min_imps || t->imps <= a->imps)
+	if (a->imps < p->min_imps)
 		return;
-	peer = (double)(t->clicks - a->clicks) / (double)(t->imps - a->imps);
+	peer = others_ctr(a, t);
 	if (peer <= 0)
 		return;
 	ratio = ((double)a->clicks / (double)a->imps) / peer;
@@ -1175,9 +1183,7 @@ static bool normal_holds(double n, double p)
 static bool ctr_effect(const struct pub_acc *a, const struct pub_result *r,
 		       const struct totals *t, double *y, double *v)
 {
-	if (!a->clicks || t->imps <= a->imps ||
-	    !normal_holds((double)a->imps, (double)(t->clicks - a->clicks) /
-					   (double)(t->imps - a->imps)))
+	if (!a->clicks || !normal_holds((double)a->imps, others_ctr(a, t)))
 		return false;
 	*y = log(r->stat[PUB_R_CTR]);
 	*v = 1 / (double)a->clicks;

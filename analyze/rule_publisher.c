@@ -132,6 +132,12 @@ static struct rules_first_slot *first_slot(const struct publisher *pb,
 	return &pb->first[(akey ^ (akey >> 29)) & pb->first_mask];
 }
 
+/* The tag of akey's slot: the high half of the key, never 0 (free). */
+static uint32_t slot_tag(uint64_t akey)
+{
+	return (uint32_t)(akey >> 32) | 1;
+}
+
 /* The address was seen in the look-back's earlier hours. */
 static bool seen_before(const struct rules *r, uint64_t akey)
 {
@@ -185,7 +191,7 @@ static void count_single(const struct rules *r, struct publisher *pb,
 			 struct zone_oneshot *zo)
 {
 	struct rules_first_slot *f = first_slot(pb, o->k.akey);
-	uint32_t tag = (uint32_t)(o->k.akey >> 32) | 1;
+	uint32_t tag = slot_tag(o->k.akey);
 
 	if (o->addr_imps == 1 && po) {
 		bool s = rules_addr_sampled(o->k.akey);
@@ -200,12 +206,11 @@ static void count_single(const struct rules *r, struct publisher *pb,
 						.sampled = s, .fresh = fresh };
 		view_add(f, po, zo, o->zone);
 	} else if (o->addr_imps > 1 && f->tag == tag) {
-		uint32_t gap = (uint32_t)o->ts - f->last;   /* either way, mod
-							      2^32 */
+		/* the low 32 bits' difference: within an hour, exact */
+		int32_t gap = (int32_t)((uint32_t)o->ts - f->last);
 
 		if (po && o->pub == f->pub && f->n < VIEW_MAX &&
-		    (int64_t)(gap < 0x80000000u ? gap : 0u - gap) <
-		    r->p.imp_flood_window_ms) {
+		    absdiff(gap, 0) < r->p.imp_flood_window_ms) {
 			f->last = (uint32_t)o->ts;
 			view_add(f, po, zo, o->zone);
 		} else {
@@ -221,7 +226,7 @@ static bool one_view(const struct rules *r, const struct publisher *pb,
 {
 	const struct rules_first_slot *f = first_slot(pb, pa->akey);
 
-	return f->tag == ((uint32_t)(pa->akey >> 32) | 1) &&
+	return f->tag == slot_tag(pa->akey) &&
 	       f->pub == pa->pub && addr_imps(r, pa->akey) == f->n;
 }
 
