@@ -245,7 +245,7 @@ int analyzer_hour(struct analyzer *a, struct hour_set *h, struct rollup *out,
 			a->cur = r;
 			reasons = served ? 0 : rec->reasons |
 				  rules_event(&a->rules, rec, ua);
-			day = dm ? daymarks_event(dm, rec) : 0;
+			day = dm ? daymarks_event(dm, rec, ua) : 0;
 			a->day_marked += day != 0;
 			reasons |= day;
 

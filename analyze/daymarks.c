@@ -163,22 +163,40 @@ static uint64_t addr_key(const struct seg_record *rec)
 
 /* The part of its address rec belongs to: the (address, kept uid) pair,
  * or the address's events without a kept uid (cookieless, or a uid this
- * response issued: a farm taking a fresh cookie per click is one group). */
-static uint64_t part_key(uint64_t akey, uint64_t ukey)
+ * response issued) from one browser, by its user agent's hash ua (0
+ * without): a farm taking a fresh cookie per click from one browser is
+ * one part, and a person in the same house whose browser keeps no
+ * cookie is another. */
+static uint64_t part_key(uint64_t akey, uint64_t ukey, uint64_t ua)
 {
-	uint64_t v[2] = { akey, ukey }, k;
+	uint64_t v[2] = { akey, ukey ? ukey : ua }, k;
 
 	k = XXH3_64bits_withSeed(v, sizeof(v), ukey ? TAG_PAIR : TAG_ANON);
 	return k ? k : 1;
 }
 
-/* The keys x is counted under: its address, kept uid (0 without) and
- * part. */
-static void event_keys(const struct seg_record *x, uint64_t k[3])
+/* The keys x (of user agent hash ua) is counted under: its address,
+ * kept uid (0 without) and part. */
+static void event_keys(const struct seg_record *x, uint64_t ua, uint64_t k[3])
 {
 	k[0] = addr_key(x);
 	k[1] = uid_key(x);
-	k[2] = part_key(k[0], k[1]);
+	k[2] = part_key(k[0], k[1], ua);
+}
+
+/* Who x is on its address: its kept uid; the uid its response issued (a
+ * visitor's first event, whose uid comes back kept); else its browser. */
+static uint64_t visitor_of(const struct seg_record *x, uint64_t ukey,
+			   uint64_t ua)
+{
+	uint64_t k;
+
+	if (ukey)
+		return ukey;
+	if (x->has_uid)
+		return uid_hash(x);
+	k = XXH3_64bits_withSeed(&ua, sizeof(ua), TAG_ANON);
+	return k ? k : 1;
 }
 
 /* x's network: its IPv4 /24 or IPv6 /48 (rules_net_key). */
@@ -224,7 +242,8 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 	/* "split": the method, so marks of the whole-address judgement
 	 * are not read as this one's */
 	snprintf(prm, sizeof(prm),
-		 "day %08u split pub trim net ratio %.17g alpha %.17g min %u",
+		 "day %08u split ua pub trim net ratio %.17g alpha %.17g "
+		 "min %u",
 		 day,
 		 p->ratio, p->alpha, p->min_clicks);
 	XXH3_128bits_update(st, prm, strlen(prm));
@@ -265,14 +284,15 @@ static struct dm_key *count_click(struct daymarks *m, uint64_t key,
 	return k;
 }
 
-/* An address sees kept uid ukey: remember the first, note a second. */
-static void addr_sees(struct dm_key *a, uint64_t ukey)
+/* An address sees visitor v (visitor_of): remember the first, note a
+ * second. */
+static void addr_sees(struct dm_key *a, uint64_t v)
 {
-	if (!ukey || a->shared)
+	if (a->shared)
 		return;
 	if (!a->owner)
-		a->owner = ukey;
-	else if (a->owner != ukey)
+		a->owner = v;
+	else if (a->owner != v)
 		a->shared = 1;
 }
 
@@ -290,14 +310,16 @@ static struct dm_key *count_both(struct daymarks *m, uint64_t key,
 	return count_click(m, key, kind, x);
 }
 
-/* The click x counted for its address, its kept uid and its part, each
- * whole and on x's publisher, and for its network whole. */
-static int count_keys(struct daymarks *m, const struct seg_record *x)
+/* The click x (of user agent hash ua) counted for its address, its kept
+ * uid and its part, each whole and on x's publisher, and for its network
+ * whole. */
+static int count_keys(struct daymarks *m, const struct seg_record *x,
+		      uint64_t ua)
 {
 	uint64_t k[3], nk = net_key(x);
 	struct dm_key *a, *p;
 
-	event_keys(x, k);
+	event_keys(x, ua, k);
 	if (!count_click(m, nk, KIND_NET, x) ||
 	    !count_both(m, k[2], k[1] ? KIND_PAIR : KIND_ANON, x))
 		return -ENOMEM;
@@ -305,7 +327,7 @@ static int count_keys(struct daymarks *m, const struct seg_record *x)
 		return -ENOMEM;
 	if (!(a = count_both(m, k[0], KIND_ADDR, x)))
 		return -ENOMEM;
-	addr_sees(a, k[1]);
+	addr_sees(a, visitor_of(x, k[1], ua));
 	a->net = nk;
 	p = key_find(m, k[2]);
 	p->owner = k[0];
@@ -329,7 +351,7 @@ static int count_clicks(struct daymarks *m, struct hour_set *h)
 		m->events++;
 		if (x->type != EVENT_CLICK)
 			continue;
-		rc = count_keys(m, x);
+		rc = count_keys(m, x, hour_ua_hash(&h->segs[seg], x->ua));
 	}
 	if (mg.nomem)
 		rc = -ENOMEM;
@@ -349,9 +371,11 @@ static void count_imp(struct daymarks *m, struct dm_key *k,
 		kp->imps++;
 }
 
-typedef int (*record_fn)(struct daymarks *m, const struct seg_record *x);
+typedef int (*record_fn)(struct daymarks *m, const struct seg_record *x,
+			 uint64_t ua);
 
-/* fn on every record of the hour, in segment order; its first error. */
+/* fn on every record of the hour, in segment order, with its user
+ * agent's hash; its first error. */
 static int each_record(struct daymarks *m, struct hour_set *h, record_fn fn)
 {
 	for (size_t s = 0; s < h->n; s++) {
@@ -361,7 +385,9 @@ static int each_record(struct daymarks *m, struct hour_set *h, record_fn fn)
 			int rc;
 
 			for (uint32_t i = 0; i < n; i++, x++)
-				if (counted(x) && (rc = fn(m, x)))
+				if (counted(x) &&
+				    (rc = fn(m, x, hour_ua_hash(&h->segs[s],
+								x->ua))))
 					return rc;
 		}
 	}
@@ -372,13 +398,14 @@ static int each_record(struct daymarks *m, struct hour_set *h, record_fn fn)
  * clicking pairs have a uid issued in the window on their address.
  * Copies of an impression (rare) count twice here, which only makes a
  * key's CTR lower: lenient. */
-static int count_imps(struct daymarks *m, const struct seg_record *x)
+static int count_imps(struct daymarks *m, const struct seg_record *x,
+		      uint64_t ua)
 {
 	uint64_t ak = addr_key(x), uk;
 	struct dm_key *k;
 
 	if (x->has_uid && (x->flags & EVENT_F_UID_NEW) &&
-	    (k = key_find(m, part_key(ak, uid_hash(x)))))
+	    (k = key_find(m, part_key(ak, uid_hash(x), 0))))
 		k->shared = 1;
 	if (x->type != EVENT_IMPRESSION)
 		return 0;
@@ -391,8 +418,8 @@ static int count_imps(struct daymarks *m, const struct seg_record *x)
 	if (!(k = key_find(m, ak)))
 		return 0;
 	count_imp(m, k, x);
-	addr_sees(k, uk);
-	if ((k = key_find(m, part_key(ak, uk))))
+	addr_sees(k, visitor_of(x, uk, ua));
+	if ((k = key_find(m, part_key(ak, uk, ua))))
 		count_imp(m, k, x);
 	return 0;
 }
@@ -406,12 +433,13 @@ static uint64_t imp_key(uint64_t id)
 }
 
 /* Is click x on its publisher marked for its address, kept uid or part? */
-static bool pub_marked(const struct daymarks *m, const struct seg_record *x)
+static bool pub_marked(const struct daymarks *m, const struct seg_record *x,
+		       uint64_t ua)
 {
 	uint64_t k[3];
 	const struct dm_key *kp;
 
-	event_keys(x, k);
+	event_keys(x, ua, k);
 	for (int i = 0; i < 3; i++)
 		if (k[i] && (kp = key_find(m, pub_key(k[i], x->pub))) &&
 		    kp->bits)
@@ -421,11 +449,12 @@ static bool pub_marked(const struct daymarks *m, const struct seg_record *x)
 
 /* Pass 3, one event: the impressions that the keys marked on one
  * publisher clicked there (their other impressions stay valid). */
-static int mark_imps(struct daymarks *m, const struct seg_record *x)
+static int mark_imps(struct daymarks *m, const struct seg_record *x,
+		     uint64_t ua)
 {
 	struct dm_key *k;
 
-	if (x->type != EVENT_CLICK || !x->imp || !pub_marked(m, x))
+	if (x->type != EVENT_CLICK || !x->imp || !pub_marked(m, x, ua))
 		return 0;
 	if (!(k = key_add(m, imp_key(x->imp))))
 		return -ENOMEM;
@@ -970,7 +999,8 @@ static uint32_t key_bits(const struct daymarks *m, uint64_t key,
 	return bits;
 }
 
-uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec)
+uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec,
+			uint64_t ua)
 {
 	const struct dm_key *k;
 	uint64_t key[3];
@@ -978,7 +1008,7 @@ uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec)
 
 	if (!m || !m->n || !counted(rec))
 		return 0;
-	event_keys(rec, key);
+	event_keys(rec, ua, key);
 	bits = key_bits(m, key[0], rec) | key_bits(m, key[1], rec) |
 	       key_bits(m, key[2], rec);
 	if (m->pubs_marked && rec->type == EVENT_IMPRESSION &&
@@ -986,7 +1016,7 @@ uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec)
 		bits |= k->bits;
 	/* the event that issued a uid is its visitor's first */
 	if (rec->has_uid && (rec->flags & EVENT_F_UID_NEW))
-		bits |= key_bits(m, part_key(key[0], uid_hash(rec)), rec);
+		bits |= key_bits(m, part_key(key[0], uid_hash(rec), 0), rec);
 	return bits;
 }
 

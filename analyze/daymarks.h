@@ -2,11 +2,13 @@
  * over the day"): low-and-slow fraud that no hour shows.  adlog-analyze
  * --day D counts, over day D and the 24 hours before, every address
  * (rules_addr_key), every kept uid and every part of an address (an
- * (address, kept uid) pair; the address's events without a kept uid): its
+ * (address, kept uid) pair; the address's events without a kept uid from
+ * one browser, by user agent): its
  * clicks on distinct impressions and its impressions, whole and on each
  * publisher it clicked; a key whose clicks are improbable for its
  * impressions at the CTR of the others (the visitors not found
- * improbable) is marked.  An address several kept uids share is marked
+ * improbable) is marked.  An address several visitors share (kept uids,
+ * or browsers without one) is marked
  * whole only when what its improbable parts and its new-uid group (its
  * uid-less events and the uids issued on it in the window, judged as
  * one) leave is improbable too; else only those are.  A key improbable
@@ -87,10 +89,11 @@ int daymarks_save(const struct daymarks *m, const char *data_dir, char *err,
 int daymarks_load(struct daymarks *m, const char *data_dir, uint32_t day,
 		  char *err, size_t errlen);
 
-/* The day's bits of rec (IVT_DAY_ADDR or 0): rec's address or kept uid is
- * marked and ingest did not flag it.  0 for every event when m is NULL or
- * has no marks. */
-uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec);
+/* The day's bits of rec (IVT_DAY_ADDR or 0), ua its user agent's hash
+ * (hour_ua_hash): rec's address, kept uid or part is marked and ingest
+ * did not flag it.  0 for every event when m is NULL or has no marks. */
+uint32_t daymarks_event(const struct daymarks *m, const struct seg_record *rec,
+			uint64_t ua);
 
 /* Is hour (YYYYMMDDHH) one of the hours m's marks apply to? */
 bool daymarks_covers(const struct daymarks *m, uint32_t hour);

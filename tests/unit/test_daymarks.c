@@ -16,6 +16,9 @@
  * people and a farm (a few kept uids reused, a fresh cookie per click,
  * a new cookie every 4 clicks, or uids whose day over other addresses
  * names them) the farm's events are marked and the people's are not;
+ * on a house address where a bot and a person's browser both take a
+ * fresh cookie on every event, the bot's browser is marked and the
+ * person's is not;
  * a farm of 40 hosts of one /24, each clicking 1 of its 2 impressions
  * of the day, is marked by its network, and the people there are not;
  * the marks file reads back
@@ -31,6 +34,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <xxhash.h>
 
 #include "../../analyze/daymarks.h"
 #include "../../analyze/reason.h"
@@ -61,6 +66,16 @@
 #define NET_HOSTS 40             /* hosts 1..40: 1 click in 2 impressions */
 #define NET_PEOPLE 5             /* hosts 101..105: 1 click in 24 */
 #define NET_UID 10000            /* NET_UID + host */
+#define HOUSE 1014               /* a bot and a person, no cookie kept */
+#define HOUSE_BOT_UID 11000      /* and up, even: the bot's fresh cookies */
+#define HOUSE_UID 12000          /* and up: the person's */
+#define UA_BOT 0                 /* user agents: indexes into uas[] */
+#define UA_PERSON 1
+
+static const char *const uas[] = {
+	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/126.0",
+	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15",
+};
 
 static char dir[64];
 static uint32_t next_seq;
@@ -92,8 +107,14 @@ static void write_seg(uint32_t hour, const char *name,
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(segment_writer_init(&w, fd, hour), 0);
-	for (size_t i = 0; i < n; i++)
-		assert_int_equal(segment_append(&w, &recs[i]), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct seg_record r = recs[i];
+
+		if (r.ua != SEG_NO_STRING)
+			r.ua = segment_string(&w, uas[r.ua],
+					      strlen(uas[r.ua]), NULL);
+		assert_int_equal(segment_append(&w, &r), 0);
+	}
 	assert_int_equal(segment_finish(&w, &sum), 0);
 	segment_writer_release(&w);
 	close(fd);
@@ -274,6 +295,35 @@ static void shared_hour(int i, uint32_t a)
 	}
 }
 
+/* Hour i of the house: the person's browser, which keeps no cookie, an
+ * impression an hour and one click on day D; the bot's, a fresh cookie
+ * too, 2 impressions an hour of day D, each clicked. */
+static void house_hour(int i)
+{
+	static uint32_t bot = HOUSE_BOT_UID, person = HOUSE_UID;
+	size_t from = hours[i].n;
+
+	visit_uid(i, 12, HOUSE, person, i == 30, true);
+	person += 2;
+	for (int k = 0; k < 2 && i >= 24; k++) {
+		visit_uid(i, 25 + k * 20, HOUSE, bot, true, true);
+		bot += 2;
+	}
+	for (size_t k = from; k < hours[i].n; k++) {
+		uint32_t u;
+
+		memcpy(&u, hours[i].v[k].uid, sizeof(u));
+		hours[i].v[k].ua = u >= HOUSE_UID ? UA_PERSON : UA_BOT;
+	}
+}
+
+/* The user agent hash the analyzer passes for r (hour_ua_hash). */
+static uint64_t ua_of(const struct seg_record *r)
+{
+	return r->ua == SEG_NO_STRING ? 0 :
+	       XXH3_64bits(uas[r->ua], strlen(uas[r->ua]));
+}
+
 /* An impression of host h of the /24 NET_FARM (uid NET_UID + h), and
  * its click when clicked. */
 static void net_visit(int i, int min, uint32_t h, bool clicked)
@@ -337,6 +387,7 @@ static int setup(void **state)
 		shared_hour(i, SHARED_SESSION);
 		shared_hour(i, SHARED_ROAM);
 		net_hour(i);
+		house_hour(i);
 	}
 	for (int i = 0; i < 48; i++) {
 		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
@@ -371,11 +422,11 @@ static void expect_marked(const struct daymarks *m, uint32_t a, int from,
 			if (x != a)
 				continue;
 			seen++;
-			assert_int_equal(daymarks_event(m, &r),
+			assert_int_equal(daymarks_event(m, &r, ua_of(&r)),
 					 marked ? IVT_DAY_ADDR : 0);
 			/* an event ingest flagged is never the day's */
 			r.reasons = SEG_R_DATACENTER;
-			assert_int_equal(daymarks_event(m, &r), 0);
+			assert_int_equal(daymarks_event(m, &r, ua_of(&r)), 0);
 		}
 	assert_true(seen > 0);
 }
@@ -412,7 +463,7 @@ static size_t expect_on_pub(const struct daymarks *m, uint32_t a,
 				kept++;
 			}
 			seen++;
-			assert_int_equal(daymarks_event(m, r),
+			assert_int_equal(daymarks_event(m, r, ua_of(r)),
 					 want ? IVT_DAY_ADDR : 0);
 		}
 	assert_true(seen > kept);
@@ -436,7 +487,7 @@ static void expect_visitors(const struct daymarks *m, uint32_t a,
 			    r->ip[14] != (uint8_t)a || u < lo || u >= hi)
 				continue;
 			seen++;
-			assert_int_equal(daymarks_event(m, r),
+			assert_int_equal(daymarks_event(m, r, ua_of(r)),
 					 marked ? IVT_DAY_ADDR : 0);
 		}
 	assert_true(seen > 0);
@@ -454,9 +505,10 @@ static void test_shared_address(void **state)
 	 * 3 (address, uid) pairs, the cookie churner by the address's
 	 * uid-less group, the session farm by its 12 new uids' pairs (the
 	 * new-uid group, marked whole); the people keep their day */
-	/* the roaming farm by its 10 uids, each marked by its day */
-	assert_int_equal(m.addrs_split, 4);
-	assert_int_equal(m.parts_marked, 3 + 1 + 12 + 10);
+	/* the roaming farm by its 10 uids, each marked by its day; the
+	 * house by the bot's browser */
+	assert_int_equal(m.addrs_split, 5);
+	assert_int_equal(m.parts_marked, 3 + 1 + 12 + 10 + 1);
 	expect_visitors(&m, SHARED_UIDS, FARM_UID, FARM_UID + 3, true);
 	expect_visitors(&m, SHARED_UIDS, 5000, FARM_UID, false);
 	expect_visitors(&m, SHARED_CHURN, CHURN_UID, UINT32_MAX, true);
@@ -465,6 +517,21 @@ static void test_shared_address(void **state)
 	expect_visitors(&m, SHARED_SESSION, 5000, FARM_UID, false);
 	expect_visitors(&m, SHARED_ROAM, ROAM_UID, ROAM_UID + 10, true);
 	expect_visitors(&m, SHARED_ROAM, 5000, FARM_UID, false);
+	daymarks_release(&m);
+}
+
+/* No cookie comes back from either browser of the house: a visitor is
+ * its browser, and the bot's is marked, the person's keeps its day. */
+static void test_house_browsers(void **state)
+{
+	struct daymarks m;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
+					  sizeof(err)), 0);
+	expect_visitors(&m, HOUSE, HOUSE_BOT_UID, HOUSE_UID, true);
+	expect_visitors(&m, HOUSE, HOUSE_UID, UINT32_MAX, false);
 	daymarks_release(&m);
 }
 
@@ -547,7 +614,7 @@ static void test_save_load(void **state)
 	(void)state;
 	assert_int_equal(daymarks_load(&back, dir, DAY, err, sizeof(err)), 0);
 	assert_int_equal(back.day, 0);
-	assert_int_equal(daymarks_event(&back, &hours[30].v[0]), 0);
+	assert_int_equal(daymarks_event(&back, &hours[30].v[0], 0), 0);
 	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
 					  sizeof(err)), 0);
 	assert_int_equal(daymarks_save(&m, dir, err, sizeof(err)), 0);
@@ -598,6 +665,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_clicker),
+		cmocka_unit_test(test_house_browsers),
 		cmocka_unit_test(test_shared_address),
 		cmocka_unit_test(test_one_publisher),
 		cmocka_unit_test(test_network),
