@@ -845,6 +845,7 @@ static int judge(struct daymarks *m, const struct daymarks_params *p)
 	uint64_t tests;
 
 	count_tests(m, p, &tests);
+	m->tests = tests;
 	find_tops(m);
 	t.b = p->alpha / (double)(tests ? tests : 1);
 	trim_base(m, &t);

@@ -56,6 +56,7 @@ struct daymarks {
 	/* of daymarks_compute */
 	uint64_t events, imps;             /* counted in the window */
 	uint64_t keys, tested;             /* clicking keys, tested */
+	uint64_t tests;                    /* the Bonferroni count */
 	uint64_t addrs_marked, uids_marked;
 	uint64_t parts_marked;             /* pairs and uid-less groups */
 	uint64_t addrs_split;              /* shared: only parts marked */

@@ -576,7 +576,7 @@ static int do_day(struct run *r)
 	if (r->o.json)
 		printf("{\"day\":\"%08u\",\"action\":\"marks\",\"marks\":\"%s\","
 		       "\"reused\":%s,\"events\":%llu,\"keys\":%llu,"
-		       "\"tested\":%llu,\"addrs_marked\":%llu,"
+		       "\"tested\":%llu,\"tests\":%llu,\"addrs_marked\":%llu,"
 		       "\"uids_marked\":%llu,\"parts_marked\":%llu,"
 		       "\"addrs_split\":%llu,\"keys_narrowed\":%llu,"
 		       "\"nets_tested\":%llu,\"nets_marked\":%llu,"
@@ -586,6 +586,7 @@ static int do_day(struct run *r)
 		       (unsigned long long)r->dm.events,
 		       (unsigned long long)r->dm.keys,
 		       (unsigned long long)r->dm.tested,
+		       (unsigned long long)r->dm.tests,
 		       (unsigned long long)r->dm.addrs_marked,
 		       (unsigned long long)r->dm.uids_marked,
 		       (unsigned long long)r->dm.parts_marked,

@@ -261,7 +261,7 @@ if [ "$n" != 0 ]; then
 		"$(echo "$events / $cpu" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)" \
 		"$(echo "$marks_ms / 1000" | bc -l)" "$(echo "$marks_rss / 1024" | bc -l)" \
 		"$hours_wall" "$hours_cpu" "$(echo "$hours_rss / 1024" | bc -l)" "$(echo "$cpu / $hours_cpu" | bc -l)"
-	echo "  marks: $(echo "$marks_line" | grep -o '"keys":[0-9]*,"tested":[0-9]*,"addrs_marked":[0-9]*,"uids_marked":[0-9]*'); CPU s of the ${BENCH_RUNS:-3} runs:$all_cpu (best shown)"
+	echo "  marks: $(echo "$marks_line" | grep -o '"keys":[0-9]*,"tested":[0-9]*,"tests":[0-9]*,"addrs_marked":[0-9]*,"uids_marked":[0-9]*'); CPU s of the ${BENCH_RUNS:-3} runs:$all_cpu (best shown)"
 	echo "ratio = day pass CPU / the 24 hourly runs' CPU (the peer: the hours without the day pass; CPU, not wall: the box is shared); marks_s is the judgement over the rolling day alone (wall)"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

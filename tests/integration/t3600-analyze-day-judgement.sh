@@ -105,6 +105,11 @@ expect_eq "marks file" "$marks" "$(od -An -c -j8 -N32 "$DATA/day/$DAY.marks" | t
 # their 2 pairs are marked there, not whole
 expect_eq "addresses marked whole" 0 "$(grep -o '"addrs_marked":[0-9]*' "$T/day.json" | cut -d: -f2)"
 expect_eq "keys marked on its publisher" 6 "$(grep -o '"keys_narrowed":[0-9]*' "$T/day.json" | cut -d: -f2)"
+# the Bonferroni count: at least three tests a key tested (whole, on its
+# top publisher, without it)
+tested=$(grep '"action":"marks"' "$T/day.json" | grep -o '"tested":[0-9]*' | cut -d: -f2)
+tests=$(grep '"action":"marks"' "$T/day.json" | grep -o '"tests":[0-9]*' | cut -d: -f2)
+expect "tests counted for the keys tested" [ "$tested" -ge 4 -a "$tests" -ge $((3 * tested)) ]
 expect_eq "hours replaced by the day pass" 24 "$(grep '"hour"' "$T/day.json" | grep -c '"action":"loaded"' || true)"
 expect_eq "hours with the day's marks" 24 "$(sql "SELECT COUNT(*) FROM analysed_hours WHERE marks_digest = '$marks'")"
 expect_eq "hours replaced exactly once (loads = 2)" 24 "$(sql 'SELECT COUNT(*) FROM analysed_hours WHERE loads = 2')"
