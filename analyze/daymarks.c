@@ -41,15 +41,16 @@ struct dm_key {
 	uint64_t key;               /* 0 = empty slot */
 	uint64_t last_imp;          /* impression of its last click */
 	uint64_t owner;             /* a part: its address's key; an
-	                             * address: the first kept uid seen;
-	                             * a KIND_PUB: its key's key */
+	                             * address: the first visitor seen
+	                             * (visitor_of); a KIND_PUB: its
+	                             * key's key */
 	uint64_t ukey;              /* a pair: its uid's key */
 	uint64_t net;               /* an address: its network's key */
 	uint32_t clicks;            /* on another impression than the last */
 	uint32_t imps;
 	uint32_t kind;              /* KIND_ADDR, _UID, _PAIR, _ANON */
 	uint32_t bits;              /* marked: IVT_DAY_ADDR */
-	uint32_t shared;            /* an address: 2 kept uids seen or more;
+	uint32_t shared;            /* an address: 2 visitors seen or more;
 	                             * a pair: its uid was issued here in
 	                             * the window (a new uid) */
 	/* an address, when marked and shared: its new-uid group (its

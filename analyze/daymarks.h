@@ -8,7 +8,7 @@
  * publisher it clicked; a key whose clicks are improbable for its
  * impressions at the CTR of the others (the visitors not found
  * improbable) is marked.  An address several visitors share (kept uids,
- * or browsers without one) is marked
+ * and uids issued on it) is marked
  * whole only when what its improbable parts and its new-uid group (its
  * uid-less events and the uids issued on it in the window, judged as
  * one) leave is improbable too; else only those are.  A key improbable

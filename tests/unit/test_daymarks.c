@@ -520,8 +520,9 @@ static void test_shared_address(void **state)
 	daymarks_release(&m);
 }
 
-/* No cookie comes back from either browser of the house: a visitor is
- * its browser, and the bot's is marked, the person's keeps its day. */
+/* No cookie comes back from either browser of the house (every event
+ * issues a uid, so the address is shared): each browser's events are a
+ * part, and the bot's is marked, the person's keeps its day. */
 static void test_house_browsers(void **state)
 {
 	struct daymarks m;
