@@ -372,11 +372,12 @@ static void count_imp(struct daymarks *m, struct dm_key *k,
 		kp->imps++;
 }
 
+/* A record x of segment sg (whose strings give x's user agent hash,
+ * hour_ua_hash, where the pass needs it). */
 typedef int (*record_fn)(struct daymarks *m, const struct seg_record *x,
-			 uint64_t ua);
+			 struct hour_seg *sg);
 
-/* fn on every record of the hour, in segment order, with its user
- * agent's hash; its first error. */
+/* fn on every record of the hour, in segment order; its first error. */
 static int each_record(struct daymarks *m, struct hour_set *h, record_fn fn)
 {
 	for (size_t s = 0; s < h->n; s++) {
@@ -386,9 +387,7 @@ static int each_record(struct daymarks *m, struct hour_set *h, record_fn fn)
 			int rc;
 
 			for (uint32_t i = 0; i < n; i++, x++)
-				if (counted(x) &&
-				    (rc = fn(m, x, hour_ua_hash(&h->segs[s],
-								x->ua))))
+				if (counted(x) && (rc = fn(m, x, &h->segs[s])))
 					return rc;
 		}
 	}
@@ -400,9 +399,9 @@ static int each_record(struct daymarks *m, struct hour_set *h, record_fn fn)
  * Copies of an impression (rare) count twice here, which only makes a
  * key's CTR lower: lenient. */
 static int count_imps(struct daymarks *m, const struct seg_record *x,
-		      uint64_t ua)
+		      struct hour_seg *sg)
 {
-	uint64_t ak = addr_key(x), uk;
+	uint64_t ak = addr_key(x), uk, ua;
 	struct dm_key *k;
 
 	if (x->has_uid && (x->flags & EVENT_F_UID_NEW) &&
@@ -419,6 +418,7 @@ static int count_imps(struct daymarks *m, const struct seg_record *x,
 	if (!(k = key_find(m, ak)))
 		return 0;
 	count_imp(m, k, x);
+	ua = hour_ua_hash(sg, x->ua);   /* only for an address that clicked */
 	addr_sees(k, visitor_of(x, uk, ua));
 	if ((k = key_find(m, part_key(ak, uk, ua))))
 		count_imp(m, k, x);
@@ -451,11 +451,12 @@ static bool pub_marked(const struct daymarks *m, const struct seg_record *x,
 /* Pass 3, one event: the impressions that the keys marked on one
  * publisher clicked there (their other impressions stay valid). */
 static int mark_imps(struct daymarks *m, const struct seg_record *x,
-		     uint64_t ua)
+		     struct hour_seg *sg)
 {
 	struct dm_key *k;
 
-	if (x->type != EVENT_CLICK || !x->imp || !pub_marked(m, x, ua))
+	if (x->type != EVENT_CLICK || !x->imp ||
+	    !pub_marked(m, x, hour_ua_hash(sg, x->ua)))
 		return 0;
 	if (!(k = key_add(m, imp_key(x->imp))))
 		return -ENOMEM;
