@@ -68,6 +68,7 @@ struct dm_key {
 	 * are, and whether the rest is improbable */
 	uint32_t r_clicks, x_imps;
 	uint32_t net_marked;
+	uint32_t r_max;             /* a network: the most r_clicks can be */
 };
 
 struct marks_header {
@@ -243,7 +244,7 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 	/* "split": the method, so marks of the whole-address judgement
 	 * are not read as this one's */
 	snprintf(prm, sizeof(prm),
-		 "day %08u split ua pub trim net ratio %.17g alpha %.17g "
+		 "day %08u split ua pub trim net ncap ratio %.17g alpha %.17g "
 		 "min %u",
 		 day,
 		 p->ratio, p->alpha, p->min_clicks);
@@ -504,24 +505,49 @@ static int count_window(struct daymarks *m, const char *data_dir,
 	return 0;
 }
 
+/* A key's clicks in the base: no more than its impressions. */
+static uint32_t base_clicks(const struct dm_key *k)
+{
+	return k->clicks < k->imps ? k->clicks : k->imps;
+}
+
+/* The most clicks judge_nets() can test on each network: its addresses'
+ * clicks, each no more than its impressions, before any is explained.
+ * A token replayed over a network's addresses counts once among the
+ * network's own distinct clicks but once on each address. */
+static void net_ceilings(struct daymarks *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		const struct dm_key *a = &m->v[i];
+		struct dm_key *n;
+
+		if (a->key && a->kind == KIND_ADDR &&
+		    (n = key_find(m, a->net)))
+			n->r_max += base_clicks(a);
+	}
+}
+
 /* The tests the judgement may make: every address, kept uid and part
  * with enough clicks, its events on its top publisher and what it has
  * elsewhere (narrow(), below), and three more for every shared address
  * (its new-uid group, what the group's marked pairs leave of it, what
  * its marked parts leave of the address), counted whether or not the
  * address is marked, so the bound does not depend on the marks it
- * decides. */
+ * decides; and every network whose addresses can bring enough clicks to
+ * its test. */
 static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 			uint64_t *tests)
 {
 	*tests = 0;
+	net_ceilings(m);
 	for (size_t i = 0; i < m->cap; i++) {
 		const struct dm_key *k = &m->v[i];
 
 		if (!k->key || k->kind == KIND_PUB)
 			continue;
 		m->keys += k->kind == KIND_ADDR || k->kind == KIND_UID;
-		if (k->clicks < p->min_clicks)
+		if ((k->kind == KIND_NET ? k->r_max : k->clicks) <
+		    p->min_clicks)
 			continue;
 		m->tested += k->kind == KIND_ADDR || k->kind == KIND_UID;
 		m->nets_tested += k->kind == KIND_NET;
@@ -605,12 +631,6 @@ static bool above_rate(uint32_t k, uint32_t n, const struct dm_test *t)
 static bool above_people(uint32_t k, uint32_t n, const struct dm_test *t)
 {
 	return k >= t->min_clicks && above_rate(k, n, t);
-}
-
-/* A key's clicks in the base: no more than its impressions. */
-static uint32_t base_clicks(const struct dm_key *k)
-{
-	return k->clicks < k->imps ? k->clicks : k->imps;
 }
 
 /* The base: the window's impressions and distinct clicks, each part's

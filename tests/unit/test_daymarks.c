@@ -66,6 +66,8 @@
 #define NET_HOSTS 40             /* hosts 1..40: 1 click in 2 impressions */
 #define NET_PEOPLE 5             /* hosts 101..105: 1 click in 24 */
 #define NET_UID 10000            /* NET_UID + host */
+#define NET_REPLAY 1030          /* a /24 replaying one token */
+#define REPLAY_HOSTS 8           /* hosts 1..8: a view each, the token */
 #define HOUSE 1014               /* a bot and a person, no cookie kept */
 #define HOUSE_BOT_UID 11000      /* and up, even: the bot's fresh cookies */
 #define HOUSE_UID 12000          /* and up: the person's */
@@ -606,6 +608,57 @@ static void test_network(void **state)
 	daymarks_release(&m);
 }
 
+/* Hour 30 of the replaying /24 (uid NET_UID + 100 + host): each host
+ * views an impression and clicks host 1's, the hosts' clicks in turn.
+ * The network's own distinct clicks are one; its addresses' are one
+ * each, what judge_nets() tests. */
+static void write_replay(void)
+{
+	struct seg_record v[2 * REPLAY_HOSTS];
+	int64_t ts = D0_MS + 6 * HOUR_MS;
+	uint64_t token = 0;
+
+	for (uint32_t h = 1; h <= REPLAY_HOSTS; h++) {
+		struct seg_record *r = &v[h - 1];
+
+		*r = rec_uid('i', ts + h * 1000, NET_REPLAY, NET_UID + 100 + h,
+			     0);
+		r->ip[15] = (uint8_t)h;
+		token = token ? token : r->id;
+		v[REPLAY_HOSTS + h - 1] = rec_uid('c', ts + 60000 + h * 1000,
+						  NET_REPLAY,
+						  NET_UID + 100 + h, token);
+		v[REPLAY_HOSTS + h - 1].ip[15] = (uint8_t)h;
+	}
+	write_seg(hour_no(30), "replay.seg", v, 2 * REPLAY_HOSTS);
+}
+
+/* A network judge_nets() tests is a test of the Bonferroni count, though
+ * its own distinct clicks are under day_addr_min_clicks: a token
+ * replayed over its addresses counts once for the network and once on
+ * each address. */
+static void test_network_counted(void **state)
+{
+	struct daymarks before, after;
+	char err[256], path[128];
+
+	(void)state;
+	assert_int_equal(daymarks_compute(&before, dir, DAY, &params, err,
+					  sizeof(err)), 0);
+	write_replay();
+	assert_int_equal(daymarks_compute(&after, dir, DAY, &params, err,
+					  sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/%u/replay.seg", dir, hour_no(30));
+	unlink(path);
+	assert_int_equal(after.nets_marked, before.nets_marked + 1);
+	assert_int_equal(after.addrs_by_net,
+			 before.addrs_by_net + REPLAY_HOSTS);
+	assert_int_equal(after.nets_tested, before.nets_tested + 1);
+	assert_int_equal(after.tests, before.tests + 1);
+	daymarks_release(&before);
+	daymarks_release(&after);
+}
+
 static void test_save_load(void **state)
 {
 	struct daymarks m, back;
@@ -670,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_shared_address),
 		cmocka_unit_test(test_one_publisher),
 		cmocka_unit_test(test_network),
+		cmocka_unit_test(test_network_counted),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_digest),
 	};
