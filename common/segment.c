@@ -661,6 +661,11 @@ int segment_open(struct segment_reader *r, const char *path)
 		close(fd);
 		return st.st_size ? SEG_E_TRUNCATED : SEG_E_MAGIC;
 	}
+	/* no readahead: it fills the page cache with large folios (up to
+	 * 2 MiB), and a fault on the mapping maps a whole folio, so every
+	 * string looked up would count up to 2 MiB resident.  Every pread
+	 * is a whole block already (docs/analyze.md, "Memory") */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m == MAP_FAILED) {
 		close(fd);
