@@ -608,7 +608,7 @@ static void test_network(void **state)
 	daymarks_release(&m);
 }
 
-/* Hour 30 of the replaying /24 (uid NET_UID + 100 + host): each host
+/* Hour 30 of the replaying /24 (uid NET_UID + 200 + host): each host
  * views an impression and clicks host 1's, the hosts' clicks in turn.
  * The network's own distinct clicks are one; its addresses' are one
  * each, what judge_nets() tests. */
@@ -621,13 +621,13 @@ static void write_replay(void)
 	for (uint32_t h = 1; h <= REPLAY_HOSTS; h++) {
 		struct seg_record *r = &v[h - 1];
 
-		*r = rec_uid('i', ts + h * 1000, NET_REPLAY, NET_UID + 100 + h,
+		*r = rec_uid('i', ts + h * 1000, NET_REPLAY, NET_UID + 200 + h,
 			     0);
 		r->ip[15] = (uint8_t)h;
 		token = token ? token : r->id;
 		v[REPLAY_HOSTS + h - 1] = rec_uid('c', ts + 60000 + h * 1000,
 						  NET_REPLAY,
-						  NET_UID + 100 + h, token);
+						  NET_UID + 200 + h, token);
 		v[REPLAY_HOSTS + h - 1].ip[15] = (uint8_t)h;
 	}
 	write_seg(hour_no(30), "replay.seg", v, 2 * REPLAY_HOSTS);
