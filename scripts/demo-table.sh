@@ -83,7 +83,7 @@ END {
 		whose = id == 0 ? "-" : id in owner ? "fraud: " owner[id] "'"'"'s own" : id in target ? "honest, " target[id] "'"'"'s target" : "honest"
 		score = f[7] < 0 ? "-" : sprintf("%.2f%s", f[7], f[8] ? "*" : "")
 		printf "%-24s %-26s %5d %5d %6d %5d  %-6s %s\n", id " " substr(f[2], 1, 21), whose, f[3], f[4], f[5], f[6], score, f[9]
-		pname[id] = f[2]; flagged[id] = f[8]; rules[id] = f[9]
+		pname[id] = f[2]; flagged[id] = f[8]; rules[id] = f[9]; pscore[id] = f[7]
 	}
 	print "(score: the day'"'"'s publisher_daily.fraud_score, * = flagged)"
 	print ""
@@ -115,8 +115,17 @@ END {
 	expect(n[a, "c"] > 0 && v[a, "c"] == 0 && n[a, "i"] + n[a, "c"] - v[a, "i"] - v[a, "c"] >= 0.9 * (n[a, "i"] + n[a, "c"]),
 	       sprintf("selfclick caught: every click invalid and at least 90 %% of its events, each of its addresses clicking far beyond one reader (%d of %d clicks, %d of %d impressions valid)",
 		       v[a, "c"], n[a, "c"], v[a, "i"], n[a, "i"]))
-	for (p in owner)
-		expect(flagged[p], sprintf("%s, %s'"'"'s, flagged by the publisher scores (%s)", pname[p], owner[p], rules[p] == "" ? "none fired" : rules[p]))
+	# a fraud actor owning a publisher: it ranks above every honest one;
+	# flagged only on evidence of profit, which the clicks of three
+	# addresses are not: the scores count a few sources as a burst a
+	# publisher may suffer (docs/rules.md, one_address_burst)
+	for (p in owner) {
+		best = -1
+		for (q in pname)
+			if (q != 0 && !(q in owner) && pscore[q] > best) best = pscore[q]
+		expect(pscore[p] > best, sprintf("%s, %s'"'"'s, scored above every honest publisher (%.2f against at most %.2f; %s)",
+			pname[p], owner[p], pscore[p], best, rules[p] == "" ? "none fired" : rules[p]))
+	}
 	for (p in pname)
 		if (p != 0 && !(p in owner))
 			expect(!flagged[p], sprintf("%s, honest, not flagged by the publisher scores (%s)", pname[p], rules[p] == "" ? "none fired" : rules[p]))

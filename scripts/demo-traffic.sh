@@ -5,7 +5,7 @@
 #
 #   scripts/demo-traffic.sh BASE_URL WORKDIR [PEOPLE]
 #
-#   people     PEOPLE readers (default 40), each with a cookie jar, a browser
+#   people     PEOPLE readers (default 200), each with a cookie jar, a browser
 #              user agent, Accept-Language and an address of their own
 #              (documentation ranges 192.0.2.0/24, 203.0.113.1-199),
 #              arriving over the first 15 s.  A reader reads one
@@ -26,8 +26,8 @@
 #              them, unsigned clicks on an ad that needs a token, forged
 #              tokens
 #   selfclick  publisher 3's owner (Game Forum) and two friends on three
-#              addresses, reading the forum's own pages at a person's pace
-#              and clicking an ad on every page, 1.5-3 s after it shows
+#              addresses, reading 8 of the forum's own pages at a person's
+#              pace and clicking an ad on every page, 1.5-3 s after it shows
 #
 # Pace (people): the think time between pages is Weibull with shape 0.8 and
 # scale 8 s, cut to 3-20 s.  Liu, White and Dumais, "Understanding web
@@ -37,8 +37,11 @@
 # dwell times run to minutes, shortened here to keep the demo near a
 # minute.  The time from a render to a click is log-normal with a median of
 # 4 s (sigma 0.7), cut to 1.5-15 s: docs/redteam.md's people click with a
-# median of 3-15 s.  People click far more often than the 0.1-0.5 % of real
-# display ads so that a demo of a few hundred impressions has clicks to bill.
+# median of 3-15 s.  People click on 1 page in 50, more often than the
+# 0.1-0.5 % of real display ads so that a demo of about 1,200 impressions
+# has clicks to bill, and few enough that the hour's CTR is the people's:
+# the self-clickers' 48 impressions are a twenty-fifth of theirs, as fraud
+# is a small share of a real network's traffic.
 #
 # Addresses reach serve through nginx's realip module (X-Forwarded-For from
 # 127.0.0.1).  The sample inventory of schema/sample/inventory.sql is assumed
@@ -53,7 +56,7 @@
 set -euo pipefail
 BASE=${1:?usage: demo-traffic.sh BASE_URL WORKDIR [PEOPLE]}
 W=${2:?usage: demo-traffic.sh BASE_URL WORKDIR [PEOPLE]}
-PEOPLE=${3:-40}
+PEOPLE=${3:-200}
 mkdir -p "$W/jars" "$W/tmp"
 : >"$W/requests"
 : >"$W/actors"
@@ -133,7 +136,7 @@ plan() {
 		printf "arrive %.1f\n", 15 * rand()
 		pages = 2 + int(3 * rand())
 		for (p = 1; p <= pages; p++) {
-			click = rand() < 1 / 8 ? 1 + int(2 * rand()) : 0
+			click = rand() < 1 / 50 ? 1 + int(2 * rand()) : 0
 			# no think time after the last page: the reader leaves
 			printf "page %.1f %d %.1f\n", p < pages ? cut(weibull(0.8, 8), 3, 20) : 0, click,
 				cut(lognormal(4, 0.7), 1.5, 15)
@@ -258,7 +261,7 @@ selfclick() {
 	local lang="Accept-Language: de-DE,de;q=0.9" page ref zone body bodies render click d
 	actor selfclick "$ip" "$ua"
 	RANDOM=$((who * 31 + 5))
-	for ((page = 1; page <= 16; page++)); do
+	for ((page = 1; page <= 8; page++)); do
 		stopped && return
 		ref="https://gameforum.example/thread/$((100 + RANDOM % 50))"
 		bodies=()

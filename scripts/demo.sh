@@ -179,9 +179,9 @@ if [ "$left" -lt 150 ]; then
 	say "the hour ends in $left s: waiting for the next, so that the traffic falls in one hour"
 	sleep "$left"
 fi
-say "traffic: 40 people at a reader's pace, bots, a click spammer, a self-clicking publisher (about a minute)"
+say "traffic: 200 people at a reader's pace, bots, a click spammer, a self-clicking publisher (about a minute)"
 # in the background, so that a signal to this script is handled at once
-scripts/demo-traffic.sh "http://127.0.0.1:$PORT" "$DEMO/traffic" 40 &
+scripts/demo-traffic.sh "http://127.0.0.1:$PORT" "$DEMO/traffic" 200 &
 TRAFFIC_PID=$!
 at_exit 'kill -TERM $TRAFFIC_PID 2>/dev/null; wait $TRAFFIC_PID 2>/dev/null'
 wait "$TRAFFIC_PID" || { say "traffic failed"; exit 1; }
