@@ -409,6 +409,15 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The day's marks over the fixture's window, which must compute. */
+static void compute(struct daymarks *m)
+{
+	char err[256];
+
+	assert_int_equal(daymarks_compute(m, dir, DAY, &params, err,
+					  sizeof(err)), 0);
+}
+
 /* The day bits of the events of address a in window hours [from, to). */
 static void expect_marked(const struct daymarks *m, uint32_t a, int from,
 			  int to, bool marked)
@@ -498,11 +507,9 @@ static void expect_visitors(const struct daymarks *m, uint32_t a,
 static void test_shared_address(void **state)
 {
 	struct daymarks m;
-	char err[256];
 
 	(void)state;
-	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
-					  sizeof(err)), 0);
+	compute(&m);
 	/* the three shared addresses split: the farm of 3 kept uids by its
 	 * 3 (address, uid) pairs, the cookie churner by the address's
 	 * uid-less group, the session farm by its 12 new uids' pairs (the
@@ -528,11 +535,9 @@ static void test_shared_address(void **state)
 static void test_house_browsers(void **state)
 {
 	struct daymarks m;
-	char err[256];
 
 	(void)state;
-	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
-					  sizeof(err)), 0);
+	compute(&m);
 	expect_visitors(&m, HOUSE, HOUSE_BOT_UID, HOUSE_UID, true);
 	expect_visitors(&m, HOUSE, HOUSE_UID, UINT32_MAX, false);
 	daymarks_release(&m);
@@ -541,11 +546,9 @@ static void test_house_browsers(void **state)
 static void test_self_clicker(void **state)
 {
 	struct daymarks m;
-	char err[256];
 
 	(void)state;
-	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
-					  sizeof(err)), 0);
+	compute(&m);
 	assert_int_equal(m.day, DAY);
 	/* whole: the straddler's and the slow device's address and uid
 	 * (one visitor each), the shared addresses' farm uids, the roaming
@@ -571,11 +574,9 @@ static void test_self_clicker(void **state)
 static void test_one_publisher(void **state)
 {
 	struct daymarks m;
-	char err[256];
 
 	(void)state;
-	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
-					  sizeof(err)), 0);
+	compute(&m);
 	/* the stuffed visitor's and the self-clicker's two visitors' each
 	 * by its address, its uid and their pair */
 	assert_int_equal(m.keys_narrowed, 3 * 3);
@@ -594,11 +595,9 @@ static void test_one_publisher(void **state)
 static void test_network(void **state)
 {
 	struct daymarks m;
-	char err[256];
 
 	(void)state;
-	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
-					  sizeof(err)), 0);
+	compute(&m);
 	assert_int_equal(m.nets_marked, 1);
 	assert_int_equal(m.addrs_by_net, NET_HOSTS);
 	expect_visitors(&m, NET_FARM, NET_UID + 1, NET_UID + NET_HOSTS + 1,
@@ -640,14 +639,12 @@ static void write_replay(void)
 static void test_network_counted(void **state)
 {
 	struct daymarks before, after;
-	char err[256], path[128];
+	char path[128];
 
 	(void)state;
-	assert_int_equal(daymarks_compute(&before, dir, DAY, &params, err,
-					  sizeof(err)), 0);
+	compute(&before);
 	write_replay();
-	assert_int_equal(daymarks_compute(&after, dir, DAY, &params, err,
-					  sizeof(err)), 0);
+	compute(&after);
 	snprintf(path, sizeof(path), "%s/%u/replay.seg", dir, hour_no(30));
 	unlink(path);
 	assert_int_equal(after.nets_marked, before.nets_marked + 1);
@@ -669,8 +666,7 @@ static void test_save_load(void **state)
 	assert_int_equal(daymarks_load(&back, dir, DAY, err, sizeof(err)), 0);
 	assert_int_equal(back.day, 0);
 	assert_int_equal(daymarks_event(&back, &hours[30].v[0], 0), 0);
-	assert_int_equal(daymarks_compute(&m, dir, DAY, &params, err,
-					  sizeof(err)), 0);
+	compute(&m);
 	assert_int_equal(daymarks_save(&m, dir, err, sizeof(err)), 0);
 	assert_int_equal(daymarks_load(&back, dir, DAY, err, sizeof(err)), 1);
 	assert_string_equal(back.digest, m.digest);
