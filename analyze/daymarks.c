@@ -6,9 +6,10 @@
  * against the people's CTR, split a marked address that several visitors
  * share into its visitors, narrow a key whose excess is on one publisher
  * to its clicks there (a third read finds the impressions they name),
- * test what the addresses' own judgement leaves of each network, and
- * keep the marked keys in a small table every event of the day's hours
- * is looked up in. */
+ * test what the addresses' own judgement leaves of each network, test
+ * every visitor's fast clicks against people's share, and keep the
+ * marked keys in a small table every event of the day's hours is looked
+ * up in. */
 #include "daymarks.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <xxhash.h>
 
 #include "event.h"
+#include "eventid.h"
 #include "excess.h"
 #include "fsutil.h"
 #include "reason.h"
@@ -48,6 +50,8 @@ struct dm_key {
 	uint64_t net;               /* an address: its network's key */
 	uint32_t clicks;            /* on another impression than the last */
 	uint32_t imps;
+	uint32_t timed, fast;       /* its clicks with an impression id, and
+				       those fast (daymarks_params) */
 	uint32_t kind;              /* KIND_ADDR, _UID, _PAIR, _ANON */
 	uint32_t bits;              /* marked: IVT_DAY_ADDR */
 	uint32_t shared;            /* an address: 2 visitors seen or more;
@@ -232,7 +236,7 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 	XXH3_state_t *st = XXH3_createState();
 	XXH128_hash_t dg;
 	uint32_t h = first_hour(day);
-	char prm[128];
+	char prm[256];
 	int rc = 0;
 
 	*out = '\0';
@@ -245,9 +249,10 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 	 * are not read as this one's */
 	snprintf(prm, sizeof(prm),
 		 "day %08u split ua pub trim net ncap ratio %.17g alpha %.17g "
-		 "min %u",
+		 "min %u fast %lld %.17g %.17g",
 		 day,
-		 p->ratio, p->alpha, p->min_clicks);
+		 p->ratio, p->alpha, p->min_clicks, (long long)p->fast_ms,
+		 p->fast_ratio, p->fast_precision);
 	XXH3_128bits_update(st, prm, strlen(prm));
 	for (uint32_t i = 0; i < window_hours && !rc; i++, h = hour_add(h, 1)) {
 		struct hour_set s;
@@ -282,6 +287,10 @@ static struct dm_key *count_click(struct daymarks *m, uint64_t key,
 		return NULL;
 	k->kind = kind;
 	k->clicks += !x->imp || x->imp != k->last_imp;
+	if (x->imp && x->imp != k->last_imp) {
+		k->timed++;
+		k->fast += x->ts_ms - eventid_ms(x->imp) < m->fast_ms;
+	}
 	k->last_imp = x->imp;
 	return k;
 }
@@ -527,14 +536,24 @@ static void net_ceilings(struct daymarks *m)
 	}
 }
 
+/* A visitor judged on its fast clicks: a kept uid, or a visitor of an
+ * address (a pair, or its uid-less events from one browser); never an
+ * address whole, whose people a bot's browser beside them would take. */
+static bool fast_key(const struct dm_key *k)
+{
+	return k->key && (k->kind == KIND_UID || k->kind == KIND_PAIR ||
+			  k->kind == KIND_ANON);
+}
+
 /* The tests the judgement may make: every address, kept uid and part
  * with enough clicks, its events on its top publisher and what it has
  * elsewhere (narrow(), below), and three more for every shared address
  * (its new-uid group, what the group's marked pairs leave of it, what
  * its marked parts leave of the address), counted whether or not the
  * address is marked, so the bound does not depend on the marks it
- * decides; and every network whose addresses can bring enough clicks to
- * its test. */
+ * decides; every network whose addresses can bring enough clicks to
+ * its test; and two for every visitor with as many fast clicks
+ * (judge_fast: its day, and its day without its top publisher). */
 static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 			uint64_t *tests)
 {
@@ -554,6 +573,11 @@ static void count_tests(struct daymarks *m, const struct daymarks_params *p,
 		*tests += k->kind == KIND_NET ? 1 :
 			  3 + 3 * (k->kind == KIND_ADDR && k->shared);
 	}
+	for (size_t i = 0; p->fast_ms && i < m->cap; i++)
+		if (fast_key(&m->v[i]) && m->v[i].fast >= p->min_clicks) {
+			m->fast_tested++;
+			*tests += 2;    /* its day, and without its top one */
+		}
 }
 
 /* Every key's publisher with the most distinct clicks. */
@@ -831,6 +855,123 @@ static void judge_nets(struct daymarks *m, const struct dm_test *t)
 	}
 }
 
+/* The fast-click test: k fast clicks of n timed against ratio x the
+ * others' fast share in the base (c of n, add-one-half); bound b. */
+struct dm_fast {
+	double ratio, precision, b;
+	uint64_t c, n;
+	uint32_t min_clicks;
+};
+
+/* The others' fast share in the base, for a key of k fast in n timed. */
+static double fast_share(uint32_t k, uint32_t n, const struct dm_fast *f)
+{
+	uint64_t oc = f->c > k ? f->c - k : 0, on = f->n > n ? f->n - n : 0;
+
+	return ((double)oc + 0.5) / ((double)on + 1);
+}
+
+/* Is key k's fast share above ratio x the others'? */
+static bool fast_above(const struct dm_key *k, const struct dm_fast *f)
+{
+	return k->fast >= f->min_clicks &&
+	       (double)k->fast > f->ratio * fast_share(k->fast, k->timed, f) *
+				 (double)k->timed;
+}
+
+/* The base of the fast share: the visitors' timed and fast clicks,
+ * without those whose fast share is above ratio x the others', taken
+ * out until none more fall out (trim_base), so a botnet's fast clicks do
+ * not raise the share it is tested against. */
+static void trim_fast(const struct daymarks *m, struct dm_fast *f)
+{
+	uint64_t out = 0, prev, c0 = 0, n0 = 0;
+
+	for (size_t i = 0; i < m->cap; i++)
+		if (is_part(&m->v[i])) {
+			c0 += m->v[i].fast;
+			n0 += m->v[i].timed;
+		}
+	f->c = c0;
+	f->n = n0;
+	do {
+		uint64_t c = c0, n = n0;
+
+		prev = out;
+		out = 0;
+		for (size_t i = 0; i < m->cap; i++) {
+			const struct dm_key *k = &m->v[i];
+
+			if (!is_part(k) || !fast_above(k, f))
+				continue;
+			out++;
+			c -= k->fast < c ? k->fast : c;
+			n -= k->timed < n ? k->timed : n;
+		}
+		f->c = c;
+		f->n = n;
+	} while (out != prev);
+}
+
+/* Are k fast clicks of n timed an improbable excess, and at most 1 -
+ * precision of them people's?  People click fast p0 for every 1 - p0
+ * slow, so of the n - k slow clicks' people at most p0 (n - k) / (1 -
+ * p0) fast ones are theirs (fast_click's bound, docs/rules.md). */
+static bool fast_improbable(uint32_t k, uint32_t n, const struct dm_fast *f)
+{
+	double p0 = fast_share(k, n, f), q = f->ratio * p0;
+
+	if (k < f->min_clicks || q >= 1 ||
+	    p0 * (double)(n - k) / (1 - p0) > (1 - f->precision) * (double)k)
+		return false;
+	return excess_binom_sf(k, n, q) < f->b;
+}
+
+/* Key k's events on its top publisher when its fast clicks are an
+ * excess there and not without it, and it has a day elsewhere to keep:
+ * a page that clicks in its visitors' browsers (a cookie stuffer) makes
+ * them fast there only.  NULL: mark k whole. */
+static struct dm_key *fast_there(const struct daymarks *m,
+				 const struct dm_key *k,
+				 const struct dm_fast *f)
+{
+	struct dm_key *kp = k->top ? key_find(m, k->top) : NULL;
+
+	if (!kp || k->imps <= kp->imps || kp->fast > k->fast ||
+	    kp->timed > k->timed ||
+	    fast_improbable(k->fast - kp->fast, k->timed - kp->timed, f))
+		return NULL;
+	return kp;
+}
+
+/* Mark every visitor (fast_key) whose fast clicks over the window are
+ * an improbable excess over people's share: a script clicks fast every
+ * time, a person now and then.  Its whole day is marked, its views too
+ * (what clicks like a script loads the pages like one), or only its
+ * clicks on one publisher and the impressions they name (fast_there). */
+static void judge_fast(struct daymarks *m, const struct daymarks_params *p,
+		       double b)
+{
+	struct dm_fast f = { p->fast_ratio, p->fast_precision, b, 0, 0,
+			     p->min_clicks };
+
+	if (!p->fast_ms)
+		return;
+	trim_fast(m, &f);
+	for (size_t i = 0; i < m->cap; i++) {
+		struct dm_key *k = &m->v[i], *kp;
+
+		if (!fast_key(k) || k->bits ||
+		    !fast_improbable(k->fast, k->timed, &f))
+			continue;
+		if ((kp = fast_there(m, k, &f)))
+			kp->bits = IVT_DAY_ADDR;
+		else
+			k->bits = IVT_DAY_ADDR;
+		m->fast_marked++;
+	}
+}
+
 /* Keep only the marked keys of m. */
 static int keep_marked(struct daymarks *m)
 {
@@ -875,6 +1016,7 @@ static int judge(struct daymarks *m, const struct daymarks_params *p)
 	split_shared(m, &t);
 	narrow(m, &t);
 	judge_nets(m, &t);
+	judge_fast(m, p, t.b);
 	return keep_marked(m);
 }
 
@@ -883,6 +1025,7 @@ int daymarks_compute(struct daymarks *m, const char *data_dir, uint32_t day,
 		     size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
+	m->fast_ms = p->fast_ms;
 	if (daymarks_digest(data_dir, day, p, m->digest, err, errlen) ||
 	    count_window(m, data_dir, day, 0, 2, err, errlen))
 		goto out_fail;

@@ -44,6 +44,12 @@ struct daymarks_params {
 	double ratio;               /* tested against ratio x the window's CTR */
 	double alpha;               /* expected false keys a day (Bonferroni) */
 	uint32_t min_clicks;        /* distinct clicks before a key is tested */
+	/* the visitors' fast clicks (0: not tested): a click less than
+	 * fast_ms after its impression (by the impression id's time) is
+	 * fast; tested against fast_ratio x the others' fast share, marked
+	 * when at most 1 - fast_precision of its fast clicks are people's */
+	int64_t fast_ms;
+	double fast_ratio, fast_precision;
 };
 
 struct dm_key;
@@ -64,6 +70,8 @@ struct daymarks {
 	uint64_t pubs_marked;              /* keys' events on one publisher */
 	uint64_t nets_tested, nets_marked; /* networks (/24, /48) */
 	uint64_t addrs_by_net;             /* addresses their network marked */
+	uint64_t fast_tested, fast_marked; /* visitors tested on fast clicks */
+	int64_t fast_ms;                   /* daymarks_params's, while counting */
 };
 
 /* The digest of day's marks: of the window's segment sets and of p.  "" in

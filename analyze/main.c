@@ -507,7 +507,10 @@ static int day_marks(struct run *r, int64_t *ms, bool *reused)
 {
 	struct daymarks_params p = { r->an.rp.day_addr_ratio,
 				     r->an.rp.day_addr_alpha,
-				     r->an.rp.day_addr_min_clicks };
+				     r->an.rp.day_addr_min_clicks,
+				     r->an.rp.fast_click_window_ms,
+				     r->an.rp.fast_click_ratio,
+				     r->an.rp.fast_click_precision };
 	char digest[DAYMARKS_DIGEST_HEX + 1], err[1024];
 	int64_t t0 = clock_mono_ms();
 
@@ -580,7 +583,8 @@ static int do_day(struct run *r)
 		       "\"uids_marked\":%llu,\"parts_marked\":%llu,"
 		       "\"addrs_split\":%llu,\"keys_narrowed\":%llu,"
 		       "\"nets_tested\":%llu,\"nets_marked\":%llu,"
-		       "\"addrs_by_net\":%llu,\"ms\":%lld,"
+		       "\"addrs_by_net\":%llu,\"fast_tested\":%llu,"
+		       "\"fast_marked\":%llu,\"ms\":%lld,"
 		       "\"peak_rss_kb\":%ld}\n",
 		       r->o.day, r->dm.digest, reused ? "true" : "false",
 		       (unsigned long long)r->dm.events,
@@ -595,6 +599,8 @@ static int do_day(struct run *r)
 		       (unsigned long long)r->dm.nets_tested,
 		       (unsigned long long)r->dm.nets_marked,
 		       (unsigned long long)r->dm.addrs_by_net,
+		       (unsigned long long)r->dm.fast_tested,
+		       (unsigned long long)r->dm.fast_marked,
 		       (long long)marks_ms, peak_rss_kb());
 	else
 		fprintf(stderr, "analyze: day %08u: marks %s%s: %zu keys marked "

@@ -197,7 +197,10 @@ static int eval_marks(struct evalrun *e, const char *data, uint32_t day)
 {
 	const struct rules_params *p = &e->an.rp;
 	struct daymarks_params dp = { p->day_addr_ratio, p->day_addr_alpha,
-				      p->day_addr_min_clicks };
+				      p->day_addr_min_clicks,
+				      p->fast_click_window_ms,
+				      p->fast_click_ratio,
+				      p->fast_click_precision };
 	char err[1024];
 
 	if (e->dm.day == day)

@@ -18,7 +18,8 @@
  * names them) the farm's events are marked and the people's are not;
  * on a house address where a bot and a person's browser both take a
  * fresh cookie on every event, the bot's browser is marked and the
- * person's is not;
+ * person's is not; so is a script beside a person that clicks under the
+ * tested rate but always within a second;
  * a farm of 40 hosts of one /24, each clicking 1 of its 2 impressions
  * of the day, is marked by its network, and the people there are not;
  * the marks file reads back
@@ -71,6 +72,10 @@
 #define HOUSE 1014               /* a bot and a person, no cookie kept */
 #define HOUSE_BOT_UID 11000      /* and up, even: the bot's fresh cookies */
 #define HOUSE_UID 12000          /* and up: the person's */
+#define FAST_HOUSE 1015          /* a clicking script and a person */
+#define FAST_BOT_UID 14000       /* and up, even: the script's fresh cookies */
+#define FAST_PERSON_UID 15000    /* and up: the person's */
+#define FAST_STUFFED 1016        /* a visitor the stuffer's page clicks fast */
 #define UA_BOT 0                 /* user agents: indexes into uas[] */
 #define UA_PERSON 1
 
@@ -81,7 +86,8 @@ static const char *const uas[] = {
 
 static char dir[64];
 static uint32_t next_seq;
-static const struct daymarks_params params = { 10.6, 0.01, 5 };
+static const struct daymarks_params params = { 10.6, 0.01, 5, 1000, 2.0,
+						0.995 };
 
 struct hourbuf {
 	struct seg_record *v;
@@ -297,6 +303,18 @@ static void shared_hour(int i, uint32_t a)
 	}
 }
 
+/* The browsers of hour i's events from index from on: the person's
+ * (uids from person up), else the bot's. */
+static void browsers(int i, size_t from, uint32_t person)
+{
+	for (size_t k = from; k < hours[i].n; k++) {
+		uint32_t u;
+
+		memcpy(&u, hours[i].v[k].uid, sizeof(u));
+		hours[i].v[k].ua = u >= person ? UA_PERSON : UA_BOT;
+	}
+}
+
 /* Hour i of the house: the person's browser, which keeps no cookie, an
  * impression an hour and one click on day D; the bot's, a fresh cookie
  * too, 2 impressions an hour of day D, each clicked. */
@@ -311,11 +329,56 @@ static void house_hour(int i)
 		visit_uid(i, 25 + k * 20, HOUSE, bot, true, true);
 		bot += 2;
 	}
-	for (size_t k = from; k < hours[i].n; k++) {
-		uint32_t u;
+	browsers(i, from, HOUSE_UID);
+}
 
-		memcpy(&u, hours[i].v[k].uid, sizeof(u));
-		hours[i].v[k].ua = u >= HOUSE_UID ? UA_PERSON : UA_BOT;
+/* Hour i of the fast house: the person's browser as the house's; the
+ * script's, a fresh cookie on every event, 4 impressions an hour of day
+ * D and, in every third hour from 26, one of them clicked 300 ms after
+ * it loaded (6 clicks in 96: under the tested rate, but every click
+ * fast, where the people's take 20 s). */
+static void fast_house_hour(int i)
+{
+	static uint32_t bot = FAST_BOT_UID, person = FAST_PERSON_UID;
+	size_t from = hours[i].n;
+
+	visit_uid(i, 14, FAST_HOUSE, person, i == 31, true);
+	person += 2;
+	for (int k = 0; k < 4 && i >= 24; k++) {
+		int64_t ts = D0_MS + (i - 24) * HOUR_MS + (22 + k * 9) * 60000LL;
+		struct seg_record r = rec_uid('i', ts, FAST_HOUSE, bot, 0);
+
+		r.flags |= EVENT_F_UID_NEW;
+		push(i, r);
+		if (k == 0 && i >= 26 && (i - 26) % 3 == 0) {
+			r = rec_uid('c', ts + 300, FAST_HOUSE, bot + 1, r.id);
+			r.flags |= EVENT_F_UID_NEW;
+			push(i, r);
+		}
+		bot += 2;
+	}
+	browsers(i, from, FAST_PERSON_UID);
+}
+
+/* Hour i of the visitor whose browser the stuffer's page clicks fast:
+ * an impression an hour elsewhere (rec()'s publishers), 2 an hour on
+ * STUFFER_PUB of day D, the first of hours 24-29 clicked 300 ms after
+ * it loaded (6 fast clicks in 48 there: no excess of clicks, all fast). */
+static void fast_stuffed_hour(int i)
+{
+	int64_t ts = D0_MS + (i - 24) * HOUR_MS + 45 * 60000LL;
+
+	visit(i, 3, FAST_STUFFED, false);
+	for (int k = 0; k < 2 && i >= 24; k++) {
+		struct seg_record r = rec('i', ts + k * 60000, FAST_STUFFED, 0);
+
+		r.pub = r.ad = r.zone = r.camp = STUFFER_PUB;
+		push(i, r);
+		if (k > 0 || i >= 30)
+			continue;
+		r = rec('c', r.ts_ms + 300, FAST_STUFFED, r.id);
+		r.pub = r.ad = r.zone = r.camp = STUFFER_PUB;
+		push(i, r);
 	}
 }
 
@@ -390,6 +453,8 @@ static int setup(void **state)
 		shared_hour(i, SHARED_ROAM);
 		net_hour(i);
 		house_hour(i);
+		fast_house_hour(i);
+		fast_stuffed_hour(i);
 	}
 	for (int i = 0; i < 48; i++) {
 		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
@@ -515,9 +580,10 @@ static void test_shared_address(void **state)
 	 * uid-less group, the session farm by its 12 new uids' pairs (the
 	 * new-uid group, marked whole); the people keep their day */
 	/* the roaming farm by its 10 uids, each marked by its day; the
-	 * house by the bot's browser */
+	 * house by the bot's browser; the fast house's script by its fast
+	 * clicks (test_fast_browser) */
 	assert_int_equal(m.addrs_split, 5);
-	assert_int_equal(m.parts_marked, 3 + 1 + 12 + 10 + 1);
+	assert_int_equal(m.parts_marked, 3 + 1 + 12 + 10 + 1 + 1);
 	expect_visitors(&m, SHARED_UIDS, FARM_UID, FARM_UID + 3, true);
 	expect_visitors(&m, SHARED_UIDS, 5000, FARM_UID, false);
 	expect_visitors(&m, SHARED_CHURN, CHURN_UID, UINT32_MAX, true);
@@ -540,6 +606,29 @@ static void test_house_browsers(void **state)
 	compute(&m);
 	expect_visitors(&m, HOUSE, HOUSE_BOT_UID, HOUSE_UID, true);
 	expect_visitors(&m, HOUSE, HOUSE_UID, UINT32_MAX, false);
+	daymarks_release(&m);
+}
+
+/* The script beside a person at the fast house clicks under the tested
+ * rate, but every click within 1 s: its browser's day is marked, its
+ * views too; the person's is not.  A visitor whose every click is the
+ * stuffer's fast one keeps its day elsewhere. */
+static void test_fast_browser(void **state)
+{
+	struct daymarks m;
+
+	(void)state;
+	compute(&m);
+	/* the script's browser; the fast-stuffed visitor's uid and pair */
+	assert_int_equal(m.fast_marked, 1 + 2);
+	expect_visitors(&m, FAST_HOUSE, FAST_BOT_UID, FAST_PERSON_UID, true);
+	expect_visitors(&m, FAST_HOUSE, FAST_PERSON_UID, UINT32_MAX, false);
+	/* the stuffer's fast clicks mark its visitor there only: the
+	 * clicks and the 6 impressions they name, not its other 42 views
+	 * there nor its day elsewhere */
+	assert_int_equal(expect_on_pub(&m, FAST_STUFFED, STUFFER_PUB, true,
+				       true), 42);
+	expect_on_pub(&m, FAST_STUFFED, STUFFER_PUB, false, false);
 	daymarks_release(&m);
 }
 
@@ -578,9 +667,10 @@ static void test_one_publisher(void **state)
 	(void)state;
 	compute(&m);
 	/* the stuffed visitor's and the self-clicker's two visitors' each
-	 * by its address, its uid and their pair */
+	 * by its address, its uid and their pair; the fast-stuffed
+	 * visitor's by its uid and its pair (test_fast_browser) */
 	assert_int_equal(m.keys_narrowed, 3 * 3);
-	assert_int_equal(m.pubs_marked, 3 * 3);
+	assert_int_equal(m.pubs_marked, 3 * 3 + 2);
 	/* the views the page did not click are kept */
 	assert_int_equal(expect_on_pub(&m, STUFFED, STUFFER_PUB, true, true), 6);
 	expect_on_pub(&m, STUFFED, STUFFER_PUB, false, false);
@@ -716,6 +806,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_clicker),
 		cmocka_unit_test(test_house_browsers),
+		cmocka_unit_test(test_fast_browser),
 		cmocka_unit_test(test_shared_address),
 		cmocka_unit_test(test_one_publisher),
 		cmocka_unit_test(test_network),
