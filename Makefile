@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 29001-29010 of both generators, never used to tune,
+# the report: seeds 30001-30010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="29001 29002 29003 29004 29005 29006 29007 29008 29009 29010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="30001 30002 30003 30004 30005 30006 30007 30008 30009 30010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
