@@ -657,35 +657,58 @@ static bool above_people(uint32_t k, uint32_t n, const struct dm_test *t)
 	return k >= t->min_clicks && above_rate(k, n, t);
 }
 
-/* The base: the window's impressions and distinct clicks, each part's
- * clicks no more than its impressions (a replayed token's clicks from
- * addresses that never saw its impression are not people's rate),
- * without the parts whose CTR is above the tested rate at it, found by
- * taking those out until none more fall out, so a farm's or a botnet's
- * clicks do not raise the bar they are tested against. */
-static void trim_base(const struct daymarks *m, struct dm_test *t)
+/* A part's counts in a test: the hits its rate is judged on, those it
+ * brings to the base, and its trials. */
+struct dm_counts {
+	uint32_t hits, base, trials;
+};
+
+typedef struct dm_counts (*counts_fn)(const struct dm_key *k);
+
+/* Clicks in impressions, each part's clicks in the base no more than its
+ * impressions (a replayed token's clicks from addresses that never saw
+ * its impression are not people's rate). */
+static struct dm_counts click_counts(const struct dm_key *k)
+{
+	return (struct dm_counts){ k->clicks, base_clicks(k), k->imps };
+}
+
+/* Fast clicks in clicks that name an impression (judge_fast). */
+static struct dm_counts fast_counts(const struct dm_key *k)
+{
+	return (struct dm_counts){ k->fast, k->fast, k->timed };
+}
+
+/* t's base: the parts' hits (counts) in n0 trials, without the parts
+ * whose rate is above the tested rate at it, found by taking those out
+ * until none more fall out, so a farm's or a botnet's clicks do not
+ * raise the bar they are tested against. */
+static void trim(const struct daymarks *m, struct dm_test *t, uint64_t n0,
+		 counts_fn counts)
 {
 	uint64_t out = 0, prev, c0 = 0;
 
 	for (size_t i = 0; i < m->cap; i++)
 		if (is_part(&m->v[i]))
-			c0 += base_clicks(&m->v[i]);
+			c0 += counts(&m->v[i]).base;
 	t->c = c0;
-	t->n = m->imps;
+	t->n = n0;
 	do {
-		uint64_t c = c0, n = m->imps;
+		uint64_t c = c0, n = n0;
 
 		prev = out;
 		out = 0;
 		for (size_t i = 0; i < m->cap; i++) {
-			const struct dm_key *k = &m->v[i];
-			uint32_t kc = base_clicks(k);
+			struct dm_counts x;
 
-			if (!is_part(k) || !above_people(k->clicks, k->imps, t))
+			if (!is_part(&m->v[i]))
+				continue;
+			x = counts(&m->v[i]);
+			if (!above_people(x.hits, x.trials, t))
 				continue;
 			out++;
-			c -= kc < c ? kc : c;
-			n -= k->imps < n ? k->imps : n;
+			c -= x.base < c ? x.base : c;
+			n -= x.trials < n ? x.trials : n;
 		}
 		t->c = c;
 		t->n = n;
@@ -855,76 +878,18 @@ static void judge_nets(struct daymarks *m, const struct dm_test *t)
 	}
 }
 
-/* The fast-click test: k fast clicks of n timed against ratio x the
- * others' fast share in the base (c of n, add-one-half); bound b. */
-struct dm_fast {
-	double ratio, precision, b;
-	uint64_t c, n;
-	uint32_t min_clicks;
-};
-
-/* The others' fast share in the base, for a key of k fast in n timed. */
-static double fast_share(uint32_t k, uint32_t n, const struct dm_fast *f)
+/* Are k fast clicks of n timed an improbable excess (t: the fast
+ * clicks' test), and at most 1 - precision of them people's?  People
+ * click fast p0 for every 1 - p0 slow, so of the n - k slow clicks'
+ * people at most p0 (n - k) / (1 - p0) fast ones are theirs
+ * (fast_click's bound, docs/rules.md). */
+static bool fast_improbable(uint32_t k, uint32_t n, const struct dm_test *t,
+			    double precision)
 {
-	uint64_t oc = f->c > k ? f->c - k : 0, on = f->n > n ? f->n - n : 0;
+	double p0 = tested_rate(k, n, t) / t->ratio;
 
-	return ((double)oc + 0.5) / ((double)on + 1);
-}
-
-/* Is key k's fast share above ratio x the others'? */
-static bool fast_above(const struct dm_key *k, const struct dm_fast *f)
-{
-	return k->fast >= f->min_clicks &&
-	       (double)k->fast > f->ratio * fast_share(k->fast, k->timed, f) *
-				 (double)k->timed;
-}
-
-/* The base of the fast share: the visitors' timed and fast clicks,
- * without those whose fast share is above ratio x the others', taken
- * out until none more fall out (trim_base), so a botnet's fast clicks do
- * not raise the share it is tested against. */
-static void trim_fast(const struct daymarks *m, struct dm_fast *f)
-{
-	uint64_t out = 0, prev, c0 = 0, n0 = 0;
-
-	for (size_t i = 0; i < m->cap; i++)
-		if (is_part(&m->v[i])) {
-			c0 += m->v[i].fast;
-			n0 += m->v[i].timed;
-		}
-	f->c = c0;
-	f->n = n0;
-	do {
-		uint64_t c = c0, n = n0;
-
-		prev = out;
-		out = 0;
-		for (size_t i = 0; i < m->cap; i++) {
-			const struct dm_key *k = &m->v[i];
-
-			if (!is_part(k) || !fast_above(k, f))
-				continue;
-			out++;
-			c -= k->fast < c ? k->fast : c;
-			n -= k->timed < n ? k->timed : n;
-		}
-		f->c = c;
-		f->n = n;
-	} while (out != prev);
-}
-
-/* Are k fast clicks of n timed an improbable excess, and at most 1 -
- * precision of them people's?  People click fast p0 for every 1 - p0
- * slow, so of the n - k slow clicks' people at most p0 (n - k) / (1 -
- * p0) fast ones are theirs (fast_click's bound, docs/rules.md). */
-static bool fast_improbable(uint32_t k, uint32_t n, const struct dm_fast *f)
-{
-	double p0 = fast_share(k, n, f), q = f->ratio * p0;
-
-	if (k < f->min_clicks || q >= 1 ||
-	    p0 * (double)(n - k) / (1 - p0) > (1 - f->precision) * (double)k)
-		return false;
-	return excess_binom_sf(k, n, q) < f->b;
+	return improbable(k, n, t) &&
+	       p0 * (double)(n - k) / (1 - p0) <= (1 - precision) * (double)k;
 }
 
 /* Key k's events on its top publisher when its fast clicks are an
@@ -933,13 +898,14 @@ static bool fast_improbable(uint32_t k, uint32_t n, const struct dm_fast *f)
  * them fast there only.  NULL: mark k whole. */
 static struct dm_key *fast_there(const struct daymarks *m,
 				 const struct dm_key *k,
-				 const struct dm_fast *f)
+				 const struct dm_test *t, double precision)
 {
 	struct dm_key *kp = k->top ? key_find(m, k->top) : NULL;
 
 	if (!kp || k->imps <= kp->imps || kp->fast > k->fast ||
 	    kp->timed > k->timed ||
-	    fast_improbable(k->fast - kp->fast, k->timed - kp->timed, f))
+	    fast_improbable(k->fast - kp->fast, k->timed - kp->timed, t,
+			    precision))
 		return NULL;
 	return kp;
 }
@@ -952,19 +918,22 @@ static struct dm_key *fast_there(const struct daymarks *m,
 static void judge_fast(struct daymarks *m, const struct daymarks_params *p,
 		       double b)
 {
-	struct dm_fast f = { p->fast_ratio, p->fast_precision, b, 0, 0,
-			     p->min_clicks };
+	struct dm_test t = { .ratio = p->fast_ratio, .b = b,
+			     .min_clicks = p->min_clicks };
+	uint64_t timed = 0;
 
 	if (!p->fast_ms)
 		return;
-	trim_fast(m, &f);
+	for (size_t i = 0; i < m->cap; i++)
+		timed += is_part(&m->v[i]) ? m->v[i].timed : 0;
+	trim(m, &t, timed, fast_counts);
 	for (size_t i = 0; i < m->cap; i++) {
 		struct dm_key *k = &m->v[i], *kp;
 
 		if (!fast_key(k) || k->bits ||
-		    !fast_improbable(k->fast, k->timed, &f))
+		    !fast_improbable(k->fast, k->timed, &t, p->fast_precision))
 			continue;
-		if ((kp = fast_there(m, k, &f)))
+		if ((kp = fast_there(m, k, &t, p->fast_precision)))
 			kp->bits = IVT_DAY_ADDR;
 		else
 			k->bits = IVT_DAY_ADDR;
@@ -1011,13 +980,22 @@ static int judge(struct daymarks *m, const struct daymarks_params *p)
 	m->tests = tests;
 	find_tops(m);
 	t.b = p->alpha / (double)(tests ? tests : 1);
-	trim_base(m, &t);
+	/* the window's impressions and distinct clicks */
+	trim(m, &t, m->imps, click_counts);
 	mark_keys(m, &t);
 	split_shared(m, &t);
 	narrow(m, &t);
 	judge_nets(m, &t);
 	judge_fast(m, p, t.b);
 	return keep_marked(m);
+}
+
+struct daymarks_params daymarks_params_of(const struct rules_params *rp)
+{
+	return (struct daymarks_params){
+		rp->day_addr_ratio, rp->day_addr_alpha, rp->day_addr_min_clicks,
+		rp->fast_click_window_ms, rp->fast_click_ratio,
+		rp->fast_click_precision };
 }
 
 int daymarks_compute(struct daymarks *m, const char *data_dir, uint32_t day,

@@ -53,6 +53,11 @@ struct daymarks_params {
 };
 
 struct dm_key;
+struct rules_params;
+
+/* The day judgement's parameters from the rules' (day_addr_*,
+ * fast_click_window_ms, fast_click_ratio, fast_click_precision). */
+struct daymarks_params daymarks_params_of(const struct rules_params *rp);
 
 struct daymarks {
 	uint32_t day;                      /* YYYYMMDD; 0 = no marks */

@@ -505,12 +505,7 @@ static int do_pending(struct run *r)
  * written (not with --dry-run).  Returns 0 or -1. */
 static int day_marks(struct run *r, int64_t *ms, bool *reused)
 {
-	struct daymarks_params p = { r->an.rp.day_addr_ratio,
-				     r->an.rp.day_addr_alpha,
-				     r->an.rp.day_addr_min_clicks,
-				     r->an.rp.fast_click_window_ms,
-				     r->an.rp.fast_click_ratio,
-				     r->an.rp.fast_click_precision };
+	struct daymarks_params p = daymarks_params_of(&r->an.rp);
 	char digest[DAYMARKS_DIGEST_HEX + 1], err[1024];
 	int64_t t0 = clock_mono_ms();
 

@@ -195,12 +195,7 @@ static int eval_event(void *ctx, const struct segment_reader *r,
  * figures are those of final hours (docs/analysts.md). */
 static int eval_marks(struct evalrun *e, const char *data, uint32_t day)
 {
-	const struct rules_params *p = &e->an.rp;
-	struct daymarks_params dp = { p->day_addr_ratio, p->day_addr_alpha,
-				      p->day_addr_min_clicks,
-				      p->fast_click_window_ms,
-				      p->fast_click_ratio,
-				      p->fast_click_precision };
+	struct daymarks_params dp = daymarks_params_of(&e->an.rp);
 	char err[1024];
 
 	if (e->dm.day == day)
