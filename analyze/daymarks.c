@@ -7,7 +7,8 @@
  * share into its visitors, narrow a key whose excess is on one publisher
  * to its clicks there (a third read finds the impressions they name),
  * test what the addresses' own judgement leaves of each network, test
- * every visitor's fast clicks against people's share, and keep the
+ * every visitor's fast clicks against people's share and every
+ * publisher's one-shot addresses against its single views, and keep the
  * marked keys in a small table every event of the day's hours is looked
  * up in. */
 #include "daymarks.h"
@@ -249,10 +250,12 @@ int daymarks_digest(const char *data_dir, uint32_t day,
 	 * are not read as this one's */
 	snprintf(prm, sizeof(prm),
 		 "day %08u split ua pub trim net ncap ratio %.17g alpha %.17g "
-		 "min %u fast %lld %.17g %.17g",
+		 "min %u fast %lld %.17g %.17g shot %.17g %.17g %u %lld",
 		 day,
 		 p->ratio, p->alpha, p->min_clicks, (long long)p->fast_ms,
-		 p->fast_ratio, p->fast_precision);
+		 p->fast_ratio, p->fast_precision, p->shot.ratio,
+		 p->shot.precision, p->shot.min_clicks,
+		 (long long)p->shot.view_ms);
 	XXH3_128bits_update(st, prm, strlen(prm));
 	for (uint32_t i = 0; i < window_hours && !rc; i++, h = hour_add(h, 1)) {
 		struct hour_set s;
@@ -289,7 +292,7 @@ static struct dm_key *count_click(struct daymarks *m, uint64_t key,
 	k->clicks += !x->imp || x->imp != k->last_imp;
 	if (x->imp && x->imp != k->last_imp) {
 		k->timed++;
-		k->fast += x->ts_ms - eventid_ms(x->imp) < m->fast_ms;
+		k->fast += x->ts_ms - eventid_ms(x->imp) < m->p->fast_ms;
 	}
 	k->last_imp = x->imp;
 	return k;
@@ -336,7 +339,8 @@ static int count_keys(struct daymarks *m, const struct seg_record *x,
 		return -ENOMEM;
 	if (k[1] && !count_both(m, k[1], KIND_UID, x))
 		return -ENOMEM;
-	if (!(a = count_both(m, k[0], KIND_ADDR, x)))
+	if (!(a = count_both(m, k[0], KIND_ADDR, x)) ||
+	    (m->p->shot.ratio && dayshot_click(&m->shot, k[0], x->pub)))
 		return -ENOMEM;
 	addr_sees(a, visitor_of(x, k[1], ua));
 	a->net = nk;
@@ -420,6 +424,8 @@ static int count_imps(struct daymarks *m, const struct seg_record *x,
 	if (x->type != EVENT_IMPRESSION)
 		return 0;
 	m->imps++;
+	if (m->p->shot.ratio && dayshot_imp(&m->shot, ak, x, &m->p->shot))
+		return -ENOMEM;
 	if ((k = key_find(m, net_key(x))))
 		k->imps++;
 	uk = uid_key(x);
@@ -941,6 +947,30 @@ static void judge_fast(struct daymarks *m, const struct daymarks_params *p,
 	}
 }
 
+static void mark_addr(void *ctx, uint64_t akey)
+{
+	struct dm_key *k = key_find(ctx, akey);
+
+	if (k)
+		k->bits = IVT_DAY_ADDR;
+}
+
+/* Mark every one-shot address of a publisher whose one-shot addresses
+ * are an improbable excess (dayshot.h): all its window is that view and
+ * its clicks, so the address is marked whole.  The tables go: the passes
+ * after this need only the marks. */
+static void judge_shots(struct daymarks *m, const struct daymarks_params *p,
+			double b)
+{
+	if (p->shot.ratio) {
+		dayshot_judge(&m->shot, &p->shot, b, mark_addr, m);
+		m->shot_tested = m->shot.tested;
+		m->shot_pubs = m->shot.pubs_marked;
+		m->shot_addrs = m->shot.addrs_marked;
+	}
+	dayshot_release(&m->shot);
+}
+
 /* Keep only the marked keys of m. */
 static int keep_marked(struct daymarks *m)
 {
@@ -977,6 +1007,13 @@ static int judge(struct daymarks *m, const struct daymarks_params *p)
 	uint64_t tests;
 
 	count_tests(m, p, &tests);
+	if (p->shot.ratio) {
+		uint64_t pubs = dayshot_count(&m->shot, &p->shot);
+
+		if (pubs == (uint64_t)-1)
+			return -ENOMEM;
+		tests += pubs;
+	}
 	m->tests = tests;
 	find_tops(m);
 	t.b = p->alpha / (double)(tests ? tests : 1);
@@ -987,6 +1024,7 @@ static int judge(struct daymarks *m, const struct daymarks_params *p)
 	narrow(m, &t);
 	judge_nets(m, &t);
 	judge_fast(m, p, t.b);
+	judge_shots(m, p, t.b);
 	return keep_marked(m);
 }
 
@@ -995,7 +1033,9 @@ struct daymarks_params daymarks_params_of(const struct rules_params *rp)
 	return (struct daymarks_params){
 		rp->day_addr_ratio, rp->day_addr_alpha, rp->day_addr_min_clicks,
 		rp->fast_click_window_ms, rp->fast_click_ratio,
-		rp->fast_click_precision };
+		rp->fast_click_precision,
+		{ rp->oneshot_ratio, rp->oneshot_precision,
+		  rp->day_addr_min_clicks, rp->imp_flood_window_ms } };
 }
 
 int daymarks_compute(struct daymarks *m, const char *data_dir, uint32_t day,
@@ -1003,7 +1043,11 @@ int daymarks_compute(struct daymarks *m, const char *data_dir, uint32_t day,
 		     size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
-	m->fast_ms = p->fast_ms;
+	m->p = p;
+	if (dayshot_init(&m->shot)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (daymarks_digest(data_dir, day, p, m->digest, err, errlen) ||
 	    count_window(m, data_dir, day, 0, 2, err, errlen))
 		goto out_fail;
@@ -1014,6 +1058,7 @@ int daymarks_compute(struct daymarks *m, const char *data_dir, uint32_t day,
 	if (m->pubs_marked && count_window(m, data_dir, day, 2, 3, err, errlen))
 		goto out_fail;
 	m->day = day;
+	m->p = NULL;
 	return 0;
 out_fail:
 	daymarks_release(m);
@@ -1171,6 +1216,7 @@ bool daymarks_covers(const struct daymarks *m, uint32_t hour)
 
 void daymarks_release(struct daymarks *m)
 {
+	dayshot_release(&m->shot);
 	free(m->v);
 	m->v = NULL;
 	m->n = m->cap = 0;

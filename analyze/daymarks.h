@@ -16,7 +16,10 @@
  * clicks on that publisher and the impressions they name.  A network
  * (rules_net_key) is tested on what its addresses' own judgement leaves;
  * in one whose rest is improbable, its other clicking addresses above the
- * tested rate are marked.
+ * tested rate are marked.  A publisher whose one-shot addresses (an
+ * address whose whole window is one view of it and a click there) are an
+ * improbable excess over its single-view visits has them marked
+ * (dayshot.h).
  * Every event of D's hours from a marked address, uid or part (not
  * flagged by ingest) then carries day_addr.  The marks are a function
  * of the window's segments and the thresholds, named by a digest over
@@ -32,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dayshot.h"
 #include "hour.h"
 #include "segment.h"
 
@@ -50,13 +54,16 @@ struct daymarks_params {
 	 * when at most 1 - fast_precision of its fast clicks are people's */
 	int64_t fast_ms;
 	double fast_ratio, fast_precision;
+	/* one-shot publishers (dayshot.h; shot.ratio 0: not tested) */
+	struct dayshot_params shot;
 };
 
 struct dm_key;
 struct rules_params;
 
 /* The day judgement's parameters from the rules' (day_addr_*,
- * fast_click_window_ms, fast_click_ratio, fast_click_precision). */
+ * fast_click_window_ms, fast_click_ratio, fast_click_precision;
+ * oneshot_ratio, oneshot_precision, imp_flood_window_ms). */
 struct daymarks_params daymarks_params_of(const struct rules_params *rp);
 
 struct daymarks {
@@ -76,7 +83,12 @@ struct daymarks {
 	uint64_t nets_tested, nets_marked; /* networks (/24, /48) */
 	uint64_t addrs_by_net;             /* addresses their network marked */
 	uint64_t fast_tested, fast_marked; /* visitors tested on fast clicks */
-	int64_t fast_ms;                   /* daymarks_params's, while counting */
+	uint64_t shot_tested, shot_pubs;   /* publishers tested on one-shot
+					      addresses, marked */
+	uint64_t shot_addrs;               /* one-shot addresses marked */
+	/* while counting: daymarks_params's, and the one-shot windows */
+	const struct daymarks_params *p;
+	struct dayshot shot;
 };
 
 /* The digest of day's marks: of the window's segment sets and of p.  "" in

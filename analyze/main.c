@@ -579,7 +579,8 @@ static int do_day(struct run *r)
 		       "\"addrs_split\":%llu,\"keys_narrowed\":%llu,"
 		       "\"nets_tested\":%llu,\"nets_marked\":%llu,"
 		       "\"addrs_by_net\":%llu,\"fast_tested\":%llu,"
-		       "\"fast_marked\":%llu,\"ms\":%lld,"
+		       "\"fast_marked\":%llu,\"shot_tested\":%llu,"
+		       "\"shot_pubs\":%llu,\"shot_addrs\":%llu,\"ms\":%lld,"
 		       "\"peak_rss_kb\":%ld}\n",
 		       r->o.day, r->dm.digest, reused ? "true" : "false",
 		       (unsigned long long)r->dm.events,
@@ -596,6 +597,9 @@ static int do_day(struct run *r)
 		       (unsigned long long)r->dm.addrs_by_net,
 		       (unsigned long long)r->dm.fast_tested,
 		       (unsigned long long)r->dm.fast_marked,
+		       (unsigned long long)r->dm.shot_tested,
+		       (unsigned long long)r->dm.shot_pubs,
+		       (unsigned long long)r->dm.shot_addrs,
 		       (long long)marks_ms, peak_rss_kb());
 	else
 		fprintf(stderr, "analyze: day %08u: marks %s%s: %zu keys marked "

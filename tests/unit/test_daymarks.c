@@ -24,7 +24,10 @@
  * of the day, is marked by its network, and the people there are not;
  * the marks file reads back
  * with the same verdicts, a damaged one is refused; a late segment of the
- * window or another threshold makes another digest. */
+ * window or another threshold makes another digest.  On a day of single
+ * views, a publisher whose views from fresh addresses click far more
+ * often than people's has those addresses marked (one-shot publishers);
+ * a viral one is not. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -86,8 +89,9 @@ static const char *const uas[] = {
 
 static char dir[64];
 static uint32_t next_seq;
+/* one-shot publishers not judged (test_one_shot_publisher turns them on) */
 static const struct daymarks_params params = { 10.6, 0.01, 5, 1000, 2.0,
-						0.995 };
+						0.995, { 0, 0, 0, 0 } };
 
 struct hourbuf {
 	struct seg_record *v;
@@ -801,6 +805,126 @@ static void test_digest(void **state)
 	unlink(err);
 }
 
+/* A day of single views (fresh addresses, uids issued: n numbers
+ * them): the people's on five publishers and on a viral one, one in 80
+ * clicked; and on SHOT_PUB a person's view every 6 hours and a
+ * self-clicker's views from a proxy network, a fresh exit and browser
+ * each, every one clicked 5 s later. */
+#define SHOT_PUB 11
+#define VIRAL_PUB 12
+#define SHOT_FRAUD 8             /* the self-clicker's views an hour */
+
+static uint32_t fresh_no;
+
+/* A single view on pub at minute min of window hour i from a fresh
+ * address, clicked when asked; its address number. */
+static uint32_t single_view(int i, int min, uint32_t pub, bool clicked)
+{
+	int64_t ts = D0_MS + (i - 24) * HOUR_MS + min * 60000LL;
+	uint32_t n = fresh_no++;
+	struct seg_record r = rec_uid('i', ts, 0, 100000 + n, 0);
+	uint64_t id;
+
+	r.ip[12] = 11;
+	r.ip[13] = (uint8_t)(n >> 16);
+	r.ip[14] = (uint8_t)(n >> 8);
+	r.ip[15] = (uint8_t)n;
+	r.pub = r.ad = r.zone = r.camp = pub;
+	r.flags |= EVENT_F_UID_NEW;
+	id = push(i, r)->id;
+	if (clicked) {
+		r.type = 'c';
+		r.ts_ms = ts + 5000;
+		r.id += 5000ull << 22;
+		r.imp = id;
+		r.flags = EVENT_F_TOKEN_VALID;
+		push(i, r);
+	}
+	return n;
+}
+
+static void shot_hour(int i)
+{
+	for (int k = 0; k < 160; k++)
+		single_view(i, k % 60, 1 + (uint32_t)k % 5, k % 80 == 0);
+	for (int k = 0; k < 80; k++)
+		single_view(i, k % 60, VIRAL_PUB, k % 80 == 1);
+	if (i % 6 == 0)
+		single_view(i, 30, SHOT_PUB, false);
+	for (int k = 0; k < SHOT_FRAUD; k++)
+		single_view(i, 3 + k * 7, SHOT_PUB, true);
+}
+
+static int setup_shots(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_dayshot.%ld", (long)getpid());
+	mkdir(dir, 0755);
+	memset(hours, 0, sizeof(hours));
+	fresh_no = 0;
+	for (int i = 0; i < 48; i++) {
+		for (uint32_t a = 0; a < PEOPLE; a++) {
+			visit(i, (int)(a % 50), a, (a + (uint32_t)i) % 48 == 0);
+			visit(i, (int)(a % 50) + 4, a, false);
+		}
+		shot_hour(i);
+	}
+	for (int i = 0; i < 48; i++) {
+		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
+		write_seg(hour_no(i), "a.seg", hours[i].v, hours[i].n);
+	}
+	return 0;
+}
+
+/* The day bits of every event of day D on pub from the fresh addresses,
+ * clicking ones (one-shot) or not: marked when asked. */
+static void expect_singles(const struct daymarks *m, uint32_t pub,
+			   bool clicking, bool marked)
+{
+	size_t seen = 0;
+
+	for (int i = 24; i < 48; i++)
+		for (size_t k = 0; k < hours[i].n; k++) {
+			const struct seg_record *r = &hours[i].v[k];
+			bool one_shot = r->type == 'c' || clicked(r->id);
+
+			if (r->ip[12] != 11 || r->pub != pub ||
+			    one_shot != clicking)
+				continue;
+			seen++;
+			assert_int_equal(daymarks_event(m, r, ua_of(r)),
+					 marked ? IVT_DAY_ADDR : 0);
+		}
+	assert_true(seen > 0);
+}
+
+/* The self-clicker's 8 one-shot visits an hour are an improbable excess
+ * over people's one in 80 (one-shot addresses against single-view
+ * visits): marked, view and click, over both days' hours.  The people's
+ * one-shot clicks elsewhere and on the viral publisher, at people's
+ * rate, are not; nor are the views that did not click, on SHOT_PUB
+ * too. */
+static void test_one_shot_publisher(void **state)
+{
+	struct daymarks_params p = params;
+	struct daymarks m;
+	char err[256];
+
+	(void)state;
+	p.shot = (struct dayshot_params){ 2.0, 0.995, 5, 1000 };
+	assert_int_equal(daymarks_compute(&m, dir, DAY, &p, err,
+					  sizeof(err)), 0);
+	assert_int_equal(m.shot_pubs, 1);
+	assert_int_equal(m.shot_addrs, 2 * 24 * SHOT_FRAUD);
+	expect_singles(&m, SHOT_PUB, true, true);
+	expect_singles(&m, SHOT_PUB, false, false);
+	expect_singles(&m, VIRAL_PUB, true, false);
+	expect_singles(&m, 1, true, false);
+	for (uint32_t a = 0; a < PEOPLE; a += 37)
+		expect_marked(&m, a, 0, 48, false);
+	daymarks_release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -815,5 +939,10 @@ int main(void)
 		cmocka_unit_test(test_digest),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	const struct CMUnitTest shots[] = {
+		cmocka_unit_test(test_one_shot_publisher),
+	};
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
+
+	return failed + cmocka_run_group_tests(shots, setup_shots, teardown);
 }
