@@ -120,10 +120,10 @@ fleet: all
 eval: all
 	@BUILD=$(BUILD) scripts/eval.sh
 
-# the report: seeds 31001-31010 of both generators, never used to tune,
+# the report: seeds 32001-32010 of both generators, never used to tune,
 # 4 M valid events a seed (docs/rules.md)
 eval-heldout: all
-	@BUILD=$(BUILD) EVAL_SEEDS="31001 31002 31003 31004 31005 31006 31007 31008 31009 31010" \
+	@BUILD=$(BUILD) EVAL_SEEDS="32001 32002 32003 32004 32005 32006 32007 32008 32009 32010" \
 		EVAL_GENS="gen redteam" EVAL_EVENTS=4000000 \
 		EVAL_DIR=$(BUILD)/eval-heldout EVAL_MARK=eval-heldout scripts/eval.sh
 
