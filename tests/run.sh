@@ -20,9 +20,9 @@ add() {
 	local log=$1 name=$2 status=$3 p f
 	p=$(sed -n 's/^cases: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -n 1)
 	f=$(sed -n 's/^cases: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -n 1)
-	if [ -z "$p" ]; then
-		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\.$/\1/p' "$log" | tail -n 1)
-		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:$/\1/p' "$log" | tail -n 1)
+	if [ -z "$p" ]; then   # cmocka: summed over the groups a test runs
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\.$/\1/p' "$log" | awk '{ s += $1 } END { if (NR) print s }')
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:$/\1/p' "$log" | awk '{ s += $1 } END { if (NR) print s }')
 	fi
 	p=${p:-0} f=${f:-0}
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
