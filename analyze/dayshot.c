@@ -133,16 +133,17 @@ uint64_t dayshot_count(struct dayshot *d, const struct dayshot_params *p)
 	return d->tested;
 }
 
-/* P(X <= s) for X ~ Poisson(mu). */
+/* P(X <= s) for X ~ Poisson(mu), summed in logs: exp(-mu) alone is 0 in
+ * a double past mu = 745. */
 static double poisson_cdf(uint64_t s, double mu)
 {
-	double term = exp(-mu), sum = term;
+	double lt = -mu, ls = lt;
 
 	for (uint64_t i = 1; i <= s; i++) {
-		term *= mu / (double)i;
-		sum += term;
+		lt += log(mu / (double)i);
+		ls = ls > lt ? ls + log1p(exp(lt - ls)) : lt + log1p(exp(ls - lt));
 	}
-	return sum;
+	return exp(ls);
 }
 
 /* The one-sided 97.5% upper confidence limit of a Poisson mean of which
@@ -187,11 +188,12 @@ static bool pub_improbable(const struct ds_pub *e, uint64_t shots,
 {
 	double v = visits_of(e, false);
 	double r = ((double)(shots - e->shots) + 0.5) / (visits - v + 0.5);
-	uint64_t n = (uint64_t)ceil(visits_of(e, true));
 	double q = p->ratio * r;
+	uint64_t n;
 
 	if (e->shots < p->min_clicks || r >= 1 || q >= 1)
 		return false;
+	n = (uint64_t)ceil(visits_of(e, true));
 	return excess_binom_sf(e->shots, n, q) < b &&
 	       (v - (double)e->shots) * r / (1 - r) <=
 		       (1 - p->precision) * (double)e->shots;
