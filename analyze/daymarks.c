@@ -962,12 +962,8 @@ static void mark_addr(void *ctx, uint64_t akey)
 static void judge_shots(struct daymarks *m, const struct daymarks_params *p,
 			double b)
 {
-	if (p->shot.ratio) {
+	if (p->shot.ratio)
 		dayshot_judge(&m->shot, &p->shot, b, mark_addr, m);
-		m->shot_tested = m->shot.tested;
-		m->shot_pubs = m->shot.pubs_marked;
-		m->shot_addrs = m->shot.addrs_marked;
-	}
 	dayshot_release(&m->shot);
 }
 

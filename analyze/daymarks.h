@@ -83,10 +83,9 @@ struct daymarks {
 	uint64_t nets_tested, nets_marked; /* networks (/24, /48) */
 	uint64_t addrs_by_net;             /* addresses their network marked */
 	uint64_t fast_tested, fast_marked; /* visitors tested on fast clicks */
-	uint64_t shot_tested, shot_pubs;   /* publishers tested on one-shot
-					      addresses, marked */
-	uint64_t shot_addrs;               /* one-shot addresses marked */
-	/* while counting: daymarks_params's, and the one-shot windows */
+	/* while counting: daymarks_params's; the one-shot windows, whose
+	 * tables go once judged and whose counts stay (tested, pubs_marked,
+	 * addrs_marked) */
 	const struct daymarks_params *p;
 	struct dayshot shot;
 };

@@ -16,7 +16,7 @@
  * follows the clicks and a sixteenth of the addresses.
  *
  * Ownership: the caller owns struct dayshot; dayshot_release() frees its
- * tables. */
+ * tables; its counts stay. */
 #ifndef ADLOG_ANALYZE_DAYSHOT_H
 #define ADLOG_ANALYZE_DAYSHOT_H
 

@@ -597,9 +597,9 @@ static int do_day(struct run *r)
 		       (unsigned long long)r->dm.addrs_by_net,
 		       (unsigned long long)r->dm.fast_tested,
 		       (unsigned long long)r->dm.fast_marked,
-		       (unsigned long long)r->dm.shot_tested,
-		       (unsigned long long)r->dm.shot_pubs,
-		       (unsigned long long)r->dm.shot_addrs,
+		       (unsigned long long)r->dm.shot.tested,
+		       (unsigned long long)r->dm.shot.pubs_marked,
+		       (unsigned long long)r->dm.shot.addrs_marked,
 		       (long long)marks_ms, peak_rss_kb());
 	else
 		fprintf(stderr, "analyze: day %08u: marks %s%s: %zu keys marked "

@@ -421,6 +421,15 @@ static int cmp_ts(const void *x, const void *y)
 	return a->ts_ms < b->ts_ms ? -1 : a->ts_ms > b->ts_ms;
 }
 
+/* The window's hours, each in time order, as one segment each. */
+static void write_hours(void)
+{
+	for (int i = 0; i < 48; i++) {
+		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
+		write_seg(hour_no(i), "a.seg", hours[i].v, hours[i].n);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -460,10 +469,7 @@ static int setup(void **state)
 		fast_house_hour(i);
 		fast_stuffed_hour(i);
 	}
-	for (int i = 0; i < 48; i++) {
-		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
-		write_seg(hour_no(i), "a.seg", hours[i].v, hours[i].n);
-	}
+	write_hours();
 	return 0;
 }
 
@@ -550,27 +556,52 @@ static size_t expect_on_pub(const struct daymarks *m, uint32_t a,
 	return kept;
 }
 
-/* The day bits of the events of address a in window hours [24, 48) from
- * the uids in [lo, hi). */
-static void expect_visitors(const struct daymarks *m, uint32_t a,
-			    uint32_t lo, uint32_t hi, bool marked)
+/* Which of day D's events an expectation is about. */
+struct match {
+	uint32_t a, lo, hi;         /* expect_visitors */
+	uint32_t pub;               /* expect_singles */
+	bool clicking;
+	bool (*fn)(const struct match *w, const struct seg_record *r);
+};
+
+/* The day bits of day D's events that w matches (at least one):
+ * IVT_DAY_ADDR when marked, else none. */
+static void expect_day(const struct daymarks *m, const struct match *w,
+		       bool marked)
 {
 	size_t seen = 0;
 
 	for (int i = 24; i < 48; i++)
 		for (size_t k = 0; k < hours[i].n; k++) {
 			const struct seg_record *r = &hours[i].v[k];
-			uint32_t u;
 
-			memcpy(&u, r->uid, sizeof(u));
-			if (r->ip[13] != (uint8_t)(a >> 8) ||
-			    r->ip[14] != (uint8_t)a || u < lo || u >= hi)
+			if (!w->fn(w, r))
 				continue;
 			seen++;
 			assert_int_equal(daymarks_event(m, r, ua_of(r)),
 					 marked ? IVT_DAY_ADDR : 0);
 		}
 	assert_true(seen > 0);
+}
+
+/* An event of address w->a from a uid in [w->lo, w->hi). */
+static bool from_visitors(const struct match *w, const struct seg_record *r)
+{
+	uint32_t u;
+
+	memcpy(&u, r->uid, sizeof(u));
+	return r->ip[13] == (uint8_t)(w->a >> 8) &&
+	       r->ip[14] == (uint8_t)w->a && u >= w->lo && u < w->hi;
+}
+
+/* The day bits of the events of address a in window hours [24, 48) from
+ * the uids in [lo, hi). */
+static void expect_visitors(const struct daymarks *m, uint32_t a,
+			    uint32_t lo, uint32_t hi, bool marked)
+{
+	struct match w = { .a = a, .lo = lo, .hi = hi, .fn = from_visitors };
+
+	expect_day(m, &w, marked);
 }
 
 static void test_shared_address(void **state)
@@ -869,11 +900,16 @@ static int setup_shots(void **state)
 		}
 		shot_hour(i);
 	}
-	for (int i = 0; i < 48; i++) {
-		qsort(hours[i].v, hours[i].n, sizeof(*hours[i].v), cmp_ts);
-		write_seg(hour_no(i), "a.seg", hours[i].v, hours[i].n);
-	}
+	write_hours();
 	return 0;
+}
+
+/* An event on w->pub of a fresh address (single_view) that clicked
+ * (one-shot) when w->clicking, that did not else. */
+static bool from_singles(const struct match *w, const struct seg_record *r)
+{
+	return r->ip[12] == 11 && r->pub == w->pub &&
+	       (r->type == 'c' || clicked(r->id)) == w->clicking;
 }
 
 /* The day bits of every event of day D on pub from the fresh addresses,
@@ -881,21 +917,10 @@ static int setup_shots(void **state)
 static void expect_singles(const struct daymarks *m, uint32_t pub,
 			   bool clicking, bool marked)
 {
-	size_t seen = 0;
+	struct match w = { .pub = pub, .clicking = clicking,
+			   .fn = from_singles };
 
-	for (int i = 24; i < 48; i++)
-		for (size_t k = 0; k < hours[i].n; k++) {
-			const struct seg_record *r = &hours[i].v[k];
-			bool one_shot = r->type == 'c' || clicked(r->id);
-
-			if (r->ip[12] != 11 || r->pub != pub ||
-			    one_shot != clicking)
-				continue;
-			seen++;
-			assert_int_equal(daymarks_event(m, r, ua_of(r)),
-					 marked ? IVT_DAY_ADDR : 0);
-		}
-	assert_true(seen > 0);
+	expect_day(m, &w, marked);
 }
 
 /* The self-clicker's 8 one-shot visits an hour are an improbable excess
@@ -914,8 +939,8 @@ static void test_one_shot_publisher(void **state)
 	p.shot = (struct dayshot_params){ 2.0, 0.995, 5, 1000 };
 	assert_int_equal(daymarks_compute(&m, dir, DAY, &p, err,
 					  sizeof(err)), 0);
-	assert_int_equal(m.shot_pubs, 1);
-	assert_int_equal(m.shot_addrs, 2 * 24 * SHOT_FRAUD);
+	assert_int_equal(m.shot.pubs_marked, 1);
+	assert_int_equal(m.shot.addrs_marked, 2 * 24 * SHOT_FRAUD);
 	expect_singles(&m, SHOT_PUB, true, true);
 	expect_singles(&m, SHOT_PUB, false, false);
 	expect_singles(&m, VIRAL_PUB, true, false);
